@@ -1,0 +1,29 @@
+# Two commands matter (see README): `make demo` and `make test`.
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed-stamp
+
+.PHONY: venv demo test lint bench clean
+
+# torch==2.13.0 first: pip then takes the CPU build on disk instead of a multi-GB CUDA one.
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --disable-pip-version-check torch==2.13.0
+	$(BIN)/pip install --quiet --disable-pip-version-check -e '.[edge,host,dev]'
+	touch $(STAMP)
+
+venv: $(STAMP)
+
+demo: $(STAMP)
+	$(BIN)/python tools/demo.py
+
+# pytest exits 5 when it collects no tests; that is not a failure of the suite.
+test: $(STAMP)
+	$(BIN)/python -m pytest -q -p no:cacheprovider; rc=$$?; if [ $$rc -eq 5 ]; then rc=0; fi; exit $$rc
+
+lint: $(STAMP)
+	$(BIN)/ruff check firmware_bridge edge host tests tools
+
+clean:
+	rm -rf $(VENV) demo-out .pytest_cache

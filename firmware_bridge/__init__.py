@@ -1,0 +1,1 @@
+"""Wire formats of Touchline sensors: frames, standard-sensor decoders, virtual sensors."""

@@ -1,0 +1,45 @@
+"""`touchline` — the host command. Each command lives in its own module and is a thin layer
+over a documented function of the `host` package."""
+
+from __future__ import annotations
+
+import typer
+
+from edge import __version__
+
+app = typer.Typer(
+    name="touchline",
+    help=(
+        "Touchline on the host: import and simulate data, train and evaluate the multimodal "
+        "model, distil and export the sideline model, serve the API, and report weekly "
+        "injury risk.\n\n"
+        "First run:  touchline synth data/ --size small  ·  touchline data check data/"
+    ),
+    no_args_is_help=True,
+    rich_markup_mode="rich",
+    pretty_exceptions_enable=False,
+)
+
+
+def _print_version(value: bool) -> None:
+    if value:
+        typer.echo(f"touchline {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def _root(
+    version: bool = typer.Option(
+        False, "--version", callback=_print_version, is_eager=True, help="Show the version and exit."
+    ),
+) -> None:
+    """Touchline host: trainer, server and reports."""
+
+
+# Command modules register their commands on `app` when imported.
+# (one line per module, alphabetical)
+
+
+def main() -> None:
+    """Console-script entry point."""
+    app()
