@@ -1,0 +1,327 @@
+"""The model bundle (contract 4): what the host ships and the edge runs, verified on read.
+
+A bundle is a directory or a `.tar.gz` holding `manifest.json` and the files it lists
+(`model.onnx`, `model_fp32.onnx`, optionally `model.tflite`), each with its sha256. The
+manifest carries everything the edge needs to compute exactly what the host trained on:
+channel order and units, rate, window and hop, low-pass settings, normalisation, and the
+event thresholds tuned on validation. Reading a bundle checks all of it, so a corrupt,
+tampered or foreign bundle is refused with one clear message and never half-installed.
+
+Only the standard library and pydantic here: both the host (torch) and the edge (no torch)
+import this module.
+"""
+
+from __future__ import annotations
+
+import gzip
+import hashlib
+import io
+import json
+import re
+import tarfile
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+
+from edge import taxonomy
+
+SCHEMA_VERSION = 1
+MANIFEST_NAME = "manifest.json"
+# Files a bundle may hold besides the manifest: plain names, no directories.
+_FILE_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,99}$")
+_SHA256 = re.compile(r"^[0-9a-f]{64}$")
+# A bundle is small (the budget is 100 KB); anything far larger is refused before reading.
+MAX_FILE_BYTES = 16 * 1024 * 1024
+MAX_FILES = 16
+
+
+class BundleError(Exception):
+    """A bundle cannot be used: unreadable, wrong schema, bad hash, unsafe or missing file."""
+
+
+class BundleChannel(BaseModel):
+    """One input channel of the model; its position in `Manifest.channels` is its row in NCT."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    name: str
+    unit: str
+    # An optional channel (e.g. GPS speed) may be absent at the edge; it is then fed as
+    # zeros after normalisation, which is what the student saw for missing GPS in training.
+    optional: bool = False
+    # Zero-phase Butterworth low-pass cut-off for this channel; None means no filtering.
+    lowpass_hz: float | None = Field(default=None, gt=0)
+
+
+class Normalisation(BaseModel):
+    """Per-channel z-score statistics from the training split (paper Eq. 2)."""
+
+    model_config = ConfigDict(extra="allow")
+
+    mean: list[float]
+    std: list[float]
+
+    @model_validator(mode="after")
+    def _positive_std(self) -> Normalisation:
+        if len(self.mean) != len(self.std):
+            raise ValueError(f"mean has {len(self.mean)} values but std has {len(self.std)}")
+        if any(not s > 0 for s in self.std):
+            raise ValueError("every std must be > 0")
+        return self
+
+
+class EventSettings(BaseModel):
+    """How window scores become events: per-label score threshold, then non-maximum
+    suppression that keeps one peak per label within `nms_s` seconds."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    thresholds: dict[str, float]
+    nms_s: float = Field(gt=0)
+
+    @model_validator(mode="after")
+    def _thresholds_in_range(self) -> EventSettings:
+        for label, value in self.thresholds.items():
+            if not 0.0 <= value <= 1.0:
+                raise ValueError(f"threshold for {label!r} is {value}, expected 0..1")
+        return self
+
+
+class Manifest(BaseModel):
+    """manifest.json of a model bundle (contract 4)."""
+
+    model_config = ConfigDict(extra="forbid", populate_by_name=True)
+
+    schema_: Literal[1] = Field(default=SCHEMA_VERSION, alias="schema")
+    version: str = Field(min_length=1)
+    created: str = Field(default_factory=lambda: datetime.now(UTC).isoformat(timespec="seconds"))
+    labels: list[str] = Field(default_factory=lambda: list(taxonomy.LABELS), min_length=2)
+    channels: list[BundleChannel] = Field(min_length=1)
+    sample_rate_hz: float = Field(default=taxonomy.IMU_RATE_HZ, gt=0)
+    window_s: float = Field(default=taxonomy.CLIP_S, gt=0)
+    hop_s: float = Field(default=0.5, gt=0)
+    layout: Literal["NCT"] = "NCT"
+    # Low-pass filter order shared by every channel with a cut-off (Butterworth, zero phase,
+    # applied to each window before normalisation).
+    filter_order: int = Field(default=4, ge=1, le=10)
+    normalisation: Normalisation
+    events: EventSettings
+    # The models output raw class scores; the edge applies softmax.
+    output: Literal["logits"] = "logits"
+    default_model: str = "model.onnx"
+    files: dict[str, str]
+    data_hash: str = Field(min_length=1)
+    synthetic: bool
+    # Evaluation figures that gated this bundle, e.g. {"macro_f1": 0.91, "accuracy": 0.93}.
+    metrics: dict[str, float] = Field(default_factory=dict)
+
+    @model_validator(mode="after")
+    def _consistent(self) -> Manifest:
+        if len(set(self.labels)) != len(self.labels):
+            raise ValueError("labels must be unique")
+        names = [c.name for c in self.channels]
+        if len(set(names)) != len(names):
+            raise ValueError("channel names must be unique")
+        if len(self.normalisation.mean) != len(self.channels):
+            raise ValueError(
+                f"normalisation has {len(self.normalisation.mean)} values "
+                f"for {len(self.channels)} channels"
+            )
+        unknown = sorted(set(self.events.thresholds) - set(self.labels))
+        if unknown:
+            raise ValueError(f"event thresholds name unknown labels {unknown}")
+        for name, digest in self.files.items():
+            if not _FILE_NAME.match(name) or name == MANIFEST_NAME:
+                raise ValueError(f"file name {name!r} is not allowed in a bundle")
+            if not _SHA256.match(digest):
+                raise ValueError(f"sha256 of {name!r} is not 64 lowercase hex digits")
+        if self.default_model not in self.files:
+            raise ValueError(f"default_model {self.default_model!r} is not in files")
+        nyquist = self.sample_rate_hz / 2
+        for channel in self.channels:
+            if channel.lowpass_hz is not None and channel.lowpass_hz >= nyquist:
+                raise ValueError(
+                    f"channel {channel.name!r} low-pass {channel.lowpass_hz} Hz "
+                    f"is not below Nyquist ({nyquist} Hz)"
+                )
+        return self
+
+    @property
+    def window_samples(self) -> int:
+        """Samples per window at the model rate (600 for 6 s at 100 Hz)."""
+        return round(self.window_s * self.sample_rate_hz)
+
+    @property
+    def hop_samples(self) -> int:
+        return round(self.hop_s * self.sample_rate_hz)
+
+    @property
+    def channel_names(self) -> list[str]:
+        return [c.name for c in self.channels]
+
+    def to_json(self) -> str:
+        return json.dumps(self.model_dump(by_alias=True, mode="json"), indent=2) + "\n"
+
+
+@dataclass(frozen=True)
+class Bundle:
+    """A verified bundle held in memory (models are kilobytes; nothing to clean up)."""
+
+    source: Path
+    manifest: Manifest
+    files: dict[str, bytes]
+
+    @property
+    def default_model_bytes(self) -> bytes:
+        return self.files[self.manifest.default_model]
+
+    def file_bytes(self, name: str) -> bytes:
+        if name not in self.files:
+            raise BundleError(f"{self.source}: bundle has no file {name!r}")
+        return self.files[name]
+
+
+def sha256_hex(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+def read_bundle(path: str | Path) -> Bundle:
+    """Read and verify a bundle directory or `.tar.gz`; raise `BundleError` saying what and
+    where if the schema is unknown, the manifest invalid, a file missing, unlisted or
+    altered, or an archive member unsafe (absolute path, `..`, link, device)."""
+    source = Path(path)
+    if source.is_dir():
+        raw = _read_directory(source)
+    elif source.is_file():
+        raw = _read_archive(source)
+    else:
+        raise BundleError(f"{source}: no such bundle (expected a directory or .tar.gz)")
+    return _verify(source, raw)
+
+
+def write_bundle(
+    out_dir: str | Path, manifest_fields: dict[str, Any], files: dict[str, bytes]
+) -> Path:
+    """Write a bundle directory: the given files plus a manifest whose `files` entry holds
+    their sha256. `out_dir` must not exist yet or be empty, so an old bundle is never
+    partly overwritten. Returns the directory, already verified by `read_bundle`."""
+    out = Path(out_dir)
+    if out.exists() and (not out.is_dir() or any(out.iterdir())):
+        raise BundleError(f"{out}: exists and is not an empty directory")
+    fields = {**manifest_fields, "files": {name: sha256_hex(d) for name, d in files.items()}}
+    try:
+        manifest = Manifest.model_validate(fields)
+    except ValidationError as exc:
+        raise BundleError(f"{out}: invalid manifest: {_first_error(exc)}") from exc
+    out.mkdir(parents=True, exist_ok=True)
+    for name, data in files.items():
+        (out / name).write_bytes(data)
+    (out / MANIFEST_NAME).write_text(manifest.to_json(), encoding="utf-8")
+    read_bundle(out)
+    return out
+
+
+def pack_bundle(bundle_dir: str | Path, out_path: str | Path | None = None) -> Path:
+    """Pack a verified bundle directory as a reproducible `.tar.gz` (flat, sorted, zeroed
+    owners and times), by default next to it as `<dir>.tar.gz`."""
+    src = Path(bundle_dir)
+    bundle = read_bundle(src)
+    out = Path(out_path) if out_path is not None else src.with_name(src.name + ".tar.gz")
+    payload = {MANIFEST_NAME: (src / MANIFEST_NAME).read_bytes(), **bundle.files}
+    buffer = io.BytesIO()
+    # mtime=0 in the gzip header too, so the same bundle packs to the same bytes.
+    with gzip.GzipFile(fileobj=buffer, mode="wb", mtime=0) as gz:
+        with tarfile.open(fileobj=gz, mode="w", format=tarfile.PAX_FORMAT) as tar:
+            for name in sorted(payload):
+                info = tarfile.TarInfo(name)
+                info.size = len(payload[name])
+                info.mode = 0o644
+                tar.addfile(info, io.BytesIO(payload[name]))
+    out.write_bytes(buffer.getvalue())
+    return out
+
+
+def _read_directory(root: Path) -> dict[str, bytes]:
+    raw: dict[str, bytes] = {}
+    for entry in sorted(root.iterdir()):
+        if entry.is_symlink() or not entry.is_file():
+            raise BundleError(f"{entry}: only plain files belong in a bundle directory")
+        if entry.stat().st_size > MAX_FILE_BYTES:
+            raise BundleError(f"{entry}: larger than {MAX_FILE_BYTES} bytes")
+        raw[entry.name] = entry.read_bytes()
+        if len(raw) > MAX_FILES:
+            raise BundleError(f"{root}: more than {MAX_FILES} files")
+    return raw
+
+
+def _read_archive(archive: Path) -> dict[str, bytes]:
+    raw: dict[str, bytes] = {}
+    try:
+        with tarfile.open(archive, mode="r:*") as tar:
+            for member in tar:
+                where = f"{archive}: member {member.name!r}"
+                if not member.isfile():
+                    raise BundleError(f"{where} is not a plain file (links and dirs refused)")
+                if member.name.startswith("/") or ".." in member.name.split("/"):
+                    raise BundleError(f"{where} escapes the bundle (path traversal refused)")
+                if "/" in member.name or not (
+                    _FILE_NAME.match(member.name) or member.name == MANIFEST_NAME
+                ):
+                    raise BundleError(f"{where}: bundle archives hold plain names at top level")
+                if member.size > MAX_FILE_BYTES:
+                    raise BundleError(f"{where} is larger than {MAX_FILE_BYTES} bytes")
+                if member.name in raw:
+                    raise BundleError(f"{where} appears twice")
+                if len(raw) >= MAX_FILES:
+                    raise BundleError(f"{archive}: more than {MAX_FILES} files")
+                handle = tar.extractfile(member)
+                assert handle is not None  # isfile() checked above
+                raw[member.name] = handle.read()
+    except (tarfile.TarError, EOFError, OSError) as exc:
+        raise BundleError(f"{archive}: not a readable .tar.gz bundle ({exc})") from exc
+    return raw
+
+
+def _verify(source: Path, raw: dict[str, bytes]) -> Bundle:
+    if MANIFEST_NAME not in raw:
+        raise BundleError(f"{source}: no {MANIFEST_NAME}")
+    try:
+        document = json.loads(raw.pop(MANIFEST_NAME).decode("utf-8"))
+    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise BundleError(f"{source}/{MANIFEST_NAME}: not valid JSON ({exc})") from exc
+    if not isinstance(document, dict):
+        raise BundleError(f"{source}/{MANIFEST_NAME}: expected a JSON object")
+    schema = document.get("schema")
+    if schema != SCHEMA_VERSION:
+        raise BundleError(
+            f"{source}/{MANIFEST_NAME}: bundle schema {schema!r} is not supported "
+            f"(this version reads schema {SCHEMA_VERSION})"
+        )
+    try:
+        manifest = Manifest.model_validate(document)
+    except ValidationError as exc:
+        raise BundleError(f"{source}/{MANIFEST_NAME}: {_first_error(exc)}") from exc
+    missing = sorted(set(manifest.files) - set(raw))
+    if missing:
+        raise BundleError(f"{source}: missing file(s) listed in the manifest: {missing}")
+    unlisted = sorted(set(raw) - set(manifest.files))
+    if unlisted:
+        raise BundleError(f"{source}: file(s) not listed in the manifest: {unlisted}")
+    for name, expected in manifest.files.items():
+        actual = sha256_hex(raw[name])
+        if actual != expected:
+            raise BundleError(
+                f"{source}/{name}: sha256 {actual[:12]}… does not match the manifest "
+                f"({expected[:12]}…): the file is corrupt or was altered"
+            )
+    return Bundle(source=source, manifest=manifest, files=raw)
+
+
+def _first_error(exc: ValidationError) -> str:
+    error = exc.errors()[0]
+    where = ".".join(str(p) for p in error["loc"]) or "manifest"
+    more = f" (and {exc.error_count() - 1} more)" if exc.error_count() > 1 else ""
+    return f"{where}: {error['msg']}{more}"

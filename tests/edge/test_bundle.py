@@ -1,0 +1,192 @@
+"""The model bundle: written, packed, read back, and refused when anything is off."""
+
+from __future__ import annotations
+
+import io
+import json
+import tarfile
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from edge import taxonomy
+from edge.bundle import (
+    MANIFEST_NAME,
+    BundleError,
+    Manifest,
+    pack_bundle,
+    read_bundle,
+    sha256_hex,
+    write_bundle,
+)
+
+MODEL = b"\x08\x07onnx-bytes-stand-in" * 40
+MODEL_FP32 = b"\x08\x07fp32-onnx-bytes" * 80
+
+
+def _fields(**overrides: Any) -> dict[str, Any]:
+    channels = [{"name": n, "unit": "g" if "_a" in n else "deg/s", "lowpass_hz": 20.0}
+                for n in taxonomy.IMU_CHANNELS]
+    channels.append({"name": "speed_mps", "unit": "m/s", "optional": True, "lowpass_hz": 2.0})
+    fields: dict[str, Any] = {
+        "version": "2026.11.25-1",
+        "channels": channels,
+        "normalisation": {"mean": [0.1] * 13, "std": [1.5] * 13},
+        "events": {"thresholds": {a: 0.6 for a in taxonomy.ACTIONS}, "nms_s": 1.0},
+        "data_hash": "abc123",
+        "synthetic": True,
+        "metrics": {"macro_f1": 0.91},
+    }
+    fields.update(overrides)
+    return fields
+
+
+@pytest.fixture
+def bundle_dir(tmp_path: Path) -> Path:
+    return write_bundle(
+        tmp_path / "bundle", _fields(), {"model.onnx": MODEL, "model_fp32.onnx": MODEL_FP32}
+    )
+
+
+def test_written_bundle_reads_back_with_the_same_contents(bundle_dir: Path) -> None:
+    bundle = read_bundle(bundle_dir)
+    m = bundle.manifest
+    assert m.schema_ == 1
+    assert m.labels == list(taxonomy.LABELS)
+    assert m.channel_names[-1] == "speed_mps" and m.channels[-1].optional
+    assert (m.window_samples, m.hop_samples) == (600, 50)
+    assert bundle.default_model_bytes == MODEL
+    assert m.files["model_fp32.onnx"] == sha256_hex(MODEL_FP32)
+    on_disk = json.loads((bundle_dir / MANIFEST_NAME).read_text())
+    assert on_disk["schema"] == 1 and "schema_" not in on_disk
+
+
+def test_packed_archive_reads_back_identically_and_is_reproducible(bundle_dir: Path) -> None:
+    archive = pack_bundle(bundle_dir)
+    assert archive.name == "bundle.tar.gz"
+    first = archive.read_bytes()
+    from_dir, from_tar = read_bundle(bundle_dir), read_bundle(archive)
+    assert from_tar.manifest == from_dir.manifest
+    assert from_tar.files == from_dir.files
+    assert pack_bundle(bundle_dir, archive).read_bytes() == first
+
+
+def test_altered_model_file_is_refused_naming_the_file(bundle_dir: Path) -> None:
+    data = bytearray((bundle_dir / "model.onnx").read_bytes())
+    data[10] ^= 0xFF
+    (bundle_dir / "model.onnx").write_bytes(bytes(data))
+    with pytest.raises(BundleError, match=r"model\.onnx: sha256 .* does not match"):
+        read_bundle(bundle_dir)
+
+
+def test_unknown_schema_is_refused_before_anything_else(bundle_dir: Path) -> None:
+    manifest = json.loads((bundle_dir / MANIFEST_NAME).read_text())
+    manifest["schema"] = 2
+    manifest["brand_new_field"] = "from the future"
+    (bundle_dir / MANIFEST_NAME).write_text(json.dumps(manifest))
+    with pytest.raises(BundleError, match="schema 2 is not supported"):
+        read_bundle(bundle_dir)
+
+
+def test_missing_and_unlisted_files_are_refused(bundle_dir: Path) -> None:
+    (bundle_dir / "model_fp32.onnx").unlink()
+    with pytest.raises(BundleError, match=r"missing file\(s\).*model_fp32\.onnx"):
+        read_bundle(bundle_dir)
+    (bundle_dir / "model_fp32.onnx").write_bytes(MODEL_FP32)
+    (bundle_dir / "extra.bin").write_bytes(b"smuggled")
+    with pytest.raises(BundleError, match=r"not listed.*extra\.bin"):
+        read_bundle(bundle_dir)
+
+
+def test_corrupt_manifest_json_is_refused(bundle_dir: Path) -> None:
+    (bundle_dir / MANIFEST_NAME).write_text('{"schema": 1, "version": ')
+    with pytest.raises(BundleError, match="manifest.json: not valid JSON"):
+        read_bundle(bundle_dir)
+
+
+def _tar_with(tmp_path: Path, members: list[tarfile.TarInfo], data: bytes = b"x") -> Path:
+    path = tmp_path / "evil.tar.gz"
+    with tarfile.open(path, "w:gz") as tar:
+        for info in members:
+            if info.isfile():
+                info.size = len(data)
+                tar.addfile(info, io.BytesIO(data))
+            else:
+                tar.addfile(info)
+    return path
+
+
+@pytest.mark.parametrize(
+    ("member", "message"),
+    [
+        (tarfile.TarInfo("../outside.onnx"), "path traversal"),
+        (tarfile.TarInfo("/etc/model.onnx"), "path traversal"),
+        (tarfile.TarInfo("nested/model.onnx"), "top level"),
+    ],
+)
+def test_archive_members_escaping_the_bundle_are_refused(
+    tmp_path: Path, member: tarfile.TarInfo, message: str
+) -> None:
+    with pytest.raises(BundleError, match=message):
+        read_bundle(_tar_with(tmp_path, [member]))
+
+
+def test_archive_links_are_refused(tmp_path: Path) -> None:
+    link = tarfile.TarInfo("model.onnx")
+    link.type = tarfile.SYMTYPE
+    link.linkname = "/etc/passwd"
+    with pytest.raises(BundleError, match="not a plain file"):
+        read_bundle(_tar_with(tmp_path, [link]))
+
+
+def test_truncated_archive_is_refused(bundle_dir: Path, tmp_path: Path) -> None:
+    archive = pack_bundle(bundle_dir, tmp_path / "b.tar.gz")
+    archive.write_bytes(archive.read_bytes()[: archive.stat().st_size // 2])
+    with pytest.raises(BundleError, match="not a readable .tar.gz bundle"):
+        read_bundle(archive)
+
+
+def test_missing_path_is_refused(tmp_path: Path) -> None:
+    with pytest.raises(BundleError, match="no such bundle"):
+        read_bundle(tmp_path / "nowhere")
+
+
+@pytest.mark.parametrize(
+    ("overrides", "message"),
+    [
+        ({"normalisation": {"mean": [0.0] * 12, "std": [1.0] * 12}}, "for 13 channels"),
+        ({"normalisation": {"mean": [0.0] * 13, "std": [0.0] * 13}}, "std must be > 0"),
+        ({"events": {"thresholds": {"dribble": 0.5}, "nms_s": 1.0}}, "unknown labels"),
+        ({"events": {"thresholds": {"shot": 1.5}, "nms_s": 1.0}}, "expected 0..1"),
+        ({"default_model": "model.tflite"}, "not in files"),
+        ({"layout": "NTC"}, "layout"),
+    ],
+)
+def test_inconsistent_manifest_is_refused_when_writing(
+    tmp_path: Path, overrides: dict[str, Any], message: str
+) -> None:
+    with pytest.raises(BundleError, match=message):
+        write_bundle(tmp_path / "b", _fields(**overrides), {"model.onnx": MODEL})
+    assert not (tmp_path / "b").exists()
+
+
+def test_channel_cutoff_above_nyquist_is_refused(tmp_path: Path) -> None:
+    fields = _fields()
+    fields["channels"][0]["lowpass_hz"] = 60.0
+    with pytest.raises(BundleError, match="not below Nyquist"):
+        write_bundle(tmp_path / "b", fields, {"model.onnx": MODEL})
+
+
+def test_writing_never_overwrites_an_existing_bundle(bundle_dir: Path) -> None:
+    before = (bundle_dir / "model.onnx").read_bytes()
+    with pytest.raises(BundleError, match="not an empty directory"):
+        write_bundle(bundle_dir, _fields(), {"model.onnx": b"new"})
+    assert (bundle_dir / "model.onnx").read_bytes() == before
+    read_bundle(bundle_dir)
+
+
+def test_manifest_model_round_trips_through_json() -> None:
+    fields = _fields(files={"model.onnx": sha256_hex(MODEL)})
+    manifest = Manifest.model_validate(fields)
+    assert Manifest.model_validate_json(manifest.to_json()) == manifest
