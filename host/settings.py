@@ -1,0 +1,84 @@
+"""Every tunable of the host in one place, read from the environment (`TOUCHLINE_*`).
+
+Staff override a default with an environment variable or a `.env` file next to where the
+server runs, e.g. `TOUCHLINE_DATABASE_URL=postgresql+psycopg://club@db/touchline`.
+Nested values (the impact weights) are given as JSON.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from platformdirs import user_data_dir
+from pydantic import Field, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from edge import taxonomy
+
+DATA_DIR = Path(user_data_dir("touchline", appauthor=False))
+
+# Risk weight rho_k of each action in the action impact score D_t = sum rho_k n_k s_k
+# (paper Eq. 19). Decelerations and landings load the knee and ankle most; contact and
+# aerial duels twist ankle, knee and lower back; passes barely count.
+DEFAULT_IMPACT_WEIGHTS: dict[str, float] = {
+    "sprint": 0.6,
+    "sudden_stop": 1.0,
+    "change_of_direction": 0.8,
+    "shot": 0.4,
+    "pass": 0.1,
+    "header": 0.6,
+    "confrontation": 0.8,
+    "landing": 1.0,
+}
+
+
+class Settings(BaseSettings):
+    """Host configuration. Every field has a documented default; see docs/host.md."""
+
+    model_config = SettingsConfigDict(env_prefix="TOUCHLINE_", env_file=".env", extra="ignore")
+
+    database_url: str = Field(
+        default=f"sqlite:///{DATA_DIR / 'touchline.db'}",
+        description="SQLAlchemy URL; SQLite under the user data dir needs no set-up.",
+    )
+    bundle_dir: Path = Field(
+        default=DATA_DIR / "bundles",
+        description="Where published model bundles (.tar.gz) are kept and served from.",
+    )
+    token_bytes: int = Field(default=32, ge=16, description="Random bytes in a new token.")
+    registration_code_ttl_s: int = Field(
+        default=24 * 3600, gt=0, description="How long a one-time device pairing code stays valid."
+    )
+    rate_limit_per_minute: int = Field(
+        default=600, gt=0, description="Requests one token may make per minute."
+    )
+    max_body_bytes: int = Field(
+        default=256 * 1024, gt=0, description="Largest request body accepted (summaries are ~4 KB)."
+    )
+    impact_weights: dict[str, float] = Field(
+        default_factory=lambda: dict(DEFAULT_IMPACT_WEIGHTS),
+        description="rho_k per action for D_t (Eq. 19).",
+    )
+    risk_holdout_weeks: int = Field(
+        default=2, ge=1, description="Newest labelled weeks held out to evaluate the risk models."
+    )
+    nightly_lock: Path = Field(
+        default=DATA_DIR / "nightly.lock",
+        description="Lock file so two nightly runs never overlap.",
+    )
+    nightly_log: Path = Field(default=DATA_DIR / "nightly.log", description="Nightly run log.")
+
+    @field_validator("impact_weights")
+    @classmethod
+    def _known_actions(cls, weights: dict[str, float]) -> dict[str, float]:
+        unknown = sorted(set(weights) - set(taxonomy.ACTIONS))
+        if unknown:
+            raise ValueError(f"unknown actions {unknown}; known: {list(taxonomy.ACTIONS)}")
+        if any(w < 0 for w in weights.values()):
+            raise ValueError("impact weights must be >= 0")
+        return {action: float(weights.get(action, 0.0)) for action in taxonomy.ACTIONS}
+
+
+def get_settings() -> Settings:
+    """Settings as the environment says now (read afresh so tests and CLI flags can change it)."""
+    return Settings()
