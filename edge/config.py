@@ -1,0 +1,208 @@
+"""The sideline's one configuration file: host, token, paired sensors, thresholds.
+
+A TOML file, found in this order: the path given on the command line (`--config`), the
+`TOUCHLINE_EDGE_CONFIG` environment variable, then `edge.toml` in the user's config
+directory. Every setting has a documented default here, so an empty file is a valid
+configuration; anything misspelt or out of range is refused with one line naming the
+file and the key.
+"""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from pathlib import Path
+from typing import Literal
+
+import platformdirs
+import tomli_w
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+
+from edge.taxonomy import ACTIONS
+
+CONFIG_ENV_VAR = "TOUCHLINE_EDGE_CONFIG"
+APP_NAME = "touchline"
+CONFIG_FILENAME = "edge.toml"
+
+SensorSite = Literal["waist", "calf", "gps", "hr"]
+ID_PATTERN = r"^[A-Za-z0-9._:-]+$"
+
+
+class ConfigError(Exception):
+    """The configuration file is missing, unreadable or holds a bad value."""
+
+    def __init__(self, path: Path | str, key: str, problem: str) -> None:
+        self.path = str(path)
+        self.key = key
+        self.problem = problem
+        where = f"{self.path}: {key}" if key else self.path
+        super().__init__(f"{where}: {problem}")
+
+
+class _Section(BaseModel):
+    model_config = ConfigDict(extra="forbid", validate_assignment=True)
+
+
+class SensorConfig(_Section):
+    """One paired sensor: where to reach it, what it is worn on, by whom."""
+
+    address: str = Field(
+        min_length=1,
+        description="BLE MAC/UUID, serial port (/dev/ttyUSB0) or virtual address (virtual://…)",
+    )
+    site: SensorSite
+    athlete_id: str = Field(min_length=1, max_length=64, pattern=ID_PATTERN)
+    side: Literal["left", "right"] | None = None
+    sensor_id: int | None = Field(
+        default=None, ge=0, le=65535, description="frame v1 sensor_id, filled in by `edge pair`"
+    )
+    name: str | None = Field(default=None, description="advertised name seen when pairing")
+
+
+class RecordSettings(_Section):
+    """How `edge record` windows and buffers the streams."""
+
+    window_s: float = Field(default=6.0, gt=0, description="model window (contract 3: 6 s)")
+    hop_s: float = Field(default=0.5, gt=0, description="window hop (0.5 s)")
+    buffer_s: float = Field(
+        default=20.0, gt=0, description="seconds of samples each sensor's ring buffer holds"
+    )
+    max_lag_s: float = Field(
+        default=4.0,
+        gt=0,
+        description="a window is built once the slowest sensor is this far behind, gaps or not",
+    )
+    commit_every_s: float = Field(
+        default=1.0, gt=0, description="raw frames are written to the store this often"
+    )
+    session_type: Literal["training", "match", "recovery", "rehab", "other"] = "training"
+
+
+class EventSettings(_Section):
+    """Turning window scores into timed actions."""
+
+    thresholds: dict[str, float] = Field(
+        default_factory=dict,
+        description="per-action score threshold overriding the model bundle's, e.g. shot = 0.6",
+    )
+    default_threshold: float = Field(default=0.5, gt=0, lt=1)
+    nms_s: float = Field(default=1.5, gt=0, description="two events of one action this close merge")
+    impact_full_scale_g: float = Field(
+        default=8.0,
+        gt=0,
+        description="peak dynamic acceleration (g above gravity) that scores impact s_k = 1",
+    )
+
+    @field_validator("thresholds")
+    @classmethod
+    def _known_actions(cls, value: dict[str, float]) -> dict[str, float]:
+        for action, threshold in value.items():
+            if action not in ACTIONS:
+                raise ValueError(f"unknown action {action!r}; expected one of {', '.join(ACTIONS)}")
+            if not 0 < threshold < 1:
+                raise ValueError(f"threshold for {action} must lie in (0, 1), got {threshold}")
+        return value
+
+
+class ReconnectSettings(_Section):
+    """Exponential backoff with jitter when a sensor drops."""
+
+    initial_s: float = Field(default=0.5, gt=0)
+    max_s: float = Field(default=30.0, gt=0)
+    jitter: float = Field(default=0.25, ge=0, le=1, description="± fraction of each delay")
+
+
+class SyncSettings(_Section):
+    """Posting summaries from the outbox to the host."""
+
+    timeout_s: float = Field(default=10.0, gt=0)
+    backoff_initial_s: float = Field(default=2.0, gt=0)
+    backoff_max_s: float = Field(default=600.0, gt=0)
+    auto: bool = Field(default=True, description="sync in the background while recording")
+
+
+class EdgeConfig(_Section):
+    """Everything the sideline needs; defaults make an empty file valid."""
+
+    host_url: str | None = Field(default=None, description="club host, e.g. https://host:8000")
+    device_id: str | None = None
+    device_token: str | None = None
+    data_dir: Path = Field(
+        default_factory=lambda: Path(platformdirs.user_data_dir(APP_NAME)) / "edge",
+        description="store (SQLite) and installed model bundles",
+    )
+    model_backend: Literal["onnxruntime", "litert"] = "onnxruntime"
+    sensors: list[SensorConfig] = Field(default_factory=list)
+    record: RecordSettings = Field(default_factory=RecordSettings)
+    events: EventSettings = Field(default_factory=EventSettings)
+    reconnect: ReconnectSettings = Field(default_factory=ReconnectSettings)
+    sync: SyncSettings = Field(default_factory=SyncSettings)
+
+    @field_validator("host_url")
+    @classmethod
+    def _http_url(cls, value: str | None) -> str | None:
+        if value is not None and not value.startswith(("http://", "https://")):
+            raise ValueError(f"must start with http:// or https://, got {value!r}")
+        return value.rstrip("/") if value else value
+
+    @property
+    def store_path(self) -> Path:
+        return self.data_dir / "edge.sqlite"
+
+    @property
+    def models_dir(self) -> Path:
+        return self.data_dir / "models"
+
+    def athletes(self) -> list[str]:
+        """Athlete ids in the order they were paired."""
+        return list(dict.fromkeys(sensor.athlete_id for sensor in self.sensors))
+
+
+def default_config_path() -> Path:
+    """Where the configuration lives when neither --config nor the env var says otherwise."""
+    return Path(platformdirs.user_config_dir(APP_NAME)) / CONFIG_FILENAME
+
+
+def resolve_config_path(path: Path | str | None = None) -> tuple[Path, bool]:
+    """The file to use and whether someone named it explicitly (then it must exist)."""
+    if path is not None:
+        return Path(path), True
+    env = os.environ.get(CONFIG_ENV_VAR)
+    if env:
+        return Path(env), True
+    return default_config_path(), False
+
+
+def load_config(path: Path | str | None = None) -> EdgeConfig:
+    """Read and validate the configuration; raise ConfigError naming the file and key."""
+    config_path, explicit = resolve_config_path(path)
+    if not config_path.exists():
+        if explicit:
+            raise ConfigError(config_path, "", "no such configuration file")
+        return EdgeConfig()
+    try:
+        raw = tomllib.loads(config_path.read_text(encoding="utf-8"))
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(config_path, "", f"not valid TOML ({exc})") from exc
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ConfigError(config_path, "", f"cannot be read ({exc})") from exc
+    try:
+        return EdgeConfig.model_validate(raw)
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        key = ".".join(str(part) for part in first["loc"]) or "(top level)"
+        message = first["msg"]
+        if first["type"] == "extra_forbidden":
+            message = "unknown setting"
+        raise ConfigError(config_path, key, message) from exc
+
+
+def save_config(config: EdgeConfig, path: Path | str | None = None) -> Path:
+    """Write the configuration atomically (a crash never leaves half a file)."""
+    config_path, _ = resolve_config_path(path)
+    config_path.parent.mkdir(parents=True, exist_ok=True)
+    data = config.model_dump(mode="json", exclude_none=True)
+    tmp = config_path.with_suffix(config_path.suffix + ".tmp")
+    tmp.write_text(tomli_w.dumps(data), encoding="utf-8")
+    os.replace(tmp, config_path)
+    return config_path
