@@ -1,0 +1,69 @@
+"""The FastAPI application: routes under /api/v1, limits, and errors as JSON a person can
+act on: {"message": "<field>: <what is wrong>", "field": "<field>"}."""
+
+from __future__ import annotations
+
+from fastapi import FastAPI, Request, status
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from sqlalchemy.orm import sessionmaker
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from edge import __version__
+from host.api import devices, health, models, risk, sessions
+from host.api.limits import BodySizeLimit, RateLimiter
+from host.db.engine import engine_for
+from host.db.summaries import SummaryError
+from host.settings import Settings, get_settings
+
+PREFIX = "/api/v1"
+
+
+def _error(status_code: int, message: str, field: str | None = None,
+           headers: dict[str, str] | None = None) -> JSONResponse:
+    if field is None and ": " in message:
+        field = message.split(": ", 1)[0]
+    return JSONResponse(status_code=status_code, content={"message": message, "field": field},
+                        headers=headers)
+
+
+async def _summary_error(_: Request, exc: SummaryError) -> JSONResponse:
+    return _error(status.HTTP_422_UNPROCESSABLE_CONTENT, str(exc), exc.field)
+
+
+async def _validation_error(_: Request, exc: RequestValidationError) -> JSONResponse:
+    first = exc.errors()[0]
+    location = [str(part) for part in first.get("loc", ()) if part != "body"]
+    field = ".".join(location) or "body"
+    message = first.get("msg", "invalid")
+    if first.get("type") == "json_invalid":
+        field, message = "body", "not valid JSON"
+    return _error(status.HTTP_422_UNPROCESSABLE_CONTENT, f"{field}: {message}", field)
+
+
+async def _http_error(_: Request, exc: StarletteHTTPException) -> JSONResponse:
+    return _error(exc.status_code, str(exc.detail), headers=getattr(exc, "headers", None))
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    """The API on the database `settings.database_url` (migrated to head on start)."""
+    settings = settings or get_settings()
+    app = FastAPI(
+        title="Touchline host API",
+        version=__version__,
+        description="Sideline units post session summaries; staff read weekly injury risk.",
+        openapi_url=f"{PREFIX}/openapi.json",
+        docs_url=f"{PREFIX}/docs",
+    )
+    engine = engine_for(settings.database_url)
+    app.state.settings = settings
+    app.state.engine = engine
+    app.state.sessions = sessionmaker(engine, expire_on_commit=False)
+    app.state.rate_limiter = RateLimiter(settings.rate_limit_per_minute)
+    for module in (devices, sessions, models, risk, health):
+        app.include_router(module.router, prefix=PREFIX)
+    app.add_exception_handler(SummaryError, _summary_error)
+    app.add_exception_handler(RequestValidationError, _validation_error)
+    app.add_exception_handler(StarletteHTTPException, _http_error)
+    app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)
+    return app

@@ -1,0 +1,36 @@
+"""POST /devices/register: a sideline unit trades a one-time pairing code for its token."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, HTTPException, Request, status
+from pydantic import BaseModel, Field
+
+from host.api.deps import DB, get_settings, rate_limit
+from host.db.tokens import RegistrationError, redeem_registration_code
+
+router = APIRouter(tags=["devices"])
+
+
+class Registration(BaseModel):
+    code: str = Field(min_length=4, max_length=32, description="Pairing code from staff")
+
+
+class DeviceToken(BaseModel):
+    device_id: str
+    token: str
+
+
+@router.post("/devices/register", response_model=DeviceToken, status_code=201)
+def register(body: Registration, request: Request, db: DB) -> DeviceToken:
+    """Exchange a pairing code (`touchline token create --role device`) for a device token."""
+    client = request.client.host if request.client else "unknown"
+    rate_limit(request, ("register", client))
+    try:
+        device_id, token = redeem_registration_code(
+            db, body.code, token_bytes=get_settings(request).token_bytes
+        )
+    except RegistrationError as exc:
+        db.rollback()
+        raise HTTPException(status.HTTP_400_BAD_REQUEST, detail=str(exc)) from None
+    db.commit()
+    return DeviceToken(device_id=device_id, token=token)

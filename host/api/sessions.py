@@ -1,0 +1,66 @@
+"""POST /sessions (a device posts its session summaries, idempotently) and GET them back."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Body, HTTPException, Response, status
+from sqlalchemy import select
+
+from host.api.deps import DB, Caller
+from host.db.models import TrainingSession
+from host.db.summaries import (
+    ForeignSessionError,
+    StaleRevisionError,
+    StoreOutcome,
+    store_summary,
+    validate_summary,
+)
+from host.db.tokens import Role
+
+router = APIRouter(tags=["sessions"])
+
+
+@router.post("/sessions")
+def post_session(
+    summary: Annotated[dict[str, Any], Body(description="session_summary.v1 JSON")],
+    caller: Caller,
+    db: DB,
+    response: Response,
+) -> dict[str, Any]:
+    """Store a session summary. The same (session_id, athlete_id, revision) twice is a
+    no-op (200 unchanged); a higher revision replaces (200 replaced); an older one is
+    refused (409) and nothing changes."""
+    validate_summary(summary)
+    device_id = caller.device_id if caller.role is Role.DEVICE else None
+    try:
+        result = store_summary(db, summary, device_id)
+    except StaleRevisionError as exc:
+        raise HTTPException(status.HTTP_409_CONFLICT, detail=str(exc)) from None
+    except ForeignSessionError as exc:
+        raise HTTPException(status.HTTP_403_FORBIDDEN, detail=str(exc)) from None
+    if result.outcome is StoreOutcome.CREATED:
+        response.status_code = status.HTTP_201_CREATED
+    return {
+        "status": result.outcome.value,
+        "session_id": result.session_id,
+        "athlete_id": result.athlete_id,
+        "revision": result.revision,
+    }
+
+
+@router.get("/sessions/{session_id}/{athlete_id}")
+def get_session(session_id: str, athlete_id: str, caller: Caller, db: DB) -> dict[str, Any]:
+    """The stored summary; staff read any, a device only those it posted."""
+    stored = db.scalars(
+        select(TrainingSession).where(
+            TrainingSession.session_id == session_id, TrainingSession.athlete_id == athlete_id
+        )
+    ).one_or_none()
+    if stored is None or (caller.role is Role.DEVICE and stored.device_id != caller.device_id):
+        # A device learns nothing about sessions that are not its own, not even that they exist.
+        raise HTTPException(
+            status.HTTP_404_NOT_FOUND,
+            detail=f"session {session_id!r} of athlete {athlete_id!r}: not found",
+        )
+    return {"revision": stored.revision, "source": stored.source, "summary": stored.payload}

@@ -1,0 +1,34 @@
+from __future__ import annotations
+
+import hashlib
+
+from host.db.engine import engine_for, session_scope
+from host.db.registry import publish_bundle
+
+
+def test_latest_bundle_downloads_with_its_sha256(client, make_token, settings, tmp_path) -> None:
+    headers = make_token("device", "pi-1")
+    assert client.get("/api/v1/models/latest", headers=headers).status_code == 404
+    archive = tmp_path / "bundle.tar.gz"
+    for version, payload in (("2026.03.01", b"old bundle"), ("2026.03.02", b"new bundle")):
+        archive.write_bytes(payload)
+        with session_scope(engine_for(settings.database_url)) as db:
+            publish_bundle(db, archive, version, {"macro_f1": 0.9}, synthetic=True,
+                           bundle_dir=settings.bundle_dir)
+
+    latest = client.get("/api/v1/models/latest", headers=headers).json()
+    assert latest["version"] == "2026.03.02"
+    assert latest["synthetic"] is True
+    download = client.get(latest["bundle_url"], headers=headers)
+    assert download.status_code == 200
+    assert download.content == b"new bundle"
+    assert download.headers["X-Bundle-SHA256"] == hashlib.sha256(b"new bundle").hexdigest()
+    assert latest["sha256"] == download.headers["X-Bundle-SHA256"]
+    assert client.get("/api/v1/models/1999/bundle", headers=headers).status_code == 404
+
+
+def test_health_reports_schema(client) -> None:
+    answer = client.get("/api/v1/health")
+    assert answer.status_code == 200
+    assert answer.json()["status"] == "ok"
+    assert answer.json()["schema_revision"] == "0002"
