@@ -7,8 +7,9 @@ channel order and units, rate, window and hop, low-pass settings, normalisation,
 event thresholds tuned on validation. Reading a bundle checks all of it, so a corrupt,
 tampered or foreign bundle is refused with one clear message and never half-installed.
 
-Only the standard library and pydantic here: both the host (torch) and the edge (no torch)
-import this module.
+`prepare_windows` is the one input pipeline both sides run (edge.dsp low-pass, then the
+stored z-score), so the host trains and evaluates on exactly what the edge computes. No
+torch here: the host and the edge both import this module.
 """
 
 from __future__ import annotations
@@ -24,9 +25,10 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, Literal
 
+import numpy as np
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
-from edge import taxonomy
+from edge import dsp, taxonomy
 
 SCHEMA_VERSION = 1
 MANIFEST_NAME = "manifest.json"
@@ -182,6 +184,36 @@ class Bundle:
         if name not in self.files:
             raise BundleError(f"{self.source}: bundle has no file {name!r}")
         return self.files[name]
+
+
+def prepare_windows(
+    manifest: Manifest, windows: np.ndarray, present: np.ndarray | None = None
+) -> np.ndarray:
+    """Raw windows `(N, C, T)` in manifest channel order and units → model input float32.
+
+    Each channel is low-passed at its cut-off (zero phase, over the window itself), then
+    z-scored with the training statistics. `present` `(N, C)` marks channels that were
+    measured; an absent channel (only optional ones may be) is fed as 0, the training mean.
+    """
+    x = np.asarray(windows, dtype=np.float32)
+    n_channels, n_samples = len(manifest.channels), manifest.window_samples
+    if x.ndim != 3 or x.shape[1:] != (n_channels, n_samples):
+        raise BundleError(
+            f"windows have shape {x.shape}, the bundle expects (N, {n_channels}, {n_samples})"
+        )
+    out = x.copy()
+    cutoffs: dict[float, list[int]] = {}
+    for index, channel in enumerate(manifest.channels):
+        if channel.lowpass_hz is not None:
+            cutoffs.setdefault(channel.lowpass_hz, []).append(index)
+    for cutoff, rows in cutoffs.items():
+        out[:, rows] = dsp.lowpass(
+            x[:, rows], manifest.sample_rate_hz, cutoff, order=manifest.filter_order
+        )
+    out = dsp.Normaliser.from_dict(manifest.normalisation.model_dump()).apply(out)
+    if present is not None:
+        out *= np.asarray(present, dtype=bool)[:, :, None]
+    return out.astype(np.float32, copy=False)
 
 
 def sha256_hex(data: bytes) -> str:

@@ -8,14 +8,16 @@ import tarfile
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pytest
 
-from edge import taxonomy
+from edge import dsp, taxonomy
 from edge.bundle import (
     MANIFEST_NAME,
     BundleError,
     Manifest,
     pack_bundle,
+    prepare_windows,
     read_bundle,
     sha256_hex,
     write_bundle,
@@ -26,8 +28,10 @@ MODEL_FP32 = b"\x08\x07fp32-onnx-bytes" * 80
 
 
 def _fields(**overrides: Any) -> dict[str, Any]:
-    channels = [{"name": n, "unit": "g" if "_a" in n else "deg/s", "lowpass_hz": 20.0}
-                for n in taxonomy.IMU_CHANNELS]
+    channels = [
+        {"name": n, "unit": "g" if "_a" in n else "deg/s", "lowpass_hz": 20.0}
+        for n in taxonomy.IMU_CHANNELS
+    ]
     channels.append({"name": "speed_mps", "unit": "m/s", "optional": True, "lowpass_hz": 2.0})
     fields: dict[str, Any] = {
         "version": "2026.11.25-1",
@@ -190,3 +194,34 @@ def test_manifest_model_round_trips_through_json() -> None:
     fields = _fields(files={"model.onnx": sha256_hex(MODEL)})
     manifest = Manifest.model_validate(fields)
     assert Manifest.model_validate_json(manifest.to_json()) == manifest
+
+
+def test_prepare_windows_filters_each_channel_at_its_cutoff_then_normalises(
+    bundle_dir: Path,
+) -> None:
+    manifest = read_bundle(bundle_dir).manifest
+    rng = np.random.default_rng(0)
+    t = np.arange(600) / 100.0
+    # 1 Hz signal plus 40 Hz jitter: the 20 Hz IMU low-pass keeps the first, drops the second.
+    windows = np.broadcast_to(
+        np.sin(2 * np.pi * t) + 0.5 * np.sin(2 * np.pi * 40 * t), (3, 13, 600)
+    )
+    windows = (windows + 0.01 * rng.standard_normal((3, 13, 600))).astype(np.float32)
+    present = np.ones((3, 13), dtype=bool)
+    present[1, 12] = False
+    out = prepare_windows(manifest, windows, present)
+    assert out.dtype == np.float32 and out.shape == (3, 13, 600)
+    expected_imu = (dsp.lowpass(windows[:, :12], 100.0, 20.0) - 0.1) / (1.5 + dsp.NORMALISER_EPS)
+    np.testing.assert_allclose(out[:, :12], expected_imu, atol=1e-5)
+    expected_speed = (dsp.lowpass(windows[:, 12], 100.0, 2.0) - 0.1) / (1.5 + dsp.NORMALISER_EPS)
+    np.testing.assert_allclose(out[[0, 2], 12], expected_speed[[0, 2]], atol=1e-5)
+    assert not out[1, 12].any()
+    # The 40 Hz jitter is gone from the middle of the window.
+    middle = out[0, 0, 100:500] * 1.5 + 0.1
+    np.testing.assert_allclose(middle, np.sin(2 * np.pi * t[100:500]), atol=0.05)
+
+
+def test_prepare_windows_refuses_a_window_of_the_wrong_shape(bundle_dir: Path) -> None:
+    manifest = read_bundle(bundle_dir).manifest
+    with pytest.raises(BundleError, match=r"expects \(N, 13, 600\)"):
+        prepare_windows(manifest, np.zeros((2, 12, 600), dtype=np.float32))
