@@ -92,15 +92,12 @@ class EventSettings(BaseModel):
         return self
 
 
-class Manifest(BaseModel):
-    """manifest.json of a model bundle (contract 4)."""
+class InputSpec(BaseModel):
+    """What the model reads and how a raw window becomes its input: channels, rate, window,
+    low-pass and z-score. The manifest carries it; `prepare_windows` applies it."""
 
     model_config = ConfigDict(extra="forbid", populate_by_name=True)
 
-    schema_: Literal[1] = Field(default=SCHEMA_VERSION, alias="schema")
-    version: str = Field(min_length=1)
-    created: str = Field(default_factory=lambda: datetime.now(UTC).isoformat(timespec="seconds"))
-    labels: list[str] = Field(default_factory=lambda: list(taxonomy.LABELS), min_length=2)
     channels: list[BundleChannel] = Field(min_length=1)
     sample_rate_hz: float = Field(default=taxonomy.IMU_RATE_HZ, gt=0)
     window_s: float = Field(default=taxonomy.CLIP_S, gt=0)
@@ -108,22 +105,11 @@ class Manifest(BaseModel):
     layout: Literal["NCT"] = "NCT"
     # Low-pass filter order shared by every channel with a cut-off (Butterworth, zero phase,
     # applied to each window before normalisation).
-    filter_order: int = Field(default=4, ge=1, le=10)
+    filter_order: int = Field(default=dsp.FILTER_ORDER, ge=1, le=10)
     normalisation: Normalisation
-    events: EventSettings
-    # The models output raw class scores; the edge applies softmax.
-    output: Literal["logits"] = "logits"
-    default_model: str = "model.onnx"
-    files: dict[str, str]
-    data_hash: str = Field(min_length=1)
-    synthetic: bool
-    # Evaluation figures that gated this bundle, e.g. {"macro_f1": 0.91, "accuracy": 0.93}.
-    metrics: dict[str, float] = Field(default_factory=dict)
 
     @model_validator(mode="after")
-    def _consistent(self) -> Manifest:
-        if len(set(self.labels)) != len(self.labels):
-            raise ValueError("labels must be unique")
+    def _consistent_input(self) -> InputSpec:
         names = [c.name for c in self.channels]
         if len(set(names)) != len(names):
             raise ValueError("channel names must be unique")
@@ -132,16 +118,6 @@ class Manifest(BaseModel):
                 f"normalisation has {len(self.normalisation.mean)} values "
                 f"for {len(self.channels)} channels"
             )
-        unknown = sorted(set(self.events.thresholds) - set(self.labels))
-        if unknown:
-            raise ValueError(f"event thresholds name unknown labels {unknown}")
-        for name, digest in self.files.items():
-            if not _FILE_NAME.match(name) or name == MANIFEST_NAME:
-                raise ValueError(f"file name {name!r} is not allowed in a bundle")
-            if not _SHA256.match(digest):
-                raise ValueError(f"sha256 of {name!r} is not 64 lowercase hex digits")
-        if self.default_model not in self.files:
-            raise ValueError(f"default_model {self.default_model!r} is not in files")
         nyquist = self.sample_rate_hz / 2
         for channel in self.channels:
             if channel.lowpass_hz is not None and channel.lowpass_hz >= nyquist:
@@ -163,6 +139,40 @@ class Manifest(BaseModel):
     @property
     def channel_names(self) -> list[str]:
         return [c.name for c in self.channels]
+
+
+class Manifest(InputSpec):
+    """manifest.json of a model bundle (contract 4)."""
+
+    schema_: Literal[1] = Field(default=SCHEMA_VERSION, alias="schema")
+    version: str = Field(min_length=1)
+    created: str = Field(default_factory=lambda: datetime.now(UTC).isoformat(timespec="seconds"))
+    labels: list[str] = Field(default_factory=lambda: list(taxonomy.LABELS), min_length=2)
+    events: EventSettings
+    # The models output raw class scores; the edge applies softmax.
+    output: Literal["logits"] = "logits"
+    default_model: str = "model.onnx"
+    files: dict[str, str]
+    data_hash: str = Field(min_length=1)
+    synthetic: bool
+    # Evaluation figures that gated this bundle, e.g. {"macro_f1": 0.91, "accuracy": 0.93}.
+    metrics: dict[str, float] = Field(default_factory=dict)
+
+    @model_validator(mode="after")
+    def _consistent(self) -> Manifest:
+        if len(set(self.labels)) != len(self.labels):
+            raise ValueError("labels must be unique")
+        unknown = sorted(set(self.events.thresholds) - set(self.labels))
+        if unknown:
+            raise ValueError(f"event thresholds name unknown labels {unknown}")
+        for name, digest in self.files.items():
+            if not _FILE_NAME.match(name) or name == MANIFEST_NAME:
+                raise ValueError(f"file name {name!r} is not allowed in a bundle")
+            if not _SHA256.match(digest):
+                raise ValueError(f"sha256 of {name!r} is not 64 lowercase hex digits")
+        if self.default_model not in self.files:
+            raise ValueError(f"default_model {self.default_model!r} is not in files")
+        return self
 
     def to_json(self) -> str:
         return json.dumps(self.model_dump(by_alias=True, mode="json"), indent=2) + "\n"
@@ -186,31 +196,34 @@ class Bundle:
         return self.files[name]
 
 
-def prepare_windows(
-    manifest: Manifest, windows: np.ndarray, present: np.ndarray | None = None
-) -> np.ndarray:
-    """Raw windows `(N, C, T)` in manifest channel order and units → model input float32.
-
-    Each channel is low-passed at its cut-off (zero phase, over the window itself), then
-    z-scored with the training statistics. `present` `(N, C)` marks channels that were
-    measured; an absent channel (only optional ones may be) is fed as 0, the training mean.
-    """
+def filter_windows(spec: InputSpec, windows: np.ndarray) -> np.ndarray:
+    """Raw windows `(N, C, T)` in the spec's channel order and units, each channel
+    low-passed at its cut-off (zero phase, over the window itself), float32."""
     x = np.asarray(windows, dtype=np.float32)
-    n_channels, n_samples = len(manifest.channels), manifest.window_samples
+    n_channels, n_samples = len(spec.channels), spec.window_samples
     if x.ndim != 3 or x.shape[1:] != (n_channels, n_samples):
         raise BundleError(
             f"windows have shape {x.shape}, the bundle expects (N, {n_channels}, {n_samples})"
         )
     out = x.copy()
     cutoffs: dict[float, list[int]] = {}
-    for index, channel in enumerate(manifest.channels):
+    for index, channel in enumerate(spec.channels):
         if channel.lowpass_hz is not None:
             cutoffs.setdefault(channel.lowpass_hz, []).append(index)
     for cutoff, rows in cutoffs.items():
-        out[:, rows] = dsp.lowpass(
-            x[:, rows], manifest.sample_rate_hz, cutoff, order=manifest.filter_order
-        )
-    out = dsp.Normaliser.from_dict(manifest.normalisation.model_dump()).apply(out)
+        out[:, rows] = dsp.lowpass(x[:, rows], spec.sample_rate_hz, cutoff, order=spec.filter_order)
+    return out
+
+
+def prepare_windows(
+    spec: InputSpec, windows: np.ndarray, present: np.ndarray | None = None
+) -> np.ndarray:
+    """Raw windows `(N, C, T)` → model input float32: `filter_windows`, then the training
+    z-score. `present` `(N, C)` marks channels that were measured; an absent channel (only
+    optional ones may be) is fed as 0, the training mean."""
+    out = dsp.Normaliser.from_dict(spec.normalisation.model_dump()).apply(
+        filter_windows(spec, windows)
+    )
     if present is not None:
         out *= np.asarray(present, dtype=bool)[:, :, None]
     return out.astype(np.float32, copy=False)
