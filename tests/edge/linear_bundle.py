@@ -1,0 +1,103 @@
+"""A small but genuinely trained model bundle for tests of the sideline pipeline.
+
+Softmax regression on per-channel peak magnitude of prepared windows, fitted with numpy
+on labelled windows and written as ONNX (Abs → ReduceMax → MatMul → Add) with
+`onnx.helper`, then packed as a contract-4 bundle by `edge.bundle.write_bundle`.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import onnx
+from onnx import TensorProto, helper, numpy_helper
+
+from edge import dsp, taxonomy
+from edge.bundle import Manifest, prepare_windows, write_bundle
+
+RATE_HZ = taxonomy.IMU_RATE_HZ
+WINDOW_S = taxonomy.CLIP_S
+
+
+def toy_windows(rng: np.random.Generator, n_per_class: int) -> tuple[np.ndarray, np.ndarray]:
+    """Labelled raw windows (N, 12, 600): action k puts a 0.3 s pulse on channel k at the
+    centre; background has none. Gravity on waist_az/calf_az, noise everywhere."""
+    t_samples = int(WINDOW_S * RATE_HZ)
+    labels = np.repeat(np.arange(len(taxonomy.LABELS)), n_per_class)
+    x = rng.normal(0.0, 0.3, (len(labels), 12, t_samples)).astype(np.float32)
+    x[:, [2, 8]] += 1.0
+    pulse = np.hanning(30).astype(np.float32) * 4.0
+    centre = t_samples // 2
+    for i, label in enumerate(labels):
+        if label < len(taxonomy.ACTIONS):
+            x[i, label, centre - 15 : centre + 15] += pulse
+    return x, labels
+
+
+def _features(prepared: np.ndarray) -> np.ndarray:
+    return np.abs(prepared).max(axis=2)
+
+
+def fit_softmax(features: np.ndarray, labels: np.ndarray, n_classes: int) -> tuple:
+    """Multinomial logistic regression by gradient descent with a little L2."""
+    n, d = features.shape
+    w = np.zeros((d, n_classes))
+    b = np.zeros(n_classes)
+    onehot = np.eye(n_classes)[labels]
+    for _ in range(500):
+        logits = features @ w + b
+        p = np.exp(logits - logits.max(1, keepdims=True))
+        p /= p.sum(1, keepdims=True)
+        grad = (p - onehot) / n
+        w -= 0.5 * (features.T @ grad + 1e-3 * w)
+        b -= 0.5 * grad.sum(0)
+    return w.astype(np.float32), b.astype(np.float32)
+
+
+def _onnx_model(w: np.ndarray, b: np.ndarray, n_channels: int, n_samples: int) -> bytes:
+    graph = helper.make_graph(
+        [
+            helper.make_node("Abs", ["x"], ["absx"]),
+            helper.make_node("ReduceMax", ["absx"], ["peak"], axes=[2], keepdims=0),
+            helper.make_node("MatMul", ["peak", "w"], ["wx"]),
+            helper.make_node("Add", ["wx", "b"], ["logits"]),
+        ],
+        "peak_softmax",
+        [helper.make_tensor_value_info("x", TensorProto.FLOAT, ["n", n_channels, n_samples])],
+        [helper.make_tensor_value_info("logits", TensorProto.FLOAT, ["n", w.shape[1]])],
+        [numpy_helper.from_array(w, "w"), numpy_helper.from_array(b, "b")],
+    )
+    model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 17)])
+    model.ir_version = 8
+    onnx.checker.check_model(model)
+    return model.SerializeToString()
+
+
+def train_bundle(
+    out_dir: Path, windows: np.ndarray, labels: np.ndarray, version: str = "linear-1"
+) -> Path:
+    """Fit on (windows, labels) and write a verified bundle directory."""
+    channels = [
+        {"name": name, "unit": "g" if name.split("_")[1].startswith("a") else "deg/s",
+         "lowpass_hz": dsp.IMU_CUTOFF_HZ}
+        for name in taxonomy.IMU_CHANNELS
+    ]
+    filtered = dsp.lowpass(windows, RATE_HZ, dsp.IMU_CUTOFF_HZ)
+    mean = filtered.mean(axis=(0, 2))
+    std = filtered.std(axis=(0, 2)) + 1e-3
+    fields = {
+        "version": version,
+        "channels": channels,
+        "normalisation": {"mean": mean.tolist(), "std": std.tolist()},
+        "events": {"thresholds": {a: 0.5 for a in taxonomy.ACTIONS}, "nms_s": 1.5},
+        "data_hash": "toy-" + version,
+        "synthetic": True,
+        "default_model": "model.onnx",
+    }
+    # Normalise with the same code the edge runs, then fit on the features the graph computes.
+    probe = Manifest.model_validate({**fields, "files": {"model.onnx": "0" * 64}})
+    prepared = prepare_windows(probe, windows)
+    w, b = fit_softmax(_features(prepared), labels, len(taxonomy.LABELS))
+    model = _onnx_model(w, b, windows.shape[1], windows.shape[2])
+    return write_bundle(out_dir, fields, {"model.onnx": model})
