@@ -1,0 +1,350 @@
+"""The weekly risk vector V_t = [D_t, ACWR_t, I_t, H_t, Q_t] (paper Eq. 17-20), one row per
+player-week, built the same way from a dataset directory and from the host database.
+
+Week t runs over days 7t .. 7t+6 after the data's origin date; every feature of week t uses
+only what was known by the end of that week, and the label `injured_next_week` says whether a
+time-loss injury began in week t+1 (unknown, NaN, for the newest week).
+
+Gaps are filled so the models always see numbers, each fill chosen to mean "nothing
+unusual": no sessions -> zero load, no heart rate -> the athlete's (else squad's) mean, no
+wellness answers -> neutral 3 of 5, no movement-quality score -> the squad median (else 1.0,
+clean technique), missing RPE -> the athlete's median RPE (else the squad's).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from edge import taxonomy
+from host.data import load_metrics
+from host.settings import get_settings
+
+LABEL = "injured_next_week"
+WELLNESS_ITEMS = ("sleep", "soreness", "fatigue", "stress", "mood")
+NEUTRAL_WELLNESS = 3.0
+CLEAN_TECHNIQUE = 1.0
+# Weeks since the last injury reported for athletes never injured in the data.
+NO_RECENT_INJURY_WEEKS = 52
+HISTORY_WINDOW_WEEKS = 8
+
+ACTION_COUNT_COLUMNS: tuple[str, ...] = tuple(f"n_{action}" for action in taxonomy.ACTIONS)
+
+FEATURE_COLUMNS: tuple[str, ...] = (
+    # D_t: action impact score (Eq. 19)
+    "impact_score",
+    # ACWR_t: acute:chronic workload of session-RPE load (Eq. 18), rolling 7/28 and EWMA
+    "acwr_rolling",
+    "acwr_ewma",
+    "acute_load",
+    "chronic_load",
+    # I_t: internal load and fatigue
+    "srpe_load",
+    "monotony",
+    "strain",
+    "hr_mean",
+    "wellness",
+    # E_t: external load
+    "sessions",
+    "minutes",
+    "distance_m",
+    "hsr_m",
+    "sprints",
+    "accel_decel",
+    "player_load",
+    # H_t: injury history
+    "injuries_before",
+    "weeks_since_injury",
+    "days_lost_recent",
+    # Q_t: movement quality
+    "movement_quality",
+    # A_t: recognised actions this week
+    *ACTION_COUNT_COLUMNS,
+)
+
+# Per-week sums of session columns (summed when present; absent counts as zero).
+_SUMMED = {
+    "minutes": "duration_min",
+    "srpe_load": "srpe_load",
+    "distance_m": "distance_m",
+    "hsr_m": "hsr_m",
+    "sprints": "sprints",
+    "player_load": "player_load",
+}
+
+
+class FeatureError(ValueError):
+    """The tables cannot give weekly features (e.g. no dates to place weeks on)."""
+
+
+@dataclass(frozen=True)
+class RiskTables:
+    """What weekly features are built from; the dataset loader and the database both give it.
+
+    `sessions` needs athlete_id, date, duration_min; `weekly` (optional) athlete_id, week and
+    any of n_<action>, s_<action>, movement_quality, injured_next_week.
+    """
+
+    athletes: pd.DataFrame
+    sessions: pd.DataFrame
+    injuries: pd.DataFrame
+    weekly: pd.DataFrame | None
+    weeks: int | None = None
+
+
+def weekly_features(dataset, impact_weights: Mapping[str, float] | None = None) -> pd.DataFrame:
+    """V_t for every athlete and week of a `host.data.dataset.Dataset`.
+
+    Returns a frame indexed by (athlete_id, week) with `FEATURE_COLUMNS` and `LABEL`.
+    """
+    tables = RiskTables(
+        athletes=dataset.athletes,
+        sessions=dataset.sessions,
+        injuries=dataset.injuries,
+        weekly=dataset.weekly,
+        weeks=dataset.manifest.weeks,
+    )
+    return features_from_tables(tables, impact_weights)
+
+
+def features_from_tables(
+    tables: RiskTables, impact_weights: Mapping[str, float] | None = None
+) -> pd.DataFrame:
+    """V_t per (athlete_id, week) from plain tables (see `RiskTables`)."""
+    weights = dict(impact_weights or get_settings().impact_weights)
+    sessions = tables.sessions.copy()
+    sessions["date"] = pd.to_datetime(sessions["date"])
+    origin = origin_of(sessions, tables.weekly)
+    if "week" not in sessions.columns or sessions["week"].isna().any():
+        derived = (sessions["date"] - origin).dt.days // 7
+        sessions["week"] = sessions["week"].fillna(derived) if "week" in sessions else derived
+    sessions["week"] = sessions["week"].astype(int)
+    weeks = _week_count(tables, sessions)
+    athletes = sorted(set(tables.athletes["athlete_id"].astype(str)))
+    index = pd.MultiIndex.from_product([athletes, range(weeks)], names=["athlete_id", "week"])
+
+    frame = pd.DataFrame(index=index)
+    frame = frame.join(_session_features(sessions, index))
+    frame = frame.join(_load_features(sessions, origin, athletes, weeks))
+    frame = frame.join(_action_features(tables.weekly, index, weights))
+    frame = frame.join(_history_features(tables, origin, index))
+    frame[LABEL] = _labels(tables, origin, index)
+    return frame[[*FEATURE_COLUMNS, LABEL]]
+
+
+def origin_of(sessions: pd.DataFrame, weekly: pd.DataFrame | None) -> pd.Timestamp:
+    """Day 0 of week 0: from weekly.csv's week_start, else from dated sessions with a week,
+    else the first session's day."""
+    if weekly is not None and "week_start" in weekly.columns and weekly["week_start"].notna().any():
+        starts = pd.to_datetime(weekly["week_start"]) - pd.to_timedelta(
+            weekly["week"] * 7, unit="D"
+        )
+        return starts.min().normalize()
+    if sessions.empty:
+        raise FeatureError("no sessions: weekly features need at least one dated session")
+    dates = pd.to_datetime(sessions["date"])
+    if "week" in sessions.columns and sessions["week"].notna().any():
+        known = sessions["week"].notna()
+        return (
+            (dates[known] - pd.to_timedelta(sessions["week"][known] * 7, unit="D"))
+            .min()
+            .normalize()
+        )
+    return load_metrics.week_origin(dates)
+
+
+def _week_count(tables: RiskTables, sessions: pd.DataFrame) -> int:
+    if tables.weeks:
+        return int(tables.weeks)
+    last = int(sessions["week"].max()) if not sessions.empty else -1
+    if tables.weekly is not None and not tables.weekly.empty:
+        last = max(last, int(tables.weekly["week"].max()))
+    return last + 1
+
+
+def _session_features(sessions: pd.DataFrame, index: pd.MultiIndex) -> pd.DataFrame:
+    sessions = _with_srpe(sessions)
+    grouped = sessions.groupby(["athlete_id", "week"])
+    out = pd.DataFrame(index=index)
+    out["sessions"] = grouped.size().reindex(index).fillna(0)
+    for feature, column in _SUMMED.items():
+        if column in sessions.columns:
+            out[feature] = grouped[column].sum(min_count=1).reindex(index)
+        else:
+            out[feature] = np.nan
+    accel = sessions.get("accels", pd.Series(np.nan, index=sessions.index)).fillna(0)
+    decel = sessions.get("decels", pd.Series(np.nan, index=sessions.index)).fillna(0)
+    out["accel_decel"] = (
+        sessions.assign(_ad=accel + decel)
+        .groupby(["athlete_id", "week"])["_ad"]
+        .sum()
+        .reindex(index)
+    )
+    out = out.fillna(0.0)
+
+    if "hr_mean" in sessions.columns and sessions["hr_mean"].notna().any():
+        hr = sessions.dropna(subset=["hr_mean"])
+        weighted = (
+            (hr["hr_mean"] * hr["duration_min"]).groupby([hr["athlete_id"], hr["week"]]).sum()
+        )
+        minutes = hr["duration_min"].groupby([hr["athlete_id"], hr["week"]]).sum()
+        week_hr = (weighted / minutes.replace(0, np.nan)).reindex(index)
+        athlete_hr = hr.groupby("athlete_id")["hr_mean"].mean()
+        fallback = index.get_level_values("athlete_id").map(athlete_hr).to_numpy(dtype=float)
+        out["hr_mean"] = week_hr.fillna(pd.Series(fallback, index=index)).fillna(
+            hr["hr_mean"].mean()
+        )
+    else:
+        out["hr_mean"] = 0.0
+
+    items = [c for c in WELLNESS_ITEMS if c in sessions.columns]
+    if items:
+        per_session = sessions[items].mean(axis=1)
+        wellness = per_session.groupby([sessions["athlete_id"], sessions["week"]]).mean()
+        out["wellness"] = wellness.reindex(index).fillna(NEUTRAL_WELLNESS)
+    else:
+        out["wellness"] = NEUTRAL_WELLNESS
+    return out
+
+
+def _with_srpe(sessions: pd.DataFrame) -> pd.DataFrame:
+    """Session-RPE load (RPE x minutes), imputing a missing RPE from the athlete, else squad."""
+    sessions = sessions.copy()
+    rpe = sessions["rpe"] if "rpe" in sessions.columns else pd.Series(np.nan, index=sessions.index)
+    athlete_rpe = rpe.groupby(sessions["athlete_id"]).transform("median")
+    squad_rpe = rpe.median() if rpe.notna().any() else 0.0
+    rpe = rpe.fillna(athlete_rpe).fillna(squad_rpe)
+    derived = rpe * sessions["duration_min"]
+    if "srpe_load" in sessions.columns:
+        sessions["srpe_load"] = sessions["srpe_load"].fillna(derived)
+    else:
+        sessions["srpe_load"] = derived
+    return sessions
+
+
+def _load_features(
+    sessions: pd.DataFrame, origin: pd.Timestamp, athletes: list[str], weeks: int
+) -> pd.DataFrame:
+    """ACWR (rolling and EWMA), acute and chronic load at the end of each week, monotony and
+    strain, from the daily sRPE load (host.data.load_metrics). Undefined values (under 28
+    days of history, a week of equal loads) become neutral: ACWR 1, chronic = acute,
+    monotony and strain 0."""
+    index = pd.MultiIndex.from_product([athletes, range(weeks)], names=["athlete_id", "week"])
+    daily = load_metrics.daily_load(_with_srpe(sessions), origin=origin)
+    if daily.empty:
+        return pd.DataFrame(
+            0.0,
+            index=index,
+            columns=[
+                "acwr_rolling",
+                "acwr_ewma",
+                "acute_load",
+                "chronic_load",
+                "monotony",
+                "strain",
+            ],
+        )
+    weekly = load_metrics.weekly_load(daily).set_index(["athlete_id", "week"]).reindex(index)
+    week_end = daily.groupby(["athlete_id", "week"]).tail(1).set_index(["athlete_id", "week"])
+    week_end = week_end.reindex(index)
+    out = pd.DataFrame(index=index)
+    out["acwr_rolling"] = weekly["acwr"].fillna(1.0)
+    out["acwr_ewma"] = weekly["ewma_acwr"].fillna(1.0)
+    out["acute_load"] = week_end["acute_load"].fillna(week_end["ewma_acute"]).fillna(0.0)
+    out["chronic_load"] = week_end["chronic_load"].fillna(out["acute_load"])
+    out["monotony"] = weekly["monotony"].fillna(0.0)
+    out["strain"] = weekly["strain"].fillna(0.0)
+    return out
+
+
+def _action_features(
+    weekly: pd.DataFrame | None, index: pd.MultiIndex, weights: Mapping[str, float]
+) -> pd.DataFrame:
+    out = pd.DataFrame(index=index)
+    table = _weekly_table(weekly)
+    impact = pd.Series(0.0, index=index)
+    for action in taxonomy.ACTIONS:
+        count = _column(table, f"n_{action}", index).fillna(0.0)
+        severity = _column(table, f"s_{action}", index).fillna(0.0)
+        out[f"n_{action}"] = count
+        impact += weights.get(action, 0.0) * count * severity
+    out["impact_score"] = impact
+    quality = _column(table, "movement_quality", index)
+    fill = quality.median() if quality.notna().any() else CLEAN_TECHNIQUE
+    out["movement_quality"] = quality.fillna(fill)
+    return out
+
+
+def _weekly_table(weekly: pd.DataFrame | None) -> pd.DataFrame:
+    """weekly.csv indexed by (athlete_id, week); a repeated row keeps its last occurrence."""
+    if weekly is None or weekly.empty:
+        return pd.DataFrame()
+    table = weekly.assign(
+        athlete_id=weekly["athlete_id"].astype(str), week=weekly["week"].astype(int)
+    )
+    table = table.set_index(["athlete_id", "week"])
+    return table[~table.index.duplicated(keep="last")]
+
+
+def _column(table: pd.DataFrame, name: str, index: pd.MultiIndex) -> pd.Series:
+    if table.empty or name not in table.columns:
+        return pd.Series(np.nan, index=index, dtype=float)
+    return table[name].astype(float).reindex(index)
+
+
+def _injury_weeks(injuries: pd.DataFrame, origin: pd.Timestamp) -> pd.DataFrame:
+    injuries = injuries.copy()
+    injuries["week"] = (pd.to_datetime(injuries["date"]) - origin).dt.days // 7
+    if "days_lost" not in injuries.columns:
+        injuries["days_lost"] = np.nan
+    injuries["days_lost"] = injuries["days_lost"].fillna(0.0)
+    return injuries
+
+
+def _history_features(
+    tables: RiskTables, origin: pd.Timestamp, index: pd.MultiIndex
+) -> pd.DataFrame:
+    injuries = _injury_weeks(tables.injuries, origin)
+    prior = tables.athletes.set_index("athlete_id").get("prior_injuries")
+    athlete_of = index.get_level_values("athlete_id")
+    week_of = index.get_level_values("week").to_numpy()
+    before = np.zeros(len(index))
+    since = np.full(len(index), float(NO_RECENT_INJURY_WEEKS))
+    lost = np.zeros(len(index))
+    if prior is not None:
+        before += athlete_of.map(prior.fillna(0)).to_numpy(dtype=float)
+    for athlete, mine in injuries.groupby("athlete_id"):
+        rows = athlete_of == athlete
+        for week, days in zip(mine["week"].to_numpy(), mine["days_lost"].to_numpy(), strict=True):
+            happened = rows & (week_of >= week)
+            before[happened] += 1
+            since[happened] = np.minimum(since[happened], week_of[happened] - week)
+            recent = happened & (week_of - week < HISTORY_WINDOW_WEEKS)
+            lost[recent] += days
+    return pd.DataFrame(
+        {"injuries_before": before, "weeks_since_injury": since, "days_lost_recent": lost},
+        index=index,
+    )
+
+
+def _labels(tables: RiskTables, origin: pd.Timestamp, index: pd.MultiIndex) -> pd.Series:
+    """weekly.csv's label where given, else whether an injury began in the following week."""
+    injuries = _injury_weeks(tables.injuries, origin)
+    started = set(
+        zip(injuries["athlete_id"].astype(str), injuries["week"].astype(int), strict=True)
+    )
+    last_week = index.get_level_values("week").max()
+    derived = pd.Series(
+        [
+            np.nan if week == last_week else float((athlete, week + 1) in started)
+            for athlete, week in index
+        ],
+        index=index,
+    )
+    table = _weekly_table(tables.weekly)
+    if LABEL not in table.columns:
+        return derived
+    return _column(table, LABEL, index).fillna(derived)

@@ -1,0 +1,95 @@
+from __future__ import annotations
+
+import math
+
+import pandas as pd
+import pytest
+
+from host.data.dataset import load_dataset
+from host.risk.features import (
+    FEATURE_COLUMNS,
+    LABEL,
+    RiskTables,
+    features_from_tables,
+    weekly_features,
+)
+from tests.host.risk.squad import squad_frames
+
+
+def _tables(frames: dict[str, pd.DataFrame], weeks: int | None = 6) -> RiskTables:
+    return RiskTables(
+        athletes=frames["athletes.csv"],
+        sessions=frames["sessions.csv"],
+        injuries=frames["injuries.csv"],
+        weekly=frames.get("weekly.csv"),
+        weeks=weeks,
+    )
+
+
+def test_dataset_gives_one_row_per_player_week_with_every_feature(squad_dir) -> None:
+    features = weekly_features(load_dataset(squad_dir))
+    assert list(features.index.names) == ["athlete_id", "week"]
+    assert len(features) == 4 * 6
+    assert list(features.columns) == [*FEATURE_COLUMNS, LABEL]
+    assert not features[list(FEATURE_COLUMNS)].isna().any().any()
+
+
+def test_impact_score_is_weighted_sum_of_counts_times_impact() -> None:
+    weights = {"landing": 2.0, "sprint": 0.5}
+    features = features_from_tables(_tables(squad_frames()), impact_weights=weights)
+    assert features.loc[("a1", 4), "impact_score"] == pytest.approx(2.0 * 14 * 0.5 + 0.5 * 10 * 0.2)
+    assert features.loc[("a0", 4), "impact_score"] == pytest.approx(2.0 * 4 * 0.5 + 0.5 * 10 * 0.2)
+
+
+def test_load_spike_raises_acwr_only_for_that_athlete_and_week() -> None:
+    features = features_from_tables(_tables(squad_frames()))
+    spiked = features.loc[("a1", 4)]
+    steady = features.loc[("a0", 4)]
+    assert spiked["srpe_load"] == pytest.approx(3 * 10 * 60)
+    assert steady["srpe_load"] == pytest.approx(3 * 5 * 60)
+    assert spiked["acwr_rolling"] > 1.4
+    assert steady["acwr_rolling"] == pytest.approx(1.0, abs=0.05)
+    assert spiked["strain"] > steady["strain"]
+
+
+def test_label_marks_the_week_before_an_injury_and_newest_week_is_unknown() -> None:
+    features = features_from_tables(_tables(squad_frames()))
+    assert features.loc[("a1", 4), LABEL] == 1.0
+    assert features.loc[("a1", 3), LABEL] == 0.0
+    assert features.loc[("a0", 4), LABEL] == 0.0
+    assert math.isnan(features.loc[("a0", 5), LABEL])
+
+
+def test_weekly_label_wins_over_the_derived_one() -> None:
+    frames = squad_frames()
+    frames["weekly.csv"][LABEL] = 0
+    frames["weekly.csv"].loc[
+        (frames["weekly.csv"]["athlete_id"] == "a2") & (frames["weekly.csv"]["week"] == 1), LABEL
+    ] = 1
+    features = features_from_tables(_tables(frames))
+    assert features.loc[("a2", 1), LABEL] == 1.0
+    assert features.loc[("a1", 4), LABEL] == 0.0
+
+
+def test_injury_history_only_counts_what_happened_by_that_week() -> None:
+    features = features_from_tables(_tables(squad_frames()))
+    assert features.loc[("a1", 4), "injuries_before"] == 0
+    assert features.loc[("a1", 5), "injuries_before"] == 1
+    assert features.loc[("a1", 5), "weeks_since_injury"] == 0
+    assert features.loc[("a1", 5), "days_lost_recent"] == 10
+    assert features.loc[("a0", 5), "weeks_since_injury"] == 52
+
+
+def test_weeks_and_gaps_come_from_dates_when_the_columns_are_missing() -> None:
+    frames = squad_frames()
+    sessions = frames["sessions.csv"].drop(
+        columns=["rpe", "sleep", "soreness", "fatigue", "stress", "mood", "hr_mean"]
+    )
+    sessions["srpe_load"] = 300.0
+    frames["sessions.csv"] = sessions
+    features = features_from_tables(_tables({**frames, "weekly.csv": None}, weeks=None))
+    assert len(features) == 4 * 6
+    assert features.loc[("a0", 2), "srpe_load"] == pytest.approx(900.0)
+    assert features.loc[("a0", 2), "wellness"] == 3.0
+    assert features.loc[("a0", 2), "movement_quality"] == 1.0
+    assert features.loc[("a0", 2), "impact_score"] == 0.0
