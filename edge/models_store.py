@@ -1,0 +1,185 @@
+"""Installed model bundles: install, list, use, roll back, pull from the host.
+
+Layout under the models directory:
+
+    versions/<version>/    one verified bundle per version (manifest.json + files)
+    state.json             {"current": ..., "previous": ...}
+
+A bundle is verified (`edge.bundle.read_bundle`: schema, sha256 of every file) before
+anything is written, unpacked into a temporary directory and moved into place with one
+rename, and only then made current by atomically replacing `state.json`. So a corrupt or
+foreign bundle is refused with the old one still in use, and a crash mid-install leaves
+the previous state intact. The bundle in use is verified again every time it is loaded.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+
+import httpx
+
+from edge.bundle import MANIFEST_NAME, Bundle, BundleError, read_bundle
+
+LATEST_PATH = "/api/v1/models/latest"
+BUNDLE_PATH = "/api/v1/models/{version}/bundle"
+
+
+class ModelStoreError(Exception):
+    """A model command cannot be done (unknown version, nothing to roll back, no host)."""
+
+
+@dataclass(frozen=True)
+class InstalledModel:
+    version: str
+    created: str
+    synthetic: bool
+    metrics: dict[str, float]
+    current: bool
+    previous: bool
+
+
+class ModelStore:
+    """The sideline's installed bundles under one directory."""
+
+    def __init__(self, root: Path | str) -> None:
+        self.root = Path(root)
+        self.versions_dir = self.root / "versions"
+        self._state_path = self.root / "state.json"
+
+    # -- state --------------------------------------------------------------------------
+
+    def _state(self) -> dict[str, str | None]:
+        if not self._state_path.exists():
+            return {"current": None, "previous": None}
+        try:
+            state = json.loads(self._state_path.read_text(encoding="utf-8"))
+        except (OSError, json.JSONDecodeError) as exc:
+            raise ModelStoreError(f"{self._state_path}: unreadable ({exc})") from exc
+        return {"current": state.get("current"), "previous": state.get("previous")}
+
+    def _write_state(self, current: str | None, previous: str | None) -> None:
+        self.root.mkdir(parents=True, exist_ok=True)
+        tmp = self._state_path.with_suffix(".json.tmp")
+        tmp.write_text(json.dumps({"current": current, "previous": previous}), encoding="utf-8")
+        os.replace(tmp, self._state_path)
+
+    @property
+    def current_version(self) -> str | None:
+        return self._state()["current"]
+
+    @property
+    def previous_version(self) -> str | None:
+        return self._state()["previous"]
+
+    # -- commands -----------------------------------------------------------------------
+
+    def install(self, source: Path | str, make_current: bool = True) -> Bundle:
+        """Verify a bundle (directory or .tar.gz), install it and, by default, use it.
+
+        Raises `BundleError` for a bad bundle; nothing installed changes then.
+        """
+        bundle = read_bundle(source)
+        version = bundle.manifest.version
+        target = self.versions_dir / version
+        if target.exists():
+            installed = read_bundle(target)
+            if installed.manifest.files != bundle.manifest.files:
+                raise BundleError(
+                    f"{source}: version {version} is already installed with different files; "
+                    "a new model needs a new version"
+                )
+        else:
+            self.versions_dir.mkdir(parents=True, exist_ok=True)
+            staging = Path(tempfile.mkdtemp(prefix=f".{version}.", dir=self.versions_dir))
+            try:
+                for name, data in bundle.files.items():
+                    (staging / name).write_bytes(data)
+                (staging / MANIFEST_NAME).write_text(bundle.manifest.to_json(), encoding="utf-8")
+                read_bundle(staging)  # what landed on disk verifies too
+                os.rename(staging, target)
+            except BaseException:
+                shutil.rmtree(staging, ignore_errors=True)
+                raise
+        if make_current and self.current_version != version:
+            self._write_state(version, self.current_version)
+        return read_bundle(target)
+
+    def use(self, version: str) -> Bundle:
+        """Make an installed version current; the one in use becomes the rollback target."""
+        bundle = self.load(version)
+        if self.current_version != version:
+            self._write_state(version, self.current_version)
+        return bundle
+
+    def rollback(self) -> Bundle:
+        """Go back to the version used before the current one."""
+        state = self._state()
+        if state["previous"] is None:
+            raise ModelStoreError("nothing to roll back to: only one model has been in use")
+        bundle = self.load(state["previous"])
+        self._write_state(state["previous"], state["current"])
+        return bundle
+
+    def load(self, version: str | None = None) -> Bundle:
+        """Read and verify an installed bundle (the current one by default)."""
+        version = version or self.current_version
+        if version is None:
+            raise ModelStoreError(
+                "no model installed: run `edge models pull` or `edge models install BUNDLE`"
+            )
+        target = self.versions_dir / version
+        if not target.is_dir():
+            known = ", ".join(m.version for m in self.list()) or "none"
+            raise ModelStoreError(f"model {version} is not installed (installed: {known})")
+        return read_bundle(target)
+
+    def list(self) -> list[InstalledModel]:
+        """Installed versions, newest first by creation time."""
+        state = self._state()
+        models = []
+        if self.versions_dir.is_dir():
+            for path in self.versions_dir.iterdir():
+                if not path.is_dir() or path.name.startswith("."):
+                    continue
+                try:
+                    manifest = read_bundle(path).manifest
+                except BundleError:
+                    continue  # damaged on disk: `load` names the problem if it is asked for
+                models.append(
+                    InstalledModel(
+                        manifest.version,
+                        manifest.created,
+                        manifest.synthetic,
+                        manifest.metrics,
+                        current=manifest.version == state["current"],
+                        previous=manifest.version == state["previous"],
+                    )
+                )
+        return sorted(models, key=lambda m: m.created, reverse=True)
+
+    def pull(self, host_url: str | None, token: str | None, client: httpx.Client) -> Bundle:
+        """Fetch the host's latest bundle if it is not installed yet, verify and use it."""
+        if not host_url:
+            raise ModelStoreError("no host configured: run `edge pair --host URL --code CODE`")
+        headers = {"Authorization": f"Bearer {token}"} if token else {}
+        base = host_url.rstrip("/")
+        try:
+            latest = client.get(base + LATEST_PATH, headers=headers)
+            latest.raise_for_status()
+            version = str(latest.json()["version"])
+            if (self.versions_dir / version).is_dir():
+                return self.use(version)
+            download = client.get(base + BUNDLE_PATH.format(version=version), headers=headers)
+            download.raise_for_status()
+        except (httpx.HTTPError, KeyError, ValueError) as exc:
+            raise ModelStoreError(f"cannot fetch the latest model from {base}: {exc}") from exc
+        self.root.mkdir(parents=True, exist_ok=True)
+        with tempfile.TemporaryDirectory(dir=self.root) as tmp:
+            archive = Path(tmp) / f"{version}.tar.gz"
+            archive.write_bytes(download.content)
+            return self.install(archive)
