@@ -1,0 +1,39 @@
+"""Bootstrap 95 % intervals, resampling whole athletes (cluster bootstrap).
+
+Clips of one athlete are not independent; resampling athletes rather than clips gives an
+interval that does not pretend we saw more players than we did.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import numpy as np
+
+Metric = Callable[[np.ndarray], float]  # takes indices of the evaluated items
+
+
+def cluster_bootstrap(metric: Metric, groups: np.ndarray, resamples: int = 1000, seed: int = 0,
+                      level: float = 0.95) -> tuple[float, float, float]:
+    """(estimate, low, high) of `metric` over all items and over athlete resamples.
+
+    Resamples where the metric is undefined (NaN, e.g. AUC without a positive) are skipped.
+    """
+    all_items = np.arange(len(groups))
+    estimate = metric(all_items)
+    if resamples <= 0 or len(groups) == 0:
+        return estimate, float("nan"), float("nan")
+    unique, inverse = np.unique(groups, return_inverse=True)
+    members = [np.flatnonzero(inverse == g) for g in range(len(unique))]
+    rng = np.random.default_rng(seed)
+    values = []
+    for _ in range(resamples):
+        chosen = rng.integers(0, len(unique), len(unique))
+        value = metric(np.concatenate([members[g] for g in chosen]))
+        if np.isfinite(value):
+            values.append(value)
+    if not values:
+        return estimate, float("nan"), float("nan")
+    tail = (1 - level) / 2 * 100
+    low, high = np.percentile(values, [tail, 100 - tail])
+    return estimate, float(low), float(high)

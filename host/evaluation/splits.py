@@ -1,0 +1,128 @@
+"""Splits a sceptical reviewer accepts.
+
+Actions: grouped by athlete, so no athlete's clips sit on both sides (a model must
+recognise a sprint by someone it never saw). Risk: time-ordered (earlier weeks train, later
+weeks test) or the paper's random 7:1.5:1.5 over athlete-weeks; cross-validation groups
+both tasks by athlete. Every split is drawn from the dataset's own split seed, so all runs
+and ablations on one dataset see identical splits.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+from sklearn.model_selection import GroupKFold
+
+
+class SplitError(ValueError):
+    """A split cannot be drawn from the data given (too few athletes or weeks)."""
+
+
+@dataclass(frozen=True)
+class Split:
+    """Indices of the train, validation and test parts."""
+
+    train: np.ndarray
+    val: np.ndarray
+    test: np.ndarray
+
+    def to_dict(self) -> dict[str, list[int]]:
+        return {"train": self.train.tolist(), "val": self.val.tolist(), "test": self.test.tolist()}
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> Split:
+        return cls(*(np.asarray(data[part], dtype=np.int64) for part in ("train", "val", "test")))
+
+
+@dataclass(frozen=True)
+class SplitPlan:
+    """The clip split (actions) and athlete-week split (risk) one training run uses."""
+
+    actions: Split
+    risk: Split
+    description: str
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"actions": self.actions.to_dict(), "risk": self.risk.to_dict(),
+                "description": self.description}
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> SplitPlan:
+        return cls(Split.from_dict(data["actions"]), Split.from_dict(data["risk"]), data["description"])
+
+
+def _counts(n: int, fractions: tuple[float, float, float]) -> tuple[int, int]:
+    n_val = max(1, int(round(n * fractions[1])))
+    n_test = max(1, int(round(n * fractions[2])))
+    if n - n_val - n_test < 1:
+        raise SplitError(f"cannot split {n} items into train, validation and test")
+    return n_val, n_test
+
+
+def grouped_split(groups: np.ndarray, fractions: tuple[float, float, float], seed: int) -> Split:
+    """Whole groups (athletes) go to train, validation or test in the given proportions."""
+    unique = np.unique(groups)
+    if len(unique) < 3:
+        raise SplitError(f"a grouped split needs at least 3 athletes, the data has {len(unique)}")
+    order = np.random.default_rng(seed).permutation(unique)
+    n_val, n_test = _counts(len(unique), fractions)
+    test_groups, val_groups = order[:n_test], order[n_test:n_test + n_val]
+    part = np.where(np.isin(groups, test_groups), 2, np.where(np.isin(groups, val_groups), 1, 0))
+    return Split(*(np.flatnonzero(part == k) for k in range(3)))
+
+
+def time_split(weeks: np.ndarray, fractions: tuple[float, float, float]) -> Split:
+    """Earliest weeks train, the next validate, the latest test (whole weeks, never mixed)."""
+    unique = np.unique(weeks)
+    if len(unique) < 3:
+        raise SplitError(f"a time-ordered split needs at least 3 weeks, the data has {len(unique)}")
+    n_val, n_test = _counts(len(unique), fractions)
+    val_from, test_from = unique[-(n_val + n_test)], unique[-n_test]
+    part = np.where(weeks >= test_from, 2, np.where(weeks >= val_from, 1, 0))
+    return Split(*(np.flatnonzero(part == k) for k in range(3)))
+
+
+def random_split(n: int, fractions: tuple[float, float, float], seed: int) -> Split:
+    """The paper's random 7:1.5:1.5 (over athlete-weeks, so an athlete can be on both sides)."""
+    order = np.random.default_rng(seed).permutation(n)
+    n_val, n_test = _counts(n, fractions)
+    return Split(np.sort(order[n_val + n_test:]), np.sort(order[n_test:n_test + n_val]),
+                 np.sort(order[:n_test]))
+
+
+def grouped_folds(clip_groups: np.ndarray, week_groups: np.ndarray, folds: int, seed: int,
+                  val_fraction: float = 0.15) -> list[SplitPlan]:
+    """K folds grouped by athlete for both tasks; each fold's validation athletes come from
+    its training athletes, never from its test fold."""
+    unique = np.unique(clip_groups)
+    if folds < 2 or folds > len(unique):
+        raise SplitError(f"{folds} folds need between 2 and {len(unique)} athletes per fold count")
+    shuffled = np.random.default_rng(seed).permutation(unique)
+    rank = {athlete: i for i, athlete in enumerate(shuffled)}
+    plans = []
+    splitter = GroupKFold(n_splits=folds)
+    ranks = np.array([rank[a] for a in unique])
+    for k, (_, test_pos) in enumerate(splitter.split(ranks, groups=ranks)):
+        test_athletes = unique[test_pos]
+        rest = np.setdiff1d(unique, test_athletes)
+        n_val = max(1, int(round(len(rest) * val_fraction)))
+        val_athletes = np.random.default_rng(seed + k + 1).permutation(rest)[:n_val]
+
+        def parts(groups: np.ndarray) -> Split:
+            part = np.where(np.isin(groups, test_athletes), 2,
+                            np.where(np.isin(groups, val_athletes), 1, 0))
+            return Split(*(np.flatnonzero(part == p) for p in range(3)))
+
+        plans.append(SplitPlan(parts(clip_groups), parts(week_groups),
+                               f"fold {k + 1}/{folds} grouped by athlete (seed {seed})"))
+    return plans
+
+
+def check_disjoint_groups(split: Split, groups: np.ndarray) -> None:
+    """Raise if any group (athlete) sits in more than one part: the guard on every plan."""
+    seen = [set(groups[index].tolist()) for index in (split.train, split.val, split.test)]
+    shared = (seen[0] & seen[1]) | (seen[0] & seen[2]) | (seen[1] & seen[2])
+    if shared:
+        raise SplitError(f"athletes in more than one part of a grouped split: {sorted(shared)[:5]}")

@@ -1,0 +1,91 @@
+"""A trained run read back from its directory: the teacher other parts (distillation,
+evaluation, reports) use without knowing how it was trained."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import torch
+
+from edge import dsp
+from host.models.config import TrainConfig
+from host.models.inputs import InputStats, crop, prepare
+from host.models.network import MultimodalNet
+
+
+class RunError(ValueError):
+    """A run directory that is missing files or cannot be read; the message names the file."""
+
+
+@dataclass
+class LoadedRun:
+    """A trained model in evaluation mode with everything needed to feed it."""
+
+    run_dir: Path
+    model: MultimodalNet
+    config: TrainConfig
+    stats: InputStats
+    weekly_normaliser: dsp.Normaliser | None
+    info: dict[str, Any]
+
+    @property
+    def model_config(self) -> Any:
+        return self.config.model
+
+    @property
+    def labels(self) -> list[str]:
+        return list(self.config.model.labels)
+
+    @property
+    def synthetic(self) -> bool:
+        return bool(self.info.get("synthetic", False))
+
+    @torch.no_grad()
+    def embed(self, clips: Any, batch_size: int = 256) -> np.ndarray:
+        """Fused clip features Z (N, width) for stored clips (any modality may be missing)."""
+        arrays = prepare(clips, self.stats, self.config)
+        parts = [np.zeros((0, self.config.model.shared_width), np.float32)]
+        for start in range(0, len(arrays), batch_size):
+            batch = crop(arrays.tensors(slice(start, start + batch_size)), self.config.crop_s, 0.5,
+                         self.stats.rates)
+            parts.append(self.model.encode(batch)[0].numpy())
+        return np.concatenate(parts)
+
+    @torch.no_grad()
+    def predict_proba(self, clips: Any, batch_size: int = 256) -> np.ndarray:
+        """Action probabilities (N, n_labels): the teacher's soft labels."""
+        fused = torch.from_numpy(self.embed(clips, batch_size))
+        return torch.softmax(self.model.action_head(fused), dim=1).numpy()
+
+
+def load_run(run_dir: str | Path, checkpoint: str = "best.pt") -> LoadedRun:
+    """Read a run directory written by `host.train.train`; the model comes back in eval mode."""
+    root = Path(run_dir)
+
+    def read(name: str) -> Any:
+        path = root / name
+        try:
+            return json.loads(path.read_text())
+        except FileNotFoundError:
+            raise RunError(f"{path}: missing (is {root} a training run directory?)") from None
+        except json.JSONDecodeError as exc:
+            raise RunError(f"{path}: not valid JSON ({exc.msg}, line {exc.lineno})") from None
+
+    config = TrainConfig.from_dict(read("config.json"), str(root / "config.json"))
+    stats = read("stats.json")
+    info = read("run.json")
+    model = MultimodalNet(config.model)
+    weights = root / checkpoint
+    if not weights.exists():
+        raise RunError(f"{weights}: missing (training stopped before its first epoch finished?)")
+    try:
+        model.load_state_dict(torch.load(weights, weights_only=True))
+    except (RuntimeError, EOFError, OSError) as exc:
+        raise RunError(f"{weights}: cannot be loaded ({str(exc).splitlines()[0]})") from None
+    model.eval()
+    weekly = dsp.Normaliser.from_dict(stats["weekly"]) if stats.get("weekly") else None
+    return LoadedRun(root, model, config, InputStats.from_dict(stats["inputs"]), weekly, info)

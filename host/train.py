@@ -1,0 +1,454 @@
+"""Train the paper's multimodal model on a dataset directory, as a recipe:
+
+1. config and seeds  2. data, splits, normalisation  3. model and loss weights
+4. epochs of (action batch + risk batch) steps, validation, early stopping
+5. the run directory: config, statistics, splits, per-epoch metrics, checkpoints.
+
+Runs the same under `torchrun --nproc_per_node=N -m host.train ...` (data-parallel,
+gloo on CPU): each process takes its share of every batch and gradients are averaged.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import hashlib
+import json
+import os
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import torch
+import torch.distributed as dist
+from torch import nn
+from torch.nn.parallel import DistributedDataParallel
+
+from edge import dsp
+from host.evaluation import metrics
+from host.evaluation.splits import (
+    SplitPlan,
+    check_disjoint_groups,
+    grouped_split,
+    random_split,
+    time_split,
+)
+from host.models.config import TrainConfig
+from host.models.heads import action_loss, inverse_frequency_weights, risk_loss
+from host.models.inputs import (
+    ClipArrays,
+    InputStats,
+    WeeklyInputs,
+    crop,
+    drop_modalities,
+    fit_stats,
+    perturb_pose,
+    prepare,
+    weekly_inputs,
+)
+from host.models.network import MultimodalNet
+
+# Run directory layout (read back by host.models.load_run and host.evaluation).
+CONFIG_FILE = "config.json"
+RUN_FILE = "run.json"
+STATS_FILE = "stats.json"
+SPLITS_FILE = "splits.json"
+METRICS_CSV = "metrics.csv"
+METRICS_JSON = "metrics.json"
+BEST_CHECKPOINT = "best.pt"
+LAST_CHECKPOINT = "last.pt"
+REPLICA_DIR = "replicas"
+
+# Columns of V_t that are training load (dropped by the "no load" ablation); the rest
+# (injury history H_t, movement quality Q_t, recognised actions A_t, impact D_t) stay.
+LOAD_FEATURES = (
+    "acwr_rolling", "acwr_ewma", "acute_load", "chronic_load", "srpe_load", "monotony", "strain",
+    "hr_mean", "wellness", "sessions", "minutes", "distance_m", "hsr_m", "sprints", "accel_decel",
+    "player_load",
+)
+
+
+class TrainingError(RuntimeError):
+    """Training cannot start or go on (unusable data, missing checkpoint for --resume)."""
+
+
+@dataclass
+class TaskData:
+    """Everything a run trains and validates on, prepared once."""
+
+    arrays: ClipArrays
+    labels: np.ndarray  # (N,) action label per clip
+    clip_athletes: np.ndarray
+    scenes: np.ndarray
+    weekly: WeeklyInputs
+    weekly_z: np.ndarray  # (W, F') V_t z-scored on the training weeks, risk-input columns only
+    plan: SplitPlan
+    stats: InputStats
+    weekly_normaliser: dsp.Normaliser | None
+
+
+@dataclass
+class TrainResult:
+    run_dir: Path
+    best_epoch: int
+    epochs_run: int
+    history: list[dict[str, float]] = field(default_factory=list)
+
+
+def default_plan(clip_athletes: np.ndarray, weekly: WeeklyInputs, config: TrainConfig,
+                 split_seed: int) -> SplitPlan:
+    """Actions grouped by athlete; risk time-ordered or the paper's random 7:1.5:1.5."""
+    actions = grouped_split(clip_athletes, config.split_fractions, split_seed)
+    check_disjoint_groups(actions, clip_athletes)
+    if config.risk_split == "time":
+        risk = time_split(weekly.week, config.split_fractions)
+    else:
+        risk = random_split(len(weekly), config.split_fractions, split_seed)
+    return SplitPlan(actions, risk, f"actions grouped by athlete, risk {config.risk_split}-split, "
+                     f"seed {split_seed}")
+
+
+def load_task_data(dataset: Any, config: TrainConfig, plan: SplitPlan | None = None,
+                   stats: InputStats | None = None,
+                   weekly_normaliser: dsp.Normaliser | None = None) -> TaskData:
+    """Clips and athlete-weeks of a dataset, split and normalised on the training part."""
+    from host.risk.features import FEATURE_COLUMNS, LABEL, weekly_features
+
+    clips = dataset.clips()
+    if len(clips) == 0:
+        raise TrainingError(f"{dataset.root}: the dataset has no clips to train on")
+    frame = weekly_features(dataset)
+    weekly = weekly_inputs(frame, clips.athlete_id, clips.week, tuple(FEATURE_COLUMNS), LABEL)
+    plan = plan or default_plan(clips.athlete_id, weekly, config, dataset.manifest.splits.seed)
+    stats = stats or fit_stats(clips.subset(plan.actions.train), config)
+    columns = config.model.risk_inputs
+    chosen = weekly.features[:, [weekly.columns.index(c) for c in columns]]
+    if weekly_normaliser is None and len(columns):
+        weekly_normaliser = dsp.Normaliser.fit(chosen[plan.risk.train], axis=1)
+    weekly_z = weekly_normaliser.apply(chosen) if weekly_normaliser is not None else chosen
+    return TaskData(prepare(clips, stats, config), clips.label.astype(np.int64), clips.athlete_id,
+                    clips.scene.astype(np.int64), weekly, weekly_z.astype(np.float32), plan, stats,
+                    weekly_normaliser)
+
+
+def model_config_for(config: TrainConfig, labels: list[str], risk_columns: tuple[str, ...]) -> TrainConfig:
+    """The config with the data's labels and V_t columns filled in (saved with the run)."""
+    history = tuple(c for c in risk_columns if c not in LOAD_FEATURES)
+    model = config.model.__class__(**{**config.model.__dict__, "labels": tuple(labels),
+                                      "risk_features": tuple(risk_columns),
+                                      "history_features": history})
+    return config.replace(model=model)
+
+
+class Objective(nn.Module):
+    """One training step's loss, L_action + λ·L_risk (Eq. 8), in a single forward pass so
+    data-parallel training can wrap it."""
+
+    def __init__(self, net: MultimodalNet, class_weights: torch.Tensor, positive_weight: float,
+                 risk_weight: float) -> None:
+        super().__init__()
+        self.net = net
+        self.register_buffer("class_weights", class_weights)
+        self.positive_weight = positive_weight
+        self.risk_weight = risk_weight
+
+    def forward(self, batch: dict[str, torch.Tensor], n_action: int, action_labels: torch.Tensor,
+                owner: torch.Tensor, weekly: torch.Tensor, injured: torch.Tensor
+                ) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+        fused, _ = self.net.encode(batch)
+        la = action_loss(self.net.action_head(fused[:n_action]), action_labels, self.class_weights)
+        if len(injured) == 0:
+            return la, la.detach(), torch.zeros(())
+        logits = self.net.risk(fused[n_action:], owner, len(injured), weekly)
+        lr = risk_loss(logits, injured, self.positive_weight)
+        return la + self.risk_weight * lr, la.detach(), lr.detach()
+
+
+def _concat(first: dict[str, torch.Tensor], second: dict[str, torch.Tensor]) -> dict[str, torch.Tensor]:
+    return {key: torch.cat([first[key], second[key]]) for key in first}
+
+
+def _augment(batch: dict[str, torch.Tensor], config: TrainConfig, rates: dict[str, float],
+             generator: torch.Generator) -> dict[str, torch.Tensor]:
+    offset = float(torch.rand((), generator=generator))
+    batch = crop(batch, config.crop_s, offset, rates)
+    batch["skeleton"] = perturb_pose(batch["skeleton"], generator, config.pose_rotation_deg,
+                                     config.pose_scale, config.pose_noise_m)
+    batch["present"] = drop_modalities(batch["present"], config.modality_dropout, generator)
+    return batch
+
+
+def _risk_clip_sample(rows: np.ndarray, members: list[np.ndarray], per_week: int,
+                      rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
+    """Up to `per_week` clips of each athlete-week in `rows`, and each clip's position in `rows`."""
+    picked, owner = [], []
+    for position, row in enumerate(rows):
+        clips = members[row]
+        if len(clips) > per_week:
+            clips = rng.choice(clips, per_week, replace=False)
+        picked.append(clips)
+        owner.append(np.full(len(clips), position))
+    return (np.concatenate(picked).astype(np.int64) if picked else np.zeros(0, np.int64),
+            np.concatenate(owner).astype(np.int64) if owner else np.zeros(0, np.int64))
+
+
+def week_members(weekly: WeeklyInputs) -> list[np.ndarray]:
+    """Clip indices of every athlete-week."""
+    order = np.argsort(weekly.clip_owner, kind="stable")
+    owners = weekly.clip_owner[order]
+    bounds = np.searchsorted(owners, np.arange(len(weekly) + 1))
+    return [order[bounds[i]:bounds[i + 1]] for i in range(len(weekly))]
+
+
+@torch.no_grad()
+def embed(net: MultimodalNet, arrays: ClipArrays, index: np.ndarray, config: TrainConfig,
+          rates: dict[str, float], batch_size: int = 256) -> torch.Tensor:
+    """Fused features of the clips at `index` (evaluation mode, centre crop)."""
+    net.eval()
+    parts = [torch.zeros(0, net.config.shared_width)]
+    for start in range(0, len(index), batch_size):
+        batch = crop(arrays.tensors(index[start:start + batch_size]), config.crop_s, 0.5, rates)
+        parts.append(net.encode(batch)[0])
+    return torch.cat(parts)
+
+
+def validate(net: MultimodalNet, data: TaskData, config: TrainConfig, part: str,
+             class_weights: torch.Tensor, positive_weight: float) -> dict[str, float]:
+    """Losses and headline metrics on the validation (or test) part of the plan."""
+    rates = data.stats.rates
+    clip_index = getattr(data.plan.actions, part)
+    week_rows = getattr(data.plan.risk, part)
+    members = week_members(data.weekly)
+    week_clips = np.concatenate([members[r] for r in week_rows] or [np.zeros(0, np.int64)])
+    needed = np.union1d(clip_index, week_clips).astype(np.int64)
+    fused = embed(net, data.arrays, needed, config, rates)
+    position = {int(c): i for i, c in enumerate(needed)}
+    action_fused = fused[[position[int(c)] for c in clip_index]]
+    logits = net.action_head(action_fused)
+    labels = torch.from_numpy(data.labels[clip_index])
+    la = float(action_loss(logits, labels, class_weights))
+    predicted = logits.argmax(1).numpy()
+    out = {f"{part}_action_loss": la,
+           f"{part}_accuracy": metrics.accuracy(labels.numpy(), predicted),
+           f"{part}_macro_f1": metrics.macro_f1(labels.numpy(), predicted, net.config.n_labels)}
+    if len(week_rows):
+        p = risk_probabilities(net, data, week_rows, fused, position)
+        y = data.weekly.label[week_rows]
+        logits_r = torch.logit(torch.from_numpy(p).clamp(1e-6, 1 - 1e-6))
+        lr = float(risk_loss(logits_r, torch.from_numpy(y).float(), positive_weight))
+        out.update({f"{part}_risk_loss": lr, f"{part}_auc": metrics.auc(y, p)})
+    else:
+        lr = 0.0
+    out[f"{part}_loss"] = la + config.risk_weight * lr
+    return out
+
+
+@torch.no_grad()
+def risk_probabilities(net: MultimodalNet, data: TaskData, week_rows: np.ndarray,
+                       fused: torch.Tensor, position: dict[int, int]) -> np.ndarray:
+    """P(injury next week) for `week_rows`, pooling every clip of each week."""
+    net.eval()
+    members = week_members(data.weekly)
+    clip_rows, owner = [], []
+    for k, row in enumerate(week_rows):
+        clip_rows += [position[int(c)] for c in members[row]]
+        owner += [k] * len(members[row])
+    logits = net.risk(fused[torch.as_tensor(clip_rows, dtype=torch.long)],
+                      torch.as_tensor(owner, dtype=torch.long), len(week_rows),
+                      torch.from_numpy(data.weekly_z[week_rows]))
+    return torch.sigmoid(logits).numpy()
+
+
+def _distributed() -> tuple[int, int]:
+    """(rank, world size); joins the process group when started by torchrun."""
+    world = int(os.environ.get("WORLD_SIZE", "1"))
+    if world <= 1:
+        return 0, 1
+    if not dist.is_initialized():
+        dist.init_process_group("gloo")
+    return dist.get_rank(), world
+
+
+def _state_digest(net: nn.Module) -> str:
+    digest = hashlib.sha256()
+    for name, tensor in sorted(net.state_dict().items()):
+        digest.update(name.encode())
+        digest.update(tensor.detach().cpu().contiguous().numpy().tobytes())
+    return digest.hexdigest()
+
+
+def _write_json(path: Path, data: Any) -> None:
+    tmp = path.with_suffix(path.suffix + ".tmp")
+    tmp.write_text(json.dumps(data, indent=2, default=float))
+    tmp.replace(path)
+
+
+def train(data: Path, out: Path, config: TrainConfig | None = None, *, resume: bool = False,
+          plan: SplitPlan | None = None, on_epoch: Callable[[dict[str, float]], None] | None = None,
+          show_progress: bool = True) -> TrainResult:
+    """Train on the dataset directory `data`, writing the run to `out`.
+
+    With `resume`, training continues from `out/last.pt` with the config saved there.
+    `plan` overrides the default splits (cross-validation folds use this).
+    """
+    from host.data.dataset import load_dataset
+
+    rank, world = _distributed()
+    out = Path(out)
+    # 1. Config and seeds.
+    if resume:
+        if not (out / LAST_CHECKPOINT).exists():
+            raise TrainingError(f"{out}: no {LAST_CHECKPOINT} to resume from")
+        config = TrainConfig.from_dict(json.loads((out / CONFIG_FILE).read_text()), str(out / CONFIG_FILE))
+        plan = SplitPlan.from_dict(json.loads((out / SPLITS_FILE).read_text()))
+    config = config or TrainConfig()
+    torch.set_num_threads(config.threads)
+    torch.manual_seed(config.seed)
+    rng = np.random.default_rng(config.seed + rank)
+
+    # 2. Data, splits and normalisation (training part only).
+    dataset = load_dataset(data)
+    from host.risk.features import FEATURE_COLUMNS
+
+    config = model_config_for(config, list(dataset.manifest.labels), tuple(FEATURE_COLUMNS))
+    task = load_task_data(dataset, config, plan)
+    rates = task.stats.rates
+    train_clips = task.plan.actions.train
+    train_weeks = task.plan.risk.train
+    members = week_members(task.weekly)
+
+    # 3. Model and loss weights (class-weighted CE, weighted BCE).
+    net = MultimodalNet(config.model)
+    class_weights = inverse_frequency_weights(torch.from_numpy(task.labels[train_clips]),
+                                              config.model.n_labels)
+    injured = task.weekly.label[train_weeks]
+    positive_weight = float((injured < 0.5).sum() / max((injured > 0.5).sum(), 1))
+    objective: nn.Module = Objective(net, class_weights, positive_weight, config.risk_weight)
+    if world > 1:
+        objective = DistributedDataParallel(objective, find_unused_parameters=len(train_weeks) == 0)
+    optimiser = torch.optim.AdamW(net.parameters(), lr=config.learning_rate,
+                                  weight_decay=config.weight_decay)
+    history: list[dict[str, float]] = []
+    best_loss, best_epoch, start_epoch, stale = float("inf"), -1, 0, 0
+    if resume:
+        state = torch.load(out / LAST_CHECKPOINT, weights_only=False)
+        net.load_state_dict(state["model"])
+        optimiser.load_state_dict(state["optimiser"])
+        history, best_loss, best_epoch = state["history"], state["best_loss"], state["best_epoch"]
+        start_epoch, stale = state["epoch"] + 1, state["stale"]
+    if rank == 0:
+        out.mkdir(parents=True, exist_ok=True)
+        _write_json(out / CONFIG_FILE, config.to_dict())
+        _write_json(out / STATS_FILE, {"inputs": task.stats.to_dict(),
+                                       "weekly": task.weekly_normaliser.to_dict()
+                                       if task.weekly_normaliser else None})
+        _write_json(out / SPLITS_FILE, task.plan.to_dict())
+        _write_json(out / RUN_FILE, {
+            "data": str(Path(data)), "data_hash": dataset.content_hash,
+            "synthetic": dataset.manifest.synthetic, "dataset_name": dataset.manifest.name,
+            "labels": list(dataset.manifest.labels), "scenes": list(dataset.manifest.scenes),
+            "split": task.plan.description, "world_size": world,
+            "clips": {"train": len(train_clips), "val": len(task.plan.actions.val),
+                      "test": len(task.plan.actions.test)},
+            "weeks": {"train": len(train_weeks), "val": len(task.plan.risk.val),
+                      "test": len(task.plan.risk.test)},
+        })
+
+    # 4. Epochs.
+    # Whole batches only (a batch of one breaks batch norm); the risk weeks are spread over
+    # the epoch's steps, at most batch_size / risk_clips_per_week weeks per step.
+    steps = max(1, len(train_clips) // (config.batch_size * world))
+    weeks_per_step = min(max(1, config.batch_size // config.risk_clips_per_week),
+                         int(np.ceil(len(train_weeks) / (steps * world))))
+    progress = _progress(show_progress and rank == 0)
+    with progress:
+        task_id = progress.add_task("training", total=(config.max_epochs - start_epoch) * steps)
+        for epoch in range(start_epoch, config.max_epochs):
+            net.train()
+            generator = torch.Generator().manual_seed(config.seed * 1000 + epoch * 10 + rank)
+            order = np.random.default_rng(config.seed + epoch).permutation(train_clips)
+            week_order = np.random.default_rng(config.seed + epoch + 7).permutation(train_weeks)
+            totals = np.zeros(3)
+            for step in range(steps):
+                chunk = order[step * config.batch_size * world:(step + 1) * config.batch_size * world]
+                mine = chunk[rank::world]
+                batch = task.arrays.tensors(mine)
+                span = weeks_per_step * world
+                rows = week_order[(step * span + np.arange(span)) % len(week_order)][rank::world] \
+                    if len(week_order) else np.zeros(0, np.int64)
+                risk_clips, owner = _risk_clip_sample(rows, members, config.risk_clips_per_week, rng)
+                batch = _augment(_concat(batch, task.arrays.tensors(risk_clips)), config, rates, generator)
+                loss, la, lr = objective(
+                    batch, len(mine), torch.from_numpy(task.labels[mine]), torch.from_numpy(owner),
+                    torch.from_numpy(task.weekly_z[rows]), torch.from_numpy(task.weekly.label[rows]).float())
+                optimiser.zero_grad()
+                loss.backward()
+                optimiser.step()
+                totals += [loss.item(), la.item(), lr.item()]
+                progress.update(task_id, advance=1, description=(
+                    f"epoch {epoch + 1}/{config.max_epochs} loss {totals[0] / (step + 1):.3f}"))
+            mean = totals / steps
+            row = {"epoch": epoch + 1, "train_loss": float(mean[0]),
+                   "train_action_loss": float(mean[1]), "train_risk_loss": float(mean[2])}
+            row.update(validate(net, task, config, "val", class_weights, positive_weight))
+            history.append(row)
+            improved = row["val_loss"] < best_loss
+            if improved:
+                best_loss, best_epoch, stale = row["val_loss"], epoch + 1, 0
+            else:
+                stale += 1
+            if rank == 0:
+                if improved:
+                    torch.save(net.state_dict(), out / BEST_CHECKPOINT)
+                torch.save({"model": net.state_dict(), "optimiser": optimiser.state_dict(),
+                            "epoch": epoch, "history": history, "best_loss": best_loss,
+                            "best_epoch": best_epoch, "stale": stale}, out / LAST_CHECKPOINT)
+                _write_metrics(out, history)
+            if on_epoch:
+                on_epoch(row)
+            if stale >= config.early_stop_patience:
+                break
+    if world > 1:
+        (out / REPLICA_DIR).mkdir(parents=True, exist_ok=True)
+        (out / REPLICA_DIR / f"rank{rank}.sha256").write_text(_state_digest(net))
+        dist.barrier()
+    return TrainResult(out, best_epoch, len(history), history)
+
+
+def _write_metrics(out: Path, history: list[dict[str, float]]) -> None:
+    _write_json(out / METRICS_JSON, history)
+    columns = sorted({key for row in history for key in row}, key=lambda k: (k != "epoch", k))
+    tmp = out / (METRICS_CSV + ".tmp")
+    with tmp.open("w", newline="") as handle:
+        writer = csv.DictWriter(handle, fieldnames=columns)
+        writer.writeheader()
+        writer.writerows(history)
+    tmp.replace(out / METRICS_CSV)
+
+
+def _progress(enabled: bool) -> Any:
+    from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
+
+    return Progress(TextColumn("{task.description}"), BarColumn(), TimeElapsedColumn(),
+                    disable=not enabled, transient=False)
+
+
+def _main() -> None:
+    """Entry point for `torchrun ... -m host.train --data DIR --out RUN [--config FILE]`."""
+    from host.models.config import load_config
+
+    parser = argparse.ArgumentParser(description="Train the paper model (data-parallel under torchrun).")
+    parser.add_argument("--data", type=Path, required=True)
+    parser.add_argument("--out", type=Path, required=True)
+    parser.add_argument("--config", type=Path)
+    args = parser.parse_args()
+    config = load_config(args.config) if args.config else None
+    train(args.data, args.out, config, show_progress=False)
+    if dist.is_initialized():
+        dist.destroy_process_group()
+
+
+if __name__ == "__main__":
+    _main()
