@@ -1,0 +1,26 @@
+"""COBS framing of frames on a serial line: each frame is COBS-encoded and ends in 0x00.
+
+COBS (Cheshire & Baker 1999) removes every zero byte from the frame, so 0x00 can only
+mean "end of frame" and a reader that joins mid-stream or loses bytes resynchronises at
+the next 0x00. The byte stuffing itself comes from the `cobs` package (C extension).
+"""
+
+from __future__ import annotations
+
+from cobs import cobs as _cobs
+
+from firmware_bridge.config import COBS_DELIMITER
+from firmware_bridge.errors import FrameError
+
+
+def cobs_encode(frame: bytes) -> bytes:
+    """One frame as it goes on the wire: COBS bytes followed by the 0x00 delimiter."""
+    return _cobs.encode(frame) + COBS_DELIMITER
+
+
+def cobs_decode(packet: bytes) -> bytes:
+    """The frame inside one packet (without its delimiter); FrameError("bad_cobs") if invalid."""
+    try:
+        return _cobs.decode(packet)
+    except _cobs.DecodeError as error:
+        raise FrameError("bad_cobs", str(error)) from None

@@ -1,0 +1,107 @@
+"""Turn a byte stream from a serial port into samples, whatever arrives.
+
+`FrameStream` takes chunks of any size (half a frame, ten frames, garbage), splits them
+at 0x00, un-stuffs COBS, decodes frame v1 and returns samples. Nothing raises out of
+`feed`: every packet that is not a valid frame is counted in `rejects` by reason and
+skipped, so a loose connector or a reader started mid-frame costs only the bad frames.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections import Counter
+from collections.abc import Iterator
+from typing import NamedTuple, Protocol
+
+from firmware_bridge.cobs import cobs_decode
+from firmware_bridge.config import COBS_DELIMITER, MAX_ENCODED_BYTES
+from firmware_bridge.errors import FrameError
+from firmware_bridge.frame import decode_frame
+from firmware_bridge.samples import Sample
+
+
+class DecodedFrame(NamedTuple):
+    """A valid frame as received (for the raw store) and its decoded samples."""
+
+    raw: bytes
+    sample: Sample
+
+
+class FrameStream:
+    """Incremental COBS + frame v1 decoder for one serial byte stream."""
+
+    def __init__(self) -> None:
+        self.rejects: Counter[str] = Counter()
+        self.frames_ok = 0
+        self._pending = bytearray()
+        self._discarding = False  # inside an over-long run of bytes: skip to next 0x00
+
+    def feed(self, chunk: bytes) -> list[Sample]:
+        """Decode every complete frame in the bytes so far; keep the incomplete tail."""
+        return [frame.sample for frame in self.feed_frames(chunk)]
+
+    def feed_frames(self, chunk: bytes) -> list[DecodedFrame]:
+        """Like `feed`, also returning each frame's raw bytes."""
+        self._pending += chunk
+        packets = self._pending.split(COBS_DELIMITER)
+        tail = packets.pop()
+        out: list[DecodedFrame] = []
+        for packet in packets:
+            if self._discarding:
+                self._discarding = False
+                continue
+            if not packet:
+                continue  # idle line, or two delimiters in a row
+            self._decode_packet(bytes(packet), out)
+        if len(tail) > MAX_ENCODED_BYTES:
+            if not self._discarding:
+                self.rejects["oversized"] += 1
+            self._discarding = True
+            tail = bytearray()
+        self._pending = tail
+        return out
+
+    def _decode_packet(self, packet: bytes, out: list[DecodedFrame]) -> None:
+        if len(packet) > MAX_ENCODED_BYTES:
+            self.rejects["oversized"] += 1
+            return
+        try:
+            raw = cobs_decode(packet)
+            out.append(DecodedFrame(raw, decode_frame(raw)))
+        except FrameError as error:
+            self.rejects[error.reason] += 1
+            return
+        self.frames_ok += 1
+
+
+class ByteSource(Protocol):
+    """What SerialFrameReader needs from a port: pyserial's `serial.Serial` has it."""
+
+    in_waiting: int
+
+    def read(self, size: int = 1) -> bytes: ...
+
+
+class SerialFrameReader:
+    """Reads a serial port (pyserial object, opened by the caller) into samples."""
+
+    def __init__(self, port: ByteSource, stream: FrameStream | None = None) -> None:
+        self.port = port
+        self.stream = stream or FrameStream()
+
+    @property
+    def rejects(self) -> Counter[str]:
+        return self.stream.rejects
+
+    def poll(self) -> list[DecodedFrame]:
+        """Read what has arrived (blocking up to the port's timeout for the first byte)."""
+        data = self.port.read(max(1, self.port.in_waiting))
+        return self.stream.feed_frames(data) if data else []
+
+    def frames(self, stop: threading.Event | None = None) -> Iterator[DecodedFrame]:
+        """Frames until `stop` is set or the port returns nothing and stop is None."""
+        while stop is None or not stop.is_set():
+            batch = self.poll()
+            if not batch and stop is None:
+                return
+            yield from batch
