@@ -39,6 +39,7 @@ def _root(
 # Command modules register their commands on `app` when imported.
 # (one line per module, alphabetical)
 from host.cli import data as _data  # noqa: E402,F401
+from host.cli import importer as _importer  # noqa: E402,F401
 
 
 def main() -> None:
