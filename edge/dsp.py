@@ -66,12 +66,13 @@ def lowpass(
     return y.astype(x.dtype, copy=False) if np.issubdtype(x.dtype, np.floating) else y
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class Normaliser:
     """Per-channel z-score with statistics from the training split only (paper Eq. 2).
 
     `axis` is the channel axis; the default -2 fits both a batch `(N, C, T)` and a single
-    window `(C, T)`. The statistics travel in the model bundle manifest (`to_dict`).
+    window `(C, T)`, and `fit` stores its axis counted from the end for the same reason.
+    The statistics travel in the model bundle manifest (`to_dict`).
     """
 
     mean: np.ndarray
@@ -111,7 +112,8 @@ class Normaliser:
             raise SignalError(f"no valid samples to fit channels {empty}")
         mean = np.where(keep, values, 0.0).sum(axis=1) / counts
         var = np.where(keep, (values - mean[:, None]) ** 2, 0.0).sum(axis=1) / counts
-        return cls(mean=mean, std=np.sqrt(var), axis=axis, eps=eps)
+        from_end = axis - x.ndim if axis >= 0 else axis
+        return cls(mean=mean, std=np.sqrt(var), axis=from_end, eps=eps)
 
     def _shape_for(self, x: np.ndarray) -> tuple[int, ...]:
         channels = x.shape[self.axis]

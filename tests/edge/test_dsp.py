@@ -124,6 +124,16 @@ def test_normaliser_applies_to_a_single_window_with_the_batch_statistics() -> No
     assert norm.apply(batch[3]).dtype == np.float32
 
 
+def test_a_normaliser_fitted_on_a_batch_axis_also_applies_to_one_sample() -> None:
+    rng = np.random.default_rng(4)
+    batch = rng.normal(size=(6, 3, 40))
+    norm = Normaliser.fit(batch, axis=1)
+    np.testing.assert_allclose(norm.apply(batch[0]), norm.apply(batch)[0])
+    features = rng.normal(size=(30, 5))  # (N, F) tables: features on the last axis
+    np.testing.assert_allclose(Normaliser.fit(features, axis=1).apply(features[7]),
+                               Normaliser.fit(features, axis=1).apply(features)[7])
+
+
 def test_normaliser_refuses_the_wrong_channel_count_and_bad_manifests() -> None:
     norm = Normaliser(mean=np.zeros(12), std=np.ones(12))
     with pytest.raises(SignalError, match="11 channels"):
