@@ -40,6 +40,7 @@ def _root(
 # (one line per module, alphabetical)
 from host.cli import data as _data  # noqa: E402,F401
 from host.cli import importer as _importer  # noqa: E402,F401
+from host.cli import pose as _pose  # noqa: E402,F401
 
 
 def main() -> None:
