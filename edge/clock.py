@@ -25,6 +25,7 @@ SEQ_MODULUS = 2**32
 MAX_SEQ_JUMP = 2**20
 CHUNK_S = 1.0
 HISTORY_CHUNKS = 300
+REFIT_EVERY = 5
 # Device time running backwards by more than this means the sensor restarted.
 RESET_TOLERANCE_S = 0.5
 
@@ -65,6 +66,7 @@ class ClockSync:
         self._epoch_us: int | None = None  # device time of the first frame of this epoch
         self._chunk_index: int | None = None
         self._chunk_min: tuple[float, float] | None = None
+        self._closed_chunks = 0
         self._slope = 0.0  # offset drift: host ≈ d + slope·d + intercept
         self._intercept = 0.0
         self._residual_s: float | None = None
@@ -125,6 +127,7 @@ class ClockSync:
         self._epoch_us = None
         self._chunk_index = None
         self._chunk_min = None
+        self._closed_chunks = 0
         self._slope = 0.0
         self._last_seq = None
         self._last_device_us = None
@@ -140,7 +143,10 @@ class ClockSync:
             self._history.append(self._chunk_min)
             self._chunk_min = None
             self._chunk_index = chunk
-            self._refit()
+            self._closed_chunks += 1
+            # Drift changes slowly: refit every chunk while the fit is young, then every 5.
+            if self._closed_chunks <= REFIT_EVERY * 2 or self._closed_chunks % REFIT_EVERY == 0:
+                self._refit()
         if self._chunk_min is None or offset < self._chunk_min[1]:
             self._chunk_min = (device_s, offset)
         if not self._history:

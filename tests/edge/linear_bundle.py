@@ -1,8 +1,10 @@
 """A small but genuinely trained model bundle for tests of the sideline pipeline.
 
-Softmax regression on per-channel peak magnitude of prepared windows, fitted with numpy
-on labelled windows and written as ONNX (Abs → ReduceMax → MatMul → Add) with
-`onnx.helper`, then packed as a contract-4 bundle by `edge.bundle.write_bundle`.
+Softmax regression on the per-channel peak magnitude of prepared windows, weighted by a
+taper centred in the window (so a window scores highest when the action sits in its
+middle, as clips are cut), fitted with numpy and written as ONNX
+(Abs → Mul taper → ReduceMax → MatMul → Add) with `onnx.helper`, then packed as a
+contract-4 bundle by `edge.bundle.write_bundle`.
 """
 
 from __future__ import annotations
@@ -35,8 +37,16 @@ def toy_windows(rng: np.random.Generator, n_per_class: int) -> tuple[np.ndarray,
     return x, labels
 
 
+TAPER_S = 0.75
+
+
+def _taper(n_samples: int) -> np.ndarray:
+    t = (np.arange(n_samples) - n_samples / 2) / RATE_HZ
+    return np.exp(-((t / TAPER_S) ** 2)).astype(np.float32)
+
+
 def _features(prepared: np.ndarray) -> np.ndarray:
-    return np.abs(prepared).max(axis=2)
+    return (np.abs(prepared) * _taper(prepared.shape[2])).max(axis=2)
 
 
 def fit_softmax(features: np.ndarray, labels: np.ndarray, n_classes: int) -> tuple:
@@ -59,14 +69,19 @@ def _onnx_model(w: np.ndarray, b: np.ndarray, n_channels: int, n_samples: int) -
     graph = helper.make_graph(
         [
             helper.make_node("Abs", ["x"], ["absx"]),
-            helper.make_node("ReduceMax", ["absx"], ["peak"], axes=[2], keepdims=0),
+            helper.make_node("Mul", ["absx", "taper"], ["tapered"]),
+            helper.make_node("ReduceMax", ["tapered"], ["peak"], axes=[2], keepdims=0),
             helper.make_node("MatMul", ["peak", "w"], ["wx"]),
             helper.make_node("Add", ["wx", "b"], ["logits"]),
         ],
         "peak_softmax",
         [helper.make_tensor_value_info("x", TensorProto.FLOAT, ["n", n_channels, n_samples])],
         [helper.make_tensor_value_info("logits", TensorProto.FLOAT, ["n", w.shape[1]])],
-        [numpy_helper.from_array(w, "w"), numpy_helper.from_array(b, "b")],
+        [
+            numpy_helper.from_array(w, "w"),
+            numpy_helper.from_array(b, "b"),
+            numpy_helper.from_array(_taper(n_samples), "taper"),
+        ],
     )
     model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 17)])
     model.ir_version = 8

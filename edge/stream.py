@@ -1,0 +1,358 @@
+"""From raw sensor packets to action events: the one pipeline `record` and `replay` share.
+
+`SessionProcessor.feed(packet)` decodes a frame, puts its device time on the session
+timeline (`edge.clock`), and appends the samples to the sensor's ring buffer (bounded:
+`buffer_s` seconds, whatever the session length). `advance()` cuts every window that is
+complete on the fitted timeline (6 s, hop 0.5 s from the bundle), resamples waist and calf
+onto one grid, applies the paper's drop rules, scores all ready windows of all athletes
+in one batch, and turns scores into events with impact s_k (`edge.events`). Loads
+(PlayerLoad, distance, speed zones, heart rate) are accumulated as samples arrive.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from edge import dsp, load, taxonomy
+from edge.clock import ClockSync
+from edge.config import EventSettings, RecordSettings
+from edge.events import ActionEvent, EventDetector, impact_score
+from edge.infer import ActionModel
+from edge.windows import drop_reason
+from firmware_bridge.errors import FrameError
+from firmware_bridge.frame import decode_frame
+from firmware_bridge.samples import GpsSample, HrSample, ImuSamples, StatusSample
+
+IMU_PERIOD_S = 1.0 / taxonomy.IMU_RATE_HZ
+# A grid point counts as measured when a real sample lies this close (1.5 sample periods).
+VALID_TOLERANCE_S = 1.5 * IMU_PERIOD_S
+IMPACT_HALF_WIDTH_S = 0.3
+
+
+@dataclass(frozen=True)
+class Packet:
+    """One frame as it arrived: who sent it, its bytes, when (session seconds)."""
+
+    address: str
+    data: bytes
+    arrival_s: float
+
+
+@dataclass(frozen=True)
+class SensorRole:
+    """What the pipeline needs to know about a paired sensor."""
+
+    address: str
+    athlete_id: str
+    site: str
+
+
+class RingBuffer:
+    """The last `capacity` timed samples of one sensor, oldest overwritten first."""
+
+    def __init__(self, capacity: int, width: int) -> None:
+        self._t = np.zeros(capacity)
+        self._x = np.zeros((capacity, width), dtype=np.float32)
+        self._head = 0  # next write position
+        self._count = 0
+
+    @property
+    def capacity(self) -> int:
+        return len(self._t)
+
+    @property
+    def latest_t(self) -> float | None:
+        return float(self._t[self._head - 1]) if self._count else None
+
+    def append(self, t: np.ndarray, x: np.ndarray) -> None:
+        """Add samples; any not later than the newest held (a clock refit overlap) is dropped."""
+        latest = self.latest_t
+        if latest is not None:
+            keep = t > latest
+            t, x = t[keep], x[keep]
+        n = len(t)
+        if n == 0:
+            return
+        if n >= self.capacity:
+            t, x, n = t[-self.capacity :], x[-self.capacity :], self.capacity
+        end = self._head + n
+        if end <= self.capacity:
+            self._t[self._head : end] = t
+            self._x[self._head : end] = x
+        else:
+            split = self.capacity - self._head
+            self._t[self._head :], self._t[: n - split] = t[:split], t[split:]
+            self._x[self._head :], self._x[: n - split] = x[:split], x[split:]
+        self._head = end % self.capacity
+        self._count = min(self.capacity, self._count + n)
+
+    def between(self, t0: float, t1: float) -> tuple[np.ndarray, np.ndarray]:
+        """Samples with t0 ≤ t ≤ t1, oldest first."""
+        if self._count == 0:
+            return np.zeros(0), np.zeros((0, self._x.shape[1]), dtype=np.float32)
+        start = (self._head - self._count) % self.capacity
+        if start + self._count <= self.capacity:
+            t = self._t[start : start + self._count]
+            x = self._x[start : start + self._count]
+        else:
+            t = np.concatenate([self._t[start:], self._t[: self._head]])
+            x = np.concatenate([self._x[start:], self._x[: self._head]])
+        lo, hi = np.searchsorted(t, [t0, t1 + 1e-9])
+        return t[lo:hi], x[lo:hi]
+
+
+@dataclass
+class SensorState:
+    """One sensor's link health and clock as the session goes."""
+
+    role: SensorRole
+    clock: ClockSync | None = None
+    frames: int = 0
+    battery_pct: float | None = None
+    last_arrival_s: float | None = None
+    sensor_id: int | None = None
+
+    @property
+    def loss_pct(self) -> float:
+        if self.clock is None:
+            return 0.0
+        lost = self.clock.frames_lost
+        return 100.0 * lost / max(1, lost + self.frames)
+
+
+@dataclass
+class AthleteState:
+    """Buffers, detector and running totals of one athlete."""
+
+    athlete_id: str
+    detector: EventDetector
+    imu: dict[str, RingBuffer]
+    next_start_s: float | None = None
+    windows_total: int = 0
+    windows_dropped: int = 0
+    drop_reasons: Counter[str] = field(default_factory=Counter)
+    events: list[ActionEvent] = field(default_factory=list)
+    player_load: float = 0.0
+    last_waist_accel: np.ndarray | None = None
+    speeds: list[float] = field(default_factory=list)
+    heart_rates: list[float] = field(default_factory=list)
+    first_t_s: float | None = None
+    last_t_s: float | None = None
+
+    def note_time(self, t0: float, t1: float) -> None:
+        self.first_t_s = t0 if self.first_t_s is None else min(self.first_t_s, t0)
+        self.last_t_s = t1 if self.last_t_s is None else max(self.last_t_s, t1)
+
+
+class SessionProcessor:
+    """Decode → clock → buffers → windows → model → events, for every athlete at once."""
+
+    def __init__(
+        self,
+        roles: list[SensorRole],
+        model: ActionModel,
+        record: RecordSettings | None = None,
+        events: EventSettings | None = None,
+    ) -> None:
+        self.model = model
+        self.record = record or RecordSettings()
+        self.event_settings = events or EventSettings()
+        manifest = model.manifest
+        self.rate_hz = manifest.sample_rate_hz
+        self.window_s = manifest.window_s
+        self.hop_s = manifest.hop_s
+        self._window_n = manifest.window_samples
+        self._grid = np.arange(self._window_n) / self.rate_hz
+        self._channel_rows = self._map_channels(manifest.channel_names)
+        thresholds = {**manifest.events.thresholds, **self.event_settings.thresholds}
+        self.sensors: dict[str, SensorState] = {r.address: SensorState(r) for r in roles}
+        self.athletes: dict[str, AthleteState] = {}
+        capacity = int(self.record.buffer_s * taxonomy.IMU_RATE_HZ)
+        for role in roles:
+            if role.athlete_id not in self.athletes:
+                self.athletes[role.athlete_id] = AthleteState(
+                    role.athlete_id,
+                    EventDetector(
+                        manifest.labels,
+                        thresholds,
+                        self.event_settings.nms_s or manifest.events.nms_s,
+                        self.event_settings.default_threshold,
+                    ),
+                    {site: RingBuffer(capacity, 6) for site in taxonomy.IMU_SITES},
+                )
+        self.rejects: Counter[str] = Counter()
+
+    @staticmethod
+    def _map_channels(names: list[str]) -> list[tuple[str, int] | None]:
+        """Each model channel → (IMU site, axis index), or None for one we cannot measure."""
+        rows: list[tuple[str, int] | None] = []
+        for name in names:
+            site, _, axis = name.partition("_")
+            if site in taxonomy.IMU_SITES and axis in taxonomy.IMU_AXES:
+                rows.append((site, taxonomy.IMU_AXES.index(axis)))
+            else:
+                rows.append(None)
+        return rows
+
+    # -- packets --------------------------------------------------------------------------
+
+    def feed(self, packet: Packet) -> None:
+        """Decode one packet into its sensor's buffer; bad frames are counted, never raised."""
+        sensor = self.sensors.get(packet.address)
+        if sensor is None:
+            self.rejects["unknown_sensor"] += 1
+            return
+        try:
+            sample = decode_frame(packet.data)
+        except FrameError as error:
+            self.rejects[error.reason] += 1
+            return
+        if sensor.clock is None:
+            sensor.clock = ClockSync(sample.sensor_id)
+            sensor.sensor_id = sample.sensor_id
+        # Fit on the newest sample of the frame: a sensor sends a frame once it is full,
+        # so that sample's device time is the one the arrival time follows.
+        if isinstance(sample, ImuSamples):
+            last_us, period_us = int(sample.t_device_us[-1]), int(IMU_PERIOD_S * 1e6)
+        else:
+            last_us, period_us = sample.t_device_us, 0
+        status = sensor.clock.observe(sample.seq, last_us, packet.arrival_s, period_us)
+        if status == "duplicate":
+            self.rejects["duplicate"] += 1
+            return
+        sensor.frames += 1
+        sensor.last_arrival_s = packet.arrival_s
+        athlete = self.athletes[sensor.role.athlete_id]
+        if isinstance(sample, ImuSamples):
+            self._take_imu(sensor, athlete, sample)
+        elif isinstance(sample, GpsSample):
+            if sample.fix:
+                athlete.speeds.append(sample.speed_mps)
+        elif isinstance(sample, HrSample):
+            if sample.bpm > 0:
+                athlete.heart_rates.append(float(sample.bpm))
+        elif isinstance(sample, StatusSample):
+            sensor.battery_pct = float(sample.battery_pct)
+
+    def _take_imu(self, sensor: SensorState, athlete: AthleteState, sample: ImuSamples) -> None:
+        assert sensor.clock is not None
+        t = sensor.clock.to_session(sample.t_device_us)
+        x = np.concatenate([sample.accel_g, sample.gyro_dps], axis=1)
+        site = sensor.role.site
+        athlete.imu[site].append(t, x)
+        athlete.note_time(float(t[0]), float(t[-1]))
+        if site == "waist":
+            accel = sample.accel_g
+            if athlete.last_waist_accel is not None:
+                accel = np.vstack([athlete.last_waist_accel, accel])
+            athlete.player_load += load.player_load(accel, taxonomy.IMU_RATE_HZ)
+            athlete.last_waist_accel = sample.accel_g[-1:]
+        if athlete.next_start_s is None:
+            athlete.next_start_s = float(t[0])
+
+    # -- windows ------------------------------------------------------------------------
+
+    def advance(self, final: bool = False) -> list[tuple[str, ActionEvent]]:
+        """Score every window that is complete; return the events that became final."""
+        starts: list[tuple[AthleteState, float]] = []
+        windows: list[np.ndarray] = []
+        present: list[np.ndarray] = []
+        for athlete in self.athletes.values():
+            for start in self._ready_starts(athlete, final):
+                built = self._build_window(athlete, start)
+                athlete.windows_total += 1
+                if isinstance(built, str):
+                    athlete.windows_dropped += 1
+                    athlete.drop_reasons[built] += 1
+                    continue
+                starts.append((athlete, start))
+                windows.append(built[0])
+                present.append(built[1])
+        out: list[tuple[str, ActionEvent]] = []
+        if windows:
+            probs = self.model.predict(np.stack(windows), np.stack(present))
+            for (athlete, start), p in zip(starts, probs, strict=True):
+                for event in athlete.detector.update(start + self.window_s / 2, p):
+                    out.append((athlete.athlete_id, self._with_impact(athlete, event)))
+        if final:
+            for athlete in self.athletes.values():
+                for event in athlete.detector.flush():
+                    out.append((athlete.athlete_id, self._with_impact(athlete, event)))
+        for athlete_id, event in out:
+            self.athletes[athlete_id].events.append(event)
+        return out
+
+    def _ready_starts(self, athlete: AthleteState, final: bool) -> list[float]:
+        if athlete.next_start_s is None:
+            return []
+        latest = [b.latest_t for b in athlete.imu.values() if b.latest_t is not None]
+        if not latest:
+            return []
+        slowest, fastest = min(latest), max(latest)
+        starts = []
+        while True:
+            end = athlete.next_start_s + self.window_s
+            complete = slowest >= end or fastest >= end + self.record.max_lag_s
+            if not (complete or (final and fastest >= end)):
+                break
+            starts.append(athlete.next_start_s)
+            athlete.next_start_s += self.hop_s
+        return starts
+
+    def _build_window(self, athlete: AthleteState, start: float) -> tuple | str:
+        """(window (C, T), present (C,)) in manifest channel order, or why it was dropped."""
+        grid = start + self._grid
+        values: dict[str, np.ndarray] = {}
+        valid_rows = []
+        for site, buffer in athlete.imu.items():
+            t, x = buffer.between(grid[0] - VALID_TOLERANCE_S, grid[-1] + VALID_TOLERANCE_S)
+            if len(t) < 2:
+                valid_rows.append(np.zeros(len(grid), dtype=bool))
+                continue
+            nearest = np.minimum(
+                np.abs(t[np.clip(np.searchsorted(t, grid), 0, len(t) - 1)] - grid),
+                np.abs(t[np.clip(np.searchsorted(t, grid) - 1, 0, len(t) - 1)] - grid),
+            )
+            valid_rows.append(nearest <= VALID_TOLERANCE_S)
+            values[site] = dsp.resample_linear(t, x, grid, axis=0)
+        if not values:
+            return "no_imu"
+        reason = drop_reason(imu_valid=np.stack(valid_rows), imu_rate_hz=self.rate_hz)
+        if reason:
+            return reason
+        window = np.zeros((len(self._channel_rows), len(grid)), dtype=np.float32)
+        present = np.zeros(len(self._channel_rows), dtype=bool)
+        for row, source in enumerate(self._channel_rows):
+            if source is not None and source[0] in values:
+                window[row] = values[source[0]][:, source[1]]
+                present[row] = True
+        return window, present
+
+    def _with_impact(self, athlete: AthleteState, event: ActionEvent) -> ActionEvent:
+        peaks = []
+        for buffer in athlete.imu.values():
+            _, x = buffer.between(event.t_s - IMPACT_HALF_WIDTH_S, event.t_s + IMPACT_HALF_WIDTH_S)
+            if len(x):
+                peaks.append(impact_score(x[:, :3], self.event_settings.impact_full_scale_g))
+        return ActionEvent(event.label, event.t_s, event.score, max(peaks, default=0.0))
+
+    # -- totals -------------------------------------------------------------------------
+
+    def speed_zones(self, athlete_id: str) -> load.SpeedZones | None:
+        speeds = np.asarray(self.athletes[athlete_id].speeds, dtype=np.float64)
+        if speeds.size == 0:
+            return None
+        return load.speed_zones(speeds, taxonomy.GPS_RATE_HZ)
+
+    def accel_decel(self, athlete_id: str) -> tuple[int, int]:
+        speeds = np.asarray(self.athletes[athlete_id].speeds, dtype=np.float64)
+        if speeds.size < 16:
+            return 0, 0
+        smooth = dsp.lowpass(speeds, taxonomy.GPS_RATE_HZ, dsp.GPS_CUTOFF_HZ)
+        return load.accel_decel_counts(smooth, taxonomy.GPS_RATE_HZ)
+
+    def sensors_of(self, athlete_id: str) -> list[SensorState]:
+        return [s for s in self.sensors.values() if s.role.athlete_id == athlete_id]
