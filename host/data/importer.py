@@ -477,6 +477,12 @@ def _read_existing(path: Path, required: Sequence[str]) -> pd.DataFrame | None:
     if missing:
         raise ImportFileError(f"{path}: missing column(s) {', '.join(missing)}; "
                               "nothing was changed")
+    if "date" in table.columns:
+        dates = pd.to_datetime(table["date"], format="%Y-%m-%d", errors="coerce")
+        if dates.isna().any():
+            row = int(dates.index[dates.isna()][0]) + 2  # header is row 1
+            raise ImportFileError(f"{path}: row {row}, column 'date': {table['date'][row - 2]!r} "
+                                  "is not an ISO date; nothing was changed")
     return table
 
 

@@ -229,6 +229,16 @@ def test_a_broken_existing_table_is_reported_and_left_alone(club: Path) -> None:
     assert snapshot(club) == before
 
 
+def test_a_bad_date_already_in_the_dataset_is_reported_and_left_alone(club: Path) -> None:
+    import_sessions(GPS_EXPORT, club)
+    sessions = (club / "sessions.csv").read_text().replace(",2026-02-05,", ",5th Feb,", 1)
+    (club / "sessions.csv").write_text(sessions)
+    before = snapshot(club)
+    with pytest.raises(ImportFileError, match=r"sessions.csv: row \d, column 'date': '5th Feb'"):
+        import_sessions(GPS_EXPORT, club)
+    assert snapshot(club) == before
+
+
 def test_injuries_are_checked_against_the_time_loss_definition(club: Path) -> None:
     report = import_injuries(INJURIES, club)
     assert [(e.row, e.column) for e in report.errors] == [
