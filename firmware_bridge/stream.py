@@ -88,6 +88,7 @@ class SerialFrameReader:
     def __init__(self, port: ByteSource, stream: FrameStream | None = None) -> None:
         self.port = port
         self.stream = stream or FrameStream()
+        self.idle = False  # the last read returned nothing within the port's timeout
 
     @property
     def rejects(self) -> Counter[str]:
@@ -96,12 +97,12 @@ class SerialFrameReader:
     def poll(self) -> list[DecodedFrame]:
         """Read what has arrived (blocking up to the port's timeout for the first byte)."""
         data = self.port.read(max(1, self.port.in_waiting))
+        self.idle = not data
         return self.stream.feed_frames(data) if data else []
 
     def frames(self, stop: threading.Event | None = None) -> Iterator[DecodedFrame]:
-        """Frames until `stop` is set or the port returns nothing and stop is None."""
+        """Frames until `stop` is set, or (without `stop`) until a read times out empty."""
         while stop is None or not stop.is_set():
-            batch = self.poll()
-            if not batch and stop is None:
+            yield from self.poll()
+            if stop is None and self.idle:
                 return
-            yield from batch
