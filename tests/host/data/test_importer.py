@@ -8,6 +8,8 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from typer.testing import CliRunner
 
 from host.cli import app
@@ -334,3 +336,35 @@ def test_cli_help_teaches_with_an_example() -> None:
     assert result.exit_code == 0
     assert "03/02/2026 is 3 February" in result.output
     assert "Example:  touchline import sessions" in result.output
+
+
+cell = st.one_of(
+    st.sampled_from(["A07", "2026-02-03", "03/02/2026", "31/02/2026", "75", "6,5", "-1", "",
+                     "n/a", "eleven", "1e400", "match", "yoga", '"', ";", "\ufeff"]),
+    st.text(max_size=6),
+)
+
+
+@settings(max_examples=60, deadline=None,
+          suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(
+    header=st.lists(st.sampled_from(["RPE", "Type", "HSR", "Distance (km)", "Notes", "sRPE",
+                                     "Date"]), max_size=4).map(
+        lambda extra: ["Athlete", "Date", "Minutes", *extra]) | st.lists(
+        st.sampled_from(["Athlete", "Date", "Minutes", "Notes"]), min_size=1, max_size=3),
+    rows=st.lists(st.lists(cell, min_size=0, max_size=7), max_size=6),
+    delimiter=st.sampled_from([",", ";", "\t"]),
+)
+def test_any_file_gives_a_report_or_one_clear_file_error(tmp_path: Path, header: list[str],
+                                                         rows: list[list[str]],
+                                                         delimiter: str) -> None:
+    source = tmp_path / "fuzz.csv"
+    source.write_text("\n".join(delimiter.join(r) for r in [header, *rows]), encoding="utf-8")
+    club = tmp_path / "fuzz-club"
+    try:
+        report = import_sessions(source, club, skip_bad=True)
+    except ImportFileError as exc:
+        assert str(exc)
+        return
+    assert all(error.row >= 2 for error in report.errors)
+    assert len(load_dataset(club).sessions) >= report.added  # what was written loads back
