@@ -23,19 +23,21 @@ from host.pose.joints import frame_occluded
 from host.pose.sync import find_offset
 from host.pose.writer import ClipLabels, write_track
 
-HELP = "\n\n".join((
-    "Find the athlete in training VIDEO(s) and write their skeleton clips to a dataset.",
-    "Each VIDEO is a video file or a folder of frames (then give --fps). Every person is "
-    "tracked; the athlete wearing the sensors is --person N (numbered left to right as they "
-    "first appear; the table printed at the end lists them) or whoever is inside --roi "
-    "x,y,w,h. Without either, the person seen in the most frames is taken.",
-    "Clips of 8 s at 60 Hz go to OUT/clips/ with per-joint confidence, in the dataset "
-    "format, so `touchline data check OUT` and training take them as they are. Per-frame "
-    "tracks are checkpointed in OUT/pose/: an interrupted run continues where it stopped.",
-    "With --imu CSV (columns t_s and waist_az in g: the waist sensor around the sync jump) "
-    "the video clock is aligned to the sensors, and the offset is printed and applied.",
-    "Example:  touchline pose drill.mp4 --out club-data --athlete 7 --person 1 --scene full_match",
-))
+HELP = "\n\n".join(
+    (
+        "Find the athlete in training VIDEO(s) and write their skeleton clips to a dataset.",
+        "Each VIDEO is a video file or a folder of frames (then give --fps). Every person is "
+        "tracked; the athlete wearing the sensors is --person N (numbered left to right as they "
+        "first appear; the table printed at the end lists them) or whoever is inside --roi "
+        "x,y,w,h. Without either, the person seen in the most frames is taken.",
+        "Clips of 8 s at 60 Hz go to OUT/clips/ with per-joint confidence, in the dataset "
+        "format, so `touchline data check OUT` and training take them as they are. Per-frame "
+        "tracks are checkpointed in OUT/pose/: an interrupted run continues where it stopped.",
+        "With --imu CSV (columns t_s and waist_az in g: the waist sensor around the sync jump) "
+        "the video clock is aligned to the sensors, and the offset is printed and applied.",
+        "Example:  touchline pose drill.mp4 --out club --athlete 7 --person 1 --scene full_match",
+    )
+)
 
 
 def _parse_roi(text: str | None) -> tuple[int, int, int, int] | None:

@@ -19,7 +19,7 @@ from host.pose.config import PoseConfig, PoseError
 from host.pose.decode import FrameSource
 from host.pose.estimator import Detection, PoseEstimator
 from host.pose.joints import select_joints, world_to_body_frame
-from host.pose.tracking import Track, Tracker, drop_duplicates
+from host.pose.tracking import Track, Tracker, box_iou, drop_duplicates
 
 Region = tuple[int, int, int, int]
 # A frame (or ROI) wider than this times its height is also searched in square tiles.
@@ -209,7 +209,11 @@ def extract_tracks(
             detections: list[Detection] = []
             for track in active:
                 region = follow_region(track.box, config.crop_scale, roi, width, height)
-                followed = estimator.detect(frame.rgb, region, single=True)
+                followed = [
+                    found
+                    for found in estimator.detect(frame.rgb, region, single=True)
+                    if box_iou(found.box, track.box)[0, 0] >= config.follow_iou
+                ]
                 discover = discover or not followed  # lost in its crop: search everywhere
                 detections += followed
             if discover:

@@ -1,0 +1,80 @@
+"""Real footage for the pose tests, made from photographs that ship with scikit-image:
+the standing cameraman and the astronaut. Tests needing the `video` extra skip cleanly
+without it."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+VIDEO_FPS = 10.0
+
+
+@pytest.fixture(scope="session")
+def cv2():
+    return pytest.importorskip("cv2")
+
+
+@pytest.fixture(scope="session")
+def estimator(cv2) -> Iterator[object]:
+    pytest.importorskip("mediapipe")
+    from host.pose.estimator import PoseEstimator
+
+    with PoseEstimator() as instance:
+        yield instance
+
+
+@pytest.fixture(scope="session")
+def cameraman() -> np.ndarray:
+    from skimage import data
+
+    return np.repeat(data.camera()[:, :, None], 3, axis=2)
+
+
+@pytest.fixture(scope="session")
+def astronaut() -> np.ndarray:
+    from skimage import data
+
+    return np.ascontiguousarray(data.astronaut())
+
+
+def write_video(cv2, path: Path, frames: list[np.ndarray], fps: float = VIDEO_FPS) -> Path:
+    """Frames (RGB) into an MJPEG .avi, which every OpenCV build can write and read."""
+    height, width = frames[0].shape[:2]
+    writer = cv2.VideoWriter(str(path), cv2.VideoWriter_fourcc(*"MJPG"), fps, (width, height))
+    for frame in frames:
+        writer.write(cv2.cvtColor(frame, cv2.COLOR_RGB2BGR))
+    writer.release()
+    return path
+
+
+def moving_person(cv2, photo: np.ndarray, frames: int) -> list[np.ndarray]:
+    """The photo panned 10 px a frame and zoomed 2 % a frame, as a camera following a player."""
+    out = []
+    for i in range(frames):
+        zoom = 1 + 0.02 * i
+        warp = np.float32([[zoom, 0, 10 * i - 256 * (zoom - 1)], [0, zoom, -256 * (zoom - 1)]])
+        out.append(cv2.warpAffine(photo, warp, (512, 512), borderMode=cv2.BORDER_REPLICATE))
+    return out
+
+
+@pytest.fixture(scope="session")
+def one_person_video(cv2, cameraman, tmp_path_factory) -> Path:
+    folder = tmp_path_factory.mktemp("video")
+    return write_video(cv2, folder / "drill.avi", moving_person(cv2, cameraman, 8))
+
+
+@pytest.fixture(scope="session")
+def two_people_video(cv2, cameraman, astronaut, tmp_path_factory) -> Path:
+    """The cameraman on the left and the astronaut on the right, both drifting a little."""
+    folder = tmp_path_factory.mktemp("video2")
+    frames = []
+    for i in range(6):
+        canvas = np.full((512, 1064, 3), 90, np.uint8)
+        canvas[:, 4 * i : 4 * i + 512] = cameraman
+        canvas[:, 540 - 4 * i : 1052 - 4 * i] = astronaut
+        frames.append(canvas)
+    return write_video(cv2, folder / "pair.avi", frames)
