@@ -1,0 +1,32 @@
+"""What every `edge` command shares: the --config option and one-line errors."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import NoReturn
+
+import typer
+
+from edge.config import ConfigError, EdgeConfig, load_config
+
+CONFIG_HELP = (
+    "Configuration file (TOML). Default: $TOUCHLINE_EDGE_CONFIG, else edge.toml in the "
+    "user config directory."
+)
+ConfigOption = typer.Option(None, "--config", "-c", help=CONFIG_HELP, dir_okay=False)
+BundleOption = typer.Option(
+    None, "--bundle", help="Model bundle (directory or .tar.gz) to use, not the installed one."
+)
+
+
+def fail(message: str, code: int = 1) -> NoReturn:
+    """One clear line on stderr and a non-zero exit; never a traceback."""
+    typer.secho(f"error: {message}", err=True, fg=typer.colors.RED)
+    raise typer.Exit(code)
+
+
+def config_or_fail(path: Path | None) -> EdgeConfig:
+    try:
+        return load_config(path)
+    except ConfigError as exc:
+        fail(str(exc), code=2)

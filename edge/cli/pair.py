@@ -1,0 +1,130 @@
+"""`edge pair`: find sensors, assign them to athletes and body sites, pair with the host."""
+
+from __future__ import annotations
+
+import asyncio
+from pathlib import Path
+
+import httpx
+import typer
+from rich.console import Console
+from rich.prompt import Prompt
+from rich.table import Table
+
+from edge.cli import app
+from edge.cli._common import ConfigOption, config_or_fail, fail
+from edge.config import EdgeConfig, SensorConfig, save_config
+from edge.pairing import (
+    FoundSensor,
+    PairingError,
+    register_device,
+    scan_ble,
+    scan_serial,
+    verify,
+    virtual_sensors,
+)
+from edge.transports.virtual import VirtualAddressError, is_virtual
+
+SITES = ("waist", "calf", "gps", "hr")
+
+
+def _scan(console: Console, timeout_s: float) -> list[FoundSensor]:
+    found = scan_serial()
+    try:
+        found += asyncio.run(scan_ble(timeout_s))
+    except PairingError as exc:
+        console.print(f"[yellow]{exc}[/yellow]")
+    table = Table(title="Sensors found")
+    for column in ("#", "kind", "address", "name", "signal"):
+        table.add_column(column)
+    for index, sensor in enumerate(found, 1):
+        signal = f"{sensor.rssi_dbm} dBm" if sensor.rssi_dbm is not None else "–"
+        table.add_row(str(index), sensor.kind, sensor.address, sensor.name, signal)
+    console.print(table if found else "no sensors found (switched on? in range? plugged in?)")
+    return found
+
+
+def _add(config: EdgeConfig, sensor: SensorConfig) -> None:
+    """One sensor per athlete and site: a new one replaces the old."""
+    config.sensors = [
+        s for s in config.sensors
+        if s.address != sensor.address
+        and not (s.athlete_id == sensor.athlete_id and s.site == sensor.site)
+    ] + [sensor]
+
+
+def _pair_virtual(config: EdgeConfig, address: str, console: Console) -> None:
+    try:
+        sensors = list(virtual_sensors(address))
+    except VirtualAddressError as exc:
+        fail(str(exc), code=2)
+    for sensor_address, athlete_id, site in sensors:
+        _add(config, SensorConfig(address=sensor_address, site=site, athlete_id=athlete_id))
+    checked = asyncio.run(verify(sensors[0][0]))
+    console.print(f"virtual squad: {len(sensors)} sensors paired; "
+                  f"{sensors[0][0]} sent {checked.frames} valid frames")
+
+
+@app.command("pair")
+def pair_command(
+    config_path: Path | None = ConfigOption,
+    athlete: str | None = typer.Option(None, "--athlete", "-a", help="Athlete id the club uses."),
+    site: str | None = typer.Option(None, "--site", "-s", help="waist, calf, gps or hr."),
+    address: str | None = typer.Option(
+        None, "--address", help="BLE address, serial port, or virtual://squad?athletes=N."
+    ),
+    side: str | None = typer.Option(None, "--side", help="left or right (calf sensor)."),
+    host: str | None = typer.Option(None, "--host", help="The club's host, e.g. https://host:8000"),
+    code: str | None = typer.Option(None, "--code", help="One-time code shown on the host."),
+    scan_s: float = typer.Option(5.0, "--scan-seconds", min=1, help="BLE scan time."),
+) -> None:
+    """Pair sensors with athletes (verified by reading frames), or this sideline with the host.
+
+    Without --address it scans BLE and serial ports and asks which sensor to pair.
+
+    Examples:
+      edge pair --athlete 7 --site calf --address AA:BB:CC:DD:EE:01 --side right
+      edge pair --address 'virtual://squad?athletes=4'
+      edge pair --host https://club-host:8000 --code 4F7K-9Q
+    """
+    config = config_or_fail(config_path)
+    console = Console()
+    if host or code:
+        if not (host and code):
+            fail("--host and --code go together", code=2)
+        try:
+            with httpx.Client(timeout=config.sync.timeout_s) as client:
+                device_id, token = register_device(host, code, client)
+            config.host_url, config.device_id, config.device_token = host, device_id, token
+        except (PairingError, ValueError) as exc:
+            fail(str(exc))
+        console.print(f"paired with {config.host_url} as device {device_id}")
+    if address and is_virtual(address):
+        _pair_virtual(config, address, console)
+    elif address or athlete or site or not (host or code):
+        if not address:
+            found = _scan(console, scan_s)
+            if not found:
+                fail("nothing to pair")
+            choice = Prompt.ask("pair which #", choices=[str(i) for i in range(1, len(found) + 1)])
+            address = found[int(choice) - 1].address
+        athlete = athlete or Prompt.ask("athlete id")
+        site = site or Prompt.ask("body site", choices=list(SITES))
+        if site not in SITES:
+            fail(f"--site must be one of {', '.join(SITES)}, got {site!r}", code=2)
+        try:
+            checked = asyncio.run(verify(address))
+            sensor = SensorConfig.model_validate({
+                "address": address, "site": site, "athlete_id": athlete, "side": side,
+                "sensor_id": checked.sensor_id,
+            })
+        except PairingError as exc:
+            fail(str(exc))
+        except ValueError as exc:
+            fail(f"bad sensor settings: {exc}", code=2)
+        _add(config, sensor)
+        battery = f", battery {checked.battery_pct}%" if checked.battery_pct is not None else ""
+        console.print(f"{address}: {checked.frames} valid frames from sensor "
+                      f"{checked.sensor_id}{battery} → athlete {athlete}, {site}")
+    path = save_config(config, config_path)
+    console.print(f"saved {path}")

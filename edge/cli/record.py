@@ -1,0 +1,153 @@
+"""`edge record` and `edge close`: thin layers over `edge.session`."""
+
+from __future__ import annotations
+
+import asyncio
+from pathlib import Path
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from edge.bundle import BundleError, read_bundle
+from edge.cli import app
+from edge.cli._common import BundleOption, ConfigOption, config_or_fail, fail
+from edge.config import EdgeConfig
+from edge.infer import ActionModel, InferenceError
+from edge.live import LiveView
+from edge.models_store import ModelStore, ModelStoreError
+from edge.outbox import Outbox, SyncError
+from edge.session import RecordResult, close_session, record, stop_on_signals
+from edge.store import Store, StoreError
+from edge.stream import SensorRole
+from edge.transports import build_transports
+from edge.transports.virtual import SquadSpec, VirtualAddressError
+
+
+def load_model(config: EdgeConfig, bundle: Path | None) -> ActionModel:
+    """The bundle given on the command line, else the installed current one."""
+    try:
+        loaded = read_bundle(bundle) if bundle else ModelStore(config.models_dir).load()
+        return ActionModel.from_bundle(loaded, config.model_backend)
+    except (BundleError, ModelStoreError, InferenceError) as exc:
+        fail(str(exc))
+
+
+def _roles(config: EdgeConfig, simulate: str | None) -> list[SensorRole]:
+    if simulate:
+        try:
+            return SquadSpec.from_address(simulate).roles()
+        except VirtualAddressError as exc:
+            fail(str(exc), code=2)
+    if not config.sensors:
+        fail("no sensors paired: run `edge pair …` first, or try "
+             "`edge record --simulate 'virtual://squad?athletes=4'`", code=2)
+    return [SensorRole(s.address, s.athlete_id, s.site) for s in config.sensors]
+
+
+def _try_sync(config: EdgeConfig, store: Store, console: Console) -> None:
+    if not (config.sync.auto and config.host_url and config.device_token):
+        return
+    try:
+        outbox = Outbox(store, config.host_url, config.device_token, config.sync)
+        report = outbox.sync()
+        outbox.close()
+        console.print(f"synced: {report.sent} sent, {report.pending} waiting for the host")
+    except SyncError as exc:
+        console.print(f"[yellow]sync skipped: {exc}[/yellow]")
+
+
+def print_result(result: RecordResult, console: Console) -> None:
+    table = Table(title=f"Session {result.session_id}: {result.stopped_by}")
+    for column in ("athlete", "min", "PlayerLoad", "dist m", "HSR m", "sprints", "actions"):
+        table.add_column(column, justify="left" if column in ("athlete", "actions") else "right")
+    for athlete_id, summary in result.summaries.items():
+        load = summary["load"]
+        actions = ", ".join(f"{k} {v['n']}" for k, v in summary["actions"].items())
+        table.add_row(
+            athlete_id, f"{summary['session']['duration_s'] / 60:.1f}",
+            f"{load['player_load']:.0f}", f"{load['distance_m'] or 0:.0f}",
+            f"{load['hsr_m'] or 0:.0f}", str(load["sprints"] or 0), actions or "–",
+        )
+    console.print(table)
+    speed = result.session_s / result.wall_s if result.wall_s else 0.0
+    console.print(
+        f"{result.packets} frames, {result.events} actions, {result.session_s:.0f} s of "
+        f"session in {result.wall_s:.1f} s ({speed:.1f}× real time); summaries queued for sync"
+    )
+
+
+@app.command("record")
+def record_command(
+    config_path: Path | None = ConfigOption,
+    duration: float | None = typer.Option(
+        None, "--duration", "-d", min=1, help="Stop after this many seconds of session."
+    ),
+    simulate: str | None = typer.Option(
+        None, "--simulate", help="Record a virtual squad instead of the paired sensors, "
+        "e.g. 'virtual://squad?athletes=4&speed=10'."
+    ),
+    bundle: Path | None = BundleOption,
+    live: bool = typer.Option(True, "--live/--no-live", help="Show the live table."),
+) -> None:
+    """Record a session from the paired sensors until Ctrl-C (or --duration).
+
+    Actions are detected live and shown per athlete; raw frames, events and one summary
+    per athlete are kept in the store and queued for `edge sync`.
+
+    Example:  edge record --duration 5400
+    """
+    config = config_or_fail(config_path)
+    roles = _roles(config, simulate)
+    model = load_model(config, bundle)
+    console = Console()
+    try:
+        store = Store(config.store_path)
+    except StoreError as exc:
+        fail(str(exc))
+    transports = build_transports(roles, config.reconnect)
+
+    async def run() -> RecordResult:
+        stop = asyncio.Event()
+        with stop_on_signals(stop):
+            if live:
+                with LiveView(console) as view:
+                    return await record(config, roles, transports, model, store,
+                                        duration_s=duration, stop=stop, observer=view)
+            return await record(config, roles, transports, model, store,
+                                duration_s=duration, stop=stop)
+
+    with store:
+        result = asyncio.run(run())
+        if result.disk_full:
+            fail(result.stopped_by)
+        print_result(result, console)
+        _try_sync(config, store, console)
+
+
+@app.command("close")
+def close_command(
+    session_id: str = typer.Argument(None, help="Session to close; default: every open one."),
+    config_path: Path | None = ConfigOption,
+    bundle: Path | None = BundleOption,
+) -> None:
+    """Close a session left open by a crash or power cut, from what was stored.
+
+    Its raw frames are run through the pipeline again and its summaries are queued.
+
+    Example:  edge close
+    """
+    config = config_or_fail(config_path)
+    model = load_model(config, bundle)
+    console = Console()
+    with Store(config.store_path) as store:
+        ids = [session_id] if session_id else [s.session_id for s in store.sessions("recording")]
+        if not ids:
+            console.print("no open sessions")
+            return
+        for sid in ids:
+            row = store.session(sid)
+            if row is None:
+                fail(f"no session {sid!r} in {config.store_path}")
+            summaries = close_session(store, sid, model, config)
+            console.print(f"closed {sid}: {len(summaries)} summaries queued")
