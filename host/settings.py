@@ -7,6 +7,7 @@ Nested values (the impact weights) are given as JSON.
 
 from __future__ import annotations
 
+from datetime import date
 from pathlib import Path
 
 from platformdirs import user_data_dir
@@ -58,6 +59,10 @@ class Settings(BaseSettings):
     impact_weights: dict[str, float] = Field(
         default_factory=lambda: dict(DEFAULT_IMPACT_WEIGHTS),
         description="rho_k per action for D_t (Eq. 19).",
+    )
+    season_start: date | None = Field(
+        default=None,
+        description="First day of week 0 for synced data; default: Monday of the first session.",
     )
     risk_holdout_weeks: int = Field(
         default=2, ge=1, description="Newest labelled weeks held out to evaluate the risk models."

@@ -1,0 +1,186 @@
+"""The risk inputs in the host database: imported dataset tables in, `RiskTables` out.
+
+Synced summaries and imported sessions sit in one `sessions` table, so weekly features are
+built the same way whichever road the data came by. Week numbers follow the imported
+weekly rows' `week_start`; with only synced data, week 0 starts on the Monday of the first
+session (or `TOUCHLINE_SEASON_START`).
+"""
+
+from __future__ import annotations
+
+import math
+from datetime import date
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from sqlalchemy import delete, select
+from sqlalchemy.orm import Session
+
+from host.db.models import Athlete, Injury, TrainingSession, WeeklyFeature, WeeklyInput
+from host.risk.features import (
+    FEATURE_COLUMNS,
+    LABEL,
+    WELLNESS_ITEMS,
+    RiskTables,
+    origin_of,
+)
+
+_SESSION_NUMBERS = ("duration_min", "rpe", "srpe_load", "distance_m", "hsr_m", "sprints",
+                    "accels", "decels", "player_load", "hr_mean", "hr_max")
+
+
+def _clean(value: Any) -> Any:
+    """pandas missing values become None; numpy scalars plain Python."""
+    if value is None or (isinstance(value, float) and math.isnan(value)) or value is pd.NA:
+        return None
+    if isinstance(value, np.generic):
+        return value.item()
+    if isinstance(value, pd.Timestamp):
+        return value.date()
+    return value
+
+
+def import_dataset(db: Session, dataset) -> dict[str, int]:
+    """Upsert a loaded dataset's athletes, sessions, injuries and weekly rows; returns counts.
+
+    Re-importing the same directory changes nothing; a summary synced from the sideline is
+    never overwritten by an imported row with the same key.
+    """
+    counts = {"athletes": 0, "sessions": 0, "injuries": 0, "weekly": 0}
+    for row in dataset.athletes.to_dict("records"):
+        athlete_id = str(row["athlete_id"])
+        athlete = db.get(Athlete, athlete_id) or Athlete(athlete_id=athlete_id)
+        athlete.position = _clean(row.get("position"))
+        athlete.prior_injuries = int(_clean(row.get("prior_injuries")) or 0)
+        db.add(athlete)
+        counts["athletes"] += 1
+    db.flush()
+
+    stored = {
+        (s.session_id, s.athlete_id): s for s in db.scalars(select(TrainingSession))
+    }
+    for row in dataset.sessions.to_dict("records"):
+        key = (str(row["session_id"]), str(row["athlete_id"]))
+        existing = stored.get(key)
+        if existing is not None and existing.source == "summary":
+            continue
+        values = {name: _clean(row.get(name)) for name in _SESSION_NUMBERS}
+        wellness = {item: _clean(row.get(item)) for item in WELLNESS_ITEMS}
+        target = existing or TrainingSession(session_id=key[0], athlete_id=key[1], revision=1)
+        target.source = "import"
+        target.date = _clean(row["date"])
+        target.type = _clean(row.get("type"))
+        target.wellness = {k: v for k, v in wellness.items() if v is not None} or None
+        for name, value in values.items():
+            setattr(target, name, value)
+        db.add(target)
+        counts["sessions"] += 1
+
+    known_injuries = {(i.athlete_id, i.date) for i in db.scalars(select(Injury))}
+    for row in dataset.injuries.to_dict("records"):
+        key = (str(row["athlete_id"]), _clean(row["date"]))
+        if key in known_injuries:
+            continue
+        known_injuries.add(key)
+        db.add(Injury(athlete_id=key[0], date=key[1], days_lost=_clean(row.get("days_lost")),
+                      type=_clean(row.get("type")), location=_clean(row.get("location"))))
+        counts["injuries"] += 1
+
+    origin = origin_of(dataset.sessions, dataset.weekly)
+    weeks = dataset.manifest.weeks or 0
+    weekly = dataset.weekly if dataset.weekly is not None else pd.DataFrame(
+        columns=["athlete_id", "week"])
+    rows = {(str(r["athlete_id"]), int(r["week"])): r for r in weekly.to_dict("records")}
+    for athlete in dataset.athletes["athlete_id"].astype(str):
+        for week in range(weeks):
+            rows.setdefault((athlete, week), {})
+    existing_inputs = {(w.athlete_id, w.week): w for w in db.scalars(select(WeeklyInput))}
+    for (athlete, week), row in rows.items():
+        values = {k: _clean(v) for k, v in row.items() if k not in ("athlete_id", "week")}
+        values = {k: v for k, v in values.items() if v is not None}
+        values["week_start"] = (origin + pd.Timedelta(days=7 * week)).date().isoformat()
+        target = existing_inputs.get((athlete, week)) or WeeklyInput(athlete_id=athlete, week=week)
+        target.values = values
+        db.add(target)
+        counts["weekly"] += 1
+    db.flush()
+    return counts
+
+
+def load_tables(db: Session, season_start: date | None = None) -> RiskTables:
+    """Everything weekly features need, read from the database."""
+    athletes = pd.DataFrame(
+        [{"athlete_id": a.athlete_id, "position": a.position, "prior_injuries": a.prior_injuries}
+         for a in db.scalars(select(Athlete))],
+        columns=["athlete_id", "position", "prior_injuries"],
+    )
+    session_rows = []
+    summary_actions = []
+    for s in db.scalars(select(TrainingSession)):
+        row = {"session_id": s.session_id, "athlete_id": s.athlete_id,
+               "date": pd.Timestamp(s.date), "type": s.type}
+        row.update({name: getattr(s, name) for name in _SESSION_NUMBERS})
+        row.update(s.wellness or {})
+        session_rows.append(row)
+        if s.actions:
+            summary_actions.append((s.athlete_id, pd.Timestamp(s.date), s.actions))
+    sessions = pd.DataFrame(session_rows, columns=[
+        "session_id", "athlete_id", "date", "type", *_SESSION_NUMBERS, *WELLNESS_ITEMS])
+    for column in (*_SESSION_NUMBERS, *WELLNESS_ITEMS):
+        sessions[column] = pd.to_numeric(sessions[column])
+    injuries = pd.DataFrame(
+        [{"athlete_id": i.athlete_id, "date": pd.Timestamp(i.date), "days_lost": i.days_lost,
+          "type": i.type, "location": i.location} for i in db.scalars(select(Injury))],
+        columns=["athlete_id", "date", "days_lost", "type", "location"],
+    )
+    weekly = pd.DataFrame(
+        [{"athlete_id": w.athlete_id, "week": w.week, **w.values}
+         for w in db.scalars(select(WeeklyInput))]
+    )
+    if "week_start" in weekly.columns:
+        weekly["week_start"] = pd.to_datetime(weekly["week_start"])
+    elif not sessions.empty:
+        start = pd.Timestamp(season_start) if season_start else sessions["date"].min()
+        monday = (start - pd.Timedelta(days=start.weekday())).normalize()
+        weekly = pd.DataFrame({"athlete_id": [athletes["athlete_id"].iloc[0]], "week": [0],
+                               "week_start": [monday]})
+    weekly = _merge_summary_actions(weekly, summary_actions)
+    return RiskTables(athletes=athletes, sessions=sessions, injuries=injuries,
+                      weekly=weekly if not weekly.empty else None)
+
+
+def _merge_summary_actions(weekly: pd.DataFrame, actions: list[tuple[str, pd.Timestamp, dict]]
+                           ) -> pd.DataFrame:
+    """Add per-week action counts and mean impacts from synced summaries; where a week has
+    summaries, their counts replace imported ones for the actions they report."""
+    if not actions or weekly.empty:
+        return weekly
+    origin = origin_of(pd.DataFrame(columns=["date"]), weekly)
+    totals: dict[tuple[str, int], dict[str, list[float]]] = {}
+    for athlete, day, per_action in actions:
+        key = (athlete, int((day - origin).days // 7))
+        bucket = totals.setdefault(key, {})
+        for action, numbers in per_action.items():
+            n, s = bucket.get(action, [0.0, 0.0])
+            bucket[action] = [n + numbers["n"], s + numbers["n"] * numbers["impact_mean"]]
+    table = weekly.set_index(["athlete_id", "week"])
+    for key, bucket in totals.items():
+        for action, (n, weighted) in bucket.items():
+            table.loc[key, f"n_{action}"] = n
+            table.loc[key, f"s_{action}"] = weighted / n if n else 0.0
+    return table.reset_index()
+
+
+def save_features(db: Session, features: pd.DataFrame) -> int:
+    """Replace the stored V_t rows with `features`; returns rows written."""
+    db.execute(delete(WeeklyFeature))
+    for (athlete, week), row in features.iterrows():
+        label = row[LABEL]
+        db.add(WeeklyFeature(
+            athlete_id=athlete, week=int(week),
+            features={name: float(row[name]) for name in FEATURE_COLUMNS},
+            label=None if pd.isna(label) else float(label),
+        ))
+    db.flush()
+    return len(features)

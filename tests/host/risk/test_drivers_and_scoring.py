@@ -1,0 +1,60 @@
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from edge import taxonomy
+from host.risk.drivers import sentence, top_drivers
+from host.risk.evaluate import EvaluationError
+from host.risk.features import RiskTables, features_from_tables
+from host.risk.scoring import fit_until, squad_table
+from tests.host.risk.squad import risky_squad
+
+
+@pytest.fixture(scope="module")
+def features():
+    frames = risky_squad(athletes=30, weeks=8, seed=5)
+    return features_from_tables(RiskTables(
+        frames["athletes.csv"], frames["sessions.csv"], frames["injuries.csv"],
+        frames["weekly.csv"], weeks=8,
+    ))
+
+
+def test_drivers_name_what_pushed_risk_up_in_words() -> None:
+    names = ["acwr_rolling", "n_landing", "wellness", "movement_quality"]
+    values = np.array([1.62, 14.0, 4.0, 0.9])
+    pushes = np.array([0.9, 0.5, -0.3, 0.0])
+    drivers = top_drivers(names, values, pushes)
+    assert drivers == ["ACWR 1.6", "14 hard landings this week"]
+    assert sentence(drivers) == "ACWR 1.6 and 14 hard landings this week"
+    assert sentence([]) == "nothing above an average week"
+
+
+def test_squad_table_ranks_players_and_bands_by_the_papers_cut_offs(features) -> None:
+    head = fit_until(features, week=6)
+    table = squad_table(features, head, week=6)
+    assert len(table) == 30
+    assert table["probability"].is_monotonic_decreasing
+    assert all(taxonomy.risk_band(p) == band for p, band in zip(table["probability"],
+                                                                 table["band"], strict=True))
+    assert table["change"].notna().all()
+    top = table.iloc[0]
+    assert top["drivers"], "the riskiest player has reasons"
+    spiked = features.xs(6, level="week").loc[top["athlete_id"]]
+    assert spiked["srpe_load"] > features.xs(6, level="week")["srpe_load"].median()
+
+
+def test_model_for_week_w_never_sees_outcomes_after_w(features) -> None:
+    leaked = features.copy()
+    later = leaked.index.get_level_values("week") >= 4
+    leaked.loc[later, "injured_next_week"] = 1 - leaked.loc[later, "injured_next_week"]
+    clean = squad_table(features, fit_until(features, 4), 4)
+    flipped = squad_table(leaked, fit_until(leaked, 4), 4)
+    np.testing.assert_allclose(clean["probability"], flipped["probability"])
+
+
+def test_week_without_history_is_refused(features) -> None:
+    with pytest.raises(EvaluationError, match="week 0"):
+        fit_until(features, 0)
+    with pytest.raises(EvaluationError, match="not in the data"):
+        squad_table(features, fit_until(features, 6), 42)
