@@ -137,7 +137,13 @@ def encode_frame(
     """Header + payload + CRC. Integers are wrapped to their field widths by the caller."""
     body = (
         _HEADER.pack(
-            FRAME_VERSION, kind, sensor_id, seq & 0xFFFFFFFF, t0_us, period_us, n_samples,
+            FRAME_VERSION,
+            kind,
+            sensor_id,
+            seq & 0xFFFFFFFF,
+            t0_us,
+            period_us,
+            n_samples,
             range_byte,
         )
         + payload
@@ -203,9 +209,7 @@ def encode_gps(
     return encode_frame(Kind.GPS, sensor_id, seq, t_us, 0, 1, 0, payload)
 
 
-def encode_hr(
-    sensor_id: int, seq: int, t_us: int, bpm: int, rr_s: Sequence[float] = ()
-) -> bytes:
+def encode_hr(sensor_id: int, seq: int, t_us: int, bpm: int, rr_s: Sequence[float] = ()) -> bytes:
     """A heart-rate frame: bpm and the RR intervals (s) measured since the last frame."""
     if len(rr_s) > MAX_RR_INTERVALS:
         raise ValueError(f"at most {MAX_RR_INTERVALS} RR intervals fit one frame")
@@ -277,21 +281,34 @@ def _check(data: bytes | bytearray | memoryview) -> FrameHeader:
     return header
 
 
+# Per range byte: float32 scale for the six axes (counts -> g, deg/s); None if invalid.
+_SCALES: list[np.ndarray | None] = [
+    np.array([ACCEL_RANGES_G[c & 0x0F]] * 3 + [GYRO_RANGES_DPS[c >> 4]] * 3, np.float32) / 32768
+    if (c & 0x0F) < len(ACCEL_RANGES_G) and (c >> 4) < len(GYRO_RANGES_DPS)
+    else None
+    for c in range(256)
+]
+_SAMPLE_INDEX = np.arange(MAX_IMU_SAMPLES, dtype=np.int64)
+
+
 def _decode_imu(data: bytes | bytearray | memoryview, h: FrameHeader) -> ImuSamples:
-    accel_fs, gyro_fs = range_of_code(h.range)
+    scale = _SCALES[h.range]
+    if scale is None:
+        range_of_code(h.range)  # raises FrameError("bad_range") with the detail
     if h.period_us == 0:
         raise FrameError("bad_value", "IMU period_us is 0")
-    counts = np.frombuffer(data, dtype="<i2", count=h.n_samples * 6, offset=HEADER_BYTES)
-    counts = counts.reshape(h.n_samples, 6)
-    scaled = counts.astype(np.float32) * np.float32(1.0 / 32768.0)
-    t = h.t0_us + np.arange(h.n_samples, dtype=np.int64) * h.period_us
+    n = h.n_samples
+    counts = np.frombuffer(data, dtype="<i2", count=n * 6, offset=HEADER_BYTES).reshape(n, 6)
+    values = np.multiply(counts, scale, dtype=np.float32)
+    # Full scale either way: 32767, -32767 or -32768 map to 0..2 after one uint16 subtraction.
+    at_limit = (counts.view(np.uint16) - np.uint16(CLIP_COUNTS)) <= 2
     return ImuSamples(
         sensor_id=h.sensor_id,
         seq=h.seq,
-        t_device_us=t,
-        accel_g=scaled[:, :3] * np.float32(accel_fs),
-        gyro_dps=scaled[:, 3:] * np.float32(gyro_fs),
-        clipped=(np.abs(counts.astype(np.int32)) >= CLIP_COUNTS).any(axis=1),
+        t_device_us=h.t0_us + _SAMPLE_INDEX[:n] * h.period_us,
+        accel_g=values[:, :3],
+        gyro_dps=values[:, 3:],
+        clipped=at_limit.any(axis=1),
     )
 
 
@@ -374,16 +391,24 @@ class ImuBatch:
     @classmethod
     def empty(cls) -> ImuBatch:
         return cls(
-            np.zeros(0, np.uint16), np.zeros(0, np.uint32), np.zeros(0, np.int64),
-            np.zeros((0, 3), np.float32), np.zeros((0, 3), np.float32), np.zeros(0, bool),
+            np.zeros(0, np.uint16),
+            np.zeros(0, np.uint32),
+            np.zeros(0, np.int64),
+            np.zeros((0, 3), np.float32),
+            np.zeros((0, 3), np.float32),
+            np.zeros(0, bool),
         )
 
     def for_sensor(self, sensor_id: int) -> ImuBatch:
         """The samples of one sensor, in order."""
         keep = self.sensor_id == sensor_id
         return ImuBatch(
-            self.sensor_id[keep], self.seq[keep], self.t_device_us[keep],
-            self.accel_g[keep], self.gyro_dps[keep], self.clipped[keep],
+            self.sensor_id[keep],
+            self.seq[keep],
+            self.t_device_us[keep],
+            self.accel_g[keep],
+            self.gyro_dps[keep],
+            self.clipped[keep],
         )
 
 
@@ -398,8 +423,14 @@ class BulkDecodeResult:
 
 _HEADER_DTYPE = np.dtype(
     [
-        ("version", "u1"), ("kind", "u1"), ("sensor_id", "<u2"), ("seq", "<u4"),
-        ("t0_us", "<u8"), ("period_us", "<u2"), ("n_samples", "u1"), ("range", "u1"),
+        ("version", "u1"),
+        ("kind", "u1"),
+        ("sensor_id", "<u2"),
+        ("seq", "<u4"),
+        ("t0_us", "<u8"),
+        ("period_us", "<u2"),
+        ("n_samples", "u1"),
+        ("range", "u1"),
     ]
 )
 
@@ -502,8 +533,12 @@ def _decode_imu_group(joined: bytes, n_samples: int) -> tuple[dict, np.ndarray]:
         "t_device_us": (t0 + period * np.arange(n_samples, dtype=np.int64)).reshape(-1),
         "accel_g": values[:, :3],
         "gyro_dps": values[:, 3:],
-        "clipped": at_limit[:, 0] | at_limit[:, 1] | at_limit[:, 2]
-        | at_limit[:, 3] | at_limit[:, 4] | at_limit[:, 5],
+        "clipped": at_limit[:, 0]
+        | at_limit[:, 1]
+        | at_limit[:, 2]
+        | at_limit[:, 3]
+        | at_limit[:, 4]
+        | at_limit[:, 5],
     }
     return arrays, reason
 
@@ -511,7 +546,13 @@ def _decode_imu_group(joined: bytes, n_samples: int) -> tuple[dict, np.ndarray]:
 # Reason codes of _decode_imu_group, in check order. Frames failing the first three are
 # re-read by decode_frame, which names the exact reason (they are rare).
 _GROUP_REASONS = (
-    "", "bad_version", "unknown_kind", "bad_length", "bad_crc", "bad_value", "bad_range",
+    "",
+    "bad_version",
+    "unknown_kind",
+    "bad_length",
+    "bad_crc",
+    "bad_value",
+    "bad_range",
     "bad_value",
 )
 _RECHECK = 3
@@ -540,8 +581,9 @@ def decode_frames_bulk(frames: Sequence[bytes | bytearray | memoryview]) -> Bulk
         else:
             joined = b"".join([frames[i] for i in indices.tolist()])
         arrays, reason = _decode_imu_group(joined, n)
-        for code, count in zip(*np.unique(reason[reason > _RECHECK], return_counts=True),
-                               strict=True):
+        for code, count in zip(
+            *np.unique(reason[reason > _RECHECK], return_counts=True), strict=True
+        ):
             result.rejects[_GROUP_REASONS[code]] += int(count)
         for i in indices[(reason > 0) & (reason <= _RECHECK)].tolist():
             try:

@@ -42,36 +42,46 @@ class FrameStream:
 
     def feed_frames(self, chunk: bytes) -> list[DecodedFrame]:
         """Like `feed`, also returning each frame's raw bytes."""
+        out: list[DecodedFrame] = []
+        for raw in self.unframe(chunk):
+            try:
+                out.append(DecodedFrame(raw, decode_frame(raw)))
+            except FrameError as error:
+                self.rejects[error.reason] += 1
+                continue
+            self.frames_ok += 1
+        return out
+
+    def unframe(self, chunk: bytes) -> list[bytes]:
+        """Only split and un-stuff: the raw frames completed by `chunk`, not yet decoded.
+
+        For callers that decode many frames at once with `decode_frames_bulk` (counting
+        its rejects themselves); bad COBS and over-long packets are counted here.
+        """
         self._pending += chunk
         packets = self._pending.split(COBS_DELIMITER)
         tail = packets.pop()
-        out: list[DecodedFrame] = []
+        frames: list[bytes] = []
         for packet in packets:
             if self._discarding:
                 self._discarding = False
                 continue
             if not packet:
                 continue  # idle line, or two delimiters in a row
-            self._decode_packet(bytes(packet), out)
+            if len(packet) > MAX_ENCODED_BYTES:
+                self.rejects["oversized"] += 1
+                continue
+            try:
+                frames.append(cobs_decode(bytes(packet)))
+            except FrameError as error:
+                self.rejects[error.reason] += 1
         if len(tail) > MAX_ENCODED_BYTES:
             if not self._discarding:
                 self.rejects["oversized"] += 1
             self._discarding = True
             tail = bytearray()
         self._pending = tail
-        return out
-
-    def _decode_packet(self, packet: bytes, out: list[DecodedFrame]) -> None:
-        if len(packet) > MAX_ENCODED_BYTES:
-            self.rejects["oversized"] += 1
-            return
-        try:
-            raw = cobs_decode(packet)
-            out.append(DecodedFrame(raw, decode_frame(raw)))
-        except FrameError as error:
-            self.rejects[error.reason] += 1
-            return
-        self.frames_ok += 1
+        return frames
 
 
 class ByteSource(Protocol):

@@ -47,7 +47,9 @@ def decode_heart_rate_measurement(
         at += 2
     rest = len(data) - at
     if rest and not flags & HR_RR_PRESENT:
-        raise FrameError("bad_length", f"{rest} bytes after the fields flags 0x{flags:02x} announce")
+        raise FrameError(
+            "bad_length", f"{rest} bytes after the fields flags 0x{flags:02x} announce"
+        )
     if rest % 2:
         raise FrameError("bad_length", f"RR intervals take 2 bytes each, {rest} bytes left")
     rr = struct.unpack_from(f"<{rest // 2}H", data, at)
@@ -96,6 +98,10 @@ def decode_battery_level(
     if data[0] > 100:
         raise FrameError("bad_value", f"battery level {data[0]} %")
     return StatusSample(
-        sensor_id=sensor_id, seq=seq, t_device_us=t_us, battery_pct=data[0],
-        temp_c=float("nan"), flags=0,
+        sensor_id=sensor_id,
+        seq=seq,
+        t_device_us=t_us,
+        battery_pct=data[0],
+        temp_c=float("nan"),
+        flags=0,
     )

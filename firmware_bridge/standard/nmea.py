@@ -199,12 +199,45 @@ def format_epoch(
     knots = f"{speed_mps / KNOT_MPS:.3f}"
     kmh = f"{speed_mps * 3.6:.3f}"
     sentences = [
-        pynmea2.RMC(talker, "RMC", (stamp, "A" if fix else "V", lat, ns, lon, ew, knots, "",
-                                    "010125", "", "", "A" if fix else "N")),
+        pynmea2.RMC(
+            talker,
+            "RMC",
+            (
+                stamp,
+                "A" if fix else "V",
+                lat,
+                ns,
+                lon,
+                ew,
+                knots,
+                "",
+                "010125",
+                "",
+                "",
+                "A" if fix else "N",
+            ),
+        ),
         pynmea2.VTG(talker, "VTG", ("", "T", "", "M", knots, "N", kmh, "K", "A" if fix else "N")),
-        pynmea2.GGA(talker, "GGA", (stamp, lat, ns, lon, ew, "1" if fix else "0", f"{sats:02d}",
-                                    f"{hdop:.2f}", "50.0", "M", "47.0", "M", "", "")),
-        pynmea2.GSA(talker, "GSA", ("A", "3" if fix else "1", *([""] * 12), "",
-                                    f"{hdop:.2f}", "")),
+        pynmea2.GGA(
+            talker,
+            "GGA",
+            (
+                stamp,
+                lat,
+                ns,
+                lon,
+                ew,
+                "1" if fix else "0",
+                f"{sats:02d}",
+                f"{hdop:.2f}",
+                "50.0",
+                "M",
+                "47.0",
+                "M",
+                "",
+                "",
+            ),
+        ),
+        pynmea2.GSA(talker, "GSA", ("A", "3" if fix else "1", *([""] * 12), "", f"{hdop:.2f}", "")),
     ]
     return [str(s) for s in sentences]

@@ -51,7 +51,9 @@ def _imu(sensor_id: int, seq: int, t_us: list[int], counts: np.ndarray) -> ImuSa
     )
 
 
-def decode_ble_packet(data: bytes | bytearray, *, sensor_id: int, seq: int, t_us: int) -> ImuSamples:
+def decode_ble_packet(
+    data: bytes | bytearray, *, sensor_id: int, seq: int, t_us: int
+) -> ImuSamples:
     """One BLE 0x55 0x61 notification to a one-sample ImuSamples (arrival time t_us)."""
     if len(data) < 2 or data[0] != HEADER:
         raise FrameError("bad_header", f"WitMotion BLE packet starts {bytes(data[:2]).hex()}")
@@ -67,7 +69,9 @@ def decode_ble_packet(data: bytes | bytearray, *, sensor_id: int, seq: int, t_us
 
 def encode_ble_packet(accel_counts: tuple, gyro_counts: tuple, angle_counts: tuple) -> bytes:
     """A BLE 0x55 0x61 packet from raw counts (used by tests and the virtual device)."""
-    return bytes([HEADER, BLE_COMBINED]) + struct.pack("<9h", *accel_counts, *gyro_counts, *angle_counts)
+    return bytes([HEADER, BLE_COMBINED]) + struct.pack(
+        "<9h", *accel_counts, *gyro_counts, *angle_counts
+    )
 
 
 def encode_serial_packet(kind: int, values: tuple[int, int, int], extra: int = 0) -> bytes:

@@ -144,7 +144,9 @@ def heart_rate_strap(
 class FakeRadio:
     """The shared air: peripherals in range and the session clock."""
 
-    def __init__(self, peripherals: Sequence[VirtualPeripheral] = (), speed: float | None = 1.0) -> None:
+    def __init__(
+        self, peripherals: Sequence[VirtualPeripheral] = (), speed: float | None = 1.0
+    ) -> None:
         if speed is not None and speed <= 0:
             raise ValueError(f"speed must be positive or None, got {speed}")
         self.peripherals = {p.address.upper(): p for p in peripherals}
@@ -255,7 +257,9 @@ class FakeBleakClient:
         await asyncio.sleep(0)
         peripheral = self.radio.lookup(self._address)
         if peripheral is None or not peripheral.in_range or peripheral.down_at(self.radio.now_s()):
-            raise BleakDeviceNotFoundError(self._address, f"Device with address {self._address} was not found.")
+            raise BleakDeviceNotFoundError(
+                self._address, f"Device with address {self._address} was not found."
+            )
         self._peripheral = peripheral
         peripheral._clients.append(self)
         peripheral.connections += 1
@@ -316,8 +320,9 @@ class FakeBleakClient:
             task.cancel()
         await asyncio.sleep(0)
 
-    async def _deliver(self, peripheral: VirtualPeripheral, characteristic: FakeCharacteristic,
-                       callback: Callable) -> None:
+    async def _deliver(
+        self, peripheral: VirtualPeripheral, characteristic: FakeCharacteristic, callback: Callable
+    ) -> None:
         """Notify every emission due from now on, in time order, while connected."""
         last = self.radio.now_s()
         for emission in peripheral.notifications[characteristic.uuid]:

@@ -115,8 +115,12 @@ class VirtualDevice:
             flags = StatusFlags.LOW_BATTERY if pct < self.battery.low_below_pct else 0
             device_t = self.clock.device_us(float(t))
             pending.append(
-                (float(t), lambda seq, d=device_t, p=pct, f=int(flags): encode_status(
-                    self.sensor_id, seq, d, p, self.battery.temp_c, f))
+                (
+                    float(t),
+                    lambda seq, d=device_t, p=pct, f=int(flags): encode_status(
+                        self.sensor_id, seq, d, p, self.battery.temp_c, f
+                    ),
+                )
             )
         return pending
 
@@ -171,7 +175,10 @@ class VirtualImuDevice(VirtualDevice):
         self.t_s = np.asarray(self.t_s, dtype=float)
         if self.t_s.size < 2 or not 1 <= self.samples_per_frame <= MAX_IMU_SAMPLES:
             raise ValueError("an IMU device needs ≥ 2 sample times and 1..18 samples per frame")
-        if np.shape(self.accel_g) != (self.t_s.size, 3) or np.shape(self.gyro_dps) != (self.t_s.size, 3):
+        if np.shape(self.accel_g) != (self.t_s.size, 3) or np.shape(self.gyro_dps) != (
+            self.t_s.size,
+            3,
+        ):
             raise ValueError(f"accel_g and gyro_dps must be ({self.t_s.size}, 3)")
 
     def _end_s(self) -> float:
@@ -187,9 +194,12 @@ class VirtualImuDevice(VirtualDevice):
             t0 = self.clock.device_us(float(self.t_s[start]))
             block = counts[start : start + step]
             pending.append(
-                (float(self.t_s[start + step - 1]),
-                 lambda seq, t0=t0, block=block: encode_imu_raw(
-                     self.sensor_id, seq, t0, block, code, period_us))
+                (
+                    float(self.t_s[start + step - 1]),
+                    lambda seq, t0=t0, block=block: encode_imu_raw(
+                        self.sensor_id, seq, t0, block, code, period_us
+                    ),
+                )
             )
         return pending
 
@@ -222,10 +232,20 @@ class VirtualGpsDevice(VirtualDevice):
 
     def _data_frames(self) -> list[_Pending]:
         return [
-            (float(t), lambda seq, i=i, t=t: encode_gps(
-                self.sensor_id, seq, self.clock.device_us(float(t)), float(self.lat_deg[i]),
-                float(self.lon_deg[i]), float(self.speed_mps[i]), float(self.hdop[i]),
-                int(self.sats[i]), bool(self.fix[i])))
+            (
+                float(t),
+                lambda seq, i=i, t=t: encode_gps(
+                    self.sensor_id,
+                    seq,
+                    self.clock.device_us(float(t)),
+                    float(self.lat_deg[i]),
+                    float(self.lon_deg[i]),
+                    float(self.speed_mps[i]),
+                    float(self.hdop[i]),
+                    int(self.sats[i]),
+                    bool(self.fix[i]),
+                ),
+            )
             for i, t in enumerate(self.t_s)
         ]
 
@@ -233,10 +253,19 @@ class VirtualGpsDevice(VirtualDevice):
         """The same fixes as a serial NMEA receiver sends them (CRLF-terminated lines)."""
         frames = []
         for i, t in enumerate(self.t_s):
-            text = "".join(s + "\r\n" for s in format_epoch(
-                self.utc_start_s + float(t), float(self.lat_deg[i]), float(self.lon_deg[i]),
-                float(self.speed_mps[i]), float(self.hdop[i]), int(self.sats[i]),
-                bool(self.fix[i]), talker=talker))
+            text = "".join(
+                s + "\r\n"
+                for s in format_epoch(
+                    self.utc_start_s + float(t),
+                    float(self.lat_deg[i]),
+                    float(self.lon_deg[i]),
+                    float(self.speed_mps[i]),
+                    float(self.hdop[i]),
+                    int(self.sats[i]),
+                    bool(self.fix[i]),
+                    talker=talker,
+                )
+            )
             frames.append((float(t), text.encode("ascii"), i))
         return self._through_link(frames)
 
@@ -260,16 +289,27 @@ class VirtualHrDevice(VirtualDevice):
 
     def _data_frames(self) -> list[_Pending]:
         return [
-            (float(t), lambda seq, i=i, t=t: encode_hr(
-                self.sensor_id, seq, self.clock.device_us(float(t)), int(self.bpm[i]),
-                list(self.rr_s[i])))
+            (
+                float(t),
+                lambda seq, i=i, t=t: encode_hr(
+                    self.sensor_id,
+                    seq,
+                    self.clock.device_us(float(t)),
+                    int(self.bpm[i]),
+                    list(self.rr_s[i]),
+                ),
+            )
             for i, t in enumerate(self.t_s)
         ]
 
     def strap_emissions(self, contact: bool = True) -> list[Emission]:
         """The values a standard strap notifies on Heart Rate Measurement (0x2A37)."""
         frames = [
-            (float(t), encode_heart_rate_measurement(int(self.bpm[i]), self.rr_s[i], contact=contact), i)
+            (
+                float(t),
+                encode_heart_rate_measurement(int(self.bpm[i]), self.rr_s[i], contact=contact),
+                i,
+            )
             for i, t in enumerate(self.t_s)
         ]
         return self._through_link(frames)

@@ -28,8 +28,11 @@ def make_imu_frames(count: int, seed: int = 0, sensor_id: int = 1) -> list[bytes
     rng = np.random.default_rng(seed)
     return [
         encode_imu(
-            sensor_id, seq, 1_000_000 + seq * 100_000,
-            rng.normal(0, 3, (10, 3)), rng.normal(0, 400, (10, 3)),
+            sensor_id,
+            seq,
+            1_000_000 + seq * 100_000,
+            rng.normal(0, 3, (10, 3)),
+            rng.normal(0, 400, (10, 3)),
         )
         for seq in range(count)
     ]

@@ -36,11 +36,24 @@ def tool(tmp_path_factory) -> Path:
     binary = tmp_path_factory.mktemp("c") / "vector_tool"
     subprocess.run(
         [
-            "gcc", "-std=c99", "-O1", "-Wall", "-Wextra", "-Werror", "-pedantic",
-            "-fsanitize=address,undefined", "-fno-sanitize-recover=all",
-            "-I", str(HEADER_DIR), str(DRIVER), "-o", str(binary),
+            "gcc",
+            "-std=c99",
+            "-O1",
+            "-Wall",
+            "-Wextra",
+            "-Werror",
+            "-pedantic",
+            "-fsanitize=address,undefined",
+            "-fno-sanitize-recover=all",
+            "-I",
+            str(HEADER_DIR),
+            str(DRIVER),
+            "-o",
+            str(binary),
         ],
-        check=True, capture_output=True, text=True,
+        check=True,
+        capture_output=True,
+        text=True,
     )
     return binary
 
@@ -55,11 +68,15 @@ def _run(tool: Path, *args: str, stdin: str | None = None) -> str:
 
 def _fields(vector: dict) -> list[int]:
     h, p = vector["header"], vector["payload"]
-    fields = [h[k] for k in ("kind", "sensor_id", "seq", "t0_us", "period_us", "n_samples", "range")]
+    fields = [
+        h[k] for k in ("kind", "sensor_id", "seq", "t0_us", "period_us", "n_samples", "range")
+    ]
     if vector["kind"] == "IMU":
         return fields + [c for row in p["counts"] for c in row]
     if vector["kind"] == "GPS":
-        return fields + [p[k] for k in ("lat_e7", "lon_e7", "speed_cm_s", "hdop_x10", "sats", "fix")]
+        return fields + [
+            p[k] for k in ("lat_e7", "lon_e7", "speed_cm_s", "hdop_x10", "sats", "fix")
+        ]
     if vector["kind"] == "HR":
         return fields + [p["bpm"], len(p["rr_1024"]), *p["rr_1024"]]
     return fields + [p["battery_pct"], p["temp_x100"], p["flags"]]
@@ -107,15 +124,29 @@ def _random_frames(count: int, seed: int) -> list[bytes]:
     for _ in range(count):
         kind = int(rng.choice([1, 1, 2, 3, 4, 0, 5]))
         n = int(rng.integers(0, MAX_IMU_SAMPLES + 2)) if kind == 1 else int(rng.choice([1, 1, 2]))
-        payload_len = {1: 12 * n, 2: 13, 3: 3 + 2 * int(rng.integers(0, MAX_RR_INTERVALS + 2)), 4: 5}
+        payload_len = {
+            1: 12 * n,
+            2: 13,
+            3: 3 + 2 * int(rng.integers(0, MAX_RR_INTERVALS + 2)),
+            4: 5,
+        }
         size = payload_len.get(kind, int(rng.integers(0, 40))) + int(rng.choice([0, 0, 0, -1, 2]))
         size = max(0, min(size, MAX_FRAME_BYTES - OVERHEAD_BYTES + 3))
         payload = rng.integers(0, 256, size, dtype=np.uint8).tobytes()
-        frame = encode_frame(
-            kind, int(rng.integers(0, 1 << 16)), int(rng.integers(0, 1 << 32)),
-            int(rng.integers(0, 1 << 63)), int(rng.choice([0, 10_000])), n,
-            int(rng.choice([0, 0x33, 0x44, 0x5F])), payload,
-        ) if size + OVERHEAD_BYTES <= MAX_FRAME_BYTES else bytes([FRAME_VERSION, kind]) + payload
+        frame = (
+            encode_frame(
+                kind,
+                int(rng.integers(0, 1 << 16)),
+                int(rng.integers(0, 1 << 32)),
+                int(rng.integers(0, 1 << 63)),
+                int(rng.choice([0, 10_000])),
+                n,
+                int(rng.choice([0, 0x33, 0x44, 0x5F])),
+                payload,
+            )
+            if size + OVERHEAD_BYTES <= MAX_FRAME_BYTES
+            else bytes([FRAME_VERSION, kind]) + payload
+        )
         frames.append(frame)
     return frames
 

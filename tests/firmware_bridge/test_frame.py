@@ -193,7 +193,9 @@ def test_bulk_keeps_input_order_across_lengths_and_kinds() -> None:
     frames = []
     for seq in range(60):
         n = int(rng.integers(1, 19))
-        frames.append(encode_imu(seq % 3, seq, seq * 1000, np.full((n, 3), seq / 10), np.zeros((n, 3))))
+        frames.append(
+            encode_imu(seq % 3, seq, seq * 1000, np.full((n, 3), seq / 10), np.zeros((n, 3)))
+        )
         if seq % 7 == 0:
             frames.append(encode_hr(9, seq, seq, 60 + seq))
         if seq % 11 == 0:
@@ -205,7 +207,9 @@ def test_bulk_keeps_input_order_across_lengths_and_kinds() -> None:
     assert [s.bpm for s in result.other] == [60 + seq for seq in range(0, 60, 7)]
     assert result.rejects == {"truncated": 6}
     one = result.imu.for_sensor(2)
-    assert set(one.sensor_id.tolist()) == {2} and len(one) == sum(len(s) for s in singles if s.sensor_id == 2)
+    assert set(one.sensor_id.tolist()) == {2} and len(one) == sum(
+        len(s) for s in singles if s.sensor_id == 2
+    )
 
 
 def test_bulk_decodes_many_frames_identically_to_single_decoder(imu_frames) -> None:
@@ -214,7 +218,9 @@ def test_bulk_decodes_many_frames_identically_to_single_decoder(imu_frames) -> N
     result = decode_frames_bulk(frames)
     singles = [decode_frame(f) for i, f in enumerate(frames) if i != 17]
     assert result.rejects == {"bad_crc": 1}
-    np.testing.assert_array_equal(result.imu.gyro_dps, np.concatenate([s.gyro_dps for s in singles]))
+    np.testing.assert_array_equal(
+        result.imu.gyro_dps, np.concatenate([s.gyro_dps for s in singles])
+    )
     np.testing.assert_array_equal(
         result.imu.t_device_us, np.concatenate([s.t_device_us for s in singles])
     )

@@ -65,7 +65,10 @@ def test_endless_bytes_without_delimiter_are_dropped_not_buffered(imu_frames) ->
 
 
 def test_mixed_kinds_come_out_as_their_sample_types_with_raw_bytes() -> None:
-    frames = [encode_gps(2, 0, 10, 51.5, -0.1, 3.0, 0.8, 9, True), encode_status(2, 1, 20, 80, 30.0)]
+    frames = [
+        encode_gps(2, 0, 10, 51.5, -0.1, 3.0, 0.8, 9, True),
+        encode_status(2, 1, 20, 80, 30.0),
+    ]
     decoded = FrameStream().feed_frames(b"".join(cobs_encode(f) for f in frames))
     assert [type(d.sample) for d in decoded] == [GpsSample, StatusSample]
     assert [d.raw for d in decoded] == frames
@@ -90,3 +93,19 @@ def test_serial_reader_reads_frames_through_pyserial_loopback(imu_frames) -> Non
     assert [d.sample.seq for d in got] == [1, 2, 3, 4, 5]  # frame 0 merged with the junk
     assert sum(reader.rejects.values()) == 1
     port.close()
+
+
+def test_unframe_feeds_the_bulk_decoder_with_the_same_result(imu_frames) -> None:
+    from firmware_bridge.frame import decode_frames_bulk
+
+    frames = imu_frames(30)
+    broken = bytearray(frames[4])
+    broken[30] ^= 0xFF
+    frames[4] = bytes(broken)
+    wire = b"\x09\x09\x00" + b"".join(cobs_encode(f) for f in frames)
+    one_by_one = FrameStream()
+    samples = one_by_one.feed(wire)
+    bulk_stream = FrameStream()
+    result = decode_frames_bulk(bulk_stream.unframe(wire))
+    assert result.imu.seq[::10].tolist() == [s.seq for s in samples]
+    assert bulk_stream.rejects + result.rejects == one_by_one.rejects

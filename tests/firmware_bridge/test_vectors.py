@@ -7,12 +7,11 @@ import math
 
 import numpy as np
 import pytest
+from conftest import VECTOR_DIR
 
 from firmware_bridge.cobs import cobs_decode, cobs_encode
 from firmware_bridge.frame import FrameError, decode_frame, decode_frames_bulk
 from firmware_bridge.samples import ImuSamples
-
-from conftest import VECTOR_DIR
 
 
 def test_vector_set_covers_every_kind_and_every_reason(vectors) -> None:
@@ -20,8 +19,14 @@ def test_vector_set_covers_every_kind_and_every_reason(vectors) -> None:
     reasons = {v["expect"] for v in vectors} - {"ok"}
     assert kinds == {"IMU", "GPS", "HR", "STATUS"}
     assert reasons == {
-        "truncated", "oversized", "bad_length", "bad_version", "unknown_kind", "bad_crc",
-        "bad_range", "bad_value",
+        "truncated",
+        "oversized",
+        "bad_length",
+        "bad_version",
+        "unknown_kind",
+        "bad_crc",
+        "bad_range",
+        "bad_value",
     }
 
 

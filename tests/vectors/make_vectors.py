@@ -29,7 +29,7 @@ from firmware_bridge.frame import (
     encode_status,
     range_code,
 )
-from firmware_bridge.samples import GpsSample, HrSample, ImuSamples, StatusSample
+from firmware_bridge.samples import ImuSamples
 
 HERE = Path(__file__).resolve().parent
 
@@ -80,16 +80,17 @@ def good_vectors() -> dict[str, bytes]:
     counts[3, 0] = 32767  # saturated accel x: clipped
     counts[7, 5] = -32768  # saturated gyro z: clipped
     return {
-        "imu_calf_10": encode_imu_raw(
-            0x0102, 41, 1_234_567_890, counts, range_code(16.0, 2000.0)
-        ),
+        "imu_calf_10": encode_imu_raw(0x0102, 41, 1_234_567_890, counts, range_code(16.0, 2000.0)),
         "imu_one_sample": encode_imu_raw(
             7, 0, 0, np.array([[0, 0, 16384, 100, -100, 0]]), range_code(2.0, 250.0)
         ),
         "imu_max_18_32g_4000dps": encode_imu_raw(
-            65535, 0xFFFFFFFF, (1 << 62) + 5,
+            65535,
+            0xFFFFFFFF,
+            (1 << 62) + 5,
             rng.integers(-32768, 32767, size=(18, 6), dtype=np.int16),
-            range_code(32.0, 4000.0), period_us=5000,
+            range_code(32.0, 4000.0),
+            period_us=5000,
         ),
         "imu_zero_bytes_everywhere": encode_imu_raw(
             0, 0, 0, np.zeros((4, 6), np.int16), range_code(2.0, 250.0), period_us=256
@@ -170,7 +171,6 @@ def _write(directory: Path, name: str, frame: bytes, record: dict) -> list[Path]
     bin_path.write_bytes(frame)
     json_path.write_text(json.dumps(record, indent=1, allow_nan=False) + "\n")
     return [bin_path, json_path]
-
 
 
 if __name__ == "__main__":

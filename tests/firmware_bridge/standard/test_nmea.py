@@ -60,7 +60,8 @@ def test_ublox_rmc_then_vtg_speed_in_metres_per_second() -> None:
 def test_multi_constellation_capture_gives_one_sample_per_epoch() -> None:
     fixes, decoder = _feed(BN400)
     assert [f.t_device_us for f in fixes] == [
-        ((7 * 60 + 55) * 60 + 44) * 1_000_000, ((7 * 60 + 55) * 60 + 45) * 1_000_000
+        ((7 * 60 + 55) * 60 + 44) * 1_000_000,
+        ((7 * 60 + 55) * 60 + 45) * 1_000_000,
     ]
     first = fixes[0]
     assert first.fix and first.sats == 12 and first.hdop == pytest.approx(0.62)
@@ -128,11 +129,12 @@ def test_fix_loss_gives_nan_position_and_recovery_resumes() -> None:
 def test_generated_receiver_output_round_trips_at_1_to_10_hz(rate_hz: int, talker: str) -> None:
     lines = []
     for i in range(2 * rate_hz):
-        lines += format_epoch(86399.0 + i / rate_hz, -33.9 + i * 1e-5, 151.2, 7.5, 0.7, 14,
-                              True, talker=talker)
+        lines += format_epoch(
+            86399.0 + i / rate_hz, -33.9 + i * 1e-5, 151.2, 7.5, 0.7, 14, True, talker=talker
+        )
     fixes, decoder = _feed(lines)
     assert len(fixes) == 2 * rate_hz and decoder.rejects == {}
-    steps = {b.t_device_us - a.t_device_us for a, b in zip(fixes, fixes[1:])}
+    steps = {b.t_device_us - a.t_device_us for a, b in zip(fixes, fixes[1:], strict=False)}
     assert steps == {1_000_000 // rate_hz}  # including across midnight
     assert fixes[-1].lat_deg == pytest.approx(-33.9 + (2 * rate_hz - 1) * 1e-5, abs=1e-7)
     assert fixes[0].speed_mps == pytest.approx(7.5, abs=1e-3)

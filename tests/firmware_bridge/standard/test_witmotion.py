@@ -36,13 +36,23 @@ def test_datasheet_formulas_for_acceleration_and_angular_rate() -> None:
 
 def test_serial_stream_resynchronises_after_garbage_and_bad_checksums() -> None:
     good = [
-        encode_serial_packet(0x51, (i, 0, 2048)) + encode_serial_packet(0x52, (0, i, 0))
+        encode_serial_packet(0x51, (i, 0, 2048))
+        + encode_serial_packet(0x52, (0, i, 0))
         + encode_serial_packet(0x53, (0, 0, 100))
         for i in range(6)
     ]
     broken = bytearray(good[2])
     broken[5] ^= 0x01  # accel packet fails its checksum: that sample is lost
-    data = b"\x55\x55\x13" + good[0] + good[1] + bytes(broken) + b"\xaa" * 7 + good[3] + good[4] + good[5]
+    data = (
+        b"\x55\x55\x13"
+        + good[0]
+        + good[1]
+        + bytes(broken)
+        + b"\xaa" * 7
+        + good[3]
+        + good[4]
+        + good[5]
+    )
     decoder = WitMotionSerialDecoder(2)
     samples = [decoder.feed(data[i : i + 5], t_us=i) for i in range(0, len(data), 5)]
     accel_x = np.concatenate([s.accel_g[:, 0] for s in samples if s is not None]) * 32768 / 16
@@ -54,7 +64,9 @@ def test_time_packet_sets_the_device_clock() -> None:
     # 0x50: YY MM DD hh mm ss msL msH (WT901 datasheet "Time Output").
     time_packet = bytes([0x55, 0x50, 24, 6, 1, 12, 30, 15, 0xF4, 0x01])
     time_packet += bytes([checksum(time_packet)])
-    data = time_packet + encode_serial_packet(0x51, (0, 0, 0)) + encode_serial_packet(0x52, (0, 0, 0))
+    data = (
+        time_packet + encode_serial_packet(0x51, (0, 0, 0)) + encode_serial_packet(0x52, (0, 0, 0))
+    )
     sample = WitMotionSerialDecoder(1).feed(data, t_us=123)
     seconds = (np.datetime64("2024-06-01T12:30:15") - np.datetime64("2000-01-01")).astype(int)
     assert sample.t_device_us.tolist() == [seconds * 1_000_000 + 500_000]
@@ -81,8 +93,10 @@ def test_real_ble_register_reply_from_the_manual_is_not_imu_data() -> None:
 def test_truncated_public_captures_are_rejected_not_misread() -> None:
     # WT901BLE68 notifications as logged by a public project (obedier/vib,
     # analyze_wt901_data.py): 16 of the 20 bytes, the console cut them short.
-    for capture in ("55 61 35 ff 59 ff 0a 08 00 00 00 00 00 00 b9 fc",
-                    "55 61 e4 03 eb f4 3f 00 7c 02 02 ff 33 00 52 fe"):
+    for capture in (
+        "55 61 35 ff 59 ff 0a 08 00 00 00 00 00 00 b9 fc",
+        "55 61 e4 03 eb f4 3f 00 7c 02 02 ff 33 00 52 fe",
+    ):
         with pytest.raises(FrameError) as caught:
             decode_ble_packet(bytes.fromhex(capture), sensor_id=1, seq=0, t_us=0)
         assert caught.value.reason == "truncated"

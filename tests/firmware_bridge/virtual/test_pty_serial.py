@@ -64,8 +64,14 @@ def test_accelerated_rate_follows_the_emission_times() -> None:
 
 def test_nmea_receiver_on_a_pty_is_read_line_by_line() -> None:
     t = np.arange(0.0, 2.0, 0.1)
-    gps = VirtualGpsDevice(sensor_id=5, t_s=t, lat_deg=-33.86, lon_deg=151.2, speed_mps=2.5,
-                           battery=BatteryProfile(status_every_s=0))
+    gps = VirtualGpsDevice(
+        sensor_id=5,
+        t_s=t,
+        lat_deg=-33.86,
+        lon_deg=151.2,
+        speed_mps=2.5,
+        battery=BatteryProfile(status_every_s=0),
+    )
     player = PtySerialDevice(gps.nmea_emissions(talker="GP"), framing="raw", speed=None)
     port = serial.Serial(player.open(), baudrate=9600, timeout=0.3)
     decoder = NmeaGpsDecoder(sensor_id=5)
@@ -84,7 +90,12 @@ def test_nmea_receiver_on_a_pty_is_read_line_by_line() -> None:
 
 def test_witmotion_bytes_on_a_pty() -> None:
     packets = [
-        Emission(i * 0.01, encode_serial_packet(0x51, (i, 0, 2048)) + encode_serial_packet(0x52, (0, 0, i)), 1, i)
+        Emission(
+            i * 0.01,
+            encode_serial_packet(0x51, (i, 0, 2048)) + encode_serial_packet(0x52, (0, 0, i)),
+            1,
+            i,
+        )
         for i in range(50)
     ]
     player = PtySerialDevice(packets, framing="raw", speed=None)
