@@ -19,6 +19,7 @@ import re
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime
+from functools import lru_cache
 from pathlib import Path
 
 import pandas as pd
@@ -129,6 +130,7 @@ def _text(raw: str) -> str:
     return " ".join(raw.split())
 
 
+@lru_cache(maxsize=4096)  # a season has a few hundred distinct dates in thousands of rows
 def _parse_date(raw: str) -> date:
     day_part = re.split(r"[T ]", raw.strip(), maxsplit=1)[0]
     for fmt in DATE_FORMATS:
@@ -139,15 +141,19 @@ def _parse_date(raw: str) -> date:
     raise _BadValue(f"is not a date ({DATE_HELP})")
 
 
+_THOUSANDS = re.compile(r"-?\d{1,3}(,\d{3})+")
+_DECIMAL_COMMA = re.compile(r"^(-?\d+),(\d+)$")  # European exports: 6,5 means 6.5
+
+
 def _number(low: float, high: float, *, integer: bool = False, low_open: bool = False,
             what: str = "") -> Callable[[str], float]:
     def parse(raw: str) -> float:
         text = raw.strip()
-        if re.fullmatch(r"-?\d{1,3}(,\d{3})+", text):
+        if _THOUSANDS.fullmatch(text):
             raise _BadValue("has a comma: thousands separator or decimal comma? "
                             "write the plain number")
         try:
-            value = float(re.sub(r"^(-?\d+),(\d+)$", r"\1.\2", text))  # decimal comma
+            value = float(_DECIMAL_COMMA.sub(r"\1.\2", text))
         except ValueError:
             raise _BadValue("is not a number") from None
         if not math.isfinite(value):

@@ -74,34 +74,42 @@ def daily_load(sessions: pd.DataFrame, origin: pd.Timestamp | None = None) -> pd
     })
     per_day = loads.groupby(["athlete_id", "date"]).agg(
         srpe_load=("srpe_load", "sum"), sessions=("srpe_load", "size"))
-    last_day = origin + pd.Timedelta(
-        days=(int(week_number(dates, origin).max()) + 1) * DAYS_PER_WEEK - 1)
-    frames = []
-    for athlete, days in per_day.groupby(level="athlete_id"):
-        first = days.index.get_level_values("date").min()
-        start = first - pd.Timedelta(days=(first - origin).days % DAYS_PER_WEEK)
-        calendar = pd.date_range(start, last_day, freq="D", name="date")
-        day = days.droplevel("athlete_id").reindex(calendar, fill_value=0)
-        load = day["srpe_load"].astype("float64")
-        acute = load.rolling(ACUTE_DAYS, min_periods=ACUTE_DAYS).mean()
-        chronic = load.rolling(CHRONIC_DAYS, min_periods=CHRONIC_DAYS).mean()
-        ewma_acute = load.ewm(alpha=2 / (ACUTE_DAYS + 1), adjust=False).mean()
-        ewma_chronic = load.ewm(alpha=2 / (CHRONIC_DAYS + 1), adjust=False).mean()
-        history = np.arange(len(load)) >= CHRONIC_DAYS - 1
-        frames.append(pd.DataFrame({
-            "athlete_id": athlete,
-            "date": calendar,
-            "week": week_number(pd.Series(calendar), origin).to_numpy(),
-            "srpe_load": load.to_numpy(),
-            "sessions": day["sessions"].astype("int64").to_numpy(),
-            "acute_load": acute.to_numpy(),
-            "chronic_load": chronic.to_numpy(),
-            "acwr": _ratio(acute, chronic).to_numpy(),
-            "ewma_acute": ewma_acute.to_numpy(),
-            "ewma_chronic": ewma_chronic.to_numpy(),
-            "ewma_acwr": _ratio(ewma_acute, ewma_chronic).where(history).to_numpy(),
-        }))
-    return pd.concat(frames, ignore_index=True)[list(DAILY_COLUMNS)]
+    # Each athlete's calendar, as days since the origin: from the Monday of their first
+    # session's week to the last day of the last week in the table.
+    first_day = (per_day.reset_index().groupby("athlete_id")["date"].min() - origin).dt.days
+    start = first_day.to_numpy() - np.mod(first_day.to_numpy(), DAYS_PER_WEEK)
+    end = (int(week_number(dates, origin).max()) + 1) * DAYS_PER_WEEK - 1
+    lengths = end - start + 1
+    day_index = np.repeat(start, lengths) + (
+        np.arange(lengths.sum()) - np.repeat(np.cumsum(lengths) - lengths, lengths))
+    calendar = pd.MultiIndex.from_arrays(
+        [np.repeat(first_day.index.to_numpy(), lengths),
+         origin + pd.to_timedelta(day_index, unit="D")], names=["athlete_id", "date"])
+    day = per_day.reindex(calendar, fill_value=0)
+    load = day["srpe_load"].astype("float64")
+    per_athlete = load.groupby(level="athlete_id")
+
+    def along(result: pd.Series) -> pd.Series:  # drop the group level groupby adds
+        return result.droplevel(0).reindex(calendar)
+
+    acute = along(per_athlete.rolling(ACUTE_DAYS, min_periods=ACUTE_DAYS).mean())
+    chronic = along(per_athlete.rolling(CHRONIC_DAYS, min_periods=CHRONIC_DAYS).mean())
+    ewma_acute = along(per_athlete.ewm(alpha=2 / (ACUTE_DAYS + 1), adjust=False).mean())
+    ewma_chronic = along(per_athlete.ewm(alpha=2 / (CHRONIC_DAYS + 1), adjust=False).mean())
+    history = per_athlete.cumcount() >= CHRONIC_DAYS - 1
+    return pd.DataFrame({
+        "athlete_id": calendar.get_level_values("athlete_id"),
+        "date": calendar.get_level_values("date"),
+        "week": day_index // DAYS_PER_WEEK,
+        "srpe_load": load.to_numpy(),
+        "sessions": day["sessions"].astype("int64").to_numpy(),
+        "acute_load": acute.to_numpy(),
+        "chronic_load": chronic.to_numpy(),
+        "acwr": _ratio(acute, chronic).to_numpy(),
+        "ewma_acute": ewma_acute.to_numpy(),
+        "ewma_chronic": ewma_chronic.to_numpy(),
+        "ewma_acwr": _ratio(ewma_acute, ewma_chronic).where(history).to_numpy(),
+    })[list(DAILY_COLUMNS)]
 
 
 def _on_last_day(values: pd.Series) -> float:
