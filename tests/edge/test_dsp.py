@@ -7,6 +7,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
+from scipy import signal
 
 from edge.dsp import (
     Normaliser,
@@ -55,6 +56,13 @@ def test_lowpass_filters_along_the_requested_axis_and_keeps_float32() -> None:
     time_first = np.moveaxis(batch, -1, 0)
     np.testing.assert_allclose(np.moveaxis(lowpass(time_first, 100.0, 20.0, axis=0), 0, -1), y,
                                atol=1e-5)
+
+
+@pytest.mark.parametrize("order", [1, 3, 4])
+def test_lowpass_matches_scipy_defaults_when_the_signal_is_long_enough(order: int) -> None:
+    x = np.random.default_rng(5).normal(size=300)
+    sos = signal.butter(order, 20.0, fs=100.0, output="sos")
+    np.testing.assert_allclose(lowpass(x, 100.0, 20.0, order=order), signal.sosfiltfilt(sos, x))
 
 
 def test_lowpass_of_a_signal_shorter_than_the_padding_still_filters() -> None:
