@@ -228,7 +228,7 @@ def validate(net: MultimodalNet, data: TaskData, config: TrainConfig, part: str,
     action_fused = fused[[position[int(c)] for c in clip_index]]
     logits = net.action_head(action_fused)
     labels = torch.from_numpy(data.labels[clip_index])
-    la = float(action_loss(logits, labels, class_weights))
+    la = action_loss(logits, labels, class_weights).item()
     predicted = logits.argmax(1).numpy()
     out = {f"{part}_action_loss": la,
            f"{part}_accuracy": metrics.accuracy(labels.numpy(), predicted),
@@ -306,7 +306,6 @@ def train(data: Path, out: Path, config: TrainConfig | None = None, *, resume: b
     config = config or TrainConfig()
     torch.set_num_threads(config.threads)
     torch.manual_seed(config.seed)
-    rng = np.random.default_rng(config.seed + rank)
 
     # 2. Data, splits and normalisation (training part only).
     dataset = load_dataset(data)
@@ -367,7 +366,11 @@ def train(data: Path, out: Path, config: TrainConfig | None = None, *, resume: b
         task_id = progress.add_task("training", total=(config.max_epochs - start_epoch) * steps)
         for epoch in range(start_epoch, config.max_epochs):
             net.train()
+            # Every random draw of an epoch comes from (seed, epoch, rank): a resumed run
+            # continues exactly as an uninterrupted one would.
+            torch.manual_seed(config.seed * 1000 + epoch * 10 + rank)
             generator = torch.Generator().manual_seed(config.seed * 1000 + epoch * 10 + rank)
+            rng = np.random.default_rng([config.seed, epoch, rank])
             order = np.random.default_rng(config.seed + epoch).permutation(train_clips)
             week_order = np.random.default_rng(config.seed + epoch + 7).permutation(train_weeks)
             totals = np.zeros(3)
@@ -389,6 +392,9 @@ def train(data: Path, out: Path, config: TrainConfig | None = None, *, resume: b
                 totals += [loss.item(), la.item(), lr.item()]
                 progress.update(task_id, advance=1, description=(
                     f"epoch {epoch + 1}/{config.max_epochs} loss {totals[0] / (step + 1):.3f}"))
+            if world > 1:  # batch-norm statistics: rank 0's, so every replica validates alike
+                for buffer in net.buffers():
+                    dist.broadcast(buffer, 0)
             mean = totals / steps
             row = {"epoch": epoch + 1, "train_loss": float(mean[0]),
                    "train_action_loss": float(mean[1]), "train_risk_loss": float(mean[2])}
