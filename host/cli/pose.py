@@ -10,6 +10,7 @@ import numpy as np
 import pandas as pd
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 from rich.table import Table
 
@@ -139,13 +140,15 @@ def pose(
             PoseConfig(max_people=max_people),
         )
     except VideoExtraMissing as exc:
-        console.print(f"[red]error:[/red] {exc}", soft_wrap=True)
+        console.print(f"[red]error:[/red] {escape(str(exc))}", soft_wrap=True)
         raise typer.Exit(3) from None
     except (PoseError, DatasetError) as exc:
-        console.print(f"[red]error:[/red] {exc}", soft_wrap=True)
+        console.print(f"[red]error:[/red] {escape(str(exc))}", soft_wrap=True)
         raise typer.Exit(1) from None
     except ValueError as exc:  # date.fromisoformat
-        console.print(f"[red]error:[/red] --date {session_date!r}: {exc}", soft_wrap=True)
+        console.print(
+            f"[red]error:[/red] --date {escape(repr(session_date))}: {exc}", soft_wrap=True
+        )
         raise typer.Exit(1) from None
 
 

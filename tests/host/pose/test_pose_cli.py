@@ -1,0 +1,128 @@
+"""`touchline pose` through the CLI runner, and without the video extra."""
+
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+from typer.testing import CliRunner
+
+from edge import taxonomy
+from host.cli import app
+from host.data.dataset import load_dataset
+
+runner = CliRunner()
+
+
+def test_without_the_video_extra_it_says_what_to_install(tmp_path: Path) -> None:
+    video = tmp_path / "drill.mp4"
+    video.write_bytes(b"\x00" * 64)
+    # A fresh interpreter where MediaPipe and OpenCV cannot be imported: the CLI must
+    # still load (they are imported only when pose estimation runs) and say what to do.
+    code = (
+        "import sys\n"
+        "sys.modules['cv2'] = None\nsys.modules['mediapipe'] = None\n"
+        "from host.cli import main\n"
+        f"sys.argv = ['touchline', 'pose', {str(video)!r}, '--out', {str(tmp_path / 'out')!r},"
+        " '--athlete', '7']\n"
+        "main()\n"
+    )
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert result.returncode != 0
+    lines = [line for line in (result.stdout + result.stderr).splitlines() if line.strip()]
+    assert len(lines) == 1 and "pip install 'touchline[video]'" in lines[0]
+    assert "Traceback" not in result.stderr
+    assert not (tmp_path / "out").exists()
+
+
+def test_bad_roi_is_one_clear_line(tmp_path: Path) -> None:
+    result = runner.invoke(
+        app,
+        [
+            "pose",
+            str(tmp_path / "x.mp4"),
+            "--out",
+            str(tmp_path),
+            "--athlete",
+            "7",
+            "--roi",
+            "1,2,3",
+        ],
+    )
+    assert result.exit_code == 1
+    assert result.output.strip().splitlines() == [
+        "error: --roi '1,2,3': expected four whole numbers x,y,w,h (pixels)"
+    ]
+
+
+def test_imu_csv_with_wrong_columns_is_named(tmp_path: Path) -> None:
+    imu = tmp_path / "imu.csv"
+    imu.write_text("time,acc\n0,1\n")
+    result = runner.invoke(
+        app,
+        [
+            "pose",
+            str(tmp_path / "x.mp4"),
+            "--out",
+            str(tmp_path),
+            "--athlete",
+            "7",
+            "--imu",
+            str(imu),
+        ],
+    )
+    assert result.exit_code == 1
+    assert "imu.csv: missing column(s) t_s, waist_az" in result.output
+
+
+def test_picked_person_becomes_clips_that_load(
+    estimator, two_people_video: Path, tmp_path: Path
+) -> None:
+    out = tmp_path / "club"
+    result = runner.invoke(
+        app,
+        [
+            "pose",
+            str(two_people_video),
+            "--out",
+            str(out),
+            "--athlete",
+            "11",
+            "--person",
+            "1",
+            "--label",
+            "header",
+            "--scene",
+            "small_sided_game",
+            "--week",
+            "2",
+            "--date",
+            "2026-03-02",
+        ],
+    )
+    assert result.exit_code == 0, result.output
+    assert "person 1 -> athlete 11" in result.output
+    clips = load_dataset(out).clips()
+    assert clips.athlete_id.tolist() == ["11"]
+    assert clips.label.tolist() == [taxonomy.LABELS.index("header")]
+    assert clips.skeleton.shape == (1, 480, 13, 3)
+    # Six frames at 10 fps: the first 0.6 s of the clip are seen, the rest is not.
+    seen = clips.skeleton_conf[0].max(axis=1) > 0
+    assert seen[:30].all() and not seen[40:].any()
+    assert np.isfinite(clips.skeleton).all()
+    # The astronaut (person 1) stands upright: head above hips in the body frame.
+    nose, hip = taxonomy.JOINTS.index("nose"), taxonomy.JOINTS.index("left_hip")
+    assert (clips.skeleton[0, :30, nose, 2] > clips.skeleton[0, :30, hip, 2] + 0.3).all()
+    check = runner.invoke(app, ["data", "check", str(out)])
+    assert check.exit_code == 0 and "valid" in check.output
+
+
+def test_unknown_person_number_lists_the_tracks(
+    estimator, two_people_video: Path, tmp_path: Path
+) -> None:
+    result = runner.invoke(
+        app,
+        ["pose", str(two_people_video), "--out", str(tmp_path), "--athlete", "11", "--person", "5"],
+    )
+    assert result.exit_code == 1
+    assert "--person 5: " in result.output and "has tracks [0, 1]" in result.output
