@@ -38,7 +38,10 @@ def _root(
 
 # Command modules register their commands on `app` when imported.
 # (one line per module, alphabetical)
+from host.cli import bundle as _bundle  # noqa: E402,F401
 from host.cli import data as _data  # noqa: E402,F401
+from host.cli import distill as _distill  # noqa: E402,F401
+from host.cli import export as _export  # noqa: E402,F401
 from host.cli import importer as _importer  # noqa: E402,F401
 from host.cli import pose as _pose  # noqa: E402,F401
 

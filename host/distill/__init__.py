@@ -1,0 +1,1 @@
+"""Distillation of the multimodal teacher into the small IMU(+GPS) student the sideline runs."""

@@ -1,0 +1,97 @@
+"""Every setting of the sideline student and its distillation, with documented defaults."""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass
+from typing import Any, Literal
+
+from edge import dsp, taxonomy
+
+# The student reads waist + calf IMU (12 channels) and, where present, GPS speed
+# resampled onto the IMU grid: a sprint is easier to tell from a jog with speed.
+GPS_SPEED_CHANNEL = "speed_mps"
+STUDENT_RATE_HZ = taxonomy.IMU_RATE_HZ
+WINDOW_S = taxonomy.CLIP_S
+HOP_S = 0.5  # contract 3: windows every 0.5 s on the sideline
+# A window whose IMU is missing for more than the paper's 3 s is not scored.
+MAX_IMU_GAP_S = taxonomy.MAX_SENSOR_GAP_S
+# GPS speed counts as present when at least this share of its fixes in the window exist.
+MIN_GPS_COVERAGE = 0.5
+# MiniRocket baseline (Dempster et al. 2021 defaults): 10 000 features; ridge alphas
+# 10^-3 .. 10^3.
+MINIROCKET_KERNELS = 10_000
+RIDGE_ALPHAS: tuple[float, ...] = tuple(
+    float(a) for a in (10.0 ** (i / 1.5 - 3) for i in range(10))
+)
+
+
+@dataclass(frozen=True)
+class StudentConfig:
+    """Architecture of the student. `kind` picks the family; the rest sizes it."""
+
+    kind: Literal["cnn", "gru"] = "cnn"
+    in_channels: int = len(taxonomy.IMU_CHANNELS) + 1
+    n_labels: int = len(taxonomy.LABELS)
+    # CNN: a strided stem downsamples 4x at once (the window is 600 samples, most of the
+    # cost of a convolution is the first layer), then depthwise-separable blocks stride 2.
+    stem_channels: int = 24
+    stem_kernel: int = 7
+    stem_stride: int = 4
+    block_channels: tuple[int, ...] = (32, 48, 64)
+    block_kernel: int = 5
+    # GRU: a stem striding 10x (10 Hz) then one unidirectional GRU layer.
+    gru_hidden: int = 32
+    gru_stride: int = 10
+    dropout: float = 0.1
+
+
+@dataclass(frozen=True)
+class DistillConfig:
+    """Training recipe of the student (knowledge distillation, Hinton et al. 2015)."""
+
+    student: StudentConfig = dataclasses.field(default_factory=StudentConfig)
+    seed: int = 0
+    # KD loss = alpha * T^2 * KL(teacher_T || student_T) + (1 - alpha) * CE(hard labels).
+    temperature: float = 3.0
+    alpha: float = 0.7
+    learning_rate: float = 3e-3
+    weight_decay: float = 1e-3
+    batch_size: int = 64
+    max_epochs: int = 40
+    early_stop_patience: int = 6
+    # Chance per training window that GPS speed is hidden, so the student copes without it.
+    gps_dropout: float = 0.3
+    # Training sees each clip's window at these offsets from the centre of the stored 8 s
+    # clip (the first, 0, is the only one used for validation and test).
+    shift_views_s: tuple[float, ...] = (0.0, -0.3, 0.3)
+    # One thread: this network is too small to gain from more, and on a shared 2-core
+    # host two threads ran 4x slower per batch than one (measured, docs/student.md).
+    threads: int = 1
+    imu_cutoff_hz: float = dsp.IMU_CUTOFF_HZ
+    gps_cutoff_hz: float = dsp.GPS_CUTOFF_HZ
+    filter_order: int = dsp.FILTER_ORDER
+    # Grouped-by-athlete split fractions (train, validation, test) when the teacher run
+    # does not record its own split.
+    split_fractions: tuple[float, float, float] = (0.7, 0.15, 0.15)
+    # Event thresholds are tuned on validation between these bounds.
+    threshold_grid: tuple[float, ...] = tuple(round(0.3 + 0.05 * i, 2) for i in range(13))
+    nms_s: float = 1.0
+    bootstrap_samples: int = 1000
+
+    def replace(self, **changes: Any) -> DistillConfig:
+        return dataclasses.replace(self, **changes)
+
+    def to_dict(self) -> dict[str, Any]:
+        return dataclasses.asdict(self)
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> DistillConfig:
+        student = StudentConfig(
+            **{
+                k: tuple(v) if isinstance(v, list) else v
+                for k, v in data.get("student", {}).items()
+            }
+        )
+        top = {k: tuple(v) if isinstance(v, list) else v for k, v in data.items() if k != "student"}
+        return cls(student=student, **top)

@@ -1,0 +1,410 @@
+"""`touchline distill`: teach the sideline student what the multimodal teacher knows.
+
+Reads like a recipe: clips → student windows (IMU + GPS speed) → athlete-grouped split
+(the teacher run's own, when it recorded one) → shared preprocessing fitted on the training
+athletes → students with and without distillation → MiniRocket + ridge on the same
+windows → one table on the same test athletes, and again on the clips whose video was
+occluded. Event thresholds are tuned on the validation athletes. Everything the export
+needs is written to `RUN_DIR/student/`.
+"""
+
+from __future__ import annotations
+
+import json
+import pickle
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Protocol
+
+import numpy as np
+import torch
+from sklearn.metrics import f1_score
+
+from edge import dsp, taxonomy
+from edge.bundle import InputSpec, filter_windows, prepare_windows
+from edge.infer import softmax
+from host.data.dataset import Clips, Dataset, load_dataset
+from host.distill.baselines import fit_minirocket
+from host.distill.config import (
+    GPS_SPEED_CHANNEL,
+    HOP_S,
+    MINIROCKET_KERNELS,
+    STUDENT_RATE_HZ,
+    WINDOW_S,
+    DistillConfig,
+)
+from host.distill.student import parameter_count
+from host.distill.train_student import TrainingSet, predict_logits, train_student
+from host.distill.trained import CHECKPOINT, REPORT_JSON, REPORT_MD, STATE
+from host.distill.windows import StudentWindows, clip_windows, student_channels
+from host.evaluation.bootstrap import cluster_bootstrap
+from host.evaluation.splits import Split, SplitPlan, check_disjoint_groups, grouped_split
+
+STUDENT_DIR = "student"
+# Where a training run keeps its SplitPlan (host.train writes it).
+SPLIT_FILE = "splits.json"
+# Latency in the distill table is a quick indication; tools/bench/student.py measures it.
+_LATENCY_REPEATS = 200
+
+
+class DistillError(Exception):
+    """Distillation cannot run on this input (no IMU clips, no teacher, bad run dir)."""
+
+
+class Teacher(Protocol):
+    """What the student learns from: class probabilities in `taxonomy.LABELS` order."""
+
+    def predict_proba(self, clips: Clips) -> np.ndarray: ...
+
+
+@dataclass(frozen=True)
+class DistillResult:
+    out_dir: Path
+    report: dict[str, Any]
+
+
+def distill(
+    dataset: Dataset,
+    out_dir: Path,
+    teacher: Teacher | None,
+    config: DistillConfig | None = None,
+    split: Split | None = None,
+    minirocket_kernels: int = MINIROCKET_KERNELS,
+    teacher_labels: list[str] | tuple[str, ...] = taxonomy.LABELS,
+) -> DistillResult:
+    """Train and compare the students; write checkpoint, state and report to `out_dir`.
+
+    `teacher_labels` names the teacher's output columns (a dataset without `background`
+    gives a teacher with eight); they are placed into the student's label order."""
+    config = config or DistillConfig()
+    clips = dataset.clips()
+    imu = dataset.manifest.modalities.get("imu")
+    gps = dataset.manifest.modalities.get("gps")
+    views = [
+        clip_windows(
+            clips,
+            dataset.manifest.labels,
+            imu.rate_hz if imu else 0.0,
+            gps.rate_hz if gps else taxonomy.GPS_RATE_HZ,
+            shift,
+        )
+        for shift in config.shift_views_s
+    ]
+    centre = views[0]
+    groups = np.asarray(clips.athlete_id)
+    split_source = "the teacher run's split" if split is not None else "drawn with the dataset seed"
+    if split is None:
+        split = grouped_split(groups, config.split_fractions, dataset.manifest.splits.seed)
+    check_disjoint_groups(split, groups)
+    parts = {
+        name: index[centre.imu_ok[index]]
+        for name, index in (("train", split.train), ("val", split.val), ("test", split.test))
+    }
+    if min(len(p) for p in parts.values()) == 0:
+        raise DistillError("a split part has no clips with usable IMU; more athletes are needed")
+
+    spec = _fit_input_spec(centre.subset(parts["train"]), config)
+    prepared = np.stack([prepare_windows(spec, v.raw, v.present) for v in views])
+    soft = None
+    if teacher is not None:
+        soft = _teacher_probabilities(teacher, clips, list(teacher_labels))
+    gps_row = spec.channel_names.index(GPS_SPEED_CHANNEL)
+
+    def training_set(index: np.ndarray, all_views: bool) -> TrainingSet:
+        inputs = prepared[:, index] if all_views else prepared[:1, index]
+        return TrainingSet(
+            inputs, centre.labels[index], None if soft is None else soft[index], gps_row
+        )
+
+    train, val = training_set(parts["train"], True), training_set(parts["val"], False)
+    kd = train_student(train, val, config, distil=True, description="student (distilled)")
+    plain = train_student(train, val, config, distil=False, description="student (no teacher)")
+    rocket = fit_minirocket(train.inputs[0], train.labels, config.seed, minirocket_kernels)
+
+    test_index = parts["test"]
+    test_inputs = prepared[0, test_index]
+    y_test = centre.labels[test_index]
+    predictions: dict[str, np.ndarray] = {
+        "student (distilled)": predict_logits(kd.model, test_inputs).argmax(axis=1),
+        "student (no teacher)": predict_logits(plain.model, test_inputs).argmax(axis=1),
+        "MiniRocket + ridge": rocket.predict(test_inputs),
+    }
+    if soft is not None:
+        predictions = {"teacher (multimodal)": soft[test_index].argmax(axis=1), **predictions}
+    occluded = _video_occluded(clips)[test_index]
+    synthetic = dataset.manifest.synthetic
+    latency = {
+        "student (distilled)": _onnx_latency_ms(kd.model, test_inputs[:1]),
+        "student (no teacher)": _onnx_latency_ms(plain.model, test_inputs[:1]),
+        "MiniRocket + ridge": _latency_ms(lambda x: rocket.predict(x), test_inputs[:1], 10),
+    }
+    size = {
+        "student (distilled)": 4 * parameter_count(kd.model),
+        "student (no teacher)": 4 * parameter_count(plain.model),
+        "MiniRocket + ridge": len(pickle.dumps(rocket)),
+    }
+    groups_test = groups[test_index]
+    rows = [
+        _row(name, y_test, pred, groups_test, config, latency.get(name), size.get(name))
+        for name, pred in predictions.items()
+    ]
+    occluded_rows = (
+        [
+            _row(name, y_test[occluded], pred[occluded], groups_test[occluded], config, None, None)
+            for name, pred in predictions.items()
+        ]
+        if occluded.any()
+        else []
+    )
+
+    val_probs = softmax(predict_logits(kd.model, val.inputs[0]))
+    thresholds = tune_thresholds(val_probs, val.labels, config.threshold_grid)
+    report = {
+        "synthetic": synthetic,
+        "data_hash": dataset.content_hash,
+        "dataset": dataset.manifest.name,
+        "split": f"grouped by athlete ({split_source})",
+        "n_clips": {name: int(len(p)) for name, p in parts.items()},
+        "n_test_occluded": int(occluded.sum()),
+        "dropped_imu_loss": int((~centre.imu_ok).sum()),
+        "student": {
+            "kind": config.student.kind,
+            "parameters": parameter_count(kd.model),
+            "epochs": kd.epochs,
+            "val_macro_f1": kd.best_val_macro_f1,
+        },
+        "rows": rows,
+        "occluded_rows": occluded_rows,
+        "thresholds": thresholds,
+    }
+    out_dir.mkdir(parents=True, exist_ok=True)
+    torch.save(
+        {"state_dict": kd.model.state_dict(), "config": config.to_dict()}, out_dir / CHECKPOINT
+    )
+    state = {
+        "config": config.to_dict(),
+        "input_spec": spec.model_dump(mode="json"),
+        "events": {"thresholds": thresholds, "nms_s": config.nms_s},
+        "split_athletes": {
+            name: sorted(set(groups[index].tolist()))
+            for name, index in (("train", split.train), ("val", split.val), ("test", split.test))
+        },
+        "data_dir": str(dataset.root.resolve()),
+        "data_hash": dataset.content_hash,
+        "synthetic": synthetic,
+        "metrics": _gating_metrics(rows),
+    }
+    (out_dir / STATE).write_text(json.dumps(state, indent=2) + "\n")
+    (out_dir / REPORT_JSON).write_text(json.dumps(report, indent=2) + "\n")
+    (out_dir / REPORT_MD).write_text(report_markdown(report))
+    return DistillResult(out_dir, report)
+
+
+def distill_run(
+    run_dir: Path,
+    data_dir: Path | None = None,
+    config: DistillConfig | None = None,
+    minirocket_kernels: int = MINIROCKET_KERNELS,
+) -> DistillResult:
+    """Distil the teacher saved in `run_dir` (a `touchline train` run) into
+    `run_dir/student/`, on the run's own athlete split when it recorded one."""
+    from host.models import RunError, load_run
+
+    config = config or DistillConfig()
+    try:
+        run = load_run(run_dir)
+    except RunError as exc:
+        raise DistillError(str(exc)) from exc
+    data_path = data_dir or run.info.get("data")
+    if data_path is None:
+        raise DistillError(f"{run_dir}: the run does not say which dataset it used; pass --data")
+    dataset = load_dataset(data_path)
+    split = None
+    split_file = Path(run_dir) / SPLIT_FILE
+    if split_file.exists():
+        split = SplitPlan.from_dict(json.loads(split_file.read_text())).actions
+    return distill(
+        dataset,
+        Path(run_dir) / STUDENT_DIR,
+        run,
+        config,
+        split,
+        minirocket_kernels,
+        teacher_labels=run.labels,
+    )
+
+
+def tune_thresholds(
+    probs: np.ndarray, labels: np.ndarray, grid: tuple[float, ...]
+) -> dict[str, float]:
+    """Per action, the score threshold with the best one-vs-rest F1 on these (validation)
+    windows; an action absent from them keeps the middle of the grid."""
+    thresholds: dict[str, float] = {}
+    for k, action in enumerate(taxonomy.ACTIONS):
+        truth = labels == k
+        if not truth.any():
+            thresholds[action] = float(grid[len(grid) // 2])
+            continue
+        scores = [f1_score(truth, probs[:, k] >= t, zero_division=0) for t in grid]
+        thresholds[action] = float(grid[int(np.argmax(scores))])
+    return thresholds
+
+
+def report_markdown(report: dict[str, Any]) -> str:
+    """The comparison table as Markdown (what `touchline distill` prints, and docs quote)."""
+    tag = " (synthetic data)" if report["synthetic"] else ""
+    lines = [
+        f"# Student vs teacher{tag}",
+        "",
+        f"Dataset `{report['dataset']}`, {report['split']}; test clips with usable IMU: "
+        f"{report['n_clips']['test']} ({report['n_test_occluded']} with video occluded). "
+        "95 % intervals: bootstrap over test athletes.",
+        "",
+        *_table(report["rows"], with_cost=True),
+    ]
+    if report["occluded_rows"]:
+        lines += [
+            "",
+            "## Clips whose video was occluded",
+            "",
+            *_table(report["occluded_rows"], with_cost=False),
+        ]
+    return "\n".join(lines) + "\n"
+
+
+def _table(rows: list[dict[str, Any]], with_cost: bool) -> list[str]:
+    head = "| model | accuracy | macro-F1 |" + (" ms/window | size KB |" if with_cost else "")
+    rule = "|---|---|---|" + ("---|---|" if with_cost else "")
+    out = [head, rule]
+    for row in rows:
+        cells = [row["model"], _ci(row["accuracy"]), _ci(row["macro_f1"])]
+        if with_cost:
+            cells += [
+                "—" if row["latency_ms"] is None else f"{row['latency_ms']:.3f}",
+                "—" if row["size_bytes"] is None else f"{row['size_bytes'] / 1024:.1f}",
+            ]
+        out.append("| " + " | ".join(cells) + " |")
+    return out
+
+
+def _ci(metric: dict[str, float]) -> str:
+    return f"{metric['value']:.3f} [{metric['low']:.3f}, {metric['high']:.3f}]"
+
+
+def _row(
+    name: str,
+    y: np.ndarray,
+    pred: np.ndarray,
+    groups: np.ndarray,
+    config: DistillConfig,
+    latency_ms: float | None,
+    size_bytes: int | None,
+) -> dict[str, Any]:
+    metrics = {}
+    for key, fn in (
+        ("accuracy", lambda i: float(np.mean(y[i] == pred[i]))),
+        ("macro_f1", lambda i: fast_macro_f1(y[i], pred[i])),
+    ):
+        value, low, high = cluster_bootstrap(fn, groups, config.bootstrap_samples, config.seed)
+        metrics[key] = {"value": value, "low": low, "high": high}
+    return {
+        "model": name,
+        **metrics,
+        "latency_ms": latency_ms,
+        "size_bytes": size_bytes,
+        "n": int(len(y)),
+    }
+
+
+def fast_macro_f1(y_true: np.ndarray, y_pred: np.ndarray) -> float:
+    """Macro-F1 over the classes present in the truth, as `host.evaluation.metrics.macro_f1`
+    (scikit-learn) computes it, from one bincount: ~100x faster, which a 1000-resample
+    bootstrap of several models needs (equality is tested)."""
+    n = int(max(y_true.max(initial=0), y_pred.max(initial=0))) + 1
+    confusion = np.bincount(y_true * n + y_pred, minlength=n * n).reshape(n, n)
+    tp = np.diag(confusion).astype(np.float64)
+    support, predicted = confusion.sum(axis=1), confusion.sum(axis=0)
+    denominator = support + predicted
+    f1 = np.divide(2 * tp, denominator, out=np.zeros(n), where=denominator > 0)
+    return float(f1[support > 0].mean()) if (support > 0).any() else 0.0
+
+
+def _gating_metrics(rows: list[dict[str, Any]]) -> dict[str, float]:
+    student = next(r for r in rows if r["model"] == "student (distilled)")
+    metrics = {
+        "test_accuracy": student["accuracy"]["value"],
+        "test_macro_f1": student["macro_f1"]["value"],
+    }
+    teacher = next((r for r in rows if r["model"].startswith("teacher")), None)
+    if teacher is not None:
+        metrics["teacher_test_macro_f1"] = teacher["macro_f1"]["value"]
+    return metrics
+
+
+def _fit_input_spec(train: StudentWindows, config: DistillConfig) -> InputSpec:
+    """Channels and filters from the config; z-score statistics from the training windows
+    after the same low-pass the edge applies (missing GPS left out of the statistics)."""
+    channels = student_channels(config.imu_cutoff_hz, config.gps_cutoff_hz)
+    identity = {"mean": [0.0] * len(channels), "std": [1.0] * len(channels)}
+    spec = InputSpec(
+        channels=channels,
+        sample_rate_hz=STUDENT_RATE_HZ,
+        window_s=WINDOW_S,
+        hop_s=HOP_S,
+        filter_order=config.filter_order,
+        normalisation=identity,
+    )
+    filtered = filter_windows(spec, train.raw)
+    mean = np.zeros(len(channels))
+    std = np.ones(len(channels))
+    seen = train.present.any(axis=0)
+    if seen.any():
+        fitted = dsp.Normaliser.fit(filtered[:, seen], axis=1, valid=train.present[:, seen, None])
+        mean[seen] = fitted.mean
+        # A channel that never moves keeps unit scale rather than dividing by ~0.
+        std[seen] = np.where(fitted.std > 1e-3, fitted.std, 1.0)
+    normaliser = dsp.Normaliser(mean=mean, std=std)
+    return InputSpec.model_validate({**spec.model_dump(), "normalisation": normaliser.to_dict()})
+
+
+def _teacher_probabilities(teacher: Teacher, clips: Clips, labels: list[str]) -> np.ndarray:
+    """The teacher's probabilities in `taxonomy.LABELS` order (0 for labels it lacks)."""
+    unknown = sorted(set(labels) - set(taxonomy.LABELS))
+    if unknown:
+        raise DistillError(f"the teacher predicts labels {unknown} the student does not know")
+    probs = np.asarray(teacher.predict_proba(clips), dtype=np.float32)
+    if probs.shape != (len(clips), len(labels)):
+        raise DistillError(
+            f"teacher gave probabilities of shape {probs.shape}, "
+            f"expected ({len(clips)}, {len(labels)})"
+        )
+    ordered = np.zeros((len(clips), len(taxonomy.LABELS)), dtype=np.float32)
+    ordered[:, [taxonomy.LABELS.index(label) for label in labels]] = probs
+    return ordered
+
+
+def _video_occluded(clips: Clips) -> np.ndarray:
+    """Clips whose skeleton is missing or occluded for at least the paper's 1.5 s."""
+    if clips.skeleton_conf is None:
+        return np.ones(len(clips), dtype=bool)
+    lower = [taxonomy.JOINTS.index(j) for j in taxonomy.OCCLUSION_JOINTS]
+    hidden = (clips.skeleton_conf[:, :, lower] < taxonomy.OCCLUSION_CONFIDENCE).any(axis=2)
+    return hidden.sum(axis=1) / taxonomy.SKELETON_RATE_HZ >= taxonomy.MAX_OCCLUSION_S
+
+
+def _latency_ms(fn: Callable[[np.ndarray], object], window: np.ndarray, repeats: int) -> float:
+    fn(window)
+    start = time.perf_counter()
+    for _ in range(repeats):
+        fn(window)
+    return (time.perf_counter() - start) / repeats * 1e3
+
+
+def _onnx_latency_ms(model: torch.nn.Module, window: np.ndarray) -> float:
+    from host.export.onnx import onnx_session, to_onnx_bytes
+
+    session = onnx_session(to_onnx_bytes(model))
+    name = session.get_inputs()[0].name
+    return _latency_ms(lambda x: session.run(None, {name: x}), window, _LATENCY_REPEATS)

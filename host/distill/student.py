@@ -1,0 +1,107 @@
+"""The sideline student: a small temporal network over a prepared `(N, C, T)` window.
+
+Two families, chosen by measurement (docs/student.md): a depthwise-separable temporal
+CNN whose first layer strides 4x (most of a convolution's cost is at full rate), and a
+tiny GRU behind a 10x strided stem. Both output raw class scores (logits).
+"""
+
+from __future__ import annotations
+
+from itertools import pairwise
+
+import torch
+from torch import nn
+
+from host.distill.config import StudentConfig
+
+
+class SeparableBlock(nn.Module):
+    """Depthwise temporal convolution (stride 2) then pointwise channel mixing."""
+
+    def __init__(self, in_channels: int, out_channels: int, kernel: int) -> None:
+        super().__init__()
+        self.depthwise = nn.Conv1d(
+            in_channels,
+            in_channels,
+            kernel,
+            stride=2,
+            padding=kernel // 2,
+            groups=in_channels,
+            bias=False,
+        )
+        self.pointwise = nn.Conv1d(in_channels, out_channels, 1, bias=False)
+        self.norm = nn.BatchNorm1d(out_channels)
+        self.act = nn.ReLU()
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return self.act(self.norm(self.pointwise(self.depthwise(x))))
+
+
+class StudentCNN(nn.Module):
+    """Strided stem → separable blocks → mean and max over time → linear."""
+
+    def __init__(self, config: StudentConfig) -> None:
+        super().__init__()
+        self.stem = nn.Sequential(
+            nn.Conv1d(
+                config.in_channels,
+                config.stem_channels,
+                config.stem_kernel,
+                stride=config.stem_stride,
+                padding=config.stem_kernel // 2,
+                bias=False,
+            ),
+            nn.BatchNorm1d(config.stem_channels),
+            nn.ReLU(),
+        )
+        widths = (config.stem_channels, *config.block_channels)
+        self.blocks = nn.Sequential(
+            *(SeparableBlock(a, b, config.block_kernel) for a, b in pairwise(widths))
+        )
+        self.dropout = nn.Dropout(config.dropout)
+        self.head = nn.Linear(2 * widths[-1], config.n_labels)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        h = self.blocks(self.stem(x))
+        pooled = torch.cat([h.mean(dim=2), h.amax(dim=2)], dim=1)
+        return self.head(self.dropout(pooled))
+
+
+class StudentGRU(nn.Module):
+    """Strided convolution stem (to 10 Hz) → one GRU layer → linear on the last state."""
+
+    def __init__(self, config: StudentConfig) -> None:
+        super().__init__()
+        stride = config.gru_stride
+        self.stem = nn.Sequential(
+            nn.Conv1d(
+                config.in_channels,
+                config.gru_hidden,
+                2 * stride + 1,
+                stride=stride,
+                padding=stride,
+                bias=False,
+            ),
+            nn.BatchNorm1d(config.gru_hidden),
+            nn.ReLU(),
+        )
+        self.gru = nn.GRU(config.gru_hidden, config.gru_hidden, batch_first=True)
+        self.dropout = nn.Dropout(config.dropout)
+        self.head = nn.Linear(config.gru_hidden, config.n_labels)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        _, last = self.gru(self.stem(x).transpose(1, 2))
+        return self.head(self.dropout(last[-1]))
+
+
+def build_student(config: StudentConfig) -> nn.Module:
+    """The student network `config.kind` names."""
+    if config.kind == "cnn":
+        return StudentCNN(config)
+    if config.kind == "gru":
+        return StudentGRU(config)
+    raise ValueError(f"unknown student kind {config.kind!r} (expected 'cnn' or 'gru')")
+
+
+def parameter_count(model: nn.Module) -> int:
+    return sum(p.numel() for p in model.parameters())

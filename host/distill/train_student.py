@@ -1,0 +1,143 @@
+"""Train the student on prepared windows, from the teacher's soft labels plus hard labels.
+
+The loss is Hinton-style distillation: alpha · T² · KL(teacher at temperature T ‖ student
+at T) + (1 − alpha) · cross-entropy on the hard label. With no teacher (alpha = 0) the same
+loop trains the "student without distillation" baseline. Early stopping watches the
+validation macro-F1, never the test split.
+"""
+
+from __future__ import annotations
+
+import copy
+from dataclasses import dataclass
+
+import numpy as np
+import torch
+from rich.progress import Progress
+from sklearn.metrics import f1_score
+from torch import nn
+from torch.nn import functional as F
+
+from host.distill.config import DistillConfig
+from host.distill.student import build_student
+
+# Probabilities are clipped away from 0 before taking logs of the teacher's output.
+_PROB_FLOOR = 1e-6
+
+
+@dataclass(frozen=True)
+class TrainingSet:
+    """Prepared inputs for one split. `inputs` is a stack of augmented views
+    `(views, N, C, T)`; view 0 is the centred window used for evaluation."""
+
+    inputs: np.ndarray
+    labels: np.ndarray
+    soft: np.ndarray | None = None
+    gps_row: int | None = None
+
+
+@dataclass(frozen=True)
+class TrainedStudent:
+    model: nn.Module
+    epochs: int
+    best_val_macro_f1: float
+    history: list[dict[str, float]]
+
+
+def distillation_loss(
+    student_logits: torch.Tensor,
+    hard_labels: torch.Tensor,
+    teacher_probs: torch.Tensor | None,
+    temperature: float,
+    alpha: float,
+) -> torch.Tensor:
+    """alpha · T² · KL(p_teacher^T ‖ p_student^T) + (1 − alpha) · CE(hard)."""
+    hard = F.cross_entropy(student_logits, hard_labels)
+    if teacher_probs is None or alpha == 0.0:
+        return hard
+    teacher_logits = torch.log(teacher_probs.clamp_min(_PROB_FLOOR))
+    soft_targets = F.softmax(teacher_logits / temperature, dim=1)
+    log_student = F.log_softmax(student_logits / temperature, dim=1)
+    kd = F.kl_div(log_student, soft_targets, reduction="batchmean") * temperature**2
+    return alpha * kd + (1.0 - alpha) * hard
+
+
+def predict_logits(model: nn.Module, inputs: np.ndarray, batch_size: int = 512) -> np.ndarray:
+    """Logits `(N, n_labels)` for prepared windows `(N, C, T)`, in eval mode."""
+    model.eval()
+    out = []
+    with torch.inference_mode():
+        for start in range(0, len(inputs), batch_size):
+            out.append(model(torch.from_numpy(inputs[start : start + batch_size])).numpy())
+    return np.concatenate(out) if out else np.zeros((0, 0), dtype=np.float32)
+
+
+def train_student(
+    train: TrainingSet,
+    validation: TrainingSet,
+    config: DistillConfig,
+    distil: bool = True,
+    description: str = "student",
+) -> TrainedStudent:
+    """Fit a fresh student; keep the weights of the epoch with the best validation macro-F1."""
+    torch.manual_seed(config.seed)
+    rng = np.random.default_rng(config.seed)
+    torch.set_num_threads(config.threads)
+    model = build_student(config.student)
+    optimiser = torch.optim.AdamW(
+        model.parameters(), lr=config.learning_rate, weight_decay=config.weight_decay
+    )
+    scheduler = torch.optim.lr_scheduler.CosineAnnealingLR(optimiser, T_max=config.max_epochs)
+    use_soft = distil and train.soft is not None and config.alpha > 0
+    labels = torch.from_numpy(train.labels.astype(np.int64))
+    soft = torch.from_numpy(train.soft.astype(np.float32)) if use_soft else None
+    n_views, n = train.inputs.shape[:2]
+    best_f1, best_state, best_epoch, stale = -1.0, None, 0, 0
+    history: list[dict[str, float]] = []
+    with Progress(transient=True) as progress:
+        task = progress.add_task(f"training {description}", total=config.max_epochs)
+        for epoch in range(config.max_epochs):
+            model.train()
+            order = rng.permutation(n)
+            views = rng.integers(0, n_views, size=n)
+            total = 0.0
+            for start in range(0, n, config.batch_size):
+                rows = order[start : start + config.batch_size]
+                if len(rows) < 2:  # BatchNorm needs two samples
+                    continue
+                batch = train.inputs[views[rows], rows].copy()
+                if train.gps_row is not None and config.gps_dropout > 0:
+                    hide = rng.random(len(rows)) < config.gps_dropout
+                    batch[hide, train.gps_row] = 0.0
+                logits = model(torch.from_numpy(batch))
+                loss = distillation_loss(
+                    logits,
+                    labels[rows],
+                    soft[rows] if soft is not None else None,
+                    config.temperature,
+                    config.alpha,
+                )
+                optimiser.zero_grad()
+                loss.backward()
+                optimiser.step()
+                total += loss.item() * len(rows)
+            scheduler.step()
+            val_pred = predict_logits(model, validation.inputs[0]).argmax(axis=1)
+            val_f1 = float(f1_score(validation.labels, val_pred, average="macro"))
+            history.append({"epoch": epoch + 1, "loss": total / n, "val_macro_f1": val_f1})
+            progress.update(task, advance=1)
+            if val_f1 > best_f1:
+                best_f1, best_state, best_epoch, stale = (
+                    val_f1,
+                    copy.deepcopy(model.state_dict()),
+                    epoch + 1,
+                    0,
+                )
+            else:
+                stale += 1
+                if stale >= config.early_stop_patience:
+                    break
+    assert best_state is not None  # at least one epoch ran
+    model.load_state_dict(best_state)
+    model.eval()
+    return TrainedStudent(model, best_epoch, best_f1, history)

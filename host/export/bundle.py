@@ -1,0 +1,133 @@
+"""`touchline export`: the distilled student → a verified model bundle for the sideline.
+
+ONNX fp32 (checked against torch on real validation windows), an int8 variant that becomes
+`model.onnx` only where it measurably helps, optionally a `.tflite`, and the manifest:
+channels, rate, window, filters, z-score, the event thresholds tuned on validation,
+sha256 per file, the training data hash and the metrics that gated it. Written as a
+directory and a `.tar.gz`.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import torch
+
+from edge import taxonomy
+from edge.bundle import pack_bundle, write_bundle
+from host.distill.trained import TrainedStudentRun, load_student
+from host.export.onnx import onnx_session, run_onnx, to_onnx_bytes
+from host.export.quantize import Choice, choose_variant, quantize_int8
+from host.export.tflite import to_tflite_bytes
+
+# The sideline budget for a bundle (DESIGN: model ≤ 100 KB).
+BUNDLE_BUDGET_BYTES = 100 * 1024
+# ONNX fp32 must reproduce torch's logits this closely on real windows.
+FP32_LOGIT_TOLERANCE = 1e-4
+EXPORT_REPORT = "export.json"
+
+
+class ExportError(Exception):
+    """The student cannot be exported faithfully (parity failed, bundle over budget...)."""
+
+
+@dataclass(frozen=True)
+class ExportResult:
+    bundle_dir: Path
+    archive: Path
+    choice: Choice
+    fp32_max_logit_error: float
+    archive_bytes: int
+    tflite: bool
+
+
+def export_run(
+    run_dir: Path,
+    out_dir: Path | None = None,
+    data_dir: Path | None = None,
+    tflite: bool = False,
+    version: str | None = None,
+) -> ExportResult:
+    """Export `run_dir/student` to `out_dir` (default `run_dir/bundles/<version>`)."""
+    student = load_student(Path(run_dir) / "student")
+    version = version or datetime.now(UTC).strftime("%Y%m%d-%H%M%S")
+    out = out_dir or Path(run_dir) / "bundles" / version
+    val_inputs, val_labels = student.prepared("val", data_dir)
+    train_inputs, _ = student.prepared("train", data_dir)
+
+    fp32 = to_onnx_bytes(student.model, len(student.spec.channels), student.spec.window_samples)
+    error = fp32_parity_error(student.model, fp32, val_inputs)
+    if error > FP32_LOGIT_TOLERANCE:
+        raise ExportError(
+            f"ONNX fp32 differs from torch by {error:.2e} on validation windows "
+            f"(tolerance {FP32_LOGIT_TOLERANCE:.0e}); not exporting"
+        )
+    int8 = quantize_int8(
+        fp32, train_inputs[np.random.default_rng(0).permutation(len(train_inputs))]
+    )
+    choice = choose_variant(fp32, int8, val_inputs, val_labels)
+    files = {"model.onnx": int8 if choice.default == "int8" else fp32, "model_fp32.onnx": fp32}
+    if tflite:
+        files["model.tflite"] = to_tflite_bytes(
+            student.model, len(student.spec.channels), student.spec.window_samples
+        )
+    bundle_dir = write_bundle(out, manifest_fields(student, version, choice), files)
+    archive = pack_bundle(bundle_dir)
+    size = archive.stat().st_size
+    result = ExportResult(bundle_dir, archive, choice, error, size, tflite)
+    (bundle_dir.parent / f"{bundle_dir.name}.{EXPORT_REPORT}").write_text(
+        json.dumps(_report(result), indent=2) + "\n"
+    )
+    if size > BUNDLE_BUDGET_BYTES:
+        raise ExportError(
+            f"{archive}: {size / 1024:.1f} KB, over the sideline budget of "
+            f"{BUNDLE_BUDGET_BYTES / 1024:.0f} KB (written, but do not publish it)"
+        )
+    return result
+
+
+def manifest_fields(student: TrainedStudentRun, version: str, choice: Choice) -> dict[str, Any]:
+    """Every manifest field except `files` (write_bundle hashes those)."""
+    state = student.state
+    metrics = dict(state["metrics"])
+    metrics.update(
+        {
+            "val_accuracy_fp32": choice.fp32.val_accuracy,
+            "val_accuracy_int8": choice.int8.val_accuracy,
+        }
+    )
+    return {
+        "schema": 1,
+        "version": version,
+        "labels": list(taxonomy.LABELS),
+        **student.spec.model_dump(mode="json"),
+        "events": state["events"],
+        "default_model": "model.onnx",
+        "data_hash": state["data_hash"],
+        "synthetic": state["synthetic"],
+        "metrics": metrics,
+    }
+
+
+def fp32_parity_error(model: torch.nn.Module, fp32: bytes, inputs: np.ndarray) -> float:
+    """Largest absolute logit difference between torch and onnxruntime on `inputs`."""
+    model.eval()
+    with torch.inference_mode():
+        expected = model(torch.from_numpy(inputs)).numpy()
+    return float(np.abs(run_onnx(onnx_session(fp32), inputs) - expected).max())
+
+
+def _report(result: ExportResult) -> dict[str, Any]:
+    return {
+        "bundle": str(result.bundle_dir.name),
+        "archive_bytes": result.archive_bytes,
+        "budget_bytes": BUNDLE_BUDGET_BYTES,
+        "fp32_max_logit_error": result.fp32_max_logit_error,
+        "choice": result.choice.to_dict(),
+        "tflite": result.tflite,
+    }
