@@ -44,6 +44,11 @@ def vectors() -> list[dict]:
 
 
 @pytest.fixture(scope="session")
+def vector_dir() -> Path:
+    return VECTOR_DIR
+
+
+@pytest.fixture(scope="session")
 def imu_frames():
     """Factory: imu_frames(count, seed=0, sensor_id=1) -> list of valid IMU frames."""
     return make_imu_frames

@@ -86,10 +86,8 @@ def test_c_crc_check_value(tool) -> None:
     assert _run(tool, "crc") == "29b1"
 
 
-def test_c_decodes_every_vector_like_python(tool, vectors) -> None:
-    from conftest import VECTOR_DIR
-
-    lines = _run(tool, "decode", *(str(VECTOR_DIR / f"{v['name']}.bin") for v in vectors))
+def test_c_decodes_every_vector_like_python(tool, vectors, vector_dir) -> None:
+    lines = _run(tool, "decode", *(str(vector_dir / f"{v['name']}.bin") for v in vectors))
     for vector, out in zip(vectors, lines.splitlines(), strict=True):
         if vector["expect"] == "ok":
             assert out.split() == ["ok", *map(str, _fields(vector))], vector["name"]
@@ -103,10 +101,8 @@ def test_c_encodes_the_recorded_fields_to_the_same_bytes(tool, vectors) -> None:
         assert out == vector["frame_hex"], vector["name"]
 
 
-def test_c_cobs_matches_python_both_ways(tool, vectors, tmp_path) -> None:
-    from conftest import VECTOR_DIR
-
-    encoded = _run(tool, "cobs", *(str(VECTOR_DIR / f"{v['name']}.bin") for v in vectors))
+def test_c_cobs_matches_python_both_ways(tool, vectors, vector_dir, tmp_path) -> None:
+    encoded = _run(tool, "cobs", *(str(vector_dir / f"{v['name']}.bin") for v in vectors))
     assert encoded.splitlines() == [v["cobs_hex"] for v in vectors]
     decoded = _run(tool, "uncobs", *(v["cobs_hex"][:-2] for v in vectors))
     assert decoded.splitlines() == [v["frame_hex"] for v in vectors]

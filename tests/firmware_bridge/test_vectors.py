@@ -7,7 +7,6 @@ import math
 
 import numpy as np
 import pytest
-from conftest import VECTOR_DIR
 
 from firmware_bridge.cobs import cobs_decode, cobs_encode
 from firmware_bridge.frame import FrameError, decode_frame, decode_frames_bulk
@@ -30,15 +29,15 @@ def test_vector_set_covers_every_kind_and_every_reason(vectors) -> None:
     }
 
 
-def test_committed_vectors_match_the_generator() -> None:
+def test_committed_vectors_match_the_generator(vector_dir) -> None:
     # A changed encoder must not silently change the vectors firmware is tested against.
-    spec = importlib.util.spec_from_file_location("make_vectors", VECTOR_DIR / "make_vectors.py")
+    spec = importlib.util.spec_from_file_location("make_vectors", vector_dir / "make_vectors.py")
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     for name, frame in module.good_vectors().items():
-        assert (VECTOR_DIR / f"{name}.bin").read_bytes() == frame, name
+        assert (vector_dir / f"{name}.bin").read_bytes() == frame, name
     for name, (frame, _) in module.bad_vectors().items():
-        assert (VECTOR_DIR / f"{name}.bin").read_bytes() == frame, name
+        assert (vector_dir / f"{name}.bin").read_bytes() == frame, name
 
 
 def _same(decoded: object, expected: object) -> bool:
