@@ -256,13 +256,13 @@ class VirtualSquadTransport:
         for count, packet in enumerate(self.squad.packets()):
             if self._closed:
                 return
+            delay = 0.0
             if self.spec.speed > 0:
-                due = started + packet.arrival_s / self.spec.speed
-                delay = due - time.monotonic()
-                if delay > 0:
-                    await asyncio.sleep(delay)
+                delay = started + packet.arrival_s / self.spec.speed - time.monotonic()
+            if delay > 0:
+                await asyncio.sleep(delay)
             elif count % 256 == 0:
-                await asyncio.sleep(0)  # let the live view and sync run
+                await asyncio.sleep(0)  # behind or unpaced: still let signals and sync run
             yield packet
 
     async def close(self) -> None:

@@ -1,0 +1,72 @@
+"""The `edge` commands through the CLI runner: the flows staff use, and one-line errors."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from edge.cli import app
+from edge.config import CONFIG_ENV_VAR, load_config
+from edge.store import Store
+
+runner = CliRunner()
+
+
+@pytest.fixture
+def config_file(tmp_path: Path, monkeypatch) -> Path:
+    path = tmp_path / "edge.toml"
+    path.write_text(f'data_dir = "{(tmp_path / "data").as_posix()}"\n')
+    monkeypatch.setenv(CONFIG_ENV_VAR, str(path))
+    return path
+
+
+def test_bad_config_is_one_line_without_traceback(config_file: Path) -> None:
+    config_file.write_text("[record]\nhop_s = 0\n")
+    for command in (["status"], ["record", "--simulate", "virtual://squad"], ["sync"]):
+        result = runner.invoke(app, command)
+        assert result.exit_code == 2
+        lines = result.output.strip().splitlines()
+        assert lines == [f"error: {config_file}: record.hop_s: Input should be greater than 0"]
+        assert result.exception is None or isinstance(result.exception, SystemExit)
+
+
+def test_pair_virtual_squad_record_and_status(config_file: Path, trained_bundle_dir) -> None:
+    assert runner.invoke(app, ["models", "install", str(trained_bundle_dir)]).exit_code == 0
+    paired = runner.invoke(app, ["pair", "--address",
+                                 "virtual://squad?athletes=2&duration_s=30&seed=4"])
+    assert paired.exit_code == 0, paired.output
+    assert "8 sensors paired" in paired.output
+    assert len(load_config(config_file).sensors) == 8
+
+    recorded = runner.invoke(app, ["record", "--no-live"])
+    assert recorded.exit_code == 0, recorded.output
+    assert "V01" in recorded.output and "V02" in recorded.output
+
+    store = Store(load_config(config_file).store_path)
+    (session,) = store.sessions()
+    summaries = {a: json.loads(body) for a, body in store.summaries(session.session_id).items()}
+    assert set(summaries) == {"V01", "V02"} and session.status == "closed"
+    assert summaries["V01"]["model_version"] == "linear-1"
+    assert store.outbox_counts()["pending"] == 2
+    store.close()
+
+    status = runner.invoke(app, ["status"])
+    assert "2 waiting" in status.output and "linear-1" in status.output
+
+
+def test_unknown_virtual_knob_and_missing_model_are_clear(config_file: Path) -> None:
+    result = runner.invoke(app, ["record", "--simulate", "virtual://squad?athletes=2&lossy=1"])
+    assert result.exit_code == 2 and "unknown knob 'lossy'" in result.output
+    result = runner.invoke(app, ["record", "--simulate", "virtual://squad?athletes=2"])
+    assert result.exit_code == 1 and "no model installed" in result.output
+
+
+def test_models_rollback_through_the_cli(config_file: Path, trained_bundle_dir) -> None:
+    assert runner.invoke(app, ["models", "install", str(trained_bundle_dir)]).exit_code == 0
+    result = runner.invoke(app, ["models", "rollback"])
+    assert result.exit_code == 1 and "nothing to roll back" in result.output
+    refused = runner.invoke(app, ["models", "install", str(config_file)])
+    assert refused.exit_code == 1 and "still using linear-1" in refused.output
