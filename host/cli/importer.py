@@ -21,7 +21,10 @@ from host.data.importer import (
 )
 
 import_app = typer.Typer(
-    help="Import a club's CSV exports (sessions, injuries) into a dataset directory.",
+    help=("Import a club's CSV exports (sessions, injuries) into a dataset directory; "
+          "columns are recognised by name and every bad row is listed.\n\n"
+          "Example:  touchline import sessions gps.csv --out data/club  ·  "
+          "touchline import injuries medical.csv --out data/club"),
     no_args_is_help=True,
 )
 app.add_typer(import_app, name="import")
