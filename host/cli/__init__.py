@@ -44,6 +44,9 @@ from host.cli import distill as _distill  # noqa: E402,F401
 from host.cli import export as _export  # noqa: E402,F401
 from host.cli import importer as _importer  # noqa: E402,F401
 from host.cli import pose as _pose  # noqa: E402,F401
+from host.cli import risk as _risk  # noqa: E402,F401
+from host.cli import serve as _serve  # noqa: E402,F401
+from host.cli import token as _token  # noqa: E402,F401
 
 
 def main() -> None:

@@ -24,6 +24,7 @@ class SquadRisk:
     week: int
     table: pd.DataFrame
     model_version: str
+    synthetic: bool | None  # None: the data's origin is not recorded (synced sessions only)
 
 
 def current_features(db: Session, settings: Settings) -> pd.DataFrame:
@@ -40,9 +41,12 @@ def squad_risk(week: int, *, data: Path | None = None, settings: Settings | None
     API). With `data`, that dataset directory is imported into the database first."""
     settings = settings or get_settings()
     engine = engine_for(settings.database_url)
+    synthetic = None
     with session_scope(engine) as db:
         if data is not None:
-            import_dataset(db, load_dataset(data))
+            dataset = load_dataset(data)
+            synthetic = dataset.manifest.synthetic
+            import_dataset(db, dataset)
         features = current_features(db, settings)
         head = fit_until(features, week)
         table = squad_table(features, head, week)
@@ -56,4 +60,4 @@ def squad_risk(week: int, *, data: Path | None = None, settings: Settings | None
                 drivers={"reasons": list(row.drivers),
                          "change": None if pd.isna(row.change) else float(row.change)},
             ))
-    return SquadRisk(week=week, table=table, model_version=version)
+    return SquadRisk(week=week, table=table, model_version=version, synthetic=synthetic)

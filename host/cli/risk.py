@@ -1,0 +1,94 @@
+"""`touchline risk --week W`: next week's injury risk for the squad, with reasons."""
+
+from __future__ import annotations
+
+import enum
+import json
+import math
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from host.cli import app
+from host.data.dataset import DatasetError
+from host.db.engine import DatabaseError
+from host.risk.drivers import sentence
+from host.risk.evaluate import EvaluationError
+from host.risk.features import FeatureError
+from host.risk.service import SquadRisk, squad_risk
+from host.settings import get_settings
+
+BAND_STYLE = {"low": "green", "medium": "yellow", "high": "bold red"}
+
+
+class Format(enum.StrEnum):
+    TABLE = "table"
+    CSV = "csv"
+    JSON = "json"
+
+
+@app.command("risk")
+def risk(
+    week: Annotated[int, typer.Option("--week", min=0, help="Week to score (0 = first week).")],
+    data: Annotated[Path | None, typer.Option(
+        "--data", help="Dataset directory to import first (e.g. made by `touchline import`).")
+    ] = None,
+    output: Annotated[Format, typer.Option("--format", help="table, csv or json.")] = Format.TABLE,
+    db: Annotated[str | None, typer.Option(
+        "--db", help="Database URL (default: TOUCHLINE_DATABASE_URL).")] = None,
+) -> None:
+    """Print each player's probability of a time-loss injury next week, highest first.
+
+    The risk head is fitted on every earlier week whose outcome is known, then scores week
+    W. Bands follow the paper: low < 0.35 <= medium < 0.65 <= high. "change" is the
+    difference from the same model's score for week W-1; "drivers" are what pushed the
+    probability up. Predictions are stored so the API and the report show the same.
+
+    Example:  touchline risk --week 9 --data club-data/ --format table
+    """
+    settings = get_settings()
+    if db:
+        settings = settings.model_copy(update={"database_url": db})
+    console = Console()
+    try:
+        result = squad_risk(week, data=data, settings=settings)
+    except (DatasetError, DatabaseError, EvaluationError, FeatureError) as exc:
+        Console(stderr=True).print(f"[red]error:[/red] {exc}", soft_wrap=True)
+        raise typer.Exit(1) from None
+    if output is Format.JSON:
+        typer.echo(json.dumps(_records(result), indent=2))
+    elif output is Format.CSV:
+        frame = result.table.assign(drivers=[sentence(d) for d in result.table["drivers"]])
+        typer.echo(frame.to_csv(index=False, float_format="%.4f"), nl=False)
+    else:
+        console.print(_table(result))
+
+
+def _records(result: SquadRisk) -> dict:
+    return {
+        "week": result.week,
+        "model_version": result.model_version,
+        "synthetic": result.synthetic,
+        "players": [
+            {"athlete_id": row.athlete_id, "probability": round(float(row.probability), 4),
+             "band": row.band,
+             "change": None if math.isnan(row.change) else round(float(row.change), 4),
+             "drivers": list(row.drivers)}
+            for row in result.table.itertuples(index=False)
+        ],
+    }
+
+
+def _table(result: SquadRisk) -> Table:
+    flag = " — synthetic data" if result.synthetic else ""
+    table = Table(title=f"Injury risk for the week after week {result.week}{flag}")
+    for column in ("player", "probability", "band", "change", "top drivers"):
+        table.add_column(column, justify="right" if column in ("probability", "change") else "left")
+    for row in result.table.itertuples(index=False):
+        change = "" if math.isnan(row.change) else f"{row.change:+.2f}"
+        table.add_row(row.athlete_id, f"{row.probability:.2f}",
+                      f"[{BAND_STYLE[row.band]}]{row.band}[/]", change, sentence(list(row.drivers)))
+    return table

@@ -1,0 +1,43 @@
+"""`touchline serve`: the host API for sideline units and staff."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+import uvicorn
+from rich.console import Console
+
+from host.api import create_app
+from host.cli import app
+from host.db.engine import DatabaseError, safe_url
+from host.settings import get_settings
+
+
+@app.command("serve")
+def serve(
+    host: Annotated[str, typer.Option(
+        "--host", help="Address to listen on; 0.0.0.0 for the club network.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option("--port", help="TCP port.")] = 8000,
+    db: Annotated[str | None, typer.Option(
+        "--db", help="Database URL (default: TOUCHLINE_DATABASE_URL).")] = None,
+) -> None:
+    """Serve the Touchline API (/api/v1, docs at /api/v1/docs) until stopped with Ctrl-C.
+
+    The database is created or upgraded to the current schema on start. Sideline units
+    pair with a code from `touchline token create --role device`.
+
+    Example:  touchline serve --host 0.0.0.0 --port 8000
+    """
+    settings = get_settings()
+    if db:
+        settings = settings.model_copy(update={"database_url": db})
+    console = Console(stderr=True)
+    try:
+        api = create_app(settings)
+    except DatabaseError as exc:
+        console.print(f"[red]error:[/red] {exc}", soft_wrap=True)
+        raise typer.Exit(1) from None
+    console.print(f"Touchline API on http://{host}:{port}/api/v1 "
+                  f"(database {safe_url(settings.database_url)})")
+    uvicorn.run(api, host=host, port=port, log_level="info")
