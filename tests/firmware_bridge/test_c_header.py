@@ -8,6 +8,7 @@ firmware_bridge. Random mutated frames check that C and Python give the same rea
 
 from __future__ import annotations
 
+import re
 import shutil
 import subprocess
 from pathlib import Path
@@ -15,6 +16,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from firmware_bridge import config
 from firmware_bridge.cobs import cobs_encode
 from firmware_bridge.config import (
     FRAME_VERSION,
@@ -166,3 +168,21 @@ def test_c_and_python_agree_on_random_frames(tool, tmp_path) -> None:
         outcomes.add(c_out)
     # The random frames reach the deep checks, not only the first one.
     assert {"ok", "bad_length", "truncated", "bad_range", "bad_value", "unknown_kind"} <= outcomes
+
+
+def test_header_constants_match_the_python_config() -> None:
+    text = (HEADER_DIR / "touchline_frame.h").read_text()
+    defines = {m[1]: int(m[2]) for m in re.finditer(r"#define (TL_\w+) (\d+)u?\b", text)}
+    assert defines["TL_VERSION"] == config.FRAME_VERSION
+    assert defines["TL_HEADER_BYTES"] == config.HEADER_BYTES
+    assert defines["TL_OVERHEAD_BYTES"] == config.OVERHEAD_BYTES
+    assert defines["TL_MAX_FRAME"] == config.MAX_FRAME_BYTES
+    assert defines["TL_MAX_ENCODED"] == config.MAX_ENCODED_BYTES
+    assert defines["TL_MAX_IMU_SAMPLES"] == config.MAX_IMU_SAMPLES
+    assert defines["TL_GPS_PAYLOAD_BYTES"] == config.GPS_PAYLOAD_BYTES
+    assert defines["TL_STATUS_PAYLOAD_BYTES"] == config.STATUS_PAYLOAD_BYTES
+    assert defines["TL_MAX_RR"] == config.MAX_RR_INTERVALS
+    assert defines["TL_ACCEL_CODES"] == len(config.ACCEL_RANGES_G)
+    assert defines["TL_GYRO_CODES"] == len(config.GYRO_RANGES_DPS)
+    kinds = dict(re.findall(r"TL_KIND_(\w+) = (\d+)", text))
+    assert {k: int(v) for k, v in kinds.items()} == {k.name: k.value for k in config.Kind}
