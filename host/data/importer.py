@@ -541,6 +541,16 @@ def _assign_weeks(sessions: pd.DataFrame, previous: pd.DataFrame | None) -> pd.D
     return sessions
 
 
+def _session_loads(sessions: pd.DataFrame) -> pd.DataFrame:
+    """Dates and sRPE loads of the merged table; rows written by hand without `srpe_load`
+    but with RPE and minutes get it derived here too."""
+    def column(name: str) -> pd.Series:
+        values = sessions[name] if name in sessions.columns else pd.Series("", sessions.index)
+        return pd.to_numeric(values, errors="coerce")
+    load = column("srpe_load").fillna(column("rpe") * column("duration_min"))
+    return sessions.assign(date=pd.to_datetime(sessions["date"]), srpe_load=load)
+
+
 def _ensure_dataset(root: Path) -> bool:
     """Check the target; returns whether a new manifest must be written."""
     if root.exists() and not root.is_dir():
@@ -609,10 +619,7 @@ def _import(source: Path, root: Path, table: str, fields: Sequence[FieldSpec],
         merged = _assign_weeks(merged, sessions)
         merged = merged.sort_values(["date", "athlete_id", "session_id"], kind="stable")
         _write(root, "sessions.csv", merged, report)
-        numeric = merged.assign(date=pd.to_datetime(merged["date"]),
-                                srpe_load=pd.to_numeric(merged["srpe_load"], errors="coerce")
-                                if "srpe_load" in merged.columns else float("nan"))
-        daily = daily_load(numeric, week_origin(numeric["date"]) if len(numeric) else None)
+        daily = daily_load(_session_loads(merged))
         _write(root, LOAD_DAILY, daily, report)
         _write(root, LOAD_WEEKLY, weekly_load(daily), report)
         if injuries is None:

@@ -82,6 +82,18 @@ def test_derived_load_tables_match_the_load_metrics(club: Path) -> None:
     assert set(daily.columns) >= {"acwr", "ewma_acwr", "acute_load", "chronic_load"}
 
 
+def test_hand_written_sessions_without_srpe_load_still_count(club: Path, tmp_path: Path) -> None:
+    import_sessions(GPS_EXPORT, club)
+    sessions = read(club / "sessions.csv")
+    sessions.loc[sessions["athlete_id"] == "C03", "srpe_load"] = ""  # RPE 7 x 90 min kept
+    write_table(club, "sessions.csv", sessions)
+    other = tmp_path / "other.csv"
+    other.write_text("athlete,date,minutes,rpe\nZ01,2026-02-04,30,3\n")
+    import_sessions(other, club)
+    weekly = read(club / "load_weekly.csv").set_index(["athlete_id", "week"])
+    assert float(weekly.loc[("C03", "1"), "srpe_load"]) == 7 * 90
+
+
 def test_every_bad_row_of_a_messy_file_is_named_and_nothing_is_written(club: Path) -> None:
     report = import_sessions(MESSY, club)
     found = [(e.row, e.column) for e in report.errors]
