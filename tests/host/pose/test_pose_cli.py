@@ -75,33 +75,31 @@ def test_imu_csv_with_wrong_columns_is_named(tmp_path: Path) -> None:
     assert "imu.csv: missing column(s) t_s, waist_az" in result.output
 
 
-def test_picked_person_becomes_clips_that_load(
-    estimator, two_people_video: Path, tmp_path: Path
-) -> None:
+def test_picked_person_becomes_clips_that_load(two_people_video: Path, tmp_path: Path) -> None:
     out = tmp_path / "club"
-    result = runner.invoke(
-        app,
-        [
-            "pose",
-            str(two_people_video),
-            "--out",
-            str(out),
-            "--athlete",
-            "11",
-            "--person",
-            "1",
-            "--label",
-            "header",
-            "--scene",
-            "small_sided_game",
-            "--week",
-            "2",
-            "--date",
-            "2026-03-02",
-        ],
-    )
+    base = ["pose", str(two_people_video), "--out", str(out), "--athlete", "11"]
+    # A person number the video does not have: one line listing the tracks it does have.
+    wrong = runner.invoke(app, [*base, "--person", "5"])
+    assert wrong.exit_code == 1
+    assert "--person 5: " in wrong.output and "has tracks [0, 1]" in wrong.output
+    assert not (out / "clips").exists()
+    checkpoint = out / "pose" / "pair.tracks.npz"
+    written = checkpoint.stat().st_mtime_ns
+    # The rerun takes its tracks from the checkpoint the first run left in OUT/pose/.
+    options = [
+        "--label",
+        "header",
+        "--scene",
+        "small_sided_game",
+        "--week",
+        "2",
+        "--date",
+        "2026-03-02",
+    ]
+    result = runner.invoke(app, [*base, "--person", "1", *options])
     assert result.exit_code == 0, result.output
     assert "person 1 -> athlete 11" in result.output
+    assert checkpoint.stat().st_mtime_ns == written  # no frame estimated again
     clips = load_dataset(out).clips()
     assert clips.athlete_id.tolist() == ["11"]
     assert clips.label.tolist() == [taxonomy.LABELS.index("header")]
@@ -115,14 +113,3 @@ def test_picked_person_becomes_clips_that_load(
     assert (clips.skeleton[0, :30, nose, 2] > clips.skeleton[0, :30, hip, 2] + 0.3).all()
     check = runner.invoke(app, ["data", "check", str(out)])
     assert check.exit_code == 0 and "valid" in check.output
-
-
-def test_unknown_person_number_lists_the_tracks(
-    estimator, two_people_video: Path, tmp_path: Path
-) -> None:
-    result = runner.invoke(
-        app,
-        ["pose", str(two_people_video), "--out", str(tmp_path), "--athlete", "11", "--person", "5"],
-    )
-    assert result.exit_code == 1
-    assert "--person 5: " in result.output and "has tracks [0, 1]" in result.output
