@@ -2,15 +2,16 @@
 
 Every summary enters the outbox in the same transaction that stores it, keyed by
 `session/athlete/revision`. `Outbox.sync` posts what is due with that key as the
-`Idempotency-Key` header and the device token; an acknowledgement (200/201, or 409 for a
-key the host already has) marks the item sent in the store, so it is never posted again,
-even after a restart. If the sideline dies between the host's answer and that mark, the
-next post carries the same key and the host ignores it (contract 5).
+`Idempotency-Key` header and the device token; an acknowledgement (200/201, or 409: the
+host already holds a newer revision) marks the item sent in the store, so it is never
+posted again, even after a restart. If the sideline dies between the host's answer and
+that mark, the next post carries the same key and the host ignores it (contract 5).
 
 Network trouble, timeouts, 408/429 and 5xx are retried with exponential backoff and
-jitter; any other 4xx means the host will never take this body, so the item is set
-aside as rejected with the host's reason (kept in the store, shown by `edge status`).
-A refused token stops the run without touching the items: re-pair and sync again.
+jitter; any other 4xx (a body the host refuses, a session this device may not post)
+means the host will never take it, so the item is set aside as rejected with the host's
+reason (kept in the store, shown by `edge status`). A refused token (401) stops the run
+without touching the items: re-pair and sync again.
 """
 
 from __future__ import annotations
@@ -99,7 +100,7 @@ class Outbox:
             self.store.mark_sent(item.id)
             return "sent"
         reason = f"HTTP {status}: {_detail(response)}"
-        if status in (401, 403):
+        if status == 401:
             raise SyncError(
                 f"host {self.url} refused the device token ({reason}); "
                 "pair again with `edge pair --host URL --code CODE`"
@@ -116,11 +117,12 @@ class Outbox:
 
 
 def _detail(response: httpx.Response) -> str:
-    """The host's JSON `detail`, or the start of whatever it sent."""
+    """The host's JSON error message (`message`, or FastAPI's `detail`), else the raw text."""
     try:
         body = response.json()
     except ValueError:
         return response.text[:200]
-    if isinstance(body, dict) and "detail" in body:
-        return str(body["detail"])[:200]
+    for key in ("message", "detail"):
+        if isinstance(body, dict) and key in body:
+            return str(body[key])[:200]
     return str(body)[:200]

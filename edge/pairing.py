@@ -154,8 +154,9 @@ def register_device(host_url: str, code: str, client: httpx.Client) -> tuple[str
         raise PairingError(f"cannot reach the host at {host_url}: {exc}") from exc
     if response.status_code >= 400:
         try:
-            detail = response.json().get("detail", response.text)
-        except ValueError:
+            body = response.json()
+            detail = body.get("message") or body.get("detail") or response.text
+        except (ValueError, AttributeError):
             detail = response.text
         raise PairingError(f"host refused pairing code (HTTP {response.status_code}): {detail}")
     body = response.json()

@@ -2,7 +2,9 @@
 
 The JSON Schema shipped in `edge/schemas/session_summary.v1.json` is the contract with the
 host; a summary that does not satisfy it is a bug on the sideline and raises
-`SummaryError` naming the field, rather than being posted and refused later.
+`SummaryError` naming the field, rather than being posted and refused later. The
+summary carries the inputs of the impact score (n_k, s_k per action); the weights rho_k
+and D_t itself belong to the host's risk model, so they are computed there only.
 """
 
 from __future__ import annotations
@@ -21,18 +23,6 @@ from edge.load import hr_zone_seconds
 from edge.stream import SessionProcessor
 
 SCHEMA_FILE = "session_summary.v1.json"
-# Risk weight rho_k of each action in the impact score D_t = Σ rho_k n_k s_k (paper Eq. 19):
-# decelerations, landings and contact load the lower limbs most (paper section 4.3).
-RISK_WEIGHTS: dict[str, float] = {
-    "sprint": 1.0,
-    "sudden_stop": 1.5,
-    "change_of_direction": 1.3,
-    "shot": 1.0,
-    "pass": 0.5,
-    "header": 1.2,
-    "confrontation": 1.4,
-    "landing": 1.5,
-}
 # Heart-rate maximum used for zones when the athlete's own is unknown (bpm).
 DEFAULT_HR_MAX_BPM = 200.0
 
@@ -89,9 +79,6 @@ def build_summary(
                 "impact_mean": round(sum(impacts) / len(impacts), 4),
                 "impact_max": round(max(impacts), 4),
             }
-    impact_score = sum(
-        RISK_WEIGHTS[label] * a["n"] * a["impact_mean"] for label, a in actions.items()
-    )
     zones = processor.speed_zones(athlete_id)
     accels, decels = processor.accel_decel(athlete_id)
     summary: dict[str, Any] = {
@@ -132,7 +119,6 @@ def build_summary(
             "hsr_m": round(zones.hsr_m, 1) if zones else None,
             "sprints": zones.sprints if zones else None,
             "max_speed_mps": round(zones.max_speed_mps, 2) if zones else None,
-            "impact_score": round(impact_score, 4),
         },
         "heart_rate": _heart_rate(athlete.heart_rates),
         "model_version": processor.model.version,
