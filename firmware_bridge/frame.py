@@ -281,19 +281,25 @@ def _check(data: bytes | bytearray | memoryview) -> FrameHeader:
     return header
 
 
-# Per range byte: float32 scale for the six axes (counts -> g, deg/s); None if invalid.
-_SCALES: list[np.ndarray | None] = [
-    np.array([ACCEL_RANGES_G[c & 0x0F]] * 3 + [GYRO_RANGES_DPS[c >> 4]] * 3, np.float32) / 32768
-    if (c & 0x0F) < len(ACCEL_RANGES_G) and (c >> 4) < len(GYRO_RANGES_DPS)
-    else None
-    for c in range(256)
-]
+def _scale_table() -> np.ndarray:
+    """Per range byte, the float32 factors counts -> (g, g, g, deg/s, deg/s, deg/s); NaN
+    for range bytes outside the table. Used by the single and the bulk decoder alike."""
+    table = np.full((256, 6), np.nan, np.float32)
+    for code in range(256):
+        accel, gyro = code & 0x0F, code >> 4
+        if accel < len(ACCEL_RANGES_G) and gyro < len(GYRO_RANGES_DPS):
+            table[code, :3] = ACCEL_RANGES_G[accel] / 32768
+            table[code, 3:] = GYRO_RANGES_DPS[gyro] / 32768
+    return table
+
+
+_SCALE_TABLE = _scale_table()
 _SAMPLE_INDEX = np.arange(MAX_IMU_SAMPLES, dtype=np.int64)
 
 
 def _decode_imu(data: bytes | bytearray | memoryview, h: FrameHeader) -> ImuSamples:
-    scale = _SCALES[h.range]
-    if scale is None:
+    scale = _SCALE_TABLE[h.range]
+    if np.isnan(scale[0]):
         range_of_code(h.range)  # raises FrameError("bad_range") with the detail
     if h.period_us == 0:
         raise FrameError("bad_value", "IMU period_us is 0")
@@ -447,8 +453,6 @@ def _header_view(length: int) -> np.dtype:
     )
 
 
-_ACCEL_TABLE = np.array(ACCEL_RANGES_G + (np.nan,) * (16 - len(ACCEL_RANGES_G)), np.float32)
-_GYRO_TABLE = np.array(GYRO_RANGES_DPS + (np.nan,) * (16 - len(GYRO_RANGES_DPS)), np.float32)
 _IMU_LENGTHS = {OVERHEAD_BYTES + k * IMU_SAMPLE_BYTES: k for k in range(1, MAX_IMU_SAMPLES + 1)}
 
 
@@ -494,8 +498,7 @@ def _decode_imu_group(joined: bytes, n_samples: int) -> tuple[dict, np.ndarray]:
     rows = np.frombuffer(joined, np.uint8).reshape(-1, length)
     header = rows.view(_header_view(length))[:, 0]
     stored_crc = rows[:, -2].astype(np.uint16) | (rows[:, -1].astype(np.uint16) << 8)
-    accel_code = header["range"] & 0x0F
-    gyro_code = header["range"] >> 4
+    scale = _SCALE_TABLE[header["range"]]  # (F, 6), NaN rows for unknown range bytes
     reason = np.zeros(rows.shape[0], np.uint8)
     # The first failing check names the reason, in the same order as decode_frame.
     checks = (
@@ -504,20 +507,17 @@ def _decode_imu_group(joined: bytes, n_samples: int) -> tuple[dict, np.ndarray]:
         header["n_samples"] != n_samples,
         stored_crc != crc16_many(rows, length - 2),
         header["t0_us"] >= np.uint64(_T0_LIMIT),
-        (accel_code >= len(ACCEL_RANGES_G)) | (gyro_code >= len(GYRO_RANGES_DPS)),
+        np.isnan(scale[:, 0]),
         header["period_us"] == 0,
     )
     for code, failed in enumerate(checks, start=1):
         reason[(reason == 0) & failed] = code
     ok = reason == 0
     if not ok.all():
-        rows, header = rows[ok], header[ok]
-        accel_code, gyro_code = accel_code[ok], gyro_code[ok]
+        rows, header, scale = rows[ok], header[ok], scale[ok]
     frames = rows.shape[0]
     counts = rows[:, HEADER_BYTES:-2].view("<i2").reshape(frames, n_samples, 6)
-    scale = np.empty((frames, 1, 6), np.float32)
-    scale[:, 0, :3] = _ACCEL_TABLE[accel_code][:, None] / np.float32(32768.0)
-    scale[:, 0, 3:] = _GYRO_TABLE[gyro_code][:, None] / np.float32(32768.0)
+    scale = scale[:, None, :]
     values = counts.astype(np.float32)
     values *= scale
     values = values.reshape(-1, 6)
