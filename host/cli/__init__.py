@@ -43,6 +43,7 @@ from host.cli import data as _data  # noqa: E402,F401
 from host.cli import distill as _distill  # noqa: E402,F401
 from host.cli import export as _export  # noqa: E402,F401
 from host.cli import importer as _importer  # noqa: E402,F401
+from host.cli import nightly as _nightly  # noqa: E402,F401
 from host.cli import pose as _pose  # noqa: E402,F401
 from host.cli import risk as _risk  # noqa: E402,F401
 from host.cli import serve as _serve  # noqa: E402,F401

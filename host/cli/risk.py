@@ -6,20 +6,17 @@ import enum
 import json
 import math
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.console import Console
 from rich.table import Table
 
 from host.cli import app
-from host.data.dataset import DatasetError
-from host.db.engine import DatabaseError
 from host.risk.drivers import sentence
-from host.risk.evaluate import EvaluationError
-from host.risk.features import FeatureError
-from host.risk.service import SquadRisk, squad_risk
-from host.settings import get_settings
+
+if TYPE_CHECKING:
+    from host.risk.service import SquadRisk
 
 BAND_STYLE = {"low": "green", "medium": "yellow", "high": "bold red"}
 
@@ -49,6 +46,14 @@ def risk(
 
     Example:  touchline risk --week 9 --data club-data/ --format table
     """
+    # The model stack is imported when the command runs: `touchline --help` stays fast.
+    from host.data.dataset import DatasetError
+    from host.db.engine import DatabaseError
+    from host.risk.evaluate import EvaluationError
+    from host.risk.features import FeatureError
+    from host.risk.service import squad_risk
+    from host.settings import get_settings
+
     settings = get_settings()
     if db:
         settings = settings.model_copy(update={"database_url": db})

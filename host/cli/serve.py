@@ -5,13 +5,9 @@ from __future__ import annotations
 from typing import Annotated
 
 import typer
-import uvicorn
 from rich.console import Console
 
-from host.api import create_app
 from host.cli import app
-from host.db.engine import DatabaseError, safe_url
-from host.settings import get_settings
 
 
 @app.command("serve")
@@ -29,6 +25,13 @@ def serve(
 
     Example:  touchline serve --host 0.0.0.0 --port 8000
     """
+    # The server stack is imported when the command runs: `touchline --help` stays fast.
+    import uvicorn
+
+    from host.api import create_app
+    from host.db.engine import DatabaseError, safe_url
+    from host.settings import get_settings
+
     settings = get_settings()
     if db:
         settings = settings.model_copy(update={"database_url": db})

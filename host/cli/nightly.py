@@ -1,0 +1,65 @@
+"""`touchline nightly`: the unattended retrain-and-publish run (cron or systemd timer)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+
+from host.cli import app
+
+
+@app.command("nightly")
+def nightly(
+    data: Annotated[Path | None, typer.Option(
+        "--data", help="Dataset directory to import (club CSV imports, synthetic squad).")
+    ] = None,
+    edge_model: Annotated[bool, typer.Option(
+        "--edge-model", help="Also retrain the teacher, distil and export a sideline bundle "
+        "(needs --data with clips).")] = False,
+    work_dir: Annotated[Path | None, typer.Option(
+        "--work-dir", help="Where training runs are written (default: beside the bundles).")
+    ] = None,
+    db: Annotated[str | None, typer.Option(
+        "--db", help="Database URL (default: TOUCHLINE_DATABASE_URL).")] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the run report as JSON.")] = False,
+) -> None:
+    """Ingest new data, update weekly features, retrain the risk head (warm start),
+    evaluate it on the newest held-out weeks and publish it only if it beats the current
+    one; with --edge-model also train, distil, export and gate a new sideline bundle.
+
+    Only one run at a time (lock file); each step is logged to the nightly log
+    (TOUCHLINE_NIGHTLY_LOG). Exits 1 with one line if a run is already going or a step
+    fails; what was published before stays published.
+
+    Example:  touchline nightly --data /srv/touchline/club-data
+    """
+    # The training stack is imported when the command runs: `touchline --help` stays fast.
+    from host.data.dataset import DatasetError
+    from host.db.engine import DatabaseError
+    from host.nightly import NightlyLocked, run_nightly
+    from host.risk.evaluate import EvaluationError
+    from host.risk.features import FeatureError
+    from host.settings import get_settings
+
+    settings = get_settings()
+    if db:
+        settings = settings.model_copy(update={"database_url": db})
+    console = Console()
+    try:
+        report = run_nightly(settings, data=data, work_dir=work_dir, edge_model=edge_model)
+    except (NightlyLocked, DatasetError, DatabaseError, EvaluationError, FeatureError) as exc:
+        Console(stderr=True).print(f"[red]error:[/red] {exc}", soft_wrap=True)
+        raise typer.Exit(1) from None
+    if as_json:
+        typer.echo(json.dumps(report.to_dict(), indent=2, default=str))
+        return
+    console.print(f"ingested {report.new_summaries} new summaries"
+                  + (f", imported {report.imported}" if report.imported else ""))
+    console.print(f"features: {report.player_weeks} player-weeks")
+    console.print(f"risk head: {report.risk.reason}")
+    if report.bundle is not None:
+        console.print(f"edge bundle: {report.bundle.reason}")

@@ -1,0 +1,277 @@
+"""`touchline nightly`: ingest → features → retrain (warm start) → evaluate on the newest
+held-out weeks → (distil → export) → publish only what beats the current model.
+
+One run at a time: an exclusive `flock` on the lock file, released by the kernel even if
+the run is killed, so a crash never leaves a stale lock. Every step is logged to the
+nightly log with its outcome, and a model that does not beat the current one is kept
+out with the reason written down.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import json
+import logging
+import os
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from sqlalchemy import func, select
+
+from edge import taxonomy
+from host.data.dataset import load_dataset
+from host.db.engine import engine_for, session_scope
+from host.db.models import ModelVersion, RiskPrediction, TrainingSession
+from host.db.registry import latest_published, publish_bundle, record_model
+from host.risk.drivers import top_drivers
+from host.risk.evaluate import Evaluation, auc, evaluate, time_ordered_split
+from host.risk.features import FEATURE_COLUMNS, LABEL
+from host.risk.head import RiskHead
+from host.risk.scoring import fit_until
+from host.risk.service import current_features
+from host.risk.store import import_dataset
+from host.settings import Settings, get_settings
+
+log = logging.getLogger("touchline.nightly")
+
+# A candidate risk head must raise held-out AUC by this much over the current one, without
+# losing more than RECALL_TOLERANCE of high-risk recall.
+MIN_AUC_GAIN = 0.0
+RECALL_TOLERANCE = 0.05
+# A candidate edge bundle must raise the student's test macro-F1 by this much.
+MIN_F1_GAIN = 0.0
+
+
+class NightlyLocked(RuntimeError):
+    """Another nightly run holds the lock."""
+
+
+class NightlyError(RuntimeError):
+    """A step failed in a way that stops the run; what is published stays as it was."""
+
+
+@dataclass
+class Decision:
+    """Whether a candidate model was published, and why in one sentence."""
+
+    published: bool
+    reason: str
+    version: str | None = None
+
+
+@dataclass
+class NightlyReport:
+    started: str
+    new_summaries: int
+    imported: dict[str, int] = field(default_factory=dict)
+    player_weeks: int = 0
+    risk: Decision | None = None
+    risk_metrics: dict[str, Any] = field(default_factory=dict)
+    bundle: Decision | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        out = dict(self.__dict__)
+        out["risk"] = None if self.risk is None else self.risk.__dict__
+        out["bundle"] = None if self.bundle is None else self.bundle.__dict__
+        return out
+
+
+@contextmanager
+def exclusive_lock(path: Path) -> Iterator[None]:
+    """Hold `path` exclusively for the block, or raise `NightlyLocked` at once."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with path.open("a+") as handle:
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            handle.seek(0)
+            holder = handle.read().strip() or "another process"
+            raise NightlyLocked(f"{path}: a nightly run is already going ({holder})") from None
+        handle.seek(0)
+        handle.truncate()
+        handle.write(f"pid {os.getpid()} since {datetime.now(UTC).isoformat(timespec='seconds')}")
+        handle.flush()
+        try:
+            yield
+        finally:
+            handle.seek(0)
+            handle.truncate()
+            fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+@contextmanager
+def _logging_to(path: Path) -> Iterator[None]:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    handler = logging.FileHandler(path)
+    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(message)s"))
+    log.addHandler(handler)
+    log.setLevel(logging.INFO)
+    try:
+        yield
+    finally:
+        log.removeHandler(handler)
+        handler.close()
+
+
+def run_nightly(settings: Settings | None = None, *, data: Path | None = None,
+                work_dir: Path | None = None, edge_model: bool = False) -> NightlyReport:
+    """One nightly run. `data`: a dataset directory to import (and, with `edge_model`, to
+    train the teacher on, distil and export a new sideline bundle)."""
+    settings = settings or get_settings()
+    with exclusive_lock(settings.nightly_lock), _logging_to(settings.nightly_log):
+        log.info("nightly run starts")
+        try:
+            report = _run(settings, data, work_dir, edge_model)
+        except Exception:
+            log.exception("nightly run failed; published models unchanged")
+            raise
+        log.info("nightly run done: %s", json.dumps(report.to_dict(), default=str))
+        return report
+
+
+def _run(settings: Settings, data: Path | None, work_dir: Path | None,
+         edge_model: bool) -> NightlyReport:
+    engine = engine_for(settings.database_url)
+    started = datetime.now(UTC)
+    with session_scope(engine) as db:
+        last = db.scalar(select(func.max(ModelVersion.created)).where(ModelVersion.kind == "risk"))
+        query = select(func.count()).select_from(TrainingSession).where(
+            TrainingSession.source == "summary")
+        if last is not None:
+            query = query.where(TrainingSession.received > last)
+        report = NightlyReport(started=started.isoformat(timespec="seconds"),
+                               new_summaries=int(db.scalar(query) or 0))
+        log.info("ingest: %d new synced summaries", report.new_summaries)
+        if data is not None:
+            dataset = load_dataset(data)
+            report.imported = import_dataset(db, dataset)
+            log.info("ingest: imported %s from %s", report.imported, data)
+        features = current_features(db, settings)
+        report.player_weeks = len(features)
+        log.info("features: %d player-weeks updated", len(features))
+
+    report.risk, report.risk_metrics = _retrain_risk(settings, features, started, data)
+    log.info("risk head: %s", report.risk.reason)
+    if edge_model:
+        report.bundle = _refresh_bundle(settings, data, work_dir, started)
+        log.info("edge bundle: %s", report.bundle.reason)
+    return report
+
+
+def _current_risk_head(settings: Settings) -> tuple[ModelVersion | None, RiskHead | None]:
+    with session_scope(engine_for(settings.database_url)) as db:
+        current = latest_published(db, "risk")
+    if current is None or current.path is None or not Path(current.path).exists():
+        return current, None
+    return current, RiskHead.load(Path(current.path))
+
+
+def _risk_gate(candidate: Evaluation, current_auc: float | None,
+               current_recall: float | None) -> tuple[bool, str]:
+    new_auc = candidate.head["auc"].value
+    new_recall = candidate.head["high_risk_recall"].value
+    if current_auc is None or not np.isfinite(current_auc):
+        return True, f"no current risk head; publishing (held-out AUC {new_auc:.3f})"
+    if not new_auc > current_auc + MIN_AUC_GAIN:
+        return False, (f"kept the current head: candidate held-out AUC {new_auc:.3f} does not "
+                       f"beat the current head's {current_auc:.3f} on the same weeks")
+    if current_recall is not None and new_recall < current_recall - RECALL_TOLERANCE:
+        return False, (f"kept the current head: high-risk recall would fall from "
+                       f"{current_recall:.2f} to {new_recall:.2f}")
+    return True, f"published: held-out AUC {new_auc:.3f} beats the current {current_auc:.3f}"
+
+
+def _retrain_risk(settings: Settings, features: pd.DataFrame, started: datetime,
+                  data: Path | None) -> tuple[Decision, dict[str, Any]]:
+    current_row, current_head = _current_risk_head(settings)
+    synthetic = bool(data is not None and load_dataset(data).manifest.synthetic)
+    candidate = evaluate(features, holdout_weeks=settings.risk_holdout_weeks,
+                         synthetic=synthetic, warm_start=current_head)
+    metrics = candidate.to_dict()
+    current_auc = current_recall = None
+    if current_head is not None:
+        _, test = time_ordered_split(features, settings.risk_holdout_weeks)
+        x = features[list(FEATURE_COLUMNS)].to_numpy(dtype=np.float64)[test]
+        y = features[LABEL].to_numpy(dtype=np.float64)[test]
+        p = current_head.predict_proba(x)
+        current_auc = auc(y, p)
+        injured = y > 0.5
+        current_recall = float((p[injured] >= 0.65).mean()) if injured.any() else None
+        metrics["current"] = {"version": current_row.version, "auc": current_auc,
+                              "high_risk_recall": current_recall}
+    publish, reason = _risk_gate(candidate, current_auc, current_recall)
+    if not publish:
+        return Decision(False, reason, current_row.version if current_row else None), metrics
+
+    newest = int(features.index.get_level_values("week").max())
+    final = fit_until(features, newest + 1, warm_start=candidate.model)
+    version = f"risk-{started.strftime('%Y%m%d-%H%M%S')}"
+    settings.bundle_dir.mkdir(parents=True, exist_ok=True)
+    path = settings.bundle_dir / f"{version}.json"
+    final.save(path)
+    with session_scope(engine_for(settings.database_url)) as db:
+        record_model(db, version, "risk", metrics, synthetic=synthetic, path=path, publish=True)
+        _store_predictions(db, features, final, newest, version)
+    return Decision(True, reason, version), metrics
+
+
+def _store_predictions(db, features: pd.DataFrame, head: RiskHead, week: int,
+                       version: str) -> None:
+    now = features.xs(week, level="week")
+    x = now[list(FEATURE_COLUMNS)].to_numpy(dtype=np.float64)
+    probability = head.predict_proba(x)
+    pushes = head.contributions(x)
+    for i, athlete in enumerate(now.index):
+        db.add(RiskPrediction(
+            athlete_id=str(athlete), week=week, probability=float(probability[i]),
+            band=taxonomy.risk_band(float(probability[i])), model_version=version,
+            drivers={"reasons": top_drivers(head.features, x[i], pushes[i]), "change": None},
+        ))
+
+
+def bundle_gate(candidate: dict[str, float], current: dict[str, float] | None) -> tuple[bool, str]:
+    """Publish a new edge bundle only when its student's test macro-F1 beats the current."""
+    new = candidate.get("test_macro_f1")
+    if new is None:
+        return False, "candidate bundle carries no test_macro_f1; not publishing"
+    old = None if current is None else current.get("test_macro_f1")
+    if old is None:
+        return True, f"no current bundle; publishing (student test macro-F1 {new:.3f})"
+    if new > old + MIN_F1_GAIN:
+        return True, f"published: student test macro-F1 {new:.3f} beats the current {old:.3f}"
+    return False, (f"kept the current bundle: candidate macro-F1 {new:.3f} does not beat "
+                   f"the current {old:.3f}")
+
+
+def _refresh_bundle(settings: Settings, data: Path | None, work_dir: Path | None,
+                    started: datetime) -> Decision:
+    """Teacher → student → bundle with the training, distillation and export stages;
+    published only when the student beats the current bundle."""
+    if data is None:
+        return Decision(False, "no dataset given (--data); the edge bundle was not retrained")
+    from edge.bundle import read_bundle
+    from host.distill.pipeline import distill_run
+    from host.export.bundle import export_run
+    from host.train import train
+
+    version = started.strftime("%Y%m%d-%H%M%S")
+    run_dir = (work_dir or settings.bundle_dir.parent / "runs") / f"nightly-{version}"
+    # host.train offers resume of an interrupted run, not a warm start from last night's
+    # teacher, so the teacher is trained afresh; the student and bundle follow from it.
+    train(data, run_dir, show_progress=False)
+    distill_run(run_dir, data)
+    exported = export_run(run_dir, None, data, False, version)
+    candidate = read_bundle(exported.archive).manifest
+    with session_scope(engine_for(settings.database_url)) as db:
+        current = latest_published(db, "bundle")
+        publish, reason = bundle_gate(candidate.metrics, current.metrics if current else None)
+        if publish:
+            publish_bundle(db, exported.archive, candidate.version, candidate.metrics,
+                           synthetic=candidate.synthetic, bundle_dir=settings.bundle_dir)
+    return Decision(publish, reason, candidate.version if publish else None)

@@ -1,0 +1,93 @@
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import select
+
+from host.db.engine import engine_for, session_scope
+from host.db.models import ModelVersion, RiskPrediction
+from host.nightly import NightlyLocked, bundle_gate, exclusive_lock, run_nightly
+from host.risk.head import RiskHead
+from host.settings import Settings
+from tests.host.risk.squad import risky_squad, write_squad
+
+
+@pytest.fixture
+def night(tmp_path) -> Settings:
+    return Settings(
+        database_url=f"sqlite:///{tmp_path / 'host.db'}",
+        bundle_dir=tmp_path / "store",
+        nightly_lock=tmp_path / "nightly.lock",
+        nightly_log=tmp_path / "nightly.log",
+        risk_holdout_weeks=2,
+    )
+
+
+def test_first_run_publishes_and_an_equal_rerun_keeps_the_current_head(night, tmp_path) -> None:
+    data = write_squad(tmp_path / "club", risky_squad(athletes=24, weeks=8, seed=4), weeks=8)
+
+    first = run_nightly(night, data=data)
+    assert first.risk.published, first.risk.reason
+    assert first.imported["athletes"] == 24
+    assert first.player_weeks == 24 * 8
+    assert first.risk_metrics["synthetic"] is True
+    assert first.risk_metrics["split"]["test_weeks"] == [5, 6]
+
+    second = run_nightly(night)
+    assert not second.risk.published
+    assert "does not beat" in second.risk.reason
+    assert second.risk.version == first.risk.version
+
+    with session_scope(engine_for(night.database_url)) as db:
+        published = db.scalars(select(ModelVersion).where(ModelVersion.kind == "risk")).all()
+        assert [m.version for m in published] == [first.risk.version]
+        head = RiskHead.load(night.bundle_dir / f"{first.risk.version}.json")
+        assert len(head.features) > 20
+        newest = db.scalars(select(RiskPrediction).where(RiskPrediction.week == 7)).all()
+        assert len(newest) == 24
+    log = night.nightly_log.read_text()
+    assert "nightly run starts" in log and "kept the current head" in log
+
+
+def test_a_second_run_waits_for_nobody_it_stops_with_the_holder(night) -> None:
+    with exclusive_lock(night.nightly_lock):
+        with pytest.raises(NightlyLocked, match="already going.*pid"):
+            run_nightly(night)
+    with exclusive_lock(night.nightly_lock):  # released again afterwards
+        pass
+
+
+def test_failed_run_is_logged_and_releases_the_lock(night) -> None:
+    with pytest.raises(Exception, match="no sessions"):
+        run_nightly(night)  # an empty database has nothing to build features from
+    assert "nightly run failed" in night.nightly_log.read_text()
+    with exclusive_lock(night.nightly_lock):
+        pass
+
+
+@pytest.mark.parametrize(
+    ("candidate", "current", "published", "words"),
+    [
+        ({"test_macro_f1": 0.81}, None, True, "no current bundle"),
+        ({"test_macro_f1": 0.83}, {"test_macro_f1": 0.81}, True, "beats the current 0.810"),
+        ({"test_macro_f1": 0.80}, {"test_macro_f1": 0.81}, False, "does not beat"),
+        ({"test_accuracy": 0.9}, None, False, "no test_macro_f1"),
+    ],
+)
+def test_bundle_gate(candidate, current, published, words) -> None:
+    decision, reason = bundle_gate(candidate, current)
+    assert decision is published
+    assert words in reason
+
+
+def test_nightly_command_reports_a_running_night_in_one_line(night, monkeypatch) -> None:
+    from typer.testing import CliRunner
+
+    from host.cli import app
+
+    monkeypatch.setenv("TOUCHLINE_NIGHTLY_LOCK", str(night.nightly_lock))
+    monkeypatch.setenv("TOUCHLINE_NIGHTLY_LOG", str(night.nightly_log))
+    with exclusive_lock(night.nightly_lock):
+        result = CliRunner().invoke(app, ["nightly", "--db", night.database_url])
+    assert result.exit_code == 1
+    assert "already going" in result.output
+    assert "Traceback" not in result.output
