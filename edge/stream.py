@@ -30,6 +30,8 @@ IMU_PERIOD_S = 1.0 / taxonomy.IMU_RATE_HZ
 # A grid point counts as measured when a real sample lies this close (1.5 sample periods).
 VALID_TOLERANCE_S = 1.5 * IMU_PERIOD_S
 IMPACT_HALF_WIDTH_S = 0.3
+GPS_SPEED = "speed_mps"
+GPS_PERIOD_S = 1.0 / taxonomy.GPS_RATE_HZ
 
 
 @dataclass(frozen=True)
@@ -130,6 +132,7 @@ class AthleteState:
     athlete_id: str
     detector: EventDetector
     imu: dict[str, RingBuffer]
+    gps: RingBuffer  # speed over ground, m/s, for models that read it
     next_start_s: float | None = None
     windows_total: int = 0
     windows_dropped: int = 0
@@ -167,6 +170,7 @@ class SessionProcessor:
         self._window_n = manifest.window_samples
         self._grid = np.arange(self._window_n) / self.rate_hz
         self._channel_rows = self._map_channels(manifest.channel_names)
+        self._wants_gps = any(row is not None and row[0] == "gps" for row in self._channel_rows)
         thresholds = {**manifest.events.thresholds, **self.event_settings.thresholds}
         self.sensors: dict[str, SensorState] = {r.address: SensorState(r) for r in roles}
         self.athletes: dict[str, AthleteState] = {}
@@ -182,17 +186,21 @@ class SessionProcessor:
                         self.event_settings.default_threshold,
                     ),
                     {site: RingBuffer(capacity, 6) for site in taxonomy.IMU_SITES},
+                    RingBuffer(int(self.record.buffer_s * taxonomy.GPS_RATE_HZ), 1),
                 )
         self.rejects: Counter[str] = Counter()
 
     @staticmethod
     def _map_channels(names: list[str]) -> list[tuple[str, int] | None]:
-        """Each model channel → (IMU site, axis index), or None for one we cannot measure."""
+        """Each model channel → (source, column): an IMU site and axis, GPS speed, or None
+        for a channel the sideline cannot measure (fed as absent)."""
         rows: list[tuple[str, int] | None] = []
         for name in names:
             site, _, axis = name.partition("_")
             if site in taxonomy.IMU_SITES and axis in taxonomy.IMU_AXES:
                 rows.append((site, taxonomy.IMU_AXES.index(axis)))
+            elif name == GPS_SPEED:
+                rows.append(("gps", 0))
             else:
                 rows.append(None)
         return rows
@@ -231,6 +239,8 @@ class SessionProcessor:
         elif isinstance(sample, GpsSample):
             if sample.fix:
                 athlete.speeds.append(sample.speed_mps)
+                t = sensor.clock.to_session(sample.t_device_us)
+                athlete.gps.append(np.atleast_1d(t), np.array([[sample.speed_mps]]))
         elif isinstance(sample, HrSample):
             if sample.bpm > 0:
                 athlete.heart_rates.append(float(sample.bpm))
@@ -320,7 +330,17 @@ class SessionProcessor:
             values[site] = dsp.resample_linear(t, x, grid, axis=0)
         if not values:
             return "no_imu"
-        reason = drop_reason(imu_valid=np.stack(valid_rows), imu_rate_hz=self.rate_hz)
+        gps_valid = None
+        if self._wants_gps:
+            gps_grid = start + np.arange(0, self.window_s, GPS_PERIOD_S)
+            t, x = athlete.gps.between(gps_grid[0] - GPS_PERIOD_S, gps_grid[-1] + GPS_PERIOD_S)
+            gps_valid = np.zeros(len(gps_grid), dtype=bool)
+            if len(t) >= 2:
+                nearest = np.abs(t[np.clip(np.searchsorted(t, gps_grid), 0, len(t) - 1)] - gps_grid)
+                gps_valid = nearest <= 1.5 * GPS_PERIOD_S
+                values["gps"] = dsp.resample_linear(t, x, grid, axis=0)
+        reason = drop_reason(imu_valid=np.stack(valid_rows), gps_valid=gps_valid,
+                             imu_rate_hz=self.rate_hz)
         if reason:
             return reason
         window = np.zeros((len(self._channel_rows), len(grid)), dtype=np.float32)

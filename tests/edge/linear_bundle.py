@@ -90,15 +90,29 @@ def _onnx_model(w: np.ndarray, b: np.ndarray, n_channels: int, n_samples: int) -
 
 
 def train_bundle(
-    out_dir: Path, windows: np.ndarray, labels: np.ndarray, version: str = "linear-1"
+    out_dir: Path,
+    windows: np.ndarray,
+    labels: np.ndarray,
+    version: str = "linear-1",
+    with_speed: bool = False,
 ) -> Path:
-    """Fit on (windows, labels) and write a verified bundle directory."""
+    """Fit on (windows, labels) and write a verified bundle directory. With `with_speed`
+    the windows carry a 13th row, GPS speed (m/s), as the sideline student does."""
     channels = [
-        {"name": name, "unit": "g" if name.split("_")[1].startswith("a") else "deg/s",
-         "lowpass_hz": dsp.IMU_CUTOFF_HZ}
+        {
+            "name": name,
+            "unit": "g" if name.split("_")[1].startswith("a") else "deg/s",
+            "lowpass_hz": dsp.IMU_CUTOFF_HZ,
+        }
         for name in taxonomy.IMU_CHANNELS
     ]
-    filtered = dsp.lowpass(windows, RATE_HZ, dsp.IMU_CUTOFF_HZ)
+    if with_speed:
+        channels.append({"name": "speed_mps", "unit": "m/s", "optional": True,
+                         "lowpass_hz": dsp.GPS_CUTOFF_HZ})
+    cutoffs = np.array([c["lowpass_hz"] for c in channels])
+    filtered = np.array(windows, dtype=np.float32)
+    for cutoff in np.unique(cutoffs):
+        filtered[:, cutoffs == cutoff] = dsp.lowpass(windows[:, cutoffs == cutoff], RATE_HZ, cutoff)
     mean = filtered.mean(axis=(0, 2))
     std = filtered.std(axis=(0, 2)) + 1e-3
     fields = {

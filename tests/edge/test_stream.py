@@ -7,11 +7,13 @@ from datetime import UTC, datetime
 import numpy as np
 import pytest
 
+from edge.bundle import read_bundle
 from edge.infer import ActionModel
 from edge.stream import Packet, RingBuffer, SensorRole, SessionProcessor
 from edge.summary import build_summary
 from edge.taxonomy import IMU_CHANNELS
-from firmware_bridge.frame import encode_imu
+from firmware_bridge.frame import encode_gps, encode_imu
+from linear_bundle import toy_windows, train_bundle
 
 RATE = 100.0
 
@@ -83,8 +85,9 @@ def test_events_found_at_true_times_across_drifting_sensors(trained_bundle) -> N
 
 
 def test_loss_over_three_seconds_drops_windows_and_says_why(trained_bundle) -> None:
-    packets = _stream(60, {}, {"waist": 0.0, "calf": 0.0}, np.random.default_rng(2),
-                      gap=("calf", 20.0, 24.5))
+    packets = _stream(
+        60, {}, {"waist": 0.0, "calf": 0.0}, np.random.default_rng(2), gap=("calf", 20.0, 24.5)
+    )
     processor = SessionProcessor(ROLES, ActionModel.from_bundle(trained_bundle))
     _run(processor, packets)
     athlete = processor.athletes["7"]
@@ -93,8 +96,14 @@ def test_loss_over_three_seconds_drops_windows_and_says_why(trained_bundle) -> N
     assert set(athlete.drop_reasons) == {"imu_loss>3s"}
     calf = processor.sensors["virtual://test/calf"]
     assert calf.clock.gaps and calf.clock.gaps[0].frames_lost == 45
-    summary = build_summary(processor, "7", session_id="s1", revision=1,
-                            started_at=datetime.now(UTC), session_type="training")
+    summary = build_summary(
+        processor,
+        "7",
+        session_id="s1",
+        revision=1,
+        started_at=datetime.now(UTC),
+        session_type="training",
+    )
     assert summary["quality"]["windows_dropped"] == athlete.windows_dropped
     assert summary["quality"]["gaps"] == 1
     assert summary["quality"]["longest_gap_s"] == pytest.approx(4.5, abs=0.15)
@@ -110,3 +119,29 @@ def test_ring_buffer_is_bounded_and_returns_samples_in_order() -> None:
     assert t[-1] == pytest.approx(20.2) and np.allclose(x[:, 1], -t)
     t, _ = buffer.between(17.0, 18.0)
     assert t[0] == pytest.approx(17.0) and t[-1] == pytest.approx(18.0)
+
+
+def test_gps_speed_reaches_a_model_that_reads_it(tmp_path) -> None:
+    """A 13-channel model (IMU + GPS speed, like the sideline student) learns "sprint" from
+    speed alone; a burst of 8 m/s in the GPS stream must come out as a sprint."""
+    rng = np.random.default_rng(4)
+    windows, labels = toy_windows(rng, n_per_class=30)
+    speed = np.abs(rng.normal(2.0, 0.5, (len(windows), 1, windows.shape[2]))).astype(np.float32)
+    sprinting = labels == 0
+    windows[sprinting, 0] = rng.normal(0, 0.3, windows[sprinting, 0].shape)  # no IMU pulse
+    speed[sprinting, 0, 270:330] = 8.0
+    bundle = read_bundle(train_bundle(tmp_path / "b", np.concatenate([windows, speed], axis=1),
+                                      labels, "speed-1", with_speed=True))
+
+    packets = _stream(60, {}, {"waist": 0.0, "calf": 0.0}, np.random.default_rng(5))
+    for k in range(600):  # 10 Hz GPS, 8 m/s between 30.0 and 30.6 s
+        t = k / 10
+        data = encode_gps(3, k, 5_000_000 + k * 100_000, 51.5, -0.28,
+                          8.0 if 30.0 <= t < 30.6 else 2.0, 0.9, 12, True)
+        packets.append(Packet("virtual://test/gps", data, t + 0.004))
+    packets.sort(key=lambda p: p.arrival_s)
+    roles = [*ROLES, SensorRole("virtual://test/gps", "7", "gps")]
+    processor = SessionProcessor(roles, ActionModel.from_bundle(bundle))
+    events = [e for _, e in _run(processor, packets)]
+    assert [e.label for e in events] == ["sprint"]
+    assert events[0].t_s == pytest.approx(30.3, abs=0.5)
