@@ -6,6 +6,7 @@ from datetime import UTC, datetime
 
 import numpy as np
 import pytest
+from linear_bundle import toy_windows, train_bundle
 
 from edge.bundle import read_bundle
 from edge.infer import ActionModel
@@ -13,7 +14,6 @@ from edge.stream import Packet, RingBuffer, SensorRole, SessionProcessor
 from edge.summary import build_summary
 from edge.taxonomy import IMU_CHANNELS
 from firmware_bridge.frame import encode_gps, encode_imu
-from linear_bundle import toy_windows, train_bundle
 
 RATE = 100.0
 
