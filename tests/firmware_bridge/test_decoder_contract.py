@@ -77,9 +77,7 @@ def _wit_valid() -> bytes:
 # Stream decoders: (factory, feed(decoder, chunk) -> outputs, valid bytes, expected outputs)
 STREAM_DECODERS = {
     "frame stream": (FrameStream, lambda d, c: d.feed(c), _frame_stream_valid, 1),
-    "nmea": (
-        lambda: NmeaGpsDecoder(1), lambda d, c: d.feed(c) + d.flush(), _nmea_valid, 1
-    ),
+    "nmea": (lambda: NmeaGpsDecoder(1), lambda d, c: d.feed(c) + d.flush(), _nmea_valid, 1),
     "witmotion serial": (
         lambda: WitMotionSerialDecoder(1),
         lambda d, c: [s for s in [d.feed(c, t_us=0)] if s is not None],
