@@ -234,6 +234,8 @@ class FakeBleakClient:
         timeout: float = 10.0,
         **kwargs: Any,
     ) -> None:
+        if not hasattr(self, "radio"):
+            raise TypeError("FakeBleakClient needs a radio: use FakeRadio(...).client(address)")
         self._address = getattr(address_or_ble_device, "address", address_or_ble_device)
         self._disconnected_callback = disconnected_callback
         self._peripheral: VirtualPeripheral | None = None

@@ -179,3 +179,10 @@ def test_async_callbacks_are_awaited_and_unknown_addresses_fail() -> None:
         return got
 
     assert _run(session())[1:5] == [142] * 4
+
+
+def test_unbound_client_says_how_to_get_one() -> None:
+    from firmware_bridge.virtual.ble import FakeBleakClient
+
+    with pytest.raises(TypeError, match="FakeRadio"):
+        FakeBleakClient("AA:BB:CC:DD:EE:FF")

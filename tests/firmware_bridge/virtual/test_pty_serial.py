@@ -115,7 +115,7 @@ def test_witmotion_bytes_on_a_pty() -> None:
 
 
 def test_stop_ends_playback_even_when_nobody_reads() -> None:
-    player = PtySerialDevice(_imu(60.0).emissions(), speed=None)
+    player = PtySerialDevice(_imu(300.0).emissions(), speed=None)  # ~440 kB, beyond any tty buffer
     player.start()
     time.sleep(0.2)  # the tty buffer fills and the writer waits
     started = time.monotonic()
