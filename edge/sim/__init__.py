@@ -18,6 +18,7 @@ from edge.sim.session import (
     SimEvent,
     SimulationError,
     action_intensity,
+    plan_session,
     simulate_clip,
     simulate_session,
 )
@@ -32,6 +33,7 @@ __all__ = [
     "SimEvent",
     "SimulationError",
     "action_intensity",
+    "plan_session",
     "random_traits",
     "simulate_clip",
     "simulate_session",

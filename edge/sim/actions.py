@@ -1,9 +1,9 @@
 """Kinematic templates of the eight football actions, written onto a motion plan.
 
 Each template takes the action's key instant (the time saved as the true event time),
-the player and an intensity in 0-1, changes the plan around that instant, and returns
-the action's impact score s_k (paper Eq. 19: impact intensity or posture abnormality,
-0-1). Key instants: sprint = 1 s into the acceleration; sudden stop = peak braking;
+the player and an intensity in 0-1 and changes the plan around that instant; `perform`
+also returns the action's impact score s_k (paper Eq. 19: impact intensity or posture
+abnormality, 0-1). Key instants: sprint = 1 s into the acceleration; sudden stop = peak braking;
 change of direction = peak turning rate; shot/pass = ball contact; header = ball
 contact at the top of the jump; confrontation = first contact; landing = touchdown.
 """
@@ -32,20 +32,52 @@ class ActionSpan:
 
 
 def _lerp(bounds: tuple[float, float], x: float) -> float:
-    return bounds[0] + (bounds[1] - bounds[0]) * float(np.clip(x, 0.0, 1.0))
+    return bounds[0] + (bounds[1] - bounds[0]) * min(max(float(x), 0.0), 1.0)
 
 
-def _quality_deficit(traits: AthleteTraits) -> float:
+def quality_deficit(traits: AthleteTraits) -> float:
     """0-1: how far the player's landing/cutting mechanics are from clean (fatigue worsens it)."""
-    return float(
-        np.clip(
-            traits.valgus_tendency * (1 + 0.6 * traits.fatigue) - 0.2 * traits.technique + 0.1, 0, 1
-        )
-    )
+    deficit = traits.valgus_tendency * (1 + 0.6 * traits.fatigue) - 0.2 * traits.technique + 0.1
+    return min(max(deficit, 0.0), 1.0)
 
 
-def _impact(load: float, traits: AthleteTraits) -> float:
-    return float(np.clip(0.75 * load + 0.25 * _quality_deficit(traits), 0.0, 1.0))
+LOWER_LIMB_LOADING = ("sudden_stop", "change_of_direction", "header", "landing")
+# Actions that change running speed or heading: all a GPS speed trace needs.
+LOCOMOTOR_ACTIONS = ("sprint", "sudden_stop", "change_of_direction")
+
+
+def impact_flaw(action: str, traits: AthleteTraits) -> float:
+    """The 'posture abnormality' part of s_k: movement-quality deficit for actions that load
+    the knee, poor technique for kicks, fatigue for the rest."""
+    if action in LOWER_LIMB_LOADING:
+        return quality_deficit(traits)
+    if action in ("shot", "pass"):
+        return 0.5 * (1.0 - traits.technique)
+    return traits.fatigue
+
+
+def impact_score_array(intensity: np.ndarray, flaw: np.ndarray | float) -> np.ndarray:
+    """s_k = clip(0.15 + 0.6·intensity + 0.25·flaw): how hard and how poorly an action was done."""
+    return np.clip(0.15 + 0.6 * np.asarray(intensity) + 0.25 * np.asarray(flaw), 0.0, 1.0)
+
+
+def impact_score(action: str, intensity: float, traits: AthleteTraits) -> float:
+    """s_k of one action: the intensity every template scales its speeds, forces and swing
+    by, plus `impact_flaw`. Clips and the weekly tables both use it, so they agree."""
+    return float(impact_score_array(np.float64(intensity), impact_flaw(action, traits)))
+
+
+def perform(
+    m: Motion,
+    action: str,
+    t_key: float,
+    traits: AthleteTraits,
+    rng: np.random.Generator,
+    intensity: float,
+) -> float:
+    """Write `action` onto the plan with its key instant at t_key; return its impact s_k."""
+    TEMPLATES[action](m, t_key, traits, rng, intensity)
+    return impact_score(action, intensity, traits)
 
 
 def _approach(m: Motion, t_from: float, t_key: float, speed: float) -> None:
@@ -59,7 +91,7 @@ def _approach(m: Motion, t_from: float, t_key: float, speed: float) -> None:
 
 def _valgus(m: Motion, t: float, traits: AthleteTraits, width: float = 0.15) -> None:
     sl, ts = m.window(t - 3 * width, t + 3 * width)
-    m.valgus[sl] += (0.01 + 0.05 * _quality_deficit(traits)) * bump(ts, t, width)
+    m.valgus[sl] += (0.01 + 0.05 * quality_deficit(traits)) * bump(ts, t, width)
 
 
 def _plant(m: Motion, t: float, tibial_g: float, waist: np.ndarray, sensor_leg: bool) -> None:
@@ -70,7 +102,7 @@ def _plant(m: Motion, t: float, tibial_g: float, waist: np.ndarray, sensor_leg: 
 
 def sprint(
     m: Motion, t_key: float, traits: AthleteTraits, rng: np.random.Generator, intensity: float
-) -> float:
+) -> None:
     onset = t_key - 1.0
     v0 = float(m.v[m.index(onset)])
     peak = (
@@ -84,7 +116,7 @@ def sprint(
     end_speed = rng.uniform(1.5, 3.5)
     stop_at = onset + duration + (peak - end_speed) / decel
     sl, t = m.window(onset, stop_at + 1.0)
-    dt = t - onset
+    dt = np.maximum(t - onset, 0.0)
     accel_phase = peak - (max(peak - v0, 0.0)) * np.exp(-dt / tau)
     v_end_accel = peak - max(peak - v0, 0.0) * np.exp(-duration / tau)
     slowing = np.maximum(v_end_accel - decel * (dt - duration), end_speed)
@@ -93,12 +125,11 @@ def sprint(
     acc = np.gradient(profile) * m.fs
     m.lean_pitch[sl] += 0.6 * np.arctan(np.clip(acc, 0, None) / G)
     m.load_extra[sl] += 0.3
-    return _impact((peak / 10.5) ** 2, traits)
 
 
 def sudden_stop(
     m: Motion, t_key: float, traits: AthleteTraits, rng: np.random.Generator, intensity: float
-) -> float:
+) -> None:
     entry = _lerp(R.stop_entry_mps, 0.5 * intensity + 0.5 * rng.random())
     decel = _lerp(R.stop_decel_mps2, intensity) * (0.9 + 0.2 * rng.random())
     half = entry / (2 * decel)
@@ -122,12 +153,11 @@ def sudden_stop(
         )
     _valgus(m, t_key + 0.1, traits)
     m.load_extra[sl] += 0.25
-    return _impact(decel / R.stop_decel_mps2[1] * entry / R.stop_entry_mps[1], traits)
 
 
 def change_of_direction(
     m: Motion, t_key: float, traits: AthleteTraits, rng: np.random.Generator, intensity: float
-) -> float:
+) -> None:
     entry = _lerp(R.cod_entry_mps, 0.5 * intensity + 0.5 * rng.random())
     angle = np.deg2rad(_lerp(R.cod_angle_deg, 0.6 * intensity + 0.4 * rng.random())) * rng.choice(
         [-1, 1]
@@ -149,7 +179,6 @@ def change_of_direction(
     _plant(m, t_key - 0.05, _lerp(R.plant_tibial_g, intensity), waist, rng.random() < 0.6)
     _valgus(m, t_key, traits)
     m.load_extra[sl] += 0.2
-    return _impact(abs(angle) / np.pi * entry / R.cod_entry_mps[1], traits)
 
 
 def _kick(
@@ -161,7 +190,7 @@ def _kick(
     shank_dps: tuple[float, float],
     approach_mps: tuple[float, float],
     dominant_share: float,
-) -> float:
+) -> None:
     approach = rng.uniform(*approach_mps)
     _approach(m, t_key - 2.0, t_key - 0.4, approach)
     sl, t = m.window(t_key - 0.9, t_key + 1.2)
@@ -209,19 +238,18 @@ def _kick(
         )
     add_pulse(m.waist_shock, m.index(t_key - 0.08), np.array([-0.3, 0.0, 0.8 + 0.6 * intensity]), 3)
     m.load_extra[sl] += 0.15
-    return _impact(peak / np.deg2rad(2400.0), traits)
 
 
 def shot(
     m: Motion, t_key: float, traits: AthleteTraits, rng: np.random.Generator, intensity: float
-) -> float:
-    return _kick(m, t_key, traits, rng, intensity, R.shot_shank_dps, (2.0, 5.0), 0.85)
+) -> None:
+    _kick(m, t_key, traits, rng, intensity, R.shot_shank_dps, (2.0, 5.0), 0.85)
 
 
 def pass_(
     m: Motion, t_key: float, traits: AthleteTraits, rng: np.random.Generator, intensity: float
-) -> float:
-    return _kick(m, t_key, traits, rng, intensity, R.pass_shank_dps, (0.0, 3.0), 0.75)
+) -> None:
+    _kick(m, t_key, traits, rng, intensity, R.pass_shank_dps, (0.0, 3.0), 0.75)
 
 
 def _jump(
@@ -260,7 +288,7 @@ def _jump(
 
 def header(
     m: Motion, t_key: float, traits: AthleteTraits, rng: np.random.Generator, intensity: float
-) -> float:
+) -> None:
     height = _lerp(R.jump_height_m, 0.6 * intensity + 0.4 * rng.random())
     up_time = np.sqrt(2 * height / G)
     approach = rng.uniform(1.0, 4.0)
@@ -288,12 +316,11 @@ def header(
     _plant(m, t_td + 0.01, tibial, np.array([0.0, 0.0, 0.5]), True)
     _valgus(m, t_td + 0.1, traits)
     m.load_extra[sl] += 0.25
-    return _impact(height / R.jump_height_m[1], traits)
 
 
 def landing(
     m: Motion, t_key: float, traits: AthleteTraits, rng: np.random.Generator, intensity: float
-) -> float:
+) -> None:
     height = _lerp(R.landing_drop_m, 0.6 * intensity + 0.4 * rng.random())
     stiffness = float(
         np.clip(0.5 * intensity + 0.5 * (1 - traits.technique) + 0.2 * traits.fatigue, 0, 1)
@@ -322,14 +349,13 @@ def landing(
         on_sensor_leg,
     )
     _valgus(m, t_key + 0.08, traits, width=0.2)
-    m.valgus[sl] += 0.03 * _quality_deficit(traits) * single_leg * bump(t, t_key + 0.08, 0.2)
+    m.valgus[sl] += 0.03 * quality_deficit(traits) * single_leg * bump(t, t_key + 0.08, 0.2)
     m.load_extra[sl] += 0.25
-    return _impact(0.5 * height / R.landing_drop_m[1] + 0.5 * stiffness, traits)
 
 
 def confrontation(
     m: Motion, t_key: float, traits: AthleteTraits, rng: np.random.Generator, intensity: float
-) -> float:
+) -> None:
     speed = rng.uniform(1.5, 4.0)
     n_push = int(rng.integers(R.confrontation_pushes[0], R.confrontation_pushes[1] + 1))
     times = t_key + np.concatenate([[0.0], np.cumsum(rng.uniform(0.3, 0.8, n_push - 1))])
@@ -351,10 +377,9 @@ def confrontation(
         m.lean_roll[sl] -= sign * 0.12 * push / 3 * bump(t, tp + 0.08, 0.1)
         m.yaw_rate[sl] += sign * rng.uniform(0.5, 1.5) * bump(t, tp + 0.05, 0.08)
     m.load_extra[sl] += 0.35
-    return _impact(strongest / R.confrontation_push_g[1], traits)
 
 
-Template = Callable[[Motion, float, AthleteTraits, np.random.Generator, float], float]
+Template = Callable[[Motion, float, AthleteTraits, np.random.Generator, float], None]
 
 TEMPLATES: dict[str, Template] = {
     "sprint": sprint,

@@ -160,20 +160,20 @@ class SceneProfile:
 
 
 SCENE_PROFILES: dict[str, SceneProfile] = {
-    "technique_drill": SceneProfile((0.25, 0.35, 0.30, 0.08, 0.02), 0.0, 0.02, 0.25, 0.008, 0.01),
+    "technique_drill": SceneProfile((0.4, 0.35, 0.18, 0.05, 0.02), 0.0, 0.02, 0.25, 0.008, 0.01),
     "adversarial_training": SceneProfile(
-        (0.12, 0.28, 0.35, 0.18, 0.07), 0.05, 0.08, 0.35, 0.012, 0.02
+        (0.22, 0.36, 0.27, 0.11, 0.04), 0.05, 0.08, 0.35, 0.012, 0.02
     ),
-    "small_sided_game": SceneProfile((0.08, 0.25, 0.35, 0.22, 0.10), 0.08, 0.12, 0.40, 0.015, 0.02),
-    "full_match": SceneProfile((0.10, 0.32, 0.30, 0.18, 0.10), 0.06, 0.15, 0.45, 0.020, 0.03),
+    "small_sided_game": SceneProfile((0.18, 0.34, 0.29, 0.14, 0.05), 0.08, 0.12, 0.40, 0.015, 0.02),
+    "full_match": SceneProfile((0.2, 0.38, 0.27, 0.11, 0.04), 0.06, 0.15, 0.45, 0.020, 0.03),
     "high_intensity_confrontation": SceneProfile(
-        (0.05, 0.20, 0.35, 0.25, 0.15), 0.15, 0.22, 0.55, 0.022, 0.03
+        (0.15, 0.33, 0.3, 0.16, 0.06), 0.15, 0.22, 0.55, 0.022, 0.03
     ),
-    "heavy_occlusion": SceneProfile((0.10, 0.28, 0.32, 0.20, 0.10), 0.08, 0.45, 0.90, 0.030, 0.06),
+    "heavy_occlusion": SceneProfile((0.2, 0.36, 0.28, 0.12, 0.04), 0.08, 0.45, 0.90, 0.030, 0.06),
 }
 assert tuple(SCENE_PROFILES) == SCENES, "one profile per scene, in taxonomy order"
 
-BACKGROUND_MODE_MPS: tuple[float, ...] = (0.0, 1.4, 3.0, 4.6, 6.0)
+BACKGROUND_MODE_MPS: tuple[float, ...] = (0.0, 1.2, 2.4, 4.0, 5.6)
 
 
 @dataclass(frozen=True)
@@ -195,7 +195,7 @@ TRAINING_PHASES: tuple[SessionPhase, ...] = (
         "warm_up",
         0.18,
         "technique_drill",
-        {"sprint": 0.15, "change_of_direction": 0.3, "pass": 0.8},
+        {"sprint": 0.06, "change_of_direction": 0.3, "pass": 0.8},
         0.6,
     ),
     SessionPhase(
@@ -209,7 +209,7 @@ TRAINING_PHASES: tuple[SessionPhase, ...] = (
             "change_of_direction": 0.35,
             "sudden_stop": 0.2,
             "landing": 0.1,
-            "sprint": 0.25,
+            "sprint": 0.1,
         },
         0.8,
     ),
@@ -218,7 +218,7 @@ TRAINING_PHASES: tuple[SessionPhase, ...] = (
         0.38,
         None,
         {
-            "sprint": 0.5,
+            "sprint": 0.25,
             "sudden_stop": 0.45,
             "change_of_direction": 0.7,
             "shot": 0.15,
@@ -236,7 +236,7 @@ MATCH_PHASES: tuple[SessionPhase, ...] = (
         "warm_up",
         0.15,
         "technique_drill",
-        {"sprint": 0.2, "change_of_direction": 0.3, "pass": 0.8},
+        {"sprint": 0.06, "change_of_direction": 0.3, "pass": 0.8},
         0.6,
     ),
     SessionPhase(
@@ -244,7 +244,7 @@ MATCH_PHASES: tuple[SessionPhase, ...] = (
         0.80,
         None,
         {
-            "sprint": 0.45,
+            "sprint": 0.22,
             "sudden_stop": 0.4,
             "change_of_direction": 0.6,
             "shot": 0.08,

@@ -7,6 +7,7 @@ segment positions and true sensor motion.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 import numpy as np
@@ -52,12 +53,12 @@ class Motion:
 
     def index(self, t_s: float) -> int:
         """Sample index of time t_s, clipped into the plan."""
-        return int(np.clip(round(t_s * self.fs), 0, self.n - 1))
+        return min(max(int(round(t_s * self.fs)), 0), self.n - 1)
 
     def window(self, t0_s: float, t1_s: float) -> tuple[slice, np.ndarray]:
         """Slice of the plan covering [t0, t1) and the times (s) of its samples."""
-        i0 = int(np.clip(np.floor(t0_s * self.fs), 0, self.n))
-        i1 = int(np.clip(np.ceil(t1_s * self.fs), 0, self.n))
+        i0 = min(max(math.floor(t0_s * self.fs), 0), self.n)
+        i1 = min(max(math.ceil(t1_s * self.fs), 0), self.n)
         return slice(i0, i1), np.arange(i0, i1) / self.fs
 
 
@@ -115,27 +116,29 @@ def fill_background(
     target = np.minimum(target, 0.75 * top_speed_mps)
     # Heading: a random curvature per segment, steering home when far from the centre.
     x = y = 0.0
-    heading = rng.uniform(-np.pi, np.pi)
-    rates = np.empty(n_seg)
+    heading = float(rng.uniform(-np.pi, np.pi))
+    wander = rng.normal(0.0, 0.12, n_seg).tolist()
+    seg_s = (np.maximum(np.diff(bounds), 1) / m.fs).tolist()
+    speeds = target.tolist()
+    rates = []
     for k in range(n_seg):
-        dur = max((bounds[k + 1] - bounds[k]) / m.fs, 1e-3)
-        if np.hypot(x, y) > PITCH_HOME_RADIUS_M:
-            home = np.arctan2(-y, -x)
-            turn = (home - heading + np.pi) % (2 * np.pi) - np.pi
-            rates[k] = np.clip(turn / dur * 1.5, -0.8, 0.8)
-        else:
-            rates[k] = rng.normal(0.0, 0.12)
-        heading_mid = heading + rates[k] * dur / 2
-        x += target[k] * dur * np.cos(heading_mid)
-        y += target[k] * dur * np.sin(heading_mid)
-        heading += rates[k] * dur
+        dur = seg_s[k]
+        rate = wander[k]
+        if math.hypot(x, y) > PITCH_HOME_RADIUS_M:
+            turn = (math.atan2(-y, -x) - heading + math.pi) % (2 * math.pi) - math.pi
+            rate = min(max(turn / dur * 1.5, -0.8), 0.8)
+        heading_mid = heading + rate * dur / 2
+        x += speeds[k] * dur * math.cos(heading_mid)
+        y += speeds[k] * dur * math.sin(heading_mid)
+        heading += rate * dur
+        rates.append(rate)
     seg_of_sample = np.repeat(np.arange(n_seg), np.diff(bounds))
     speed_target = target[seg_of_sample]
     alpha = 1.0 / (SPEED_SMOOTHING_S * m.fs)
     start = m.v[sl.start - 1] if sl.start > 0 else speed_target[0]
     speed, _ = lfilter([alpha], [1, alpha - 1], speed_target, zi=[(1 - alpha) * start])
     m.v[sl] = speed
-    yaw = rates[seg_of_sample]
+    yaw = np.asarray(rates)[seg_of_sample]
     m.yaw_rate[sl] = lfilter([alpha], [1, alpha - 1], yaw, zi=[(1 - alpha) * yaw[0]])[0]
 
 
@@ -147,13 +150,15 @@ def add_scene_contacts(
     if rate <= 0:
         return
     n = rng.poisson(rate * max(t1_s - t0_s, 0.0))
-    for t in rng.uniform(t0_s, t1_s, n):
-        add_pulse(
-            m.waist_shock,
-            m.index(t),
-            np.array([0.2, rng.choice([-1, 1]), 0.1]) * rng.uniform(0.4, 1.3),
-            3,
-        )
+    if n == 0:
+        return
+    index = np.clip(np.round(rng.uniform(t0_s, t1_s, n) * m.fs).astype(int), 0, m.n - 1)
+    push = np.zeros((m.n, 3))
+    vectors = np.stack([np.full(n, 0.2), rng.choice([-1.0, 1.0], n), np.full(n, 0.1)], axis=1)
+    np.add.at(push, index, vectors * rng.uniform(0.4, 1.3, (n, 1)))
+    kernel = pulse_kernel(3)
+    for axis in range(3):  # kernel peak sits at offset `width` of the kernel
+        m.waist_shock[:, axis] += np.convolve(push[:, axis], kernel)[3 : 3 + m.n]
 
 
 _PULSE_CACHE: dict[int, np.ndarray] = {}

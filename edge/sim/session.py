@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from collections.abc import Mapping
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 
-from edge.sim.actions import SPANS, TEMPLATES
+from edge.sim.actions import LOCOMOTOR_ACTIONS, SPANS, impact_score, perform
 from edge.sim.body import Kinematics, kinematics, skeleton
 from edge.sim.config import (
     CLIP_EVENT_JITTER_S,
@@ -37,11 +38,13 @@ class SimulationError(ValueError):
 
 @dataclass(frozen=True)
 class SimEvent:
-    """A true action: its label, key instant (s from the start of the signals) and impact s_k."""
+    """A true action: its label, key instant (s from the start of the signals), impact s_k."""
 
     label: str
     t_s: float
     impact: float
+    scene: str = ""  # where it happened (a session's drills are technique_drill)
+    intensity: float = 0.0  # 0-1, what the template scaled the movement by
 
 
 @dataclass
@@ -105,10 +108,13 @@ def _check(scene: str, session_type: str | None = None, action: str | None = Non
         )
 
 
-def action_intensity(rng: np.random.Generator, scene: str) -> float:
-    """How hard an action is performed: harder in games and confrontations than in drills."""
+def action_intensity(
+    rng: np.random.Generator, scene: str, size: int | None = None
+) -> float | np.ndarray:
+    """How hard actions are performed (0-1): harder in games and confrontations than in drills."""
     harder = SCENES.index(scene) / (len(SCENES) - 1)
-    return float(rng.beta(2.0 + 1.5 * harder, 2.5))
+    values = rng.beta(2.0 + 1.5 * harder, 2.5, size)
+    return float(values) if size is None else values
 
 
 def _schedule(
@@ -197,13 +203,57 @@ def _observe(
         skeleton=sk,
         skeleton_conf=conf,
         skeleton_t_s=sk_t,
-        events=[SimEvent(e.label, e.t_s - t0, e.impact) for e in events if t0 <= e.t_s < t1],
+        events=[replace(e, t_s=e.t_s - t0) for e in events if t0 <= e.t_s < t1],
         clocks=clocks,
         scene=scene,
         session_type=session_type,
         true_speed_mps=kin.speed[i0:i1].astype(np.float32),
         true_knee_flexion_deg=knee,
     )
+
+
+def plan_session(
+    traits: AthleteTraits,
+    rng: np.random.Generator,
+    duration_s: float,
+    scene: str,
+    session_type: str = "training",
+    *,
+    fs: float = IMU_RATE_HZ,
+    rate_scale: Mapping[str, float] | None = None,
+    speed_only: bool = False,
+) -> tuple[Motion, list[SimEvent]]:
+    """The motion plan of a continuous session and its true events, without rendering
+    sensors: phases (warm-up, drills, game, recovery for training; warm-up and play for a
+    match) with actions embedded in walking/jogging/running background. At a low `fs`
+    (e.g. 10 Hz) this is a cheap speed trace for GPS load metrics. `rate_scale`
+    multiplies an action's rate (a striker shoots more than a centre-back). `speed_only`
+    writes only the actions that change speed or heading (the events list is complete)."""
+    _check(scene, session_type)
+    if not 10.0 <= duration_s <= 4 * 3600:
+        raise SimulationError(f"session duration must be 10 s to 4 h, got {duration_s} s")
+    m = empty_motion(int(round(duration_s * fs)), fs)
+    scale = rate_scale or {}
+    t, busy = 0.0, -np.inf
+    plan: list[tuple[float, str, str]] = []
+    for phase in PHASES_BY_SESSION_TYPE[session_type]:
+        t_end = min(t + phase.share * duration_s, duration_s)
+        phase_scene = phase.scene or scene
+        fill_background(m, rng, phase_scene, t, t_end, phase.intensity, traits.top_speed_mps)
+        add_scene_contacts(m, rng, phase_scene, t, t_end)
+        rates = {a: r * scale.get(a, 1.0) for a, r in phase.actions_per_min.items()}
+        actions, busy = _schedule(rng, rates, t, t_end, busy)
+        plan += [(ta, action, phase_scene) for ta, action in actions]
+        t = t_end
+    events = []
+    for t_key, action, phase_scene in plan:
+        level = float(action_intensity(rng, phase_scene))
+        if speed_only and action not in LOCOMOTOR_ACTIONS:
+            impact = impact_score(action, level, traits)
+        else:
+            impact = perform(m, action, t_key, traits, rng, level)
+        events.append(SimEvent(action, t_key, impact, phase_scene, level))
+    return m, events
 
 
 def simulate_session(
@@ -214,28 +264,10 @@ def simulate_session(
     session_type: str = "training",
     *,
     with_skeleton: bool = True,
+    rate_scale: Mapping[str, float] | None = None,
 ) -> SessionSignals:
-    """A continuous session: phases (warm-up, drills, game, recovery for training; warm-up
-    and play for a match) with actions embedded in walking/jogging/running background."""
-    _check(scene, session_type)
-    if not 10.0 <= duration_s <= 4 * 3600:
-        raise SimulationError(f"session duration must be 10 s to 4 h, got {duration_s} s")
-    n = int(round(duration_s * IMU_RATE_HZ))
-    m = empty_motion(n)
-    events: list[SimEvent] = []
-    t, busy = 0.0, -np.inf
-    plan: list[tuple[float, str, str]] = []
-    for phase in PHASES_BY_SESSION_TYPE[session_type]:
-        t_end = min(t + phase.share * duration_s, duration_s)
-        phase_scene = phase.scene or scene
-        fill_background(m, rng, phase_scene, t, t_end, phase.intensity, traits.top_speed_mps)
-        add_scene_contacts(m, rng, phase_scene, t, t_end)
-        actions, busy = _schedule(rng, phase.actions_per_min, t, t_end, busy)
-        plan += [(ta, action, phase_scene) for ta, action in actions]
-        t = t_end
-    for t_key, action, phase_scene in plan:
-        impact = TEMPLATES[action](m, t_key, traits, rng, action_intensity(rng, phase_scene))
-        events.append(SimEvent(action, t_key, impact))
+    """A continuous session (see `plan_session`) as every sensor recorded it."""
+    m, events = plan_session(traits, rng, duration_s, scene, session_type, rate_scale=rate_scale)
     kin = kinematics(m, traits, rng)
     return _observe(kin, m, traits, rng, scene, session_type, events, None, with_skeleton, 0.2)
 
@@ -266,7 +298,9 @@ def simulate_clip(
         level = (
             action_intensity(rng, scene) if intensity is None else float(np.clip(intensity, 0, 1))
         )
-        events.append(SimEvent(action, t_key, TEMPLATES[action](m, t_key, traits, rng, level)))
+        events.append(
+            SimEvent(action, t_key, perform(m, action, t_key, traits, rng, level), scene, level)
+        )
     kin = kinematics(m, traits, rng)
     hr_start = float(np.clip(0.25 + 0.1 * SCENES.index(scene) + rng.normal(0, 0.1), 0.1, 0.9))
     crop = (CLIP_MARGIN_S, CLIP_MARGIN_S + STORED_CLIP_S)

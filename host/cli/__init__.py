@@ -47,6 +47,7 @@ from host.cli import nightly as _nightly  # noqa: E402,F401
 from host.cli import pose as _pose  # noqa: E402,F401
 from host.cli import risk as _risk  # noqa: E402,F401
 from host.cli import serve as _serve  # noqa: E402,F401
+from host.cli import synth as _synth  # noqa: E402,F401
 from host.cli import token as _token  # noqa: E402,F401
 
 
