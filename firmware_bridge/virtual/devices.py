@@ -147,6 +147,8 @@ class VirtualDevice:
             if not link.connected(t):
                 continue
             arrival = t + link.latency_s + link.jitter_s * float(rng.random())
+            if delivered:  # the link keeps order (reordering is applied below, on purpose)
+                arrival = max(arrival, delivered[-1].t_s)
             delivered.append(Emission(arrival, data, self.sensor_id, seq))
         for i in range(len(delivered) - 1):
             if link.reorder_prob and rng.random() < link.reorder_prob:
@@ -162,7 +164,11 @@ def _as_array(value: float | Sequence[float] | np.ndarray, n: int, dtype=float) 
 
 @dataclass
 class VirtualImuDevice(VirtualDevice):
-    """A Touchline IMU replaying accel (g) and gyro (deg/s) sampled at session times t_s."""
+    """A Touchline IMU replaying accel (g) and gyro (deg/s) sampled at session times t_s.
+
+    Samples go out `samples_per_frame` at a time, each frame sent when its last sample is
+    taken; trailing samples that do not fill a frame are not sent.
+    """
 
     t_s: np.ndarray = field(default_factory=lambda: np.zeros(0))
     accel_g: np.ndarray = field(default_factory=lambda: np.zeros((0, 3)))

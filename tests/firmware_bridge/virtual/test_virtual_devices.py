@@ -157,3 +157,13 @@ def test_bad_arrays_are_refused_with_the_shape_expected() -> None:
             accel_g=np.zeros((99, 3)),
             gyro_dps=np.zeros((100, 3)),
         )
+
+
+def test_status_and_data_frames_sent_together_still_arrive_in_order() -> None:
+    # STATUS every 0.1 s coincides with IMU frames; jitter must not invert arrivals.
+    device = _imu_device(
+        20.0, battery=BatteryProfile(status_every_s=0.1), link=LinkProfile(jitter_s=0.05), seed=4
+    )
+    emissions = device.emissions()
+    assert all(a.t_s <= b.t_s for a, b in zip(emissions, emissions[1:], strict=False))
+    assert [e.seq for e in emissions] == list(range(len(emissions)))
