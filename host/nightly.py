@@ -35,7 +35,7 @@ from host.risk.features import FEATURE_COLUMNS, LABEL
 from host.risk.head import RiskHead
 from host.risk.scoring import fit_until
 from host.risk.service import current_features
-from host.risk.store import import_dataset
+from host.risk.store import holds_synthetic_data, import_dataset
 from host.settings import Settings, get_settings
 
 log = logging.getLogger("touchline.nightly")
@@ -153,10 +153,11 @@ def _run(settings: Settings, data: Path | None, work_dir: Path | None,
             report.imported = import_dataset(db, dataset)
             log.info("ingest: imported %s from %s", report.imported, data)
         features = current_features(db, settings)
+        synthetic = holds_synthetic_data(db)
         report.player_weeks = len(features)
         log.info("features: %d player-weeks updated", len(features))
 
-    report.risk, report.risk_metrics = _retrain_risk(settings, features, started, data)
+    report.risk, report.risk_metrics = _retrain_risk(settings, features, started, synthetic)
     log.info("risk head: %s", report.risk.reason)
     if edge_model:
         report.bundle = _refresh_bundle(settings, data, work_dir, started)
@@ -188,9 +189,8 @@ def _risk_gate(candidate: Evaluation, current_auc: float | None,
 
 
 def _retrain_risk(settings: Settings, features: pd.DataFrame, started: datetime,
-                  data: Path | None) -> tuple[Decision, dict[str, Any]]:
+                  synthetic: bool) -> tuple[Decision, dict[str, Any]]:
     current_row, current_head = _current_risk_head(settings)
-    synthetic = bool(data is not None and load_dataset(data).manifest.synthetic)
     candidate = evaluate(features, holdout_weeks=settings.risk_holdout_weeks,
                          synthetic=synthetic, warm_start=current_head)
     metrics = candidate.to_dict()

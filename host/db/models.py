@@ -160,3 +160,16 @@ class ModelVersion(Base):
     synthetic: Mapped[bool] = mapped_column(default=False)
     published: Mapped[datetime | None] = mapped_column()
     created: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class DataSource(Base):
+    """A dataset directory imported into the database; says whether the data is synthetic,
+    which every model card and report trained on it must repeat."""
+
+    __tablename__ = "data_sources"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(256))
+    synthetic: Mapped[bool] = mapped_column()
+    weeks: Mapped[int | None] = mapped_column(Integer)
+    imported: Mapped[datetime] = mapped_column(default=utcnow)

@@ -15,7 +15,7 @@ from host.db.engine import engine_for, session_scope
 from host.db.models import RiskPrediction
 from host.risk.features import features_from_tables
 from host.risk.scoring import fit_until, squad_table
-from host.risk.store import import_dataset, load_tables, save_features
+from host.risk.store import holds_synthetic_data, import_dataset, load_tables, save_features
 from host.settings import Settings, get_settings
 
 
@@ -24,7 +24,7 @@ class SquadRisk:
     week: int
     table: pd.DataFrame
     model_version: str
-    synthetic: bool | None  # None: the data's origin is not recorded (synced sessions only)
+    synthetic: bool  # anything in the database came from the simulator
 
 
 def current_features(db: Session, settings: Settings) -> pd.DataFrame:
@@ -41,12 +41,10 @@ def squad_risk(week: int, *, data: Path | None = None, settings: Settings | None
     API). With `data`, that dataset directory is imported into the database first."""
     settings = settings or get_settings()
     engine = engine_for(settings.database_url)
-    synthetic = None
     with session_scope(engine) as db:
         if data is not None:
-            dataset = load_dataset(data)
-            synthetic = dataset.manifest.synthetic
-            import_dataset(db, dataset)
+            import_dataset(db, load_dataset(data))
+        synthetic = holds_synthetic_data(db)
         features = current_features(db, settings)
         head = fit_until(features, week)
         table = squad_table(features, head, week)

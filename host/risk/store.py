@@ -17,7 +17,14 @@ import pandas as pd
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
-from host.db.models import Athlete, Injury, TrainingSession, WeeklyFeature, WeeklyInput
+from host.db.models import (
+    Athlete,
+    DataSource,
+    Injury,
+    TrainingSession,
+    WeeklyFeature,
+    WeeklyInput,
+)
 from host.risk.features import (
     FEATURE_COLUMNS,
     LABEL,
@@ -48,6 +55,8 @@ def import_dataset(db: Session, dataset) -> dict[str, int]:
     never overwritten by an imported row with the same key.
     """
     counts = {"athletes": 0, "sessions": 0, "injuries": 0, "weekly": 0}
+    db.add(DataSource(name=dataset.manifest.name, synthetic=dataset.manifest.synthetic,
+                      weeks=dataset.manifest.weeks))
     for row in dataset.athletes.to_dict("records"):
         athlete_id = str(row["athlete_id"])
         athlete = db.get(Athlete, athlete_id) or Athlete(athlete_id=athlete_id)
@@ -184,3 +193,8 @@ def save_features(db: Session, features: pd.DataFrame) -> int:
         ))
     db.flush()
     return len(features)
+
+
+def holds_synthetic_data(db: Session) -> bool:
+    """Whether anything imported into this database came from the simulator."""
+    return bool(db.scalar(select(DataSource.id).where(DataSource.synthetic.is_(True)).limit(1)))

@@ -13,8 +13,14 @@ def test_latest_bundle_downloads_with_its_sha256(client, make_token, settings, t
     for version, payload in (("2026.03.01", b"old bundle"), ("2026.03.02", b"new bundle")):
         archive.write_bytes(payload)
         with session_scope(engine_for(settings.database_url)) as db:
-            publish_bundle(db, archive, version, {"macro_f1": 0.9}, synthetic=True,
-                           bundle_dir=settings.bundle_dir)
+            publish_bundle(
+                db,
+                archive,
+                version,
+                {"macro_f1": 0.9},
+                synthetic=True,
+                bundle_dir=settings.bundle_dir,
+            )
 
     latest = client.get("/api/v1/models/latest", headers=headers).json()
     assert latest["version"] == "2026.03.02"
@@ -31,4 +37,4 @@ def test_health_reports_schema(client) -> None:
     answer = client.get("/api/v1/health")
     assert answer.status_code == 200
     assert answer.json()["status"] == "ok"
-    assert answer.json()["schema_revision"] == "0002"
+    assert answer.json()["schema_revision"] == "0003"

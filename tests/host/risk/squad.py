@@ -99,17 +99,35 @@ def risky_squad(athletes: int = 40, weeks: int = 10, seed: int = 11) -> dict[str
             rpe = float(np.clip(rng.normal(8.5 if spike else 5.0, 0.7), 1, 10))
             landings = int(rng.poisson(15 if spike else 5))
             for day in (0, 2, 4):
-                sessions.append({
-                    "session_id": f"w{week}d{day}", "athlete_id": athlete,
-                    "date": ORIGIN + pd.Timedelta(days=7 * week + day), "duration_min": 70.0,
-                    "rpe": rpe, "accels": int(rng.poisson(12)), "decels": int(rng.poisson(12)),
-                })
-            weekly.append({"athlete_id": athlete, "week": week, "n_landing": landings,
-                           "s_landing": 0.6, "movement_quality": float(rng.uniform(0.6, 1))})
+                sessions.append(
+                    {
+                        "session_id": f"w{week}d{day}",
+                        "athlete_id": athlete,
+                        "date": ORIGIN + pd.Timedelta(days=7 * week + day),
+                        "duration_min": 70.0,
+                        "rpe": rpe,
+                        "accels": int(rng.poisson(12)),
+                        "decels": int(rng.poisson(12)),
+                    }
+                )
+            weekly.append(
+                {
+                    "athlete_id": athlete,
+                    "week": week,
+                    "n_landing": landings,
+                    "s_landing": 0.6,
+                    "movement_quality": float(rng.uniform(0.6, 1)),
+                }
+            )
             logit = -3.2 + 2.6 * spike + 0.08 * (landings - 5)
             if week + 1 < weeks and rng.random() < 1 / (1 + np.exp(-logit)):
-                injuries.append({"athlete_id": athlete, "days_lost": 7,
-                                 "date": ORIGIN + pd.Timedelta(days=7 * (week + 1) + 1)})
+                injuries.append(
+                    {
+                        "athlete_id": athlete,
+                        "days_lost": 7,
+                        "date": ORIGIN + pd.Timedelta(days=7 * (week + 1) + 1),
+                    }
+                )
     return {
         "athletes.csv": pd.DataFrame({"athlete_id": ids, "prior_injuries": 0}),
         "sessions.csv": pd.DataFrame(sessions),

@@ -14,8 +14,9 @@ def test_risk_command_prints_the_squad_in_every_format(tmp_path) -> None:
     data = write_squad(tmp_path / "club", risky_squad(athletes=12, weeks=8, seed=2), weeks=8)
     db = f"sqlite:///{tmp_path / 'host.db'}"
 
-    as_json = runner.invoke(app, ["risk", "--week", "6", "--data", str(data), "--db", db,
-                                  "--format", "json"])
+    as_json = runner.invoke(
+        app, ["risk", "--week", "6", "--data", str(data), "--db", db, "--format", "json"]
+    )
     assert as_json.exit_code == 0, as_json.output
     report = json.loads(as_json.output)
     assert report["week"] == 6 and report["synthetic"] is True
@@ -37,8 +38,9 @@ def test_risk_command_prints_the_squad_in_every_format(tmp_path) -> None:
 
 def test_risk_command_errors_are_one_line(tmp_path) -> None:
     db = f"sqlite:///{tmp_path / 'host.db'}"
-    missing = runner.invoke(app, ["risk", "--week", "3", "--data", str(tmp_path / "nope"),
-                                  "--db", db])
+    missing = runner.invoke(
+        app, ["risk", "--week", "3", "--data", str(tmp_path / "nope"), "--db", db]
+    )
     assert missing.exit_code == 1
     assert "not a directory" in missing.output
     assert "Traceback" not in missing.output

@@ -14,10 +14,15 @@ from tests.host.risk.squad import risky_squad
 @pytest.fixture(scope="module")
 def features():
     frames = risky_squad(athletes=30, weeks=8, seed=5)
-    return features_from_tables(RiskTables(
-        frames["athletes.csv"], frames["sessions.csv"], frames["injuries.csv"],
-        frames["weekly.csv"], weeks=8,
-    ))
+    return features_from_tables(
+        RiskTables(
+            frames["athletes.csv"],
+            frames["sessions.csv"],
+            frames["injuries.csv"],
+            frames["weekly.csv"],
+            weeks=8,
+        )
+    )
 
 
 def test_drivers_name_what_pushed_risk_up_in_words() -> None:
@@ -35,8 +40,10 @@ def test_squad_table_ranks_players_and_bands_by_the_papers_cut_offs(features) ->
     table = squad_table(features, head, week=6)
     assert len(table) == 30
     assert table["probability"].is_monotonic_decreasing
-    assert all(taxonomy.risk_band(p) == band for p, band in zip(table["probability"],
-                                                                 table["band"], strict=True))
+    assert all(
+        taxonomy.risk_band(p) == band
+        for p, band in zip(table["probability"], table["band"], strict=True)
+    )
     assert table["change"].notna().all()
     top = table.iloc[0]
     assert top["drivers"], "the riskiest player has reasons"

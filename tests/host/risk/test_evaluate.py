@@ -12,10 +12,15 @@ from tests.host.risk.squad import risky_squad
 @pytest.fixture(scope="module")
 def risky_features():
     frames = risky_squad()
-    return features_from_tables(RiskTables(
-        frames["athletes.csv"], frames["sessions.csv"], frames["injuries.csv"],
-        frames["weekly.csv"], weeks=10,
-    ))
+    return features_from_tables(
+        RiskTables(
+            frames["athletes.csv"],
+            frames["sessions.csv"],
+            frames["injuries.csv"],
+            frames["weekly.csv"],
+            weeks=10,
+        )
+    )
 
 
 def test_auc_matches_scikit_learn_with_ties() -> None:

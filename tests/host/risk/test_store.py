@@ -34,8 +34,10 @@ def test_synced_summaries_feed_action_counts_and_load(db_url, squad_dir) -> None
         import_dataset(db, load_dataset(squad_dir))
         summary = copy.deepcopy(SUMMARY)
         summary.update(athlete_id="a0", session_id="pitch-w3")
-        summary["session"].update(start="2026-01-28T09:00:00+00:00",  # week 3, Wednesday
-                                  end="2026-01-28T10:30:00+00:00")
+        summary["session"].update(
+            start="2026-01-28T09:00:00+00:00",  # week 3, Wednesday
+            end="2026-01-28T10:30:00+00:00",
+        )
         store_summary(db, summary, device_id="pi-1")
     with session_scope(engine_for(db_url)) as db:
         features = features_from_tables(load_tables(db))
@@ -48,8 +50,9 @@ def test_synced_summaries_feed_action_counts_and_load(db_url, squad_dir) -> None
 
 
 def test_risk_service_on_imported_csvs_stores_what_the_api_serves(db_url, tmp_path) -> None:
-    root = write_squad(tmp_path / "club", risky_squad(athletes=24, weeks=8, seed=2),
-                       weeks=8, synthetic=False)
+    root = write_squad(
+        tmp_path / "club", risky_squad(athletes=24, weeks=8, seed=2), weeks=8, synthetic=False
+    )
     settings = Settings(database_url=db_url, bundle_dir=tmp_path / "bundles")
     result = squad_risk(6, data=root, settings=settings)
     assert len(result.table) == 24

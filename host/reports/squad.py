@@ -1,0 +1,190 @@
+"""The weekly squad risk report: one HTML page staff open on Monday morning.
+
+Squad risk table (same model and numbers as `touchline risk`), load charts of the players
+most at risk (acute and chronic load with the ACWR band), action counts over the weeks,
+the squad's risk trend, and a model card saying what the model was trained and tested
+on, how well it did on weeks it never saw, and whether the data was synthetic.
+"""
+
+from __future__ import annotations
+
+import math
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+from matplotlib.figure import Figure
+
+from edge import taxonomy
+from host.db.engine import DatabaseError, engine_for, session_scope
+from host.reports.html import figure_html, paragraph, section, table_html, write_page
+from host.risk.drivers import sentence
+from host.risk.evaluate import HIGH_RISK, Evaluation, EvaluationError, evaluate
+from host.risk.features import FEATURE_COLUMNS, LABEL, FeatureError
+from host.risk.scoring import fit_until, squad_table
+from host.risk.service import current_features
+from host.risk.store import holds_synthetic_data
+from host.settings import get_settings
+
+# Players shown with their own load chart: everyone in the high band, topped up with the
+# next riskiest to this many.
+LOAD_CHART_PLAYERS = 12
+ACWR_SWEET_SPOT = (0.8, 1.3)  # Gabbett 2016: the range associated with the lowest risk
+ACWR_DANGER = 1.5
+BAND_COLOURS = {"low": "#2e7d32", "medium": "#f9a825", "high": "#c62828"}
+
+
+class SquadReportError(ValueError):
+    """The report cannot be written (no data for that week, database unreachable)."""
+
+
+def write_squad_report(week: int, out: Path, db_url: str | None = None) -> Path:
+    """Write the squad risk report for `week` to `out` (HTML) from the host database."""
+    settings = get_settings()
+    if db_url:
+        settings = settings.model_copy(update={"database_url": db_url})
+    try:
+        with session_scope(engine_for(settings.database_url)) as db:
+            features = current_features(db, settings)
+            synthetic = holds_synthetic_data(db)
+        seen = features[features.index.get_level_values("week") <= week]
+        head = fit_until(features, week)
+        table = squad_table(features, head, week)
+    except (DatabaseError, EvaluationError, FeatureError) as exc:
+        raise SquadReportError(str(exc)) from exc
+    try:
+        card: Evaluation | str = evaluate(seen, holdout_weeks=settings.risk_holdout_weeks,
+                                          synthetic=synthetic)
+    except EvaluationError as exc:
+        card = str(exc)
+    trend = _risk_by_week(seen, head)
+    body = [
+        paragraph(f"Probability of a time-loss injury in the week after week {week}, from a "
+                  f"risk head fitted on weeks 0-{week - 1} (outcomes known by then). Bands: low "
+                  "< 0.35 <= medium < 0.65 <= high.", "note"),
+        section("Squad risk", _risk_table(table)),
+        section("Risk trend", figure_html(_trend_figure(trend, week), "squad risk by week")),
+        section("Load of the players most at risk",
+                paragraph(f"Acute (7-day) and chronic (28-day) session-RPE load per day; ACWR "
+                          f"on the right, shaded {ACWR_SWEET_SPOT[0]}-{ACWR_SWEET_SPOT[1]}, "
+                          f"dashed at {ACWR_DANGER}.", "note"),
+                '<div class="grid">' + "".join(
+                    figure_html(_load_figure(seen.xs(athlete, level="athlete_id"), athlete),
+                                f"load of {athlete}")
+                    for athlete in _chart_players(table)) + "</div>"),
+        section("Actions recognised per week",
+                figure_html(_actions_figure(seen), "action counts per week")),
+        section("Model card", *_model_card(card, seen, synthetic, week)),
+    ]
+    return write_page(Path(out), f"Squad injury risk, week {week}", body, synthetic=synthetic)
+
+
+def _risk_table(table: pd.DataFrame) -> str:
+    rows = [
+        (row.athlete_id, f"{row.probability:.2f}", row.band,
+         "" if math.isnan(row.change) else f"{row.change:+.2f}", sentence(list(row.drivers)))
+        for row in table.itertuples(index=False)
+    ]
+    return table_html(("player", "probability", "band", "change vs last week", "top drivers"),
+                      rows)
+
+
+def _risk_by_week(features: pd.DataFrame, head) -> pd.DataFrame:
+    x = features[list(FEATURE_COLUMNS)].to_numpy(dtype=np.float64)
+    scored = pd.DataFrame({"p": head.predict_proba(x)}, index=features.index)
+    weekly = scored.groupby(level="week")["p"]
+    return pd.DataFrame({
+        "mean": weekly.mean(),
+        "high_share": weekly.apply(lambda p: float((p >= HIGH_RISK).mean())),
+    })
+
+
+def _trend_figure(trend: pd.DataFrame, week: int) -> Figure:
+    figure = Figure(figsize=(7, 3))
+    ax = figure.subplots()
+    ax.plot(trend.index, trend["mean"], marker="o", label="squad mean probability")
+    ax.plot(trend.index, trend["high_share"], marker="s", label="share in high band")
+    ax.axvline(week, color="#888", linestyle=":", label=f"week {week}")
+    ax.set(xlabel="week", ylabel="probability / share", ylim=(0, 1))
+    ax.legend(loc="upper left", fontsize=8)
+    return figure
+
+
+def _chart_players(table: pd.DataFrame) -> list[str]:
+    high = table[table["band"] == "high"]["athlete_id"].tolist()
+    ranked = table["athlete_id"].tolist()
+    chosen = high[:LOAD_CHART_PLAYERS]
+    for athlete in ranked:
+        if len(chosen) >= LOAD_CHART_PLAYERS:
+            break
+        if athlete not in chosen:
+            chosen.append(athlete)
+    return chosen
+
+
+def _load_figure(player: pd.DataFrame, athlete: str) -> Figure:
+    figure = Figure(figsize=(3.4, 2.4))
+    ax = figure.subplots()
+    weeks = player.index.to_numpy()
+    ax.plot(weeks, player["acute_load"], label="acute", color="#1565c0")
+    ax.plot(weeks, player["chronic_load"], label="chronic", color="#90a4ae")
+    ax.set(title=athlete, xlabel="week", ylabel="AU/day")
+    ratio = ax.twinx()
+    ratio.axhspan(*ACWR_SWEET_SPOT, color="#c8e6c9", alpha=0.5)
+    ratio.axhline(ACWR_DANGER, color="#c62828", linestyle="--", linewidth=0.8)
+    ratio.plot(weeks, player["acwr_rolling"], color="#c62828", marker=".", label="ACWR")
+    ratio.set(ylabel="ACWR", ylim=(0, max(2.0, float(player["acwr_rolling"].max()) + 0.2)))
+    ax.legend(loc="upper left", fontsize=6)
+    figure.tight_layout()
+    return figure
+
+
+def _actions_figure(features: pd.DataFrame) -> Figure:
+    totals = features.groupby(level="week")[[f"n_{a}" for a in taxonomy.ACTIONS]].sum()
+    figure = Figure(figsize=(7, 3))
+    ax = figure.subplots()
+    bottom = np.zeros(len(totals))
+    for action in taxonomy.ACTIONS:
+        counts = totals[f"n_{action}"].to_numpy()
+        ax.bar(totals.index, counts, bottom=bottom, label=action.replace("_", " "))
+        bottom += counts
+    ax.set(xlabel="week", ylabel="actions (squad total)")
+    ax.legend(fontsize=6, ncol=4, loc="upper left")
+    return figure
+
+
+def _model_card(card: Evaluation | str, features: pd.DataFrame, synthetic: bool,
+                week: int) -> list[str]:
+    labelled = features[features[LABEL].notna()]
+    data = table_html(("data", "value"), [
+        ("players", features.index.get_level_values("athlete_id").nunique()),
+        ("weeks", f"0-{week}"),
+        ("player-weeks with a known outcome", len(labelled)),
+        ("of which followed by an injury", int(labelled[LABEL].sum())),
+        ("synthetic", "yes" if synthetic else "no"),
+    ])
+    parts = [paragraph("Risk head: logistic regression on the weekly vector V_t (paper Eq. "
+                       "20-22, class-weighted loss), features z-scored on training weeks. "
+                       "Baseline: gradient-boosted trees on the same features."), data]
+    if isinstance(card, str):
+        return [*parts, paragraph(f"No held-out evaluation: {card}", "note")]
+    split = card.split
+    parts.append(paragraph(
+        f"Time-ordered split: trained on weeks {split.train_weeks[0]}-{split.train_weeks[-1]} "
+        f"({split.train_rows} player-weeks), tested on weeks {split.test_weeks[0]}-"
+        f"{split.test_weeks[-1]} ({split.test_rows} player-weeks, {split.test_injuries} "
+        "injuries). 95 % intervals from resampling athletes.", "note"))
+    names = {"auc": "AUC", "high_risk_recall": "high-risk recall (P >= 0.65)",
+             "precision": "precision (P >= 0.65)", "brier": "Brier score"}
+    parts.append(table_html(("metric", "risk head", "baseline"), [
+        (label, str(card.head[key]), str(card.baseline[key])) for key, label in names.items()
+    ]))
+    if card.calibration["predicted"]:
+        figure = Figure(figsize=(3.4, 3))
+        ax = figure.subplots()
+        ax.plot([0, 1], [0, 1], color="#999", linestyle=":")
+        ax.plot(card.calibration["predicted"], card.calibration["observed"], marker="o")
+        ax.set(xlabel="predicted probability", ylabel="observed injury rate",
+               title="Calibration (held-out weeks)")
+        parts.append(figure_html(figure, "calibration"))
+    return parts

@@ -1,0 +1,40 @@
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from host.data.dataset import load_dataset
+from host.db.engine import engine_for, session_scope
+from host.reports.squad import SquadReportError, write_squad_report
+from host.risk.store import import_dataset
+from tests.host.risk.squad import risky_squad, write_squad
+
+
+@pytest.fixture
+def club_db(tmp_path) -> str:
+    url = f"sqlite:///{tmp_path / 'host.db'}"
+    data = write_squad(tmp_path / "club", risky_squad(athletes=16, weeks=8, seed=3), weeks=8)
+    with session_scope(engine_for(url)) as db:
+        import_dataset(db, load_dataset(data))
+    return url
+
+
+def test_report_holds_table_charts_and_an_honest_model_card(club_db, tmp_path) -> None:
+    page = write_squad_report(6, tmp_path / "squad.html", club_db).read_text()
+    assert "SYNTHETIC" in page
+    rows = re.findall(r"<tr><td>(p\d\d)</td><td>(0\.\d\d|1\.00)</td><td>(low|medium|high)</td>",
+                      page)
+    assert len(rows) == 16
+    probabilities = [float(p) for _, p, _ in rows]
+    assert probabilities == sorted(probabilities, reverse=True)
+    # risk trend, 12 player load charts, action counts, calibration
+    assert page.count("<img ") >= 1 + 12 + 1
+    assert "Time-ordered split: trained on weeks 0-" in page
+    assert "AUC" in page and "baseline" in page
+
+
+def test_report_for_a_week_without_history_says_why(club_db, tmp_path) -> None:
+    with pytest.raises(SquadReportError, match="nothing to learn risk from"):
+        write_squad_report(0, tmp_path / "squad.html", club_db)
+    assert not (tmp_path / "squad.html").exists()
