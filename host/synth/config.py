@@ -110,11 +110,11 @@ RHO: dict[str, float] = {
 CLIP_BALANCE_POWER = 0.5
 
 # PlayerLoad per session is estimated from the 10 Hz plan (a 100 Hz render of every
-# session would cost hours): AU = PL_PER_M · distance + PL_PER_ACTION · Σ actions. The
-# coefficients were measured with edge.load.player_load on full 100 Hz simulations
-# (tools/bench/synth.py --calibrate prints them).
-PL_PER_M = 0.095
-PL_PER_ACTION = 0.8
+# session would cost hours): AU = PL_PER_M · distance + PL_PER_MIN · minutes. The
+# coefficients were fitted to edge.load.player_load on full 100 Hz simulations
+# (`python tools/bench/synth.py --calibrate` prints them).
+PL_PER_M = 0.028
+PL_PER_MIN = 1.46
 
 
 @dataclass(frozen=True)

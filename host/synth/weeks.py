@@ -27,8 +27,8 @@ from edge.sim.actions import impact_flaw, impact_score_array, quality_deficit
 from edge.taxonomy import ACTIONS
 from host.synth.config import (
     HAZARD,
-    PL_PER_ACTION,
     PL_PER_M,
+    PL_PER_MIN,
     PRESEASON_WEEKS,
     RHO,
     SEASON_START,
@@ -159,9 +159,7 @@ def simulate_weeks(
                         "sprints": p.sprints,
                         "accels": p.accels,
                         "decels": p.decels,
-                        "player_load": round(
-                            PL_PER_M * p.distance_m + PL_PER_ACTION * len(p.event_action), 1
-                        ),
+                        "player_load": round(PL_PER_M * p.distance_m + PL_PER_MIN * minutes, 1),
                         "hr_mean": round(
                             traits.hr_rest
                             + (traits.hr_max - traits.hr_rest)
