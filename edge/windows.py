@@ -86,7 +86,8 @@ def occluded_frames(skeleton_conf: np.ndarray) -> np.ndarray:
         raise SignalError(
             f"skeleton_conf must be (T, {len(taxonomy.JOINTS)}), got shape {conf.shape}"
         )
-    return (conf[:, _OCCLUSION_JOINT_INDEX] < taxonomy.OCCLUSION_CONFIDENCE).any(axis=1)
+    low = conf[:, _OCCLUSION_JOINT_INDEX] < taxonomy.OCCLUSION_CONFIDENCE
+    return np.asarray(low.any(axis=1))
 
 
 def drop_reason(
