@@ -93,22 +93,17 @@ class PoseEstimator:
         self._mp = require("mediapipe")
         vision = require("mediapipe.tasks.python.vision")
         tasks = require("mediapipe.tasks.python")
-        bundle = pose_task_bundle()
-        self._landmarkers: dict[int, Any] = {}
-        for num_poses in (1, self.config.max_people):
-            options = vision.PoseLandmarkerOptions(
-                base_options=tasks.BaseOptions(model_asset_buffer=bundle),
-                running_mode=vision.RunningMode.IMAGE,
-                num_poses=num_poses,
-                min_pose_detection_confidence=self.config.min_detection_confidence,
-                min_pose_presence_confidence=self.config.min_presence_confidence,
-            )
-            self._landmarkers[num_poses] = vision.PoseLandmarker.create_from_options(options)
+        options = vision.PoseLandmarkerOptions(
+            base_options=tasks.BaseOptions(model_asset_buffer=pose_task_bundle()),
+            running_mode=vision.RunningMode.IMAGE,
+            num_poses=self.config.max_people,
+            min_pose_detection_confidence=self.config.min_detection_confidence,
+            min_pose_presence_confidence=self.config.min_presence_confidence,
+        )
+        self._landmarker: Any = vision.PoseLandmarker.create_from_options(options)
 
     def close(self) -> None:
-        for landmarker in self._landmarkers.values():
-            landmarker.close()
-        self._landmarkers.clear()
+        self._landmarker.close()
 
     def __enter__(self) -> PoseEstimator:
         return self
@@ -117,10 +112,9 @@ class PoseEstimator:
         self.close()
 
     def detect(
-        self, rgb: np.ndarray, region: tuple[int, int, int, int] | None = None, single: bool = False
+        self, rgb: np.ndarray, region: tuple[int, int, int, int] | None = None
     ) -> list[Detection]:
-        """People in `rgb`, or only inside `region` (x0, y0, x1, y1 pixels) when given;
-        `single` looks for one person only (following a known track in its crop)."""
+        """People in `rgb`, or only inside `region` (x0, y0, x1, y1 pixels) when given."""
         height, width = rgb.shape[:2]
         x0, y0, x1, y1 = region if region is not None else (0, 0, width, height)
         x0, y0 = max(0, int(x0)), max(0, int(y0))
@@ -129,8 +123,7 @@ class PoseEstimator:
             return []
         crop = np.ascontiguousarray(rgb[y0:y1, x0:x1])
         image = self._mp.Image(image_format=self._mp.ImageFormat.SRGB, data=crop)
-        landmarker = self._landmarkers[1 if single else self.config.max_people]
-        result = landmarker.detect(image)
+        result = self._landmarker.detect(image)
         found = []
         for landmarks, world in zip(
             result.pose_landmarks, result.pose_world_landmarks, strict=True

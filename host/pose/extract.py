@@ -155,16 +155,25 @@ def search_regions(width: int, height: int, roi: Region | None) -> list[Region]:
 def follow_region(
     box: np.ndarray, scale: float, roi: Region | None, width: int, height: int
 ) -> Region:
-    """A square crop around a track's last box, grown by `scale`, kept inside the ROI."""
-    centre = (box[:2] + box[2:]) / 2
-    half = max(box[2] - box[0], box[3] - box[1], 32.0) * scale / 2
+    """A square crop around a track's last box, grown by `scale`, no larger than the frame
+    (or ROI) and shifted to lie inside it: the detector finds people best in square,
+    uncut pictures, which a crop clipped at the frame edge is not."""
     x0, y0, x1, y1 = roi if roi is not None else (0, 0, width, height)
-    return (
-        int(max(x0, centre[0] - half)),
-        int(max(y0, centre[1] - half)),
-        int(min(x1, centre[0] + half)),
-        int(min(y1, centre[1] + half)),
-    )
+    inside = np.clip(box, [x0, y0, x0, y0], [x1, y1, x1, y1])
+    side = min(max(inside[2] - inside[0], inside[3] - inside[1], 32.0) * scale, x1 - x0, y1 - y0)
+    left = np.clip((inside[0] + inside[2] - side) / 2, x0, x1 - side)
+    top = np.clip((inside[1] + inside[3] - side) / 2, y0, y1 - side)
+    return (int(left), int(top), int(left + side), int(top + side))
+
+
+def follow(found: list[Detection], track: Track, min_iou: float) -> list[Detection]:
+    """Of the people found in a track's crop, the one that overlaps its last box most (if
+    enough): a neighbour reaching into the crop is not taken for the tracked person."""
+    if not found:
+        return []
+    overlap = box_iou(track.box, np.stack([d.box for d in found]))[0]
+    best = int(np.argmax(overlap))
+    return [found[best]] if overlap[best] >= min_iou else []
 
 
 def extract_tracks(
@@ -209,11 +218,7 @@ def extract_tracks(
             detections: list[Detection] = []
             for track in active:
                 region = follow_region(track.box, config.crop_scale, roi, width, height)
-                followed = [
-                    found
-                    for found in estimator.detect(frame.rgb, region, single=True)
-                    if box_iou(found.box, track.box)[0, 0] >= config.follow_iou
-                ]
+                followed = follow(estimator.detect(frame.rgb, region), track, config.follow_iou)
                 discover = discover or not followed  # lost in its crop: search everywhere
                 detections += followed
             if discover:

@@ -1,12 +1,15 @@
 """`touchline pose` through the CLI runner, and without the video extra."""
 
-import subprocess
+import ast
 import sys
 from pathlib import Path
 
 import numpy as np
+import pytest
 from typer.testing import CliRunner
 
+import host.cli.pose
+import host.pose
 from edge import taxonomy
 from host.cli import app
 from host.data.dataset import load_dataset
@@ -14,25 +17,36 @@ from host.data.dataset import load_dataset
 runner = CliRunner()
 
 
-def test_without_the_video_extra_it_says_what_to_install(tmp_path: Path) -> None:
+def test_without_the_video_extra_it_says_what_to_install(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # As if MediaPipe and OpenCV were not installed: importing them fails.
+    for module in ("cv2", "mediapipe"):
+        monkeypatch.setitem(sys.modules, module, None)
     video = tmp_path / "drill.mp4"
     video.write_bytes(b"\x00" * 64)
-    # A fresh interpreter where MediaPipe and OpenCV cannot be imported: the CLI must
-    # still load (they are imported only when pose estimation runs) and say what to do.
-    code = (
-        "import sys\n"
-        "sys.modules['cv2'] = None\nsys.modules['mediapipe'] = None\n"
-        "from host.cli import main\n"
-        f"sys.argv = ['touchline', 'pose', {str(video)!r}, '--out', {str(tmp_path / 'out')!r},"
-        " '--athlete', '7']\n"
-        "main()\n"
+    result = runner.invoke(
+        app, ["pose", str(video), "--out", str(tmp_path / "out"), "--athlete", "7"]
     )
-    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
-    assert result.returncode != 0
-    lines = [line for line in (result.stdout + result.stderr).splitlines() if line.strip()]
+    assert result.exit_code == 3
+    lines = [line for line in result.output.splitlines() if line.strip()]
     assert len(lines) == 1 and "pip install 'touchline[video]'" in lines[0]
-    assert "Traceback" not in result.stderr
     assert not (tmp_path / "out").exists()
+
+
+def test_video_extra_is_imported_only_inside_the_pose_code_path() -> None:
+    """Nothing imports cv2 or MediaPipe at module level, so `touchline` and the rest of
+    the product load without the video extra; only `estimator.require` imports them."""
+    package = Path(host.pose.__file__).parent
+    for source in [*package.glob("*.py"), Path(host.cli.pose.__file__)]:
+        tree = ast.parse(source.read_text())
+        for node in tree.body:
+            names = []
+            if isinstance(node, ast.Import):
+                names = [alias.name for alias in node.names]
+            elif isinstance(node, ast.ImportFrom) and node.module:
+                names = [node.module]
+            assert not {n.split(".")[0] for n in names} & {"cv2", "mediapipe"}, source.name
 
 
 def test_bad_roi_is_one_clear_line(tmp_path: Path) -> None:

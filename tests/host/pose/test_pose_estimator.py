@@ -49,7 +49,7 @@ def test_world_joints_are_metres_with_the_head_up(estimator, cameraman) -> None:
 
 def test_crop_finds_the_same_person_in_full_frame_pixels(estimator, cameraman) -> None:
     full = estimator.detect(cameraman)[0]
-    cropped = estimator.detect(cameraman, region=(0, 60, 460, 512), single=True)[0]
+    cropped = estimator.detect(cameraman, region=(0, 60, 460, 512))[0]
     shoulder = J("left_shoulder")
     delta = select_joints(full.image_xy)[shoulder] - select_joints(cropped.image_xy)[shoulder]
     assert np.abs(delta).max() < 12
