@@ -94,7 +94,7 @@ class ClockSync:
         self._add_point(t_device_us, arrival_s)
         self._last_seq = seq
         self._last_device_us = t_device_us
-        self._last_end_s = float(self.to_session(t_device_us + frame_span_us))
+        self._last_end_s = self._session_s(t_device_us + frame_span_us)
         return status
 
     def _check_sequence(self, seq: int, t_device_us: int, arrival_s: float) -> SeqStatus:
@@ -116,7 +116,7 @@ class ClockSync:
             self.wraps += 1
         if step > 1:
             start = self._last_end_s if self._last_end_s is not None else arrival_s
-            end = float(self.to_session(t_device_us))
+            end = self._session_s(t_device_us)
             self.gaps.append(Gap(self.sensor_id, start, max(start, end), step - 1, "loss"))
             return "gap"
         return "wrap" if wrapped else "ok"
@@ -178,6 +178,12 @@ class ClockSync:
         if self._epoch_us is None:
             raise RuntimeError(f"sensor {self.sensor_id}: no frame observed yet")
         device_s = (np.asarray(t_device_us, dtype=np.int64) - self._epoch_us) / 1e6
+        return device_s + self._slope * device_s + self._intercept
+
+    def _session_s(self, t_device_us: int) -> float:
+        """`to_session` for one time, without numpy overhead (called for every frame)."""
+        assert self._epoch_us is not None
+        device_s = (t_device_us - self._epoch_us) / 1e6
         return device_s + self._slope * device_s + self._intercept
 
     @property

@@ -72,7 +72,7 @@ class RingBuffer:
     def append(self, t: np.ndarray, x: np.ndarray) -> None:
         """Add samples; any not later than the newest held (a clock refit overlap) is dropped."""
         latest = self.latest_t
-        if latest is not None:
+        if latest is not None and t[0] <= latest:
             keep = t > latest
             t, x = t[keep], x[keep]
         n = len(t)
@@ -140,6 +140,19 @@ class AthleteState:
     events: list[ActionEvent] = field(default_factory=list)
     player_load: float = 0.0
     last_waist_accel: np.ndarray | None = None
+    pending_waist_accel: list[np.ndarray] = field(default_factory=list)
+
+    def accumulate_load(self) -> None:
+        """Add the waist samples received since the last call to PlayerLoad, in one go."""
+        if not self.pending_waist_accel:
+            return
+        chunks = self.pending_waist_accel
+        if self.last_waist_accel is not None:
+            chunks = [self.last_waist_accel, *chunks]
+        accel = np.concatenate(chunks)
+        self.player_load += load.player_load(accel, taxonomy.IMU_RATE_HZ)
+        self.last_waist_accel = accel[-1:]
+        self.pending_waist_accel = []
     speeds: list[float] = field(default_factory=list)
     heart_rates: list[float] = field(default_factory=list)
     first_t_s: float | None = None
@@ -255,11 +268,7 @@ class SessionProcessor:
         athlete.imu[site].append(t, x)
         athlete.note_time(float(t[0]), float(t[-1]))
         if site == "waist":
-            accel = sample.accel_g
-            if athlete.last_waist_accel is not None:
-                accel = np.vstack([athlete.last_waist_accel, accel])
-            athlete.player_load += load.player_load(accel, taxonomy.IMU_RATE_HZ)
-            athlete.last_waist_accel = sample.accel_g[-1:]
+            athlete.pending_waist_accel.append(sample.accel_g)
         if athlete.next_start_s is None:
             athlete.next_start_s = float(t[0])
 
@@ -271,6 +280,7 @@ class SessionProcessor:
         windows: list[np.ndarray] = []
         present: list[np.ndarray] = []
         for athlete in self.athletes.values():
+            athlete.accumulate_load()
             for start in self._ready_starts(athlete, final):
                 built = self._build_window(athlete, start)
                 athlete.windows_total += 1
