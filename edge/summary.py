@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 from datetime import datetime, timedelta
+from collections.abc import Sequence
 from functools import lru_cache
 from importlib import resources
 from typing import Any
@@ -129,12 +130,12 @@ def build_summary(
     return summary
 
 
-def _heart_rate(bpm: list[float]) -> dict[str, Any] | None:
-    if not bpm:
+def _heart_rate(bpm: Sequence[float]) -> dict[str, Any] | None:
+    if not len(bpm):
         return None
     zones = hr_zone_seconds(np.asarray(bpm), taxonomy.HR_RATE_HZ, DEFAULT_HR_MAX_BPM)
     return {
         "mean_bpm": round(sum(bpm) / len(bpm), 1),
-        "max_bpm": max(bpm),
+        "max_bpm": float(max(bpm)),
         "zones_s": [round(z, 1) for z in zones],
     }
