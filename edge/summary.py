@@ -10,8 +10,8 @@ and D_t itself belong to the host's risk model, so they are computed there only.
 from __future__ import annotations
 
 import json
-from datetime import datetime, timedelta
 from collections.abc import Sequence
+from datetime import datetime, timedelta
 from functools import lru_cache
 from importlib import resources
 from typing import Any
