@@ -25,6 +25,7 @@ from sklearn.metrics import f1_score
 from edge import dsp, taxonomy
 from edge.bundle import InputSpec, filter_windows, prepare_windows
 from edge.infer import softmax
+from edge.windows import drop_reason, occluded_frames
 from host.data.dataset import Clips, Dataset, load_dataset
 from host.distill.baselines import fit_minirocket
 from host.distill.config import (
@@ -386,12 +387,14 @@ def _teacher_probabilities(teacher: Teacher, clips: Clips, labels: list[str]) ->
 
 
 def _video_occluded(clips: Clips) -> np.ndarray:
-    """Clips whose skeleton is missing or occluded for at least the paper's 1.5 s."""
+    """Clips whose skeleton is absent, or occluded longer than the paper's 1.5 s (the
+    edge's drop rule): where the teacher loses its video branch."""
     if clips.skeleton_conf is None:
         return np.ones(len(clips), dtype=bool)
-    lower = [taxonomy.JOINTS.index(j) for j in taxonomy.OCCLUSION_JOINTS]
-    hidden = (clips.skeleton_conf[:, :, lower] < taxonomy.OCCLUSION_CONFIDENCE).any(axis=2)
-    return hidden.sum(axis=1) / taxonomy.SKELETON_RATE_HZ >= taxonomy.MAX_OCCLUSION_S
+    return np.array([
+        occluded_frames(conf).all() or drop_reason(skeleton_conf=conf) is not None
+        for conf in clips.skeleton_conf
+    ])
 
 
 def _latency_ms(fn: Callable[[np.ndarray], object], window: np.ndarray, repeats: int) -> float:

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 from signature_data import distil_fixture
 
@@ -13,4 +11,4 @@ from host.distill.pipeline import DistillResult
 
 @pytest.fixture(scope="session")
 def distilled(tmp_path_factory: pytest.TempPathFactory) -> tuple[Dataset, DistillResult]:
-    return distil_fixture(tmp_path_factory.mktemp("distill"))
+    return distil_fixture(tmp_path_factory)

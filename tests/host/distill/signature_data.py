@@ -1,4 +1,4 @@
-"""Test data for the student: a small labelled dataset whose IMU carries a learnable signature per action.
+"""Test data for the student: a small dataset whose IMU carries a signature per action.
 
 Each label k leaves a bump of its own height on waist `ax`, a calf `gx` oscillation of its
 own frequency and, for `sprint`, a GPS speed ramp; noise and athlete-specific gain make
@@ -7,8 +7,11 @@ the task not trivial. Small enough that every test trains in seconds.
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
 import pandas as pd
+import pytest
 
 from edge import taxonomy
 from host.data.dataset import Dataset, load_dataset, write_clip_shard, write_manifest, write_table
@@ -89,18 +92,28 @@ def write_signature_dataset(root: Path) -> Dataset:
 
 
 # Short training for tests: the fixture is easy, CI time is not.
-TEST_CONFIG = DistillConfig(max_epochs=25, batch_size=16, bootstrap_samples=200)
+TEST_CONFIG = DistillConfig(max_epochs=15, batch_size=16, bootstrap_samples=200)
 TEST_MINIROCKET_KERNELS = 168
 
 
-def distil_fixture(root: Path) -> tuple[Dataset, DistillResult]:
-    """Dataset under `root/data` and its student (with LabelAwareTeacher) in `root/run/student`."""
-    dataset = write_signature_dataset(root / "data")
-    result = distill(
-        dataset, root / "run" / "student", LabelAwareTeacher(), TEST_CONFIG,
-        minirocket_kernels=TEST_MINIROCKET_KERNELS,
-    )
-    return dataset, result
+_DISTILLED: list[tuple[Dataset, DistillResult]] = []
+
+
+def distil_fixture(factory: pytest.TempPathFactory) -> tuple[Dataset, DistillResult]:
+    """The fixture dataset and its student (taught by LabelAwareTeacher) in
+    `.../run/student`; made once per test session, whichever test directory asks first."""
+    if not _DISTILLED:
+        root = factory.mktemp("distilled")
+        dataset = write_signature_dataset(root / "data")
+        result = distill(
+            dataset,
+            root / "run" / "student",
+            LabelAwareTeacher(),
+            TEST_CONFIG,
+            minirocket_kernels=TEST_MINIROCKET_KERNELS,
+        )
+        _DISTILLED.append((dataset, result))
+    return _DISTILLED[0]
 
 
 class LabelAwareTeacher:

@@ -14,8 +14,12 @@ from host.distill.pipeline import DistillResult, fast_macro_f1, tune_thresholds
 from host.distill.trained import load_student
 from host.evaluation.metrics import macro_f1
 
-MODELS = ["teacher (multimodal)", "student (distilled)", "student (no teacher)",
-          "MiniRocket + ridge"]
+MODELS = [
+    "teacher (multimodal)",
+    "student (distilled)",
+    "student (no teacher)",
+    "MiniRocket + ridge",
+]
 
 
 def test_report_compares_every_model_on_the_same_test_clips(

@@ -10,6 +10,7 @@ import pytest
 
 from host.data.dataset import Dataset
 from host.distill.pipeline import DistillResult
+from host.export.bundle import ExportResult, export_run
 
 
 def _signature_data():
@@ -26,4 +27,10 @@ def _signature_data():
 
 @pytest.fixture(scope="session")
 def distilled(tmp_path_factory: pytest.TempPathFactory) -> tuple[Dataset, DistillResult]:
-    return _signature_data().distil_fixture(tmp_path_factory.mktemp("export"))
+    return _signature_data().distil_fixture(tmp_path_factory)
+
+
+@pytest.fixture(scope="session")
+def exported(distilled: tuple[Dataset, DistillResult]) -> ExportResult:
+    _, result = distilled
+    return export_run(result.out_dir.parent, version="test-1")

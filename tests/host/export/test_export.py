@@ -1,0 +1,115 @@
+"""`export_run`: a bundle the sideline can verify, within budget, faithful to torch."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+import torch
+
+from edge import taxonomy
+from edge.bundle import read_bundle
+from edge.infer import ActionModel, softmax
+from host.data.dataset import Dataset
+from host.distill.pipeline import DistillResult
+from host.distill.trained import StudentRunError, load_student
+from host.export.bundle import BUNDLE_BUDGET_BYTES, ExportResult, export_run
+from host.export.onnx import onnx_session, run_onnx
+
+# Stated tolerances (docs/student.md): fp32 ONNX reproduces torch's logits to 1e-4;
+# int8 may move a probability by up to 0.15 but must agree with fp32 on >= 95 % of windows.
+FP32_LOGIT_TOL = 1e-4
+INT8_PROB_TOL = 0.15
+INT8_AGREEMENT = 0.95
+
+
+def test_bundle_holds_both_models_and_a_manifest_the_edge_accepts(
+    exported: ExportResult, distilled: tuple[Dataset, DistillResult]
+) -> None:
+    dataset, result = distilled
+    bundle = read_bundle(exported.archive)
+    m = bundle.manifest
+    assert set(bundle.files) == {"model.onnx", "model_fp32.onnx"}
+    assert m.version == "test-1" and m.labels == list(taxonomy.LABELS)
+    assert m.channel_names == [*taxonomy.IMU_CHANNELS, "speed_mps"]
+    assert m.channels[-1].optional and not m.channels[0].optional
+    assert (m.sample_rate_hz, m.window_samples, m.hop_samples) == (100.0, 600, 50)
+    assert m.synthetic and m.data_hash == dataset.content_hash
+    assert m.events.thresholds == load_student(result.out_dir).thresholds
+    assert {"test_macro_f1", "val_accuracy_fp32", "val_accuracy_int8"} <= set(m.metrics)
+    expected_default = "int8" if exported.choice.default == "int8" else "fp32"
+    default_is_fp32 = bundle.files["model.onnx"] == bundle.files["model_fp32.onnx"]
+    assert default_is_fp32 == (expected_default == "fp32")
+
+
+def test_bundle_fits_the_sideline_budget(exported: ExportResult) -> None:
+    assert exported.archive_bytes <= BUNDLE_BUDGET_BYTES
+    assert exported.archive.stat().st_size == exported.archive_bytes
+
+
+def test_onnx_fp32_matches_torch_on_real_windows(
+    exported: ExportResult, distilled: tuple[Dataset, DistillResult]
+) -> None:
+    _, result = distilled
+    student = load_student(result.out_dir)
+    inputs, _ = student.prepared("test")
+    with torch.inference_mode():
+        expected = student.model(torch.from_numpy(inputs)).numpy()
+    fp32 = read_bundle(exported.bundle_dir).files["model_fp32.onnx"]
+    np.testing.assert_allclose(run_onnx(onnx_session(fp32), inputs), expected, atol=FP32_LOGIT_TOL)
+    assert exported.fp32_max_logit_error <= FP32_LOGIT_TOL
+
+
+def test_int8_stays_close_to_fp32_on_real_windows(
+    exported: ExportResult, distilled: tuple[Dataset, DistillResult]
+) -> None:
+    _, result = distilled
+    inputs, _ = load_student(result.out_dir).prepared("test")
+    bundle = read_bundle(exported.bundle_dir)
+    p32 = softmax(run_onnx(onnx_session(bundle.files["model_fp32.onnx"]), inputs))
+    int8 = exported.choice  # the figures behind the choice are recorded either way
+    assert int8.int8.size_bytes < int8.fp32.size_bytes
+    from host.export.quantize import quantize_int8
+
+    calibration, _ = load_student(result.out_dir).prepared("train")
+    p8 = softmax(
+        run_onnx(onnx_session(quantize_int8(bundle.files["model_fp32.onnx"], calibration)), inputs)
+    )
+    assert np.abs(p8 - p32).max() <= INT8_PROB_TOL
+    assert np.mean(p8.argmax(axis=1) == p32.argmax(axis=1)) >= INT8_AGREEMENT
+
+
+def test_edge_model_with_fp32_gives_torch_probabilities_from_raw_windows(
+    exported: ExportResult, distilled: tuple[Dataset, DistillResult]
+) -> None:
+    _, result = distilled
+    student = load_student(result.out_dir)
+    raw, present, _ = student.windows("test")
+    bundle = read_bundle(exported.archive)
+    fp32_bundle = type(bundle)(
+        bundle.source,
+        bundle.manifest.model_copy(update={"default_model": "model_fp32.onnx"}),
+        bundle.files,
+    )
+    edge_probs = ActionModel.from_bundle(fp32_bundle).predict(raw, present)
+    inputs, _ = student.prepared("test")
+    with torch.inference_mode():
+        host_probs = torch.softmax(student.model(torch.from_numpy(inputs)), dim=1).numpy()
+    np.testing.assert_allclose(edge_probs, host_probs, atol=1e-5)
+
+
+def test_export_refuses_a_dataset_changed_since_distillation(
+    distilled: tuple[Dataset, DistillResult], tmp_path: Path
+) -> None:
+    dataset, result = distilled
+    student = load_student(result.out_dir)
+    state = dict(student.state, data_hash="0" * 64)
+    moved = tmp_path / "run" / "student"
+    moved.mkdir(parents=True)
+    (moved / "distill.json").write_text(json.dumps(state))
+    (moved / "student.pt").write_bytes((result.out_dir / "student.pt").read_bytes())
+    with pytest.raises(StudentRunError, match="dataset changed since distillation"):
+        export_run(tmp_path / "run", version="x")
+    assert not (tmp_path / "run" / "bundles").exists()
