@@ -29,8 +29,9 @@ def test_lowpass_keeps_a_constant_signal(level: float, length: int) -> None:
 
 @given(tone_hz=st.floats(min_value=35.0, max_value=45.0), phase=st.floats(0, 2 * np.pi))
 @settings(max_examples=25)
-def test_lowpass_removes_a_tone_above_cutoff_and_keeps_one_below(tone_hz: float,
-                                                                  phase: float) -> None:
+def test_lowpass_removes_a_tone_above_cutoff_and_keeps_one_below(
+    tone_hz: float, phase: float
+) -> None:
     t = np.arange(2000) / 100.0
     slow = np.sin(2 * np.pi * 1.0 * t)
     fast = np.sin(2 * np.pi * tone_hz * t + phase)
@@ -51,11 +52,13 @@ def test_lowpass_filters_along_the_requested_axis_and_keeps_float32() -> None:
     batch = rng.normal(size=(4, 12, 800)).astype(np.float32)
     y = lowpass(batch, 100.0, 20.0, axis=-1)
     assert y.dtype == np.float32 and y.shape == batch.shape
-    np.testing.assert_allclose(y[2, 5], lowpass(batch[2, 5].astype(np.float64), 100.0, 20.0),
-                               rtol=1e-4, atol=1e-5)
+    np.testing.assert_allclose(
+        y[2, 5], lowpass(batch[2, 5].astype(np.float64), 100.0, 20.0), rtol=1e-4, atol=1e-5
+    )
     time_first = np.moveaxis(batch, -1, 0)
-    np.testing.assert_allclose(np.moveaxis(lowpass(time_first, 100.0, 20.0, axis=0), 0, -1), y,
-                               atol=1e-5)
+    np.testing.assert_allclose(
+        np.moveaxis(lowpass(time_first, 100.0, 20.0, axis=0), 0, -1), y, atol=1e-5
+    )
 
 
 @pytest.mark.parametrize("order", [1, 3, 4])
@@ -75,11 +78,16 @@ def test_lowpass_of_a_signal_shorter_than_the_padding_still_filters() -> None:
 
 @pytest.mark.parametrize(
     ("rate", "cutoff", "order", "message"),
-    [(100.0, 50.0, 4, "Nyquist"), (100.0, 0.0, 4, "Nyquist"), (0.0, 1.0, 4, "rate_hz"),
-     (100.0, 20.0, 0, "order")],
+    [
+        (100.0, 50.0, 4, "Nyquist"),
+        (100.0, 0.0, 4, "Nyquist"),
+        (0.0, 1.0, 4, "rate_hz"),
+        (100.0, 20.0, 0, "order"),
+    ],
 )
-def test_lowpass_refuses_impossible_settings(rate: float, cutoff: float, order: int,
-                                             message: str) -> None:
+def test_lowpass_refuses_impossible_settings(
+    rate: float, cutoff: float, order: int, message: str
+) -> None:
     with pytest.raises(SignalError, match=message):
         lowpass(np.zeros(100), rate, cutoff, order=order)
 
@@ -90,8 +98,11 @@ def test_lowpass_refuses_an_empty_signal() -> None:
 
 
 @given(
-    x=hnp.arrays(np.float64, hnp.array_shapes(min_dims=3, max_dims=3, min_side=2, max_side=6),
-                 elements=finite),
+    x=hnp.arrays(
+        np.float64,
+        hnp.array_shapes(min_dims=3, max_dims=3, min_side=2, max_side=6),
+        elements=finite,
+    ),
 )
 def test_normaliser_round_trip_through_the_bundle_manifest(x: np.ndarray) -> None:
     norm = Normaliser.fit(x, axis=1)
@@ -138,8 +149,10 @@ def test_a_normaliser_fitted_on_a_batch_axis_also_applies_to_one_sample() -> Non
     norm = Normaliser.fit(batch, axis=1)
     np.testing.assert_allclose(norm.apply(batch[0]), norm.apply(batch)[0])
     features = rng.normal(size=(30, 5))  # (N, F) tables: features on the last axis
-    np.testing.assert_allclose(Normaliser.fit(features, axis=1).apply(features[7]),
-                               Normaliser.fit(features, axis=1).apply(features)[7])
+    np.testing.assert_allclose(
+        Normaliser.fit(features, axis=1).apply(features[7]),
+        Normaliser.fit(features, axis=1).apply(features)[7],
+    )
 
 
 def test_normaliser_refuses_the_wrong_channel_count_and_bad_manifests() -> None:
@@ -157,12 +170,14 @@ def test_normaliser_refuses_the_wrong_channel_count_and_bad_manifests() -> None:
 
 
 @given(
-    slope=finite, offset=finite,
+    slope=finite,
+    offset=finite,
     times=st.lists(st.floats(0, 100, allow_nan=False), min_size=2, max_size=40, unique=True),
     new_times=st.lists(st.floats(0, 100, allow_nan=False), min_size=1, max_size=40),
 )
-def test_resampling_a_linear_signal_is_exact(slope: float, offset: float, times: list[float],
-                                             new_times: list[float]) -> None:
+def test_resampling_a_linear_signal_is_exact(
+    slope: float, offset: float, times: list[float], new_times: list[float]
+) -> None:
     t = np.sort(np.array(times))
     t_new = np.clip(np.array(new_times), t[0], t[-1])
     x = np.stack([slope * t + offset, -slope * t])
@@ -175,8 +190,9 @@ def test_resampling_a_linear_signal_is_exact(slope: float, offset: float, times:
     x=hnp.arrays(np.float64, st.tuples(st.integers(1, 4), st.integers(2, 30)), elements=finite),
     new_times=st.lists(st.floats(-5, 40, allow_nan=False), min_size=1, max_size=30),
 )
-def test_resampling_matches_np_interp_channel_by_channel(x: np.ndarray,
-                                                         new_times: list[float]) -> None:
+def test_resampling_matches_np_interp_channel_by_channel(
+    x: np.ndarray, new_times: list[float]
+) -> None:
     t = np.arange(x.shape[1]) * 1.1
     t_new = np.array(new_times)
     y = resample_linear(t, x.T, t_new, axis=0)  # time on axis 0 this time

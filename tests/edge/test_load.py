@@ -24,13 +24,13 @@ def test_player_load_of_a_still_sensor_is_zero_whatever_gravity_reads(level, n: 
 
 
 @given(
-    accel=hnp.arrays(np.float64, st.tuples(st.integers(2, 200), st.just(3)),
-                     elements=accel_values),
+    accel=hnp.arrays(np.float64, st.tuples(st.integers(2, 200), st.just(3)), elements=accel_values),
     scale=st.floats(0.0, 10.0),
 )
 def test_player_load_scales_linearly_with_acceleration(accel: np.ndarray, scale: float) -> None:
-    assert player_load(scale * accel, 100.0) == pytest.approx(scale * player_load(accel, 100.0),
-                                                              rel=1e-9, abs=1e-9)
+    assert player_load(scale * accel, 100.0) == pytest.approx(
+        scale * player_load(accel, 100.0), rel=1e-9, abs=1e-9
+    )
 
 
 def test_player_load_matches_the_catapult_formula_at_100_hz() -> None:
@@ -45,8 +45,9 @@ def test_player_load_is_on_a_100_hz_basis_for_other_rates() -> None:
     def motion(t: np.ndarray) -> np.ndarray:
         return np.stack([np.sin(t), np.cos(2 * t), 1 + 0.3 * np.sin(3 * t)], axis=1)
 
-    assert player_load(motion(t50), 50.0) == pytest.approx(player_load(motion(t100[:-1]), 100.0),
-                                                           rel=1e-3)
+    assert player_load(motion(t50), 50.0) == pytest.approx(
+        player_load(motion(t100[:-1]), 100.0), rel=1e-3
+    )
 
 
 def test_player_load_refuses_the_wrong_shape() -> None:
@@ -77,8 +78,9 @@ def test_constant_speed_has_no_efforts() -> None:
 
 
 @given(
-    speed=hnp.arrays(np.float64, st.integers(1, 300),
-                     elements=st.floats(0.0, 11.0, allow_nan=False)),
+    speed=hnp.arrays(
+        np.float64, st.integers(1, 300), elements=st.floats(0.0, 11.0, allow_nan=False)
+    ),
     rate=st.sampled_from([1.0, 5.0, 10.0, 18.0]),
 )
 def test_speed_zone_distance_equals_the_integral_of_speed(speed: np.ndarray, rate: float) -> None:

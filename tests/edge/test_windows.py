@@ -66,7 +66,7 @@ def test_gps_loss_uses_the_gps_rate() -> None:
 def _conf(frames: int, occluded: tuple[int, int] | None, joints: list[int]) -> np.ndarray:
     conf = np.ones((frames, len(taxonomy.JOINTS)), dtype=np.float32)
     if occluded:
-        conf[occluded[0]:occluded[1], joints] = 0.2
+        conf[occluded[0] : occluded[1], joints] = 0.2
     return conf
 
 
@@ -88,8 +88,11 @@ def test_confidence_of_exactly_0_5_is_visible() -> None:
 
 
 def test_several_reasons_are_all_given() -> None:
-    reason = drop_reason(imu_valid=_valid(800, (0, 400)), gps_valid=_valid(80, (0, 40)),
-                         skeleton_conf=_conf(480, (0, 200), LOWER_BODY))
+    reason = drop_reason(
+        imu_valid=_valid(800, (0, 400)),
+        gps_valid=_valid(80, (0, 40)),
+        skeleton_conf=_conf(480, (0, 200), LOWER_BODY),
+    )
     assert reason == f"{IMU_LOSS}, {GPS_LOSS}, {OCCLUSION}"
 
 
@@ -111,8 +114,9 @@ def test_windows_span_the_clip_with_context_and_step_by_the_hop() -> None:
 def test_windows_skip_a_long_loss_but_not_a_short_one() -> None:
     starts = window_starts(3000, 100.0, valid=_valid(3000, (1000, 1400)))
     assert starts.size and all(s + 800 <= 1000 or s >= 1400 for s in starts)
-    np.testing.assert_array_equal(window_starts(3000, 100.0, valid=_valid(3000, (1000, 1200))),
-                                  window_starts(3000, 100.0))
+    np.testing.assert_array_equal(
+        window_starts(3000, 100.0, valid=_valid(3000, (1000, 1200))), window_starts(3000, 100.0)
+    )
 
 
 @given(
@@ -120,8 +124,9 @@ def test_windows_skip_a_long_loss_but_not_a_short_one() -> None:
     hop=st.sampled_from([0.1, 0.5, 1.0]),
     gaps=st.lists(st.tuples(st.integers(0, 4000), st.integers(1, 800)), max_size=4),
 )
-def test_windows_never_straddle_a_dropped_gap(n: int, hop: float,
-                                              gaps: list[tuple[int, int]]) -> None:
+def test_windows_never_straddle_a_dropped_gap(
+    n: int, hop: float, gaps: list[tuple[int, int]]
+) -> None:
     valid = _valid(n, *[(start, start + length) for start, length in gaps])
     starts = window_starts(n, 100.0, hop_s=hop, valid=valid)
     if not valid.any():  # a sensor with no data at all is absent, not lost
@@ -129,7 +134,7 @@ def test_windows_never_straddle_a_dropped_gap(n: int, hop: float,
         return
     for start in starts:
         assert 0 <= start and start + 800 <= n
-        assert drop_reason(imu_valid=valid[start:start + 800]) is None
+        assert drop_reason(imu_valid=valid[start : start + 800]) is None
         for gap in find_gaps(valid, 100.0):
             if gap.duration_s > taxonomy.MAX_SENSOR_GAP_S + 1e-9:
                 assert start + 800 <= round(gap.start_s * 100) or start >= round(gap.end_s * 100)

@@ -76,8 +76,9 @@ def test_derived_load_tables_match_the_load_metrics(club: Path) -> None:
     sessions = load_dataset(club).sessions
     expected = weekly_load(daily_load(sessions))
     assert len(weekly) == len(expected)
-    pd.testing.assert_series_equal(pd.to_numeric(weekly["strain"]), expected["strain"],
-                                   check_names=False, rtol=1e-5)
+    pd.testing.assert_series_equal(
+        pd.to_numeric(weekly["strain"]), expected["strain"], check_names=False, rtol=1e-5
+    )
     daily = read(club / "load_daily.csv")
     assert set(daily.columns) >= {"acwr", "ewma_acwr", "acute_load", "chronic_load"}
 
@@ -134,7 +135,8 @@ def test_a_file_without_a_required_column_is_refused_with_its_columns(club: Path
 
 
 def test_an_empty_file_is_refused_and_a_header_only_file_imports_nothing(
-        club: Path, tmp_path: Path) -> None:
+    club: Path, tmp_path: Path
+) -> None:
     with pytest.raises(ImportFileError, match="empty file"):
         import_sessions(FIXTURES / "empty.csv", club)
     header_only = tmp_path / "header.csv"
@@ -164,16 +166,20 @@ def test_an_ambiguous_srpe_column_is_not_guessed(club: Path) -> None:
 
 @pytest.mark.parametrize(
     ("entries", "message"),
-    [(["Player"], "expected COLUMN=FIELD"), (["Player=shoe_size"], "not a sessions field"),
-     (["Jersey=athlete_id"], "no column 'Jersey'")],
+    [
+        (["Player"], "expected COLUMN=FIELD"),
+        (["Player=shoe_size"], "not a sessions field"),
+        (["Jersey=athlete_id"], "no column 'Jersey'"),
+    ],
 )
 def test_bad_maps_are_refused(club: Path, entries: list[str], message: str) -> None:
     with pytest.raises(ImportFileError, match=message):
         import_sessions(GPS_EXPORT, club, mapping=parse_mapping(entries))
 
 
-def test_reimporting_is_idempotent_and_a_later_file_updates_by_key(club: Path,
-                                                                   tmp_path: Path) -> None:
+def test_reimporting_is_idempotent_and_a_later_file_updates_by_key(
+    club: Path, tmp_path: Path
+) -> None:
     import_sessions(GPS_EXPORT, club)
     again = import_sessions(GPS_EXPORT, club)
     assert (again.added, again.updated, again.unchanged) == (0, 0, 5)
@@ -181,12 +187,17 @@ def test_reimporting_is_idempotent_and_a_later_file_updates_by_key(club: Path,
     sessions = read(club / "sessions.csv")
     sessions["coach_note"] = ["", "good", "", "", ""]
     write_table(club, "sessions.csv", sessions)
-    write_table(club, "athletes.csv", pd.DataFrame({"athlete_id": ["A07", "B12", "C03"],
-                                                    "position": ["MF", "DF", "FW"]}))
+    write_table(
+        club,
+        "athletes.csv",
+        pd.DataFrame({"athlete_id": ["A07", "B12", "C03"], "position": ["MF", "DF", "FW"]}),
+    )
     update = tmp_path / "update.csv"
-    update.write_text("athlete,date,type,minutes,rpe\n"
-                      "A07,2026-02-03,training,75,7\n"  # corrected RPE, no GPS columns
-                      "D09,2026-02-06,training,60,4\n")
+    update.write_text(
+        "athlete,date,type,minutes,rpe\n"
+        "A07,2026-02-03,training,75,7\n"  # corrected RPE, no GPS columns
+        "D09,2026-02-06,training,60,4\n"
+    )
     report = import_sessions(update, club)
     assert (report.added, report.updated, report.unchanged) == (1, 1, 0)
     assert report.athletes_added == ["D09"]
@@ -208,8 +219,7 @@ def test_a_failed_import_leaves_the_dataset_byte_for_byte(club: Path) -> None:
     assert snapshot(club) == before
 
 
-def test_earlier_history_imported_later_renumbers_derived_weeks(club: Path,
-                                                                 tmp_path: Path) -> None:
+def test_earlier_history_imported_later_renumbers_derived_weeks(club: Path, tmp_path: Path) -> None:
     import_sessions(GPS_EXPORT, club)
     older = tmp_path / "older.csv"
     older.write_text("athlete,date,minutes,rpe\nA07,2026-01-20,60,5\n")
@@ -228,8 +238,10 @@ def test_week_numbers_the_club_gave_are_kept(club: Path, tmp_path: Path) -> None
 
 
 def test_a_synthetic_dataset_does_not_take_real_rows(club: Path) -> None:
-    write_manifest(club, new_manifest("squad", synthetic=True,
-                                      generator=Generator(name="sim", version="1", seed=0)))
+    write_manifest(
+        club,
+        new_manifest("squad", synthetic=True, generator=Generator(name="sim", version="1", seed=0)),
+    )
     with pytest.raises(ImportFileError, match="synthetic"):
         import_sessions(GPS_EXPORT, club)
 
@@ -256,13 +268,18 @@ def test_a_bad_date_already_in_the_dataset_is_reported_and_left_alone(club: Path
 def test_injuries_are_checked_against_the_time_loss_definition(club: Path) -> None:
     report = import_injuries(INJURIES, club)
     assert [(e.row, e.column) for e in report.errors] == [
-        (3, "Days Out"), (4, "Body Part"), (6, None)]
+        (3, "Days Out"),
+        (4, "Body Part"),
+        (6, None),
+    ]
     assert "2 days or more" in report.errors[0].reason
     report = import_injuries(INJURIES, club, skip_bad=True)
     assert report.added == 2 and report.ignored_columns == ["Side"]
     injuries = load_dataset(club).injuries
     assert injuries[["athlete_id", "type", "location"]].values.tolist() == [
-        ["A07", "muscle", "hamstring"], ["C03", "ligament", "knee"]]
+        ["A07", "muscle", "hamstring"],
+        ["C03", "ligament", "knee"],
+    ]
     assert injuries["days_lost"].isna().tolist() == [False, True]
 
 
@@ -275,8 +292,9 @@ def test_injuries_are_checked_against_the_time_loss_definition(club: Path) -> No
         ("Athlete,Date,Minutes\nA1,2026-02-03,60\n", "utf-16", ("duration_min", "60")),
     ],
 )
-def test_delimiters_encodings_and_date_styles(club: Path, tmp_path: Path, content: str,
-                                              encoding: str, check: tuple[str, str]) -> None:
+def test_delimiters_encodings_and_date_styles(
+    club: Path, tmp_path: Path, content: str, encoding: str, check: tuple[str, str]
+) -> None:
     source = tmp_path / "export.csv"
     source.write_bytes(content.encode(encoding))
     assert import_sessions(source, club).ok
@@ -294,9 +312,11 @@ def test_a_thousands_separator_is_reported_not_misread(club: Path, tmp_path: Pat
 
 def test_cross_field_checks(club: Path, tmp_path: Path) -> None:
     source = tmp_path / "export.csv"
-    source.write_text("athlete,date,minutes,avg hr,max hr,distance,hsr\n"
-                      "A1,2026-02-03,90,170,160,8000,500\n"
-                      "A2,2026-02-03,90,150,190,800,900\n")
+    source.write_text(
+        "athlete,date,minutes,avg hr,max hr,distance,hsr\n"
+        "A1,2026-02-03,90,170,160,8000,500\n"
+        "A2,2026-02-03,90,150,190,800,900\n"
+    )
     report = import_sessions(source, club)
     assert [(e.row, e.column) for e in report.errors] == [(2, "avg hr"), (3, "hsr")]
 
@@ -311,8 +331,9 @@ runner = CliRunner()
 
 
 def test_cli_lists_bad_rows_and_exits_1_without_writing(club: Path) -> None:
-    result = runner.invoke(app, ["import", "sessions", str(MESSY), "--out", str(club)],
-                           env={"COLUMNS": "200"})
+    result = runner.invoke(
+        app, ["import", "sessions", str(MESSY), "--out", str(club)], env={"COLUMNS": "200"}
+    )
     assert result.exit_code == 1
     assert "nothing written: 8 bad row(s)" in result.output
     assert "31/02/2026" in result.output and "Traceback" not in result.output
@@ -320,26 +341,45 @@ def test_cli_lists_bad_rows_and_exits_1_without_writing(club: Path) -> None:
 
 
 def test_cli_skip_bad_imports_and_says_what_changed(club: Path) -> None:
-    result = runner.invoke(app, ["import", "sessions", str(MESSY), "--out", str(club),
-                                 "--skip-bad"], env={"COLUMNS": "200"})
+    result = runner.invoke(
+        app,
+        ["import", "sessions", str(MESSY), "--out", str(club), "--skip-bad"],
+        env={"COLUMNS": "200"},
+    )
     assert result.exit_code == 0, result.output
     assert "2 added" in result.output and "8 bad row(s) skipped" in result.output
-    result = runner.invoke(app, ["import", "injuries", str(INJURIES), "--out", str(club),
-                                 "--skip-bad", "--map", "Body Part=location"],
-                           env={"COLUMNS": "200"})
+    result = runner.invoke(
+        app,
+        [
+            "import",
+            "injuries",
+            str(INJURIES),
+            "--out",
+            str(club),
+            "--skip-bad",
+            "--map",
+            "Body Part=location",
+        ],
+        env={"COLUMNS": "200"},
+    )
     assert result.exit_code == 0, result.output
     assert len(load_dataset(club).injuries) == 2
     assert json.loads((club / "manifest.json").read_text())["synthetic"] is False
 
 
 def test_cli_file_errors_are_one_line(club: Path) -> None:
-    result = runner.invoke(app, ["import", "sessions", str(FIXTURES / "nope.csv"), "--out",
-                                 str(club)], env={"COLUMNS": "200"})
+    result = runner.invoke(
+        app,
+        ["import", "sessions", str(FIXTURES / "nope.csv"), "--out", str(club)],
+        env={"COLUMNS": "200"},
+    )
     assert result.exit_code == 1
-    assert result.output.strip().splitlines() == [
-        f"error: {FIXTURES / 'nope.csv'}: no such file"]
-    result = runner.invoke(app, ["import", "sessions", str(GPS_EXPORT), "--out", str(club),
-                                 "--map", "oops"], env={"COLUMNS": "200"})
+    assert result.output.strip().splitlines() == [f"error: {FIXTURES / 'nope.csv'}: no such file"]
+    result = runner.invoke(
+        app,
+        ["import", "sessions", str(GPS_EXPORT), "--out", str(club), "--map", "oops"],
+        env={"COLUMNS": "200"},
+    )
     assert result.exit_code == 1 and "expected COLUMN=FIELD" in result.output
 
 
@@ -351,25 +391,45 @@ def test_cli_help_teaches_with_an_example() -> None:
 
 
 cell = st.one_of(
-    st.sampled_from(["A07", "2026-02-03", "03/02/2026", "31/02/2026", "75", "6,5", "-1", "",
-                     "n/a", "eleven", "1e400", "match", "yoga", '"', ";", "\ufeff"]),
+    st.sampled_from(
+        [
+            "A07",
+            "2026-02-03",
+            "03/02/2026",
+            "31/02/2026",
+            "75",
+            "6,5",
+            "-1",
+            "",
+            "n/a",
+            "eleven",
+            "1e400",
+            "match",
+            "yoga",
+            '"',
+            ";",
+            "\ufeff",
+        ]
+    ),
     st.text(max_size=6),
 )
 
 
-@settings(max_examples=60, deadline=None,
-          suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(
+    max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
 @given(
-    header=st.lists(st.sampled_from(["RPE", "Type", "HSR", "Distance (km)", "Notes", "sRPE",
-                                     "Date"]), max_size=4).map(
-        lambda extra: ["Athlete", "Date", "Minutes", *extra]) | st.lists(
-        st.sampled_from(["Athlete", "Date", "Minutes", "Notes"]), min_size=1, max_size=3),
+    header=st.lists(
+        st.sampled_from(["RPE", "Type", "HSR", "Distance (km)", "Notes", "sRPE", "Date"]),
+        max_size=4,
+    ).map(lambda extra: ["Athlete", "Date", "Minutes", *extra])
+    | st.lists(st.sampled_from(["Athlete", "Date", "Minutes", "Notes"]), min_size=1, max_size=3),
     rows=st.lists(st.lists(cell, min_size=0, max_size=7), max_size=6),
     delimiter=st.sampled_from([",", ";", "\t"]),
 )
-def test_any_file_gives_a_report_or_one_clear_file_error(tmp_path: Path, header: list[str],
-                                                         rows: list[list[str]],
-                                                         delimiter: str) -> None:
+def test_any_file_gives_a_report_or_one_clear_file_error(
+    tmp_path: Path, header: list[str], rows: list[list[str]], delimiter: str
+) -> None:
     source = tmp_path / "fuzz.csv"
     source.write_text("\n".join(delimiter.join(r) for r in [header, *rows]), encoding="utf-8")
     club = tmp_path / "fuzz-club"

@@ -20,11 +20,13 @@ MONDAY = pd.Timestamp("2026-01-05")
 
 def sessions(rows: list[tuple[str, int, float | None]]) -> pd.DataFrame:
     """(athlete, day offset from MONDAY, srpe_load) rows."""
-    return pd.DataFrame({
-        "athlete_id": [a for a, _, _ in rows],
-        "date": [MONDAY + pd.Timedelta(days=d) for _, d, _ in rows],
-        "srpe_load": [load for _, _, load in rows],
-    })
+    return pd.DataFrame(
+        {
+            "athlete_id": [a for a, _, _ in rows],
+            "date": [MONDAY + pd.Timedelta(days=d) for _, d, _ in rows],
+            "srpe_load": [load for _, _, load in rows],
+        }
+    )
 
 
 def test_constant_load_gives_acwr_of_one_once_28_days_exist() -> None:
@@ -85,7 +87,12 @@ def test_weeks_start_on_monday_and_line_up_across_athletes() -> None:
     assert week_number(table["date"], MONDAY).tolist() == [0, 1, 2]
     weekly = weekly_load(daily_load(table))
     assert weekly[["athlete_id", "week"]].values.tolist() == [
-        ["a", 0], ["a", 1], ["a", 2], ["b", 1], ["b", 2]]
+        ["a", 0],
+        ["a", 1],
+        ["a", 2],
+        ["b", 1],
+        ["b", 2],
+    ]
     assert (weekly["week_start"].dt.weekday == 0).all()
     # The athlete who started in week 1 has no invented zero week 0 diluting their load.
     assert weekly.loc[weekly["athlete_id"] == "b", "srpe_load"].tolist() == [200.0, 0.0]
