@@ -276,8 +276,9 @@ def _check(data: bytes | bytearray | memoryview) -> FrameHeader:
     computed = crc16(memoryview(data)[: size - 2])
     if stored != computed:
         raise FrameError("bad_crc", f"stored 0x{stored:04x}, computed 0x{computed:04x}")
-    if header.t0_us >= _T0_LIMIT:
-        raise FrameError("bad_value", f"t0_us {header.t0_us} beyond the int64 clock")
+    last_us = header.t0_us + header.period_us * (header.n_samples - 1)
+    if last_us >= _T0_LIMIT:
+        raise FrameError("bad_value", f"sample time {last_us} µs beyond the int64 clock")
     return header
 
 
@@ -506,7 +507,8 @@ def _decode_imu_group(joined: bytes, n_samples: int) -> tuple[dict, np.ndarray]:
         header["kind"] != Kind.IMU,
         header["n_samples"] != n_samples,
         stored_crc != crc16_many(rows, length - 2),
-        header["t0_us"] >= np.uint64(_T0_LIMIT),
+        header["t0_us"]
+        >= np.uint64(_T0_LIMIT) - header["period_us"].astype(np.uint64) * np.uint64(n_samples - 1),
         np.isnan(scale[:, 0]),
         header["period_us"] == 0,
     )

@@ -225,7 +225,10 @@ static inline tl_status tl_decode(const uint8_t *buf, size_t len, tl_frame *f) {
     if (len < expected) return TL_ERR_TRUNCATED;
     if (len > expected) return TL_ERR_BAD_LENGTH;
     if (tl_get16(buf + len - 2) != tl_crc16(buf, len - 2)) return TL_ERR_BAD_CRC;
-    if (h->t0_us >> 63) return TL_ERR_BAD_VALUE;
+    /* Every sample time must fit a signed 64-bit clock (t0 < 2^63 first, so no wrap). */
+    if ((h->t0_us >> 63) ||
+        ((h->t0_us + (uint64_t)h->period_us * (uint64_t)(h->n_samples - 1u)) >> 63))
+        return TL_ERR_BAD_VALUE;
     const uint8_t *p = buf + TL_HEADER_BYTES;
     switch (h->kind) {
     case TL_KIND_IMU:

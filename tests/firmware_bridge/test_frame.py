@@ -87,7 +87,7 @@ def test_range_table_round_trips_and_rejects_unknown_ranges() -> None:
 @given(
     sensor_id=st.integers(0, 0xFFFF),
     seq=st.integers(0, 0xFFFFFFFF),
-    t0=st.integers(0, (1 << 63) - 1),
+    t0=st.integers(0, (1 << 63) - 1 - 0xFFFF * (MAX_IMU_SAMPLES - 1)),  # last sample < 2^63
     period=st.integers(1, 0xFFFF),
     counts=st.integers(1, MAX_IMU_SAMPLES).flatmap(
         lambda n: st.lists(st.integers(-32768, 32767), min_size=6 * n, max_size=6 * n)

@@ -121,6 +121,9 @@ def bad_vectors() -> dict[str, tuple[bytes, str]]:
     battery101 = _with_crc(good["status_charging"][:20] + b"\x65" + good["status_charging"][21:-2])
     too_many_imu = _with_crc(bytes(imu[:18]) + b"\x13" + bytes(imu[19:-2]))
     huge_t0 = _with_crc(bytes(imu[:8]) + struct.pack("<Q", 1 << 63) + bytes(imu[16:-2]))
+    late_last = _with_crc(
+        bytes(imu[:8]) + struct.pack("<Q", (1 << 63) - 50_000) + bytes(imu[16:-2])
+    )
     gps_with_range = _with_crc(good["gps_fix"][:19] + b"\x33" + good["gps_fix"][20:-2])
     return {
         "bad_crc_bit_flip": (bytes(flipped), "bad_crc"),
@@ -137,6 +140,7 @@ def bad_vectors() -> dict[str, tuple[bytes, str]]:
         "bad_value_gps_fix_2": (gps_fix2, "bad_value"),
         "bad_value_battery_101": (battery101, "bad_value"),
         "bad_value_t0_beyond_int64": (huge_t0, "bad_value"),
+        "bad_value_last_sample_beyond_int64": (late_last, "bad_value"),
     }
 
 
