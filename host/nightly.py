@@ -227,11 +227,12 @@ def _store_predictions(db, features: pd.DataFrame, head: RiskHead, week: int,
     x = now[list(FEATURE_COLUMNS)].to_numpy(dtype=np.float64)
     probability = head.predict_proba(x)
     pushes = head.contributions(x)
+    z = head.standardise(x).numpy()
     for i, athlete in enumerate(now.index):
         db.add(RiskPrediction(
             athlete_id=str(athlete), week=week, probability=float(probability[i]),
             band=taxonomy.risk_band(float(probability[i])), model_version=version,
-            drivers={"reasons": top_drivers(head.features, x[i], pushes[i]), "change": None},
+            drivers={"reasons": top_drivers(head.features, x[i], pushes[i], z[i]), "change": None},
         ))
 
 

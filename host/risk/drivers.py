@@ -1,5 +1,11 @@
 """Why a player's risk is what it is, in words staff use: the features that pushed the
-prediction up most, with their values this week ("ACWR 1.6 and 14 landings this week")."""
+prediction up most, with their values this week ("ACWR 1.6 and 14 landings this week").
+
+A feature is named only when it pushed risk up *and* sits on its alarming side of the
+squad's usual value (above for loads and counts; below for wellness, movement quality
+and weeks since the last injury). A model may learn that an unusually quiet week adds
+risk, but "0 previous injuries" is no reason staff can act on.
+"""
 
 from __future__ import annotations
 
@@ -10,6 +16,7 @@ import numpy as np
 from edge import taxonomy
 
 TOP_DRIVERS = 3
+LOW_IS_ALARMING = frozenset({"wellness", "movement_quality", "weeks_since_injury"})
 
 
 def _count(noun: str) -> Callable[[float], str]:
@@ -59,10 +66,13 @@ def describe(feature: str, value: float) -> str:
 
 
 def top_drivers(features: list[str], values: np.ndarray, contributions: np.ndarray,
-                limit: int = TOP_DRIVERS) -> list[str]:
-    """The features (at most `limit`) that raised this prediction, largest push first."""
-    order = np.argsort(-contributions)
-    return [describe(features[i], float(values[i])) for i in order[:limit] if contributions[i] > 0]
+                standardised: np.ndarray, limit: int = TOP_DRIVERS) -> list[str]:
+    """The features (at most `limit`) that raised this prediction from their alarming
+    side (`standardised`: z-score against the training weeks), largest push first."""
+    side = np.array([-1.0 if name in LOW_IS_ALARMING else 1.0 for name in features])
+    alarming = (contributions > 0) & (standardised * side > 0)
+    order = [i for i in np.argsort(-contributions) if alarming[i]]
+    return [describe(features[i], float(values[i])) for i in order[:limit]]
 
 
 def sentence(drivers: list[str]) -> str:

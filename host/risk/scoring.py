@@ -46,6 +46,7 @@ def squad_table(features: pd.DataFrame, head: RiskHead, week: int) -> pd.DataFra
     x = now[list(FEATURE_COLUMNS)].to_numpy(dtype=np.float64)
     probability = head.predict_proba(x)
     pushes = head.contributions(x)
+    z = head.standardise(x).numpy()
     if week - 1 in available:
         before = features.xs(week - 1, level="week").reindex(now.index)
         previous = head.predict_proba(before[list(FEATURE_COLUMNS)].to_numpy(dtype=np.float64))
@@ -57,6 +58,6 @@ def squad_table(features: pd.DataFrame, head: RiskHead, week: int) -> pd.DataFra
         "probability": probability,
         "band": [taxonomy.risk_band(p) for p in probability],
         "change": change,
-        "drivers": [top_drivers(head.features, x[i], pushes[i]) for i in range(len(now))],
+        "drivers": [top_drivers(head.features, x[i], pushes[i], z[i]) for i in range(len(now))],
     })
     return table.sort_values("probability", ascending=False, kind="stable").reset_index(drop=True)

@@ -26,12 +26,14 @@ def features():
 
 
 def test_drivers_name_what_pushed_risk_up_in_words() -> None:
-    names = ["acwr_rolling", "n_landing", "wellness", "movement_quality"]
-    values = np.array([1.62, 14.0, 4.0, 0.9])
-    pushes = np.array([0.9, 0.5, -0.3, 0.0])
-    drivers = top_drivers(names, values, pushes)
-    assert drivers == ["ACWR 1.6", "14 hard landings this week"]
-    assert sentence(drivers) == "ACWR 1.6 and 14 hard landings this week"
+    names = ["acwr_rolling", "n_landing", "wellness", "movement_quality", "injuries_before"]
+    values = np.array([1.62, 14.0, 4.0, 0.55, 0.0])
+    pushes = np.array([0.9, 0.5, -0.3, 0.2, 0.4])
+    z = np.array([2.1, 1.8, 0.5, -1.5, -0.6])
+    drivers = top_drivers(names, values, pushes, z)
+    # no previous injuries pushed risk up here, but it is no reason: left out
+    assert drivers == ["ACWR 1.6", "14 hard landings this week", "movement quality 0.55"]
+    assert sentence(drivers[:2]) == "ACWR 1.6 and 14 hard landings this week"
     assert sentence([]) == "nothing above an average week"
 
 
