@@ -24,3 +24,18 @@ def cobs_decode(packet: bytes) -> bytes:
         return _cobs.decode(packet)
     except _cobs.DecodeError as error:
         raise FrameError("bad_cobs", str(error)) from None
+
+
+def cobs_decode_many(packets: list[bytes] | list[bytearray]) -> tuple[list[bytes], int]:
+    """The frames of many packets and how many packets were not valid COBS (skipped)."""
+    try:
+        return list(map(_cobs.decode, packets)), 0  # the usual case: all valid
+    except _cobs.DecodeError:
+        pass
+    frames = []
+    for packet in packets:
+        try:
+            frames.append(_cobs.decode(packet))
+        except _cobs.DecodeError:
+            continue
+    return frames, len(packets) - len(frames)

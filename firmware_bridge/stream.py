@@ -13,7 +13,7 @@ from collections import Counter
 from collections.abc import Iterator
 from typing import NamedTuple, Protocol
 
-from firmware_bridge.cobs import cobs_decode
+from firmware_bridge.cobs import cobs_decode_many
 from firmware_bridge.config import COBS_DELIMITER, MAX_ENCODED_BYTES
 from firmware_bridge.errors import FrameError
 from firmware_bridge.frame import decode_frame
@@ -61,20 +61,17 @@ class FrameStream:
         self._pending += chunk
         packets = self._pending.split(COBS_DELIMITER)
         tail = packets.pop()
-        frames: list[bytes] = []
-        for packet in packets:
-            if self._discarding:
-                self._discarding = False
-                continue
-            if not packet:
-                continue  # idle line, or two delimiters in a row
-            if len(packet) > MAX_ENCODED_BYTES:
-                self.rejects["oversized"] += 1
-                continue
-            try:
-                frames.append(cobs_decode(bytes(packet)))
-            except FrameError as error:
-                self.rejects[error.reason] += 1
+        if self._discarding and packets:
+            self._discarding = False
+            del packets[0]  # the end of an over-long run of junk
+        packets = [packet for packet in packets if packet]  # idle line, doubled delimiters
+        if packets and max(map(len, packets)) > MAX_ENCODED_BYTES:
+            fitting = [packet for packet in packets if len(packet) <= MAX_ENCODED_BYTES]
+            self.rejects["oversized"] += len(packets) - len(fitting)
+            packets = fitting
+        frames, invalid = cobs_decode_many(packets)
+        if invalid:
+            self.rejects["bad_cobs"] += invalid
         if len(tail) > MAX_ENCODED_BYTES:
             if not self._discarding:
                 self.rejects["oversized"] += 1

@@ -8,6 +8,8 @@ producing float acceleration (g) and angular rate (deg/s):
                 the end (the plain way to write it; the baseline)
   decode_frame  firmware_bridge's per-frame decoder (what a read loop calls per frame)
   bulk          firmware_bridge.frame.decode_frames_bulk over all frames at once
+  serial + bulk the serial path: COBS bytes in 64 kB reads through FrameStream.unframe,
+                then decode_frames_bulk per read
 Prints IMU samples per second (best of the repeats) and the ratio to the struct loop.
 """
 
@@ -27,8 +29,10 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
+from firmware_bridge.cobs import cobs_encode  # noqa: E402
 from firmware_bridge.config import ACCEL_RANGES_G, GYRO_RANGES_DPS  # noqa: E402
 from firmware_bridge.frame import crc16_many, decode_frame, decode_frames_bulk, encode_imu  # noqa: E402
+from firmware_bridge.stream import FrameStream  # noqa: E402
 
 SAMPLES_PER_FRAME = 10
 _FRAME = struct.Struct("<BBHIQHBB60hH")
@@ -75,12 +79,21 @@ def bulk(frames: list[bytes]) -> int:
     return len(decode_frames_bulk(frames).imu)
 
 
-def best_rate(decoder: Callable[[list[bytes]], int], frames: list[bytes], repeats: int) -> float:
+def serial_bulk(wire: bytes) -> int:
+    stream = FrameStream()
+    read = 65_536
+    return sum(
+        len(decode_frames_bulk(stream.unframe(wire[at : at + read])).imu)
+        for at in range(0, len(wire), read)
+    )
+
+
+def best_rate(decoder: Callable, frames: list[bytes], repeats: int, data: object = None) -> float:
     expected = len(frames) * SAMPLES_PER_FRAME
     best = float("inf")
     for _ in range(repeats):
         started = time.perf_counter()
-        decoded = decoder(frames)
+        decoded = decoder(frames if data is None else data)
         best = min(best, time.perf_counter() - started)
         if decoded != expected:
             raise SystemExit(f"{decoder.__name__} decoded {decoded} samples, expected {expected}")
@@ -93,6 +106,7 @@ def main() -> None:
     parser.add_argument("--repeats", type=int, default=5, help="runs per decoder; best counts")
     args = parser.parse_args()
     frames = make_frames(args.frames)
+    wire = b"".join(cobs_encode(frame) for frame in frames)
     print(
         f"{args.frames} frames x {SAMPLES_PER_FRAME} samples, best of {args.repeats}; "
         f"python {platform.python_version()}, numpy {np.__version__}, "
@@ -104,6 +118,7 @@ def main() -> None:
         ("struct loop", baseline),
         ("decode_frame", best_rate(per_frame, small, args.repeats)),
         ("bulk", best_rate(bulk, frames, args.repeats)),
+        ("serial + bulk", best_rate(serial_bulk, frames, args.repeats, data=wire)),
     ]
     for name, rate in results:
         print(f"{name:14s} {rate / 1e6:8.2f} M samples/s   x{rate / baseline:5.2f} vs struct loop")
