@@ -212,7 +212,7 @@ def extract_tracks(
         for frame in source.read(state.next_frame):
             height, width = frame.rgb.shape[:2]
             if roi is not None and (roi[2] > width or roi[3] > height):
-                raise PoseError(f"--roi {roi} lies outside the {width}x{height} frame of {video}")
+                raise PoseError(f"--roi reaches outside the {width}x{height} frame of {video}")
             active = tracker.active(frame.t_s)
             discover = frame.index % config.discover_every == 0 or not active
             detections: list[Detection] = []

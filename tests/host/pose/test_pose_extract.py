@@ -82,3 +82,23 @@ def test_folder_of_frames_needs_its_frame_rate(cv2, cameraman, tmp_path: Path) -
     cv2.imwrite(str(folder / "0001.png"), cameraman)
     with pytest.raises(PoseError, match="--fps"):
         extract_tracks(folder, tmp_path / "out")
+
+
+def test_roi_keeps_only_the_athlete_inside_it(
+    estimator, two_people_video: Path, tmp_path: Path
+) -> None:
+    records = extract_tracks(
+        two_people_video, tmp_path, estimator=estimator, roi=(532, 0, 1064, 512)
+    ).records
+    assert records.track_ids() == [0]
+    assert records.frame.tolist() == list(range(6))
+    assert (records.box[:, 0] + records.box[:, 2]).min() / 2 > 532  # the astronaut
+
+
+def test_unreadable_frame_in_a_folder_is_named(cv2, cameraman, tmp_path: Path) -> None:
+    folder = tmp_path / "frames"
+    folder.mkdir()
+    cv2.imwrite(str(folder / "0001.png"), cameraman)
+    (folder / "0002.png").write_bytes(b"not a png")
+    with pytest.raises(PoseError, match="0002.png: not an image"):
+        extract_tracks(folder, tmp_path / "out", fps=25.0)
