@@ -64,8 +64,21 @@ REPLICA_DIR = "replicas"
 # Columns of V_t that are training load (dropped by the "no load" ablation); the rest
 # (injury history H_t, movement quality Q_t, recognised actions A_t, impact D_t) stay.
 LOAD_FEATURES = (
-    "acwr_rolling", "acwr_ewma", "acute_load", "chronic_load", "srpe_load", "monotony", "strain",
-    "hr_mean", "wellness", "sessions", "minutes", "distance_m", "hsr_m", "sprints", "accel_decel",
+    "acwr_rolling",
+    "acwr_ewma",
+    "acute_load",
+    "chronic_load",
+    "srpe_load",
+    "monotony",
+    "strain",
+    "hr_mean",
+    "wellness",
+    "sessions",
+    "minutes",
+    "distance_m",
+    "hsr_m",
+    "sprints",
+    "accel_decel",
     "player_load",
 )
 
@@ -97,8 +110,9 @@ class TrainResult:
     history: list[dict[str, float]] = field(default_factory=list)
 
 
-def default_plan(clip_athletes: np.ndarray, weekly: WeeklyInputs, config: TrainConfig,
-                 split_seed: int) -> SplitPlan:
+def default_plan(
+    clip_athletes: np.ndarray, weekly: WeeklyInputs, config: TrainConfig, split_seed: int
+) -> SplitPlan:
     """Actions grouped by athlete; risk time-ordered or the paper's random 7:1.5:1.5."""
     actions = grouped_split(clip_athletes, config.split_fractions, split_seed)
     check_disjoint_groups(actions, clip_athletes)
@@ -106,21 +120,35 @@ def default_plan(clip_athletes: np.ndarray, weekly: WeeklyInputs, config: TrainC
         risk = time_split(weekly.week, config.split_fractions)
     else:
         risk = random_split(len(weekly), config.split_fractions, split_seed)
-    return SplitPlan(actions, risk, f"actions grouped by athlete, risk {config.risk_split}-split, "
-                     f"seed {split_seed}")
+    return SplitPlan(
+        actions,
+        risk,
+        f"actions grouped by athlete, risk {config.risk_split}-split, seed {split_seed}",
+    )
 
 
-def load_task_data(dataset: Any, config: TrainConfig, plan: SplitPlan | None = None,
-                   stats: InputStats | None = None,
-                   weekly_normaliser: dsp.Normaliser | None = None) -> TaskData:
-    """Clips and athlete-weeks of a dataset, split and normalised on the training part."""
+def athlete_weeks(dataset: Any) -> WeeklyInputs:
+    """The labelled athlete-weeks of a dataset with V_t and the clips of each week."""
     from host.risk.features import FEATURE_COLUMNS, LABEL, weekly_features
 
     clips = dataset.clips()
+    return weekly_inputs(
+        weekly_features(dataset), clips.athlete_id, clips.week, tuple(FEATURE_COLUMNS), LABEL
+    )
+
+
+def load_task_data(
+    dataset: Any,
+    config: TrainConfig,
+    plan: SplitPlan | None = None,
+    stats: InputStats | None = None,
+    weekly_normaliser: dsp.Normaliser | None = None,
+) -> TaskData:
+    """Clips and athlete-weeks of a dataset, split and normalised on the training part."""
+    clips = dataset.clips()
     if len(clips) == 0:
         raise TrainingError(f"{dataset.root}: the dataset has no clips to train on")
-    frame = weekly_features(dataset)
-    weekly = weekly_inputs(frame, clips.athlete_id, clips.week, tuple(FEATURE_COLUMNS), LABEL)
+    weekly = athlete_weeks(dataset)
     plan = plan or default_plan(clips.athlete_id, weekly, config, dataset.manifest.splits.seed)
     stats = stats or fit_stats(clips.subset(plan.actions.train), config)
     columns = config.model.risk_inputs
@@ -128,17 +156,32 @@ def load_task_data(dataset: Any, config: TrainConfig, plan: SplitPlan | None = N
     if weekly_normaliser is None and len(columns):
         weekly_normaliser = dsp.Normaliser.fit(chosen[plan.risk.train], axis=1)
     weekly_z = weekly_normaliser.apply(chosen) if weekly_normaliser is not None else chosen
-    return TaskData(prepare(clips, stats, config), clips.label.astype(np.int64), clips.athlete_id,
-                    clips.scene.astype(np.int64), weekly, weekly_z.astype(np.float32), plan, stats,
-                    weekly_normaliser)
+    return TaskData(
+        prepare(clips, stats, config),
+        clips.label.astype(np.int64),
+        clips.athlete_id,
+        clips.scene.astype(np.int64),
+        weekly,
+        weekly_z.astype(np.float32),
+        plan,
+        stats,
+        weekly_normaliser,
+    )
 
 
-def model_config_for(config: TrainConfig, labels: list[str], risk_columns: tuple[str, ...]) -> TrainConfig:
+def model_config_for(
+    config: TrainConfig, labels: list[str], risk_columns: tuple[str, ...]
+) -> TrainConfig:
     """The config with the data's labels and V_t columns filled in (saved with the run)."""
     history = tuple(c for c in risk_columns if c not in LOAD_FEATURES)
-    model = config.model.__class__(**{**config.model.__dict__, "labels": tuple(labels),
-                                      "risk_features": tuple(risk_columns),
-                                      "history_features": history})
+    model = config.model.__class__(
+        **{
+            **config.model.__dict__,
+            "labels": tuple(labels),
+            "risk_features": tuple(risk_columns),
+            "history_features": history,
+        }
+    )
     return config.replace(model=model)
 
 
@@ -146,17 +189,28 @@ class Objective(nn.Module):
     """One training step's loss, L_action + λ·L_risk (Eq. 8), in a single forward pass so
     data-parallel training can wrap it."""
 
-    def __init__(self, net: MultimodalNet, class_weights: torch.Tensor, positive_weight: float,
-                 risk_weight: float) -> None:
+    def __init__(
+        self,
+        net: MultimodalNet,
+        class_weights: torch.Tensor,
+        positive_weight: float,
+        risk_weight: float,
+    ) -> None:
         super().__init__()
         self.net = net
         self.register_buffer("class_weights", class_weights)
         self.positive_weight = positive_weight
         self.risk_weight = risk_weight
 
-    def forward(self, batch: dict[str, torch.Tensor], n_action: int, action_labels: torch.Tensor,
-                owner: torch.Tensor, weekly: torch.Tensor, injured: torch.Tensor
-                ) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+    def forward(
+        self,
+        batch: dict[str, torch.Tensor],
+        n_action: int,
+        action_labels: torch.Tensor,
+        owner: torch.Tensor,
+        weekly: torch.Tensor,
+        injured: torch.Tensor,
+    ) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
         fused, _ = self.net.encode(batch)
         la = action_loss(self.net.action_head(fused[:n_action]), action_labels, self.class_weights)
         if len(injured) == 0:
@@ -166,22 +220,34 @@ class Objective(nn.Module):
         return la + self.risk_weight * lr, la.detach(), lr.detach()
 
 
-def _concat(first: dict[str, torch.Tensor], second: dict[str, torch.Tensor]) -> dict[str, torch.Tensor]:
+def _concat(
+    first: dict[str, torch.Tensor], second: dict[str, torch.Tensor]
+) -> dict[str, torch.Tensor]:
     return {key: torch.cat([first[key], second[key]]) for key in first}
 
 
-def _augment(batch: dict[str, torch.Tensor], config: TrainConfig, rates: dict[str, float],
-             generator: torch.Generator) -> dict[str, torch.Tensor]:
+def _augment(
+    batch: dict[str, torch.Tensor],
+    config: TrainConfig,
+    rates: dict[str, float],
+    generator: torch.Generator,
+) -> dict[str, torch.Tensor]:
     offset = float(torch.rand((), generator=generator))
     batch = crop(batch, config.crop_s, offset, rates)
-    batch["skeleton"] = perturb_pose(batch["skeleton"], generator, config.pose_rotation_deg,
-                                     config.pose_scale, config.pose_noise_m)
+    batch["skeleton"] = perturb_pose(
+        batch["skeleton"],
+        generator,
+        config.pose_rotation_deg,
+        config.pose_scale,
+        config.pose_noise_m,
+    )
     batch["present"] = drop_modalities(batch["present"], config.modality_dropout, generator)
     return batch
 
 
-def _risk_clip_sample(rows: np.ndarray, members: list[np.ndarray], per_week: int,
-                      rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
+def _risk_clip_sample(
+    rows: np.ndarray, members: list[np.ndarray], per_week: int, rng: np.random.Generator
+) -> tuple[np.ndarray, np.ndarray]:
     """Up to `per_week` clips of each athlete-week in `rows`, and each clip's position in `rows`."""
     picked, owner = [], []
     for position, row in enumerate(rows):
@@ -190,8 +256,10 @@ def _risk_clip_sample(rows: np.ndarray, members: list[np.ndarray], per_week: int
             clips = rng.choice(clips, per_week, replace=False)
         picked.append(clips)
         owner.append(np.full(len(clips), position))
-    return (np.concatenate(picked).astype(np.int64) if picked else np.zeros(0, np.int64),
-            np.concatenate(owner).astype(np.int64) if owner else np.zeros(0, np.int64))
+    return (
+        np.concatenate(picked).astype(np.int64) if picked else np.zeros(0, np.int64),
+        np.concatenate(owner).astype(np.int64) if owner else np.zeros(0, np.int64),
+    )
 
 
 def week_members(weekly: WeeklyInputs) -> list[np.ndarray]:
@@ -199,23 +267,38 @@ def week_members(weekly: WeeklyInputs) -> list[np.ndarray]:
     order = np.argsort(weekly.clip_owner, kind="stable")
     owners = weekly.clip_owner[order]
     bounds = np.searchsorted(owners, np.arange(len(weekly) + 1))
-    return [order[bounds[i]:bounds[i + 1]] for i in range(len(weekly))]
+    return [order[bounds[i] : bounds[i + 1]] for i in range(len(weekly))]
 
 
 @torch.no_grad()
-def embed(net: MultimodalNet, arrays: ClipArrays, index: np.ndarray, config: TrainConfig,
-          rates: dict[str, float], batch_size: int = 256) -> torch.Tensor:
-    """Fused features of the clips at `index` (evaluation mode, centre crop)."""
+def embed(
+    net: MultimodalNet,
+    arrays: ClipArrays,
+    index: np.ndarray,
+    config: TrainConfig,
+    rates: dict[str, float],
+    batch_size: int = 256,
+) -> tuple[torch.Tensor, torch.Tensor]:
+    """Fused features and attention weights of the clips at `index` (eval mode, centre crop)."""
     net.eval()
-    parts = [torch.zeros(0, net.config.shared_width)]
+    fused = [torch.zeros(0, net.config.shared_width)]
+    weights = [torch.zeros(0, len(net.config.branches))]
     for start in range(0, len(index), batch_size):
-        batch = crop(arrays.tensors(index[start:start + batch_size]), config.crop_s, 0.5, rates)
-        parts.append(net.encode(batch)[0])
-    return torch.cat(parts)
+        batch = crop(arrays.tensors(index[start : start + batch_size]), config.crop_s, 0.5, rates)
+        z, alpha = net.encode(batch)
+        fused.append(z)
+        weights.append(alpha)
+    return torch.cat(fused), torch.cat(weights)
 
 
-def validate(net: MultimodalNet, data: TaskData, config: TrainConfig, part: str,
-             class_weights: torch.Tensor, positive_weight: float) -> dict[str, float]:
+def validate(
+    net: MultimodalNet,
+    data: TaskData,
+    config: TrainConfig,
+    part: str,
+    class_weights: torch.Tensor,
+    positive_weight: float,
+) -> dict[str, float]:
     """Losses and headline metrics on the validation (or test) part of the plan."""
     rates = data.stats.rates
     clip_index = getattr(data.plan.actions, part)
@@ -223,16 +306,18 @@ def validate(net: MultimodalNet, data: TaskData, config: TrainConfig, part: str,
     members = week_members(data.weekly)
     week_clips = np.concatenate([members[r] for r in week_rows] or [np.zeros(0, np.int64)])
     needed = np.union1d(clip_index, week_clips).astype(np.int64)
-    fused = embed(net, data.arrays, needed, config, rates)
+    fused, _ = embed(net, data.arrays, needed, config, rates)
     position = {int(c): i for i, c in enumerate(needed)}
     action_fused = fused[[position[int(c)] for c in clip_index]]
     logits = net.action_head(action_fused)
     labels = torch.from_numpy(data.labels[clip_index])
     la = action_loss(logits, labels, class_weights).item()
     predicted = logits.argmax(1).numpy()
-    out = {f"{part}_action_loss": la,
-           f"{part}_accuracy": metrics.accuracy(labels.numpy(), predicted),
-           f"{part}_macro_f1": metrics.macro_f1(labels.numpy(), predicted, net.config.n_labels)}
+    out = {
+        f"{part}_action_loss": la,
+        f"{part}_accuracy": metrics.accuracy(labels.numpy(), predicted),
+        f"{part}_macro_f1": metrics.macro_f1(labels.numpy(), predicted, net.config.n_labels),
+    }
     if len(week_rows):
         p = risk_probabilities(net, data, week_rows, fused, position)
         y = data.weekly.label[week_rows]
@@ -246,8 +331,13 @@ def validate(net: MultimodalNet, data: TaskData, config: TrainConfig, part: str,
 
 
 @torch.no_grad()
-def risk_probabilities(net: MultimodalNet, data: TaskData, week_rows: np.ndarray,
-                       fused: torch.Tensor, position: dict[int, int]) -> np.ndarray:
+def risk_probabilities(
+    net: MultimodalNet,
+    data: TaskData,
+    week_rows: np.ndarray,
+    fused: torch.Tensor,
+    position: dict[int, int],
+) -> np.ndarray:
     """P(injury next week) for `week_rows`, pooling every clip of each week."""
     net.eval()
     members = week_members(data.weekly)
@@ -255,9 +345,12 @@ def risk_probabilities(net: MultimodalNet, data: TaskData, week_rows: np.ndarray
     for k, row in enumerate(week_rows):
         clip_rows += [position[int(c)] for c in members[row]]
         owner += [k] * len(members[row])
-    logits = net.risk(fused[torch.as_tensor(clip_rows, dtype=torch.long)],
-                      torch.as_tensor(owner, dtype=torch.long), len(week_rows),
-                      torch.from_numpy(data.weekly_z[week_rows]))
+    logits = net.risk(
+        fused[torch.as_tensor(clip_rows, dtype=torch.long)],
+        torch.as_tensor(owner, dtype=torch.long),
+        len(week_rows),
+        torch.from_numpy(data.weekly_z[week_rows]),
+    )
     return torch.sigmoid(logits).numpy()
 
 
@@ -285,9 +378,16 @@ def _write_json(path: Path, data: Any) -> None:
     tmp.replace(path)
 
 
-def train(data: Path, out: Path, config: TrainConfig | None = None, *, resume: bool = False,
-          plan: SplitPlan | None = None, on_epoch: Callable[[dict[str, float]], None] | None = None,
-          show_progress: bool = True) -> TrainResult:
+def train(
+    data: Path,
+    out: Path,
+    config: TrainConfig | None = None,
+    *,
+    resume: bool = False,
+    plan: SplitPlan | None = None,
+    on_epoch: Callable[[dict[str, float]], None] | None = None,
+    show_progress: bool = True,
+) -> TrainResult:
     """Train on the dataset directory `data`, writing the run to `out`.
 
     With `resume`, training continues from `out/last.pt` with the config saved there.
@@ -301,7 +401,9 @@ def train(data: Path, out: Path, config: TrainConfig | None = None, *, resume: b
     if resume:
         if not (out / LAST_CHECKPOINT).exists():
             raise TrainingError(f"{out}: no {LAST_CHECKPOINT} to resume from")
-        config = TrainConfig.from_dict(json.loads((out / CONFIG_FILE).read_text()), str(out / CONFIG_FILE))
+        config = TrainConfig.from_dict(
+            json.loads((out / CONFIG_FILE).read_text()), str(out / CONFIG_FILE)
+        )
         plan = SplitPlan.from_dict(json.loads((out / SPLITS_FILE).read_text()))
     config = config or TrainConfig()
     torch.set_num_threads(config.threads)
@@ -320,15 +422,17 @@ def train(data: Path, out: Path, config: TrainConfig | None = None, *, resume: b
 
     # 3. Model and loss weights (class-weighted CE, weighted BCE).
     net = MultimodalNet(config.model)
-    class_weights = inverse_frequency_weights(torch.from_numpy(task.labels[train_clips]),
-                                              config.model.n_labels)
+    class_weights = inverse_frequency_weights(
+        torch.from_numpy(task.labels[train_clips]), config.model.n_labels
+    )
     injured = task.weekly.label[train_weeks]
     positive_weight = float((injured < 0.5).sum() / max((injured > 0.5).sum(), 1))
     objective: nn.Module = Objective(net, class_weights, positive_weight, config.risk_weight)
     if world > 1:
         objective = DistributedDataParallel(objective, find_unused_parameters=len(train_weeks) == 0)
-    optimiser = torch.optim.AdamW(net.parameters(), lr=config.learning_rate,
-                                  weight_decay=config.weight_decay)
+    optimiser = torch.optim.AdamW(
+        net.parameters(), lr=config.learning_rate, weight_decay=config.weight_decay
+    )
     history: list[dict[str, float]] = []
     best_loss, best_epoch, start_epoch, stale = float("inf"), -1, 0, 0
     if resume:
@@ -340,27 +444,46 @@ def train(data: Path, out: Path, config: TrainConfig | None = None, *, resume: b
     if rank == 0:
         out.mkdir(parents=True, exist_ok=True)
         _write_json(out / CONFIG_FILE, config.to_dict())
-        _write_json(out / STATS_FILE, {"inputs": task.stats.to_dict(),
-                                       "weekly": task.weekly_normaliser.to_dict()
-                                       if task.weekly_normaliser else None})
+        _write_json(
+            out / STATS_FILE,
+            {
+                "inputs": task.stats.to_dict(),
+                "weekly": task.weekly_normaliser.to_dict() if task.weekly_normaliser else None,
+            },
+        )
         _write_json(out / SPLITS_FILE, task.plan.to_dict())
-        _write_json(out / RUN_FILE, {
-            "data": str(Path(data)), "data_hash": dataset.content_hash,
-            "synthetic": dataset.manifest.synthetic, "dataset_name": dataset.manifest.name,
-            "labels": list(dataset.manifest.labels), "scenes": list(dataset.manifest.scenes),
-            "split": task.plan.description, "world_size": world,
-            "clips": {"train": len(train_clips), "val": len(task.plan.actions.val),
-                      "test": len(task.plan.actions.test)},
-            "weeks": {"train": len(train_weeks), "val": len(task.plan.risk.val),
-                      "test": len(task.plan.risk.test)},
-        })
+        _write_json(
+            out / RUN_FILE,
+            {
+                "data": str(Path(data)),
+                "data_hash": dataset.content_hash,
+                "synthetic": dataset.manifest.synthetic,
+                "dataset_name": dataset.manifest.name,
+                "labels": list(dataset.manifest.labels),
+                "scenes": list(dataset.manifest.scenes),
+                "split": task.plan.description,
+                "world_size": world,
+                "clips": {
+                    "train": len(train_clips),
+                    "val": len(task.plan.actions.val),
+                    "test": len(task.plan.actions.test),
+                },
+                "weeks": {
+                    "train": len(train_weeks),
+                    "val": len(task.plan.risk.val),
+                    "test": len(task.plan.risk.test),
+                },
+            },
+        )
 
     # 4. Epochs.
     # Whole batches only (a batch of one breaks batch norm); the risk weeks are spread over
     # the epoch's steps, at most batch_size / risk_clips_per_week weeks per step.
     steps = max(1, len(train_clips) // (config.batch_size * world))
-    weeks_per_step = min(max(1, config.batch_size // config.risk_clips_per_week),
-                         int(np.ceil(len(train_weeks) / (steps * world))))
+    weeks_per_step = min(
+        max(1, config.batch_size // config.risk_clips_per_week),
+        int(np.ceil(len(train_weeks) / (steps * world))),
+    )
     progress = _progress(show_progress and rank == 0)
     with progress:
         task_id = progress.add_task("training", total=(config.max_epochs - start_epoch) * steps)
@@ -375,29 +498,52 @@ def train(data: Path, out: Path, config: TrainConfig | None = None, *, resume: b
             week_order = np.random.default_rng(config.seed + epoch + 7).permutation(train_weeks)
             totals = np.zeros(3)
             for step in range(steps):
-                chunk = order[step * config.batch_size * world:(step + 1) * config.batch_size * world]
+                chunk = order[
+                    step * config.batch_size * world : (step + 1) * config.batch_size * world
+                ]
                 mine = chunk[rank::world]
                 batch = task.arrays.tensors(mine)
                 span = weeks_per_step * world
-                rows = week_order[(step * span + np.arange(span)) % len(week_order)][rank::world] \
-                    if len(week_order) else np.zeros(0, np.int64)
-                risk_clips, owner = _risk_clip_sample(rows, members, config.risk_clips_per_week, rng)
-                batch = _augment(_concat(batch, task.arrays.tensors(risk_clips)), config, rates, generator)
+                rows = (
+                    week_order[(step * span + np.arange(span)) % len(week_order)][rank::world]
+                    if len(week_order)
+                    else np.zeros(0, np.int64)
+                )
+                risk_clips, owner = _risk_clip_sample(
+                    rows, members, config.risk_clips_per_week, rng
+                )
+                batch = _augment(
+                    _concat(batch, task.arrays.tensors(risk_clips)), config, rates, generator
+                )
                 loss, la, lr = objective(
-                    batch, len(mine), torch.from_numpy(task.labels[mine]), torch.from_numpy(owner),
-                    torch.from_numpy(task.weekly_z[rows]), torch.from_numpy(task.weekly.label[rows]).float())
+                    batch,
+                    len(mine),
+                    torch.from_numpy(task.labels[mine]),
+                    torch.from_numpy(owner),
+                    torch.from_numpy(task.weekly_z[rows]),
+                    torch.from_numpy(task.weekly.label[rows]).float(),
+                )
                 optimiser.zero_grad()
                 loss.backward()
                 optimiser.step()
                 totals += [loss.item(), la.item(), lr.item()]
-                progress.update(task_id, advance=1, description=(
-                    f"epoch {epoch + 1}/{config.max_epochs} loss {totals[0] / (step + 1):.3f}"))
+                progress.update(
+                    task_id,
+                    advance=1,
+                    description=(
+                        f"epoch {epoch + 1}/{config.max_epochs} loss {totals[0] / (step + 1):.3f}"
+                    ),
+                )
             if world > 1:  # batch-norm statistics: rank 0's, so every replica validates alike
                 for buffer in net.buffers():
                     dist.broadcast(buffer, 0)
             mean = totals / steps
-            row = {"epoch": epoch + 1, "train_loss": float(mean[0]),
-                   "train_action_loss": float(mean[1]), "train_risk_loss": float(mean[2])}
+            row = {
+                "epoch": epoch + 1,
+                "train_loss": float(mean[0]),
+                "train_action_loss": float(mean[1]),
+                "train_risk_loss": float(mean[2]),
+            }
             row.update(validate(net, task, config, "val", class_weights, positive_weight))
             history.append(row)
             improved = row["val_loss"] < best_loss
@@ -408,9 +554,18 @@ def train(data: Path, out: Path, config: TrainConfig | None = None, *, resume: b
             if rank == 0:
                 if improved:
                     torch.save(net.state_dict(), out / BEST_CHECKPOINT)
-                torch.save({"model": net.state_dict(), "optimiser": optimiser.state_dict(),
-                            "epoch": epoch, "history": history, "best_loss": best_loss,
-                            "best_epoch": best_epoch, "stale": stale}, out / LAST_CHECKPOINT)
+                torch.save(
+                    {
+                        "model": net.state_dict(),
+                        "optimiser": optimiser.state_dict(),
+                        "epoch": epoch,
+                        "history": history,
+                        "best_loss": best_loss,
+                        "best_epoch": best_epoch,
+                        "stale": stale,
+                    },
+                    out / LAST_CHECKPOINT,
+                )
                 _write_metrics(out, history)
             if on_epoch:
                 on_epoch(row)
@@ -437,15 +592,22 @@ def _write_metrics(out: Path, history: list[dict[str, float]]) -> None:
 def _progress(enabled: bool) -> Any:
     from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
-    return Progress(TextColumn("{task.description}"), BarColumn(), TimeElapsedColumn(),
-                    disable=not enabled, transient=False)
+    return Progress(
+        TextColumn("{task.description}"),
+        BarColumn(),
+        TimeElapsedColumn(),
+        disable=not enabled,
+        transient=False,
+    )
 
 
 def _main() -> None:
     """Entry point for `torchrun ... -m host.train --data DIR --out RUN [--config FILE]`."""
     from host.models.config import load_config
 
-    parser = argparse.ArgumentParser(description="Train the paper model (data-parallel under torchrun).")
+    parser = argparse.ArgumentParser(
+        description="Train the paper model (data-parallel under torchrun)."
+    )
     parser.add_argument("--data", type=Path, required=True)
     parser.add_argument("--out", type=Path, required=True)
     parser.add_argument("--config", type=Path)

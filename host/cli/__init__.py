@@ -38,17 +38,21 @@ def _root(
 
 # Command modules register their commands on `app` when imported.
 # (one line per module, alphabetical)
+from host.cli import ablate as _ablate  # noqa: E402,F401
 from host.cli import bundle as _bundle  # noqa: E402,F401
 from host.cli import data as _data  # noqa: E402,F401
 from host.cli import distill as _distill  # noqa: E402,F401
+from host.cli import evaluate as _evaluate  # noqa: E402,F401
 from host.cli import export as _export  # noqa: E402,F401
 from host.cli import importer as _importer  # noqa: E402,F401
 from host.cli import nightly as _nightly  # noqa: E402,F401
 from host.cli import pose as _pose  # noqa: E402,F401
+from host.cli import report as _report  # noqa: E402,F401
 from host.cli import risk as _risk  # noqa: E402,F401
 from host.cli import serve as _serve  # noqa: E402,F401
 from host.cli import synth as _synth  # noqa: E402,F401
 from host.cli import token as _token  # noqa: E402,F401
+from host.cli import train as _train  # noqa: E402,F401
 
 
 def main() -> None:

@@ -13,8 +13,9 @@ import numpy as np
 Metric = Callable[[np.ndarray], float]  # takes indices of the evaluated items
 
 
-def cluster_bootstrap(metric: Metric, groups: np.ndarray, resamples: int = 1000, seed: int = 0,
-                      level: float = 0.95) -> tuple[float, float, float]:
+def cluster_bootstrap(
+    metric: Metric, groups: np.ndarray, resamples: int = 1000, seed: int = 0, level: float = 0.95
+) -> tuple[float, float, float]:
     """(estimate, low, high) of `metric` over all items and over athlete resamples.
 
     Resamples where the metric is undefined (NaN, e.g. AUC without a positive) are skipped.

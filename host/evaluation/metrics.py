@@ -31,13 +31,18 @@ def action_report(y_true: np.ndarray, y_pred: np.ndarray, labels: list[str]) -> 
     """Accuracy, macro-F1, per-class precision/recall/F1/support and the confusion matrix."""
     index = list(range(len(labels)))
     precision, recall, f1, support = skm.precision_recall_fscore_support(
-        y_true, y_pred, labels=index, zero_division=0)
+        y_true, y_pred, labels=index, zero_division=0
+    )
     return {
         "accuracy": accuracy(y_true, y_pred),
         "macro_f1": macro_f1(y_true, y_pred, len(labels)),
         "per_class": {
-            label: {"precision": float(precision[i]), "recall": float(recall[i]),
-                    "f1": float(f1[i]), "support": int(support[i])}
+            label: {
+                "precision": float(precision[i]),
+                "recall": float(recall[i]),
+                "f1": float(f1[i]),
+                "support": int(support[i]),
+            }
             for i, label in enumerate(labels)
         },
         "confusion": skm.confusion_matrix(y_true, y_pred, labels=index).tolist(),
@@ -75,5 +80,8 @@ def risk_report(y_true: np.ndarray, p: np.ndarray, bins: int = 10) -> dict[str, 
         fpr, tpr, _ = skm.roc_curve(y, p)
         report["roc"] = {"fpr": fpr.tolist(), "tpr": tpr.tolist()}
         observed, predicted_mean = calibration_curve(y, p, n_bins=bins, strategy="quantile")
-        report["calibration"] = {"predicted": predicted_mean.tolist(), "observed": observed.tolist()}
+        report["calibration"] = {
+            "predicted": predicted_mean.tolist(),
+            "observed": observed.tolist(),
+        }
     return report

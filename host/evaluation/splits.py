@@ -45,12 +45,17 @@ class SplitPlan:
     description: str
 
     def to_dict(self) -> dict[str, Any]:
-        return {"actions": self.actions.to_dict(), "risk": self.risk.to_dict(),
-                "description": self.description}
+        return {
+            "actions": self.actions.to_dict(),
+            "risk": self.risk.to_dict(),
+            "description": self.description,
+        }
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> SplitPlan:
-        return cls(Split.from_dict(data["actions"]), Split.from_dict(data["risk"]), data["description"])
+        return cls(
+            Split.from_dict(data["actions"]), Split.from_dict(data["risk"]), data["description"]
+        )
 
 
 def _counts(n: int, fractions: tuple[float, float, float]) -> tuple[int, int]:
@@ -68,7 +73,7 @@ def grouped_split(groups: np.ndarray, fractions: tuple[float, float, float], see
         raise SplitError(f"a grouped split needs at least 3 athletes, the data has {len(unique)}")
     order = np.random.default_rng(seed).permutation(unique)
     n_val, n_test = _counts(len(unique), fractions)
-    test_groups, val_groups = order[:n_test], order[n_test:n_test + n_val]
+    test_groups, val_groups = order[:n_test], order[n_test : n_test + n_val]
     part = np.where(np.isin(groups, test_groups), 2, np.where(np.isin(groups, val_groups), 1, 0))
     return Split(*(np.flatnonzero(part == k) for k in range(3)))
 
@@ -88,12 +93,20 @@ def random_split(n: int, fractions: tuple[float, float, float], seed: int) -> Sp
     """The paper's random 7:1.5:1.5 (over athlete-weeks, so an athlete can be on both sides)."""
     order = np.random.default_rng(seed).permutation(n)
     n_val, n_test = _counts(n, fractions)
-    return Split(np.sort(order[n_val + n_test:]), np.sort(order[n_test:n_test + n_val]),
-                 np.sort(order[:n_test]))
+    return Split(
+        np.sort(order[n_val + n_test :]),
+        np.sort(order[n_test : n_test + n_val]),
+        np.sort(order[:n_test]),
+    )
 
 
-def grouped_folds(clip_groups: np.ndarray, week_groups: np.ndarray, folds: int, seed: int,
-                  val_fraction: float = 0.15) -> list[SplitPlan]:
+def grouped_folds(
+    clip_groups: np.ndarray,
+    week_groups: np.ndarray,
+    folds: int,
+    seed: int,
+    val_fraction: float = 0.15,
+) -> list[SplitPlan]:
     """K folds grouped by athlete for both tasks; each fold's validation athletes come from
     its training athletes, never from its test fold."""
     unique = np.unique(clip_groups)
@@ -110,13 +123,19 @@ def grouped_folds(clip_groups: np.ndarray, week_groups: np.ndarray, folds: int, 
         n_val = max(1, int(round(len(rest) * val_fraction)))
         val_athletes = np.random.default_rng(seed + k + 1).permutation(rest)[:n_val]
 
-        def parts(groups: np.ndarray) -> Split:
-            part = np.where(np.isin(groups, test_athletes), 2,
-                            np.where(np.isin(groups, val_athletes), 1, 0))
+        def parts(
+            groups: np.ndarray, test: np.ndarray = test_athletes, val: np.ndarray = val_athletes
+        ) -> Split:
+            part = np.where(np.isin(groups, test), 2, np.where(np.isin(groups, val), 1, 0))
             return Split(*(np.flatnonzero(part == p) for p in range(3)))
 
-        plans.append(SplitPlan(parts(clip_groups), parts(week_groups),
-                               f"fold {k + 1}/{folds} grouped by athlete (seed {seed})"))
+        plans.append(
+            SplitPlan(
+                parts(clip_groups),
+                parts(week_groups),
+                f"fold {k + 1}/{folds} grouped by athlete (seed {seed})",
+            )
+        )
     return plans
 
 

@@ -117,9 +117,13 @@ class TrainConfig:
         except TypeError as exc:  # wrong value types surface here
             raise ConfigError(f"{source}: {exc}") from exc
         if config.risk_split not in ("time", "random"):
-            raise ConfigError(f"{source}: risk_split must be 'time' or 'random', not {config.risk_split!r}")
+            raise ConfigError(
+                f"{source}: risk_split must be 'time' or 'random', not {config.risk_split!r}"
+            )
         if abs(sum(config.split_fractions) - 1.0) > 1e-6 or min(config.split_fractions) <= 0:
-            raise ConfigError(f"{source}: split_fractions must be three positive numbers summing to 1")
+            raise ConfigError(
+                f"{source}: split_fractions must be three positive numbers summing to 1"
+            )
         return config
 
 
@@ -151,7 +155,9 @@ def load_config(path: Path) -> TrainConfig:
     try:
         data = json.loads(text) if path.suffix == ".json" else tomllib.loads(text)
     except (tomllib.TOMLDecodeError, json.JSONDecodeError) as exc:
-        raise ConfigError(f"{path}: not valid {'JSON' if path.suffix == '.json' else 'TOML'}: {exc}") from exc
+        raise ConfigError(
+            f"{path}: not valid {'JSON' if path.suffix == '.json' else 'TOML'}: {exc}"
+        ) from exc
     return TrainConfig.from_dict(data, source=str(path))
 
 

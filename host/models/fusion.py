@@ -14,19 +14,26 @@ from torch import nn
 class ModalityFusion(nn.Module):
     """Project each branch to the shared width and fuse with masked softmax attention."""
 
-    def __init__(self, branch_features: dict[str, int], width: int, use_attention: bool = True) -> None:
+    def __init__(
+        self, branch_features: dict[str, int], width: int, use_attention: bool = True
+    ) -> None:
         super().__init__()
         self.names = tuple(branch_features)
-        self.project = nn.ModuleDict({
-            name: nn.Sequential(nn.Linear(size, width), nn.LayerNorm(width), nn.ReLU())
-            for name, size in branch_features.items()
-        })
+        self.project = nn.ModuleDict(
+            {
+                name: nn.Sequential(nn.Linear(size, width), nn.LayerNorm(width), nn.ReLU())
+                for name, size in branch_features.items()
+            }
+        )
         self.use_attention = use_attention
-        self.score = nn.Sequential(nn.Linear(width, width // 2), nn.Tanh(), nn.Linear(width // 2, 1))
+        self.score = nn.Sequential(
+            nn.Linear(width, width // 2), nn.Tanh(), nn.Linear(width // 2, 1)
+        )
         self.width = width
 
-    def forward(self, features: dict[str, torch.Tensor], present: torch.Tensor
-                ) -> tuple[torch.Tensor, torch.Tensor]:
+    def forward(
+        self, features: dict[str, torch.Tensor], present: torch.Tensor
+    ) -> tuple[torch.Tensor, torch.Tensor]:
         """features: name → (N, F_m); present: (N, M) bool in `self.names` order.
 
         Returns fused (N, width) and weights α (N, M); a clip with nothing present gets zeros.
@@ -35,7 +42,9 @@ class ModalityFusion(nn.Module):
         if self.use_attention:
             scores = self.score(projected).squeeze(-1)
         else:
-            scores = torch.zeros(projected.shape[:2], dtype=projected.dtype, device=projected.device)
+            scores = torch.zeros(
+                projected.shape[:2], dtype=projected.dtype, device=projected.device
+            )
         scores = scores.masked_fill(~present, float("-inf"))
         any_present = present.any(dim=1, keepdim=True)
         weights = torch.softmax(torch.where(any_present, scores, torch.zeros_like(scores)), dim=1)

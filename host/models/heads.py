@@ -37,16 +37,25 @@ class RiskHead(nn.Module):
         return self.layers(torch.cat([pooled, weekly], dim=1)).squeeze(-1)
 
 
-def action_loss(logits: torch.Tensor, labels: torch.Tensor, class_weights: torch.Tensor) -> torch.Tensor:
+def action_loss(
+    logits: torch.Tensor, labels: torch.Tensor, class_weights: torch.Tensor
+) -> torch.Tensor:
     """Class-weighted cross-entropy (Eq. 13) so rare actions (stops, landings) count."""
     return F.cross_entropy(logits, labels, weight=class_weights)
 
 
-def risk_loss(logits: torch.Tensor, injured: torch.Tensor, positive_weight: float,
-              negative_weight: float = 1.0) -> torch.Tensor:
+def risk_loss(
+    logits: torch.Tensor,
+    injured: torch.Tensor,
+    positive_weight: float,
+    negative_weight: float = 1.0,
+) -> torch.Tensor:
     """Weighted BCE (Eq. 22): −ω₁ y log P − ω₀ (1 − y) log(1 − P), averaged over weeks."""
-    weights = torch.where(injured > 0.5, torch.full_like(injured, positive_weight),
-                          torch.full_like(injured, negative_weight))
+    weights = torch.where(
+        injured > 0.5,
+        torch.full_like(injured, positive_weight),
+        torch.full_like(injured, negative_weight),
+    )
     return F.binary_cross_entropy_with_logits(logits, injured, weight=weights)
 
 

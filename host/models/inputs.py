@@ -58,13 +58,21 @@ class InputStats:
     rates: dict[str, float]
 
     def to_dict(self) -> dict[str, Any]:
-        return {"imu": self.imu.to_dict(), "gps": self.gps.to_dict(), "hr": self.hr.to_dict(),
-                "rates": self.rates}
+        return {
+            "imu": self.imu.to_dict(),
+            "gps": self.gps.to_dict(),
+            "hr": self.hr.to_dict(),
+            "rates": self.rates,
+        }
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> InputStats:
-        return cls(imu=dsp.Normaliser.from_dict(data["imu"]), gps=dsp.Normaliser.from_dict(data["gps"]),
-                   hr=dsp.Normaliser.from_dict(data["hr"]), rates=dict(data["rates"]))
+        return cls(
+            imu=dsp.Normaliser.from_dict(data["imu"]),
+            gps=dsp.Normaliser.from_dict(data["gps"]),
+            hr=dsp.Normaliser.from_dict(data["hr"]),
+            rates=dict(data["rates"]),
+        )
 
 
 def _zeros_like_missing(n: int, channels: int, length: int) -> tuple[np.ndarray, np.ndarray]:
@@ -88,13 +96,13 @@ def _raw_imu(clips: Any, config: TrainConfig) -> tuple[np.ndarray, np.ndarray]:
     out = np.empty((n, clips.imu.shape[1], length), np.float32)
     valid = _resample(clips.imu_valid.astype(np.float32), rate, config.imu_rate_hz) > 0.5
     for start in range(0, n, _CHUNK):
-        part = dsp.lowpass(clips.imu[start:start + _CHUNK], rate, config.imu_cutoff_hz)
-        out[start:start + _CHUNK] = _resample(part, rate, config.imu_rate_hz)
+        part = dsp.lowpass(clips.imu[start : start + _CHUNK], rate, config.imu_cutoff_hz)
+        out[start : start + _CHUNK] = _resample(part, rate, config.imu_rate_hz)
     return out, valid
 
 
 def _raw_gps(clips: Any, config: TrainConfig) -> tuple[np.ndarray, np.ndarray]:
-    """Velocity from positions and filtered speed: position on the pitch says little of an action."""
+    """Velocity from positions, and filtered speed: where on the pitch says little of an action."""
     n = len(clips.label)
     length = int(round(taxonomy.STORED_CLIP_S * taxonomy.GPS_RATE_HZ))
     if clips.gps is None:
@@ -120,7 +128,9 @@ def _skeleton(clips: Any, config: TrainConfig) -> tuple[np.ndarray, np.ndarray]:
     if clips.skeleton is None:
         return np.zeros((n, length, len(taxonomy.JOINTS), 4), np.float32), np.zeros(n, bool)
     joints = _resample(clips.skeleton, taxonomy.SKELETON_RATE_HZ, config.skeleton_rate_hz, axis=1)
-    conf = _resample(clips.skeleton_conf, taxonomy.SKELETON_RATE_HZ, config.skeleton_rate_hz, axis=1)
+    conf = _resample(
+        clips.skeleton_conf, taxonomy.SKELETON_RATE_HZ, config.skeleton_rate_hz, axis=1
+    )
     visible = conf >= taxonomy.OCCLUSION_CONFIDENCE
     joints = np.where(visible[..., None], joints, 0.0)
     present = visible[:, :, _LOWER_BODY].all(axis=2).any(axis=1)
@@ -140,9 +150,15 @@ def fit_stats(clips: Any, config: TrainConfig) -> InputStats:
 
     imu_mask = np.repeat(imu_valid, 6, axis=1)
     return InputStats(
-        imu=fit(imu, imu_mask), gps=fit(gps, gps_valid[:, None, :]), hr=fit(hr, hr_valid[:, None, :]),
-        rates={"imu": config.imu_rate_hz, "gps": taxonomy.GPS_RATE_HZ, "hr": taxonomy.HR_RATE_HZ,
-               "skeleton": config.skeleton_rate_hz},
+        imu=fit(imu, imu_mask),
+        gps=fit(gps, gps_valid[:, None, :]),
+        hr=fit(hr, hr_valid[:, None, :]),
+        rates={
+            "imu": config.imu_rate_hz,
+            "gps": taxonomy.GPS_RATE_HZ,
+            "hr": taxonomy.HR_RATE_HZ,
+            "skeleton": config.skeleton_rate_hz,
+        },
     )
 
 
@@ -155,8 +171,10 @@ def prepare(clips: Any, stats: InputStats, config: TrainConfig) -> ClipArrays:
     hr, hr_valid = _raw_hr(clips)
     hr = stats.hr.apply(hr) * hr_valid[:, None, :]
     skeleton, skeleton_present = _skeleton(clips, config)
-    present = np.stack([skeleton_present, imu_valid.any(axis=(1, 2)), gps_valid.any(axis=1),
-                        hr_valid.any(axis=1)], axis=1)
+    present = np.stack(
+        [skeleton_present, imu_valid.any(axis=(1, 2)), gps_valid.any(axis=1), hr_valid.any(axis=1)],
+        axis=1,
+    )
     f32 = np.float32
     return ClipArrays(
         imu=np.concatenate([imu, imu_valid], axis=1).astype(f32),
@@ -167,8 +185,9 @@ def prepare(clips: Any, stats: InputStats, config: TrainConfig) -> ClipArrays:
     )
 
 
-def crop(batch: dict[str, torch.Tensor], crop_s: float, offset_fraction: float,
-         rates: dict[str, float]) -> dict[str, torch.Tensor]:
+def crop(
+    batch: dict[str, torch.Tensor], crop_s: float, offset_fraction: float, rates: dict[str, float]
+) -> dict[str, torch.Tensor]:
     """Keep `crop_s` seconds of every modality, starting at `offset_fraction` of the slack.
 
     Training draws the offset at random (time-crop augmentation); evaluation uses 0.5.
@@ -184,8 +203,13 @@ def crop(batch: dict[str, torch.Tensor], crop_s: float, offset_fraction: float,
     return out
 
 
-def perturb_pose(skeleton: torch.Tensor, generator: torch.Generator, rotation_deg: float,
-                 scale: float, noise_m: float) -> torch.Tensor:
+def perturb_pose(
+    skeleton: torch.Tensor,
+    generator: torch.Generator,
+    rotation_deg: float,
+    scale: float,
+    noise_m: float,
+) -> torch.Tensor:
     """Random rotation about the vertical axis, body-size scaling and joint jitter per clip."""
     n = skeleton.shape[0]
     angle = (torch.rand(n, generator=generator) * 2 - 1) * math.radians(rotation_deg)
@@ -200,7 +224,9 @@ def perturb_pose(skeleton: torch.Tensor, generator: torch.Generator, rotation_de
     return torch.cat([moved * visible, conf], dim=-1)
 
 
-def drop_modalities(present: torch.Tensor, probability: float, generator: torch.Generator) -> torch.Tensor:
+def drop_modalities(
+    present: torch.Tensor, probability: float, generator: torch.Generator
+) -> torch.Tensor:
     """Hide each present branch with `probability`, always leaving at least one present."""
     keep = torch.rand(present.shape, generator=generator) >= probability
     dropped = present & keep
@@ -223,16 +249,27 @@ class WeeklyInputs:
         return len(self.week)
 
 
-def weekly_inputs(frame: Any, clip_athletes: np.ndarray, clip_weeks: np.ndarray,
-                  columns: tuple[str, ...], label_column: str) -> WeeklyInputs:
+def weekly_inputs(
+    frame: Any,
+    clip_athletes: np.ndarray,
+    clip_weeks: np.ndarray,
+    columns: tuple[str, ...],
+    label_column: str,
+) -> WeeklyInputs:
     """Rows of the weekly feature frame (index athlete_id, week) with a known label."""
     frame = frame[frame[label_column].notna()]
     athletes = frame.index.get_level_values("athlete_id").astype(str).to_numpy()
     weeks = frame.index.get_level_values("week").astype(int).to_numpy()
     row = {(a, w): i for i, (a, w) in enumerate(zip(athletes, weeks, strict=True))}
-    owner = np.array([row.get((str(a), int(w)), -1) for a, w in zip(clip_athletes, clip_weeks, strict=True)],
-                     dtype=np.int64)
-    return WeeklyInputs(athlete_id=athletes, week=weeks,
-                        features=frame[list(columns)].to_numpy(dtype=np.float64),
-                        columns=tuple(columns), label=frame[label_column].to_numpy(dtype=np.float64),
-                        clip_owner=owner)
+    owner = np.array(
+        [row.get((str(a), int(w)), -1) for a, w in zip(clip_athletes, clip_weeks, strict=True)],
+        dtype=np.int64,
+    )
+    return WeeklyInputs(
+        athlete_id=athletes,
+        week=weeks,
+        features=frame[list(columns)].to_numpy(dtype=np.float64),
+        columns=tuple(columns),
+        label=frame[label_column].to_numpy(dtype=np.float64),
+        clip_owner=owner,
+    )

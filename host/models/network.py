@@ -37,7 +37,8 @@ class MultimodalNet(nn.Module):
         self.branch_index = [BRANCH_ORDER.index(name) for name in config.branches]
         self.fusion = ModalityFusion(
             {name: encoders[name].out_features for name in config.branches},  # type: ignore[misc]
-            config.shared_width, use_attention=config.use_attention,
+            config.shared_width,
+            use_attention=config.use_attention,
         )
         self.action_head = ActionHead(config.shared_width, config.n_labels, config.dropout)
         self.risk_head = RiskHead(config.shared_width + 1, len(config.risk_inputs), config.dropout)
@@ -53,8 +54,9 @@ class MultimodalNet(nn.Module):
         fused, _ = self.encode(batch)
         return self.action_head(fused)
 
-    def risk(self, fused: torch.Tensor, owner: torch.Tensor, n_weeks: int,
-             weekly: torch.Tensor) -> torch.Tensor:
+    def risk(
+        self, fused: torch.Tensor, owner: torch.Tensor, n_weeks: int, weekly: torch.Tensor
+    ) -> torch.Tensor:
         """Risk logits (n_weeks,) from clip features grouped by `owner` (week index per clip).
 
         Weeks with no clip get a zero embedding and a zero clip-presence flag; without
@@ -65,7 +67,8 @@ class MultimodalNet(nn.Module):
         width = fused.shape[1]
         sums = torch.zeros(n_weeks, width, dtype=fused.dtype).index_add(0, owner, fused)
         counts = torch.zeros(n_weeks, dtype=fused.dtype).index_add(
-            0, owner, torch.ones_like(owner, dtype=fused.dtype))
+            0, owner, torch.ones_like(owner, dtype=fused.dtype)
+        )
         pooled = sums / counts.clamp(min=1)[:, None]
         has_clips = (counts > 0).to(fused.dtype)[:, None]
         return self.risk_head(torch.cat([pooled, has_clips], dim=1), weekly)

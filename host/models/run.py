@@ -50,8 +50,12 @@ class LoadedRun:
         arrays = prepare(clips, self.stats, self.config)
         parts = [np.zeros((0, self.config.model.shared_width), np.float32)]
         for start in range(0, len(arrays), batch_size):
-            batch = crop(arrays.tensors(slice(start, start + batch_size)), self.config.crop_s, 0.5,
-                         self.stats.rates)
+            batch = crop(
+                arrays.tensors(slice(start, start + batch_size)),
+                self.config.crop_s,
+                0.5,
+                self.stats.rates,
+            )
             parts.append(self.model.encode(batch)[0].numpy())
         return np.concatenate(parts)
 

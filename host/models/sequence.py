@@ -19,8 +19,13 @@ class BiGRUEncoder(nn.Module):
         stem: list[nn.Module] = [nn.BatchNorm1d(in_channels)]
         if downsample > 1:
             stem += [
-                nn.Conv1d(in_channels, hidden, kernel_size=2 * downsample + 1, stride=downsample,
-                          padding=downsample),
+                nn.Conv1d(
+                    in_channels,
+                    hidden,
+                    kernel_size=2 * downsample + 1,
+                    stride=downsample,
+                    padding=downsample,
+                ),
                 nn.BatchNorm1d(hidden),
                 nn.ReLU(),
             ]

@@ -16,8 +16,9 @@ from edge import taxonomy
 _CENTRE_JOINTS = ("left_hip", "right_hip")
 
 
-def skeleton_partitions(joints: tuple[str, ...] = taxonomy.JOINTS,
-                        bones: tuple[tuple[str, str], ...] = taxonomy.BONES) -> np.ndarray:
+def skeleton_partitions(
+    joints: tuple[str, ...] = taxonomy.JOINTS, bones: tuple[tuple[str, str], ...] = taxonomy.BONES
+) -> np.ndarray:
     """Normalised adjacency partitions Ã_k, shape (3, J, J): self, centripetal, centrifugal.
 
     Hops to the hips decide the direction of each bone, so the graph knows which way a
@@ -54,8 +55,14 @@ def skeleton_partitions(joints: tuple[str, ...] = taxonomy.JOINTS,
 class STGCNBlock(nn.Module):
     """One Eq. 3 layer (graph conv over joints) then a temporal conv over frames."""
 
-    def __init__(self, in_channels: int, out_channels: int, partitions: torch.Tensor,
-                 stride: int = 1, temporal_kernel: int = 5) -> None:
+    def __init__(
+        self,
+        in_channels: int,
+        out_channels: int,
+        partitions: torch.Tensor,
+        stride: int = 1,
+        temporal_kernel: int = 5,
+    ) -> None:
         super().__init__()
         self.register_buffer("partitions", partitions)
         k = partitions.shape[0]
@@ -63,8 +70,13 @@ class STGCNBlock(nn.Module):
         self.temporal = nn.Sequential(
             nn.BatchNorm2d(out_channels),
             nn.ReLU(),
-            nn.Conv2d(out_channels, out_channels, (temporal_kernel, 1), (stride, 1),
-                      (temporal_kernel // 2, 0)),
+            nn.Conv2d(
+                out_channels,
+                out_channels,
+                (temporal_kernel, 1),
+                (stride, 1),
+                (temporal_kernel // 2, 0),
+            ),
             nn.BatchNorm2d(out_channels),
         )
         if in_channels == out_channels and stride == 1:
@@ -87,14 +99,18 @@ class STGCNBlock(nn.Module):
 class STGCNEncoder(nn.Module):
     """Skeleton clip (N, T, J, 4: xyz + confidence) → one feature vector per clip."""
 
-    def __init__(self, channels: tuple[int, ...], joints: tuple[str, ...] = taxonomy.JOINTS) -> None:
+    def __init__(
+        self, channels: tuple[int, ...], joints: tuple[str, ...] = taxonomy.JOINTS
+    ) -> None:
         super().__init__()
         partitions = torch.from_numpy(skeleton_partitions(joints))
         self.input_norm = nn.BatchNorm1d(4 * len(joints))
         blocks: list[nn.Module] = []
         in_channels = 4
         for i, out_channels in enumerate(channels):
-            blocks.append(STGCNBlock(in_channels, out_channels, partitions, stride=1 if i == 0 else 2))
+            blocks.append(
+                STGCNBlock(in_channels, out_channels, partitions, stride=1 if i == 0 else 2)
+            )
             in_channels = out_channels
         self.blocks = nn.Sequential(*blocks)
         self.out_features = in_channels

@@ -46,8 +46,16 @@ def test_tiny_training_learns(run: Path, squad: Path) -> None:
 
 
 def test_run_directory_is_complete_and_marked_synthetic(run: Path) -> None:
-    for name in ("config.json", "stats.json", "splits.json", "metrics.csv", "metrics.json",
-                 "best.pt", "last.pt", "run.json"):
+    for name in (
+        "config.json",
+        "stats.json",
+        "splits.json",
+        "metrics.csv",
+        "metrics.json",
+        "best.pt",
+        "last.pt",
+        "run.json",
+    ):
         assert (run / name).exists(), name
     info = json.loads((run / "run.json").read_text())
     assert info["synthetic"] is True and len(info["data_hash"]) == 64
@@ -76,7 +84,9 @@ def test_resume_continues_exactly_as_an_uninterrupted_run(squad: Path, tmp_path:
     (tmp_path / "cut" / "config.json").write_text(json.dumps(config))
     resumed = train(squad, tmp_path / "cut", resume=True, show_progress=False)
     assert len(resumed.history) == 2
-    assert resumed.history[-1]["val_loss"] == pytest.approx(straight.history[-1]["val_loss"], rel=1e-5)
+    assert resumed.history[-1]["val_loss"] == pytest.approx(
+        straight.history[-1]["val_loss"], rel=1e-5
+    )
 
 
 @pytest.mark.slow
@@ -88,11 +98,32 @@ def test_two_data_parallel_processes_agree(squad: Path, tmp_path: Path) -> None:
     with socket.socket() as probe:  # a free port for the rendezvous
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
-    subprocess.run([sys.executable, "-m", "torch.distributed.run", "--nproc_per_node=2",
-                    f"--master_port={port}", "-m", "host.train", "--data", str(squad), "--out", str(out),
-                    "--config", str(config)], check=True, env=env, capture_output=True, timeout=240)
+    subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "torch.distributed.run",
+            "--nproc_per_node=2",
+            f"--master_port={port}",
+            "-m",
+            "host.train",
+            "--data",
+            str(squad),
+            "--out",
+            str(out),
+            "--config",
+            str(config),
+        ],
+        check=True,
+        env=env,
+        capture_output=True,
+        timeout=240,
+    )
     digests = sorted((out / "replicas").glob("rank*.sha256"))
     assert [d.name for d in digests] == ["rank0.sha256", "rank1.sha256"]
     assert digests[0].read_text() == digests[1].read_text()
     assert json.loads((out / "run.json").read_text())["world_size"] == 2
-    assert load_run(out).predict_proba(load_dataset(squad).clips().subset(slice(0, 2))).shape == (2, 9)
+    assert load_run(out).predict_proba(load_dataset(squad).clips().subset(slice(0, 2))).shape == (
+        2,
+        9,
+    )

@@ -19,7 +19,9 @@ def test_action_report_per_class_and_confusion() -> None:
     pred = np.array([0, 1, 1, 1, 2])
     report = action_report(y, pred, ["a", "b", "c", "d"])
     assert report["accuracy"] == 0.8
-    assert report["per_class"]["a"]["recall"] == 0.5 and report["per_class"]["b"]["precision"] == 2 / 3
+    assert (
+        report["per_class"]["a"]["recall"] == 0.5 and report["per_class"]["b"]["precision"] == 2 / 3
+    )
     assert report["confusion"][0] == [1, 1, 0, 0]
     assert report["per_class"]["d"]["support"] == 0
 

@@ -22,7 +22,9 @@ FRACTIONS = (0.7, 0.15, 0.15)
 
 @settings(max_examples=40, deadline=None)
 @given(athletes=st.integers(3, 40), clips=st.integers(30, 300), seed=st.integers(0, 10_000))
-def test_grouped_split_never_puts_an_athlete_on_two_sides(athletes: int, clips: int, seed: int) -> None:
+def test_grouped_split_never_puts_an_athlete_on_two_sides(
+    athletes: int, clips: int, seed: int
+) -> None:
     groups = np.random.default_rng(seed).integers(0, athletes, clips).astype(str)
     split = grouped_split(groups, FRACTIONS, seed)
     parts = [set(groups[idx]) for idx in (split.train, split.val, split.test)]

@@ -14,8 +14,14 @@ from host.data.dataset import write_clip_shard, write_manifest, write_table
 from host.data.manifest import new_manifest
 
 
-def write_fixture_squad(root: Path, athletes: int = 8, weeks: int = 5, clips_per_week: int = 4,
-                        seed: int = 0, drop_skeleton: float = 0.2) -> Path:
+def write_fixture_squad(
+    root: Path,
+    athletes: int = 8,
+    weeks: int = 5,
+    clips_per_week: int = 4,
+    seed: int = 0,
+    drop_skeleton: float = 0.2,
+) -> Path:
     rng = np.random.default_rng(seed)
     manifest = new_manifest("fixture squad", synthetic=True, weeks=weeks, split_seed=seed)
     write_manifest(root, manifest)
@@ -27,14 +33,28 @@ def write_fixture_squad(root: Path, athletes: int = 8, weeks: int = 5, clips_per
     for a in ids:
         for w in range(weeks):
             rpe = 8.5 if heavy[a][w] else 3.0
-            sessions.append({"session_id": f"S{w}", "athlete_id": a,
-                             "date": origin + pd.Timedelta(days=7 * w + 1), "week": w,
-                             "duration_min": 90.0 if heavy[a][w] else 45.0, "rpe": rpe})
+            sessions.append(
+                {
+                    "session_id": f"S{w}",
+                    "athlete_id": a,
+                    "date": origin + pd.Timedelta(days=7 * w + 1),
+                    "week": w,
+                    "duration_min": 90.0 if heavy[a][w] else 45.0,
+                    "rpe": rpe,
+                }
+            )
             if heavy[a][w] and w + 1 < weeks:
-                injuries.append({"athlete_id": a, "date": origin + pd.Timedelta(days=7 * (w + 1) + 2),
-                                 "days_lost": 7})
+                injuries.append(
+                    {
+                        "athlete_id": a,
+                        "date": origin + pd.Timedelta(days=7 * (w + 1) + 2),
+                        "days_lost": 7,
+                    }
+                )
     write_table(root, "sessions.csv", pd.DataFrame(sessions))
-    write_table(root, "injuries.csv", pd.DataFrame(injuries, columns=["athlete_id", "date", "days_lost"]))
+    write_table(
+        root, "injuries.csv", pd.DataFrame(injuries, columns=["athlete_id", "date", "days_lost"])
+    )
     n = athletes * weeks * clips_per_week
     t_imu, t_gps, t_hr, t_sk = 800, 80, 8, 480
     j = len(taxonomy.JOINTS)

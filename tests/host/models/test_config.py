@@ -11,8 +11,12 @@ from host.models.config import ABLATIONS, PAPER_TABLE3, ConfigError, TrainConfig
 
 def test_defaults_are_the_papers_recipe() -> None:
     config = TrainConfig()
-    assert (config.learning_rate, config.batch_size, config.max_epochs, config.early_stop_patience) == (
-        2e-4, 32, 80, 8)
+    assert (
+        config.learning_rate,
+        config.batch_size,
+        config.max_epochs,
+        config.early_stop_patience,
+    ) == (2e-4, 32, 80, 8)
     assert set(ABLATIONS) == set(PAPER_TABLE3)
 
 
@@ -25,14 +29,17 @@ def test_toml_overrides_and_round_trip(tmp_path: Path) -> None:
     assert TrainConfig.from_dict(config.to_dict()) == config
 
 
-@pytest.mark.parametrize("text, field", [
-    ("epochs = 3\n", "epochs"),
-    ("[model]\nuse_video = false\n", "use_video"),
-    ("batch_size = 'big'\n", "batch_size"),
-    ("[model]\nmultitask = 1\n", "multitask"),
-    ("risk_split = 'shuffled'\n", "risk_split"),
-    ("max_epochs = \n", "not valid TOML"),
-])
+@pytest.mark.parametrize(
+    "text, field",
+    [
+        ("epochs = 3\n", "epochs"),
+        ("[model]\nuse_video = false\n", "use_video"),
+        ("batch_size = 'big'\n", "batch_size"),
+        ("[model]\nmultitask = 1\n", "multitask"),
+        ("risk_split = 'shuffled'\n", "risk_split"),
+        ("max_epochs = \n", "not valid TOML"),
+    ],
+)
 def test_bad_config_names_file_and_field(tmp_path: Path, text: str, field: str) -> None:
     path = tmp_path / "bad.toml"
     path.write_text(text)

@@ -41,7 +41,9 @@ def test_every_ablation_builds_and_gives_the_right_shapes(ablation: str) -> None
     fused, weights = net.encode(_batch())
     assert fused.shape == (N, net.config.shared_width)
     assert weights.shape == (N, len(net.config.branches))
-    risk = net.risk(fused, torch.tensor([0, 0, 1, 2]), 3, torch.randn(3, len(net.config.risk_inputs)))
+    risk = net.risk(
+        fused, torch.tensor([0, 0, 1, 2]), 3, torch.randn(3, len(net.config.risk_inputs))
+    )
     assert risk.shape == (3,)
 
 
@@ -65,21 +67,26 @@ def test_missing_branch_gets_zero_weight_and_changes_nothing() -> None:
     assert torch.equal(fused, fused_other)
     assert torch.equal(net(batch), net(other))
     # The same skeleton marked present does change the output: the test can fail.
-    assert not torch.allclose(net(dict(other, present=torch.ones(N, 4, dtype=torch.bool))), net(batch))
+    assert not torch.allclose(
+        net(dict(other, present=torch.ones(N, 4, dtype=torch.bool))), net(batch)
+    )
 
 
 def test_without_attention_present_branches_weigh_the_same() -> None:
     fusion = ModalityFusion({"a": 3, "b": 5, "c": 2}, width=8, use_attention=False)
     present = torch.tensor([[True, True, True], [True, False, True]])
-    _, weights = fusion({"a": torch.randn(2, 3), "b": torch.randn(2, 5), "c": torch.randn(2, 2)}, present)
+    _, weights = fusion(
+        {"a": torch.randn(2, 3), "b": torch.randn(2, 5), "c": torch.randn(2, 2)}, present
+    )
     assert torch.allclose(weights[0], torch.full((3,), 1 / 3))
     assert torch.allclose(weights[1], torch.tensor([0.5, 0.0, 0.5]))
 
 
 def test_clip_with_nothing_present_fuses_to_zero() -> None:
     fusion = ModalityFusion({"a": 3, "b": 5}, width=8)
-    fused, weights = fusion({"a": torch.randn(1, 3), "b": torch.randn(1, 5)},
-                            torch.zeros(1, 2, dtype=torch.bool))
+    fused, weights = fusion(
+        {"a": torch.randn(1, 3), "b": torch.randn(1, 5)}, torch.zeros(1, 2, dtype=torch.bool)
+    )
     assert torch.equal(fused, torch.zeros(1, 8)) and torch.equal(weights, torch.zeros(1, 2))
 
 

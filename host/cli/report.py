@@ -1,0 +1,48 @@
+"""`touchline report`: an HTML page for a training run, or the weekly squad risk report."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import typer
+from rich.console import Console
+
+from host.cli import app
+from host.cli.train import USER_ERRORS, fail
+
+
+@app.command("report")
+def report_command(
+    run_dir: Path | None = typer.Argument(None, help="Run directory (omit with --week)."),
+    out: Path | None = typer.Option(
+        None, "--out", help="HTML file to write (default RUN_DIR/report.html)."
+    ),
+    week: int | None = typer.Option(
+        None, "--week", min=0, help="Write the squad risk report for this week."
+    ),
+    db: str | None = typer.Option(
+        None, "--db", help="Database URL for --week (default: settings)."
+    ),
+) -> None:
+    """Write one self-contained HTML page: for a run, the confusion matrix, ROC, calibration,
+    per-class recall, per-scene bars, training curves and the ablation table beside the
+    paper's Table 3; with --week, the squad's injury risk for that week.
+
+    Examples:  touchline report runs/small   ·   touchline report --week 9 --out squad.html
+    """
+    try:
+        if week is not None:
+            from host.reports.squad import write_squad_report
+
+            path = write_squad_report(week, out or Path(f"squad-week-{week}.html"), db)
+        elif run_dir is None:
+            fail(ValueError("give a RUN_DIR, or --week W for the squad report"))
+            return
+        else:
+            from host.reports.run import write_run_report
+
+            path = write_run_report(run_dir, out)
+    except USER_ERRORS as exc:
+        fail(exc)
+        return
+    Console().print(f"report written to {path}")

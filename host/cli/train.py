@@ -1,0 +1,64 @@
+"""`touchline train`: train the multimodal model on a dataset directory."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import typer
+from rich.console import Console
+
+from edge.dsp import SignalError
+from host.cli import app
+from host.data.dataset import DatasetError
+from host.evaluation.splits import SplitError
+from host.models.config import ConfigError, TrainConfig, load_config
+from host.models.run import RunError
+from host.train import TrainingError, train
+
+# Problems with what the user gave us: one line, exit 1, no traceback.
+USER_ERRORS = (DatasetError, ConfigError, TrainingError, RunError, SplitError, SignalError)
+
+
+def fail(exc: Exception) -> None:
+    Console(stderr=True).print(f"[red]error:[/red] {exc}", soft_wrap=True, highlight=False)
+    raise typer.Exit(1)
+
+
+@app.command("train")
+def train_command(
+    data: Path = typer.Option(..., "--data", help="Dataset directory (docs/dataset.md)."),
+    out: Path = typer.Option(Path("runs/latest"), "--out", help="Run directory to write."),
+    config: Path | None = typer.Option(None, "--config", help="TOML file overriding the recipe."),
+    resume: bool = typer.Option(
+        False, "--resume", help="Continue the run in --out from its last epoch."
+    ),
+    epochs: int | None = typer.Option(None, "--epochs", min=1, help="Cap on epochs (default 80)."),
+    seed: int | None = typer.Option(None, "--seed", help="Seed for weights and augmentation."),
+) -> None:
+    """Train the paper's multimodal model (skeleton + IMU + GPS + physiology, action and
+    next-week injury risk) and write a run directory: config, normalisation statistics,
+    splits, per-epoch metrics (CSV and JSON), best and last checkpoints, data hash.
+
+    Splits: actions grouped by athlete, risk by time (earlier weeks train). Early stopping
+    watches the validation athletes and weeks only; the test part is never looked at.
+    For several processes: torchrun --nproc_per_node=2 -m host.train --data DIR --out RUN
+
+    Example:  touchline train --data data/squad-small --out runs/small
+    """
+    try:
+        recipe = load_config(config) if config else TrainConfig()
+        if epochs is not None:
+            recipe = recipe.replace(max_epochs=epochs)
+        if seed is not None:
+            recipe = recipe.replace(seed=seed)
+        result = train(data, out, None if resume else recipe, resume=resume)
+    except USER_ERRORS as exc:
+        fail(exc)
+        return
+    best = result.history[result.best_epoch - 1] if result.best_epoch > 0 else {}
+    Console().print(
+        f"run written to {result.run_dir}: best epoch {result.best_epoch} of {result.epochs_run}, "
+        f"validation accuracy {best.get('val_accuracy', float('nan')):.3f}, "
+        f"macro-F1 {best.get('val_macro_f1', float('nan')):.3f}, "
+        f"AUC {best.get('val_auc', float('nan')):.3f}"
+    )

@@ -1,0 +1,149 @@
+"""Score a trained run on its held-out test part: actions on unseen athletes, risk on the
+run's risk split, each with athlete-level bootstrap 95 % intervals, per class, per scene,
+and the oracle AUC of the simulator's true hazard on the same athlete-weeks."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import torch
+
+from host.evaluation import metrics
+from host.evaluation.bootstrap import cluster_bootstrap
+from host.evaluation.splits import SplitPlan
+from host.models import load_run
+from host.models.run import LoadedRun
+from host.train import (
+    SPLITS_FILE,
+    TaskData,
+    embed,
+    load_task_data,
+    risk_probabilities,
+    week_members,
+)
+
+EVALUATION_FILE = "evaluation.json"
+
+
+def _interval(value: tuple[float, float, float]) -> dict[str, float]:
+    return {"value": value[0], "low": value[1], "high": value[2]}
+
+
+def predict_test(run: LoadedRun, task: TaskData, part: str = "test") -> dict[str, np.ndarray]:
+    """Action predictions for the part's clips and risk probabilities for its athlete-weeks."""
+    clip_index = getattr(task.plan.actions, part)
+    week_rows = getattr(task.plan.risk, part)
+    members = week_members(task.weekly)
+    week_clips = np.concatenate([members[r] for r in week_rows] or [np.zeros(0, np.int64)])
+    needed = np.union1d(clip_index, week_clips).astype(np.int64)
+    fused, weights = embed(run.model, task.arrays, needed, run.config, task.stats.rates)
+    position = {int(c): i for i, c in enumerate(needed)}
+    rows = [position[int(c)] for c in clip_index]
+    with torch.no_grad():
+        logits = run.model.action_head(fused[rows])
+    p = (
+        risk_probabilities(run.model, task, week_rows, fused, position)
+        if len(week_rows)
+        else np.zeros(0)
+    )
+    return {
+        "clip_index": clip_index,
+        "predicted": logits.argmax(1).numpy(),
+        "proba": torch.softmax(logits, 1).numpy(),
+        "attention": weights[rows].numpy(),
+        "week_rows": week_rows,
+        "risk": p,
+    }
+
+
+def score(
+    run: LoadedRun, task: TaskData, truth: Any | None, resamples: int = 1000, seed: int = 0
+) -> dict[str, Any]:
+    """All test metrics of a run with intervals; `truth` is the dataset's true hazard table."""
+    labels = run.labels
+    with torch.no_grad():
+        out = predict_test(run, task)
+    index = out["clip_index"]
+    y, pred = task.labels[index], out["predicted"]
+    athletes = task.clip_athletes[index]
+    n_labels = len(labels)
+    actions = metrics.action_report(y, pred, labels)
+    actions["accuracy_ci"] = _interval(
+        cluster_bootstrap(lambda i: metrics.accuracy(y[i], pred[i]), athletes, resamples, seed)
+    )
+    actions["macro_f1_ci"] = _interval(
+        cluster_bootstrap(
+            lambda i: metrics.macro_f1(y[i], pred[i], n_labels), athletes, resamples, seed
+        )
+    )
+    actions["n"] = int(len(index))
+    actions["athletes"] = int(len(np.unique(athletes)))
+    scenes = run.info.get("scenes", [])
+    per_scene = {}
+    for s, name in enumerate(scenes):
+        mask = task.scenes[index] == s
+        if mask.any():
+            per_scene[name] = {
+                "n": int(mask.sum()),
+                "accuracy": metrics.accuracy(y[mask], pred[mask]),
+                "macro_f1": metrics.macro_f1(y[mask], pred[mask], n_labels),
+                "attention": dict(
+                    zip(
+                        run.model_config.branches,
+                        out["attention"][mask].mean(0).tolist(),
+                        strict=True,
+                    )
+                ),
+            }
+    actions["per_scene"] = per_scene
+    result: dict[str, Any] = {
+        "actions": actions,
+        "synthetic": run.synthetic,
+        "split": task.plan.description,
+        "run": str(run.run_dir),
+    }
+    rows = out["week_rows"]
+    if len(rows):
+        y_r, p = task.weekly.label[rows], out["risk"]
+        week_athletes = task.weekly.athlete_id[rows]
+        risk = metrics.risk_report(y_r, p)
+        risk["auc_ci"] = _interval(
+            cluster_bootstrap(lambda i: metrics.auc(y_r[i], p[i]), week_athletes, resamples, seed)
+        )
+        risk["high_risk_recall_ci"] = _interval(
+            cluster_bootstrap(
+                lambda i: metrics.high_risk_recall(y_r[i], p[i]), week_athletes, resamples, seed
+            )
+        )
+        if truth is not None:
+            hazard = truth.set_index(["athlete_id", "week"])["hazard"]
+            keys = list(zip(week_athletes.tolist(), task.weekly.week[rows].tolist(), strict=True))
+            oracle = np.array([hazard.get(k, np.nan) for k in keys], dtype=float)
+            known = np.isfinite(oracle)
+            if known.any():
+                risk["oracle_auc"] = metrics.auc(y_r[known], oracle[known])
+                risk["oracle_high_risk_recall"] = metrics.high_risk_recall(
+                    y_r[known], oracle[known]
+                )
+        result["risk"] = risk
+    return result
+
+
+def evaluate_run(
+    run_dir: Path, data: Path | None = None, resamples: int = 1000, write: bool = True
+) -> dict[str, Any]:
+    """Score the run on its own saved test split and write `evaluation.json` beside it."""
+    from host.data.dataset import load_dataset
+
+    run = load_run(run_dir)
+    dataset = load_dataset(data or run.info["data"])
+    plan = SplitPlan.from_dict(json.loads((Path(run_dir) / SPLITS_FILE).read_text()))
+    task = load_task_data(dataset, run.config, plan, run.stats, run.weekly_normaliser)
+    result = score(run, task, dataset.truth_hazard(), resamples, seed=run.config.seed)
+    result["data_hash"] = run.info.get("data_hash")
+    if write:
+        (Path(run_dir) / EVALUATION_FILE).write_text(json.dumps(result, indent=2, default=float))
+    return result

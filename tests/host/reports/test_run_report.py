@@ -1,0 +1,82 @@
+"""The run report: one self-contained page with the evaluation's own numbers, every plot,
+the synthetic banner, the ablation table when there is one, and it renders in Chromium."""
+
+from __future__ import annotations
+
+import json
+import re
+import sys
+from pathlib import Path
+
+import pytest
+import torch
+
+from host.models.config import PAPER_TABLE3, TrainConfig
+from host.reports.run import write_run_report
+from host.train import train
+from tests.host.models.squad_fixture import write_fixture_squad
+
+ROOT = Path(__file__).resolve().parents[3]
+
+
+@pytest.fixture(scope="module")
+def run_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    torch.set_num_threads(1)
+    base = tmp_path_factory.mktemp("report")
+    squad = write_fixture_squad(base / "data", athletes=6, weeks=4, clips_per_week=3)
+    config = TrainConfig(max_epochs=2, batch_size=16, learning_rate=3e-3)
+    return train(squad, base / "ablation" / "full", config, show_progress=False).run_dir
+
+
+def test_page_holds_the_evaluation_numbers_and_every_plot(run_dir: Path) -> None:
+    page = write_run_report(run_dir, resamples=50).read_text()
+    evaluation = json.loads((run_dir / "evaluation.json").read_text())
+    accuracy = evaluation["actions"]["accuracy_ci"]
+    assert (
+        f"{100 * accuracy['value']:.1f} [{100 * accuracy['low']:.1f}, {100 * accuracy['high']:.1f}]"
+        in page
+    )
+    assert (
+        page.count('src="data:image/png;base64,') == 5
+    )  # confusion, classes, scenes, ROC+calibration, curves
+    assert "SYNTHETIC" in page
+    assert "No ablation table yet" in page
+    assert not re.search(r'src="(?!data:)', page)  # self-contained: nothing fetched
+
+
+def test_ablation_table_from_the_parent_directory_sits_beside_the_papers(run_dir: Path) -> None:
+    block = {"value": 0.5, "low": 0.4, "high": 0.6}
+    (run_dir.parent / "ablation.json").write_text(
+        json.dumps(
+            {
+                "rows": {
+                    "full": {
+                        "accuracy": block,
+                        "macro_f1": block,
+                        "auc": block,
+                        "high_risk_recall": block,
+                    }
+                },
+                "synthetic": True,
+                "split": "x",
+            }
+        )
+    )
+    try:
+        page = write_run_report(run_dir).read_text()
+    finally:
+        (run_dir.parent / "ablation.json").unlink()
+    assert (
+        "Table 3" in page and "50.0 [40.0, 60.0]" in page and str(PAPER_TABLE3["full"][2]) in page
+    )
+
+
+def test_page_renders_in_headless_chromium(run_dir: Path, tmp_path: Path) -> None:
+    sys.path.insert(0, str(ROOT / "tools"))
+    from check_report_renders import check_renders, find_chromium
+
+    if find_chromium() is None:
+        pytest.skip("Chromium is not installed (apt-get install chromium)")
+    page = write_run_report(run_dir, tmp_path / "report.html")
+    checked = check_renders(page, tmp_path / "shot.png")
+    assert checked["figures"] == 5 and checked["ink"] > 0.01
