@@ -130,3 +130,37 @@ def train_bundle(
     w, b = fit_softmax(_features(prepared), labels, len(taxonomy.LABELS))
     model = _onnx_model(w, b, windows.shape[1], windows.shape[2])
     return write_bundle(out_dir, fields, {"model.onnx": model})
+
+
+def simulated_windows(
+    rng: np.random.Generator, n_per_class: int, athletes: int = 12
+) -> tuple[np.ndarray, np.ndarray]:
+    """Labelled 6 s windows (N, 12, 600) cut from the centre of simulator clips
+    (`edge.sim.simulate_clip`: the action's key instant sits mid-window), background
+    included, spread over several simulated athletes and scenes."""
+    from edge.sim import random_traits, simulate_clip
+
+    players = [random_traits(rng, f"T{i:02d}") for i in range(athletes)]
+    t_samples = int(WINDOW_S * RATE_HZ)
+    windows, labels = [], []
+    for label_index, label in enumerate(taxonomy.LABELS):
+        for k in range(n_per_class):
+            scene = taxonomy.SCENES[k % 4]
+            clip = simulate_clip(players[k % athletes], rng, label, scene)
+            middle = (len(clip.waist) - t_samples) // 2
+            imu = np.concatenate([clip.waist, clip.calf], axis=1)[middle : middle + t_samples]
+            windows.append(imu.T)
+            labels.append(label_index)
+    return np.asarray(windows, dtype=np.float32), np.asarray(labels)
+
+
+if __name__ == "__main__":
+    # Build the simulator-trained baseline bundle used for the event-level figures in
+    # docs/results.md:  python tests/edge/linear_bundle.py OUT_DIR [N_PER_CLASS] [SEED]
+    import sys
+
+    out = Path(sys.argv[1])
+    per_class = int(sys.argv[2]) if len(sys.argv) > 2 else 60
+    seed = int(sys.argv[3]) if len(sys.argv) > 3 else 11
+    x, y = simulated_windows(np.random.default_rng(seed), per_class)
+    print(train_bundle(out, x, y, version=f"linear-sim-{seed}"))
