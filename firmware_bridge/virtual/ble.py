@@ -27,6 +27,7 @@ from bleak.exc import BleakCharacteristicNotFoundError, BleakDeviceNotFoundError
 
 from firmware_bridge.config import (
     BATTERY_LEVEL_UUID,
+    BATTERY_SERVICE_UUID,
     BLE_MTU,
     HEART_RATE_MEASUREMENT_UUID,
     HEART_RATE_SERVICE_UUID,
@@ -116,7 +117,7 @@ def touchline_sensor(
         reads={BATTERY_LEVEL_UUID: lambda t: bytes([device.battery.percent(t)])},
         services={
             TOUCHLINE_FRAME_CHAR_UUID: TOUCHLINE_SERVICE_UUID,
-            BATTERY_LEVEL_UUID: "0000180f-0000-1000-8000-00805f9b34fb",
+            BATTERY_LEVEL_UUID: BATTERY_SERVICE_UUID,
         },
         rssi=rssi,
         down_windows=device.link.disconnects,
@@ -134,7 +135,7 @@ def heart_rate_strap(
         reads={BATTERY_LEVEL_UUID: lambda t: bytes([device.battery.percent(t)])},
         services={
             HEART_RATE_MEASUREMENT_UUID: HEART_RATE_SERVICE_UUID,
-            BATTERY_LEVEL_UUID: "0000180f-0000-1000-8000-00805f9b34fb",
+            BATTERY_LEVEL_UUID: BATTERY_SERVICE_UUID,
         },
         rssi=rssi,
         down_windows=device.link.disconnects,
