@@ -64,6 +64,7 @@ class ReplayResult:
     events: dict[str, list[ActionEvent]] = field(default_factory=dict)
     scores: list[ActionScore] | None = None
     processor: SessionProcessor | None = None
+    intervals: dict[str, tuple[float, float]] | None = None
 
     @property
     def realtime_factor(self) -> float:
@@ -126,7 +127,7 @@ def replay_simulated(
     found = {a: [(e.label, e.t_s) for e in ev] for a, ev in events.items()}
     return ReplayResult(
         athletes, _imu_sensors(roles), count, latest, spent, events,
-        score_events(found, truth), processor,
+        score_events(found, truth), processor, f1_intervals(found, truth, seed=seed),
     )
 
 
@@ -153,6 +154,28 @@ def replay_stored(
     )
 
 
+def _counts_by_athlete(
+    found: dict[str, list[tuple[str, float]]],
+    truth: dict[str, list[tuple[str, float]]],
+    tolerance_s: float,
+) -> dict[str, np.ndarray]:
+    """Per athlete: (actions × [TP, FP, FN]) counts."""
+    out = {}
+    for athlete in sorted(set(found) | set(truth)):
+        counts = np.zeros((len(ACTIONS), 3), dtype=np.int64)
+        for row, label in enumerate(ACTIONS):
+            f = np.array([t for lab, t in found.get(athlete, []) if lab == label])
+            g = np.array([t for lab, t in truth.get(athlete, []) if lab == label])
+            matched = 0
+            if len(f) and len(g):
+                cost = np.abs(f[:, None] - g[None, :])
+                rows, cols = linear_sum_assignment(np.where(cost <= tolerance_s, cost, 1e6))
+                matched = int((cost[rows, cols] <= tolerance_s).sum())
+            counts[row] = (matched, len(f) - matched, len(g) - matched)
+        out[athlete] = counts
+    return out
+
+
 def score_events(
     found: dict[str, list[tuple[str, float]]],
     truth: dict[str, list[tuple[str, float]]],
@@ -160,20 +183,29 @@ def score_events(
 ) -> list[ActionScore]:
     """Per action: detections matched one-to-one to true events of the same athlete and
     label within ±tolerance (Hungarian assignment on |Δt|); the last row pools all."""
-    counts = {label: [0, 0, 0] for label in ACTIONS}
-    for athlete in set(found) | set(truth):
-        for label in ACTIONS:
-            f = np.array([t for lab, t in found.get(athlete, []) if lab == label])
-            g = np.array([t for lab, t in truth.get(athlete, []) if lab == label])
-            matched = 0
-            if len(f) and len(g):
-                cost = np.abs(f[:, None] - g[None, :])
-                cost_capped = np.where(cost <= tolerance_s, cost, 1e6)
-                rows, cols = linear_sum_assignment(cost_capped)
-                matched = int((cost[rows, cols] <= tolerance_s).sum())
-            counts[label][0] += matched
-            counts[label][1] += len(f) - matched
-            counts[label][2] += len(g) - matched
-    scores = [ActionScore(label, *c) for label, c in counts.items()]
-    pooled = np.sum([c for c in counts.values()], axis=0)
-    return scores + [ActionScore("all", *(int(v) for v in pooled))]
+    per_athlete = _counts_by_athlete(found, truth, tolerance_s)
+    total = sum(per_athlete.values(), np.zeros((len(ACTIONS), 3), dtype=np.int64))
+    scores = [ActionScore(label, *(int(v) for v in total[i])) for i, label in enumerate(ACTIONS)]
+    return scores + [ActionScore("all", *(int(v) for v in total.sum(axis=0)))]
+
+
+def f1_intervals(
+    found: dict[str, list[tuple[str, float]]],
+    truth: dict[str, list[tuple[str, float]]],
+    repeats: int = 1000,
+    seed: int = 0,
+    tolerance_s: float = MATCH_TOLERANCE_S,
+) -> dict[str, tuple[float, float]]:
+    """95 % bootstrap intervals of each action's F1 (and "all"), resampling athletes with
+    replacement: events of one player are not independent, players are."""
+    per_athlete = _counts_by_athlete(found, truth, tolerance_s)
+    stacked = np.stack([per_athlete[a] for a in sorted(per_athlete)])  # (A, K, 3)
+    rng = np.random.default_rng(seed)
+    draws = stacked[rng.integers(0, len(stacked), (repeats, len(stacked)))].sum(axis=1)
+    draws = np.concatenate([draws, draws.sum(axis=1, keepdims=True)], axis=1)  # + "all"
+    tp, fp, fn = draws[..., 0], draws[..., 1], draws[..., 2]
+    with np.errstate(invalid="ignore", divide="ignore"):
+        f1 = np.where(2 * tp + fp + fn > 0, 2 * tp / (2 * tp + fp + fn), 0.0)
+    low, high = np.percentile(f1, [2.5, 97.5], axis=0)
+    labels = [*ACTIONS, "all"]
+    return {label: (float(low[i]), float(high[i])) for i, label in enumerate(labels)}

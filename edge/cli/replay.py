@@ -30,15 +30,20 @@ def _print(result: ReplayResult, console: Console, synthetic: bool) -> None:
                 counts[event.label] = counts.get(event.label, 0) + 1
         console.print("actions: " + (", ".join(f"{k} {v}" for k, v in counts.items()) or "none"))
         return
-    title = "Event-level scores (±0.5 s)" + (" — synthetic data" if synthetic else "")
+    title = "Event-level scores (±0.5 s; CI: athletes resampled)" + (
+        " — synthetic data" if synthetic else ""
+    )
     table = Table(title=title)
-    for column in ("action", "true", "found", "matched", "precision", "recall", "F1"):
+    for column in ("action", "true", "found", "matched", "precision", "recall", "F1",
+                   "F1 95% CI"):
         table.add_column(column, justify="left" if column == "action" else "right")
     for score in result.scores:
         true = score.true_positives + score.false_negatives
         found = score.true_positives + score.false_positives
+        low, high = (result.intervals or {}).get(score.label, (float("nan"), float("nan")))
         table.add_row(score.label, str(true), str(found), str(score.true_positives),
-                      f"{score.precision:.2f}", f"{score.recall:.2f}", f"{score.f1:.2f}")
+                      f"{score.precision:.2f}", f"{score.recall:.2f}", f"{score.f1:.2f}",
+                      f"{low:.2f}–{high:.2f}")
     console.print(table)
 
 

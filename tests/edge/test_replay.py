@@ -9,7 +9,13 @@ import pytest
 
 from edge.config import EdgeConfig
 from edge.infer import ActionModel
-from edge.replay import ActionScore, replay_simulated, replay_stored, score_events
+from edge.replay import (
+    ActionScore,
+    f1_intervals,
+    replay_simulated,
+    replay_stored,
+    score_events,
+)
 from edge.session import record
 from edge.store import Store
 from edge.transports.virtual import SquadSpec, VirtualSquadTransport
@@ -31,16 +37,13 @@ def test_event_matching_is_one_to_one_within_tolerance() -> None:
     assert scores["shot"].precision == 0.5 and scores["shot"].recall == 0.5
 
 
-def test_replay_of_a_recorded_session_finds_the_same_events(tmp_path: Path,
-                                                            trained_bundle) -> None:
+def test_replay_of_a_recorded_session_finds_the_same_events(tmp_path: Path, trained_bundle) -> None:
     config = EdgeConfig(data_dir=tmp_path)
     model = ActionModel.from_bundle(trained_bundle)
     address = "virtual://squad?athletes=2&duration_s=40&seed=3&loss=0.01"
     roles = SquadSpec.from_address(address).roles()
     with Store(config.store_path) as store:
-        result = asyncio.run(
-            record(config, roles, [VirtualSquadTransport(address)], model, store)
-        )
+        result = asyncio.run(record(config, roles, [VirtualSquadTransport(address)], model, store))
         assert store.session(result.session_id).status == "closed"
         recorded = store.events(result.session_id)
         replayed = replay_stored(store, result.session_id, model, config)
@@ -54,10 +57,23 @@ def test_replay_of_a_recorded_session_finds_the_same_events(tmp_path: Path,
 
 def test_simulated_replay_reports_throughput_and_scores(tmp_path: Path, trained_bundle) -> None:
     model = ActionModel.from_bundle(trained_bundle)
-    result = replay_simulated(model, EdgeConfig(data_dir=tmp_path), athletes=2, duration_s=30,
-                              seed=1)
+    result = replay_simulated(
+        model, EdgeConfig(data_dir=tmp_path), athletes=2, duration_s=30, seed=1
+    )
     assert result.imu_sensors == 4 and result.session_s == pytest.approx(30, abs=0.5)
     assert result.realtime_factor > 1
     pooled = result.scores[-1]
     true_events = pooled.true_positives + pooled.false_negatives
     assert pooled.label == "all" and true_events > 0
+
+
+def test_f1_interval_brackets_the_pooled_f1_and_closes_on_agreement() -> None:
+    truth = {f"a{i}": [("shot", 10.0 * k) for k in range(1, 6)] for i in range(6)}
+    perfect = {a: list(events) for a, events in truth.items()}
+    half = {a: events[:2] + [("shot", 99.0)] for a, events in truth.items()}
+    low, high = f1_intervals(perfect, truth)["shot"]
+    assert low == high == 1.0
+    mixed = dict(half, a0=truth["a0"], a1=truth["a1"])  # two athletes perfect, four poor
+    pooled = {s.label: s for s in score_events(mixed, truth)}["shot"].f1
+    low, high = f1_intervals(mixed, truth)["shot"]
+    assert 0.5 <= low < pooled < high <= 1.0
