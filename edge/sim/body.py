@@ -11,6 +11,7 @@ agree by construction.
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 
 import numpy as np
@@ -66,6 +67,11 @@ class Kinematics:
     def knee_flexion(self) -> np.ndarray:
         """(2,T) knee flexion, rad (0 = straight)."""
         return self.thigh - self.shank
+
+
+@functools.cache
+def _gait_highpass(fs: float) -> np.ndarray:
+    return butter(2, GAIT_HIGHPASS_HZ, "highpass", fs=fs, output="sos")
 
 
 def _cubic_step(x: np.ndarray) -> np.ndarray:
@@ -147,7 +153,7 @@ def kinematics(m: Motion, traits: AthleteTraits, rng: np.random.Generator) -> Ki
     y = np.cumsum(v * np.sin(heading)) / fs
     gait_dz = np.cumsum(np.cumsum((vertical_g - 1.0) * G) / fs) / fs
     if n > 40:
-        gait_dz = sosfiltfilt(butter(2, GAIT_HIGHPASS_HZ, "highpass", fs=fs, output="sos"), gait_dz)
+        gait_dz = sosfiltfilt(_gait_highpass(fs), gait_dz)
     z = 0.985 * leg_len + gait_dz + m.z_extra
 
     # --- waist IMU (pelvis frame) ----------------------------------------------------------

@@ -76,6 +76,19 @@ def oracle_auc(hazard: np.ndarray, labels: np.ndarray) -> float:
     return float(roc_auc_score(labels, hazard))
 
 
+def expected_oracle_auc(hazard: np.ndarray, rng: np.random.Generator, draws: int = 200) -> float:
+    """The oracle AUC averaged over fresh draws of the labels from the true hazard: a
+    property of the hazard, free of the luck of one season's injuries."""
+    return float(
+        np.nanmean(
+            [
+                oracle_auc(hazard, (rng.random(hazard.size) < hazard).astype(int))
+                for _ in range(draws)
+            ]
+        )
+    )
+
+
 def check_request(out: str | os.PathLike[str], size: str) -> None:
     """Refuse an unknown size or an output directory that already holds something."""
     if size not in SIZES:

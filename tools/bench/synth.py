@@ -2,8 +2,10 @@
 
     python tools/bench/synth.py [--sizes tiny,small,paper] [--workers 0] [--calibrate]
 
-For each size: wall time of `host.synth.synthesize` into a temporary directory, its
-budget (paper ≤ 600 s, small ≤ 60 s on 2 cores) and the ratio, the bytes written, and
+For each size: wall time and CPU time (this process and its workers) of
+`host.synth.synthesize` into a temporary directory, against its budget (paper ≤ 600 s,
+small ≤ 60 s on 2 cores; CPU/2 is the wall time two idle cores would need), the bytes
+written, the realised injury rate and oracle AUC (and its mean over label redraws), and
 the ratio to a baseline run in the same process: writing the same number of clips of
 random float32 data with np.savez_compressed (the floor any generator pays for the
 format). Then the cost of one `simulate_clip` per action, of a 90-minute continuous
@@ -18,12 +20,14 @@ from __future__ import annotations
 import argparse
 import os
 import platform
+import resource
 import sys
 import tempfile
 import time
 from pathlib import Path
 
 import numpy as np
+import pandas as pd
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
@@ -31,6 +35,7 @@ from edge.load import player_load  # noqa: E402
 from edge.sim import plan_session, random_traits, simulate_clip, simulate_session  # noqa: E402
 from edge.taxonomy import GPS_RATE_HZ, IMU_RATE_HZ, LABELS  # noqa: E402
 from host.synth import SIZES, synthesize  # noqa: E402
+from host.synth.build import expected_oracle_auc  # noqa: E402
 
 BUDGET_S = {"paper": 600.0, "small": 60.0, "tiny": 10.0}
 
@@ -55,22 +60,38 @@ def baseline_compress(n_clips: int, workdir: Path) -> float:
     return time.perf_counter() - started
 
 
+def cpu_seconds() -> float:
+    """CPU time of this process and its finished worker processes (user + system)."""
+    own = resource.getrusage(resource.RUSAGE_SELF)
+    kids = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return own.ru_utime + own.ru_stime + kids.ru_utime + kids.ru_stime
+
+
 def bench_sizes(sizes: list[str], workers: int | None) -> None:
     print(
-        f"{'size':<6} {'seconds':>8} {'budget':>7} {'ratio':>6} {'MB':>8} {'vs compress-only':>17}"
+        f"{'size':<6} {'wall s':>7} {'CPU s':>7} {'budget':>7} {'wall/budget':>11} "
+        f"{'CPU/2/budget':>12} {'MB':>7} {'vs compress-only':>16} {'injury rate':>11} "
+        f"{'oracle AUC':>10} {'expected':>8}"
     )
     for size in sizes:
         spec = SIZES[size]
         with tempfile.TemporaryDirectory() as tmp:
             out = Path(tmp) / size
+            cpu = cpu_seconds()
             summary = synthesize(out, size, 0, workers=workers)
+            cpu = cpu_seconds() - cpu
             megabytes = dir_bytes(out) / 1e6
+            hazard = pd.read_csv(out / "truth" / "hazard.csv")["hazard"].to_numpy()
+            expected = expected_oracle_auc(hazard, np.random.default_rng(0))
             clips = spec.action_clips + round(spec.action_clips * spec.background_fraction)
             base = baseline_compress(clips, Path(tmp))
+        budget = BUDGET_S[size]
         print(
-            f"{size:<6} {summary.seconds:8.1f} {BUDGET_S[size]:7.0f} "
-            f"{summary.seconds / BUDGET_S[size]:6.2f} "
-            f"{megabytes:8.1f} {summary.seconds / base:16.1f}x"
+            f"{size:<6} {summary.seconds:7.1f} {cpu:7.1f} {budget:7.0f} "
+            f"{summary.seconds / budget:11.2f} {cpu / 2 / budget:12.2f} {megabytes:7.1f} "
+            f"{summary.seconds / base:15.1f}x {summary.injury_rate:11.3f} "
+            f"{summary.oracle_auc:10.3f} {expected:8.3f}",
+            flush=True,
         )
 
 
