@@ -3,9 +3,9 @@ so an older database is migrated in place, its rows kept."""
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
-from functools import lru_cache
 from importlib import resources
 from pathlib import Path
 
@@ -68,16 +68,26 @@ def current_revision(engine: Engine) -> str | None:
         return connection.exec_driver_sql("SELECT version_num FROM alembic_version").scalar()
 
 
-@lru_cache(maxsize=8)
-def _ready_engine(url: str) -> Engine:
-    engine = make_engine(url)
-    upgrade(engine)
-    return engine
+_engines: dict[str, Engine] = {}
+_engines_lock = threading.Lock()
 
 
 def engine_for(url: str) -> Engine:
     """A migrated engine for `url`, shared within the process."""
-    return _ready_engine(url)
+    with _engines_lock:
+        if url not in _engines:
+            engine = make_engine(url)
+            upgrade(engine)
+            _engines[url] = engine
+        return _engines[url]
+
+
+def dispose_engines() -> None:
+    """Close every shared engine's connections (tests, and processes that switch database)."""
+    with _engines_lock:
+        for engine in _engines.values():
+            engine.dispose()
+        _engines.clear()
 
 
 @contextmanager

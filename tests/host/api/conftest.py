@@ -18,8 +18,12 @@ from tests.host.api.sample import SUMMARY
 
 @pytest.fixture
 def settings(db_url: str, tmp_path) -> Settings:
-    return Settings(database_url=db_url, bundle_dir=tmp_path / "bundles",
-                    rate_limit_per_minute=1000, max_body_bytes=64 * 1024)
+    return Settings(
+        database_url=db_url,
+        bundle_dir=tmp_path / "bundles",
+        rate_limit_per_minute=1000,
+        max_body_bytes=64 * 1024,
+    )
 
 
 @pytest.fixture

@@ -22,8 +22,15 @@ SUMMARY: dict[str, Any] = {
         "landing": {"n": 14, "impact_mean": 0.6},
         "sprint": {"n": 22, "impact_mean": 0.3},
     },
-    "load": {"player_load": 612.5, "accels": 31, "decels": 35, "distance_m": 6120.0,
-             "hsr_m": 410.0, "sprints": 9, "impact_score": 10.2},
+    "load": {
+        "player_load": 612.5,
+        "accels": 31,
+        "decels": 35,
+        "distance_m": 6120.0,
+        "hsr_m": 410.0,
+        "sprints": 9,
+        "impact_score": 10.2,
+    },
     "heart_rate": {"mean_bpm": 141, "max_bpm": 187, "zones_s": [600, 1200, 1800, 1200, 600]},
     "model_version": "2026.03.01",
 }

@@ -12,8 +12,9 @@ def test_device_cannot_post_for_another_device(client, make_token, summary) -> N
     assert "pi-1" in answer.json()["message"]
 
 
-def test_device_cannot_overwrite_or_read_another_devices_session(client, make_token,
-                                                                 summary) -> None:
+def test_device_cannot_overwrite_or_read_another_devices_session(
+    client, make_token, summary
+) -> None:
     mine, theirs = make_token("device", "pi-1"), make_token("device", "pi-2")
     assert client.post("/api/v1/sessions", json=summary(), headers=mine).status_code == 201
     hijack = client.post("/api/v1/sessions", json=summary(revision=5), headers=theirs)
@@ -30,8 +31,16 @@ def test_risk_is_for_staff_only(client, make_token, settings) -> None:
     with session_scope(engine_for(settings.database_url)) as db:
         db.add(Athlete(athlete_id="p7", prior_injuries=0))
         db.flush()
-        db.add(RiskPrediction(athlete_id="p7", week=3, probability=0.7, band="high",
-                              drivers={"reasons": ["ACWR 1.6"]}, model_version="r1"))
+        db.add(
+            RiskPrediction(
+                athlete_id="p7",
+                week=3,
+                probability=0.7,
+                band="high",
+                drivers={"reasons": ["ACWR 1.6"]},
+                model_version="r1",
+            )
+        )
     device = client.get("/api/v1/squad/risk?week=3", headers=make_token("device", "pi-1"))
     assert device.status_code == 403
     squad = client.get("/api/v1/squad/risk?week=3", headers=make_token("staff"))
@@ -58,12 +67,12 @@ def test_each_token_is_rate_limited_on_its_own(db_url, tmp_path, make_token) -> 
 
     from host.api import create_app
 
-    app = create_app(Settings(database_url=db_url, rate_limit_per_minute=3,
-                              bundle_dir=tmp_path / "b"))
+    app = create_app(
+        Settings(database_url=db_url, rate_limit_per_minute=3, bundle_dir=tmp_path / "b")
+    )
     with TestClient(app) as limited:
         first, second = make_token("staff"), make_token("staff")
-        codes = [limited.get("/api/v1/models/latest", headers=first).status_code
-                 for _ in range(4)]
+        codes = [limited.get("/api/v1/models/latest", headers=first).status_code for _ in range(4)]
         assert codes[:3] == [404, 404, 404]
         assert codes[3] == 429
         blocked = limited.get("/api/v1/models/latest", headers=first)

@@ -27,8 +27,9 @@ def test_same_summary_twice_keeps_one_row(client, make_token, summary, settings)
     assert rows[0].actions["landing"]["n"] == 14
 
 
-def test_higher_revision_replaces_and_older_is_refused(client, make_token, summary,
-                                                       settings) -> None:
+def test_higher_revision_replaces_and_older_is_refused(
+    client, make_token, summary, settings
+) -> None:
     headers = make_token("device", "pi-1")
     client.post("/api/v1/sessions", json=summary(), headers=headers)
     newer = summary(revision=2)
@@ -63,8 +64,9 @@ def test_bad_body_names_the_field(client, make_token, summary) -> None:
     assert (answer.status_code, answer.json()["field"]) == (422, "session.start")
 
 
-def test_broken_json_and_oversized_bodies_are_refused(client, make_token, summary,
-                                                      settings) -> None:
+def test_broken_json_and_oversized_bodies_are_refused(
+    client, make_token, summary, settings
+) -> None:
     headers = {**make_token("device", "pi-1"), "Content-Type": "application/json"}
     broken = client.post("/api/v1/sessions", content=b'{"schema": 1,', headers=headers)
     assert broken.status_code == 422
@@ -78,8 +80,9 @@ def test_broken_json_and_oversized_bodies_are_refused(client, make_token, summar
 
 
 def test_unknown_token_is_refused(client, summary, settings) -> None:
-    answer = client.post("/api/v1/sessions", json=summary(),
-                         headers={"Authorization": "Bearer tl_d_guess"})
+    answer = client.post(
+        "/api/v1/sessions", json=summary(), headers={"Authorization": "Bearer tl_d_guess"}
+    )
     assert answer.status_code == 401
     with session_scope(engine_for(settings.database_url)) as db:
         assert db.scalar(select(func.count()).select_from(TrainingSession)) == 0

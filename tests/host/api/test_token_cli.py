@@ -20,8 +20,9 @@ def test_staff_token_printed_once_authenticates(db_url) -> None:
 
 
 def test_device_role_prints_a_pairing_code_for_that_device(db_url) -> None:
-    result = runner.invoke(app, ["token", "create", "--role", "device", "--device", "pi-4",
-                                 "--db", db_url])
+    result = runner.invoke(
+        app, ["token", "create", "--role", "device", "--device", "pi-4", "--db", db_url]
+    )
     assert result.exit_code == 0, result.output
     code = result.output.strip().splitlines()[-1]
     with session_scope(engine_for(db_url)) as db:

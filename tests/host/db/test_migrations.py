@@ -10,8 +10,8 @@ from host.db.engine import current_revision, make_engine, session_scope, upgrade
 from host.db.models import Athlete, Base, Injury, TrainingSession
 
 
-def test_migrations_at_head_match_the_models(db_url: str) -> None:
-    engine = make_engine(db_url)
+def test_migrations_at_head_match_the_models(empty_db_url: str) -> None:
+    engine = make_engine(empty_db_url)
     upgrade(engine)
     with engine.connect() as connection:
         diff = compare_metadata(MigrationContext.configure(connection), Base.metadata)
@@ -19,20 +19,24 @@ def test_migrations_at_head_match_the_models(db_url: str) -> None:
     engine.dispose()
 
 
-def test_upgrade_keeps_rows_of_a_database_made_at_revision_1(db_url: str) -> None:
-    engine = make_engine(db_url)
+def test_upgrade_keeps_rows_of_a_database_made_at_revision_1(empty_db_url: str) -> None:
+    engine = make_engine(empty_db_url)
     upgrade(engine, "0001")
     assert current_revision(engine) == "0001"
     with engine.begin() as connection:
-        connection.execute(text(
-            "INSERT INTO athletes (athlete_id, position, prior_injuries, created) "
-            "VALUES ('a7', 'DF', 2, '2026-01-01 00:00:00+00:00')"
-        ))
-        connection.execute(text(
-            "INSERT INTO sessions (session_id, athlete_id, revision, source, date, duration_min, "
-            "rpe, received) VALUES ('s1', 'a7', 3, 'summary', '2026-01-05', 75.0, 6.0, "
-            "'2026-01-05 12:00:00+00:00')"
-        ))
+        connection.execute(
+            text(
+                "INSERT INTO athletes (athlete_id, position, prior_injuries, created) "
+                "VALUES ('a7', 'DF', 2, '2026-01-01 00:00:00+00:00')"
+            )
+        )
+        connection.execute(
+            text(
+                "INSERT INTO sessions (session_id, athlete_id, revision, source, date, "
+                "duration_min, rpe, received) VALUES ('s1', 'a7', 3, 'summary', '2026-01-05', "
+                "75.0, 6.0, '2026-01-05 12:00:00+00:00')"
+            )
+        )
 
     upgrade(engine)
 
