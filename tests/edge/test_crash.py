@@ -16,7 +16,7 @@ from edge.cli import app
 from edge.config import CONFIG_ENV_VAR
 from edge.store import Store
 
-SQUAD = "virtual://squad?athletes=2&duration_s=120&speed=10&seed=2"
+SQUAD = "virtual://squad?athletes=1&duration_s=60&speed=20&seed=2"
 
 
 def _record_process(config: Path, *args: str) -> subprocess.Popen:
@@ -24,7 +24,9 @@ def _record_process(config: Path, *args: str) -> subprocess.Popen:
     code = "from edge.cli import main; main()"
     return subprocess.Popen(
         [sys.executable, "-c", code, "record", "--no-live", "--simulate", SQUAD, *args],
-        env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
     )
 
 
@@ -48,7 +50,7 @@ def test_sigkill_during_record_leaves_store_readable_and_session_closable(
     store_path = tmp_path / "data" / "edge.sqlite"
     process = _record_process(config, "--bundle", str(trained_bundle_dir))
     try:
-        _wait_for_frames(store_path, at_least=600)  # ~10 s of session from 8 sensors
+        _wait_for_frames(store_path, at_least=400)  # ~13 s of session from 4 sensors
     finally:
         process.send_signal(signal.SIGKILL)
         process.wait(timeout=10)
@@ -58,7 +60,7 @@ def test_sigkill_during_record_leaves_store_readable_and_session_closable(
         (session,) = store.sessions()
         assert session.status == "recording"
         stored = store.frame_count(session.session_id)
-        assert stored >= 600
+        assert stored >= 400
         assert sum(1 for _ in store.frames(session.session_id)) == stored
 
     monkeypatch.setenv(CONFIG_ENV_VAR, str(config))
@@ -68,11 +70,11 @@ def test_sigkill_during_record_leaves_store_readable_and_session_closable(
         row = store.session(session.session_id)
         assert row.status == "closed"
         summaries = store.summaries(session.session_id)
-        assert set(summaries) == {"V01", "V02"}
+        assert set(summaries) == {"V01"}
         summary = json.loads(summaries["V01"])
         assert summary["session"]["duration_s"] > 5
         assert summary["quality"]["windows_total"] > 0
-        assert store.outbox_counts()["pending"] == 2
+        assert store.outbox_counts()["pending"] == 1
 
 
 def test_ctrl_c_ends_the_session_cleanly_with_summaries(tmp_path: Path, trained_bundle_dir):
@@ -81,7 +83,7 @@ def test_ctrl_c_ends_the_session_cleanly_with_summaries(tmp_path: Path, trained_
     store_path = tmp_path / "data" / "edge.sqlite"
     process = _record_process(config, "--bundle", str(trained_bundle_dir))
     try:
-        _wait_for_frames(store_path, at_least=300)
+        _wait_for_frames(store_path, at_least=200)
     finally:
         process.send_signal(signal.SIGINT)
         out, err = process.communicate(timeout=30)
@@ -90,4 +92,4 @@ def test_ctrl_c_ends_the_session_cleanly_with_summaries(tmp_path: Path, trained_
     with Store(store_path) as store:
         (session,) = store.sessions()
         assert session.status == "closed"
-        assert set(store.summaries(session.session_id)) == {"V01", "V02"}
+        assert set(store.summaries(session.session_id)) == {"V01"}
