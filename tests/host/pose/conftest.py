@@ -11,6 +11,18 @@ import numpy as np
 import pytest
 
 VIDEO_FPS = 10.0
+GRAVITY = 9.80665
+
+
+def jump_height(t: np.ndarray, take_off_s: float) -> np.ndarray:
+    """Hip height (m) of a standing two-footed jump: a crouch, 0.45 s of flight, a landing dip."""
+    flight = 0.45
+    v0 = GRAVITY * flight / 2
+    tau = t - take_off_s
+    height = 1.0 - 0.12 * np.exp(-(((tau + 0.25) / 0.12) ** 2))  # counter-movement crouch
+    airborne = (tau > 0) & (tau < flight)
+    height = height + np.where(airborne, v0 * tau - GRAVITY * tau**2 / 2, 0.0)
+    return height - 0.15 * np.exp(-(((tau - flight - 0.12) / 0.08) ** 2))  # absorb the landing
 
 
 @pytest.fixture(scope="session")
@@ -78,3 +90,21 @@ def two_people_video(cv2, cameraman, astronaut, tmp_path_factory) -> Path:
         canvas[:, 540 - 4 * i : 1052 - 4 * i] = astronaut
         frames.append(canvas)
     return write_video(cv2, folder / "pair.avi", frames)
+
+
+@pytest.fixture(scope="session")
+def jump_video(cv2, cameraman, tmp_path_factory) -> Path:
+    """The sync gesture on video: 3 s at 15 fps, the cameraman photo moved up and down as
+    a jump with take-off at 1.2 s (250 px per metre)."""
+    t = np.arange(0, 3.0, 1 / 15)
+    rise_px = (jump_height(t, take_off_s=1.2) - 1.0) * 250
+    frames = [
+        cv2.warpAffine(
+            cameraman,
+            np.float32([[1, 0, 0], [0, 1, -p]]),
+            (512, 512),
+            borderMode=cv2.BORDER_REPLICATE,
+        )
+        for p in rise_px
+    ]
+    return write_video(cv2, tmp_path_factory.mktemp("jump") / "jump.avi", frames, fps=15.0)

@@ -1,11 +1,13 @@
 """`touchline pose` through the CLI runner, and without the video extra."""
 
 import ast
+import re
 import sys
 from pathlib import Path
 
 import numpy as np
 import pytest
+from conftest import GRAVITY, jump_height
 from typer.testing import CliRunner
 
 import host.cli.pose
@@ -127,3 +129,25 @@ def test_picked_person_becomes_clips_that_load(two_people_video: Path, tmp_path:
     assert (clips.skeleton[0, :30, nose, 2] > clips.skeleton[0, :30, hip, 2] + 0.3).all()
     check = runner.invoke(app, ["data", "check", str(out)])
     assert check.exit_code == 0 and "valid" in check.output
+
+
+def test_sync_jump_aligns_the_video_with_the_waist_imu(jump_video: Path, tmp_path: Path) -> None:
+    # The waist IMU saw the same jump 7.3 s later on its own clock (take-off at 8.5 s).
+    true_offset = 7.3
+    fine = np.arange(0, 20, 0.001)
+    acc = np.gradient(np.gradient(jump_height(fine, 1.2 + true_offset), fine), fine)
+    imu_t = np.arange(0, 20, 0.01)
+    waist = np.interp(imu_t, fine, 1 + acc / GRAVITY)
+    csv = tmp_path / "waist.csv"
+    np.savetxt(
+        csv, np.column_stack([imu_t, waist]), delimiter=",", header="t_s,waist_az", comments=""
+    )
+    out = tmp_path / "club"
+    result = runner.invoke(
+        app, ["pose", str(jump_video), "--out", str(out), "--athlete", "7", "--imu", str(csv)]
+    )
+    assert result.exit_code == 0, result.output
+    found = re.search(r"sensor time = video time ([+-][0-9.]+) s", result.output)
+    assert found and abs(float(found.group(1)) - true_offset) < 1 / 15  # within one frame
+    clips = load_dataset(out).clips()
+    assert abs(clips.t_start_s[0] - true_offset) < 1 / 15  # the clip sits on the sensor timeline

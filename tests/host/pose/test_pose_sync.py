@@ -2,22 +2,12 @@
 
 import numpy as np
 import pytest
+from conftest import jump_height
 
 from host.pose.config import PoseError
 from host.pose.sync import GRAVITY, find_offset
 
 VIDEO_FPS = 30.0
-
-
-def jump_height(t: np.ndarray, take_off_s: float) -> np.ndarray:
-    """Hip height of a standing two-footed jump: a crouch, 0.45 s of flight, a landing dip."""
-    flight = 0.45
-    v0 = GRAVITY * flight / 2
-    tau = t - take_off_s
-    height = 1.0 - 0.12 * np.exp(-(((tau + 0.25) / 0.12) ** 2))  # counter-movement crouch
-    airborne = (tau > 0) & (tau < flight)
-    height = height + np.where(airborne, v0 * tau - GRAVITY * tau**2 / 2, 0.0)
-    return height - 0.15 * np.exp(-(((tau - flight - 0.12) / 0.08) ** 2))  # absorb the landing
 
 
 def recordings(true_offset_s: float, jump_on_video: bool = True) -> tuple[np.ndarray, ...]:
