@@ -143,7 +143,7 @@ def replay_stored(
     sensors = store.sensors(session_id)
     if not sensors:
         raise KeyError(session_id)
-    roles = [SensorRole(s.address, s.athlete_id, s.site) for s in sensors]
+    roles = [SensorRole(s.address, s.athlete_id, s.site, s.protocol) for s in sensors]
     processor = SessionProcessor(roles, model, config.record, config.events)
     packets = (Packet(f.address, f.data, f.arrival_s) for f in store.frames(session_id))
     count, latest, spent = run_pipeline(processor, packets, progress)

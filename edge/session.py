@@ -142,7 +142,9 @@ async def record(
     started_at = datetime.now(UTC)
     store.begin_session(session_id, config.record.session_type, model.version)
     for role in roles:
-        store.add_sensor(session_id, SensorRow(role.address, role.athlete_id, role.site, None))
+        store.add_sensor(
+            session_id, SensorRow(role.address, role.athlete_id, role.site, None, role.protocol)
+        )
     processor = SessionProcessor(roles, model, config.record, config.events)
     recorder = _Recorder(store, session_id, processor, config.record.commit_every_s)
     result = RecordResult(session_id)
@@ -210,7 +212,10 @@ def reprocess_stored(store: Store, session_id: str, model: ActionModel,
                      config: EdgeConfig) -> SessionProcessor:
     """Run a stored session's raw frames through the pipeline again (newer model, or a
     session cut short); the session's events are replaced by the new ones."""
-    roles = [SensorRole(s.address, s.athlete_id, s.site) for s in store.sensors(session_id)]
+    roles = [
+        SensorRole(s.address, s.athlete_id, s.site, s.protocol)
+        for s in store.sensors(session_id)
+    ]
     processor = SessionProcessor(roles, model, config.record, config.events)
     events: list[EventRow] = []
     for count, frame in enumerate(store.frames(session_id), 1):

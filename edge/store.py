@@ -37,6 +37,7 @@ CREATE TABLE IF NOT EXISTS sensors (
     athlete_id  TEXT NOT NULL,
     site        TEXT NOT NULL,
     sensor_id   INTEGER,
+    protocol    TEXT NOT NULL DEFAULT 'frame',
     PRIMARY KEY (session_id, address)
 );
 CREATE TABLE IF NOT EXISTS frame_chunks (
@@ -117,6 +118,7 @@ class SensorRow:
     athlete_id: str
     site: str
     sensor_id: int | None
+    protocol: str = "frame"
 
 
 @dataclass(frozen=True)
@@ -234,9 +236,10 @@ class Store:
     def add_sensor(self, session_id: str, sensor: SensorRow) -> None:
         with self._write() as db:
             db.execute(
-                "INSERT OR REPLACE INTO sensors(session_id, address, athlete_id, site, sensor_id) "
-                "VALUES (?, ?, ?, ?, ?)",
-                (session_id, sensor.address, sensor.athlete_id, sensor.site, sensor.sensor_id),
+                "INSERT OR REPLACE INTO sensors(session_id, address, athlete_id, site, sensor_id, "
+                "protocol) VALUES (?, ?, ?, ?, ?, ?)",
+                (session_id, sensor.address, sensor.athlete_id, sensor.site, sensor.sensor_id,
+                 sensor.protocol),
             )
 
     def end_session(self, session_id: str, ended_at: str | None = None) -> None:
@@ -264,7 +267,8 @@ class Store:
 
     def sensors(self, session_id: str) -> list[SensorRow]:
         rows = self._db.execute(
-            "SELECT address, athlete_id, site, sensor_id FROM sensors WHERE session_id=? "
+            "SELECT address, athlete_id, site, sensor_id, protocol FROM sensors "
+            "WHERE session_id=? "
             "ORDER BY rowid",
             (session_id,),
         )

@@ -11,6 +11,7 @@ in one batch, and turns scores into events with impact s_k (`edge.events`). Load
 
 from __future__ import annotations
 
+import zlib
 from array import array
 from collections import Counter
 from dataclasses import dataclass, field
@@ -26,6 +27,7 @@ from edge.windows import drop_reason
 from firmware_bridge.errors import FrameError
 from firmware_bridge.frame import decode_frame
 from firmware_bridge.samples import GpsSample, HrSample, ImuSamples, StatusSample
+from firmware_bridge.standard.ble_gatt import decode_heart_rate_measurement
 
 IMU_PERIOD_S = 1.0 / taxonomy.IMU_RATE_HZ
 # A grid point counts as measured when a real sample lies this close (1.5 sample periods).
@@ -51,6 +53,12 @@ class SensorRole:
     address: str
     athlete_id: str
     site: str
+    protocol: str = "frame"  # or "ble_hr": a standard strap's 0x2A37 notifications
+
+
+def _strap_id(address: str) -> int:
+    """A stable 16-bit id for a sensor that sends none (standard BLE straps)."""
+    return zlib.crc32(address.encode()) & 0xFFFF
 
 
 class RingBuffer:
@@ -229,7 +237,14 @@ class SessionProcessor:
             self.rejects["unknown_sensor"] += 1
             return
         try:
-            sample = decode_frame(packet.data)
+            if sensor.role.protocol == "ble_hr":
+                # A standard strap has no clock or counter of its own: stamp it on arrival.
+                sample = decode_heart_rate_measurement(
+                    packet.data, sensor_id=_strap_id(packet.address), seq=sensor.frames,
+                    t_us=int(packet.arrival_s * 1e6),
+                )
+            else:
+                sample = decode_frame(packet.data)
         except FrameError as error:
             self.rejects[error.reason] += 1
             return

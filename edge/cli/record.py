@@ -42,7 +42,7 @@ def _roles(config: EdgeConfig, simulate: str | None) -> list[SensorRole]:
     if not config.sensors:
         fail("no sensors paired: run `edge pair …` first, or try "
              "`edge record --simulate 'virtual://squad?athletes=4'`", code=2)
-    return [SensorRole(s.address, s.athlete_id, s.site) for s in config.sensors]
+    return [SensorRole(s.address, s.athlete_id, s.site, s.protocol) for s in config.sensors]
 
 
 def _try_sync(config: EdgeConfig, store: Store, console: Console) -> None:

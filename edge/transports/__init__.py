@@ -52,9 +52,9 @@ def build_transports(
 
             links.append(SerialLink(role.address))
         else:
-            from edge.transports.ble import BleLink
+            from edge.transports.ble import BleLink, characteristic_for
 
-            links.append(BleLink(role.address))
+            links.append(BleLink(role.address, characteristic=characteristic_for(role.protocol)))
     transports: list[Transport] = []
     if squads:
         from edge.transports.virtual import VirtualSquadTransport

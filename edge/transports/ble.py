@@ -17,10 +17,15 @@ from bleak.exc import BleakError
 from bleak_retry_connector import establish_connection
 
 from edge.transports.base import LinkLost
-from firmware_bridge.config import TOUCHLINE_FRAME_CHAR_UUID
+from firmware_bridge.config import HEART_RATE_MEASUREMENT_UUID, TOUCHLINE_FRAME_CHAR_UUID
 
 SCAN_TIMEOUT_S = 5.0
 CONNECT_ATTEMPTS = 3
+
+
+def characteristic_for(protocol: str) -> str:
+    """The characteristic a sensor notifies on: Touchline frames or standard heart rate."""
+    return HEART_RATE_MEASUREMENT_UUID if protocol == "ble_hr" else TOUCHLINE_FRAME_CHAR_UUID
 
 
 class BleLink:

@@ -5,16 +5,25 @@ from __future__ import annotations
 
 import asyncio
 import random
+from datetime import UTC, datetime
 
 import numpy as np
+import pytest
 
 from edge.backoff import Backoff
-from edge.stream import Packet
+from edge.infer import ActionModel
+from edge.stream import Packet, SensorRole, SessionProcessor
+from edge.summary import build_summary
 from edge.transports.base import LinkTransport
-from edge.transports.ble import BleLink
+from edge.transports.ble import BleLink, characteristic_for
 from firmware_bridge.frame import decode_frame
-from firmware_bridge.virtual.ble import FakeRadio, touchline_sensor
-from firmware_bridge.virtual.devices import BatteryProfile, LinkProfile, VirtualImuDevice
+from firmware_bridge.virtual.ble import FakeRadio, heart_rate_strap, touchline_sensor
+from firmware_bridge.virtual.devices import (
+    BatteryProfile,
+    LinkProfile,
+    VirtualHrDevice,
+    VirtualImuDevice,
+)
 
 
 def test_ble_sensor_out_of_range_is_reconnected_and_frames_continue() -> None:
@@ -52,3 +61,41 @@ def test_ble_sensor_out_of_range_is_reconnected_and_frames_continue() -> None:
     assert all(35 <= s <= 80 for s in missing)
     (status,) = transport.status()
     assert status.reconnects >= 1 and sensor.connections == status.connects
+
+
+def test_standard_heart_rate_strap_feeds_the_summary(trained_bundle) -> None:
+    """A club's own chest strap (0x2A37, no Touchline clock) paired with protocol ble_hr."""
+    t = np.arange(0, 30, 1.0)
+    bpm = np.linspace(120, 178, len(t)).astype(int)
+    strap = heart_rate_strap(VirtualHrDevice(sensor_id=5, t_s=t, bpm=bpm,
+                                             battery=BatteryProfile(status_every_s=0)))
+
+    async def session() -> list[Packet]:
+        radio = FakeRadio([strap], speed=20.0)
+        link = BleLink(strap.address, scanner_class=radio.scanner, client_class=radio.client,
+                       characteristic=characteristic_for("ble_hr"))
+        transport = LinkTransport([link], Backoff(0.05, 0.2, 0.25, random.Random(1)))
+        await transport.open()
+        received: list[Packet] = []
+
+        async def take() -> None:
+            async for packet in transport.packets():
+                received.append(packet)
+                if len(received) == len(t):
+                    return
+
+        await asyncio.wait_for(take(), timeout=20)
+        await transport.close()
+        return received
+
+    packets = asyncio.run(session())
+    roles = [SensorRole(strap.address, "7", "hr", "ble_hr")]
+    processor = SessionProcessor(roles, ActionModel.from_bundle(trained_bundle))
+    for packet in packets:
+        processor.feed(packet)
+    summary = build_summary(processor, "7", session_id="s1", revision=1,
+                            started_at=datetime.now(UTC), session_type="training")
+    assert summary["heart_rate"]["max_bpm"] == 178
+    assert summary["heart_rate"]["mean_bpm"] == pytest.approx(bpm.mean(), abs=0.5)
+    assert sum(summary["heart_rate"]["zones_s"]) == len(t)
+    assert processor.rejects == {}
