@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import argparse
 import csv
+import dataclasses
 import hashlib
 import json
 import os
@@ -26,9 +27,10 @@ import torch.distributed as dist
 from torch import nn
 from torch.nn.parallel import DistributedDataParallel
 
-from edge import dsp
+from edge import dsp, taxonomy
 from host.evaluation import metrics
 from host.evaluation.splits import (
+    Split,
     SplitPlan,
     check_disjoint_groups,
     grouped_split,
@@ -393,8 +395,6 @@ def train(
     With `resume`, training continues from `out/last.pt` with the config saved there.
     `plan` overrides the default splits (cross-validation folds use this).
     """
-    from host.data.dataset import load_dataset
-
     rank, world = _distributed()
     out = Path(out)
     # 1. Config and seeds.
@@ -410,11 +410,10 @@ def train(
     torch.manual_seed(config.seed)
 
     # 2. Data, splits and normalisation (training part only).
-    dataset = load_dataset(data)
-    from host.risk.features import FEATURE_COLUMNS
-
-    config = model_config_for(config, list(dataset.manifest.labels), tuple(FEATURE_COLUMNS))
-    task = load_task_data(dataset, config, plan)
+    if Path(data).suffix == ".ts":
+        config, task, info = ts_task(Path(data), config, plan=plan)
+    else:
+        config, task, info = _dataset_task(Path(data), config, plan)
     rates = task.stats.rates
     train_clips = task.plan.actions.train
     train_weeks = task.plan.risk.train
@@ -455,12 +454,7 @@ def train(
         _write_json(
             out / RUN_FILE,
             {
-                "data": str(Path(data)),
-                "data_hash": dataset.content_hash,
-                "synthetic": dataset.manifest.synthetic,
-                "dataset_name": dataset.manifest.name,
-                "labels": list(dataset.manifest.labels),
-                "scenes": list(dataset.manifest.scenes),
+                **info,
                 "split": task.plan.description,
                 "world_size": world,
                 "clips": {
@@ -576,6 +570,127 @@ def train(
         (out / REPLICA_DIR / f"rank{rank}.sha256").write_text(_state_digest(net))
         dist.barrier()
     return TrainResult(out, best_epoch, len(history), history)
+
+
+def _dataset_task(
+    data: Path, config: TrainConfig, plan: SplitPlan | None
+) -> tuple[TrainConfig, TaskData, dict[str, Any]]:
+    from host.data.dataset import load_dataset
+    from host.risk.features import FEATURE_COLUMNS
+
+    dataset = load_dataset(data)
+    config = model_config_for(config, list(dataset.manifest.labels), tuple(FEATURE_COLUMNS))
+    info = {
+        "data": str(data),
+        "format": "dataset",
+        "data_hash": dataset.content_hash,
+        "synthetic": dataset.manifest.synthetic,
+        "dataset_name": dataset.manifest.name,
+        "labels": list(dataset.manifest.labels),
+        "scenes": list(dataset.manifest.scenes),
+    }
+    return config, load_task_data(dataset, config, plan), info
+
+
+def ts_task(
+    path: Path, config: TrainConfig, plan: SplitPlan | None = None, stats: InputStats | None = None
+) -> tuple[TrainConfig, TaskData, dict[str, Any]]:
+    """A labelled UCR/UEA `.ts` file as IMU-only task data with its own labels.
+
+    Its sibling `*_TEST.ts` (when the file is `*_TRAIN.ts`) is the test part, untouched
+    until evaluation; validation is 15 % of the training file. There are no athletes in
+    these files, so each series is its own group.
+    """
+    from aeon.datasets import load_from_ts_file
+
+    def read(file: Path) -> tuple[np.ndarray, np.ndarray]:
+        try:
+            x, y = load_from_ts_file(str(file))
+        except (OSError, ValueError, IndexError) as exc:
+            raise TrainingError(f"{file}: not a readable .ts file ({exc})") from None
+        if isinstance(x, list):
+            raise TrainingError(f"{file}: series of unequal length are not supported")
+        return np.asarray(x, dtype=np.float64), np.asarray(y).astype(str)
+
+    x, y = read(path)
+    test_file = path.with_name(path.name.replace("_TRAIN", "_TEST"))
+    n_train = len(y)
+    if test_file != path and test_file.exists():
+        x_test, y_test = read(test_file)
+        x, y = np.concatenate([x, x_test]), np.concatenate([y, y_test])
+    labels = sorted(set(y.tolist()))
+    valid = np.isfinite(x)
+    x = np.where(valid, x, 0.0)
+    n, channels, length = x.shape
+    if plan is None:
+        if n_train < n:
+            order = np.random.default_rng(config.seed).permutation(n_train)
+            n_val = max(1, round(config.split_fractions[1] * n_train))
+            actions = Split(np.sort(order[n_val:]), np.sort(order[:n_val]), np.arange(n_train, n))
+        else:
+            actions = random_split(n, config.split_fractions, config.seed)
+        empty = np.zeros(0, np.int64)
+        plan = SplitPlan(actions, Split(empty, empty, empty), f"{path.name}: its own test file")
+    if stats is None:
+        imu = dsp.Normaliser.fit(x[plan.actions.train], axis=1, valid=valid[plan.actions.train])
+        rates = {"imu": length / taxonomy.STORED_CLIP_S, "gps": 1.0, "hr": 1.0, "skeleton": 1.0}
+        stats = InputStats(
+            imu,
+            dsp.Normaliser(np.zeros(3), np.ones(3)),
+            dsp.Normaliser(np.zeros(1), np.ones(1)),
+            rates,
+        )
+    steps = int(taxonomy.STORED_CLIP_S)
+    arrays = ClipArrays(
+        imu=np.concatenate(
+            [stats.imu.apply(x) * valid, valid.any(1, keepdims=True)], axis=1
+        ).astype(np.float32),
+        gps=np.zeros((n, 4, steps), np.float32),
+        hr=np.zeros((n, 2, steps), np.float32),
+        skeleton=np.zeros((n, steps, len(taxonomy.JOINTS), 4), np.float32),
+        present=np.tile(np.array([False, True, False, False]), (n, 1)),
+    )
+    model = dataclasses.replace(
+        config.model,
+        labels=tuple(labels),
+        imu_channels=channels + 1,
+        use_skeleton=False,
+        use_gps=False,
+        use_load=False,
+        risk_features=(),
+        history_features=(),
+    )
+    config = config.replace(model=model, crop_s=taxonomy.STORED_CLIP_S)
+    weekly = WeeklyInputs(
+        np.zeros(0, str),
+        np.zeros(0, np.int64),
+        np.zeros((0, 0)),
+        (),
+        np.zeros(0),
+        np.full(n, -1, np.int64),
+    )
+    task = TaskData(
+        arrays,
+        np.searchsorted(labels, y).astype(np.int64),
+        np.arange(n).astype(str),
+        np.zeros(n, np.int64),
+        weekly,
+        np.zeros((0, 0), np.float32),
+        plan,
+        stats,
+        None,
+    )
+    digest = hashlib.sha256(path.read_bytes()).hexdigest()
+    info = {
+        "data": str(path),
+        "format": "ts",
+        "data_hash": digest,
+        "synthetic": False,
+        "dataset_name": path.stem,
+        "labels": labels,
+        "scenes": [],
+    }
+    return config, task, info
 
 
 def _write_metrics(out: Path, history: list[dict[str, float]]) -> None:

@@ -56,9 +56,16 @@ def train_command(
         fail(exc)
         return
     best = result.history[result.best_epoch - 1] if result.best_epoch > 0 else {}
+    shown = [
+        f"{name} {best[key]:.3f}"
+        for key, name in (
+            ("val_accuracy", "accuracy"),
+            ("val_macro_f1", "macro-F1"),
+            ("val_auc", "AUC"),
+        )
+        if key in best and best[key] == best[key]
+    ]  # NaN (no injuries to rank) left out
     Console().print(
-        f"run written to {result.run_dir}: best epoch {result.best_epoch} of {result.epochs_run}, "
-        f"validation accuracy {best.get('val_accuracy', float('nan')):.3f}, "
-        f"macro-F1 {best.get('val_macro_f1', float('nan')):.3f}, "
-        f"AUC {best.get('val_auc', float('nan')):.3f}"
+        f"run written to {result.run_dir}: best epoch {result.best_epoch} of {result.epochs_run}; "
+        f"validation {', '.join(shown)}"
     )

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import time
 from pathlib import Path
 from typing import Any
 
@@ -34,10 +35,12 @@ def run_ablations(
             f"unknown ablation(s) {', '.join(unknown)}; known: {', '.join(ABLATIONS)}"
         )
     table: dict[str, Any] = {}
+    report: dict[str, Any] = {}
     splits_seen: str | None = None
     for row in rows:
         model = dataclasses.replace(config.model, **ABLATIONS[row])
         run_dir = out / row
+        wall, cpu = time.perf_counter(), time.process_time()
         train(data, run_dir, config.replace(model=model), show_progress=show_progress)
         splits = (run_dir / SPLITS_FILE).read_text()
         if splits_seen is not None and splits != splits_seen:
@@ -46,6 +49,8 @@ def run_ablations(
         result = evaluate_run(run_dir, data, resamples=resamples)
         risk = result.get("risk", {})
         table[row] = {
+            "wall_s": time.perf_counter() - wall,
+            "cpu_s": time.process_time() - cpu,
             "accuracy": result["actions"]["accuracy_ci"],
             "macro_f1": result["actions"]["macro_f1_ci"],
             "auc": risk.get("auc_ci"),
@@ -59,7 +64,7 @@ def run_ablations(
                 )
             ),
         }
-    report = {"rows": table, "synthetic": result["synthetic"], "split": result["split"]}
-    out.mkdir(parents=True, exist_ok=True)
-    (out / ABLATION_FILE).write_text(json.dumps(report, indent=2, default=float))
+        # Written after every row, so the rows finished so far survive an interrupted run.
+        report = {"rows": table, "synthetic": result["synthetic"], "split": result["split"]}
+        (out / ABLATION_FILE).write_text(json.dumps(report, indent=2, default=float))
     return report

@@ -22,6 +22,7 @@ from host.train import (
     embed,
     load_task_data,
     risk_probabilities,
+    ts_task,
     week_members,
 )
 
@@ -139,10 +140,16 @@ def evaluate_run(
     from host.data.dataset import load_dataset
 
     run = load_run(run_dir)
-    dataset = load_dataset(data or run.info["data"])
     plan = SplitPlan.from_dict(json.loads((Path(run_dir) / SPLITS_FILE).read_text()))
-    task = load_task_data(dataset, run.config, plan, run.stats, run.weekly_normaliser)
-    result = score(run, task, dataset.truth_hazard(), resamples, seed=run.config.seed)
+    source = Path(data or run.info["data"])
+    if run.info.get("format") == "ts":
+        _, task, _ = ts_task(source, run.config, plan=plan, stats=run.stats)
+        truth = None
+    else:
+        dataset = load_dataset(source)
+        task = load_task_data(dataset, run.config, plan, run.stats, run.weekly_normaliser)
+        truth = dataset.truth_hazard()
+    result = score(run, task, truth, resamples, seed=run.config.seed)
     result["data_hash"] = run.info.get("data_hash")
     if write:
         (Path(run_dir) / EVALUATION_FILE).write_text(json.dumps(result, indent=2, default=float))

@@ -127,3 +127,36 @@ def test_two_data_parallel_processes_agree(squad: Path, tmp_path: Path) -> None:
         2,
         9,
     )
+
+
+def test_ucr_ts_file_trains_the_imu_branch_with_its_own_labels(tmp_path: Path) -> None:
+    from aeon.datasets import load_from_ts_file
+
+    from host.evaluation.evaluate import evaluate_run
+
+    data = Path(load_from_ts_file.__code__.co_filename).parent / "data" / "BasicMotions"
+    config = TrainConfig(max_epochs=10, learning_rate=5e-3, batch_size=8, early_stop_patience=10)
+    result = train(data / "BasicMotions_TRAIN.ts", tmp_path / "ucr", config, show_progress=False)
+    loaded = load_run(result.run_dir)
+    assert loaded.labels == ["badminton", "running", "standing", "walking"]
+    assert loaded.model_config.branches == ("imu",)
+    evaluation = evaluate_run(result.run_dir, resamples=0)
+    assert evaluation["actions"]["n"] == 40  # the file's own TEST half, never trained on
+    assert evaluation["actions"]["accuracy"] > 0.5  # chance is 0.25
+
+
+def test_train_command_reports_bad_input_in_one_line(tmp_path: Path, squad: Path) -> None:
+    from typer.testing import CliRunner
+
+    from host.cli import app
+
+    runner = CliRunner()
+    missing = runner.invoke(app, ["train", "--data", str(tmp_path / "nowhere")])
+    assert missing.exit_code == 1 and "not a directory" in missing.output
+    assert "Traceback" not in missing.output
+    bad = tmp_path / "bad.toml"
+    bad.write_text("[model]\nuse_video = false\n")
+    config = runner.invoke(app, ["train", "--data", str(squad), "--config", str(bad)])
+    assert config.exit_code == 1 and "use_video" in config.output and str(bad) in config.output
+    resume = runner.invoke(app, ["train", "--data", str(squad), "--out", str(tmp_path), "--resume"])
+    assert resume.exit_code == 1 and "last.pt" in resume.output
