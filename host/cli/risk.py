@@ -16,6 +16,7 @@ from host.cli import app
 from host.risk.drivers import sentence
 
 if TYPE_CHECKING:
+    from host.risk.evaluate import Evaluation
     from host.risk.service import SquadRisk
 
 BAND_STYLE = {"low": "green", "medium": "yellow", "high": "bold red"}
@@ -36,6 +37,12 @@ def risk(
     output: Annotated[Format, typer.Option("--format", help="table, csv or json.")] = Format.TABLE,
     db: Annotated[str | None, typer.Option(
         "--db", help="Database URL (default: TOUCHLINE_DATABASE_URL).")] = None,
+    evaluation: Annotated[bool, typer.Option(
+        "--evaluate", help="Instead of the table: how well the head and the baseline did on "
+        "the newest weeks up to W that they never saw.")] = False,
+    holdout: Annotated[int | None, typer.Option(
+        "--holdout-weeks", min=1, help="Weeks held out by --evaluate "
+        "(default: TOUCHLINE_RISK_HOLDOUT_WEEKS, 2).")] = None,
 ) -> None:
     """Print each player's probability of a time-loss injury next week, highest first.
 
@@ -45,13 +52,15 @@ def risk(
     probability up. Predictions are stored so the API and the report show the same.
 
     Example:  touchline risk --week 9 --data club-data/ --format table
+
+    Example:  touchline risk --week 9 --evaluate --holdout-weeks 3
     """
     # The model stack is imported when the command runs: `touchline --help` stays fast.
     from host.data.dataset import DatasetError
     from host.db.engine import DatabaseError
     from host.risk.evaluate import EvaluationError
     from host.risk.features import FeatureError
-    from host.risk.service import squad_risk
+    from host.risk.service import evaluate_until, squad_risk
     from host.settings import get_settings
 
     settings = get_settings()
@@ -59,10 +68,19 @@ def risk(
         settings = settings.model_copy(update={"database_url": db})
     console = Console()
     try:
-        result = squad_risk(week, data=data, settings=settings)
+        if evaluation:
+            report = evaluate_until(week, data=data, holdout_weeks=holdout, settings=settings)
+        else:
+            result = squad_risk(week, data=data, settings=settings)
     except (DatasetError, DatabaseError, EvaluationError, FeatureError) as exc:
         Console(stderr=True).print(f"[red]error:[/red] {exc}", soft_wrap=True)
         raise typer.Exit(1) from None
+    if evaluation:
+        if output is Format.JSON:
+            typer.echo(json.dumps(report.to_dict(), indent=2))
+        else:
+            console.print(_evaluation_table(report))
+        return
     if output is Format.JSON:
         typer.echo(json.dumps(_records(result), indent=2))
     elif output is Format.CSV:
@@ -85,6 +103,20 @@ def _records(result: SquadRisk) -> dict:
             for row in result.table.itertuples(index=False)
         ],
     }
+
+
+def _evaluation_table(report: Evaluation) -> Table:
+    split = report.split
+    flag = " — synthetic data" if report.synthetic else ""
+    table = Table(title=f"Risk on held-out weeks {split.test_weeks[0]}-{split.test_weeks[-1]} "
+                  f"(trained on {split.train_weeks[0]}-{split.train_weeks[-1]}; "
+                  f"{split.test_rows} player-weeks, {split.test_injuries} injuries){flag}")
+    table.add_column("metric (95 % interval, athletes resampled)")
+    table.add_column("risk head")
+    table.add_column("gradient boosting")
+    for key in report.head:
+        table.add_row(key, str(report.head[key]), str(report.baseline[key]))
+    return table
 
 
 def _table(result: SquadRisk) -> Table:

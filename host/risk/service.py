@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 from host.data.dataset import load_dataset
 from host.db.engine import engine_for, session_scope
 from host.db.models import RiskPrediction
+from host.risk.evaluate import Evaluation, evaluate
 from host.risk.features import features_from_tables
 from host.risk.scoring import fit_until, squad_table
 from host.risk.store import holds_synthetic_data, import_dataset, load_tables, save_features
@@ -33,6 +34,21 @@ def current_features(db: Session, settings: Settings) -> pd.DataFrame:
                                     settings.impact_weights)
     save_features(db, features)
     return features
+
+
+def evaluate_until(week: int, *, data: Path | None = None, holdout_weeks: int | None = None,
+                   settings: Settings | None = None) -> Evaluation:
+    """Time-ordered evaluation on weeks 0..`week`: head and baseline fitted on the earlier
+    weeks, scored on the newest `holdout_weeks` whose outcome is known."""
+    settings = settings or get_settings()
+    with session_scope(engine_for(settings.database_url)) as db:
+        if data is not None:
+            import_dataset(db, load_dataset(data))
+        features = current_features(db, settings)
+        synthetic = holds_synthetic_data(db)
+    seen = features[features.index.get_level_values("week") <= week]
+    return evaluate(seen, holdout_weeks=holdout_weeks or settings.risk_holdout_weeks,
+                    synthetic=synthetic)
 
 
 def squad_risk(week: int, *, data: Path | None = None, settings: Settings | None = None

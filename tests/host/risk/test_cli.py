@@ -30,6 +30,14 @@ def test_risk_command_prints_the_squad_in_every_format(tmp_path) -> None:
     assert lines[0] == "athlete_id,probability,band,change,drivers"
     assert len(lines) == 13
 
+    evaluated = runner.invoke(app, ["risk", "--week", "7", "--db", db, "--evaluate",
+                                    "--holdout-weeks", "2", "--format", "json"])
+    assert evaluated.exit_code == 0, evaluated.output
+    card = json.loads(evaluated.output)
+    assert card["split"]["test_weeks"] == [5, 6]  # week 7's outcome is not known yet
+    assert card["synthetic"] is True
+    assert {"auc", "high_risk_recall", "precision", "brier"} <= set(card["baseline"])
+
     as_table = runner.invoke(app, ["risk", "--week", "6", "--db", db], env={"COLUMNS": "200"})
     assert as_table.exit_code == 0, as_table.output
     assert report["players"][0]["athlete_id"] in as_table.output
