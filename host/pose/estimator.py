@@ -13,6 +13,7 @@ import io
 import os
 import zipfile
 from dataclasses import dataclass
+from functools import cache
 from importlib import import_module
 from pathlib import Path
 from types import ModuleType
@@ -66,8 +67,10 @@ def _with_normalisation(path: Path, mean: float, std: float, outputs: int) -> by
     return bytes(model)
 
 
+@cache
 def pose_task_bundle() -> bytes:
-    """The `.task` archive PoseLandmarker loads, built from the models in the wheel."""
+    """The `.task` archive PoseLandmarker loads, built once per process from the models
+    in the wheel."""
     mediapipe = require("mediapipe")
     root = Path(mediapipe.__file__).parent
     archive = io.BytesIO()

@@ -196,10 +196,14 @@ def extract_tracks(
     config = config or PoseConfig()
     source = FrameSource(video, fps=fps)
     path = checkpoint_path(out_dir, video)
-    state = VideoTracks(source.identity, source.fps, source.count, 0, False, TrackRecords.empty())
+    # A checkpoint is resumed only for the same file searched in the same region.
+    identity = (
+        source.identity if roi is None else f"{source.identity}:roi={','.join(map(str, roi))}"
+    )
+    state = VideoTracks(identity, source.fps, source.count, 0, False, TrackRecords.empty())
     if path.exists():
         previous = load_tracks(path)
-        if previous.source == source.identity:
+        if previous.source == identity:
             state = previous
     if state.complete:
         return state

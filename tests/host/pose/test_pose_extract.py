@@ -93,6 +93,9 @@ def test_roi_keeps_only_the_athlete_inside_it(
     assert records.track_ids() == [0]
     assert records.frame.tolist() == list(range(6))
     assert (records.box[:, 0] + records.box[:, 2]).min() / 2 > 532  # the astronaut
+    # Another region is another search: the checkpoint is not reused for it.
+    everyone = extract_tracks(two_people_video, tmp_path, estimator=estimator).records
+    assert everyone.track_ids() == [0, 1]
 
 
 def test_unreadable_frame_in_a_folder_is_named(cv2, cameraman, tmp_path: Path) -> None:
