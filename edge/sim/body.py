@@ -15,6 +15,7 @@ import functools
 from dataclasses import dataclass
 
 import numpy as np
+from scipy.ndimage import gaussian_filter1d
 from scipy.signal import butter, sosfiltfilt
 
 from edge.sim.config import (
@@ -36,6 +37,7 @@ from edge.taxonomy import JOINTS
 
 GAIT_HIGHPASS_HZ = 0.6  # removes integration drift from the gait's vertical displacement
 STANDING_KNEE_FLEX_RAD = 0.05
+KNEE_BEND_SMOOTHING_S = 0.03
 
 
 @dataclass
@@ -144,8 +146,10 @@ def kinematics(m: Motion, traits: AthleteTraits, rng: np.random.Generator) -> Ki
     crouch = np.where(m.airborne, 0.0, np.clip(-m.z_extra, 0.0, 0.5 * leg_len))
     flex = np.arccos(np.clip(1.0 - crouch / leg_len, -1.0, 1.0))
     tuck = np.where(m.airborne, 0.35 * np.clip(m.z_extra / 0.1, 0.0, 1.0), 0.0)
-    thigh += flex + tuck
-    shank -= flex + tuck
+    # Joints cannot switch from tucked to crouched within one sample: smooth over ~30 ms.
+    bend = gaussian_filter1d(flex + tuck, KNEE_BEND_SMOOTHING_S * fs, mode="nearest")
+    thigh += bend
+    shank -= bend
 
     # --- pelvis trajectory -------------------------------------------------------------------
     heading = np.cumsum(m.yaw_rate) / fs + rng.uniform(-np.pi, np.pi)

@@ -180,7 +180,7 @@ def observe_skeleton(
     rng: np.random.Generator,
     rate_hz: float,
 ) -> tuple[np.ndarray, np.ndarray]:
-    """Body-centred joints (mid-hip on the ground at the origin each frame, x along the
+    """Body-centred joints (mid-hip at the horizontal origin each frame, z = height, x along the
     reference heading) with keypoint jitter and the scene's occlusion episodes (low
     confidence, noisy positions); a clip may lose the camera entirely."""
     profile = SCENE_PROFILES[scene]

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 
 import numpy as np
 
@@ -79,7 +79,6 @@ class SessionSignals:
     session_type: str
     true_speed_mps: np.ndarray  # (T,) float32, for checks and plots
     true_knee_flexion_deg: np.ndarray  # (T,) float32, the calf-IMU leg
-    extras: dict[str, float] = field(default_factory=dict)
 
     @property
     def valid(self) -> dict[str, np.ndarray]:

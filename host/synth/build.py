@@ -58,9 +58,7 @@ class _Inline(Executor):
         return future
 
 
-def _as_completed_in_order(
-    futures: Iterable[Future], stage: str, total: int, progress: Progress | None
-):
+def _collect(futures: Iterable[Future], stage: str, total: int, progress: Progress | None):
     results = []
     for done, future in enumerate(futures, start=1):
         results.append(future.result())
@@ -133,7 +131,7 @@ def synthesize(
     root.mkdir(parents=True, exist_ok=True)
     pool: Executor = _Inline() if workers == 1 else ProcessPoolExecutor(max_workers=workers)
     with pool:
-        planned = _as_completed_in_order(
+        planned = _collect(
             [
                 pool.submit(
                     plan_athlete, seed, p.traits, [s for s in sched if s.session.week < spec.weeks]
@@ -159,7 +157,7 @@ def synthesize(
             rng, season.realised, season.traits_by_week, spec.action_clips, background
         )
         shards = [tasks[i : i + spec.shard_clips] for i in range(0, len(tasks), spec.shard_clips)]
-        _as_completed_in_order(
+        _collect(
             [
                 pool.submit(render_shard, seed, k, shard, root, manifest)
                 for k, shard in enumerate(shards)
@@ -178,7 +176,7 @@ def synthesize(
             if p.athlete not in seen and len(chosen) < spec.continuous_sessions:
                 chosen.append(p)
                 seen.add(p.athlete)
-        _as_completed_in_order(
+        _collect(
             [
                 pool.submit(
                     write_continuous,
