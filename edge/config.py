@@ -123,6 +123,7 @@ class SyncSettings(_Section):
     backoff_initial_s: float = Field(default=2.0, gt=0)
     backoff_max_s: float = Field(default=600.0, gt=0)
     auto: bool = Field(default=True, description="sync in the background while recording")
+    every_s: float = Field(default=60.0, gt=0, description="background sync interval")
 
 
 class EdgeConfig(_Section):

@@ -22,11 +22,13 @@ from collections import defaultdict
 from collections.abc import AsyncIterator, Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from pathlib import Path
 
 from edge.config import EdgeConfig
 from edge.events import ActionEvent
 from edge.infer import ActionModel
-from edge.store import EventRow, SensorRow, Store, StoreFullError
+from edge.outbox import Outbox, SyncError
+from edge.store import EventRow, SensorRow, Store, StoreError, StoreFullError
 from edge.stream import Packet, SensorRole, SessionProcessor
 from edge.summary import build_summary
 from edge.transports.base import LinkStatus, Transport
@@ -152,6 +154,8 @@ async def record(
     last_observed = -1e9
     for transport in transports:
         await transport.open()
+    sync_stop = asyncio.Event()
+    syncing = asyncio.create_task(sync_in_background(config, store.path, sync_stop))
     try:
         async for packet in _merge(transports):
             recorder.take(packet)
@@ -169,8 +173,10 @@ async def record(
         result.stopped_by = str(exc)
         result.disk_full = True
     finally:
+        sync_stop.set()
         for transport in transports:
             await transport.close()
+        await syncing
     result.packets, result.events = recorder.packets, recorder.event_count
     result.session_s = recorder.latest_s
     result.wall_s = time.monotonic() - wall_start
@@ -180,6 +186,32 @@ async def record(
         result.summaries = finish_session(store, session_id, processor, started_at,
                                           config.record.session_type, config.device_id)
     return result
+
+
+async def sync_in_background(config: EdgeConfig, store_path: Path, stop: asyncio.Event) -> None:
+    """Post the outbox every `sync.every_s` while recording, when a host is paired.
+
+    Runs in a worker thread with its own store connection, so a slow or absent network
+    never holds up the recorder; failures wait for the next round (the outbox keeps its
+    own backoff per item)."""
+    if not (config.sync.auto and config.host_url and config.device_token):
+        return
+
+    def once() -> None:
+        try:
+            with Store(store_path) as store:
+                outbox = Outbox(store, config.host_url, config.device_token, config.sync)
+                try:
+                    outbox.sync()
+                finally:
+                    outbox.close()
+        except (SyncError, StoreError):
+            pass  # shown by `edge status` / `edge sync`; recording goes on
+
+    while not stop.is_set():
+        await asyncio.to_thread(once)
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(stop.wait(), timeout=config.sync.every_s)
 
 
 def _statuses(transports: Iterable[Transport]) -> list[LinkStatus]:
