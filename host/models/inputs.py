@@ -22,6 +22,7 @@ from host.models.config import TrainConfig
 BRANCH_ORDER: tuple[str, ...] = ("skeleton", "imu", "gps", "hr")
 _LOWER_BODY = [taxonomy.JOINTS.index(name) for name in taxonomy.OCCLUSION_JOINTS]
 _CHUNK = 1024  # clips filtered at a time, to bound memory on the paper-size squad
+ANTI_ALIAS_FRACTION = 0.4  # low-pass at most 0.4 × the rate resampled to (Nyquist is 0.5)
 
 
 @dataclass(frozen=True)
@@ -93,10 +94,12 @@ def _raw_imu(clips: Any, config: TrainConfig) -> tuple[np.ndarray, np.ndarray]:
     if clips.imu is None:
         return np.zeros((n, 12, length), np.float32), np.zeros((n, 2, length), bool)
     rate = taxonomy.IMU_RATE_HZ
+    # Eq. 1's cut-off, lowered below the model rate's Nyquist so resampling cannot alias.
+    cutoff = min(config.imu_cutoff_hz, ANTI_ALIAS_FRACTION * config.imu_rate_hz)
     out = np.empty((n, clips.imu.shape[1], length), np.float32)
     valid = _resample(clips.imu_valid.astype(np.float32), rate, config.imu_rate_hz) > 0.5
     for start in range(0, n, _CHUNK):
-        part = dsp.lowpass(clips.imu[start : start + _CHUNK], rate, config.imu_cutoff_hz)
+        part = dsp.lowpass(clips.imu[start : start + _CHUNK], rate, cutoff)
         out[start : start + _CHUNK] = _resample(part, rate, config.imu_rate_hz)
     return out, valid
 

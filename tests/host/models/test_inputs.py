@@ -1,0 +1,97 @@
+"""Model inputs: resampling without aliasing, missing modalities as zeros plus a flag,
+training-split statistics, and the augmentations' contracts."""
+
+from __future__ import annotations
+
+import dataclasses
+
+import numpy as np
+import torch
+
+from edge import taxonomy
+from host.data.dataset import Clips
+from host.models.config import TrainConfig
+from host.models.inputs import crop, drop_modalities, fit_stats, perturb_pose, prepare
+
+CONFIG = TrainConfig()
+
+
+def _clips(n: int = 6, seed: int = 0) -> Clips:
+    rng = np.random.default_rng(seed)
+    j = len(taxonomy.JOINTS)
+    return Clips(
+        clip_id=np.arange(n).astype(str),
+        athlete_id=np.array(["a"] * n),
+        session_id=np.array(["s"] * n),
+        label=np.zeros(n, np.int16),
+        scene=np.zeros(n, np.int16),
+        week=np.zeros(n, np.int16),
+        imu=rng.normal(0, 1, (n, 12, 800)).astype(np.float32),
+        imu_valid=np.ones((n, 2, 800), bool),
+        gps=rng.normal(0, 1, (n, 3, 80)).astype(np.float32),
+        gps_valid=np.ones((n, 80), bool),
+        hr=(130 + rng.normal(0, 5, (n, 1, 8))).astype(np.float32),
+        hr_valid=np.ones((n, 8), bool),
+        skeleton=rng.normal(0, 0.3, (n, 480, j, 3)).astype(np.float32),
+        skeleton_conf=np.ones((n, 480, j), np.float32),
+    )
+
+
+def test_imu_is_low_passed_below_the_model_rate_before_resampling() -> None:
+    clips = _clips(2)
+    t = np.arange(800) / taxonomy.IMU_RATE_HZ
+    clips.imu[:] = 0
+    clips.imu[0, 0] = np.sin(2 * np.pi * 40.0 * t)  # would alias to 10 Hz at 25 Hz
+    clips.imu[1, 0] = np.sin(2 * np.pi * 2.0 * t)  # an action-band signal passes
+    arrays = prepare(clips, fit_stats(clips, CONFIG), CONFIG)
+    aliased, kept = arrays.imu[0, 0], arrays.imu[1, 0]
+    assert arrays.imu.shape == (2, 14, int(taxonomy.STORED_CLIP_S * CONFIG.imu_rate_hz))
+    assert np.std(aliased[20:-20]) < 0.05 * np.std(kept[20:-20])
+
+
+def test_missing_modalities_are_zero_with_their_presence_flag_off() -> None:
+    clips = _clips()
+    clips.imu_valid[1] = False
+    clips.skeleton_conf[2] = 0.0
+    blind = dataclasses.replace(clips, gps=None, gps_valid=None)
+    arrays = prepare(blind, fit_stats(clips, CONFIG), CONFIG)
+    assert arrays.present[:, 2].sum() == 0  # no GPS anywhere
+    assert not arrays.present[1, 1] and arrays.present[0, 1]
+    assert not arrays.present[2, 0] and arrays.present[0, 0]
+    assert np.all(arrays.imu[1] == 0) and np.all(arrays.skeleton[2] == 0)
+    assert np.all(np.isfinite(arrays.imu))
+
+
+def test_statistics_come_from_the_clips_given_and_ignore_missing_samples() -> None:
+    clips = _clips()
+    clips.hr[:, :, 4:] = 0.0
+    clips.hr_valid[:, 4:] = False
+    stats = fit_stats(clips, CONFIG)
+    assert 120 < stats.hr.mean[0] < 140  # the zeros of missing samples do not drag it down
+
+
+def test_crop_keeps_the_same_seconds_of_every_modality() -> None:
+    arrays = prepare(_clips(2), fit_stats(_clips(2), CONFIG), CONFIG)
+    rates = {"imu": CONFIG.imu_rate_hz, "gps": 10.0, "hr": 1.0, "skeleton": CONFIG.skeleton_rate_hz}
+    cropped = crop(arrays.tensors(), 6.0, 1.0, rates)
+    assert cropped["imu"].shape[2] == 6 * CONFIG.imu_rate_hz and cropped["gps"].shape[2] == 60
+    assert cropped["skeleton"].shape[1] == 6 * CONFIG.skeleton_rate_hz
+    assert torch.equal(cropped["gps"], arrays.tensors()["gps"][:, :, 20:])
+
+
+def test_modality_dropout_never_hides_everything() -> None:
+    present = torch.tensor([[True, False, False, False]] * 50 + [[True, True, True, True]] * 50)
+    dropped = drop_modalities(present, 0.9, torch.Generator().manual_seed(0))
+    assert dropped.any(1).all()
+    assert not (dropped & ~present).any()
+    assert dropped[50:].sum() < present[50:].sum()
+
+
+def test_pose_perturbation_moves_visible_joints_only() -> None:
+    skeleton = torch.randn(3, 10, len(taxonomy.JOINTS), 4)
+    skeleton[..., 3] = 1.0
+    skeleton[0, :, 0, :] = 0.0  # an occluded joint (confidence 0)
+    moved = perturb_pose(skeleton, torch.Generator().manual_seed(1), 15.0, 0.1, 0.02)
+    assert torch.all(moved[0, :, 0, :3] == 0)
+    assert not torch.allclose(moved[..., :3], skeleton[..., :3])
+    assert torch.equal(moved[..., 3], skeleton[..., 3])
