@@ -43,7 +43,9 @@ _PHRASES: dict[str, Callable[[float], str]] = {
     "player_load": lambda v: f"PlayerLoad {v:.0f}",
     "injuries_before": lambda v: f"{v:.0f} previous injuries",
     "weeks_since_injury": lambda v: (
-        "injured this week" if v < 1 else "injured last week" if v < 2 else f"injured {v:.0f} weeks ago"
+        "injured this week" if v < 1
+        else "injured last week" if v < 2
+        else f"injured {v:.0f} weeks ago"
     ),
     "days_lost_recent": lambda v: f"{v:.0f} days lost to injury in 8 weeks",
     "movement_quality": lambda v: f"movement quality {v:.2f}",
