@@ -178,11 +178,14 @@ def resolve_config_path(path: Path | str | None = None) -> tuple[Path, bool]:
     return default_config_path(), False
 
 
-def load_config(path: Path | str | None = None) -> EdgeConfig:
-    """Read and validate the configuration; raise ConfigError naming the file and key."""
+def load_config(path: Path | str | None = None, must_exist: bool = True) -> EdgeConfig:
+    """Read and validate the configuration; raise ConfigError naming the file and key.
+
+    A file named explicitly must exist unless `must_exist` is False (`edge pair` creates it).
+    """
     config_path, explicit = resolve_config_path(path)
     if not config_path.exists():
-        if explicit:
+        if explicit and must_exist:
             raise ConfigError(config_path, "", "no such configuration file")
         return EdgeConfig()
     try:

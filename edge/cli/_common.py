@@ -25,8 +25,8 @@ def fail(message: str, code: int = 1) -> NoReturn:
     raise typer.Exit(code)
 
 
-def config_or_fail(path: Path | None) -> EdgeConfig:
+def config_or_fail(path: Path | None, must_exist: bool = True) -> EdgeConfig:
     try:
-        return load_config(path)
+        return load_config(path, must_exist)
     except ConfigError as exc:
         fail(str(exc), code=2)

@@ -87,7 +87,7 @@ def pair_command(
       edge pair --address 'virtual://squad?athletes=4'
       edge pair --host https://club-host:8000 --code 4F7K-9Q
     """
-    config = config_or_fail(config_path)
+    config = config_or_fail(config_path, must_exist=False)  # pairing writes a new file
     console = Console()
     if host or code:
         if not (host and code):

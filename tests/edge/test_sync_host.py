@@ -145,3 +145,26 @@ def test_summaries_of_earlier_sessions_sync_in_the_background_while_recording(
     assert states == {f"{earlier.session_id}/V01/1": "sent", f"{earlier.session_id}/V02/1": "sent",
                       **{k: "pending" for k in states if not k.startswith(earlier.session_id)}}
     assert list(states.values()).count("pending") == 1
+
+
+def test_edge_pair_with_host_code_writes_the_token(host, tmp_path: Path, monkeypatch) -> None:
+    from typer.testing import CliRunner
+
+    from edge.cli import app
+    from edge.config import CONFIG_ENV_VAR, load_config
+
+    url, settings = host
+    with session_scope(engine_for(settings.database_url)) as db:
+        code = create_registration_code(db, "sideline-3", ttl_s=600)
+    config_path = tmp_path / "edge.toml"
+    monkeypatch.setenv(CONFIG_ENV_VAR, str(config_path))
+    runner = CliRunner()
+    paired = runner.invoke(app, ["pair", "--host", url, "--code", code])
+    assert paired.exit_code == 0, paired.output
+    config = load_config(config_path)
+    assert (config.host_url, config.device_id) == (url, "sideline-3")
+    assert config.device_token
+    again = runner.invoke(app, ["pair", "--host", url, "--code", code])
+    assert again.exit_code == 1
+    assert again.output.startswith("error: host refused pairing code (HTTP 400)")
+    assert len(again.output.strip().splitlines()) == 1
