@@ -11,7 +11,14 @@ import pandas as pd
 import typer
 from rich.console import Console
 from rich.markup import escape
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+from rich.progress import (
+    BarColumn,
+    MofNCompleteColumn,
+    Progress,
+    TaskID,
+    TextColumn,
+    TimeRemainingColumn,
+)
 from rich.table import Table
 
 from edge import taxonomy
@@ -176,8 +183,8 @@ def _run(
         for video in videos:
             task = progress.add_task(video.name, total=None, fps="-")
 
-            def tick(done: int, total: int, task: int = task) -> None:
-                speed = progress.tasks[task].speed
+            def tick(done: int, total: int, task: TaskID = task) -> None:
+                speed = next(t.speed for t in progress.tasks if t.id == task)
                 progress.update(
                     task, completed=done, total=total or None, fps=f"{speed:.1f}" if speed else "-"
                 )

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -57,7 +58,7 @@ class FrameSource:
         else:
             raise PoseError(f"{self.path}: no such video file or folder of frames")
 
-    def _open_capture(self) -> object:
+    def _open_capture(self) -> Any:
         capture = self._cv2.VideoCapture(str(self.path))
         if not capture.isOpened():
             raise PoseError(f"{self.path}: not a video OpenCV can decode")

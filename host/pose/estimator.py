@@ -72,7 +72,7 @@ def pose_task_bundle() -> bytes:
     """The `.task` archive PoseLandmarker loads, built once per process from the models
     in the wheel."""
     mediapipe = require("mediapipe")
-    root = Path(mediapipe.__file__).parent
+    root = Path(str(mediapipe.__file__)).parent
     archive = io.BytesIO()
     with zipfile.ZipFile(archive, "w") as bundle:
         for name, (relative, mean, std), outputs in (

@@ -55,4 +55,4 @@ def frame_occluded(
     confidence: np.ndarray, threshold: float = taxonomy.OCCLUSION_CONFIDENCE
 ) -> np.ndarray:
     """Per frame: True where any hip, knee or ankle is occluded (the loader's rule)."""
-    return occluded(confidence, threshold)[..., LOWER_BODY].any(axis=-1)
+    return np.asarray(occluded(confidence, threshold)[..., LOWER_BODY].any(axis=-1))

@@ -26,12 +26,16 @@ from host.data.dataset import (
     write_manifest,
     write_table,
 )
-from host.data.manifest import Manifest, new_manifest
+from host.data.manifest import Manifest, ModalityName, new_manifest
 from host.pose.config import PoseError
 from host.pose.extract import TrackRecords
 
 # Shard keys for the sensor modalities a video does not carry: zeros, marked invalid.
-ABSENT_SENSORS = (("imu", "imu_valid"), ("gps", "gps_valid"), ("hr", "hr_valid"))
+ABSENT_SENSORS: tuple[tuple[ModalityName, str], ...] = (
+    ("imu", "imu_valid"),
+    ("gps", "gps_valid"),
+    ("hr", "hr_valid"),
+)
 
 
 @dataclass(frozen=True)
