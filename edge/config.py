@@ -57,9 +57,10 @@ class SensorConfig(_Section):
         default=None, ge=0, le=65535, description="frame v1 sensor_id, filled in by `edge pair`"
     )
     name: str | None = Field(default=None, description="advertised name seen when pairing")
-    protocol: Literal["frame", "ble_hr"] = Field(
+    protocol: Literal["frame", "ble_hr", "nmea"] = Field(
         default="frame",
-        description="frame = Touchline frame v1; ble_hr = a standard BLE heart-rate strap (0x2A37)",
+        description="frame = Touchline frame v1; ble_hr = a standard BLE heart-rate strap "
+        "(0x2A37); nmea = a serial GPS receiver sending NMEA 0183",
     )
 
 

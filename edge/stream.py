@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import zlib
 from array import array
-from collections import Counter
+from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -26,8 +26,9 @@ from edge.infer import ActionModel
 from edge.windows import drop_reason
 from firmware_bridge.errors import FrameError
 from firmware_bridge.frame import decode_frame
-from firmware_bridge.samples import GpsSample, HrSample, ImuSamples, StatusSample
+from firmware_bridge.samples import GpsSample, HrSample, ImuSamples, Sample, StatusSample
 from firmware_bridge.standard.ble_gatt import decode_heart_rate_measurement
+from firmware_bridge.standard.nmea import NmeaGpsDecoder
 
 IMU_PERIOD_S = 1.0 / taxonomy.IMU_RATE_HZ
 # A grid point counts as measured when a real sample lies this close (1.5 sample periods).
@@ -53,7 +54,7 @@ class SensorRole:
     address: str
     athlete_id: str
     site: str
-    protocol: str = "frame"  # or "ble_hr": a standard strap's 0x2A37 notifications
+    protocol: str = "frame"  # "ble_hr": a standard strap's 0x2A37; "nmea": a serial GPS
 
 
 def _strap_id(address: str) -> int:
@@ -212,6 +213,8 @@ class SessionProcessor:
                     RingBuffer(int(self.record.buffer_s * taxonomy.GPS_RATE_HZ), 1),
                 )
         self.rejects: Counter[str] = Counter()
+        self._nmea: dict[str, NmeaGpsDecoder] = {}
+        self._nmea_counted: defaultdict[str, Counter[str]] = defaultdict(Counter)
 
     @staticmethod
     def _map_channels(names: list[str]) -> list[tuple[str, int] | None]:
@@ -237,17 +240,35 @@ class SessionProcessor:
             self.rejects["unknown_sensor"] += 1
             return
         try:
-            if sensor.role.protocol == "ble_hr":
-                # A standard strap has no clock or counter of its own: stamp it on arrival.
-                sample = decode_heart_rate_measurement(
-                    packet.data, sensor_id=_strap_id(packet.address), seq=sensor.frames,
-                    t_us=int(packet.arrival_s * 1e6),
-                )
-            else:
-                sample = decode_frame(packet.data)
+            samples = self._decode(sensor, packet)
         except FrameError as error:
             self.rejects[error.reason] += 1
             return
+        for sample in samples:
+            self._take(sensor, packet.arrival_s, sample)
+
+    def _decode(self, sensor: SensorState, packet: Packet) -> list[Sample]:
+        protocol = sensor.role.protocol
+        if protocol == "ble_hr":
+            # A standard strap has no clock or counter of its own: stamp it on arrival.
+            return [decode_heart_rate_measurement(
+                packet.data, sensor_id=_strap_id(packet.address), seq=sensor.frames,
+                t_us=int(packet.arrival_s * 1e6),
+            )]
+        if protocol == "nmea":
+            # One sentence per packet; a fix is complete once its epoch's sentences are in.
+            decoder = self._nmea.setdefault(
+                packet.address, NmeaGpsDecoder(_strap_id(packet.address))
+            )
+            before = sum(decoder.rejects.values())
+            fixes = decoder.feed_sentence(packet.data.decode("ascii", errors="replace"))
+            if sum(decoder.rejects.values()) > before:
+                self.rejects.update(decoder.rejects - self._nmea_counted[packet.address])
+                self._nmea_counted[packet.address] = Counter(decoder.rejects)
+            return list(fixes)
+        return [decode_frame(packet.data)]
+
+    def _take(self, sensor: SensorState, arrival_s: float, sample: Sample) -> None:
         if sensor.clock is None:
             sensor.clock = ClockSync(sample.sensor_id)
             sensor.sensor_id = sample.sensor_id
@@ -257,12 +278,12 @@ class SessionProcessor:
             last_us, period_us = int(sample.t_device_us[-1]), int(IMU_PERIOD_S * 1e6)
         else:
             last_us, period_us = sample.t_device_us, 0
-        status = sensor.clock.observe(sample.seq, last_us, packet.arrival_s, period_us)
+        status = sensor.clock.observe(sample.seq, last_us, arrival_s, period_us)
         if status == "duplicate":
             self.rejects["duplicate"] += 1
             return
         sensor.frames += 1
-        sensor.last_arrival_s = packet.arrival_s
+        sensor.last_arrival_s = arrival_s
         athlete = self.athletes[sensor.role.athlete_id]
         if isinstance(sample, ImuSamples):
             self._take_imu(sensor, athlete, sample)

@@ -50,7 +50,7 @@ def build_transports(
         elif kind == "serial":
             from edge.transports.serial import SerialLink
 
-            links.append(SerialLink(role.address))
+            links.append(SerialLink(role.address, protocol=role.protocol))
         else:
             from edge.transports.ble import BleLink, characteristic_for
 

@@ -1,4 +1,5 @@
-"""Serial sensors (USB/UART): COBS-framed frame v1, read with pyserial, reopened on unplug.
+"""Serial sensors (USB/UART), read with pyserial and reopened on unplug: COBS-framed
+frame v1 from Touchline sensors, or NMEA 0183 sentences from a GPS receiver.
 
 The address is anything pyserial opens: a port (`/dev/ttyUSB0`, a stable
 `/dev/serial/by-id/...` link that udev recreates on replug, a pty) or a pyserial URL
@@ -16,6 +17,8 @@ from edge.transports.base import LinkLost
 from firmware_bridge.stream import FrameStream
 
 BAUDRATE = 921_600
+NMEA_BAUDRATE = 9_600  # what GPS receivers (u-blox, MediaTek) talk out of the box
+MAX_LINE_BYTES = 120
 READ_TIMEOUT_S = 0.1
 READ_CHUNK = 4096
 
@@ -23,10 +26,12 @@ READ_CHUNK = 4096
 class SerialLink:
     """One serial port carrying COBS frames."""
 
-    def __init__(self, address: str, baudrate: int = BAUDRATE) -> None:
+    def __init__(self, address: str, baudrate: int | None = None, protocol: str = "frame") -> None:
         self.address = address
-        self.baudrate = baudrate
+        self.protocol = protocol
+        self.baudrate = baudrate or (NMEA_BAUDRATE if protocol == "nmea" else BAUDRATE)
         self.stream = FrameStream()
+        self._line = bytearray()
         self._port: serial.SerialBase | None = None
 
     async def connect(self) -> None:
@@ -38,6 +43,7 @@ class SerialLink:
         except (serial.SerialException, ValueError) as exc:
             raise LinkLost(f"{self.address}: {exc}") from exc
         self.stream = FrameStream()  # a half frame from before the unplug is not resumed
+        self._line = bytearray()
 
     async def read(self) -> list[bytes]:
         port = self._port
@@ -51,9 +57,18 @@ class SerialLink:
                 # when the device node disappears under it.
                 raise LinkLost(f"{self.address}: {exc}") from exc
             if data:
-                frames = self.stream.feed_frames(data)
+                frames = self._sentences(data) if self.protocol == "nmea" else [
+                    frame.raw for frame in self.stream.feed_frames(data)
+                ]
                 if frames:
-                    return [frame.raw for frame in frames]
+                    return frames
+
+    def _sentences(self, data: bytes) -> list[bytes]:
+        """Complete NMEA lines; an over-long run without a newline is dropped."""
+        self._line += data
+        *lines, tail = self._line.split(b"\n")
+        self._line = tail if len(tail) <= MAX_LINE_BYTES else bytearray()
+        return [bytes(line.strip(b"\r")) for line in lines if line.strip(b"\r")]
 
     async def disconnect(self) -> None:
         port, self._port = self._port, None

@@ -13,13 +13,15 @@ import pytest
 
 from edge.backoff import Backoff
 from edge.config import ReconnectSettings
-from edge.stream import Packet
+from edge.infer import ActionModel
+from edge.stream import Packet, SensorRole, SessionProcessor
 from edge.transports import build_transports, kind_of
 from edge.transports.base import LinkTransport
 from edge.transports.serial import SerialLink
 from edge.transports.virtual import SquadSpec, VirtualAddressError, VirtualSquadTransport
 from firmware_bridge.cobs import cobs_encode
 from firmware_bridge.frame import decode_frame, encode_imu
+from firmware_bridge.standard.nmea import format_epoch
 
 
 class PtySensor:
@@ -145,3 +147,42 @@ def test_transport_is_chosen_from_the_address() -> None:
     roles = SquadSpec.from_address("virtual://squad?athletes=3").roles()
     (transport,) = build_transports(roles, ReconnectSettings())
     assert isinstance(transport, VirtualSquadTransport) and transport.spec.athletes == 3
+
+
+def test_serial_nmea_gps_receiver_feeds_speed(tmp_path: Path, trained_bundle) -> None:
+    """A plain GPS receiver on a serial port talks NMEA 0183 (checksummed sentences)."""
+    sensor = PtySensor(tmp_path / "ttyGPS")
+    sensor.plug()
+    speeds = [3.0 + 0.1 * k for k in range(30)]
+
+    async def session() -> list[Packet]:
+        transport = LinkTransport([SerialLink(str(sensor.link), protocol="nmea")],
+                                  Backoff(0.05, 0.2, 0.25, random.Random(0)))
+        await transport.open()
+        await asyncio.sleep(0.3)
+        assert sensor.master is not None
+        os.write(sensor.master, b"$GNGGA,garbage*00\r\n")  # a bad checksum is counted, skipped
+        for k, speed in enumerate(speeds):
+            for sentence in format_epoch(36000 + k * 0.1, 51.5, -0.28, speed, 0.9, 12, True):
+                os.write(sensor.master, sentence.encode() + b"\r\n")
+        received: list[Packet] = []
+
+        async def take() -> None:
+            async for packet in transport.packets():
+                received.append(packet)
+                if len(received) >= 1 + 4 * len(speeds):
+                    return
+
+        await asyncio.wait_for(take(), timeout=10)
+        await transport.close()
+        return received
+
+    packets = asyncio.run(session())
+    processor = SessionProcessor([SensorRole(str(sensor.link), "7", "gps", "nmea")],
+                                 ActionModel.from_bundle(trained_bundle))
+    for packet in packets:
+        processor.feed(packet)
+    # each epoch's fix is complete when the next epoch starts: all but the last one
+    assert list(processor.athletes["7"].speeds) == pytest.approx(speeds[:-1], abs=0.01)
+    assert processor.rejects == {"bad_checksum": 1}
+    os.close(sensor.master)
