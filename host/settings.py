@@ -11,7 +11,7 @@ from datetime import date
 from pathlib import Path
 
 from platformdirs import user_data_dir
-from pydantic import Field, field_validator
+from pydantic import Field, ValidationError, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from edge import taxonomy
@@ -84,6 +84,19 @@ class Settings(BaseSettings):
         return {action: float(weights.get(action, 0.0)) for action in taxonomy.ACTIONS}
 
 
+class SettingsError(ValueError):
+    """A TOUCHLINE_* variable (or .env line) holds a value the host cannot use."""
+
+
 def get_settings() -> Settings:
-    """Settings as the environment says now (read afresh so tests and CLI flags can change it)."""
-    return Settings()
+    """Settings as the environment says now (read afresh so tests and CLI flags can change it).
+
+    A bad value raises `SettingsError` naming the variable, e.g.
+    "TOUCHLINE_RATE_LIMIT_PER_MINUTE: Input should be a valid integer (got 'lots')".
+    """
+    try:
+        return Settings()
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        name = "TOUCHLINE_" + "_".join(str(part) for part in first["loc"]).upper()
+        raise SettingsError(f"{name}: {first['msg']} (got {first.get('input')!r})") from None

@@ -43,15 +43,16 @@ def nightly(
     from host.nightly import NightlyLocked, run_nightly
     from host.risk.evaluate import EvaluationError
     from host.risk.features import FeatureError
-    from host.settings import get_settings
+    from host.settings import SettingsError, get_settings
 
-    settings = get_settings()
-    if db:
-        settings = settings.model_copy(update={"database_url": db})
     console = Console()
     try:
+        settings = get_settings()
+        if db:
+            settings = settings.model_copy(update={"database_url": db})
         report = run_nightly(settings, data=data, work_dir=work_dir, edge_model=edge_model)
-    except (NightlyLocked, DatasetError, DatabaseError, EvaluationError, FeatureError) as exc:
+    except (NightlyLocked, DatasetError, DatabaseError, EvaluationError, FeatureError,
+            SettingsError) as exc:
         Console(stderr=True).print(f"[red]error:[/red] {exc}", soft_wrap=True)
         raise typer.Exit(1) from None
     if as_json:

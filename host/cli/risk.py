@@ -61,18 +61,18 @@ def risk(
     from host.risk.evaluate import EvaluationError
     from host.risk.features import FeatureError
     from host.risk.service import evaluate_until, squad_risk
-    from host.settings import get_settings
+    from host.settings import SettingsError, get_settings
 
-    settings = get_settings()
-    if db:
-        settings = settings.model_copy(update={"database_url": db})
     console = Console()
     try:
+        settings = get_settings()
+        if db:
+            settings = settings.model_copy(update={"database_url": db})
         if evaluation:
             report = evaluate_until(week, data=data, holdout_weeks=holdout, settings=settings)
         else:
             result = squad_risk(week, data=data, settings=settings)
-    except (DatasetError, DatabaseError, EvaluationError, FeatureError) as exc:
+    except (DatasetError, DatabaseError, EvaluationError, FeatureError, SettingsError) as exc:
         Console(stderr=True).print(f"[red]error:[/red] {exc}", soft_wrap=True)
         raise typer.Exit(1) from None
     if evaluation:

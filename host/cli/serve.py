@@ -30,15 +30,15 @@ def serve(
 
     from host.api import create_app
     from host.db.engine import DatabaseError, safe_url
-    from host.settings import get_settings
+    from host.settings import SettingsError, get_settings
 
-    settings = get_settings()
-    if db:
-        settings = settings.model_copy(update={"database_url": db})
-    console = Console(stderr=True)
+    console = Console(stderr=True, soft_wrap=True)
     try:
+        settings = get_settings()
+        if db:
+            settings = settings.model_copy(update={"database_url": db})
         api = create_app(settings)
-    except DatabaseError as exc:
+    except (DatabaseError, SettingsError) as exc:
         console.print(f"[red]error:[/red] {exc}", soft_wrap=True)
         raise typer.Exit(1) from None
     console.print(f"Touchline API on http://{host}:{port}/api/v1 "

@@ -10,7 +10,7 @@ from rich.console import Console
 from host.cli import app
 from host.db.engine import DatabaseError, engine_for, session_scope
 from host.db.tokens import Role, create_registration_code, create_token
-from host.settings import get_settings
+from host.settings import SettingsError, get_settings
 
 token_app = typer.Typer(help="Create API tokens and device pairing codes.", no_args_is_help=True)
 app.add_typer(token_app, name="token")
@@ -37,13 +37,13 @@ def create(
 
     Example:  touchline token create --role device --device sideline-1
     """
-    settings = get_settings()
-    url = db or settings.database_url
     console = Console()
     if role is Role.DEVICE and not device:
         console.print("[red]error:[/red] --device: name the sideline unit the code is for")
         raise typer.Exit(2)
     try:
+        settings = get_settings()
+        url = db or settings.database_url
         with session_scope(engine_for(url)) as session:
             if role is Role.STAFF:
                 secret = create_token(session, Role.STAFF, label=label,
@@ -51,7 +51,7 @@ def create(
             else:
                 secret = create_registration_code(session, device,
                                                   settings.registration_code_ttl_s)
-    except DatabaseError as exc:
+    except (DatabaseError, SettingsError) as exc:
         console.print(f"[red]error:[/red] {exc}", soft_wrap=True)
         raise typer.Exit(1) from None
     if role is Role.STAFF:

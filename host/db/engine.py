@@ -13,6 +13,7 @@ from alembic import command
 from alembic.config import Config
 from sqlalchemy import Engine, create_engine, event, inspect
 from sqlalchemy.engine import make_url
+from sqlalchemy.exc import ArgumentError, NoSuchModuleError
 from sqlalchemy.orm import Session, sessionmaker
 
 HEAD = "head"
@@ -76,7 +77,13 @@ def engine_for(url: str) -> Engine:
     """A migrated engine for `url`, shared within the process."""
     with _engines_lock:
         if url not in _engines:
-            engine = make_engine(url)
+            try:
+                engine = make_engine(url)
+            except (ArgumentError, NoSuchModuleError) as exc:
+                raise DatabaseError(
+                    f"database URL {url!r} is not usable ({exc}); expected e.g. "
+                    "sqlite:///path/touchline.db or postgresql+psycopg://user@host/db"
+                ) from None
             upgrade(engine)
             _engines[url] = engine
         return _engines[url]

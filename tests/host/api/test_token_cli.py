@@ -35,3 +35,16 @@ def test_device_role_without_a_device_is_a_one_line_error(db_url) -> None:
     result = runner.invoke(app, ["token", "create", "--role", "device", "--db", db_url])
     assert result.exit_code == 2
     assert "--device" in result.output and "Traceback" not in result.output
+
+
+def test_bad_settings_and_urls_are_one_line_errors(monkeypatch, tmp_path) -> None:
+    monkeypatch.setenv("TOUCHLINE_TOKEN_BYTES", "lots")
+    result = runner.invoke(app, ["token", "create", "--role", "staff",
+                                 "--db", f"sqlite:///{tmp_path / 'x.db'}"])
+    assert result.exit_code == 1
+    assert "TOUCHLINE_TOKEN_BYTES" in result.output and "Traceback" not in result.output
+
+    monkeypatch.delenv("TOUCHLINE_TOKEN_BYTES")
+    result = runner.invoke(app, ["token", "create", "--role", "staff", "--db", "no-such-db"])
+    assert result.exit_code == 1
+    assert "'no-such-db' is not usable" in result.output
