@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import asyncio
 from pathlib import Path
 
+import typer
 from rich.console import Console
 from rich.table import Table
 
@@ -11,15 +13,32 @@ from edge.cli import app
 from edge.cli._common import ConfigOption, config_or_fail
 from edge.config import resolve_config_path
 from edge.models_store import ModelStore, ModelStoreError
+from edge.pairing import PairingError, verify
 from edge.store import Store, StoreError
 from edge.transports import kind_of
 
+PROBE_TIMEOUT_S = 4.0
+
+
+ProbeOption = typer.Option(
+    False, "--probe", help="Also read a few frames from every paired sensor (a few seconds each)."
+)
+
+
+def _probe(address: str) -> str:
+    try:
+        checked = asyncio.run(verify(address, frames=5, timeout_s=PROBE_TIMEOUT_S))
+    except PairingError as exc:
+        return f"[red]silent[/red] ({exc})"
+    battery = f", battery {checked.battery_pct}%" if checked.battery_pct is not None else ""
+    return f"[green]sending[/green] ({checked.frames} frames{battery})"
+
 
 @app.command("status")
-def status_command(config_path: Path | None = ConfigOption) -> None:
+def status_command(config_path: Path | None = ConfigOption, probe: bool = ProbeOption) -> None:
     """Show the configuration, paired sensors, model in use, sessions and the outbox.
 
-    Example:  edge status
+    Example:  edge status --probe
     """
     config = config_or_fail(config_path)
     path, _ = resolve_config_path(config_path)
@@ -35,11 +54,13 @@ def status_command(config_path: Path | None = ConfigOption) -> None:
                   f"  backend {config.model_backend}")
 
     table = Table(title="Paired sensors")
-    for column in ("athlete", "site", "side", "kind", "address", "sensor id"):
+    columns = ["athlete", "site", "side", "kind", "address", "sensor id"]
+    for column in columns + (["now"] if probe else []):
         table.add_column(column)
     for sensor in config.sensors:
-        table.add_row(sensor.athlete_id, sensor.site, sensor.side or "–", kind_of(sensor.address),
-                      sensor.address, str(sensor.sensor_id) if sensor.sensor_id else "–")
+        row = [sensor.athlete_id, sensor.site, sensor.side or "–", kind_of(sensor.address),
+               sensor.address, str(sensor.sensor_id) if sensor.sensor_id else "–"]
+        table.add_row(*row, *([_probe(sensor.address)] if probe else []))
     console.print(table if config.sensors else "sensors  none paired (edge pair)")
 
     if not config.store_path.exists():

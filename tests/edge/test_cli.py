@@ -9,7 +9,7 @@ import pytest
 from typer.testing import CliRunner
 
 from edge.cli import app
-from edge.config import CONFIG_ENV_VAR, load_config
+from edge.config import CONFIG_ENV_VAR, load_config, save_config
 from edge.store import Store
 
 runner = CliRunner()
@@ -35,8 +35,9 @@ def test_bad_config_is_one_line_without_traceback(config_file: Path) -> None:
 
 def test_pair_virtual_squad_record_and_status(config_file: Path, trained_bundle_dir) -> None:
     assert runner.invoke(app, ["models", "install", str(trained_bundle_dir)]).exit_code == 0
-    paired = runner.invoke(app, ["pair", "--address",
-                                 "virtual://squad?athletes=2&duration_s=30&seed=4"])
+    paired = runner.invoke(
+        app, ["pair", "--address", "virtual://squad?athletes=2&duration_s=30&seed=4"]
+    )
     assert paired.exit_code == 0, paired.output
     assert "8 sensors paired" in paired.output
     assert len(load_config(config_file).sensors) == 8
@@ -70,3 +71,17 @@ def test_models_rollback_through_the_cli(config_file: Path, trained_bundle_dir) 
     assert result.exit_code == 1 and "nothing to roll back" in result.output
     refused = runner.invoke(app, ["models", "install", str(config_file)])
     assert refused.exit_code == 1 and "still using linear-1" in refused.output
+
+
+def test_status_probe_reads_every_paired_sensor(config_file: Path) -> None:
+    paired = runner.invoke(app, ["pair", "--address",
+                                 "virtual://squad?athletes=1&duration_s=12&seed=9"])
+    assert paired.exit_code == 0, paired.output
+    config = load_config(config_file)
+    # a sensor that is not there: a serial port that does not exist
+    config.sensors[0].address = str(config_file.parent / "ttyGone")
+    save_config(config, config_file)
+    result = runner.invoke(app, ["status", "--probe"], terminal_width=300)
+    assert result.exit_code == 0, result.output
+    assert result.output.count("sending") == 3
+    assert result.output.count("silent") == 1
