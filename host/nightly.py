@@ -25,7 +25,7 @@ import pandas as pd
 from sqlalchemy import func, select
 
 from edge import taxonomy
-from host.data.dataset import load_dataset
+from host.data.dataset import DatasetError, load_dataset
 from host.db.engine import engine_for, session_scope
 from host.db.models import ModelVersion, RiskPrediction, TrainingSession
 from host.db.registry import latest_published, publish_bundle, record_model
@@ -256,19 +256,26 @@ def _refresh_bundle(settings: Settings, data: Path | None, work_dir: Path | None
     published only when the student beats the current bundle."""
     if data is None:
         return Decision(False, "no dataset given (--data); the edge bundle was not retrained")
-    from edge.bundle import read_bundle
-    from host.distill.pipeline import distill_run
-    from host.export.bundle import export_run
-    from host.train import train
+    from edge.bundle import BundleError, read_bundle
+    from host.distill.pipeline import DistillError, distill_run
+    from host.distill.trained import StudentRunError
+    from host.distill.windows import StudentDataError
+    from host.export.bundle import ExportError, export_run
+    from host.train import TrainingError, train
 
     version = started.strftime("%Y%m%d-%H%M%S")
     run_dir = (work_dir or settings.bundle_dir.parent / "runs") / f"nightly-{version}"
     # host.train offers resume of an interrupted run, not a warm start from last night's
     # teacher, so the teacher is trained afresh; the student and bundle follow from it.
-    train(data, run_dir, show_progress=False)
-    distill_run(run_dir, data)
-    exported = export_run(run_dir, None, data, False, version)
-    candidate = read_bundle(exported.archive).manifest
+    try:
+        train(data, run_dir, show_progress=False)
+        distill_run(run_dir, data)
+        exported = export_run(run_dir, None, data, False, version)
+        candidate = read_bundle(exported.archive).manifest
+    except (DatasetError, TrainingError, DistillError, StudentRunError, StudentDataError,
+            ExportError, BundleError) as exc:
+        log.warning("edge bundle stage stopped: %s", exc)
+        return Decision(False, f"kept the current bundle: {type(exc).__name__}: {exc}")
     with session_scope(engine_for(settings.database_url)) as db:
         current = latest_published(db, "bundle")
         publish, reason = bundle_gate(candidate.metrics, current.metrics if current else None)

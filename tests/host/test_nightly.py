@@ -48,6 +48,18 @@ def test_first_run_publishes_and_an_equal_rerun_keeps_the_current_head(night, tm
     assert "nightly run starts" in log and "kept the current head" in log
 
 
+def test_edge_stage_that_cannot_train_keeps_the_bundle_and_still_refreshes_risk(
+    night, tmp_path
+) -> None:
+    data = write_squad(tmp_path / "club", risky_squad(athletes=12, weeks=6, seed=4), weeks=6)
+    report = run_nightly(night, data=data, edge_model=True, work_dir=tmp_path / "runs")
+    assert report.risk.published
+    assert not report.bundle.published
+    assert "kept the current bundle" in report.bundle.reason
+    assert "clip" in report.bundle.reason  # the dataset has no labelled clips to train on
+    assert "edge bundle stage stopped" in night.nightly_log.read_text()
+
+
 def test_a_second_run_waits_for_nobody_it_stops_with_the_holder(night) -> None:
     with exclusive_lock(night.nightly_lock):
         with pytest.raises(NightlyLocked, match="already going.*pid"):
