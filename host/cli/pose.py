@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from datetime import date
 from pathlib import Path
 from typing import Annotated
@@ -86,6 +87,7 @@ def _progress(console: Console) -> Progress:
         TextColumn("{task.fields[fps]} frames/s"),
         TimeRemainingColumn(),
         console=console,
+        transient=True,  # replaced by a one-line summary, so an error stays one line
     )
 
 
@@ -179,18 +181,34 @@ def _run(
     if session is not None and len(videos) > 1:
         raise PoseError("--session names one session; give one VIDEO per run when using it")
     imu_signal = _read_imu_csv(imu) if imu is not None else None
-    with PoseEstimator(config) as estimator, _progress(console) as progress:
+    with PoseEstimator(config) as estimator:
         for video in videos:
-            task = progress.add_task(video.name, total=None, fps="-")
+            started, frames_run = time.perf_counter(), 0
+            with _progress(console) as progress:
+                task = progress.add_task(video.name, total=None, fps="-")
 
-            def tick(done: int, total: int, task: TaskID = task) -> None:
-                speed = next(t.speed for t in progress.tasks if t.id == task)
-                progress.update(
-                    task, completed=done, total=total or None, fps=f"{speed:.1f}" if speed else "-"
+                def tick(done: int, total: int, task: TaskID = task) -> None:
+                    nonlocal frames_run
+                    frames_run += 1
+                    speed = next(t.speed for t in progress.tasks if t.id == task)
+                    progress.update(
+                        task,
+                        completed=done,
+                        total=total or None,
+                        fps=f"{speed:.1f}" if speed else "-",
+                    )
+
+                tracks = extract_tracks(
+                    video, out, fps=fps, roi=roi, config=config, estimator=estimator, on_frame=tick
                 )
-
-            tracks = extract_tracks(
-                video, out, fps=fps, roi=roi, config=config, estimator=estimator, on_frame=tick
+            elapsed = time.perf_counter() - started
+            console.print(
+                f"{video.name}: {tracks.next_frame} frames tracked"
+                + (
+                    f", {frames_run} in this run at {frames_run / elapsed:.1f} frames/s"
+                    if frames_run
+                    else " (taken from the checkpoint)"
+                )
             )
             records = tracks.records
             if not records.track_ids():

@@ -71,6 +71,19 @@ def test_bad_roi_is_one_clear_line(tmp_path: Path) -> None:
     ]
 
 
+def test_folder_without_frame_rate_is_one_clear_line(cv2, cameraman, tmp_path: Path) -> None:
+    folder = tmp_path / "frames"
+    folder.mkdir()
+    cv2.imwrite(str(folder / "0001.png"), cameraman)
+    result = runner.invoke(
+        app, ["pose", str(folder), "--out", str(tmp_path / "out"), "--athlete", "7"]
+    )
+    assert result.exit_code == 1
+    assert result.output.strip().splitlines() == [
+        f"error: {folder}: a folder of frames needs --fps (the rate they were taken at)"
+    ]
+
+
 def test_imu_csv_with_wrong_columns_is_named(tmp_path: Path) -> None:
     imu = tmp_path / "imu.csv"
     imu.write_text("time,acc\n0,1\n")
@@ -116,6 +129,8 @@ def test_picked_person_becomes_clips_that_load(two_people_video: Path, tmp_path:
     assert result.exit_code == 0, result.output
     assert "person 1 -> athlete 11" in result.output
     assert checkpoint.stat().st_mtime_ns == written  # no frame estimated again
+    assert "pair.avi: 6 frames tracked (taken from the checkpoint)" in result.output
+    assert "pair.avi: 6 frames tracked, 6 in this run at" in wrong.output
     clips = load_dataset(out).clips()
     assert clips.athlete_id.tolist() == ["11"]
     assert clips.label.tolist() == [taxonomy.LABELS.index("header")]
