@@ -12,8 +12,8 @@ FORBIDDEN = {
 
 
 def _modules_of(package: str) -> list[str]:
-    import pkgutil
     import importlib
+    import pkgutil
 
     root = importlib.import_module(package)
     names = [package]

@@ -24,17 +24,21 @@ def main() -> int:
         env_dir = Path(tmp) / "venv"
         venv.create(env_dir, with_pip=True)
         bin_dir = env_dir / "bin"
-        subprocess.run([bin_dir / "pip", "install", "--quiet", "--disable-pip-version-check",
-                        f"{ROOT}[edge]"], check=True)
-        listed = subprocess.run([bin_dir / "pip", "list", "--format=freeze"], check=True,
-                                capture_output=True, text=True).stdout
+        subprocess.run(
+            [bin_dir / "pip", "install", "--quiet", "--disable-pip-version-check", f"{ROOT}[edge]"],
+            check=True,
+        )
+        listed = subprocess.run(
+            [bin_dir / "pip", "list", "--format=freeze"], check=True, capture_output=True, text=True
+        ).stdout
         installed = {line.split("==")[0].lower() for line in listed.splitlines()}
         bad = [name for name in FORBIDDEN if name in installed]
         if bad:
             print(f"FAIL: the edge extra installed {', '.join(bad)}")
             return 1
-        help_text = subprocess.run([bin_dir / "edge", "--help"], check=True, capture_output=True,
-                                   text=True).stdout
+        help_text = subprocess.run(
+            [bin_dir / "edge", "--help"], check=True, capture_output=True, text=True
+        ).stdout
         if "Usage: edge" not in help_text:
             print("FAIL: `edge --help` printed no usage")
             return 1

@@ -12,8 +12,9 @@ from host.cli import app
 from host.data.check import DatasetSummary, summarise
 from host.data.dataset import DatasetError, load_dataset
 
-data_app = typer.Typer(help="Inspect and validate dataset directories (format: docs/dataset.md).",
-                       no_args_is_help=True)
+data_app = typer.Typer(
+    help="Inspect and validate dataset directories (format: docs/dataset.md).", no_args_is_help=True
+)
 app.add_typer(data_app, name="data")
 
 
@@ -42,8 +43,19 @@ def render(summary: DatasetSummary, console: Console) -> None:
     flag = " [yellow](synthetic)[/yellow]" if summary.synthetic else ""
     console.print(f"[bold]{summary.name}[/bold]{flag}: valid")
     overview = Table("athletes", "sessions", "injuries", "player-weeks", "clips", "continuous")
-    overview.add_row(*map(str, (summary.athletes, summary.sessions, summary.injuries,
-                                summary.player_weeks, summary.clips, summary.continuous_sessions)))
+    overview.add_row(
+        *map(
+            str,
+            (
+                summary.athletes,
+                summary.sessions,
+                summary.injuries,
+                summary.player_weeks,
+                summary.clips,
+                summary.continuous_sessions,
+            ),
+        )
+    )
     console.print(overview)
     if summary.clips:
         per_label = Table("action", "clips", title="Clips per action")
@@ -60,3 +72,9 @@ def render(summary: DatasetSummary, console: Console) -> None:
             quality.add_row("skeleton joints visible", f"{summary.skeleton_coverage:.1%}")
             quality.add_row("skeleton frames occluded", f"{summary.skeleton_occlusion_rate:.1%}")
         console.print(quality)
+        dropped = Table("reason", "clips", title="Dropped by the paper's rules")
+        for reason, count in summary.dropped.items():
+            dropped.add_row(reason, str(count))
+        if not summary.dropped:
+            dropped.add_row("none", "0")
+        console.print(dropped)

@@ -37,8 +37,22 @@ REQUIRED_COLUMNS: dict[str, tuple[str, ...]] = {
 NUMERIC_COLUMNS: dict[str, tuple[str, ...]] = {
     "athletes.csv": ("mass_kg", "height_m", "prior_injuries"),
     "sessions.csv": (
-        "duration_min", "week", "rpe", "srpe_load", "distance_m", "hsr_m", "sprints", "accels",
-        "decels", "player_load", "hr_mean", "hr_max", "sleep", "soreness", "fatigue", "stress",
+        "duration_min",
+        "week",
+        "rpe",
+        "srpe_load",
+        "distance_m",
+        "hsr_m",
+        "sprints",
+        "accels",
+        "decels",
+        "player_load",
+        "hr_mean",
+        "hr_max",
+        "sleep",
+        "soreness",
+        "fatigue",
+        "stress",
         "mood",
     ),
     "injuries.csv": ("days_lost",),
@@ -113,17 +127,22 @@ class Clips:
 
     def subset(self, index: np.ndarray | slice | list[int]) -> Clips:
         """The clips at `index` (integer indices, a boolean mask or a slice)."""
-        return replace(self, **{
-            f.name: None if getattr(self, f.name) is None else getattr(self, f.name)[index]
-            for f in fields(self)
-        })
+        return replace(
+            self,
+            **{
+                f.name: None if getattr(self, f.name) is None else getattr(self, f.name)[index]
+                for f in fields(self)
+            },
+        )
 
     def has(self, modality: str) -> bool:
         """Whether the dataset carries this modality at all."""
         return getattr(self, MODALITY_KEYS[modality][0]) is not None
 
     def as_dict(self) -> dict[str, np.ndarray]:
-        return {f.name: getattr(self, f.name) for f in fields(self) if getattr(self, f.name) is not None}
+        return {
+            f.name: getattr(self, f.name) for f in fields(self) if getattr(self, f.name) is not None
+        }
 
 
 @dataclass
@@ -187,11 +206,15 @@ def load_dataset(path: str | os.PathLike[str]) -> Dataset:
         tables[name] = _read_table(file)
     weekly_file = root / "weekly.csv"
     weekly = _read_table(weekly_file) if weekly_file.exists() else None
-    _check_known_athletes(root, tables["athletes.csv"], {
-        "sessions.csv": tables["sessions.csv"],
-        "injuries.csv": tables["injuries.csv"],
-        **({"weekly.csv": weekly} if weekly is not None else {}),
-    })
+    _check_known_athletes(
+        root,
+        tables["athletes.csv"],
+        {
+            "sessions.csv": tables["sessions.csv"],
+            "injuries.csv": tables["injuries.csv"],
+            **({"weekly.csv": weekly} if weekly is not None else {}),
+        },
+    )
     return Dataset(
         root=root,
         manifest=manifest,
@@ -267,7 +290,9 @@ def _read_table(path: Path) -> pd.DataFrame:
     return table
 
 
-def _check_known_athletes(root: Path, athletes: pd.DataFrame, tables: Mapping[str, pd.DataFrame]) -> None:
+def _check_known_athletes(
+    root: Path, athletes: pd.DataFrame, tables: Mapping[str, pd.DataFrame]
+) -> None:
     known = set(athletes["athlete_id"])
     duplicated = athletes["athlete_id"].duplicated()
     if duplicated.any():
@@ -322,27 +347,38 @@ def _read_shard(path: Path, manifest: Manifest) -> dict[str, np.ndarray]:
     for key, value in arrays.items():
         kind, rank = CLIP_KEYS[key]
         if value.ndim != rank or len(value) != n:
-            raise DatasetError(f"{path}: '{key}' has shape {value.shape}, expected {rank} axes with {n} clips first")
+            raise DatasetError(
+                f"{path}: '{key}' has shape {value.shape}, "
+                f"expected {rank} axes with {n} clips first"
+            )
         if value.dtype.kind != kind and not (kind == "i" and value.dtype.kind == "u"):
             raise DatasetError(f"{path}: '{key}' has dtype {value.dtype}, expected kind '{kind}'")
     _check_modalities(path, arrays, manifest, n)
     labels = arrays["label"]
     if n and (labels.min() < 0 or labels.max() >= len(manifest.labels)):
-        raise DatasetError(f"{path}: 'label' outside 0..{len(manifest.labels) - 1} (manifest labels)")
+        raise DatasetError(
+            f"{path}: 'label' outside 0..{len(manifest.labels) - 1} (manifest labels)"
+        )
     scenes = arrays["scene"]
     if n and (scenes.min() < 0 or scenes.max() >= len(manifest.scenes)):
-        raise DatasetError(f"{path}: 'scene' outside 0..{len(manifest.scenes) - 1} (manifest scenes)")
+        raise DatasetError(
+            f"{path}: 'scene' outside 0..{len(manifest.scenes) - 1} (manifest scenes)"
+        )
     return arrays
 
 
-def _check_modalities(path: Path, arrays: dict[str, np.ndarray], manifest: Manifest, n: int) -> None:
+def _check_modalities(
+    path: Path, arrays: dict[str, np.ndarray], manifest: Manifest, n: int
+) -> None:
     for modality, (data_key, valid_key) in MODALITY_KEYS.items():
         if (data_key in arrays) != (valid_key in arrays):
             raise DatasetError(f"{path}: '{data_key}' and '{valid_key}' must come together")
         if data_key not in arrays:
             continue
         if modality not in manifest.modalities:
-            raise DatasetError(f"{path}: has '{data_key}' but manifest.modalities has no '{modality}'")
+            raise DatasetError(
+                f"{path}: has '{data_key}' but manifest.modalities has no '{modality}'"
+            )
         spec = manifest.modalities[modality]
         t = manifest.samples(modality)
         data = arrays[data_key]
@@ -353,13 +389,16 @@ def _check_modalities(path: Path, arrays: dict[str, np.ndarray], manifest: Manif
         if data.shape != expected:
             raise DatasetError(f"{path}: '{data_key}' has shape {data.shape}, expected {expected}")
         if not np.isfinite(data).all():
-            raise DatasetError(f"{path}: '{data_key}' holds NaN or infinite values (store zeros and mark them invalid)")
+            raise DatasetError(
+                f"{path}: '{data_key}' holds NaN or infinite values "
+                "(store zeros and mark them invalid)"
+            )
 
 
 # --- writing -------------------------------------------------------------------------------
 
 
-def _atomic_write(path: Path, write: Callable[[Path], object]) -> None:
+def atomic_write(path: Path, write: Callable[[Path], object]) -> None:
     """Write through a temporary file in the same directory and rename, so a crash never
     leaves a half-written file where a good one was."""
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -377,24 +416,27 @@ def write_manifest(root: str | os.PathLike[str], manifest: Manifest) -> Path:
     """Write manifest.json (creating the directory)."""
     path = Path(root) / MANIFEST
     text = manifest.model_dump_json(by_alias=True, indent=2) + "\n"
-    _atomic_write(path, lambda tmp: tmp.write_text(text))
+    atomic_write(path, lambda tmp: tmp.write_text(text))
     return path
 
 
 def write_table(root: str | os.PathLike[str], name: str, table: pd.DataFrame) -> Path:
     """Write one of the CSV tables, dates as ISO, after checking its required columns."""
     if name not in REQUIRED_COLUMNS:
-        raise DatasetError(f"{name}: not a dataset table (expected one of {', '.join(REQUIRED_COLUMNS)})")
+        raise DatasetError(
+            f"{name}: not a dataset table (expected one of {', '.join(REQUIRED_COLUMNS)})"
+        )
     missing = [col for col in REQUIRED_COLUMNS[name] if col not in table.columns]
     if missing:
         raise DatasetError(f"{name}: missing column(s) {', '.join(missing)}")
     path = Path(root) / name
-    _atomic_write(path, lambda tmp: table.to_csv(tmp, index=False, date_format="%Y-%m-%d"))
+    atomic_write(path, lambda tmp: table.to_csv(tmp, index=False, date_format="%Y-%m-%d"))
     return path
 
 
-def write_clip_shard(root: str | os.PathLike[str], index: int, arrays: Mapping[str, np.ndarray],
-                     manifest: Manifest) -> Path:
+def write_clip_shard(
+    root: str | os.PathLike[str], index: int, arrays: Mapping[str, np.ndarray], manifest: Manifest
+) -> Path:
     """Write clips/shard-NNNNN.npz after checking it as the loader will."""
     path = Path(root) / CLIPS_DIR / f"shard-{index:05d}.npz"
     checked = {key: np.asarray(value) for key, value in arrays.items()}

@@ -28,7 +28,7 @@ from host.data.dataset import (
     MANIFEST,
     REQUIRED_COLUMNS,
     DatasetError,
-    _atomic_write,
+    atomic_write,
     read_manifest,
     write_manifest,
     write_table,
@@ -577,7 +577,7 @@ INJURY_ORDER = ("athlete_id", "date", "days_lost", "type", "location")
 def _write(root: Path, name: str, table: pd.DataFrame, report: ImportReport) -> None:
     if name in (LOAD_DAILY, LOAD_WEEKLY):
         path = root / name
-        _atomic_write(path, lambda tmp: table.to_csv(tmp, index=False, date_format="%Y-%m-%d",
+        atomic_write(path, lambda tmp: table.to_csv(tmp, index=False, date_format="%Y-%m-%d",
                                                      float_format="%.6g"))
     else:
         path = write_table(root, name, table)

@@ -84,7 +84,9 @@ class Manifest(BaseModel):
     @model_validator(mode="after")
     def _known_schema_and_labels(self) -> Manifest:
         if self.schema_ != SCHEMA_VERSION:
-            raise ValueError(f"schema {self.schema_} is not supported (this version reads {SCHEMA_VERSION})")
+            raise ValueError(
+                f"schema {self.schema_} is not supported (this version reads {SCHEMA_VERSION})"
+            )
         if len(set(self.labels)) != len(self.labels):
             raise ValueError("labels must be unique")
         return self
@@ -104,17 +106,26 @@ def default_modalities() -> dict[str, Modality]:
         "imu": Modality(rate_hz=taxonomy.IMU_RATE_HZ, channels=imu_channels),
         "gps": Modality(
             rate_hz=taxonomy.GPS_RATE_HZ,
-            channels=[Channel(name="x_m", unit="m"), Channel(name="y_m", unit="m"),
-                      Channel(name="speed_mps", unit="m/s")],
+            channels=[
+                Channel(name="x_m", unit="m"),
+                Channel(name="y_m", unit="m"),
+                Channel(name="speed_mps", unit="m/s"),
+            ],
         ),
         "hr": Modality(rate_hz=taxonomy.HR_RATE_HZ, channels=[Channel(name="hr_bpm", unit="bpm")]),
         "skeleton": Modality(rate_hz=taxonomy.SKELETON_RATE_HZ, joints=list(taxonomy.JOINTS)),
     }
 
 
-def new_manifest(name: str, *, synthetic: bool, generator: Generator | None = None,
-                 labels: list[str] | None = None, weeks: int | None = None,
-                 split_seed: int = 0) -> Manifest:
+def new_manifest(
+    name: str,
+    *,
+    synthetic: bool,
+    generator: Generator | None = None,
+    labels: list[str] | None = None,
+    weeks: int | None = None,
+    split_seed: int = 0,
+) -> Manifest:
     """A manifest with Touchline's default vocabulary and modalities."""
     return Manifest(
         schema=SCHEMA_VERSION,

@@ -25,11 +25,13 @@ from host.data.manifest import Generator, new_manifest
 N_CLIPS = 6
 
 
-def clip_arrays(manifest, n: int = N_CLIPS, first: int = 0, rng_seed: int = 0) -> dict[str, np.ndarray]:
+def clip_arrays(
+    manifest, n: int = N_CLIPS, first: int = 0, rng_seed: int = 0
+) -> dict[str, np.ndarray]:
     rng = np.random.default_rng(rng_seed)
     t_imu, t_gps, t_hr, t_sk = (manifest.samples(m) for m in ("imu", "gps", "hr", "skeleton"))
     skeleton_conf = np.ones((n, t_sk, len(taxonomy.JOINTS)), np.float32)
-    skeleton_conf[0, :100, taxonomy.JOINTS.index("left_knee")] = 0.1  # one clip partly occluded
+    skeleton_conf[0, :100, taxonomy.JOINTS.index("left_knee")] = 0.1  # 1.7 s occluded: dropped
     imu_valid = np.ones((n, 2, t_imu), bool)
     imu_valid[1] = False  # one clip without IMU at all
     return {
@@ -54,18 +56,38 @@ def clip_arrays(manifest, n: int = N_CLIPS, first: int = 0, rng_seed: int = 0) -
 @pytest.fixture
 def dataset_dir(tmp_path: Path) -> Path:
     root = tmp_path / "ds"
-    manifest = new_manifest("fixture", synthetic=True,
-                            generator=Generator(name="test", version="1", seed=0), weeks=2)
+    manifest = new_manifest(
+        "fixture", synthetic=True, generator=Generator(name="test", version="1", seed=0), weeks=2
+    )
     write_manifest(root, manifest)
-    write_table(root, "athletes.csv", pd.DataFrame({"athlete_id": ["a1", "a2"], "position": ["DF", "FW"]}))
-    write_table(root, "sessions.csv", pd.DataFrame({
-        "session_id": ["s1", "s1"], "athlete_id": ["a1", "a2"], "date": pd.to_datetime(["2026-01-05"] * 2),
-        "duration_min": [90, 75], "rpe": [6, 7],
-    }))
-    write_table(root, "injuries.csv", pd.DataFrame({"athlete_id": ["a2"], "date": pd.to_datetime(["2026-01-09"]),
-                                                    "days_lost": [5]}))
-    write_table(root, "weekly.csv", pd.DataFrame({"athlete_id": ["a1", "a2"], "week": [0, 0],
-                                                  "injured_next_week": [0, 1]}))
+    write_table(
+        root, "athletes.csv", pd.DataFrame({"athlete_id": ["a1", "a2"], "position": ["DF", "FW"]})
+    )
+    write_table(
+        root,
+        "sessions.csv",
+        pd.DataFrame(
+            {
+                "session_id": ["s1", "s1"],
+                "athlete_id": ["a1", "a2"],
+                "date": pd.to_datetime(["2026-01-05"] * 2),
+                "duration_min": [90, 75],
+                "rpe": [6, 7],
+            }
+        ),
+    )
+    write_table(
+        root,
+        "injuries.csv",
+        pd.DataFrame(
+            {"athlete_id": ["a2"], "date": pd.to_datetime(["2026-01-09"]), "days_lost": [5]}
+        ),
+    )
+    write_table(
+        root,
+        "weekly.csv",
+        pd.DataFrame({"athlete_id": ["a1", "a2"], "week": [0, 0], "injured_next_week": [0, 1]}),
+    )
     write_clip_shard(root, 0, clip_arrays(manifest), manifest)
     write_clip_shard(root, 1, clip_arrays(manifest, first=N_CLIPS, rng_seed=1), manifest)
     return root
@@ -94,6 +116,7 @@ def test_summary_counts_classes_scenes_and_missing_modalities(dataset_dir: Path)
     assert summary.missing_rate["gps"] == 0.0
     assert 0 < summary.skeleton_occlusion_rate < 0.1
     assert summary.skeleton_coverage < 1.0
+    assert summary.dropped == {"occlusion>1.5s": 2}  # clip 0 of each shard
 
 
 def test_content_hash_follows_the_bytes(dataset_dir: Path) -> None:
@@ -111,20 +134,43 @@ def _break(path: Path, text: str) -> None:
     ("file", "content", "expected"),
     [
         ("manifest.json", "{not json", "manifest.json: not valid JSON"),
-        ("manifest.json", json.dumps({"schema": 2, "name": "x", "synthetic": False, "labels": ["a"]}),
-         "schema 2 is not supported"),
-        ("manifest.json", json.dumps({"schema": 1, "name": "x", "labels": ["a"]}), "field 'synthetic'"),
-        ("sessions.csv", "session_id,athlete_id,date\ns1,a1,2026-01-01\n", "missing column(s) duration_min"),
-        ("sessions.csv", "session_id,athlete_id,date,duration_min\ns1,a1,2026-01-01,ninety\n",
-         "row 2, column 'duration_min': 'ninety' is not a number"),
-        ("sessions.csv", "session_id,athlete_id,date,duration_min\ns1,a1,05/01/2026,90\n",
-         "row 2, column 'date': '05/01/2026' is not an ISO date"),
-        ("injuries.csv", "athlete_id,date\na9,2026-01-01\n", "row 2, column 'athlete_id': 'a9' is not in athletes.csv"),
+        (
+            "manifest.json",
+            json.dumps({"schema": 2, "name": "x", "synthetic": False, "labels": ["a"]}),
+            "schema 2 is not supported",
+        ),
+        (
+            "manifest.json",
+            json.dumps({"schema": 1, "name": "x", "labels": ["a"]}),
+            "field 'synthetic'",
+        ),
+        (
+            "sessions.csv",
+            "session_id,athlete_id,date\ns1,a1,2026-01-01\n",
+            "missing column(s) duration_min",
+        ),
+        (
+            "sessions.csv",
+            "session_id,athlete_id,date,duration_min\ns1,a1,2026-01-01,ninety\n",
+            "row 2, column 'duration_min': 'ninety' is not a number",
+        ),
+        (
+            "sessions.csv",
+            "session_id,athlete_id,date,duration_min\ns1,a1,05/01/2026,90\n",
+            "row 2, column 'date': '05/01/2026' is not an ISO date",
+        ),
+        (
+            "injuries.csv",
+            "athlete_id,date\na9,2026-01-01\n",
+            "row 2, column 'athlete_id': 'a9' is not in athletes.csv",
+        ),
         ("athletes.csv", "athlete_id\na1\na1\n", "row 3: athlete_id appears twice"),
         ("injuries.csv", "", "empty file"),
     ],
 )
-def test_bad_tables_name_file_and_field(dataset_dir: Path, file: str, content: str, expected: str) -> None:
+def test_bad_tables_name_file_and_field(
+    dataset_dir: Path, file: str, content: str, expected: str
+) -> None:
     _break(dataset_dir / file, content)
     with pytest.raises(DatasetError, match=None) as info:
         load_dataset(dataset_dir)
@@ -153,11 +199,17 @@ def _rewrite_shard(dataset_dir: Path, **changes: np.ndarray | None) -> None:
 @pytest.mark.parametrize(
     ("changes", "expected"),
     [
-        ({"imu": np.zeros((N_CLIPS, 12, 700), np.float32)}, "'imu' has shape (6, 12, 700), expected (6, 12, 800)"),
+        (
+            {"imu": np.zeros((N_CLIPS, 12, 700), np.float32)},
+            "'imu' has shape (6, 12, 700), expected (6, 12, 800)",
+        ),
         ({"label": np.full(N_CLIPS, 42, np.int16)}, "'label' outside 0..8"),
         ({"gps_valid": None}, "'gps' and 'gps_valid' must come together"),
         ({"hr": np.full((N_CLIPS, 1, 8), np.nan, np.float32)}, "'hr' holds NaN"),
-        ({"clip_id": np.array([f"c{i}" for i in range(N_CLIPS)])}, "clip_id 'c0' appears more than once"),
+        (
+            {"clip_id": np.array([f"c{i}" for i in range(N_CLIPS)])},
+            "clip_id 'c0' appears more than once",
+        ),
         ({"week": None}, "missing key(s) week"),
         ({"mystery": np.zeros(N_CLIPS)}, "unknown key(s) mystery"),
     ],
