@@ -15,7 +15,7 @@ counter, duplicates and resets (a sensor that rebooted) are recorded, never rais
 from __future__ import annotations
 
 from collections import deque
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Literal
 
 import numpy as np
@@ -29,7 +29,9 @@ REFIT_EVERY = 5
 # Device time running backwards by more than this means the sensor restarted.
 RESET_TOLERANCE_S = 0.5
 
-SeqStatus = Literal["ok", "gap", "wrap", "duplicate", "reset"]
+SeqStatus = Literal["ok", "gap", "wrap", "duplicate", "reset", "late"]
+# A frame this many behind the newest one is a late arrival (reordered on the radio).
+MAX_REORDER = 64
 
 
 @dataclass(frozen=True)
@@ -62,6 +64,7 @@ class ClockSync:
         self.wraps = 0
         self.duplicates = 0
         self.resets = 0
+        self.reordered = 0
         self._history: deque[tuple[float, float]] = deque(maxlen=history_chunks)
         self._epoch_us: int | None = None  # device time of the first frame of this epoch
         self._chunk_index: int | None = None
@@ -88,6 +91,9 @@ class ClockSync:
         status = self._check_sequence(seq, t_device_us, arrival_s)
         if status == "duplicate":
             return status
+        if status == "late":
+            self._add_point(t_device_us, arrival_s)
+            return status
         if self._epoch_us is None:
             self._epoch_us = t_device_us
             self._intercept = arrival_s
@@ -97,20 +103,42 @@ class ClockSync:
         self._last_end_s = self._session_s(t_device_us + frame_span_us)
         return status
 
+    def would_reset(self, seq: int, t_device_us: int) -> bool:
+        """Whether this frame shows a restarted sensor (and so starts a new fit)."""
+        if self._last_seq is None or self._last_device_us is None:
+            return False
+        step = (seq - self._last_seq) % SEQ_MODULUS
+        went_back = t_device_us < self._last_device_us - RESET_TOLERANCE_S * 1e6
+        return went_back or (step > MAX_SEQ_JUMP and not self._is_late(seq))
+
+    def _is_late(self, seq: int) -> bool:
+        assert self._last_seq is not None
+        return 0 < (self._last_seq - seq) % SEQ_MODULUS <= MAX_REORDER
+
     def _check_sequence(self, seq: int, t_device_us: int, arrival_s: float) -> SeqStatus:
         if self._last_seq is None or self._last_device_us is None:
             return "ok"
         step = (seq - self._last_seq) % SEQ_MODULUS
-        went_back = t_device_us < self._last_device_us - RESET_TOLERANCE_S * 1e6
-        if step == 0 and not went_back:
-            self.duplicates += 1
-            return "duplicate"
-        if went_back or step > MAX_SEQ_JUMP:
+        if self.would_reset(seq, t_device_us):
             self.resets += 1
             start = self._last_end_s if self._last_end_s is not None else arrival_s
             self.gaps.append(Gap(self.sensor_id, start, arrival_s, 0, "reset"))
             self._restart_fit()
             return "reset"
+        if step == 0:
+            self.duplicates += 1
+            return "duplicate"
+        if self._is_late(seq):
+            # Reordered: it was counted lost when its successor came; it was not.
+            self.reordered += 1
+            for index in range(len(self.gaps) - 1, -1, -1):
+                gap = self.gaps[index]
+                if gap.kind == "loss" and gap.frames_lost > 0:
+                    self.gaps[index] = replace(gap, frames_lost=gap.frames_lost - 1)
+                    if self.gaps[index].frames_lost == 0:
+                        del self.gaps[index]
+                    break
+            return "late"
         wrapped = seq < self._last_seq
         if wrapped:
             self.wraps += 1

@@ -126,6 +126,8 @@ class SensorState:
     battery_pct: float | None = None
     last_arrival_s: float | None = None
     sensor_id: int | None = None
+    # IMU frames waiting to be put on the timeline in one go at the next `advance`.
+    pending_imu: list[ImuSamples] = field(default_factory=list)
 
     @property
     def loss_pct(self) -> float:
@@ -276,6 +278,8 @@ class SessionProcessor:
         # so that sample's device time is the one the arrival time follows.
         if isinstance(sample, ImuSamples):
             last_us, period_us = int(sample.t_device_us[-1]), int(IMU_PERIOD_S * 1e6)
+            if sensor.pending_imu and sensor.clock.would_reset(sample.seq, last_us):
+                self._flush_imu(sensor)  # map what came before with the fit it belongs to
         else:
             last_us, period_us = sample.t_device_us, 0
         status = sensor.clock.observe(sample.seq, last_us, arrival_s, period_us)
@@ -286,7 +290,7 @@ class SessionProcessor:
         sensor.last_arrival_s = arrival_s
         athlete = self.athletes[sensor.role.athlete_id]
         if isinstance(sample, ImuSamples):
-            self._take_imu(sensor, athlete, sample)
+            sensor.pending_imu.append(sample)
         elif isinstance(sample, GpsSample):
             if sample.fix:
                 athlete.speeds.append(sample.speed_mps)
@@ -298,15 +302,26 @@ class SessionProcessor:
         elif isinstance(sample, StatusSample):
             sensor.battery_pct = float(sample.battery_pct)
 
-    def _take_imu(self, sensor: SensorState, athlete: AthleteState, sample: ImuSamples) -> None:
-        assert sensor.clock is not None
-        t = sensor.clock.to_session(sample.t_device_us)
-        x = np.concatenate([sample.accel_g, sample.gyro_dps], axis=1)
+    def _flush_imu(self, sensor: SensorState) -> None:
+        """Put a sensor's waiting IMU frames on the timeline: one clock mapping and one
+        buffer write for all of them, with the freshest fit."""
+        frames, sensor.pending_imu = sensor.pending_imu, []
+        if not frames or sensor.clock is None:
+            return
+        athlete = self.athletes[sensor.role.athlete_id]
+        t = sensor.clock.to_session(np.concatenate([f.t_device_us for f in frames]))
+        accel = np.concatenate([f.accel_g for f in frames])
+        x = np.concatenate([accel, np.concatenate([f.gyro_dps for f in frames])], axis=1)
+        if np.any(np.diff(t) <= 0):  # frames reordered on the radio: put them back in order
+            order = np.argsort(t, kind="stable")
+            t, x, accel = t[order], x[order], accel[order]
+            rising = np.diff(t, prepend=-np.inf) > 0
+            t, x, accel = t[rising], x[rising], accel[rising]
         site = sensor.role.site
         athlete.imu[site].append(t, x)
         athlete.note_time(float(t[0]), float(t[-1]))
         if site == "waist":
-            athlete.pending_waist_accel.append(sample.accel_g)
+            athlete.pending_waist_accel.append(accel)
         if athlete.next_start_s is None:
             athlete.next_start_s = float(t[0])
 
@@ -317,6 +332,8 @@ class SessionProcessor:
         starts: list[tuple[AthleteState, float]] = []
         windows: list[np.ndarray] = []
         present: list[np.ndarray] = []
+        for sensor in self.sensors.values():
+            self._flush_imu(sensor)
         for athlete in self.athletes.values():
             athlete.accumulate_load()
             for start in self._ready_starts(athlete, final):

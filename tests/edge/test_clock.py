@@ -80,3 +80,11 @@ def test_sensor_reboot_is_a_reset_and_the_timeline_continues() -> None:
         clock.observe(seq, seq * FRAME_US, 9.0 + seq * 0.1, FRAME_US)
     assert clock.resets == 1 and clock.gaps[0].kind == "reset"
     assert float(clock.to_session(10 * FRAME_US)) == pytest.approx(10.0, abs=0.01)
+
+
+def test_frame_reordered_on_the_radio_is_late_not_lost_nor_a_reset() -> None:
+    clock = ClockSync(sensor_id=6)
+    order = [0, 1, 2, 4, 3, 5, 6]
+    statuses = [clock.observe(s, s * FRAME_US, 1.0 + s * 0.1, FRAME_US) for s in order]
+    assert statuses == ["ok", "ok", "ok", "gap", "late", "ok", "ok"]
+    assert clock.gaps == [] and clock.resets == 0 and clock.reordered == 1

@@ -145,3 +145,17 @@ def test_gps_speed_reaches_a_model_that_reads_it(tmp_path) -> None:
     events = [e for _, e in _run(processor, packets)]
     assert [e.label for e in events] == ["sprint"]
     assert events[0].t_s == pytest.approx(30.3, abs=0.5)
+
+
+def test_frames_reordered_on_the_radio_land_in_time_order(trained_bundle) -> None:
+    packets = _stream(30, {15.0: "waist_gx"}, {"waist": 0.0, "calf": 0.0},
+                      np.random.default_rng(8))
+    swapped = list(packets)
+    for i in range(10, len(swapped) - 1, 37):  # every 37th pair arrives the other way round
+        swapped[i], swapped[i + 1] = swapped[i + 1], swapped[i]
+    processor = SessionProcessor(ROLES, ActionModel.from_bundle(trained_bundle))
+    events = [e for _, e in _run(processor, swapped)]
+    waist = processor.athletes["7"].imu["waist"]
+    t, _ = waist.between(0, 100)
+    assert np.all(np.diff(t) > 0) and len(t) == 2000  # the last 20 s, all samples kept
+    assert [e.label for e in events] == ["shot"]
