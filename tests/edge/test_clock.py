@@ -18,7 +18,7 @@ def _feed(clock: ClockSync, ppm: float, seconds: float, rng: np.random.Generator
     delay = rng.exponential(0.015, n) + 0.004
     stalls = rng.random(n) < 0.03  # connection-interval stalls: 0.2–0.5 s late
     delay[stalls] += rng.uniform(0.2, 0.5, stalls.sum())
-    for seq, (d, t) in enumerate(zip(device_us.astype(np.int64), true_host + delay)):
+    for seq, (d, t) in enumerate(zip(device_us.astype(np.int64), true_host + delay, strict=True)):
         clock.observe(seq, int(d), float(t), FRAME_US)
     return device_us.astype(np.int64), true_host
 
