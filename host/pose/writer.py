@@ -2,8 +2,9 @@
 
 The track is cut into consecutive stored-clip spans (clip + context, 8 s) and resampled
 to the manifest's skeleton rate (60 Hz) with `edge.dsp.resample_linear`. Where the person
-was not found near a grid time the joints hold their last position with confidence 0, so
-the loader's occlusion rule (> 1.5 s) treats real footage exactly as synthetic data.
+was not found near a grid time the joints are interpolated (held past the ends) and get
+confidence 0, so the loader's occlusion rule (> 1.5 s) treats real footage exactly as
+synthetic data.
 """
 
 from __future__ import annotations
@@ -19,8 +20,6 @@ from edge import taxonomy
 from edge.dsp import resample_linear
 from host.data.dataset import (
     CLIPS_DIR,
-    DatasetError,
-    load_dataset,
     read_manifest,
     write_clip_shard,
     write_manifest,
@@ -66,10 +65,9 @@ def skeleton_on_grid(
     t, joints, conf = t[keep], joints[keep], conf[keep]
     on_grid = resample_linear(t, joints, t_grid, axis=0).astype(np.float32)
     conf_grid = resample_linear(t, conf, t_grid, axis=0).astype(np.float32)
-    nearest = np.abs(t[np.clip(np.searchsorted(t, t_grid), 0, len(t) - 1)] - t_grid)
-    nearest = np.minimum(
-        nearest, np.abs(t[np.clip(np.searchsorted(t, t_grid) - 1, 0, len(t) - 1)] - t_grid)
-    )
+    after = np.clip(np.searchsorted(t, t_grid), 0, len(t) - 1)
+    before = np.clip(after - 1, 0, len(t) - 1)
+    nearest = np.minimum(np.abs(t[after] - t_grid), np.abs(t[before] - t_grid))
     conf_grid[nearest > 1.0 / fps + 1e-6] = 0.0
     return on_grid, conf_grid
 
@@ -121,15 +119,23 @@ def track_clips(
 
 
 def _append_row(root: Path, name: str, row: dict[str, object], key: tuple[str, ...]) -> None:
+    """Add `row` to a table unless a row with the same `key` values is there already."""
     table = pd.read_csv(root / name, dtype={"athlete_id": "string", "session_id": "string"})
-    if (
-        len(table)
-        and (table[list(key)].astype(str) == pd.Series({k: str(row[k]) for k in key}))
-        .all(axis=1)
-        .any()
-    ):
-        return
-    write_table(root, name, pd.concat([table, pd.DataFrame([row])], ignore_index=True))
+    present = (table[list(key)].astype(str) == [str(row[k]) for k in key]).all(axis=1).any()
+    if not present:
+        write_table(root, name, pd.concat([table, pd.DataFrame([row])], ignore_index=True))
+
+
+def _stored_clip_ids(shards: list[Path]) -> set[str]:
+    """Clip ids already in the dataset, reading only that key of each shard."""
+    ids: set[str] = set()
+    for shard in shards:
+        try:
+            with np.load(shard, allow_pickle=False) as npz:
+                ids.update(npz["clip_id"].astype(str).tolist())
+        except (OSError, KeyError, ValueError, EOFError) as exc:
+            raise PoseError(f"{shard}: not a readable clip shard ({exc})") from None
+    return ids
 
 
 def prepare_dataset(out_dir: str | Path, name: str) -> Manifest:
@@ -180,18 +186,14 @@ def write_track(
         if "impact" in keys:
             arrays["impact"] = np.zeros(len(arrays["clip_id"]), np.float32)
         arrays = {key: value for key, value in arrays.items() if key in keys}
-        try:
-            clip_ids = set(load_dataset(root).clips().clip_id.tolist())
-        except DatasetError as exc:
-            raise PoseError(f"{root}: the existing dataset does not load ({exc})") from None
+        stored = _stored_clip_ids(existing)
         for clip_id in arrays["clip_id"]:
-            if clip_id in clip_ids:
+            if clip_id in stored:
                 raise PoseError(
                     f"{root}: clip {clip_id} is already in the dataset (written by an earlier run)"
                 )
-    index = 1 + max((int(p.stem.split("-")[1]) for p in existing), default=-1)
-    path = write_clip_shard(root, index, arrays, manifest)
     duration_min = round(float(track.t_s.max() - track.t_s.min()) / 60.0 + 1.0 / fps / 60.0, 3)
+    # Rows first: a shard must never name an athlete the tables do not know.
     _append_row(root, "athletes.csv", {"athlete_id": labels.athlete_id}, ("athlete_id",))
     _append_row(
         root,
@@ -205,4 +207,6 @@ def write_track(
         },
         ("session_id", "athlete_id"),
     )
+    index = 1 + max((int(p.stem.split("-")[1]) for p in existing), default=-1)
+    path = write_clip_shard(root, index, arrays, manifest)
     return path
