@@ -102,18 +102,26 @@ class RingBuffer:
         self._count = min(self.capacity, self._count + n)
 
     def between(self, t0: float, t1: float) -> tuple[np.ndarray, np.ndarray]:
-        """Samples with t0 ≤ t ≤ t1, oldest first."""
+        """Samples with t0 ≤ t ≤ t1, oldest first (copies only what is asked for)."""
         if self._count == 0:
             return np.zeros(0), np.zeros((0, self._x.shape[1]), dtype=np.float32)
         start = (self._head - self._count) % self.capacity
         if start + self._count <= self.capacity:
-            t = self._t[start : start + self._count]
-            x = self._x[start : start + self._count]
+            segments = [(start, start + self._count)]
         else:
-            t = np.concatenate([self._t[start:], self._t[: self._head]])
-            x = np.concatenate([self._x[start:], self._x[: self._head]])
-        lo, hi = np.searchsorted(t, [t0, t1 + 1e-9])
-        return t[lo:hi], x[lo:hi]
+            segments = [(start, self.capacity), (0, self._head)]
+        times, values = [], []
+        for lo_index, hi_index in segments:
+            t = self._t[lo_index:hi_index]
+            lo, hi = np.searchsorted(t, [t0, t1 + 1e-9])
+            if hi > lo:
+                times.append(t[lo:hi])
+                values.append(self._x[lo_index + lo : lo_index + hi])
+        if not times:
+            return np.zeros(0), np.zeros((0, self._x.shape[1]), dtype=np.float32)
+        if len(times) == 1:
+            return times[0], values[0]
+        return np.concatenate(times), np.concatenate(values)
 
 
 @dataclass
@@ -387,10 +395,9 @@ class SessionProcessor:
             if len(t) < 2:
                 valid_rows.append(np.zeros(len(grid), dtype=bool))
                 continue
-            nearest = np.minimum(
-                np.abs(t[np.clip(np.searchsorted(t, grid), 0, len(t) - 1)] - grid),
-                np.abs(t[np.clip(np.searchsorted(t, grid) - 1, 0, len(t) - 1)] - grid),
-            )
+            right = np.searchsorted(t, grid).clip(0, len(t) - 1)
+            left = (right - 1).clip(0, None)
+            nearest = np.minimum(np.abs(t[right] - grid), np.abs(t[left] - grid))
             valid_rows.append(nearest <= VALID_TOLERANCE_S)
             values[site] = dsp.resample_linear(t, x, grid, axis=0)
         if not values:
