@@ -63,6 +63,15 @@ def _mechanism(rng: np.random.Generator, parts: dict[str, float]) -> str:
     return list(parts)[int(rng.choice(len(parts), p=weights / weights.sum()))]
 
 
+def _injury(
+    rng: np.random.Generator, hazard: Hazard, parts: dict[str, float]
+) -> tuple[int, str, str]:
+    """Days lost, type and location of an injury, by its most likely cause."""
+    lost = round(rng.lognormal(np.log(hazard.days_lost_median), hazard.days_lost_sigma))
+    kind = hazard.types[_mechanism(rng, parts)]
+    return int(np.clip(lost, 2, 120)), kind[0], str(rng.choice(kind[1:]))
+
+
 def _wellness(rng: np.random.Generator, fatigue: float) -> dict[str, int]:
     def item(mean: float) -> int:
         return int(np.clip(round(mean + rng.normal(0.0, 0.6)), 1, 5))
@@ -226,35 +235,25 @@ def simulate_weeks(
                 }
             )
             if injured[i]:
-                first = max(next_start, injured_until[i])
-                day = (
-                    int(rng.integers(first, next_start + 6))
-                    if first < next_start + 6
-                    else next_start + 6
-                )
-                lost = int(
-                    np.clip(
-                        round(
-                            rng.lognormal(np.log(hazard.days_lost_median), hazard.days_lost_sigma)
-                        ),
-                        2,
-                        120,
-                    )
-                )
                 parts = {
                     "load": hazard.acwr_high * max(acwr[i] - 1.3, 0.0),
-                    "impact": hazard.impact * impact_d[i] / median_d - hazard.impact,
+                    "impact": hazard.impact * (impact_d[i] / median_d - 1.0),
                     "contact": 0.3,
                     "fatigue": hazard.fatigue * fatigue[i],
                 }
-                kind = hazard.types[_mechanism(rng, parts)]
+                day = int(
+                    rng.integers(
+                        min(max(next_start, injured_until[i]), next_start + 6), next_start + 7
+                    )
+                )
+                lost, kind, location = _injury(rng, hazard, parts)
                 injury_rows.append(
                     {
                         "athlete_id": squad[i].traits.athlete_id,
                         "date": (SEASON_START + timedelta(days=day - pre)).isoformat(),
                         "days_lost": lost,
-                        "type": kind[0],
-                        "location": str(rng.choice(kind[1:])),
+                        "type": kind,
+                        "location": location,
                     }
                 )
                 injured_until[i] = day + lost
