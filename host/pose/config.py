@@ -4,8 +4,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from edge import taxonomy
-
 
 class PoseError(ValueError):
     """Bad input to the pose pipeline (unreadable video, bad ROI or option): what and where."""
@@ -27,8 +25,6 @@ class PoseConfig:
 
     # Most people tracked at once; a training drill rarely shows more in one camera.
     max_people: int = 6
-    # A joint below this confidence is occluded (the dataset loader's threshold).
-    occlusion_confidence: float = taxonomy.OCCLUSION_CONFIDENCE
     # MediaPipe's person-detector and landmark-presence thresholds.
     min_detection_confidence: float = 0.5
     min_presence_confidence: float = 0.5
