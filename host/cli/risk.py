@@ -22,6 +22,11 @@ if TYPE_CHECKING:
 BAND_STYLE = {"low": "green", "medium": "yellow", "high": "bold red"}
 
 
+class SplitKind(enum.StrEnum):
+    TIME = "time"
+    RANDOM = "random"
+
+
 class Format(enum.StrEnum):
     TABLE = "table"
     CSV = "csv"
@@ -43,6 +48,9 @@ def risk(
     holdout: Annotated[int | None, typer.Option(
         "--holdout-weeks", min=1, help="Weeks held out by --evaluate "
         "(default: TOUCHLINE_RISK_HOLDOUT_WEEKS, 2).")] = None,
+    split: Annotated[SplitKind, typer.Option(
+        "--split", help="--evaluate on the newest weeks (time) or, to compare with the paper, "
+        "a random 7:1.5:1.5 of player-weeks (random; optimistic).")] = SplitKind.TIME,
 ) -> None:
     """Print each player's probability of a time-loss injury next week, highest first.
 
@@ -54,6 +62,8 @@ def risk(
     Example:  touchline risk --week 9 --data club-data/ --format table
 
     Example:  touchline risk --week 9 --evaluate --holdout-weeks 3
+
+    Example:  touchline risk --week 9 --evaluate --split random
     """
     # The model stack is imported when the command runs: `touchline --help` stays fast.
     from host.data.dataset import DatasetError
@@ -69,7 +79,8 @@ def risk(
         if db:
             settings = settings.model_copy(update={"database_url": db})
         if evaluation:
-            report = evaluate_until(week, data=data, holdout_weeks=holdout, settings=settings)
+            report = evaluate_until(week, data=data, holdout_weeks=holdout, split=split.value,
+                                    settings=settings)
         else:
             result = squad_risk(week, data=data, settings=settings)
     except (DatasetError, DatabaseError, EvaluationError, FeatureError, SettingsError) as exc:
@@ -108,9 +119,13 @@ def _records(result: SquadRisk) -> dict:
 def _evaluation_table(report: Evaluation) -> Table:
     split = report.split
     flag = " — synthetic data" if report.synthetic else ""
-    table = Table(title=f"Risk on held-out weeks {split.test_weeks[0]}-{split.test_weeks[-1]} "
-                  f"(trained on {split.train_weeks[0]}-{split.train_weeks[-1]}; "
-                  f"{split.test_rows} player-weeks, {split.test_injuries} injuries){flag}")
+    if split.kind == "random":
+        where = "a random 15 % of player-weeks (paper's 7:1.5:1.5; optimistic)"
+    else:
+        where = (f"held-out weeks {split.test_weeks[0]}-{split.test_weeks[-1]} (trained on "
+                 f"{split.train_weeks[0]}-{split.train_weeks[-1]})")
+    table = Table(title=f"Risk on {where}: {split.test_rows} player-weeks, "
+                  f"{split.test_injuries} injuries{flag}")
     table.add_column("metric (95 % interval, athletes resampled)")
     table.add_column("risk head")
     table.add_column("gradient boosting")

@@ -14,6 +14,7 @@ import numpy as np
 import pandas as pd
 from scipy.stats import rankdata
 from sklearn.calibration import calibration_curve
+from sklearn.model_selection import train_test_split
 
 from edge import taxonomy
 from host.risk.baseline import fit_baseline
@@ -41,6 +42,7 @@ class Interval:
 
 @dataclass(frozen=True)
 class Split:
+    kind: str  # "time" (train on earlier weeks) or "random" (the paper's 7:1.5:1.5)
     train_weeks: list[int]
     test_weeks: list[int]
     train_rows: int
@@ -104,6 +106,30 @@ def time_ordered_split(features: pd.DataFrame, holdout_weeks: int) -> tuple[np.n
     return labelled & (week < cutoff), labelled & (week >= cutoff)
 
 
+PAPER_FRACTIONS = (0.70, 0.15, 0.15)
+
+
+def random_split(features: pd.DataFrame, seed: int) -> tuple[np.ndarray, np.ndarray]:
+    """The paper's random 7:1.5:1.5 split of labelled player-weeks, stratified by label;
+    returns (train, test) masks. The 15 % validation part is left unused: nothing here is
+    tuned. Weeks of one athlete and neighbouring weeks land on both sides, so this is
+    optimistic next to `time_ordered_split`; it is reported to compare with the paper."""
+    labelled = np.flatnonzero(features[LABEL].notna().to_numpy())
+    y = features[LABEL].to_numpy()[labelled]
+    if y.sum() < 3:
+        raise EvaluationError("fewer than 3 injuries: too few for a stratified random split")
+    train_part, rest = train_test_split(labelled, train_size=PAPER_FRACTIONS[0],
+                                        stratify=y, random_state=seed)
+    rest_y = features[LABEL].to_numpy()[rest]
+    stratify = rest_y if min(rest_y.sum(), len(rest_y) - rest_y.sum()) >= 2 else None
+    _, test_part = train_test_split(rest, test_size=0.5, stratify=stratify, random_state=seed)
+    train = np.zeros(len(features), dtype=bool)
+    test = np.zeros(len(features), dtype=bool)
+    train[train_part] = True
+    test[test_part] = True
+    return train, test
+
+
 @dataclass
 class Evaluation:
     split: Split
@@ -127,9 +153,16 @@ class Evaluation:
 
 def evaluate(features: pd.DataFrame, *, holdout_weeks: int, synthetic: bool,
              config: HeadConfig | None = None, warm_start: RiskHead | None = None,
-             seed: int = 0, rounds: int = BOOTSTRAP_ROUNDS) -> Evaluation:
-    """Fit head and baseline on the earlier weeks, score both on the held-out newest weeks."""
-    train, test = time_ordered_split(features, holdout_weeks)
+             seed: int = 0, rounds: int = BOOTSTRAP_ROUNDS, split: str = "time") -> Evaluation:
+    """Fit head and baseline on the training part, score both on the held-out part: the
+    newest `holdout_weeks` (split="time", the default and the honest one) or the paper's
+    random 7:1.5:1.5 (split="random")."""
+    if split == "time":
+        train, test = time_ordered_split(features, holdout_weeks)
+    elif split == "random":
+        train, test = random_split(features, seed)
+    else:
+        raise EvaluationError(f"split {split!r}: choose 'time' or 'random'")
     columns = list(FEATURE_COLUMNS)
     x = features[columns].to_numpy(dtype=np.float64)
     y = features[LABEL].to_numpy(dtype=np.float64)
@@ -141,7 +174,8 @@ def evaluate(features: pd.DataFrame, *, holdout_weeks: int, synthetic: bool,
     p_head = head.predict_proba(x[test])
     p_base = baseline.predict_proba(x[test])[:, 1]
     week = features.index.get_level_values("week").to_numpy()
-    split = Split(
+    parts = Split(
+        kind=split,
         train_weeks=sorted(int(w) for w in np.unique(week[train])),
         test_weeks=sorted(int(w) for w in np.unique(week[test])),
         train_rows=int(train.sum()), test_rows=int(test.sum()),
@@ -153,7 +187,7 @@ def evaluate(features: pd.DataFrame, *, holdout_weeks: int, synthetic: bool,
                                                 strategy="quantile")
         calibration = {"predicted": predicted.tolist(), "observed": observed.tolist()}
     return Evaluation(
-        split=split,
+        split=parts,
         head=score(y[test], p_head, athletes, seed, rounds),
         baseline=score(y[test], p_base, athletes, seed, rounds),
         calibration=calibration,

@@ -37,7 +37,7 @@ def current_features(db: Session, settings: Settings) -> pd.DataFrame:
 
 
 def evaluate_until(week: int, *, data: Path | None = None, holdout_weeks: int | None = None,
-                   settings: Settings | None = None) -> Evaluation:
+                   split: str = "time", settings: Settings | None = None) -> Evaluation:
     """Time-ordered evaluation on weeks 0..`week`: head and baseline fitted on the earlier
     weeks, scored on the newest `holdout_weeks` whose outcome is known."""
     settings = settings or get_settings()
@@ -48,7 +48,7 @@ def evaluate_until(week: int, *, data: Path | None = None, holdout_weeks: int | 
         synthetic = holds_synthetic_data(db)
     seen = features[features.index.get_level_values("week") <= week]
     return evaluate(seen, holdout_weeks=holdout_weeks or settings.risk_holdout_weeks,
-                    synthetic=synthetic)
+                    synthetic=synthetic, split=split)
 
 
 def squad_risk(week: int, *, data: Path | None = None, settings: Settings | None = None

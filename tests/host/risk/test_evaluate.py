@@ -4,7 +4,13 @@ import numpy as np
 import pytest
 from sklearn.metrics import roc_auc_score
 
-from host.risk.evaluate import EvaluationError, auc, evaluate, time_ordered_split
+from host.risk.evaluate import (
+    EvaluationError,
+    auc,
+    evaluate,
+    random_split,
+    time_ordered_split,
+)
 from host.risk.features import LABEL, RiskTables, features_from_tables
 from tests.host.risk.squad import risky_squad
 
@@ -58,3 +64,16 @@ def test_no_injuries_in_training_weeks_is_a_clear_error(risky_features) -> None:
     quiet.loc[quiet[LABEL].notna(), LABEL] = 0.0
     with pytest.raises(EvaluationError, match="no injuries"):
         evaluate(quiet, holdout_weeks=2, synthetic=True, rounds=10)
+
+
+def test_papers_random_split_is_disjoint_and_seven_to_one_and_a_half(risky_features) -> None:
+    train, test = random_split(risky_features, seed=3)
+    labelled = risky_features[LABEL].notna().to_numpy()
+    assert not (train & test).any()
+    assert not (train | test)[~labelled].any()
+    assert train.sum() / labelled.sum() == pytest.approx(0.70, abs=0.01)
+    assert test.sum() / labelled.sum() == pytest.approx(0.15, abs=0.01)
+    again, _ = random_split(risky_features, seed=3)
+    np.testing.assert_array_equal(train, again)
+    report = evaluate(risky_features, holdout_weeks=3, synthetic=True, rounds=20, split="random")
+    assert report.split.kind == "random" and report.split.test_rows == int(test.sum())
