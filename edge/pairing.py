@@ -16,11 +16,10 @@ from dataclasses import dataclass
 import httpx
 
 from edge.config import ReconnectSettings
-from edge.stream import Packet
+from edge.stream import Packet, PacketDecoder, SensorRole
 from edge.transports import build_transports
 from edge.transports.virtual import SquadSpec
 from firmware_bridge.errors import FrameError
-from firmware_bridge.frame import decode_frame
 from firmware_bridge.samples import ImuSamples, StatusSample
 
 REGISTER_PATH = "/api/v1/devices/register"
@@ -93,11 +92,10 @@ def virtual_sensors(address: str) -> Iterator[tuple[str, str, str]]:
 
 
 async def verify(address: str, frames: int = VERIFY_FRAMES,
-                 timeout_s: float = VERIFY_TIMEOUT_S) -> Verified:
+                 timeout_s: float = VERIFY_TIMEOUT_S, protocol: str = "frame") -> Verified:
     """Read frames from one sensor address through its real transport."""
-    from edge.stream import SensorRole
-
-    transports = build_transports([SensorRole(address, "pairing", "waist")], ReconnectSettings())
+    role = SensorRole(address, "pairing", "gps" if protocol == "nmea" else "waist", protocol)
+    transports = build_transports([role], ReconnectSettings())
     received: list[Packet] = []
 
     async def collect() -> None:
@@ -118,20 +116,22 @@ async def verify(address: str, frames: int = VERIFY_FRAMES,
             await transport.close()
     if not received:
         raise PairingError(f"{address}: no frames within {timeout_s:.0f} s — is it switched on?")
-    return _inspect(address, received)
+    return _inspect(address, received, PacketDecoder(address, protocol))
 
 
-def _inspect(address: str, packets: list[Packet]) -> Verified:
+def _inspect(address: str, packets: list[Packet], decoder: PacketDecoder) -> Verified:
     rejected = 0
     sensor_id = battery = None
     kinds: set[str] = set()
     clipped = samples = 0
+    decoded = []
     for packet in packets:
         try:
-            sample = decode_frame(packet.data)
+            decoded += decoder.decode(packet)
         except FrameError:
             rejected += 1
-            continue
+    rejected += sum(decoder.rejects.values())
+    for sample in decoded:
         sensor_id = sample.sensor_id
         kinds.add(type(sample).__name__.removesuffix("Sample").removesuffix("Samples").lower())
         if isinstance(sample, StatusSample):
@@ -139,8 +139,8 @@ def _inspect(address: str, packets: list[Packet]) -> Verified:
         if isinstance(sample, ImuSamples):
             clipped += int(sample.clipped.sum())
             samples += len(sample)
-    if rejected == len(packets):
-        raise PairingError(f"{address}: {rejected} frames arrived and none was valid")
+    if not decoded:
+        raise PairingError(f"{address}: {len(packets)} packets arrived and none was valid")
     return Verified(address, len(packets) - rejected, rejected, sensor_id, tuple(sorted(kinds)),
                     battery, 100.0 * clipped / samples if samples else 0.0)
 

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import zlib
 from array import array
-from collections import Counter, defaultdict
+from collections import Counter
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -124,6 +124,36 @@ class RingBuffer:
         return np.concatenate(times), np.concatenate(values)
 
 
+class PacketDecoder:
+    """Bytes of one sensor → samples, by its protocol: Touchline frame v1, a standard BLE
+    heart-rate strap (0x2A37), or NMEA 0183 sentences from a GPS receiver. Raises
+    FrameError for a bad packet (the NMEA decoder counts its own rejects instead)."""
+
+    def __init__(self, address: str, protocol: str = "frame") -> None:
+        self.address = address
+        self.protocol = protocol
+        self.packets = 0
+        self._nmea = NmeaGpsDecoder(_strap_id(address)) if protocol == "nmea" else None
+
+    @property
+    def rejects(self) -> Counter[str]:
+        """Rejects counted inside a stateful decoder (NMEA), by reason."""
+        return self._nmea.rejects if self._nmea else Counter()
+
+    def decode(self, packet: Packet) -> list[Sample]:
+        self.packets += 1
+        if self.protocol == "ble_hr":
+            # A standard strap has no clock or counter of its own: stamp it on arrival.
+            return [decode_heart_rate_measurement(
+                packet.data, sensor_id=_strap_id(self.address), seq=self.packets,
+                t_us=int(packet.arrival_s * 1e6),
+            )]
+        if self._nmea is not None:
+            # One sentence per packet; a fix is complete once its epoch's sentences are in.
+            return list(self._nmea.feed_sentence(packet.data.decode("ascii", errors="replace")))
+        return [decode_frame(packet.data)]
+
+
 @dataclass
 class SensorState:
     """One sensor's link health and clock as the session goes."""
@@ -136,6 +166,10 @@ class SensorState:
     sensor_id: int | None = None
     # IMU frames waiting to be put on the timeline in one go at the next `advance`.
     pending_imu: list[ImuSamples] = field(default_factory=list)
+    decoder: PacketDecoder = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.decoder = PacketDecoder(self.role.address, self.role.protocol)
 
     @property
     def loss_pct(self) -> float:
@@ -222,9 +256,7 @@ class SessionProcessor:
                     {site: RingBuffer(capacity, 6) for site in taxonomy.IMU_SITES},
                     RingBuffer(int(self.record.buffer_s * taxonomy.GPS_RATE_HZ), 1),
                 )
-        self.rejects: Counter[str] = Counter()
-        self._nmea: dict[str, NmeaGpsDecoder] = {}
-        self._nmea_counted: defaultdict[str, Counter[str]] = defaultdict(Counter)
+        self._rejects: Counter[str] = Counter()
 
     @staticmethod
     def _map_channels(names: list[str]) -> list[tuple[str, int] | None]:
@@ -241,42 +273,29 @@ class SessionProcessor:
                 rows.append(None)
         return rows
 
+    @property
+    def rejects(self) -> Counter[str]:
+        """Packets counted and dropped, by reason, over every sensor."""
+        total = Counter(self._rejects)
+        for sensor in self.sensors.values():
+            total.update(sensor.decoder.rejects)
+        return total
+
     # -- packets --------------------------------------------------------------------------
 
     def feed(self, packet: Packet) -> None:
         """Decode one packet into its sensor's buffer; bad frames are counted, never raised."""
         sensor = self.sensors.get(packet.address)
         if sensor is None:
-            self.rejects["unknown_sensor"] += 1
+            self._rejects["unknown_sensor"] += 1
             return
         try:
-            samples = self._decode(sensor, packet)
+            samples = sensor.decoder.decode(packet)
         except FrameError as error:
-            self.rejects[error.reason] += 1
+            self._rejects[error.reason] += 1
             return
         for sample in samples:
             self._take(sensor, packet.arrival_s, sample)
-
-    def _decode(self, sensor: SensorState, packet: Packet) -> list[Sample]:
-        protocol = sensor.role.protocol
-        if protocol == "ble_hr":
-            # A standard strap has no clock or counter of its own: stamp it on arrival.
-            return [decode_heart_rate_measurement(
-                packet.data, sensor_id=_strap_id(packet.address), seq=sensor.frames,
-                t_us=int(packet.arrival_s * 1e6),
-            )]
-        if protocol == "nmea":
-            # One sentence per packet; a fix is complete once its epoch's sentences are in.
-            decoder = self._nmea.setdefault(
-                packet.address, NmeaGpsDecoder(_strap_id(packet.address))
-            )
-            before = sum(decoder.rejects.values())
-            fixes = decoder.feed_sentence(packet.data.decode("ascii", errors="replace"))
-            if sum(decoder.rejects.values()) > before:
-                self.rejects.update(decoder.rejects - self._nmea_counted[packet.address])
-                self._nmea_counted[packet.address] = Counter(decoder.rejects)
-            return list(fixes)
-        return [decode_frame(packet.data)]
 
     def _take(self, sensor: SensorState, arrival_s: float, sample: Sample) -> None:
         if sensor.clock is None:
@@ -292,7 +311,7 @@ class SessionProcessor:
             last_us, period_us = sample.t_device_us, 0
         status = sensor.clock.observe(sample.seq, last_us, arrival_s, period_us)
         if status == "duplicate":
-            self.rejects["duplicate"] += 1
+            self._rejects["duplicate"] += 1
             return
         sensor.frames += 1
         sensor.last_arrival_s = arrival_s

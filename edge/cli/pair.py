@@ -77,6 +77,10 @@ def pair_command(
     host: str | None = typer.Option(None, "--host", help="The club's host, e.g. https://host:8000"),
     code: str | None = typer.Option(None, "--code", help="One-time code shown on the host."),
     scan_s: float = typer.Option(5.0, "--scan-seconds", min=1, help="BLE scan time."),
+    protocol: str = typer.Option(
+        "frame", "--protocol", help="frame (Touchline sensors), ble_hr (a standard heart-rate "
+        "strap) or nmea (a serial GPS receiver)."
+    ),
 ) -> None:
     """Pair sensors with athletes (verified by reading frames), or this sideline with the host.
 
@@ -113,11 +117,12 @@ def pair_command(
         if site not in SITES:
             fail(f"--site must be one of {', '.join(SITES)}, got {site!r}", code=2)
         try:
-            checked = asyncio.run(verify(address))
             sensor = SensorConfig.model_validate({
                 "address": address, "site": site, "athlete_id": athlete, "side": side,
-                "sensor_id": checked.sensor_id,
+                "protocol": protocol,
             })
+            checked = asyncio.run(verify(address, protocol=protocol))
+            sensor.sensor_id = checked.sensor_id
         except PairingError as exc:
             fail(str(exc))
         except ValueError as exc:
