@@ -1,0 +1,203 @@
+"""Benchmark the sideline student against MiniRocket + ridge, side by side in one run.
+
+For each variant: latency of one window on one thread (mean and p99), windows per second
+when a batch of windows is scored at once (one thread: a squad's windows arrive together
+every hop), model size, and the peak memory the model adds to a process. Ratios are
+printed against MiniRocket measured in the same process.
+
+    .venv/bin/python tools/bench/student.py                       # untrained student
+    .venv/bin/python tools/bench/student.py --bundle runs/x/bundles/v1.tar.gz
+
+Latency does not depend on the weights, so without a bundle a freshly built student (and
+its int8 variant, calibrated on random windows) is timed. A LiteRT row appears when the
+bundle holds model.tflite, or when the litert-torch converter is installed.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import pickle
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+
+os.environ.setdefault("OMP_NUM_THREADS", "1")
+
+import numpy as np  # noqa: E402
+from rich.console import Console  # noqa: E402
+from rich.table import Table  # noqa: E402
+
+from edge.bundle import read_bundle  # noqa: E402
+from host.distill.baselines import fit_minirocket  # noqa: E402
+from host.distill.config import MINIROCKET_KERNELS, StudentConfig  # noqa: E402
+from host.distill.student import build_student  # noqa: E402
+from host.export.onnx import onnx_session, to_onnx_bytes  # noqa: E402
+from host.export.quantize import quantize_int8  # noqa: E402
+from host.export.tflite import LiteRtUnavailable, to_tflite_bytes  # noqa: E402
+
+CHANNELS, SAMPLES = 13, 600
+
+
+@dataclass
+class Figures:
+    name: str
+    mean_ms: float
+    p99_ms: float
+    windows_per_s: float
+    size_bytes: int
+    peak_mb: float
+
+
+Predict = Callable[[np.ndarray], object]
+
+
+def _onnx(model: bytes) -> Predict:
+    session = onnx_session(model, threads=1)
+    name = session.get_inputs()[0].name
+    return lambda x: session.run(None, {name: x})
+
+
+def _litert(model: bytes) -> Predict:
+    from ai_edge_litert.interpreter import Interpreter
+
+    interpreter = Interpreter(model_content=model, num_threads=1)
+    inp = interpreter.get_input_details()[0]
+    out = interpreter.get_output_details()[0]
+    state = {"batch": int(inp["shape"][0])}
+    interpreter.allocate_tensors()
+
+    def run(x: np.ndarray) -> object:
+        if len(x) != state["batch"]:
+            interpreter.resize_tensor_input(inp["index"], list(x.shape))
+            interpreter.allocate_tensors()
+            state["batch"] = len(x)
+        interpreter.set_tensor(inp["index"], x)
+        interpreter.invoke()
+        return interpreter.get_tensor(out["index"])
+
+    return run
+
+
+def _status_kb(field: str) -> int:
+    with open("/proc/self/status") as status:
+        for line in status:
+            if line.startswith(field + ":"):
+                return int(line.split()[1])
+    raise RuntimeError(f"/proc/self/status has no {field}")
+
+
+def _peak_mb(load: Callable[[], Predict], window: np.ndarray, batch: np.ndarray) -> float:
+    """Peak RSS above the current RSS while loading the model and scoring a window and a
+    batch (Linux: the high-water mark is reset through /proc/self/clear_refs first)."""
+    before = _status_kb("VmRSS")
+    with open("/proc/self/clear_refs", "w") as refs:
+        refs.write("5")
+    predict = load()
+    predict(window)
+    predict(batch)
+    return (_status_kb("VmHWM") - before) / 1024
+
+
+def measure(
+    name: str,
+    load: Callable[[], Predict],
+    size_bytes: int,
+    window: np.ndarray,
+    batch: np.ndarray,
+    repeats: int,
+) -> Figures:
+    peak = _peak_mb(load, window, batch)
+    predict = load()
+    for _ in range(max(5, repeats // 20)):
+        predict(window)
+    times = np.empty(repeats)
+    for i in range(repeats):
+        start = time.perf_counter()
+        predict(window)
+        times[i] = time.perf_counter() - start
+    rounds = max(3, repeats // 200)
+    start = time.perf_counter()
+    for _ in range(rounds):
+        predict(batch)
+    per_s = rounds * len(batch) / (time.perf_counter() - start)
+    return Figures(
+        name, times.mean() * 1e3, np.percentile(times, 99) * 1e3, per_s, size_bytes, peak
+    )
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--bundle", help="bundle directory or .tar.gz to time (default: fresh)")
+    parser.add_argument("--repeats", type=int, default=2000, help="single-window runs per model")
+    parser.add_argument("--batch", type=int, default=256, help="windows per batched call")
+    parser.add_argument("--minirocket-kernels", type=int, default=MINIROCKET_KERNELS)
+    args = parser.parse_args()
+
+    rng = np.random.default_rng(0)
+    window = rng.standard_normal((1, CHANNELS, SAMPLES)).astype(np.float32)
+    batch = rng.standard_normal((args.batch, CHANNELS, SAMPLES)).astype(np.float32)
+    variants: list[tuple[str, Callable[[], Predict], int]] = []
+    if args.bundle:
+        files = read_bundle(args.bundle).files
+        fp32, int8 = files["model_fp32.onnx"], files["model.onnx"]
+        tflite = files.get("model.tflite")
+        source = f"bundle {args.bundle}"
+    else:
+        model = build_student(StudentConfig()).eval()
+        fp32 = to_onnx_bytes(model, CHANNELS, SAMPLES)
+        int8 = quantize_int8(fp32, rng.standard_normal((64, CHANNELS, SAMPLES)).astype(np.float32))
+        try:
+            tflite = to_tflite_bytes(model, CHANNELS, SAMPLES)
+        except LiteRtUnavailable:
+            tflite = None
+        source = "freshly built student (weights do not change latency)"
+    variants.append(("student fp32 (onnxruntime)", lambda: _onnx(fp32), len(fp32)))
+    if int8 != fp32:
+        variants.append(("student int8 (onnxruntime)", lambda: _onnx(int8), len(int8)))
+    if tflite is not None:
+        variants.append(("student (LiteRT)", lambda: _litert(tflite), len(tflite)))
+    labels = np.arange(64) % 9
+    rocket = fit_minirocket(batch[:64], labels, 0, args.minirocket_kernels)
+    rocket_bytes = len(pickle.dumps(rocket))
+    variants.append(
+        (f"MiniRocket ({args.minirocket_kernels}) + ridge", lambda: rocket.predict, rocket_bytes)
+    )
+
+    figures = []
+    for name, load, size in variants:
+        repeats = args.repeats if "MiniRocket" not in name else max(50, args.repeats // 20)
+        figures.append(measure(name, load, size, window, batch, repeats))
+    baseline = figures[-1]
+
+    console = Console(width=150)
+    console.print(
+        f"[bold]Student inference benchmark[/bold]: {source}; one thread, "
+        f"window {CHANNELS}x{SAMPLES}, batch {args.batch}, cpu count {os.cpu_count()}"
+    )
+    if tflite is None:
+        console.print("LiteRT: no model.tflite (litert-torch converter not installed)")
+    table = Table(
+        "model",
+        "mean ms/window",
+        "p99 ms",
+        "x faster than MiniRocket",
+        "windows/s batched",
+        "size KB",
+        "peak MB added",
+    )
+    for f in figures:
+        table.add_row(
+            f.name,
+            f"{f.mean_ms:.4f}",
+            f"{f.p99_ms:.4f}",
+            f"{baseline.mean_ms / f.mean_ms:.1f}",
+            f"{f.windows_per_s:,.0f}",
+            f"{f.size_bytes / 1024:.1f}",
+            f"{f.peak_mb:.1f}",
+        )
+    console.print(table)
+
+
+if __name__ == "__main__":
+    main()
