@@ -43,7 +43,11 @@ def test_env_var_is_used_when_no_path_is_given(tmp_path: Path, monkeypatch) -> N
     [
         ("[record]\nwindow_s = -1\n", "record.window_s", "greater than 0"),
         ("[record]\nwindoe_s = 6\n", "record.windoe_s", "unknown setting"),
-        ('[[sensors]]\naddress = "x"\nsite = "knee"\nathlete_id = "7"\n', "sensors.0.site", "waist"),
+        (
+            '[[sensors]]\naddress = "x"\nsite = "knee"\nathlete_id = "7"\n',
+            "sensors.0.site",
+            "waist",
+        ),
         ("[events.thresholds]\nbicycle_kick = 0.5\n", "events.thresholds", "unknown action"),
         ('host_url = "club:8000"\n', "host_url", "http://"),
     ],

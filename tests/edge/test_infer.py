@@ -37,7 +37,7 @@ def _scores(label: str, peaks: dict[float, float], times: np.ndarray) -> np.ndar
     k = LABELS.index(label)
     scores = np.full((len(times), len(LABELS)), 0.01)
     for centre, height in peaks.items():
-        scores[:, k] = np.maximum(scores[:, k], height * np.exp(-((times - centre) / 0.6) ** 2))
+        scores[:, k] = np.maximum(scores[:, k], height * np.exp(-(((times - centre) / 0.6) ** 2)))
     scores[:, LABELS.index("background")] = 1 - scores[:, k]
     return scores
 

@@ -33,8 +33,9 @@ def test_install_use_and_rollback(tmp_path: Path, trained_bundle_dir, second_bun
     assert listed["linear-2"].current and listed["linear-1"].previous
 
 
-def test_corrupt_bundle_is_refused_and_the_old_one_kept(tmp_path: Path, trained_bundle_dir,
-                                                        second_bundle_dir) -> None:
+def test_corrupt_bundle_is_refused_and_the_old_one_kept(
+    tmp_path: Path, trained_bundle_dir, second_bundle_dir
+) -> None:
     store = ModelStore(tmp_path / "models")
     store.install(trained_bundle_dir)
     corrupt = tmp_path / "corrupt"
