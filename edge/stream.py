@@ -1,13 +1,14 @@
 """From raw sensor packets to action events: the one pipeline `record` and `replay` share.
 
-`SessionProcessor.feed(packet)` decodes a frame, puts its device time on the session
-timeline (`edge.clock`), and appends the samples to the sensor's ring buffer (bounded:
-`buffer_s` seconds, whatever the session length). `advance()` cuts every window that is
-complete on the fitted timeline (6 s, hop 0.5 s from the bundle), resamples waist and calf
-onto one grid, applies the paper's drop rules, scores all ready windows of all athletes
-in one batch, and turns scores into events with impact s_k (`edge.events`). Loads
-(PlayerLoad, distance, speed zones, heart rate) are accumulated as samples arrive.
-"""
+`SessionProcessor.feed(packet)` decodes a packet by its sensor's protocol (frame v1, a
+standard BLE heart-rate strap, NMEA GPS), tracks its sequence number and device time
+(`edge.clock`), and holds IMU samples until `advance()` puts them on the session timeline
+in one go with the freshest clock fit, into the sensor's ring buffer (bounded: `buffer_s`
+seconds, whatever the session length). `advance()` then cuts every window that is
+complete on that timeline (6 s, hop 0.5 s from the bundle), resamples waist, calf and GPS
+speed onto one grid, applies the paper's drop rules, scores all ready windows of all
+athletes in one batch, and turns scores into events with impact s_k (`edge.events`).
+Loads (PlayerLoad, distance, speed zones, heart rate) are accumulated on the way."""
 
 from __future__ import annotations
 
