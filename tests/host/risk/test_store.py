@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import copy
+from datetime import date
 
 import pandas as pd
 import pytest
@@ -63,3 +64,23 @@ def test_risk_service_on_imported_csvs_stores_what_the_api_serves(db_url, tmp_pa
         stored = db.scalars(select(RiskPrediction).where(RiskPrediction.week == 6)).all()
         assert len(stored) == 24
         assert {row.band for row in stored} <= {"low", "medium", "high"}
+
+
+def test_synced_summaries_alone_give_weeks_from_the_first_monday(db_url) -> None:
+    with session_scope(engine_for(db_url)) as db:
+        for athlete in ("a", "b"):
+            for day in ("2026-03-04", "2026-03-11", "2026-03-19"):  # Wed, Wed, Thu
+                summary = copy.deepcopy(SUMMARY)
+                summary.update(athlete_id=athlete, session_id=f"s-{day}")
+                summary["session"].update(start=f"{day}T09:00:00+00:00",
+                                          end=f"{day}T10:30:00+00:00")
+                store_summary(db, summary, device_id="pi-1")
+    with session_scope(engine_for(db_url)) as db:
+        features = features_from_tables(load_tables(db))
+        shifted = features_from_tables(load_tables(db, season_start=date(2026, 2, 23)))
+    assert sorted(features.index.get_level_values("week").unique()) == [0, 1, 2]
+    assert features.loc[("a", 0), "n_landing"] == 14
+    assert features.loc[("a", 2), "srpe_load"] == pytest.approx(6 * 90)
+    assert features["injured_next_week"].dropna().eq(0).all()
+    assert sorted(shifted.index.get_level_values("week").unique()) == [0, 1, 2, 3]
+    assert shifted.loc[("a", 0), "sessions"] == 0 and shifted.loc[("a", 1), "sessions"] == 1
