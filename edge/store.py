@@ -20,7 +20,12 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
+# Columns added after a table first shipped: (table, column, definition), in order. A
+# store written by an older version gains them when opened; nothing stored is touched.
+_ADDED_COLUMNS: tuple[tuple[str, str, str], ...] = (
+    ("sensors", "protocol", "TEXT NOT NULL DEFAULT 'frame'"),
+)
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS sessions (
@@ -180,11 +185,22 @@ class Store:
             if max_pages is not None:  # a size cap; also how tests make the disk "full"
                 self._db.execute(f"PRAGMA max_page_count={int(max_pages)}")
             self._db.executescript(_SCHEMA)  # every statement is CREATE … IF NOT EXISTS
-            self._db.execute(f"PRAGMA user_version={SCHEMA_VERSION}")
+            self._upgrade()
         except sqlite3.DatabaseError as exc:
             raise StoreError(f"{self.path}: cannot open the store ({exc})") from exc
         except OSError as exc:
             raise StoreError(f"{self.path}: cannot create the store ({exc})") from exc
+
+    def _upgrade(self) -> None:
+        (version,) = self._db.execute("PRAGMA user_version").fetchone()
+        if version >= SCHEMA_VERSION:
+            return
+        with self._write() as db:
+            for table, column, definition in _ADDED_COLUMNS:
+                present = {row[1] for row in db.execute(f"PRAGMA table_info({table})")}
+                if column not in present:
+                    db.execute(f"ALTER TABLE {table} ADD COLUMN {column} {definition}")
+            db.execute(f"PRAGMA user_version={SCHEMA_VERSION}")
 
     def close(self) -> None:
         self._db.close()

@@ -118,7 +118,10 @@ def record_command(
                                 duration_s=duration, stop=stop)
 
     with store:
-        result = asyncio.run(run())
+        try:
+            result = asyncio.run(run())
+        except StoreError as exc:
+            fail(str(exc))
         if result.disk_full:
             fail(result.stopped_by)
         print_result(result, console)

@@ -61,3 +61,25 @@ def test_store_file_is_in_wal_mode(tmp_path: Path) -> None:
     Store(tmp_path / "edge.sqlite").close()
     mode = sqlite3.connect(tmp_path / "edge.sqlite").execute("PRAGMA journal_mode").fetchone()[0]
     assert mode == "wal"
+
+
+def test_store_from_an_older_version_is_upgraded_keeping_its_data(tmp_path: Path) -> None:
+    path = tmp_path / "edge.sqlite"
+    old = sqlite3.connect(path)
+    old.executescript(
+        "CREATE TABLE sessions (session_id TEXT PRIMARY KEY, started_at TEXT NOT NULL, "
+        "ended_at TEXT, type TEXT NOT NULL, status TEXT NOT NULL, model_version TEXT);"
+        "CREATE TABLE sensors (session_id TEXT NOT NULL, address TEXT NOT NULL, "
+        "athlete_id TEXT NOT NULL, site TEXT NOT NULL, sensor_id INTEGER, "
+        "PRIMARY KEY (session_id, address));"
+        "INSERT INTO sessions VALUES ('s0', '2026-01-01T10:00:00', NULL, 'training', "
+        "'recording', NULL);"
+        "INSERT INTO sensors VALUES ('s0', '/dev/ttyUSB0', '7', 'waist', 3);"
+        "PRAGMA user_version=1;"
+    )
+    old.close()
+    with Store(path) as store:
+        assert store.sensors("s0") == [SensorRow("/dev/ttyUSB0", "7", "waist", 3, "frame")]
+        store.add_sensor("s0", SensorRow("AA:BB", "7", "hr", None, "ble_hr"))
+        assert store.sensors("s0")[-1].protocol == "ble_hr"
+        assert store.session("s0").status == "recording"
