@@ -71,6 +71,7 @@ def test_ablation_table_from_the_parent_directory_sits_beside_the_papers(run_dir
     )
 
 
+@pytest.mark.slow
 def test_page_renders_in_headless_chromium(run_dir: Path, tmp_path: Path) -> None:
     sys.path.insert(0, str(ROOT / "tools"))
     from check_report_renders import check_renders, find_chromium
