@@ -23,6 +23,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 from sqlalchemy import func, select
+from sqlalchemy.orm import Session
 
 from edge import taxonomy
 from host.data.dataset import DatasetError, load_dataset
@@ -221,7 +222,7 @@ def _retrain_risk(settings: Settings, features: pd.DataFrame, started: datetime,
     return Decision(True, reason, version), metrics
 
 
-def _store_predictions(db, features: pd.DataFrame, head: RiskHead, week: int,
+def _store_predictions(db: Session, features: pd.DataFrame, head: RiskHead, week: int,
                        version: str) -> None:
     now = features.xs(week, level="week")
     x = now[list(FEATURE_COLUMNS)].to_numpy(dtype=np.float64)

@@ -21,6 +21,7 @@ from host.reports.html import figure_html, paragraph, section, table_html, write
 from host.risk.drivers import sentence
 from host.risk.evaluate import HIGH_RISK, Evaluation, EvaluationError, evaluate
 from host.risk.features import FEATURE_COLUMNS, LABEL, FeatureError
+from host.risk.head import RiskHead
 from host.risk.scoring import fit_until, squad_table
 from host.risk.service import current_features
 from host.risk.store import holds_synthetic_data
@@ -89,7 +90,7 @@ def _risk_table(table: pd.DataFrame) -> str:
                       rows)
 
 
-def _risk_by_week(features: pd.DataFrame, head) -> pd.DataFrame:
+def _risk_by_week(features: pd.DataFrame, head: RiskHead) -> pd.DataFrame:
     x = features[list(FEATURE_COLUMNS)].to_numpy(dtype=np.float64)
     scored = pd.DataFrame({"p": head.predict_proba(x)}, index=features.index)
     weekly = scored.groupby(level="week")["p"]

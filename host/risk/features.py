@@ -21,6 +21,7 @@ import pandas as pd
 
 from edge import taxonomy
 from host.data import load_metrics
+from host.data.dataset import Dataset
 from host.settings import get_settings
 
 LABEL = "injured_next_week"
@@ -95,7 +96,9 @@ class RiskTables:
     weeks: int | None = None
 
 
-def weekly_features(dataset, impact_weights: Mapping[str, float] | None = None) -> pd.DataFrame:
+def weekly_features(
+    dataset: Dataset, impact_weights: Mapping[str, float] | None = None
+) -> pd.DataFrame:
     """V_t for every athlete and week of a `host.data.dataset.Dataset`.
 
     Returns a frame indexed by (athlete_id, week) with `FEATURE_COLUMNS` and `LABEL`.

@@ -17,6 +17,7 @@ import pandas as pd
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
+from host.data.dataset import Dataset
 from host.db.models import (
     Athlete,
     DataSource,
@@ -48,7 +49,7 @@ def _clean(value: Any) -> Any:
     return value
 
 
-def import_dataset(db: Session, dataset) -> dict[str, int]:
+def import_dataset(db: Session, dataset: Dataset) -> dict[str, int]:
     """Upsert a loaded dataset's athletes, sessions, injuries and weekly rows; returns counts.
 
     Re-importing the same directory changes nothing; a summary synced from the sideline is
