@@ -131,5 +131,8 @@ def pair_command(
         battery = f", battery {checked.battery_pct}%" if checked.battery_pct is not None else ""
         console.print(f"{address}: {checked.frames} valid frames from sensor "
                       f"{checked.sensor_id}{battery} → athlete {athlete}, {site}")
-    path = save_config(config, config_path)
+    try:
+        path = save_config(config, config_path)
+    except OSError as exc:
+        fail(f"cannot write the configuration: {exc}")
     console.print(f"saved {path}")

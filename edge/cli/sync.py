@@ -9,7 +9,7 @@ import typer
 from edge.cli import app
 from edge.cli._common import ConfigOption, config_or_fail, fail
 from edge.outbox import Outbox, SyncError
-from edge.store import Store
+from edge.store import Store, StoreError
 
 
 @app.command("sync")
@@ -22,13 +22,15 @@ def sync_command(config_path: Path | None = ConfigOption) -> None:
     Example:  edge sync
     """
     config = config_or_fail(config_path)
-    with Store(config.store_path) as store:
-        try:
+    try:
+        with Store(config.store_path) as store:
             outbox = Outbox(store, config.host_url, config.device_token, config.sync)
-            report = outbox.sync()
-            outbox.close()
-        except SyncError as exc:
-            fail(str(exc))
+            try:
+                report = outbox.sync()
+            finally:
+                outbox.close()
+    except (SyncError, StoreError) as exc:
+        fail(str(exc))
     typer.echo(f"{report.sent} sent, {report.retrying} will be retried, "
                f"{report.rejected} refused by the host, {report.pending} waiting")
     if report.rejected:
