@@ -31,7 +31,7 @@ from host.db.engine import engine_for, session_scope
 from host.db.models import ModelVersion, RiskPrediction, TrainingSession
 from host.db.registry import latest_published, publish_bundle, record_model
 from host.risk.drivers import top_drivers
-from host.risk.evaluate import Evaluation, auc, evaluate, time_ordered_split
+from host.risk.evaluate import Evaluation, EvaluationError, auc, evaluate, time_ordered_split
 from host.risk.features import FEATURE_COLUMNS, LABEL
 from host.risk.head import RiskHead
 from host.risk.scoring import fit_until
@@ -192,8 +192,12 @@ def _risk_gate(candidate: Evaluation, current_auc: float | None,
 def _retrain_risk(settings: Settings, features: pd.DataFrame, started: datetime,
                   synthetic: bool) -> tuple[Decision, dict[str, Any]]:
     current_row, current_head = _current_risk_head(settings)
-    candidate = evaluate(features, holdout_weeks=settings.risk_holdout_weeks,
-                         synthetic=synthetic, warm_start=current_head)
+    kept = current_row.version if current_row else None
+    try:
+        candidate = evaluate(features, holdout_weeks=settings.risk_holdout_weeks,
+                             synthetic=synthetic, warm_start=current_head)
+    except EvaluationError as exc:
+        return Decision(False, f"kept the current head: {exc}", kept), {}
     metrics = candidate.to_dict()
     current_auc = current_recall = None
     if current_head is not None:
@@ -208,7 +212,7 @@ def _retrain_risk(settings: Settings, features: pd.DataFrame, started: datetime,
                               "high_risk_recall": current_recall}
     publish, reason = _risk_gate(candidate, current_auc, current_recall)
     if not publish:
-        return Decision(False, reason, current_row.version if current_row else None), metrics
+        return Decision(False, reason, kept), metrics
 
     newest = int(features.index.get_level_values("week").max())
     final = fit_until(features, newest + 1, warm_start=candidate.model)

@@ -60,6 +60,14 @@ def test_edge_stage_that_cannot_train_keeps_the_bundle_and_still_refreshes_risk(
     assert "edge bundle stage stopped" in night.nightly_log.read_text()
 
 
+def test_too_little_history_keeps_the_current_head_and_says_why(night, tmp_path) -> None:
+    data = write_squad(tmp_path / "club", risky_squad(athletes=6, weeks=3, seed=4), weeks=3)
+    report = run_nightly(night, data=data)
+    assert not report.risk.published
+    assert "kept the current head" in report.risk.reason
+    assert "labelled week" in report.risk.reason or "no injuries" in report.risk.reason
+
+
 def test_a_second_run_waits_for_nobody_it_stops_with_the_holder(night) -> None:
     with exclusive_lock(night.nightly_lock):
         with pytest.raises(NightlyLocked, match="already going.*pid"):
