@@ -31,7 +31,7 @@ from host.db.engine import engine_for, session_scope
 from host.db.models import ModelVersion, RiskPrediction, TrainingSession
 from host.db.registry import latest_published, publish_bundle, record_model
 from host.risk.drivers import top_drivers
-from host.risk.evaluate import Evaluation, EvaluationError, auc, evaluate, time_ordered_split
+from host.risk.evaluate import EvaluationError, auc, evaluate, time_ordered_split
 from host.risk.features import FEATURE_COLUMNS, LABEL
 from host.risk.head import RiskHead
 from host.risk.scoring import fit_until
@@ -174,10 +174,13 @@ def _current_risk_head(settings: Settings) -> tuple[ModelVersion | None, RiskHea
     return current, RiskHead.load(Path(current.path))
 
 
-def _risk_gate(candidate: Evaluation, current_auc: float | None,
-               current_recall: float | None) -> tuple[bool, str]:
-    new_auc = candidate.head["auc"].value
-    new_recall = candidate.head["high_risk_recall"].value
+def risk_gate(new_auc: float, new_recall: float, current_auc: float | None,
+              current_recall: float | None) -> tuple[bool, str]:
+    """Publish a candidate risk head only when its held-out AUC beats the current head's on
+    the same weeks without losing more than `RECALL_TOLERANCE` of high-risk recall."""
+    if not np.isfinite(new_auc):
+        return False, ("not published: the held-out weeks hold no injury (or only injuries), "
+                       "so the candidate cannot be judged")
     if current_auc is None or not np.isfinite(current_auc):
         return True, f"no current risk head; publishing (held-out AUC {new_auc:.3f})"
     if not new_auc > current_auc + MIN_AUC_GAIN:
@@ -210,7 +213,9 @@ def _retrain_risk(settings: Settings, features: pd.DataFrame, started: datetime,
         current_recall = float((p[injured] >= 0.65).mean()) if injured.any() else None
         metrics["current"] = {"version": current_row.version, "auc": current_auc,
                               "high_risk_recall": current_recall}
-    publish, reason = _risk_gate(candidate, current_auc, current_recall)
+    publish, reason = risk_gate(candidate.head["auc"].value,
+                                candidate.head["high_risk_recall"].value, current_auc,
+                                current_recall)
     if not publish:
         return Decision(False, reason, kept), metrics
 

@@ -5,7 +5,7 @@ from sqlalchemy import select
 
 from host.db.engine import engine_for, session_scope
 from host.db.models import ModelVersion, RiskPrediction
-from host.nightly import NightlyLocked, bundle_gate, exclusive_lock, run_nightly
+from host.nightly import NightlyLocked, bundle_gate, exclusive_lock, risk_gate, run_nightly
 from host.risk.head import RiskHead
 from host.settings import Settings
 from tests.host.risk.squad import risky_squad, write_squad
@@ -111,3 +111,16 @@ def test_nightly_command_reports_a_running_night_in_one_line(night, monkeypatch)
     assert result.exit_code == 1
     assert "already going" in result.output
     assert "Traceback" not in result.output
+
+
+@pytest.mark.parametrize(("new", "current", "published", "words"), [
+    ((0.80, 0.7), (None, None), True, "no current risk head"),
+    ((float("nan"), 0.0), (None, None), False, "cannot be judged"),
+    ((0.84, 0.7), (0.80, 0.7), True, "beats the current 0.800"),
+    ((0.80, 0.7), (0.80, 0.7), False, "does not beat"),
+    ((0.85, 0.5), (0.80, 0.7), False, "recall would fall from 0.70 to 0.50"),
+])
+def test_risk_gate(new, current, published, words) -> None:
+    decision, reason = risk_gate(*new, *current)
+    assert decision is published
+    assert words in reason
