@@ -160,3 +160,28 @@ def test_train_command_reports_bad_input_in_one_line(tmp_path: Path, squad: Path
     assert config.exit_code == 1 and "use_video" in config.output and str(bad) in config.output
     resume = runner.invoke(app, ["train", "--data", str(squad), "--out", str(tmp_path), "--resume"])
     assert resume.exit_code == 1 and "last.pt" in resume.output
+
+
+@pytest.mark.slow
+def test_commands_end_to_end_on_the_tiny_simulated_squad(tmp_path: Path) -> None:
+    from typer.testing import CliRunner
+
+    from host.cli import app
+    from host.synth import synthesize
+
+    data = tmp_path / "tiny"
+    synthesize(data, "tiny", seed=3, workers=1)
+    run = tmp_path / "run"
+    runner = CliRunner()
+    trained = runner.invoke(app, ["train", "--data", str(data), "--out", str(run), "--epochs", "1"])
+    assert trained.exit_code == 0, trained.output
+    assert "best epoch 1 of 1" in " ".join(trained.output.split())  # rich wraps lines
+    evaluated = runner.invoke(app, ["evaluate", str(run), "--resamples", "20"])
+    assert evaluated.exit_code == 0, evaluated.output
+    evaluation = json.loads((run / "evaluation.json").read_text())
+    assert evaluation["synthetic"] is True and evaluation["actions"]["n"] > 0
+    assert "oracle_auc" in evaluation.get("risk", {"oracle_auc": None})
+    reported = runner.invoke(app, ["report", str(run)])
+    assert reported.exit_code == 0 and (run / "report.html").exists()
+    missing = runner.invoke(app, ["evaluate", str(tmp_path)])
+    assert missing.exit_code == 1 and "config.json" in missing.output.replace("\n", "")
