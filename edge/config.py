@@ -81,6 +81,10 @@ class RecordSettings(_Section):
         default=1.0, gt=0, description="raw frames are written to the store this often"
     )
     session_type: Literal["training", "match", "recovery", "rehab", "other"] = "training"
+    hr_max_bpm: float = Field(
+        default=200.0, gt=100, lt=250,
+        description="heart-rate maximum the five HR zones are fractions of (squad default)",
+    )
 
 
 class EventSettings(_Section):

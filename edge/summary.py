@@ -24,9 +24,6 @@ from edge.load import hr_zone_seconds
 from edge.stream import SessionProcessor
 
 SCHEMA_FILE = "session_summary.v1.json"
-# Heart-rate maximum used for zones when the athlete's own is unknown (bpm).
-DEFAULT_HR_MAX_BPM = 200.0
-
 
 class SummaryError(Exception):
     """A built summary does not satisfy the session summary schema."""
@@ -121,7 +118,7 @@ def build_summary(
             "sprints": zones.sprints if zones else None,
             "max_speed_mps": round(zones.max_speed_mps, 2) if zones else None,
         },
-        "heart_rate": _heart_rate(athlete.heart_rates),
+        "heart_rate": _heart_rate(athlete.heart_rates, processor.record.hr_max_bpm),
         "model_version": processor.model.version,
     }
     if device_id:
@@ -130,10 +127,10 @@ def build_summary(
     return summary
 
 
-def _heart_rate(bpm: Sequence[float]) -> dict[str, Any] | None:
+def _heart_rate(bpm: Sequence[float], hr_max_bpm: float) -> dict[str, Any] | None:
     if not len(bpm):
         return None
-    zones = hr_zone_seconds(np.asarray(bpm), taxonomy.HR_RATE_HZ, DEFAULT_HR_MAX_BPM)
+    zones = hr_zone_seconds(np.asarray(bpm), taxonomy.HR_RATE_HZ, hr_max_bpm)
     return {
         "mean_bpm": round(sum(bpm) / len(bpm), 1),
         "max_bpm": float(max(bpm)),
