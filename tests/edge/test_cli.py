@@ -57,6 +57,12 @@ def test_pair_virtual_squad_record_and_status(config_file: Path, trained_bundle_
     status = runner.invoke(app, ["status"])
     assert "2 waiting" in status.output and "linear-1" in status.output
 
+    replayed = runner.invoke(app, ["replay", session.session_id], terminal_width=200)
+    assert replayed.exit_code == 0, replayed.output
+    assert "2 athletes, 4 IMUs" in replayed.output and "real time" in replayed.output
+    missing = runner.invoke(app, ["replay", "no-such-session"])
+    assert missing.exit_code == 1 and "no session 'no-such-session'" in missing.output
+
 
 def test_unknown_virtual_knob_and_missing_model_are_clear(config_file: Path) -> None:
     result = runner.invoke(app, ["record", "--simulate", "virtual://squad?athletes=2&lossy=1"])
