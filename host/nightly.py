@@ -211,8 +211,11 @@ def _retrain_risk(settings: Settings, features: pd.DataFrame, started: datetime,
         current_auc = auc(y, p)
         injured = y > 0.5
         current_recall = float((p[injured] >= 0.65).mean()) if injured.any() else None
-        metrics["current"] = {"version": current_row.version, "auc": current_auc,
-                              "high_risk_recall": current_recall}
+        metrics["current"] = {
+            "version": current_row.version,
+            "auc": current_auc if np.isfinite(current_auc) else None,
+            "high_risk_recall": current_recall,
+        }
     publish, reason = risk_gate(candidate.head["auc"].value,
                                 candidate.head["high_risk_recall"].value, current_auc,
                                 current_recall)

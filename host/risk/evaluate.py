@@ -106,6 +106,10 @@ def time_ordered_split(features: pd.DataFrame, holdout_weeks: int) -> tuple[np.n
     return labelled & (week < cutoff), labelled & (week >= cutoff)
 
 
+def _strict(interval: Interval) -> dict[str, float | None]:
+    return {key: value if np.isfinite(value) else None for key, value in asdict(interval).items()}
+
+
 PAPER_FRACTIONS = (0.70, 0.15, 0.15)
 
 
@@ -140,11 +144,13 @@ class Evaluation:
     model: RiskHead
 
     def to_dict(self) -> dict[str, Any]:
-        """Plain JSON for the model card and the model registry."""
+        """Plain, strict JSON for the model card and the model registry: an undefined metric
+        (e.g. precision when nobody was flagged) is null, never NaN, which PostgreSQL's JSON
+        type refuses."""
         return {
             "split": asdict(self.split),
-            "head": {name: asdict(value) for name, value in self.head.items()},
-            "baseline": {name: asdict(value) for name, value in self.baseline.items()},
+            "head": {name: _strict(value) for name, value in self.head.items()},
+            "baseline": {name: _strict(value) for name, value in self.baseline.items()},
             "calibration": self.calibration,
             "synthetic": self.synthetic,
             "high_risk_threshold": HIGH_RISK,
