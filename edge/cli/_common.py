@@ -1,13 +1,18 @@
-"""What every `edge` command shares: the --config option and one-line errors."""
+"""What every `edge` command shares: the --config option and one-line errors.
+
+Command modules import only typer and this module at the top; everything heavier
+(numpy, scipy, onnxruntime, bleak, httpx, rich) is imported inside the command that
+uses it, so `edge --help` and `edge --version` answer at once on a Pi."""
 
 from __future__ import annotations
 
 from pathlib import Path
-from typing import NoReturn
+from typing import TYPE_CHECKING, NoReturn
 
 import typer
 
-from edge.config import ConfigError, EdgeConfig, load_config
+if TYPE_CHECKING:
+    from edge.config import EdgeConfig
 
 CONFIG_HELP = (
     "Configuration file (TOML). Default: $TOUCHLINE_EDGE_CONFIG, else edge.toml in the "
@@ -26,6 +31,8 @@ def fail(message: str, code: int = 1) -> NoReturn:
 
 
 def config_or_fail(path: Path | None, must_exist: bool = True) -> EdgeConfig:
+    from edge.config import ConfigError, load_config
+
     try:
         return load_config(path, must_exist)
     except ConfigError as exc:

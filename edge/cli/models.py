@@ -3,17 +3,16 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-import httpx
 import typer
-from rich.console import Console
-from rich.table import Table
 
-from edge.bundle import BundleError
 from edge.cli import app
 from edge.cli._common import ConfigOption, config_or_fail, fail
-from edge.config import EdgeConfig
-from edge.models_store import ModelStore, ModelStoreError
+
+if TYPE_CHECKING:
+    from edge.config import EdgeConfig
+    from edge.models_store import ModelStore
 
 models_app = typer.Typer(
     name="models",
@@ -26,6 +25,8 @@ BundlePathArgument = typer.Argument(..., help="Bundle directory or .tar.gz.")
 
 
 def _store(config_path: Path | None) -> tuple[ModelStore, EdgeConfig]:
+    from edge.models_store import ModelStore
+
     config = config_or_fail(config_path)
     return ModelStore(config.models_dir), config
 
@@ -33,6 +34,11 @@ def _store(config_path: Path | None) -> tuple[ModelStore, EdgeConfig]:
 @models_app.command("pull")
 def pull(config_path: Path | None = ConfigOption) -> None:
     """Fetch the host's latest bundle, verify it and use it.  Example: edge models pull"""
+    import httpx
+
+    from edge.bundle import BundleError
+    from edge.models_store import ModelStoreError
+
     store, config = _store(config_path)
     try:
         with httpx.Client(timeout=config.sync.timeout_s) as client:
@@ -51,6 +57,9 @@ def install(
 
     Example: edge models install student-2026-03-14.tar.gz
     """
+    from edge.bundle import BundleError
+    from edge.models_store import ModelStoreError
+
     store, _ = _store(config_path)
     try:
         bundle = store.install(bundle_path)
@@ -62,6 +71,9 @@ def install(
 @models_app.command("list")
 def list_models(config_path: Path | None = ConfigOption) -> None:
     """Show installed bundles, the one in use and the rollback target.  Example: edge models list"""
+    from rich.console import Console
+    from rich.table import Table
+
     store, _ = _store(config_path)
     table = Table()
     for column in ("version", "created", "data", "metrics", ""):
@@ -80,6 +92,9 @@ def use(
     config_path: Path | None = ConfigOption,
 ) -> None:
     """Switch to an installed version.  Example: edge models use student-2026-03-01"""
+    from edge.bundle import BundleError
+    from edge.models_store import ModelStoreError
+
     store, _ = _store(config_path)
     try:
         store.use(version)
@@ -91,6 +106,9 @@ def use(
 @models_app.command("rollback")
 def rollback(config_path: Path | None = ConfigOption) -> None:
     """Go back to the model used before the current one.  Example: edge models rollback"""
+    from edge.bundle import BundleError
+    from edge.models_store import ModelStoreError
+
     store, _ = _store(config_path)
     try:
         bundle = store.rollback()

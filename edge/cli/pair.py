@@ -4,31 +4,27 @@ from __future__ import annotations
 
 import asyncio
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-import httpx
 import typer
-from rich.console import Console
-from rich.prompt import Prompt
-from rich.table import Table
 
 from edge.cli import app
 from edge.cli._common import ConfigOption, config_or_fail, fail
-from edge.config import EdgeConfig, SensorConfig, save_config
-from edge.pairing import (
-    FoundSensor,
-    PairingError,
-    register_device,
-    scan_ble,
-    scan_serial,
-    verify,
-    virtual_sensors,
-)
-from edge.transports.virtual import VirtualAddressError, is_virtual
+
+if TYPE_CHECKING:
+    from rich.console import Console
+
+    from edge.config import EdgeConfig, SensorConfig
+    from edge.pairing import FoundSensor
 
 SITES = ("waist", "calf", "gps", "hr")
 
 
 def _scan(console: Console, timeout_s: float) -> list[FoundSensor]:
+    from rich.table import Table
+
+    from edge.pairing import PairingError, scan_ble, scan_serial
+
     found = scan_serial()
     try:
         found += asyncio.run(scan_ble(timeout_s))
@@ -54,6 +50,10 @@ def _add(config: EdgeConfig, sensor: SensorConfig) -> None:
 
 
 def _pair_virtual(config: EdgeConfig, address: str, console: Console) -> None:
+    from edge.config import SensorConfig
+    from edge.pairing import verify, virtual_sensors
+    from edge.transports.virtual import VirtualAddressError
+
     try:
         sensors = list(virtual_sensors(address))
     except VirtualAddressError as exc:
@@ -91,6 +91,14 @@ def pair_command(
       edge pair --address 'virtual://squad?athletes=4'
       edge pair --host https://club-host:8000 --code 4F7K-9Q
     """
+    import httpx
+    from rich.console import Console
+    from rich.prompt import Prompt
+
+    from edge.config import SensorConfig, save_config
+    from edge.pairing import PairingError, register_device, verify
+    from edge.transports.virtual import is_virtual
+
     config = config_or_fail(config_path, must_exist=False)  # pairing writes a new file
     console = Console()
     if host or code:

@@ -4,28 +4,29 @@ from __future__ import annotations
 
 import asyncio
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import typer
-from rich.console import Console
-from rich.table import Table
 
-from edge.bundle import BundleError, read_bundle
 from edge.cli import app
 from edge.cli._common import BundleOption, ConfigOption, config_or_fail, fail
-from edge.config import EdgeConfig
-from edge.infer import ActionModel, InferenceError
-from edge.live import LiveView
-from edge.models_store import ModelStore, ModelStoreError
-from edge.outbox import Outbox, SyncError
-from edge.session import RecordResult, close_session, record, stop_on_signals
-from edge.store import Store, StoreError
-from edge.stream import SensorRole
-from edge.transports import build_transports
-from edge.transports.virtual import SquadSpec, VirtualAddressError
+
+if TYPE_CHECKING:
+    from rich.console import Console
+
+    from edge.config import EdgeConfig
+    from edge.infer import ActionModel
+    from edge.session import RecordResult
+    from edge.store import Store
+    from edge.stream import SensorRole
 
 
 def load_model(config: EdgeConfig, bundle: Path | None) -> ActionModel:
     """The bundle given on the command line, else the installed current one."""
+    from edge.bundle import BundleError, read_bundle
+    from edge.infer import ActionModel, InferenceError
+    from edge.models_store import ModelStore, ModelStoreError
+
     try:
         loaded = read_bundle(bundle) if bundle else ModelStore(config.models_dir).load()
         return ActionModel.from_bundle(loaded, config.model_backend)
@@ -34,6 +35,9 @@ def load_model(config: EdgeConfig, bundle: Path | None) -> ActionModel:
 
 
 def _roles(config: EdgeConfig, simulate: str | None) -> list[SensorRole]:
+    from edge.stream import SensorRole
+    from edge.transports.virtual import SquadSpec, VirtualAddressError
+
     if simulate:
         try:
             return SquadSpec.from_address(simulate).roles()
@@ -46,6 +50,8 @@ def _roles(config: EdgeConfig, simulate: str | None) -> list[SensorRole]:
 
 
 def _try_sync(config: EdgeConfig, store: Store, console: Console) -> None:
+    from edge.outbox import Outbox, SyncError
+
     if not (config.sync.auto and config.host_url and config.device_token):
         return
     try:
@@ -58,6 +64,8 @@ def _try_sync(config: EdgeConfig, store: Store, console: Console) -> None:
 
 
 def print_result(result: RecordResult, console: Console) -> None:
+    from rich.table import Table
+
     table = Table(title=f"Session {result.session_id}: {result.stopped_by}")
     for column in ("athlete", "min", "PlayerLoad", "dist m", "HSR m", "sprints", "actions"):
         table.add_column(column, justify="left" if column in ("athlete", "actions") else "right")
@@ -97,6 +105,13 @@ def record_command(
 
     Example:  edge record --duration 5400
     """
+    from rich.console import Console
+
+    from edge.live import LiveView
+    from edge.session import record, stop_on_signals
+    from edge.store import Store, StoreError
+    from edge.transports import build_transports
+
     config = config_or_fail(config_path)
     roles = _roles(config, simulate)
     model = load_model(config, bundle)
@@ -140,6 +155,11 @@ def close_command(
 
     Example:  edge close
     """
+    from rich.console import Console
+
+    from edge.session import close_session
+    from edge.store import Store
+
     config = config_or_fail(config_path)
     model = load_model(config, bundle)
     console = Console()

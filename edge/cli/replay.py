@@ -3,20 +3,23 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import typer
-from rich.console import Console
-from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
-from rich.table import Table
 
 from edge.cli import app
 from edge.cli._common import BundleOption, ConfigOption, config_or_fail, fail
 from edge.cli.record import load_model
-from edge.replay import ReplayResult, replay_simulated, replay_stored
-from edge.store import Store
+
+if TYPE_CHECKING:
+    from rich.console import Console
+
+    from edge.replay import ReplayResult
 
 
 def _print(result: ReplayResult, console: Console, synthetic: bool) -> None:
+    from rich.table import Table
+
     console.print(
         f"{result.athletes} athletes, {result.imu_sensors} IMUs, {result.packets} frames: "
         f"{result.session_s:.0f} s of session in {result.pipeline_s:.2f} s of pipeline = "
@@ -65,6 +68,12 @@ def replay_command(
 
     Example:  edge replay --simulate 4 --duration 600
     """
+    from rich.console import Console
+    from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
+
+    from edge.replay import replay_simulated, replay_stored
+    from edge.store import Store
+
     if not session_id and not simulate:
         fail("give a SESSION id or --simulate N", code=2)
     config = config_or_fail(config_path)

@@ -6,16 +6,9 @@ import asyncio
 from pathlib import Path
 
 import typer
-from rich.console import Console
-from rich.table import Table
 
 from edge.cli import app
 from edge.cli._common import ConfigOption, config_or_fail
-from edge.config import resolve_config_path
-from edge.models_store import ModelStore, ModelStoreError
-from edge.pairing import PairingError, verify
-from edge.store import Store, StoreError
-from edge.transports import kind_of
 
 PROBE_TIMEOUT_S = 4.0
 
@@ -26,6 +19,8 @@ ProbeOption = typer.Option(
 
 
 def _probe(address: str) -> str:
+    from edge.pairing import PairingError, verify
+
     try:
         checked = asyncio.run(verify(address, frames=5, timeout_s=PROBE_TIMEOUT_S))
     except PairingError as exc:
@@ -40,6 +35,14 @@ def status_command(config_path: Path | None = ConfigOption, probe: bool = ProbeO
 
     Example:  edge status --probe
     """
+    from rich.console import Console
+    from rich.table import Table
+
+    from edge.config import resolve_config_path
+    from edge.models_store import ModelStore, ModelStoreError
+    from edge.store import Store, StoreError
+    from edge.transports import kind_of
+
     config = config_or_fail(config_path)
     path, _ = resolve_config_path(config_path)
     console = Console()

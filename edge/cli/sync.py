@@ -8,8 +8,6 @@ import typer
 
 from edge.cli import app
 from edge.cli._common import ConfigOption, config_or_fail, fail
-from edge.outbox import Outbox, SyncError
-from edge.store import Store, StoreError
 
 
 @app.command("sync")
@@ -21,6 +19,9 @@ def sync_command(config_path: Path | None = ConfigOption) -> None:
 
     Example:  edge sync
     """
+    from edge.outbox import Outbox, SyncError
+    from edge.store import Store, StoreError
+
     config = config_or_fail(config_path)
     try:
         with Store(config.store_path) as store:

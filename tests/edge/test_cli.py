@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -91,3 +93,18 @@ def test_status_probe_reads_every_paired_sensor(config_file: Path) -> None:
     assert result.exit_code == 0, result.output
     assert result.output.count("sending") == 3
     assert result.output.count("silent") == 1
+
+
+def test_help_and_version_load_no_heavy_dependency() -> None:
+    # A fresh interpreter: what `edge --help` costs on a Pi is what `import edge.cli` pulls in.
+    heavy = ("numpy", "scipy", "onnxruntime", "bleak", "serial", "httpx", "pydantic")
+    code = (
+        "import sys, edge.cli\n"
+        f"print(','.join(sorted(m for m in sys.modules if m.split('.')[0] in {heavy!r})))\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == ""
+    listed = runner.invoke(app, ["--help"])
+    assert listed.exit_code == 0
+    for command in ("pair", "record", "close", "replay", "status", "sync", "models"):
+        assert command in listed.output
