@@ -540,9 +540,10 @@ def train(
             }
             row.update(validate(net, task, config, "val", class_weights, positive_weight))
             history.append(row)
-            improved = row["val_loss"] < best_loss
+            watched = row[f"val_{config.early_stop_on}"]
+            improved = watched < best_loss
             if improved:
-                best_loss, best_epoch, stale = row["val_loss"], epoch + 1, 0
+                best_loss, best_epoch, stale = watched, epoch + 1, 0
             else:
                 stale += 1
             if rank == 0:

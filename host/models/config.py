@@ -81,6 +81,9 @@ class TrainConfig:
     batch_size: int = 32
     max_epochs: int = 80
     early_stop_patience: int = 8
+    # Validation quantity early stopping watches: "loss" (the paper: L_action + λ·L_risk)
+    # or "action_loss" (when a small risk split makes the risk half noisy).
+    early_stop_on: str = "loss"
     risk_weight: float = 0.5  # λ in L = L_action + λ·L_risk (Eq. 8)
     risk_clips_per_week: int = 4  # clips pooled into one athlete-week embedding per risk step
     # Augmentation: random crop of this many seconds out of the stored clip (centre at test).
@@ -116,6 +119,11 @@ class TrainConfig:
             config = _build(cls, top, source, model=model)
         except TypeError as exc:  # wrong value types surface here
             raise ConfigError(f"{source}: {exc}") from exc
+        if config.early_stop_on not in ("loss", "action_loss"):
+            raise ConfigError(
+                f"{source}: early_stop_on must be 'loss' or 'action_loss', "
+                f"not {config.early_stop_on!r}"
+            )
         if config.risk_split not in ("time", "random"):
             raise ConfigError(
                 f"{source}: risk_split must be 'time' or 'random', not {config.risk_split!r}"

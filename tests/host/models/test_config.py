@@ -37,6 +37,7 @@ def test_toml_overrides_and_round_trip(tmp_path: Path) -> None:
         ("batch_size = 'big'\n", "batch_size"),
         ("[model]\nmultitask = 1\n", "multitask"),
         ("risk_split = 'shuffled'\n", "risk_split"),
+        ("early_stop_on = 'val_accuracy'\n", "early_stop_on"),
         ("max_epochs = \n", "not valid TOML"),
     ],
 )
