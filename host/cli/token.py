@@ -31,7 +31,7 @@ def create(
 
     A staff token is printed once and only its hash is stored: keep it somewhere safe.
     For a device, a pairing code valid for 24 h is printed instead; type it on the unit
-    (`edge sync --register CODE`), which trades it for its own device token.
+    (`edge pair --host URL --code CODE`), which trades it for its own device token.
 
     Example:  touchline token create --role staff --label "physio laptop"
 
