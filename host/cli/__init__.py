@@ -16,7 +16,7 @@ app = typer.Typer(
         "First run:  touchline synth data/ --size small  ·  touchline data check data/"
     ),
     no_args_is_help=True,
-    rich_markup_mode="rich",
+    rich_markup_mode="markdown",
     pretty_exceptions_enable=False,
 )
 
