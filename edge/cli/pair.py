@@ -71,7 +71,8 @@ def pair_command(
     athlete: str | None = typer.Option(None, "--athlete", "-a", help="Athlete id the club uses."),
     site: str | None = typer.Option(None, "--site", "-s", help="waist, calf, gps or hr."),
     address: str | None = typer.Option(
-        None, "--address", help="BLE address, serial port, or virtual://squad?athletes=N."
+        None, "--address", help="BLE address, serial port, or virtual://squad?athletes=N "
+        "(athlete ids V01…, or ids=A001,A002,… / prefix=…)."
     ),
     side: str | None = typer.Option(None, "--side", help="left or right (calf sensor)."),
     host: str | None = typer.Option(None, "--host", help="The club's host, e.g. https://host:8000"),

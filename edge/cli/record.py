@@ -93,7 +93,8 @@ def record_command(
     ),
     simulate: str | None = typer.Option(
         None, "--simulate", help="Record a virtual squad instead of the paired sensors, "
-        "e.g. 'virtual://squad?athletes=4&speed=10'."
+        "e.g. 'virtual://squad?athletes=4&speed=10', or with the club's athlete ids: "
+        "'virtual://squad?ids=A001,A002&loss=0.02&disconnect=60:5'."
     ),
     bundle: Path | None = BundleOption,
     live: bool = typer.Option(True, "--live/--no-live", help="Show the live table."),

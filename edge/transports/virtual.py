@@ -2,16 +2,25 @@
 
 `virtual://squad?athletes=4&loss=0.02&drift_ppm=50&duration_s=300&speed=0&seed=1`
 simulates each player with `edge.sim` (physics-based motion, actions, sensor
-imperfections) and sends what their sensors would: frame v1 bytes, each sensor with its
-own drifting device clock, radio delays, lost frames (the simulator's loss bursts plus
-`loss` per frame) and a STATUS frame with battery every 10 s. `speed=0` delivers as fast
-as the pipeline takes it; `speed=1` in real time; `speed=10` ten times faster.
+imperfections) and transmits what their sensors would through `firmware_bridge.virtual`
+devices: frame v1 bytes, each sensor with its own clock offset and drift, loss bursts on
+the radio, frames reordered, disconnects and a STATUS frame with its draining battery
+every 10 s. `speed=0` delivers as fast as the pipeline takes it; `speed=1` in real time;
+`speed=10` ten times faster.
+
+Knobs: `athletes` (1-99), `ids` (comma-separated athlete ids, one per athlete) or
+`prefix` (ids `<prefix>01`, `<prefix>02`…; default `V`), `loss` (fraction of frames lost
+on the radio, in bursts of `burst` frames on average), `reorder` (chance a frame arrives
+after its successor), `disconnect=AT:SECONDS` (the first athlete's sensors go out of
+range at session second AT and come back SECONDS later), `drift_ppm` (each clock drifts
+by up to ± this), `drain_pct_h` (battery drain per hour), `duration_s`, `speed`, `seed`,
+`scene`, `session_type`.
 
 It is not a test hack: the demo, `edge replay --simulate` and a club's first dry run use
 it, through the same pipeline as the pitch. The true events of every player are kept,
 so a run can be scored against the truth.
 
-Sensor addresses are `virtual://squad/<athlete index>/<site>`; athlete ids `V01`, `V02`….
+Sensor addresses are `virtual://squad/<athlete index>/<site>`.
 """
 
 from __future__ import annotations
@@ -19,6 +28,7 @@ from __future__ import annotations
 import asyncio
 import dataclasses
 import heapq
+import re
 import time
 from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass
@@ -31,17 +41,25 @@ from edge.sim.session import SESSION_TYPES
 from edge.stream import Packet, SensorRole
 from edge.taxonomy import SCENES
 from edge.transports.base import LinkStatus
-from firmware_bridge.frame import encode_gps, encode_hr, encode_imu, encode_status
+from firmware_bridge.virtual import (
+    BatteryProfile,
+    DeviceClock,
+    LinkProfile,
+    VirtualGpsDevice,
+    VirtualHrDevice,
+    VirtualImuDevice,
+)
+from firmware_bridge.virtual.devices import VirtualDevice
 
 SCHEME = "virtual://squad"
 SITES = ("waist", "calf", "gps", "hr")
-FRAME_SAMPLES = 10
 STATUS_EVERY_S = 10.0
 SEGMENT_S = 600.0  # simulated in segments so memory stays flat over long sessions
-MEAN_DELAY_S = 0.012
-MIN_DELAY_S = 0.003
+LATENCY_S = 0.003  # radio latency: this much plus up to JITTER_S more
+JITTER_S = 0.018
 PITCH_ORIGIN = (51.5560, -0.2795)  # lat, lon of the virtual pitch's corner
 METRES_PER_DEG = 111_320.0
+ATHLETE_ID = re.compile(r"^[A-Za-z0-9._:-]{1,32}$")  # what the summary schema accepts
 
 
 class VirtualAddressError(ValueError):
@@ -53,8 +71,14 @@ class SquadSpec:
     """The knobs of a virtual squad, parsed from its address."""
 
     athletes: int = 4
+    ids: tuple[str, ...] = ()
+    prefix: str = "V"
     loss: float = 0.0
+    burst: float = 3.0
+    reorder: float = 0.0
+    disconnect: tuple[float, float] | None = None
     drift_ppm: float = 50.0
+    drain_pct_h: float = 20.0
     duration_s: float = 300.0
     speed: float = 0.0
     seed: int = 0
@@ -67,8 +91,10 @@ class SquadSpec:
         parts = urlsplit(address)
         if f"{parts.scheme}://{parts.netloc}" != SCHEME or parts.path not in ("", "/"):
             raise VirtualAddressError(f"{address}: expected {SCHEME}?athletes=N&…")
-        known = {"athletes": int, "loss": float, "drift_ppm": float, "duration_s": float,
-                 "speed": float, "seed": int, "scene": str, "session_type": str}
+        known = {"athletes": int, "ids": _ids, "prefix": str, "loss": float, "burst": float,
+                 "reorder": float, "disconnect": _window, "drift_ppm": float,
+                 "drain_pct_h": float, "duration_s": float, "speed": float, "seed": int,
+                 "scene": str, "session_type": str}
         values: dict[str, object] = {}
         for key, raw in parse_qsl(parts.query, strict_parsing=False):
             if key not in known:
@@ -78,24 +104,52 @@ class SquadSpec:
             try:
                 values[key] = known[key](raw)
             except ValueError as exc:
-                kind = known[key].__name__
+                kind = getattr(known[key], "__name__", "value").lstrip("_")
                 raise VirtualAddressError(f"{address}: {key}={raw!r} is not a {kind}") from exc
+        if "ids" in values and "athletes" not in values:
+            values["athletes"] = len(values["ids"])  # type: ignore[arg-type]
         spec = cls(**values, query=parts.query)  # type: ignore[arg-type]
-        if not 1 <= spec.athletes <= 99:
-            raise VirtualAddressError(f"{address}: athletes must be 1..99")
-        if not 0 <= spec.loss < 1:
-            raise VirtualAddressError(f"{address}: loss must be in [0, 1)")
-        if spec.duration_s < 10 or spec.speed < 0:
-            raise VirtualAddressError(f"{address}: duration_s ≥ 10 and speed ≥ 0 please")
-        if spec.scene not in SCENES:
-            raise VirtualAddressError(f"{address}: scene must be one of {', '.join(SCENES)}")
-        if spec.session_type not in SESSION_TYPES:
-            raise VirtualAddressError(f"{address}: session_type must be one of {SESSION_TYPES}")
+        spec._check(address)
         return spec
+
+    def _check(self, address: str) -> None:
+        if not 1 <= self.athletes <= 99:
+            raise VirtualAddressError(f"{address}: athletes must be 1..99")
+        if self.ids and len(self.ids) != self.athletes:
+            raise VirtualAddressError(
+                f"{address}: ids lists {len(self.ids)} athletes but athletes={self.athletes}"
+            )
+        if self.ids and "prefix=" in self.query:
+            raise VirtualAddressError(f"{address}: give ids or prefix, not both")
+        bad = [i for i in self.athlete_ids if not ATHLETE_ID.match(i)]
+        if bad:
+            raise VirtualAddressError(
+                f"{address}: athlete id {bad[0]!r} must be 1-32 letters, digits or . _ : -"
+            )
+        if len(set(self.athlete_ids)) != self.athletes:
+            raise VirtualAddressError(f"{address}: athlete ids must be different")
+        if not 0 <= self.loss < 1 or not 0 <= self.reorder < 1 or self.burst < 1:
+            raise VirtualAddressError(f"{address}: loss and reorder in [0, 1), burst ≥ 1 please")
+        if self.duration_s < 10 or self.speed < 0 or self.drain_pct_h < 0:
+            raise VirtualAddressError(
+                f"{address}: duration_s ≥ 10, speed ≥ 0 and drain_pct_h ≥ 0 please"
+            )
+        if self.scene not in SCENES:
+            raise VirtualAddressError(f"{address}: scene must be one of {', '.join(SCENES)}")
+        if self.session_type not in SESSION_TYPES:
+            raise VirtualAddressError(f"{address}: session_type must be one of {SESSION_TYPES}")
+
+    @property
+    def athlete_ids(self) -> tuple[str, ...]:
+        """The ids the club would use: given by `ids`, else `<prefix>01`, `<prefix>02`…"""
+        return self.ids or tuple(f"{self.prefix}{i + 1:02d}" for i in range(self.athletes))
+
+    def athlete_id(self, index: int) -> str:
+        return self.athlete_ids[index]
 
     def roles(self) -> list[SensorRole]:
         return [
-            SensorRole(self.sensor_address(i, site), athlete_id(i), site)
+            SensorRole(self.sensor_address(i, site), self.athlete_id(i), site)
             for i in range(self.athletes)
             for site in SITES
         ]
@@ -109,6 +163,26 @@ class SquadSpec:
         base = f"{SCHEME}/{index}/{site}"
         return f"{base}?{self.query}" if self.query else base
 
+    def disconnected(self, index: int, t_s: float) -> bool:
+        """Whether athlete `index`'s sensors are out of range at session time t_s."""
+        if self.disconnect is None or index != 0:
+            return False
+        at, length = self.disconnect
+        return at <= t_s < at + length
+
+
+def _ids(raw: str) -> tuple[str, ...]:
+    return tuple(part.strip() for part in raw.split(","))
+
+
+def _window(raw: str) -> tuple[float, float]:
+    """`AT:SECONDS` → (AT, SECONDS), both ≥ 0 and SECONDS > 0."""
+    at, _, length = raw.partition(":")
+    window = (float(at), float(length))
+    if window[0] < 0 or window[1] <= 0:
+        raise ValueError(raw)
+    return window
+
 
 def squad_address_of(sensor_address: str) -> str:
     """`virtual://squad/2/calf?athletes=4` → `virtual://squad?athletes=4`."""
@@ -120,18 +194,27 @@ def is_virtual(address: str) -> bool:
     return address.startswith(SCHEME)
 
 
-def athlete_id(index: int) -> str:
-    return f"V{index + 1:02d}"
-
-
 @dataclass
-class _Clock:
-    offset_s: float
-    drift_ppm: float
+class _Sensor:
+    """What one virtual sensor keeps between segments: its clock, battery and seq."""
 
-    def device_us(self, t_s: np.ndarray | float) -> np.ndarray:
-        t = np.asarray(t_s, dtype=np.float64)
-        return np.round((t + self.offset_s) * (1 + self.drift_ppm * 1e-6) * 1e6).astype(np.int64)
+    clock: DeviceClock
+    battery_pct: float
+    next_seq: int = 0
+
+
+def _runs_of(invalid: np.ndarray, t_s: np.ndarray, period_s: float) -> list[tuple[float, float]]:
+    """(start, duration) of every run of invalid samples: the simulator's sensor dropouts."""
+    edges = np.flatnonzero(np.diff(np.concatenate([[0], invalid.astype(np.int8), [0]])))
+    return [(float(t_s[a]), float(t_s[b - 1] - t_s[a]) + period_s)
+            for a, b in zip(edges[::2], edges[1::2], strict=True)]
+
+
+def _frames_made(device: VirtualDevice, data_frames: int) -> int:
+    """Frames the device numbered (sent or lost): its data frames and its STATUS frames."""
+    every = device.battery.status_every_s
+    end = float(device.t_s[-1]) if device.t_s.size else 0.0  # type: ignore[attr-defined]
+    return data_frames + (len(np.arange(0.0, end + 1e-9, every)) if every > 0 else 0)
 
 
 class VirtualSquad:
@@ -140,18 +223,19 @@ class VirtualSquad:
     def __init__(self, spec: SquadSpec) -> None:
         self.spec = spec
         self._rng = np.random.default_rng(spec.seed)
-        self.traits = [random_traits(self._rng, athlete_id(i)) for i in range(spec.athletes)]
-        self.truth: dict[str, list[SimEvent]] = {athlete_id(i): [] for i in range(spec.athletes)}
-        self._clocks = {
-            (i, site): _Clock(
-                float(self._rng.uniform(10, 5000)),
-                float(self._rng.uniform(-spec.drift_ppm, spec.drift_ppm)),
+        ids = spec.athlete_ids
+        self.traits = [random_traits(self._rng, ids[i]) for i in range(spec.athletes)]
+        self.truth: dict[str, list[SimEvent]] = {athlete: [] for athlete in ids}
+        self.sensors = {
+            (i, site): _Sensor(
+                DeviceClock(int(self._rng.uniform(10, 5000) * 1e6),
+                            float(self._rng.uniform(-spec.drift_ppm, spec.drift_ppm))),
+                float(self._rng.uniform(80, 100)),
             )
             for i in range(spec.athletes)
             for site in SITES
         }
-        self._seq = {key: 0 for key in self._clocks}
-        self.packets_sent = {spec.sensor_address(i, s): 0 for i, s in self._clocks}
+        self.packets_sent = {spec.sensor_address(i, s): 0 for i, s in self.sensors}
 
     def sensor_id(self, index: int, site: str) -> int:
         return index * len(SITES) + SITES.index(site) + 1
@@ -170,83 +254,102 @@ class VirtualSquad:
             start += length
 
     def _athlete_segment(self, index: int, start: float, length: float) -> list[Packet]:
-        spec, rng = self.spec, self._rng
+        """One athlete's sensors over [start, start + length), as devices send them.
+
+        The devices run on segment time (0 = `start`): each clock's offset, each battery
+        level and each seq counter carry over from the segment before, so the edge sees
+        one continuous device per sensor.
+        """
+        spec = self.spec
         signals = simulate_session(
-            self.traits[index], rng, length, spec.scene, spec.session_type, with_skeleton=False
+            self.traits[index], self._rng, length, spec.scene, spec.session_type,
+            with_skeleton=False,
         )
-        self.truth[athlete_id(index)] += [
+        self.truth[spec.athlete_id(index)] += [
             dataclasses.replace(e, t_s=e.t_s + start) for e in signals.events
         ]
-        packets: list[Packet] = []
-        t_imu = start + signals.imu_t_s
-        status_times = list(np.arange(start, start + length, STATUS_EVERY_S))
+        period = float(np.median(np.diff(signals.imu_t_s)))
+        devices: dict[str, tuple[VirtualDevice, int]] = {}
         for site, values, valid in (
             ("waist", signals.waist, signals.waist_valid),
             ("calf", signals.calf, signals.calf_valid),
         ):
-            for first in range(0, len(t_imu) - FRAME_SAMPLES + 1, FRAME_SAMPLES):
-                if site == "waist" and status_times and status_times[0] <= t_imu[first]:
-                    # STATUS frames share the waist sensor's sequence counter, in time order.
-                    packets.append(self._status(index, status_times.pop(0)))
-                if not valid[first] or rng.random() < spec.loss:
-                    self._seq[(index, site)] += 1  # sent by the device, lost on the way
-                    continue
-                frame_t = t_imu[first : first + FRAME_SAMPLES]
-                chunk = values[first : first + FRAME_SAMPLES]
-                data = encode_imu(
-                    self.sensor_id(index, site), self._next_seq(index, site),
-                    int(self._clocks[(index, site)].device_us(frame_t[0])),
-                    chunk[:, :3], chunk[:, 3:],
-                )
-                packets.append(self._packet(index, site, data, frame_t[-1]))
-        for k in np.flatnonzero(signals.gps_valid):
-            t = start + float(signals.gps_t_s[k])
-            x, y, speed = (float(v) for v in signals.gps[k])
-            lat = PITCH_ORIGIN[0] + y / METRES_PER_DEG
-            lon = PITCH_ORIGIN[1] + x / (METRES_PER_DEG * np.cos(np.radians(PITCH_ORIGIN[0])))
-            data = encode_gps(
-                self.sensor_id(index, "gps"), self._next_seq(index, "gps"),
-                int(self._clocks[(index, "gps")].device_us(t)), lat, lon, speed, 0.9, 12, True,
+            device = VirtualImuDevice(
+                self.sensor_id(index, site), **self._device_state(index, site, start, length),
+                link=self._link(index, start, length, _runs_of(~valid, signals.imu_t_s, period)),
+                t_s=signals.imu_t_s, accel_g=values[:, :3], gyro_dps=values[:, 3:],
             )
-            packets.append(self._packet(index, "gps", data, t))
-        for k in np.flatnonzero(signals.hr_valid):
-            t = start + float(signals.hr_t_s[k])
-            data = encode_hr(
-                self.sensor_id(index, "hr"), self._next_seq(index, "hr"),
-                int(self._clocks[(index, "hr")].device_us(t)), int(round(signals.hr[k])),
-            )
-            packets.append(self._packet(index, "hr", data, t))
+            devices[site] = (device, signals.imu_t_s.size // device.samples_per_frame)
+        fixes = np.flatnonzero(signals.gps_valid)
+        x, y, speed = (signals.gps[fixes, k].astype(float) for k in range(3))
+        devices["gps"] = (VirtualGpsDevice(
+            self.sensor_id(index, "gps"), **self._device_state(index, "gps", start, length),
+            link=self._link(index, start, length, []), t_s=signals.gps_t_s[fixes],
+            lat_deg=PITCH_ORIGIN[0] + y / METRES_PER_DEG,
+            lon_deg=PITCH_ORIGIN[1] + x / (METRES_PER_DEG * np.cos(np.radians(PITCH_ORIGIN[0]))),
+            speed_mps=speed, hdop=0.9, sats=12, fix=True,
+        ), fixes.size)
+        beats = np.flatnonzero(signals.hr_valid)
+        devices["hr"] = (VirtualHrDevice(
+            self.sensor_id(index, "hr"), **self._device_state(index, "hr", start, length),
+            link=self._link(index, start, length, []), t_s=signals.hr_t_s[beats],
+            bpm=np.round(signals.hr[beats]).astype(int),
+        ), beats.size)
+        packets: list[Packet] = []
+        for site, (device, data_frames) in devices.items():
+            address = spec.sensor_address(index, site)
+            emitted = device.emissions()
+            self.packets_sent[address] += len(emitted)
+            packets += [Packet(address, e.data, start + e.t_s) for e in emitted]
+            self.sensors[(index, site)].next_seq += _frames_made(device, data_frames)
         packets.sort(key=lambda p: p.arrival_s)
         return packets
 
-    def _status(self, index: int, t: float) -> Packet:
-        battery = int(max(5, 100 - t / 180))  # about 20 % an hour
-        data = encode_status(
-            self.sensor_id(index, "waist"), self._next_seq(index, "waist"),
-            int(self._clocks[(index, "waist")].device_us(t)), battery, 31.5,
-        )
-        return self._packet(index, "waist", data, t)
+    def _device_state(self, index: int, site: str, start: float, length: float) -> dict:
+        """Clock, battery, seq and seed of a sensor for the segment starting at `start`."""
+        sensor = self.sensors[(index, site)]
+        clock = sensor.clock
+        battery = sensor.battery_pct - self.spec.drain_pct_h * start / 3600
+        return {
+            "clock": DeviceClock(clock.device_us(start), clock.drift_ppm),
+            "battery": BatteryProfile(max(battery, 0.0), self.spec.drain_pct_h, STATUS_EVERY_S),
+            "first_seq": sensor.next_seq & 0xFFFFFFFF,
+            "seed": int(self._rng.integers(2**32)),
+        }
 
-    def _next_seq(self, index: int, site: str) -> int:
-        seq = self._seq[(index, site)]
-        self._seq[(index, site)] = seq + 1
-        return seq & 0xFFFFFFFF
-
-    def _packet(self, index: int, site: str, data: bytes, sent_s: float) -> Packet:
-        delay = MIN_DELAY_S + float(self._rng.exponential(MEAN_DELAY_S - MIN_DELAY_S))
-        address = self.spec.sensor_address(index, site)
-        self.packets_sent[address] += 1
-        return Packet(address, data, sent_s + delay)
+    def _link(self, index: int, start: float, length: float,
+              dropouts: list[tuple[float, float]]) -> LinkProfile:
+        """The radio of one segment: loss bursts, reordering, dropouts and disconnects."""
+        spec = self.spec
+        # A burst starts with probability p and lasts `burst` frames on average, so the
+        # fraction lost is p·burst / (1 + p·burst): solve for the `loss` asked for.
+        start_prob = spec.loss / (spec.burst * (1 - spec.loss))
+        windows = list(dropouts)
+        if spec.disconnect is not None and index == 0:
+            at, seconds = spec.disconnect
+            if at < start + length and at + seconds > start:
+                windows.append((at - start, seconds))
+        return LinkProfile(loss_prob=start_prob, loss_burst_frames=spec.burst,
+                           reorder_prob=spec.reorder, latency_s=LATENCY_S, jitter_s=JITTER_S,
+                           disconnects=tuple(windows))
 
 
 class VirtualSquadTransport:
-    """The `Transport` of a virtual squad, paced by `speed` (0 = as fast as possible)."""
+    """The `Transport` of a virtual squad, paced by `speed` (0 = as fast as possible).
+
+    Its link status follows the squad's session clock: a sensor inside a `disconnect`
+    window shows as not connected, and counts a reconnect when it comes back.
+    """
 
     def __init__(self, address: str) -> None:
         self.spec = SquadSpec.from_address(address)
         self.squad = VirtualSquad(self.spec)
         self._closed = False
         self._open = False
+        self._now_s = 0.0
+        self._delivered = {role.address: 0 for role in self.spec.roles()}
+        self._index = {role.address: int(role.address.split("/")[3])
+                       for role in self.spec.roles()}
 
     async def open(self) -> None:
         self._open = True
@@ -263,14 +366,25 @@ class VirtualSquadTransport:
                 await asyncio.sleep(delay)
             elif count % 256 == 0:
                 await asyncio.sleep(0)  # behind or unpaced: still let signals and sync run
+            self._now_s = packet.arrival_s
+            self._delivered[packet.address] += 1
             yield packet
 
     async def close(self) -> None:
         self._closed = True
 
     def status(self) -> list[LinkStatus]:
-        return [
-            LinkStatus(address, connected=self._open and not self._closed, connects=1,
-                       packets=sent)
-            for address, sent in self.squad.packets_sent.items()
-        ]
+        return [self._status_of(address) for address in self._delivered]
+
+    def _status_of(self, address: str) -> LinkStatus:
+        index, window = self._index[address], self.spec.disconnect
+        out_of_range = self.spec.disconnected(index, self._now_s)
+        came_back = window is not None and index == 0 and self._now_s >= sum(window)
+        return LinkStatus(
+            address,
+            connected=self._open and not self._closed and not out_of_range,
+            connects=1 + came_back,
+            reconnects=int(came_back),
+            packets=self._delivered[address],
+            last_error="out of range" if out_of_range or came_back else None,
+        )

@@ -108,3 +108,14 @@ def test_help_and_version_load_no_heavy_dependency() -> None:
     assert listed.exit_code == 0
     for command in ("pair", "record", "close", "replay", "status", "sync", "models"):
         assert command in listed.output
+
+
+def test_virtual_squad_with_club_ids_and_a_bad_id_list(config_file: Path) -> None:
+    paired = runner.invoke(app, ["pair", "--address", "virtual://squad?ids=A001,A002&duration_s=10"])
+    assert paired.exit_code == 0, paired.output
+    assert [s.athlete_id for s in load_config(config_file).sensors] == ["A001"] * 4 + ["A002"] * 4
+    result = runner.invoke(app, ["record", "--simulate", "virtual://squad?athletes=3&ids=A001,A002"])
+    assert result.exit_code == 2
+    assert result.output.strip().splitlines() == [
+        "error: virtual://squad?athletes=3&ids=A001,A002: ids lists 2 athletes but athletes=3"
+    ]
