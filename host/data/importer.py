@@ -499,9 +499,10 @@ def _merge(existing: pd.DataFrame | None, rows: list[dict[str, str]], name: str,
     columns += [col for col in order if col not in columns and any(r.get(col) for r in rows)]
     columns += [col for col in (*REQUIRED_COLUMNS[name], *key) if col not in columns]
     merged = [] if existing is None else existing.to_dict("records")
-    index = {tuple(row[k] for k in key): row for row in merged}
+    # Optional key columns (an injury's location) may be absent from either side.
+    index = {tuple(row.get(k, "") for k in key): row for row in merged}
     for row in rows:
-        identity = tuple(row[k] for k in key)
+        identity = tuple(row.get(k, "") for k in key)
         target = index.get(identity)
         if target is None:
             new = {col: row.get(col, "") for col in columns}

@@ -119,6 +119,11 @@ def test_summary_counts_classes_scenes_and_missing_modalities(dataset_dir: Path)
     assert summary.dropped == {"occlusion>1.5s": 2}  # clip 0 of each shard
 
 
+def test_written_files_are_readable_by_others(dataset_dir: Path) -> None:
+    for name in ("manifest.json", "athletes.csv", "sessions.csv"):
+        assert (dataset_dir / name).stat().st_mode & 0o044 == 0o044, name
+
+
 def test_content_hash_follows_the_bytes(dataset_dir: Path) -> None:
     before = load_dataset(dataset_dir).content_hash
     assert load_dataset(dataset_dir).content_hash == before
