@@ -9,11 +9,13 @@ from __future__ import annotations
 
 from collections import Counter
 
+from rich import box
 from rich.console import Console, Group
 from rich.live import Live
 from rich.table import Table
 from rich.text import Text
 
+from edge.events import ActionEvent
 from edge.stream import SessionProcessor
 from edge.transports.base import LinkStatus
 
@@ -27,6 +29,7 @@ SHORT = {
     "confrontation": "duel",
     "landing": "land",
 }
+LEGEND = "links W waist C calf G GPS H heart rate · dist, HSR in m · PL PlayerLoad"
 
 
 def _clock(seconds: float) -> str:
@@ -37,15 +40,22 @@ def _clock(seconds: float) -> str:
 def session_table(
     processor: SessionProcessor, statuses: list[LinkStatus], session_s: float
 ) -> Table:
-    """The table for the current state of the session."""
+    """The table for the current state of the session.
+
+    Sized for a small sideline screen: it fits 80 columns, short headers, and the action
+    cell wraps (counts first, then the last action and when) rather than being cut off.
+    """
     by_address = {status.address: status for status in statuses}
-    table = Table(title=f"Touchline · session {_clock(session_s)}", expand=True)
+    table = Table(
+        title=f"Touchline · session {_clock(session_s)}", expand=True, box=box.SIMPLE_HEAD,
+        padding=(0, 1), caption=LEGEND, caption_justify="left",
+    )
     for name, justify in (
-        ("athlete", "left"), ("sensors", "left"), ("battery", "right"), ("loss", "right"),
-        ("dist m", "right"), ("HSR m", "right"), ("sprints", "right"), ("PL", "right"),
-        ("actions", "left"), ("last", "left"),
+        ("athlete", "left"), ("links", "left"), ("batt", "right"), ("loss", "right"),
+        ("dist", "right"), ("HSR", "right"), ("spr", "right"), ("PL", "right"),
     ):
-        table.add_column(name, justify=justify, no_wrap=name != "actions")  # type: ignore[arg-type]
+        table.add_column(name, justify=justify, no_wrap=True)  # type: ignore[arg-type]
+    table.add_column("actions", ratio=1, min_width=18, overflow="fold")
     for athlete_id, athlete in processor.athletes.items():
         sensors = processor.sensors_of(athlete_id)
         links = Text()
@@ -56,11 +66,6 @@ def session_table(
         batteries = [s.battery_pct for s in sensors if s.battery_pct is not None]
         loss = max((s.loss_pct for s in sensors), default=0.0)
         zones = processor.speed_zones(athlete_id)
-        counts = Counter(event.label for event in athlete.events)
-        actions = " ".join(f"{SHORT.get(k, k)} {n}" for k, n in counts.most_common())
-        last = ", ".join(
-            f"{SHORT.get(e.label, e.label)}@{_clock(e.t_s)}" for e in athlete.events[-2:]
-        )
         table.add_row(
             athlete_id,
             links,
@@ -70,10 +75,21 @@ def session_table(
             f"{zones.hsr_m:.0f}" if zones else "–",
             str(zones.sprints) if zones else "–",
             f"{athlete.player_load:.0f}",
-            actions or "–",
-            last or "–",
+            _actions_cell(athlete.events),
         )
     return table
+
+
+def _actions_cell(events: list[ActionEvent]) -> Text:
+    """`spr:3 cod:2 pass:1` (a count never parted from its action when the cell wraps),
+    then, dimmed, the last action and its session time."""
+    if not events:
+        return Text("–")
+    counts = Counter(event.label for event in events)
+    cell = Text(" ".join(f"{SHORT.get(k, k)}:{n}" for k, n in counts.most_common()))
+    last = events[-1]
+    cell.append(f"\nlast {SHORT.get(last.label, last.label)} {_clock(last.t_s)}", style="dim")
+    return cell
 
 
 class LiveView:

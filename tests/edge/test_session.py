@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 import asyncio
+from collections import Counter
 from pathlib import Path
 
 from rich.console import Console
 
 from edge.config import EdgeConfig
+from edge.events import ActionEvent
 from edge.infer import ActionModel
-from edge.live import session_table
+from edge.live import SHORT, session_table
 from edge.session import close_session, record
 from edge.store import Store
 from edge.transports.virtual import SquadSpec, VirtualSquadTransport
@@ -58,3 +60,21 @@ def test_live_table_shows_each_athlete_with_load_and_link_state(tmp_path, traine
         load = f"{processor.athletes[athlete_id].player_load:.0f}"
         assert load in row and "%" in row  # PlayerLoad and battery/loss columns
     assert len(snapshots) > 10
+
+    # A small Pi screen: 80 columns still show every column and every action count.
+    labels = ("sprint", "change_of_direction", "pass", "shot", "header", "landing")
+    for k, athlete in enumerate(processor.athletes.values()):
+        athlete.events = [ActionEvent(labels[(i * (k + 1)) % 6], 5.0 + 6 * i, 0.9)
+                          for i in range(6 + 3 * k)]
+    narrow = Console(width=80, record=True)
+    narrow.print(session_table(processor, statuses, session_s))
+    text = narrow.export_text()
+    assert max(len(line) for line in text.splitlines()) <= 80 and "…" not in text
+    for header in ("athlete", "links", "batt", "loss", "dist", "HSR", "spr", "PL", "actions"):
+        assert header in text
+    words = text.split()
+    for athlete in processor.athletes.values():
+        counts = Counter(SHORT[e.label] for e in athlete.events)
+        for short, n in counts.items():
+            assert words.count(f"{short}:{n}") >= 1
+    assert "last head 0:00:53" in text  # V02's last action, 5 + 6·(9 - 1) s in
