@@ -81,7 +81,9 @@ def test_models_rollback_through_the_cli(config_file: Path, trained_bundle_dir) 
     assert refused.exit_code == 1 and "still using linear-1" in refused.output
 
 
-def test_status_probe_reads_every_paired_sensor(config_file: Path) -> None:
+def test_status_probe_reads_every_paired_sensor(config_file: Path, monkeypatch) -> None:
+    # the absent sensor is waited for this long; virtual ones answer in a fraction of it
+    monkeypatch.setattr("edge.cli.status.PROBE_TIMEOUT_S", 1.5)
     paired = runner.invoke(app, ["pair", "--address",
                                  "virtual://squad?athletes=1&duration_s=12&seed=9"])
     assert paired.exit_code == 0, paired.output

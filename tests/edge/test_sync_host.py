@@ -133,7 +133,7 @@ def test_summaries_of_earlier_sessions_sync_in_the_background_while_recording(
     config.sync.every_s = 0.2
     model = ActionModel.from_bundle(trained_bundle)
     first = "virtual://squad?athletes=2&duration_s=20&seed=1"
-    second = "virtual://squad?athletes=1&duration_s=40&seed=2&speed=20"
+    second = "virtual://squad?athletes=1&duration_s=20&seed=2&speed=20"
     with Store(config.store_path) as store:
         earlier = asyncio.run(record(config, SquadSpec.from_address(first).roles(),
                                      [VirtualSquadTransport(first)], model, store))
