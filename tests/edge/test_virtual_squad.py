@@ -41,7 +41,7 @@ def _summary(processor: SessionProcessor, athlete_id: str) -> dict:
 def test_squad_drifting_100_ppm_is_aligned_within_one_sample(trained_bundle, monkeypatch) -> None:
     # Short segments, so the clocks and seq counters must also carry across segment starts.
     monkeypatch.setattr(virtual, "SEGMENT_S", 50.0)
-    spec = SquadSpec.from_address("virtual://squad?athletes=2&duration_s=200&drift_ppm=100&seed=3")
+    spec = SquadSpec.from_address("virtual://squad?athletes=1&duration_s=200&drift_ppm=100&seed=3")
     squad, processor = _processed(spec, trained_bundle)
     drifts = [s.clock.drift_ppm for s in squad.sensors.values()]
     assert max(drifts) - min(drifts) > 80  # uncorrected, the sensors part by > 16 ms
