@@ -7,7 +7,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from conftest import GRAVITY, jump_height
+from footage import GRAVITY, jump_height
 from typer.testing import CliRunner
 
 import host.cli.pose

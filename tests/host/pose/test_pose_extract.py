@@ -4,7 +4,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from conftest import VIDEO_FPS
+from footage import VIDEO_FPS
 
 from host.pose.config import PoseError
 from host.pose.extract import checkpoint_path, extract_tracks, load_tracks

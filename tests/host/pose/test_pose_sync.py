@@ -2,7 +2,7 @@
 
 import numpy as np
 import pytest
-from conftest import jump_height
+from footage import jump_height
 
 from host.pose.config import PoseError
 from host.pose.sync import GRAVITY, find_offset
