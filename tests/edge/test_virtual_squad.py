@@ -74,6 +74,17 @@ def test_loss_bursts_show_in_the_data_quality_columns(trained_bundle) -> None:
     assert extra_gaps < lost_frames / 2
 
 
+def test_reordered_frames_are_late_not_lost(trained_bundle) -> None:
+    address = "virtual://squad?athletes=1&duration_s=30&seed=5"
+    in_order = _processed(SquadSpec.from_address(address), trained_bundle)[1]
+    shuffled = _processed(SquadSpec.from_address(address + "&reorder=0.05"), trained_bundle)[1]
+    lost = {s.role.site: s.clock.frames_lost for s in in_order.sensors.values() if s.clock}
+    for sensor in shuffled.sensors.values():
+        if sensor.role.site in ("waist", "calf"):
+            assert sensor.clock is not None and sensor.clock.reordered > 5
+            assert sensor.clock.frames_lost == lost[sensor.role.site]
+
+
 def test_disconnect_knob_takes_the_first_athlete_off_the_air_and_back(trained_bundle) -> None:
     address = "virtual://squad?athletes=2&duration_s=40&seed=4&disconnect=20:6"
     transport = VirtualSquadTransport(address)
