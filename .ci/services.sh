@@ -1,17 +1,22 @@
 # Services for the test suite. Sourced by .ci/run; each step is skipped where it cannot run.
 # PostgreSQL from Debian's packages on loopback, so host tests run against both databases.
 start_postgres() {
-    command -v apt-get >/dev/null 2>&1 || return 0
-    [ "$(id -u)" = 0 ] || return 0
+    command -v apt-get >/dev/null 2>&1 || return 1
+    [ "$(id -u)" = 0 ] || return 1
     if ! ls /usr/lib/postgresql/*/bin/pg_ctl >/dev/null 2>&1; then
-        apt-get update -qq >/dev/null && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql >/dev/null || return 0
+        apt-get update -qq >/dev/null &&
+            DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql >/dev/null || return 1
     fi
-    local pgbin datadir
+    local pgbin datadir port
     pgbin=$(dirname "$(ls /usr/lib/postgresql/*/bin/pg_ctl | sort -V | tail -1)")
     datadir=$(mktemp -d /tmp/touchline-pg.XXXXXX)
+    port=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
     chown postgres "$datadir"
-    su postgres -c "$pgbin/initdb -D $datadir -A trust -U postgres" >/dev/null
-    su postgres -c "$pgbin/pg_ctl -D $datadir -o '-c listen_addresses=127.0.0.1 -p 55432 -k /tmp' -l $datadir/log -w start" >/dev/null
-    export TOUCHLINE_TEST_POSTGRES_URL="postgresql+psycopg://postgres@127.0.0.1:55432/postgres"
+    (cd /tmp && su postgres -c "$pgbin/initdb -D $datadir -A trust -U postgres" >/dev/null) || return 1
+    (cd /tmp && su postgres -c "$pgbin/pg_ctl -D $datadir -o '-c listen_addresses=127.0.0.1 -p $port -k /tmp' -l $datadir/log -w start" >/dev/null) || {
+        cat "$datadir/log" >&2; return 1; }
+    trap "cd /tmp && su postgres -c '$pgbin/pg_ctl -D $datadir -m fast stop' >/dev/null 2>&1" EXIT
+    export TOUCHLINE_TEST_POSTGRES_URL="postgresql+psycopg://postgres@127.0.0.1:$port/postgres"
+    echo "ci: PostgreSQL on 127.0.0.1:$port for the database tests"
 }
 start_postgres || echo "ci: PostgreSQL not available; PostgreSQL tests will be skipped"
