@@ -32,9 +32,14 @@ def report_command(
     """
     try:
         if week is not None:
-            from host.reports.squad import write_squad_report
+            from host.reports.squad import SquadReportError, write_squad_report
+            from host.settings import SettingsError
 
-            path = write_squad_report(week, out or Path(f"squad-week-{week}.html"), db)
+            try:
+                path = write_squad_report(week, out or Path(f"squad-week-{week}.html"), db)
+            except (SquadReportError, SettingsError) as exc:
+                fail(exc)
+                return
         elif run_dir is None:
             fail(ValueError("give a RUN_DIR, or --week W for the squad report"))
             return
