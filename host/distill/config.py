@@ -40,6 +40,9 @@ class StudentConfig:
     stem_stride: int = 4
     block_channels: tuple[int, ...] = (32, 48, 64)
     block_kernel: int = 5
+    # The central 1/centre_divisor of the window (plus one step) is pooled separately, so
+    # the CNN knows whether the action is centred: 4 gives about the central 1.5 s of 6 s.
+    centre_divisor: int = 4
     # GRU: a stem striding 10x (10 Hz) then one unidirectional GRU layer.
     gru_hidden: int = 32
     gru_stride: int = 10
@@ -76,7 +79,20 @@ class DistillConfig:
     split_fractions: tuple[float, float, float] = (0.7, 0.15, 0.15)
     # Event thresholds are tuned on validation between these bounds.
     threshold_grid: tuple[float, ...] = tuple(round(0.3 + 0.05 * i, 2) for i in range(13))
-    nms_s: float = 1.0
+    # ... and the NMS width among these, by event-level F1 on validation streams (1.5 s is
+    # the edge's own default, edge.config.EventSettings).
+    nms_grid_s: tuple[float, ...] = (1.0, 1.5, 2.0)
+    nms_s: float = 1.5  # used when no validation stream exists
+    # Continuous-session windows (host/distill/continuous.py): a window is the action when
+    # its centre is within `continuous_tolerance_s` of the key instant (the edge's ±0.5 s
+    # event matching), left out within `continuous_ambiguous_s`, background beyond.
+    continuous_tolerance_s: float = 0.5
+    continuous_ambiguous_s: float = 1.5
+    # Background windows kept per stream for training (all action windows are kept).
+    continuous_background_per_session: int = 300
+    # Minutes simulated (edge.sim) per training and per validation athlete, on top of the
+    # dataset's own continuous sessions; 0 uses only the dataset's.
+    simulated_minutes: float = 10.0
     bootstrap_samples: int = 1000
 
     def replace(self, **changes: Any) -> DistillConfig:

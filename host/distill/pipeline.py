@@ -25,6 +25,7 @@ from sklearn.metrics import f1_score
 from edge import dsp, taxonomy
 from edge.bundle import InputSpec, filter_windows, prepare_windows
 from edge.infer import softmax
+from edge.replay import f1_intervals, score_events
 from edge.windows import drop_reason, occluded_frames
 from host.data.dataset import Clips, Dataset, load_dataset
 from host.distill.baselines import fit_minirocket
@@ -35,6 +36,16 @@ from host.distill.config import (
     STUDENT_RATE_HZ,
     WINDOW_S,
     DistillConfig,
+)
+from host.distill.continuous import (
+    ContinuousSession,
+    ScoredSession,
+    found_and_truth,
+    load_continuous,
+    session_windows,
+    simulate_sessions,
+    training_windows,
+    tune_event_settings,
 )
 from host.distill.student import parameter_count
 from host.distill.train_student import TrainingSet, predict_logits, train_student
@@ -119,10 +130,15 @@ def distill(
             inputs, centre.labels[index], None if soft is None else soft[index], gps_row
         )
 
-    train, val = training_set(parts["train"], True), training_set(parts["val"], False)
+    streams = _continuous_sessions(dataset, split, groups, config)
+    clip_train = training_set(parts["train"], True)
+    train = _with_stream_windows(clip_train, streams["train"], spec, config)
+    val = training_set(parts["val"], False)
     kd = train_student(train, val, config, distil=True, description="student (distilled)")
     plain = train_student(train, val, config, distil=False, description="student (no teacher)")
-    rocket = fit_minirocket(train.inputs[0], train.labels, config.seed, minirocket_kernels)
+    rocket = fit_minirocket(
+        clip_train.inputs[0], clip_train.labels, config.seed, minirocket_kernels
+    )
 
     test_index = parts["test"]
     test_inputs = prepared[0, test_index]
@@ -160,8 +176,7 @@ def distill(
         else []
     )
 
-    val_probs = softmax(predict_logits(kd.model, val.inputs[0]))
-    thresholds = tune_thresholds(val_probs, val.labels, config.threshold_grid)
+    events = _event_settings(kd.model, val, streams, spec, config)
     report = {
         "synthetic": synthetic,
         "data_hash": dataset.content_hash,
@@ -178,7 +193,8 @@ def distill(
         },
         "rows": rows,
         "occluded_rows": occluded_rows,
-        "thresholds": thresholds,
+        "thresholds": events["thresholds"],
+        "events": events["report"],
     }
     out_dir.mkdir(parents=True, exist_ok=True)
     torch.save(
@@ -187,7 +203,7 @@ def distill(
     state = {
         "config": config.to_dict(),
         "input_spec": spec.model_dump(mode="json"),
-        "events": {"thresholds": thresholds, "nms_s": config.nms_s},
+        "events": {"thresholds": events["thresholds"], "nms_s": events["nms_s"]},
         "split_athletes": {
             name: sorted(set(groups[index].tolist()))
             for name, index in (("train", split.train), ("val", split.val), ("test", split.test))
@@ -237,6 +253,119 @@ def distill_run(
     )
 
 
+def _continuous_sessions(
+    dataset: Dataset, split: Split, groups: np.ndarray, config: DistillConfig
+) -> dict[str, list[ContinuousSession]]:
+    """The dataset's continuous sessions by split part (athlete grouping as the clips), plus
+    `config.simulated_minutes` simulated per training and per validation athlete; test
+    athletes get none simulated."""
+    by_part: dict[str, list[ContinuousSession]] = {"train": [], "val": [], "test": []}
+    members = {
+        name: set(groups[index].tolist())
+        for name, index in (("train", split.train), ("val", split.val), ("test", split.test))
+    }
+    for path in dataset.continuous_files:
+        session = load_continuous(path, dataset.manifest.labels)
+        for name, athletes in members.items():
+            if session.athlete_id in athletes:
+                by_part[name].append(session)
+    if config.simulated_minutes > 0:
+        for name, offset in (("train", 0), ("val", 1)):
+            by_part[name] += simulate_sessions(
+                sorted(members[name]), config.simulated_minutes, config.seed * 2 + offset
+            )
+    return by_part
+
+
+def _with_stream_windows(
+    clips: TrainingSet,
+    sessions: list[ContinuousSession],
+    spec: InputSpec,
+    config: DistillConfig,
+) -> TrainingSet:
+    """Clip windows plus the streams' windows (the same in every view; the teacher has no
+    view of a stream, so its soft label is the hard one)."""
+    if not sessions:
+        return clips
+    windows = training_windows(
+        sessions,
+        HOP_S,
+        config.continuous_tolerance_s,
+        config.continuous_ambiguous_s,
+        config.continuous_background_per_session,
+        np.random.default_rng(config.seed),
+    )
+    prepared = prepare_windows(spec, windows.raw, windows.present)
+    views = clips.inputs.shape[0]
+    inputs = np.concatenate(
+        [clips.inputs, np.broadcast_to(prepared, (views, *prepared.shape))], axis=1
+    )
+    soft = None
+    if clips.soft is not None:
+        soft = np.concatenate(
+            [clips.soft, np.eye(len(taxonomy.LABELS), dtype=np.float32)[windows.labels]]
+        )
+    return TrainingSet(inputs, np.concatenate([clips.labels, windows.labels]), soft, clips.gps_row)
+
+
+def score_sessions(
+    model: torch.nn.Module, sessions: list[ContinuousSession], spec: InputSpec
+) -> list[ScoredSession]:
+    """Window scores of every stream, windows cut and prepared as the edge does."""
+    scored = []
+    for session in sessions:
+        windows = session_windows(session, spec.hop_s)
+        probs = softmax(predict_logits(model, prepare_windows(spec, windows.raw, windows.present)))
+        scored.append(ScoredSession(session.athlete_id, windows.centres_s, probs, session.events))
+    return scored
+
+
+def _event_settings(
+    model: torch.nn.Module,
+    val: TrainingSet,
+    streams: dict[str, list[ContinuousSession]],
+    spec: InputSpec,
+    config: DistillConfig,
+) -> dict[str, Any]:
+    """Thresholds and NMS by event-level F1 on the validation streams (clip F1 when there
+    are none), and the event-level scores on the test athletes' streams."""
+    report: dict[str, Any] = {"tuned_on": "validation clips (no validation streams)"}
+    if streams["val"]:
+        val_scored = score_sessions(model, streams["val"], spec)
+        thresholds, nms_s, val_f1 = tune_event_settings(
+            val_scored, config.threshold_grid, config.nms_grid_s
+        )
+        report = {
+            "tuned_on": f"{len(val_scored)} validation streams, "
+            f"{sum(len(s.centres_s) for s in val_scored) * spec.hop_s / 60:.0f} min",
+            "val_event_f1": val_f1,
+        }
+    else:
+        val_probs = softmax(predict_logits(model, val.inputs[0]))
+        thresholds = tune_thresholds(val_probs, val.labels, config.threshold_grid)
+        nms_s = config.nms_s
+    if streams["test"]:
+        found, truth = found_and_truth(
+            score_sessions(model, streams["test"], spec), thresholds, nms_s
+        )
+        intervals = f1_intervals(found, truth, config.bootstrap_samples, config.seed)
+        report["test_streams"] = len(streams["test"])
+        report["test"] = [
+            {
+                "action": s.label,
+                "precision": s.precision,
+                "recall": s.recall,
+                "f1": s.f1,
+                "f1_low": intervals[s.label][0],
+                "f1_high": intervals[s.label][1],
+                "true_events": s.true_positives + s.false_negatives,
+                "detections": s.true_positives + s.false_positives,
+            }
+            for s in score_events(found, truth)
+        ]
+    return {"thresholds": thresholds, "nms_s": nms_s, "report": report}
+
+
 def tune_thresholds(
     probs: np.ndarray, labels: np.ndarray, grid: tuple[float, ...]
 ) -> dict[str, float]:
@@ -271,6 +400,25 @@ def report_markdown(report: dict[str, Any]) -> str:
             "## Clips whose video was occluded",
             "",
             *_table(report["occluded_rows"], with_cost=False),
+        ]
+    events = report.get("events", {})
+    lines += ["", f"Event thresholds and NMS tuned on {events.get('tuned_on', '?')}."]
+    if events.get("test"):
+        lines += [
+            "",
+            f"## Events on the test athletes' continuous sessions ({events['test_streams']})",
+            "",
+            "Matched within ±0.5 s (the edge's `score_events`); F1 interval: bootstrap over "
+            "test athletes.",
+            "",
+            "| action | true events | detections | precision | recall | F1 [95 % CI] |",
+            "|---|---|---|---|---|---|",
+            *(
+                f"| {r['action']} | {r['true_events']} | {r['detections']} | "
+                f"{r['precision']:.2f} | {r['recall']:.2f} | "
+                f"{r['f1']:.2f} [{r['f1_low']:.2f}, {r['f1_high']:.2f}] |"
+                for r in events["test"]
+            ),
         ]
     return "\n".join(lines) + "\n"
 
@@ -391,10 +539,12 @@ def _video_occluded(clips: Clips) -> np.ndarray:
     edge's drop rule): where the teacher loses its video branch."""
     if clips.skeleton_conf is None:
         return np.ones(len(clips), dtype=bool)
-    return np.array([
-        occluded_frames(conf).all() or drop_reason(skeleton_conf=conf) is not None
-        for conf in clips.skeleton_conf
-    ])
+    return np.array(
+        [
+            occluded_frames(conf).all() or drop_reason(skeleton_conf=conf) is not None
+            for conf in clips.skeleton_conf
+        ]
+    )
 
 
 def _latency_ms(fn: Callable[[np.ndarray], object], window: np.ndarray, repeats: int) -> float:

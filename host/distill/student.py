@@ -38,7 +38,9 @@ class SeparableBlock(nn.Module):
 
 
 class StudentCNN(nn.Module):
-    """Strided stem → separable blocks → mean and max over time → linear."""
+    """Strided stem → separable blocks → mean and max over time, and mean over the
+    window's centre → linear. Mean and max alone cannot tell where in the window an action
+    is; on a stream that makes every window holding it fire, not just the centred one."""
 
     def __init__(self, config: StudentConfig) -> None:
         super().__init__()
@@ -59,11 +61,16 @@ class StudentCNN(nn.Module):
             *(SeparableBlock(a, b, config.block_kernel) for a, b in pairwise(widths))
         )
         self.dropout = nn.Dropout(config.dropout)
-        self.head = nn.Linear(2 * widths[-1], config.n_labels)
+        self.centre_divisor = config.centre_divisor
+        self.head = nn.Linear(3 * widths[-1], config.n_labels)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         h = self.blocks(self.stem(x))
-        pooled = torch.cat([h.mean(dim=2), h.amax(dim=2)], dim=1)
+        steps = h.shape[2]
+        width = steps // self.centre_divisor + 1
+        start = (steps - width) // 2
+        centre = h[:, :, start : start + width].mean(dim=2)
+        pooled = torch.cat([h.mean(dim=2), h.amax(dim=2), centre], dim=1)
         return self.head(self.dropout(pooled))
 
 

@@ -65,6 +65,43 @@ def signature_clips(manifest, rng: np.random.Generator) -> dict[str, np.ndarray]
     }
 
 
+# Continuous sessions of the fixture: one per athlete, events at least 7 s apart.
+STREAM_S = 90.0
+STREAM_EVENT_GAP_S = (7.0, 10.0)
+
+
+def signature_stream(rng: np.random.Generator, gain: float) -> dict[str, np.ndarray]:
+    """One athlete's stream (keys of docs/synthetic.md) carrying the same per-label
+    signatures as the clips, at random key instants; no GPS fix."""
+    t = np.arange(round(STREAM_S * taxonomy.IMU_RATE_HZ)) / taxonomy.IMU_RATE_HZ
+    imu = 0.3 * rng.standard_normal((len(t), 12)).astype(np.float32)
+    imu[:, 2] += 1.0
+    times, labels = [], []
+    instant = 4.0 + rng.uniform(0, 3)
+    while instant < STREAM_S - 4.0:
+        k = int(rng.integers(0, len(taxonomy.ACTIONS)))
+        bump = np.exp(-0.5 * ((t - instant) / 0.25) ** 2)
+        imu[:, 0] += gain * 0.6 * (k + 1) * bump
+        imu[:, 9] += 150 * np.sin(2 * np.pi * (1 + k) * t) * bump
+        times.append(instant)
+        labels.append(k)
+        instant += rng.uniform(*STREAM_EVENT_GAP_S)
+    n_gps = round(STREAM_S * taxonomy.GPS_RATE_HZ)
+    return {
+        "waist": imu[:, :6],
+        "calf": imu[:, 6:],
+        "imu_t_s": t,
+        "waist_valid": np.ones(len(t), bool),
+        "calf_valid": np.ones(len(t), bool),
+        "gps": np.zeros((n_gps, 3), np.float32),
+        "gps_t_s": np.arange(n_gps) / taxonomy.GPS_RATE_HZ,
+        "gps_valid": np.zeros(n_gps, bool),
+        "events_t_s": np.array(times),
+        "events_label": np.array(labels, np.int16),
+        "events_impact": np.zeros(len(times), np.float32),
+    }
+
+
 def write_signature_dataset(root: Path) -> Dataset:
     manifest = new_manifest(
         "signature fixture",
@@ -88,11 +125,25 @@ def write_signature_dataset(root: Path) -> Dataset:
     )
     write_table(root, "injuries.csv", pd.DataFrame({"athlete_id": [], "date": []}))
     write_clip_shard(root, 0, signature_clips(manifest, np.random.default_rng(0)), manifest)
+    rng = np.random.default_rng(1)
+    (root / "continuous").mkdir()
+    for athlete in ATHLETES:
+        np.savez(
+            root / "continuous" / f"s-{athlete}__{athlete}.npz",
+            **signature_stream(rng, 0.8 + 0.4 * rng.random()),
+        )
     return load_dataset(root)
 
 
 # Short training for tests: the fixture is easy, CI time is not.
-TEST_CONFIG = DistillConfig(max_epochs=15, batch_size=16, bootstrap_samples=200)
+# No simulated sessions: the fixture's own streams carry its signatures.
+TEST_CONFIG = DistillConfig(
+    max_epochs=15,
+    batch_size=16,
+    bootstrap_samples=200,
+    simulated_minutes=0.0,
+    continuous_background_per_session=30,
+)
 TEST_MINIROCKET_KERNELS = 168
 
 
