@@ -35,8 +35,12 @@ def distill_command(
     run the student without the teacher and MiniRocket + ridge on the same windows, then
     prints accuracy and macro-F1 (95 % bootstrap intervals over athletes), latency per
     window and size for each on the same test athletes, and again on clips whose video
-    was occluded. Event thresholds are tuned on the validation athletes. Results go to
-    RUN_DIR/student/ (report.md, report.json, student.pt); `touchline export` reads them.
+    was occluded. The student also learns from continuous sessions (the dataset's
+    continuous/ files, plus 10 simulated minutes per training and validation athlete), so
+    it stays quiet between actions; event thresholds and NMS are tuned by event-level F1
+    on the validation athletes' streams, and event precision/recall/F1 on the test
+    athletes' streams is printed. Results go to RUN_DIR/student/ (report.md, report.json,
+    student.pt); `touchline export` reads them.
 
     Example:  touchline distill runs/teacher-01 --data data/squad-small
     """
