@@ -63,28 +63,6 @@ BEST_CHECKPOINT = "best.pt"
 LAST_CHECKPOINT = "last.pt"
 REPLICA_DIR = "replicas"
 
-# Columns of V_t that are training load (dropped by the "no load" ablation); the rest
-# (injury history H_t, movement quality Q_t, recognised actions A_t, impact D_t) stay.
-LOAD_FEATURES = (
-    "acwr_rolling",
-    "acwr_ewma",
-    "acute_load",
-    "chronic_load",
-    "srpe_load",
-    "monotony",
-    "strain",
-    "hr_mean",
-    "wellness",
-    "sessions",
-    "minutes",
-    "distance_m",
-    "hsr_m",
-    "sprints",
-    "accel_decel",
-    "player_load",
-)
-
-
 class TrainingError(RuntimeError):
     """Training cannot start or go on (unusable data, missing checkpoint for --resume)."""
 
@@ -175,6 +153,8 @@ def model_config_for(
     config: TrainConfig, labels: list[str], risk_columns: tuple[str, ...]
 ) -> TrainConfig:
     """The config with the data's labels and V_t columns filled in (saved with the run)."""
+    from host.risk.features import LOAD_FEATURES
+
     history = tuple(c for c in risk_columns if c not in LOAD_FEATURES)
     model = config.model.__class__(
         **{

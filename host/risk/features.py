@@ -34,21 +34,18 @@ HISTORY_WINDOW_WEEKS = 8
 
 ACTION_COUNT_COLUMNS: tuple[str, ...] = tuple(f"n_{action}" for action in taxonomy.ACTIONS)
 
-FEATURE_COLUMNS: tuple[str, ...] = (
-    # D_t: action impact score (Eq. 19)
-    "impact_score",
-    # ACWR_t: acute:chronic workload of session-RPE load (Eq. 18), rolling 7/28 and EWMA
+# Training load: ACWR_t of session-RPE load (Eq. 18, rolling 7/28 and EWMA), internal
+# load and fatigue I_t, external load E_t. The "no load" ablation drops exactly these.
+LOAD_FEATURES: tuple[str, ...] = (
     "acwr_rolling",
     "acwr_ewma",
     "acute_load",
     "chronic_load",
-    # I_t: internal load and fatigue
     "srpe_load",
     "monotony",
     "strain",
     "hr_mean",
     "wellness",
-    # E_t: external load
     "sessions",
     "minutes",
     "distance_m",
@@ -56,6 +53,12 @@ FEATURE_COLUMNS: tuple[str, ...] = (
     "sprints",
     "accel_decel",
     "player_load",
+)
+
+FEATURE_COLUMNS: tuple[str, ...] = (
+    # D_t: action impact score (Eq. 19)
+    "impact_score",
+    *LOAD_FEATURES,
     # H_t: injury history
     "injuries_before",
     "weeks_since_injury",
