@@ -22,6 +22,13 @@ def distill_command(
     student: str = typer.Option("cnn", "--student", help="Student family: cnn or gru."),
     epochs: int = typer.Option(DistillConfig.max_epochs, "--epochs", min=1, help="Most epochs."),
     seed: int = typer.Option(0, "--seed", help="Seed of training and bootstrap."),
+    simulated_minutes: float = typer.Option(
+        DistillConfig.simulated_minutes,
+        "--simulated-minutes",
+        min=0.0,
+        help="Minutes of simulated session per training and validation athlete, added to "
+        "the dataset's continuous sessions; 0 uses only the dataset's.",
+    ),
     minirocket_kernels: int = typer.Option(
         MINIROCKET_KERNELS,
         "--minirocket-kernels",
@@ -54,7 +61,12 @@ def distill_command(
     if student not in ("cnn", "gru"):
         console.print(f"[red]error:[/red] --student must be cnn or gru, not {student!r}")
         raise typer.Exit(1)
-    config = DistillConfig(student=StudentConfig(kind=student), max_epochs=epochs, seed=seed)
+    config = DistillConfig(
+        student=StudentConfig(kind=student),
+        max_epochs=epochs,
+        seed=seed,
+        simulated_minutes=simulated_minutes,
+    )
     try:
         result = distill_run(run_dir, data, config, minirocket_kernels)
     except (DistillError, DatasetError, StudentDataError, SplitError) as exc:

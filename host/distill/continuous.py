@@ -14,6 +14,7 @@ are then chosen by event-level F1 on validation streams, through the edge's own
 
 from __future__ import annotations
 
+import zipfile
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -64,7 +65,7 @@ def load_continuous(path: Path, dataset_labels: Sequence[str]) -> ContinuousSess
     try:
         with np.load(path) as data:
             arrays = {key: data[key] for key in data.files}
-    except (OSError, ValueError) as exc:
+    except (OSError, ValueError, zipfile.BadZipFile) as exc:
         raise StudentDataError(f"{path}: unreadable continuous session ({exc})") from exc
     missing = sorted(
         {

@@ -3,6 +3,8 @@ event-level detection on held-out athletes' streams."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
 import pytest
 
@@ -20,6 +22,7 @@ from host.distill.continuous import (
 )
 from host.distill.pipeline import DistillResult
 from host.distill.trained import load_student
+from host.distill.windows import StudentDataError
 
 BACKGROUND = taxonomy.LABELS.index(taxonomy.BACKGROUND)
 SHOT = taxonomy.LABELS.index("shot")
@@ -123,3 +126,14 @@ def test_student_detects_events_on_held_out_streams_above_chance(
     assert pooled["f1"] > max(0.5, 3 * chance_f1)
     state = load_student(result.out_dir)
     assert state.nms_s in (1.0, 1.5, 2.0)
+
+
+def test_a_truncated_or_incomplete_stream_file_is_refused_by_name(tmp_path: Path) -> None:
+    truncated = tmp_path / "s1__p01.npz"
+    truncated.write_bytes(b"PK\x03\x04 not a whole archive")
+    with pytest.raises(StudentDataError, match="s1__p01.npz: unreadable"):
+        load_continuous(truncated, taxonomy.LABELS)
+    incomplete = tmp_path / "s2__p02.npz"
+    np.savez(incomplete, waist=np.zeros((10, 6)))
+    with pytest.raises(StudentDataError, match=r"s2__p02.npz: continuous session lacks \["):
+        load_continuous(incomplete, taxonomy.LABELS)
