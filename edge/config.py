@@ -95,7 +95,11 @@ class EventSettings(_Section):
         description="per-action score threshold overriding the model bundle's, e.g. shot = 0.6",
     )
     default_threshold: float = Field(default=0.5, gt=0, lt=1)
-    nms_s: float = Field(default=1.5, gt=0, description="two events of one action this close merge")
+    nms_s: float | None = Field(
+        default=None,
+        gt=0,
+        description="two events of one action this close merge; unset = the bundle's tuned value",
+    )
     impact_full_scale_g: float = Field(
         default=8.0,
         gt=0,

@@ -84,6 +84,9 @@ def demo(out: Path, seed: int, quick: bool) -> dict[str, Path]:
     (out / "edge.toml").write_text(f'data_dir = "{(out / "edge-data").resolve()}"\n')
     epochs, student_epochs, record_s = ("3", "4", "60") if quick else ("12", "15", "300")
     size = "tiny" if quick else "small"
+    # The virtual squad wears the ids of the simulated squad's first four players, so the
+    # sessions it syncs join their history on the host.
+    squad = "virtual://squad?athletes=4&ids=A001,A002,A003,A004"
 
     run("Simulate a squad (synthetic)", "touchline", "synth", str(data), "--size", size,
         "--seed", str(seed), env=env)
@@ -113,12 +116,11 @@ def demo(out: Path, seed: int, quick: bool) -> dict[str, Path]:
                    capture=True).strip().splitlines()[-1]
         run("Pair the sideline with the host", "edge", "pair", "--host", url, "--code", code,
             env=env)
-        run("Pair a virtual squad of 4 athletes", "edge", "pair", "--address",
-            "virtual://squad?athletes=4", env=env)
+        run("Pair a virtual squad of 4 athletes", "edge", "pair", "--address", squad, env=env)
         run("Install the exported bundle on the sideline", "edge", "models", "install",
             f"{bundle}.tar.gz", env=env)
         run(f"Record {record_s} s of training with live action detection", "edge", "record",
-            "--simulate", "virtual://squad?athletes=4", "--duration", record_s, env=env)
+            "--simulate", squad, "--duration", record_s, env=env)
         run("Sync session summaries to the host", "edge", "sync", env=env)
         run("Sideline status", "edge", "status", env=env)
         run("Next week's injury risk for the squad (synthetic)", "touchline", "risk",

@@ -159,3 +159,14 @@ def test_frames_reordered_on_the_radio_land_in_time_order(trained_bundle) -> Non
     t, _ = waist.between(0, 100)
     assert np.all(np.diff(t) > 0) and len(t) == 2000  # the last 20 s, all samples kept
     assert [e.label for e in events] == ["shot"]
+
+
+def test_the_bundles_tuned_nms_applies_unless_the_config_sets_one(trained_bundle) -> None:
+    from edge.config import EventSettings
+
+    model = ActionModel.from_bundle(trained_bundle)
+    model.manifest.events.nms_s = tuned = 2.25  # as if tuned on validation streams
+    by_bundle = SessionProcessor(ROLES, model)
+    assert by_bundle.athletes["7"].detector.nms_s == tuned
+    by_config = SessionProcessor(ROLES, model, events=EventSettings(nms_s=tuned + 0.7))
+    assert by_config.athletes["7"].detector.nms_s == pytest.approx(tuned + 0.7)
