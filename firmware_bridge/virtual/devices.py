@@ -103,7 +103,9 @@ class VirtualDevice:
         raise NotImplementedError
 
     def _end_s(self) -> float:
-        raise NotImplementedError
+        """Session time of the last sample (every device replays samples at times `t_s`)."""
+        t_s = self.t_s  # type: ignore[attr-defined]
+        return float(t_s[-1]) if t_s.size else 0.0
 
     def _status_frames(self) -> list[_Pending]:
         every = self.battery.status_every_s
@@ -187,9 +189,6 @@ class VirtualImuDevice(VirtualDevice):
         ):
             raise ValueError(f"accel_g and gyro_dps must be ({self.t_s.size}, 3)")
 
-    def _end_s(self) -> float:
-        return float(self.t_s[-1])
-
     def _data_frames(self) -> list[_Pending]:
         period_us = round(float(np.median(np.diff(self.t_s))) * 1e6)
         code = range_code(self.accel_range_g, self.gyro_range_dps)
@@ -232,9 +231,6 @@ class VirtualGpsDevice(VirtualDevice):
         self.hdop = _as_array(self.hdop, n)
         self.sats = _as_array(self.sats, n, int)
         self.fix = _as_array(self.fix, n, bool)
-
-    def _end_s(self) -> float:
-        return float(self.t_s[-1]) if self.t_s.size else 0.0
 
     def _data_frames(self) -> list[_Pending]:
         return [
@@ -289,9 +285,6 @@ class VirtualHrDevice(VirtualDevice):
         self.bpm = _as_array(self.bpm, self.t_s.size, int)
         if self.rr_s is None:
             self.rr_s = [(60.0 / b,) if b > 0 else () for b in self.bpm]
-
-    def _end_s(self) -> float:
-        return float(self.t_s[-1]) if self.t_s.size else 0.0
 
     def _data_frames(self) -> list[_Pending]:
         return [
