@@ -16,6 +16,7 @@ import dataclasses
 import hashlib
 import json
 import os
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -88,6 +89,7 @@ class TrainResult:
     best_epoch: int
     epochs_run: int
     history: list[dict[str, float]] = field(default_factory=list)
+    stop_reason: str = "max_epochs"  # "max_epochs", "early_stop" or "time_budget"
 
 
 def default_plan(
@@ -459,6 +461,7 @@ def train(
         int(np.ceil(len(train_weeks) / (steps * world))),
     )
     progress = _progress(show_progress and rank == 0)
+    started, stop_reason = time.perf_counter(), "max_epochs"
     with progress:
         task_id = progress.add_task("training", total=(config.max_epochs - start_epoch) * steps)
         for epoch in range(start_epoch, config.max_epochs):
@@ -545,12 +548,38 @@ def train(
             if on_epoch:
                 on_epoch(row)
             if stale >= config.early_stop_patience:
+                stop_reason = "early_stop"
+                break
+            if _out_of_time(config, started, epoch + 1 - start_epoch, world):
+                stop_reason = "time_budget"
                 break
     if world > 1:
         (out / REPLICA_DIR).mkdir(parents=True, exist_ok=True)
         (out / REPLICA_DIR / f"rank{rank}.sha256").write_text(_state_digest(net))
         dist.barrier()
-    return TrainResult(out, best_epoch, len(history), history)
+    if rank == 0:
+        _record_stop(out, stop_reason, best_epoch, time.perf_counter() - started)
+    return TrainResult(out, best_epoch, len(history), history, stop_reason)
+
+
+def _out_of_time(config: TrainConfig, started: float, epochs_done: int, world: int) -> bool:
+    """Whether another epoch would overrun the time budget; rank 0 decides for all ranks."""
+    if config.time_budget_min <= 0:
+        return False
+    elapsed = time.perf_counter() - started
+    over = elapsed + elapsed / epochs_done > config.time_budget_min * 60
+    if world > 1:
+        flag = torch.tensor([int(over)])
+        dist.broadcast(flag, 0)
+        over = bool(flag.item())
+    return over
+
+
+def _record_stop(out: Path, reason: str, best_epoch: int, seconds: float) -> None:
+    """Add why and when training ended to the run's description (run.json)."""
+    info = json.loads((out / RUN_FILE).read_text())
+    info["stop"] = {"reason": reason, "best_epoch": best_epoch, "train_wall_s": round(seconds, 1)}
+    _write_json(out / RUN_FILE, info)
 
 
 def _dataset_task(

@@ -34,6 +34,12 @@ def train_command(
     ),
     epochs: int | None = typer.Option(None, "--epochs", min=1, help="Cap on epochs (default 80)."),
     seed: int | None = typer.Option(None, "--seed", help="Seed for weights and augmentation."),
+    time_budget: float | None = typer.Option(
+        None,
+        "--time-budget",
+        min=0,
+        help="Wall-clock cap in minutes: no epoch starts that would end past it (0: none).",
+    ),
 ) -> None:
     """Train the paper's multimodal model (skeleton + IMU + GPS + physiology, action and
     next-week injury risk) and write a run directory: config, normalisation statistics,
@@ -51,6 +57,8 @@ def train_command(
             recipe = recipe.replace(max_epochs=epochs)
         if seed is not None:
             recipe = recipe.replace(seed=seed)
+        if time_budget is not None:
+            recipe = recipe.replace(time_budget_min=time_budget)
         result = train(data, out, None if resume else recipe, resume=resume)
     except USER_ERRORS as exc:
         fail(exc)
@@ -65,7 +73,8 @@ def train_command(
         )
         if key in best and best[key] == best[key]
     ]  # NaN (no injuries to rank) left out
+    ended = {"max_epochs": "epoch cap", "early_stop": "early stop", "time_budget": "time budget"}
     Console().print(
-        f"run written to {result.run_dir}: best epoch {result.best_epoch} of {result.epochs_run}; "
-        f"validation {', '.join(shown)}"
+        f"run written to {result.run_dir}: best epoch {result.best_epoch} of {result.epochs_run} "
+        f"(stopped by the {ended[result.stop_reason]}); validation {', '.join(shown)}"
     )

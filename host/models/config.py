@@ -84,6 +84,9 @@ class TrainConfig:
     # Validation quantity early stopping watches: "loss" (the paper: L_action + λ·L_risk)
     # or "action_loss" (when a small risk split makes the risk half noisy).
     early_stop_on: str = "loss"
+    # Wall-clock cap on training in minutes (0: none). An epoch starts only when the mean
+    # epoch time so far says it will end inside the cap; the best checkpoint is kept.
+    time_budget_min: float = 0.0
     risk_weight: float = 0.5  # λ in L = L_action + λ·L_risk (Eq. 8)
     risk_clips_per_week: int = 4  # clips pooled into one athlete-week embedding per risk step
     # Augmentation: random crop of this many seconds out of the stored clip (centre at test).
@@ -128,6 +131,8 @@ class TrainConfig:
             raise ConfigError(
                 f"{source}: risk_split must be 'time' or 'random', not {config.risk_split!r}"
             )
+        if config.time_budget_min < 0:
+            raise ConfigError(f"{source}: time_budget_min must be 0 (none) or positive")
         if abs(sum(config.split_fractions) - 1.0) > 1e-6 or min(config.split_fractions) <= 0:
             raise ConfigError(
                 f"{source}: split_fractions must be three positive numbers summing to 1"

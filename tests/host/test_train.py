@@ -89,6 +89,16 @@ def test_resume_continues_exactly_as_an_uninterrupted_run(squad: Path, tmp_path:
     )
 
 
+def test_time_budget_stops_before_an_epoch_would_overrun(squad: Path, tmp_path: Path) -> None:
+    torch.set_num_threads(1)
+    budget = TrainConfig(max_epochs=5, batch_size=16, time_budget_min=1e-4)  # 6 ms
+    result = train(squad, tmp_path / "capped", budget, show_progress=False)
+    assert result.stop_reason == "time_budget" and result.epochs_run == 1
+    stop = json.loads((tmp_path / "capped" / "run.json").read_text())["stop"]
+    assert stop["reason"] == "time_budget" and stop["best_epoch"] == 1
+    assert (tmp_path / "capped" / "best.pt").exists()
+
+
 @pytest.mark.slow
 def test_two_data_parallel_processes_agree(squad: Path, tmp_path: Path) -> None:
     config = tmp_path / "ddp.toml"
