@@ -27,6 +27,9 @@ from host.train import (
 )
 
 EVALUATION_FILE = "evaluation.json"
+# Per-item test predictions beside the scores, so runs on the same splits can be compared
+# item by item (paired differences in `touchline ablate`).
+PREDICTIONS_FILE = "predictions.npz"
 
 
 def _interval(value: tuple[float, float, float]) -> dict[str, float]:
@@ -62,8 +65,9 @@ def predict_test(run: LoadedRun, task: TaskData, part: str = "test") -> dict[str
 
 def score(
     run: LoadedRun, task: TaskData, truth: Any | None, resamples: int = 1000, seed: int = 0
-) -> dict[str, Any]:
-    """All test metrics of a run with intervals; `truth` is the dataset's true hazard table."""
+) -> tuple[dict[str, Any], dict[str, np.ndarray]]:
+    """All test metrics of a run with intervals, and the per-item test predictions they
+    came from; `truth` is the dataset's true hazard table."""
     labels = run.labels
     with torch.no_grad():
         out = predict_test(run, task)
@@ -130,7 +134,17 @@ def score(
                     y_r[known], oracle[known]
                 )
         result["risk"] = risk
-    return result
+    predictions = {
+        "clip_index": index,
+        "clip_label": y,
+        "clip_predicted": pred,
+        "clip_athlete": athletes.astype(str),
+        "week_rows": rows,
+        "week_label": task.weekly.label[rows],
+        "week_risk": out["risk"],
+        "week_athlete": task.weekly.athlete_id[rows].astype(str),
+    }
+    return result, predictions
 
 
 def evaluate_run(
@@ -149,8 +163,9 @@ def evaluate_run(
         dataset = load_dataset(source)
         task = load_task_data(dataset, run.config, plan, run.stats, run.weekly_normaliser)
         truth = dataset.truth_hazard()
-    result = score(run, task, truth, resamples, seed=run.config.seed)
+    result, predictions = score(run, task, truth, resamples, seed=run.config.seed)
     result["data_hash"] = run.info.get("data_hash")
     if write:
         (Path(run_dir) / EVALUATION_FILE).write_text(json.dumps(result, indent=2, default=float))
+        np.savez(Path(run_dir) / PREDICTIONS_FILE, **predictions)
     return result

@@ -6,11 +6,13 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import numpy as np
 import pytest
 import torch
 
-from host.evaluation.ablation import AblationError, run_ablations
+from host.evaluation.ablation import AblationError, paired_differences, run_ablations
 from host.evaluation.crossval import cross_validate
+from host.evaluation.evaluate import PREDICTIONS_FILE
 from host.models.config import TrainConfig
 from tests.host.models.squad_fixture import write_fixture_squad
 
@@ -29,10 +31,13 @@ def squad(tmp_path_factory: pytest.TempPathFactory) -> Path:
 def test_ablation_rows_train_on_identical_splits_and_sit_beside_the_paper(
     squad: Path, tmp_path: Path
 ) -> None:
-    report = run_ablations(
-        squad, tmp_path, ONE_EPOCH, ["full", "no_video"], resamples=20, show_progress=False
-    )
-    assert list(report["rows"]) == ["full", "no_video"]
+    run_ablations(squad, tmp_path, ONE_EPOCH, ["no_video"], resamples=20, show_progress=False)
+    report = run_ablations(squad, tmp_path, ONE_EPOCH, ["full"], resamples=20, show_progress=False)
+    assert list(report["rows"]) == ["full", "no_video"]  # merged, in Table 3 order
+    delta = report["rows"]["no_video"]["full_minus_row"]["accuracy"]
+    accuracy = {row: report["rows"][row]["accuracy"]["value"] for row in ("full", "no_video")}
+    assert delta["value"] == pytest.approx(100 * (accuracy["full"] - accuracy["no_video"]))
+    assert delta["low"] <= delta["value"] <= delta["high"]
     assert report["rows"]["no_video"]["paper"]["accuracy"] == 89.2
     splits = [(tmp_path / row / "splits.json").read_text() for row in ("full", "no_video")]
     assert splits[0] == splits[1]
@@ -56,3 +61,42 @@ def test_grouped_cross_validation_tests_every_athlete_once(squad: Path, tmp_path
     assert len(tested) == 6 * 4 * 3
     summary = report["summary"]["accuracy"]
     assert summary["min"] <= summary["mean"] <= summary["max"]
+
+
+def _predictions(directory: Path, predicted: np.ndarray, risk: np.ndarray) -> Path:
+    directory.mkdir()
+    np.savez(
+        directory / PREDICTIONS_FILE,
+        clip_index=np.arange(8),
+        clip_label=np.array([0, 1, 2, 3] * 2),
+        clip_predicted=predicted,
+        clip_athlete=np.array(["a", "a", "b", "b", "c", "c", "d", "d"]),
+        week_rows=np.arange(6),
+        week_label=np.array([0, 1, 0, 1, 0, 1]),
+        week_risk=risk,
+        week_athlete=np.array(["a", "a", "b", "b", "c", "c"]),
+    )
+    return directory
+
+
+def test_paired_difference_is_exact_when_one_model_is_always_right(tmp_path: Path) -> None:
+    truth = np.array([0, 1, 2, 3] * 2)
+    full = _predictions(tmp_path / "full", truth, np.array([0.1, 0.9] * 3))
+    row = _predictions(tmp_path / "row", (truth + 1) % 4, np.array([0.9, 0.1] * 3))
+    delta = paired_differences(full, row, resamples=200)
+    assert delta["accuracy"] == {"value": 100.0, "low": 100.0, "high": 100.0}
+    assert delta["macro_f1"]["value"] == pytest.approx(100.0)
+    assert delta["auc"]["value"] == pytest.approx(1.0)  # AUC 1 against AUC 0
+    swapped = paired_differences(row, full, resamples=200)
+    assert swapped["accuracy"]["high"] == -100.0
+
+
+def test_paired_difference_refuses_runs_scored_on_other_items(tmp_path: Path) -> None:
+    truth = np.array([0, 1, 2, 3] * 2)
+    full = _predictions(tmp_path / "full", truth, np.full(6, 0.5))
+    other = _predictions(tmp_path / "other", truth, np.full(6, 0.5))
+    data = dict(np.load(other / PREDICTIONS_FILE))
+    data["clip_index"] = data["clip_index"] + 1
+    np.savez(other / PREDICTIONS_FILE, **data)
+    with pytest.raises(AblationError, match="other test items"):
+        paired_differences(full, other)

@@ -55,7 +55,17 @@ def test_ablation_table_from_the_parent_directory_sits_beside_the_papers(run_dir
                         "macro_f1": block,
                         "auc": block,
                         "high_risk_recall": block,
-                    }
+                    },
+                    "no_video": {
+                        "accuracy": block,
+                        "macro_f1": block,
+                        "auc": block,
+                        "high_risk_recall": block,
+                        "full_minus_row": {
+                            "accuracy": {"value": 12.5, "low": 3.0, "high": 21.0},
+                            "macro_f1": {"value": -1.5, "low": -4.0, "high": 2.0},
+                        },
+                    },
                 },
                 "synthetic": True,
                 "split": "x",
@@ -69,6 +79,7 @@ def test_ablation_table_from_the_parent_directory_sits_beside_the_papers(run_dir
     assert (
         "Table 3" in page and "50.0 [40.0, 60.0]" in page and str(PAPER_TABLE3["full"][2]) in page
     )
+    assert "acc 12.5 [3.0, 21.0]; F1 -1.5 [-4.0, 2.0]" in page
 
 
 @pytest.mark.slow
