@@ -1,5 +1,9 @@
 """`touchline` — the host command. Each command lives in its own module and is a thin layer
-over a documented function of the `host` package."""
+over a documented function of the `host` package.
+
+Command modules import torch, scipy, pandas, SQLAlchemy, the server and the like inside the
+command function, not at module level, so `touchline --help` stays fast
+(tests/host/test_cli_startup.py)."""
 
 from __future__ import annotations
 

@@ -10,9 +10,7 @@ from rich.table import Table
 
 from host.cli import app
 from host.cli.evaluate import _ci
-from host.cli.train import USER_ERRORS, fail
-from host.evaluation.ablation import AblationError, run_ablations
-from host.models.config import TrainConfig, load_config
+from host.cli.train import fail, user_errors
 
 
 @app.command("ablate")
@@ -32,13 +30,18 @@ def ablate_command(
 
     Example:  touchline ablate --data data/squad-small --out runs/ablation
     """
+    # The training stack is imported when the command runs: `touchline --help` stays fast.
+    from host.evaluation.ablation import AblationError, run_ablations
+    from host.models.config import TrainConfig, load_config
+
+    errors = (*user_errors(), AblationError)
     try:
         recipe = load_config(config) if config else TrainConfig()
         if epochs is not None:
             recipe = recipe.replace(max_epochs=epochs)
         rows = [r.strip() for r in only.split(",")] if only else None
         report = run_ablations(data, out, recipe, rows, resamples=resamples)
-    except (*USER_ERRORS, AblationError) as exc:
+    except errors as exc:
         fail(exc)
         return
     tag = " (synthetic data)" if report["synthetic"] else ""

@@ -8,7 +8,6 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from edge.bundle import BundleError, read_bundle
 from host.cli import app
 
 bundle_app = typer.Typer(help="Inspect and verify sideline model bundles.", no_args_is_help=True)
@@ -26,6 +25,9 @@ def verify(
 
     Example:  touchline bundle verify runs/teacher-01/bundles/20261125-160000.tar.gz
     """
+    # Imported when the command runs: edge.bundle loads scipy, `touchline --help` must not.
+    from edge.bundle import BundleError, read_bundle
+
     console = Console()
     try:
         bundle = read_bundle(path)

@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import typer
 from rich.console import Console
 from rich.table import Table
 
 from host.cli import app
-from host.data.check import DatasetSummary, summarise
-from host.data.dataset import DatasetError, load_dataset
+
+if TYPE_CHECKING:
+    from host.data.check import DatasetSummary
 
 data_app = typer.Typer(
     help="Inspect and validate dataset directories (format: docs/dataset.md).", no_args_is_help=True
@@ -30,6 +32,10 @@ def check(
 
     Example:  touchline data check data/squad-small
     """
+    # The data stack (pandas, scipy) is imported when the command runs: `--help` stays fast.
+    from host.data.check import summarise
+    from host.data.dataset import DatasetError, load_dataset
+
     console = Console()
     try:
         summary = summarise(load_dataset(directory))

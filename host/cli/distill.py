@@ -4,13 +4,18 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import numpy as np
 import typer
 from rich.console import Console
 from rich.markdown import Markdown
 
 from host.cli import app
-from host.distill.config import MINIROCKET_KERNELS, DistillConfig, StudentConfig
+
+# Shown in --help, so written out here: host.distill.config needs scipy (through edge.dsp),
+# which `touchline --help` must not load. tests/host/test_cli_startup.py checks they equal
+# DistillConfig's defaults and MINIROCKET_KERNELS.
+DEFAULT_EPOCHS = 40
+DEFAULT_SIMULATED_MINUTES = 10.0
+DEFAULT_MINIROCKET_KERNELS = 10_000
 
 
 @app.command("distill")
@@ -20,17 +25,17 @@ def distill_command(
         None, "--data", help="Dataset directory; default: the one the run was trained on."
     ),
     student: str = typer.Option("cnn", "--student", help="Student family: cnn or gru."),
-    epochs: int = typer.Option(DistillConfig.max_epochs, "--epochs", min=1, help="Most epochs."),
+    epochs: int = typer.Option(DEFAULT_EPOCHS, "--epochs", min=1, help="Most epochs."),
     seed: int = typer.Option(0, "--seed", help="Seed of training and bootstrap."),
     simulated_minutes: float = typer.Option(
-        DistillConfig.simulated_minutes,
+        DEFAULT_SIMULATED_MINUTES,
         "--simulated-minutes",
         min=0.0,
         help="Minutes of simulated session per training and validation athlete, added to "
         "the dataset's continuous sessions; 0 uses only the dataset's.",
     ),
     minirocket_kernels: int = typer.Option(
-        MINIROCKET_KERNELS,
+        DEFAULT_MINIROCKET_KERNELS,
         "--minirocket-kernels",
         min=84,
         help="MiniRocket features of the baseline (multiple of 84).",
@@ -53,6 +58,7 @@ def distill_command(
     """
     # Training stack imported here, not at module level: `touchline --help` stays fast.
     from host.data.dataset import DatasetError
+    from host.distill.config import DistillConfig, StudentConfig
     from host.distill.pipeline import DistillError, distill_run, report_markdown
     from host.distill.windows import StudentDataError
     from host.evaluation.splits import SplitError
@@ -89,6 +95,8 @@ def student_check_command(
 
     Example:  touchline student-check --dataset BasicMotions --seeds 3
     """
+    import numpy as np
+
     from host.distill.ucr import UcrError, run_check
 
     console = Console()

@@ -9,10 +9,7 @@ from rich.console import Console
 from rich.table import Table
 
 from host.cli import app
-from host.cli.train import USER_ERRORS, fail
-from host.evaluation.crossval import cross_validate
-from host.evaluation.evaluate import evaluate_run
-from host.models.config import TrainConfig
+from host.cli.train import fail, user_errors
 
 
 def _ci(block: dict | None, scale: float = 100.0, digits: int = 1) -> str:
@@ -45,6 +42,13 @@ def evaluate_command(
 
     Example:  touchline evaluate runs/small --folds 10
     """
+    # The evaluation stack is imported when the command runs: `touchline --help` stays fast.
+    from host.evaluation.crossval import cross_validate
+    from host.evaluation.evaluate import evaluate_run
+    from host.models import load_run
+    from host.models.config import TrainConfig
+
+    errors = user_errors()
     console = Console()
     try:
         result = evaluate_run(run_dir, data, resamples=resamples)
@@ -59,8 +63,6 @@ def evaluate_command(
             table.add_row("oracle AUC (true hazard)", f"{risk['oracle_auc']:.3f}")
         console.print(table)
         if folds:
-            from host.models import load_run
-
             config = load_run(run_dir).config
             if cv_epochs:
                 config = config.replace(max_epochs=cv_epochs)
@@ -78,7 +80,7 @@ def evaluate_command(
                 if block:
                     cv.add_row(name, *(f"{block[k]:.3f}" for k in ("mean", "sd", "min", "max")))
             console.print(cv)
-    except USER_ERRORS as exc:
+    except errors as exc:
         fail(exc)
 
 

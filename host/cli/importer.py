@@ -4,21 +4,16 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.console import Console
 from rich.table import Table
 
 from host.cli import app
-from host.data.dataset import DatasetError
-from host.data.importer import (
-    ImportFileError,
-    ImportReport,
-    import_injuries,
-    import_sessions,
-    parse_mapping,
-)
+
+if TYPE_CHECKING:
+    from host.data.importer import ImportReport
 
 import_app = typer.Typer(
     help=("Import a club's CSV exports (sessions, injuries) into a dataset directory; "
@@ -40,6 +35,9 @@ SkipBad = Annotated[bool, typer.Option(
 
 def _run(importer: Callable[..., ImportReport], file: Path, out: Path, mapping: list[str],
          skip_bad: bool) -> None:
+    from host.data.dataset import DatasetError
+    from host.data.importer import ImportFileError, parse_mapping
+
     console = Console()
     try:
         report = importer(file, out, parse_mapping(mapping), skip_bad=skip_bad)
@@ -102,6 +100,9 @@ def sessions(
 
     Example:  touchline import sessions gps.csv --out data/club --map "Player Code=athlete_id"
     """
+    # The importer (pandas) is imported when the command runs: `--help` stays fast.
+    from host.data.importer import import_sessions
+
     _run(import_sessions, file, out, mapping, skip_bad)
 
 
@@ -124,5 +125,7 @@ def injuries(
 
     Example:  touchline import injuries medical_log.csv --out data/club
     """
+    from host.data.importer import import_injuries
+
     _run(import_injuries, file, out, mapping, skip_bad)
 

@@ -5,10 +5,8 @@ from __future__ import annotations
 import time
 from datetime import date
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
-import numpy as np
-import pandas as pd
 import typer
 from rich.console import Console
 from rich.markup import escape
@@ -24,13 +22,12 @@ from rich.table import Table
 
 from edge import taxonomy
 from host.cli import app
-from host.data.dataset import DatasetError
 from host.pose.config import PoseConfig, PoseError, VideoExtraMissing
-from host.pose.estimator import PoseEstimator
-from host.pose.extract import TrackRecords, extract_tracks
-from host.pose.joints import frame_occluded
-from host.pose.sync import find_offset
-from host.pose.writer import ClipLabels, write_track
+
+if TYPE_CHECKING:
+    import numpy as np
+
+    from host.pose.extract import TrackRecords
 
 HELP = "\n\n".join(
     (
@@ -62,6 +59,9 @@ def _parse_roi(text: str | None) -> tuple[int, int, int, int] | None:
 
 
 def _read_imu_csv(path: Path) -> tuple[np.ndarray, np.ndarray]:
+    import numpy as np
+    import pandas as pd
+
     try:
         table = pd.read_csv(path)
     except (OSError, pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError) as exc:
@@ -129,6 +129,10 @@ def pose(
         int, typer.Option(help="Most people tracked at once.")
     ] = PoseConfig.max_people,
 ) -> None:
+    # The dataset and tracking stack (pandas, scipy) is imported when the command runs:
+    # `touchline --help` stays fast.
+    from host.data.dataset import DatasetError
+
     console = Console()
     try:
         _run(
@@ -178,6 +182,11 @@ def _run(
     offset_s: float,
     config: PoseConfig,
 ) -> None:
+    from host.pose.estimator import PoseEstimator
+    from host.pose.extract import extract_tracks
+    from host.pose.sync import find_offset
+    from host.pose.writer import ClipLabels, write_track
+
     if session is not None and len(videos) > 1:
         raise PoseError("--session names one session; give one VIDEO per run when using it")
     imu_signal = _read_imu_csv(imu) if imu is not None else None
@@ -251,6 +260,8 @@ def _run(
 
 
 def _print_tracks(console: Console, video: Path, records: TrackRecords) -> None:
+    from host.pose.joints import frame_occluded
+
     table = Table(title=f"people in {video.name}")
     for column in ("person", "frames", "from s", "to s", "box centre x,y", "occluded frames"):
         table.add_column(column, justify="right")

@@ -8,7 +8,7 @@ import typer
 from rich.console import Console
 
 from host.cli import app
-from host.cli.train import USER_ERRORS, fail
+from host.cli.train import fail, user_errors
 
 
 @app.command("report")
@@ -30,6 +30,7 @@ def report_command(
 
     Examples:  touchline report runs/small   ·   touchline report --week 9 --out squad.html
     """
+    errors = user_errors()
     try:
         if week is not None:
             from host.reports.squad import SquadReportError, write_squad_report
@@ -47,7 +48,7 @@ def report_command(
             from host.reports.run import write_run_report
 
             path = write_run_report(run_dir, out)
-    except USER_ERRORS as exc:
+    except errors as exc:
         fail(exc)
         return
     Console().print(f"report written to {path}")

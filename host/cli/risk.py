@@ -13,7 +13,6 @@ from rich.console import Console
 from rich.table import Table
 
 from host.cli import app
-from host.risk.drivers import sentence
 
 if TYPE_CHECKING:
     from host.risk.evaluate import Evaluation
@@ -68,6 +67,7 @@ def risk(
     # The model stack is imported when the command runs: `touchline --help` stays fast.
     from host.data.dataset import DatasetError
     from host.db.engine import DatabaseError
+    from host.risk.drivers import sentence
     from host.risk.evaluate import EvaluationError
     from host.risk.features import FeatureError
     from host.risk.service import evaluate_until, squad_risk
@@ -135,6 +135,8 @@ def _evaluation_table(report: Evaluation) -> Table:
 
 
 def _table(result: SquadRisk) -> Table:
+    from host.risk.drivers import sentence
+
     flag = " — synthetic data" if result.synthetic else ""
     table = Table(title=f"Injury risk for the week after week {result.week}{flag}")
     for column in ("player", "probability", "band", "change", "top drivers"):

@@ -10,8 +10,7 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 from host.cli import app
-from host.synth import SIZES, SynthError, synthesize
-from host.synth.build import STAGES, check_request
+from host.synth.config import SIZES
 
 SIZE_HELP = (
     f"How much to simulate: {', '.join(SIZES)} (paper = 126 players, 10 weeks, 18 420 action "
@@ -37,6 +36,9 @@ def synth(
 
     Example:  touchline synth data/squad-small --size small --seed 7
     """
+    # The simulator is imported when the command runs: `touchline --help` stays fast.
+    from host.synth.build import STAGES, SynthError, check_request, synthesize
+
     console = Console(stderr=True)
     try:
         check_request(out, size)

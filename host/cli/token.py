@@ -8,9 +8,7 @@ import typer
 from rich.console import Console
 
 from host.cli import app
-from host.db.engine import DatabaseError, engine_for, session_scope
-from host.db.tokens import Role, create_registration_code, create_token
-from host.settings import SettingsError, get_settings
+from host.db.roles import Role
 
 token_app = typer.Typer(help="Create API tokens and device pairing codes.", no_args_is_help=True)
 app.add_typer(token_app, name="token")
@@ -37,6 +35,11 @@ def create(
 
     Example:  touchline token create --role device --device sideline-1
     """
+    # The database stack is imported when the command runs: `touchline --help` stays fast.
+    from host.db.engine import DatabaseError, engine_for, session_scope
+    from host.db.tokens import create_registration_code, create_token
+    from host.settings import SettingsError, get_settings
+
     console = Console()
     if role is Role.DEVICE and not device:
         console.print("[red]error:[/red] --device: name the sideline unit the code is for")

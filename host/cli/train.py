@@ -7,19 +7,25 @@ from pathlib import Path
 import typer
 from rich.console import Console
 
-from edge.dsp import SignalError
 from host.cli import app
-from host.data.dataset import DatasetError
-from host.evaluation.splits import SplitError
-from host.models.config import ConfigError, TrainConfig, load_config
-from host.models.run import RunError
-from host.train import TrainingError, train
 
-# Problems with what the user gave us: one line, exit 1, no traceback.
-USER_ERRORS = (DatasetError, ConfigError, TrainingError, RunError, SplitError, SignalError)
+
+def user_errors() -> tuple[type[Exception], ...]:
+    """Problems with what the user gave us (one line, exit 1, no traceback) in train,
+    evaluate, ablate and report. Resolved when a command runs, not at import: the modules
+    defining them load torch, scipy and scikit-learn, which `touchline --help` must not."""
+    from edge.dsp import SignalError
+    from host.data.dataset import DatasetError
+    from host.evaluation.splits import SplitError
+    from host.models.config import ConfigError
+    from host.models.run import RunError
+    from host.train import TrainingError
+
+    return (DatasetError, ConfigError, TrainingError, RunError, SplitError, SignalError)
 
 
 def fail(exc: Exception) -> None:
+    """Print EXC as one red line on stderr and exit 1."""
     Console(stderr=True).print(f"[red]error:[/red] {exc}", soft_wrap=True, highlight=False)
     raise typer.Exit(1)
 
@@ -51,6 +57,11 @@ def train_command(
 
     Example:  touchline train --data data/squad-small --out runs/small
     """
+    # The training stack is imported when the command runs: `touchline --help` stays fast.
+    from host.models.config import TrainConfig, load_config
+    from host.train import train
+
+    errors = user_errors()
     try:
         recipe = load_config(config) if config else TrainConfig()
         if epochs is not None:
@@ -60,7 +71,7 @@ def train_command(
         if time_budget is not None:
             recipe = recipe.replace(time_budget_min=time_budget)
         result = train(data, out, None if resume else recipe, resume=resume)
-    except USER_ERRORS as exc:
+    except errors as exc:
         fail(exc)
         return
     best = result.history[result.best_epoch - 1] if result.best_epoch > 0 else {}

@@ -3,7 +3,6 @@ the database gives nobody access."""
 
 from __future__ import annotations
 
-import enum
 import hashlib
 import secrets
 from dataclasses import dataclass
@@ -13,15 +12,11 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from host.db.models import Device, RegistrationCode, Token, utcnow
+from host.db.roles import Role
 
 # Pairing codes are typed by a person on the sideline: no 0/O or 1/I/L to confuse.
 CODE_ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"
 CODE_LENGTH = 10
-
-
-class Role(enum.StrEnum):
-    DEVICE = "device"
-    STAFF = "staff"
 
 
 class RegistrationError(ValueError):
