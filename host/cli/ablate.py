@@ -13,6 +13,12 @@ from host.cli.evaluate import _ci
 from host.cli.train import fail, user_errors
 
 
+def _paired(delta: dict | None) -> str:
+    if not delta:
+        return "—"
+    return f"{_ci(delta['accuracy'], 1.0)}; {_ci(delta['macro_f1'], 1.0)}"
+
+
 @app.command("ablate")
 def ablate_command(
     data: Path = typer.Option(..., "--data", help="Dataset directory."),
@@ -52,7 +58,10 @@ def ablate_command(
         "AUC",
         "high-risk recall %",
         "paper (acc, F1, AUC, HR)",
+        "full − row: acc, F1 (paired)",
         title=f"Table 3{tag}",
+        caption="Rows already in OUT/ablation.json are kept; the last column above 0 means "
+        "the full model is better on the same test athletes.",
     )
     for row, cells in report["rows"].items():
         paper = cells["paper"]
@@ -63,5 +72,6 @@ def ablate_command(
             _ci(cells["auc"], 1.0, 3),
             _ci(cells["high_risk_recall"]),
             ", ".join(str(paper[k]) for k in ("accuracy", "macro_f1", "auc", "high_risk_recall")),
+            _paired(cells.get("full_minus_row")),
         )
     Console().print(table)

@@ -100,3 +100,24 @@ def test_paired_difference_refuses_runs_scored_on_other_items(tmp_path: Path) ->
     np.savez(other / PREDICTIONS_FILE, **data)
     with pytest.raises(AblationError, match="other test items"):
         paired_differences(full, other)
+
+
+@pytest.mark.slow
+def test_ablate_command_prints_the_paired_difference_beside_each_row(
+    squad: Path, tmp_path: Path
+) -> None:
+    from typer.testing import CliRunner
+
+    from host.cli import app
+
+    config = tmp_path / "one.toml"
+    config.write_text("max_epochs = 1\nbatch_size = 16\nlearning_rate = 3e-3\n")
+    out = tmp_path / "table"
+    args = ["ablate", "--data", str(squad), "--out", str(out), "--config", str(config)]
+    result = CliRunner().invoke(
+        app, [*args, "--only", "full,no_video", "--resamples", "20"], env={"COLUMNS": "240"}
+    )
+    assert result.exit_code == 0, result.output
+    delta = json.loads((out / "ablation.json").read_text())["rows"]["no_video"]["full_minus_row"]
+    shown = f"{delta['accuracy']['value']:.1f} [{delta['accuracy']['low']:.1f}"
+    assert shown in next(line for line in result.output.splitlines() if "no_video" in line)
