@@ -250,16 +250,18 @@ def _store_predictions(db: Session, features: pd.DataFrame, head: RiskHead, week
 
 
 def bundle_gate(candidate: dict[str, float], current: dict[str, float] | None) -> tuple[bool, str]:
-    """Publish a new edge bundle only when its student's test macro-F1 beats the current."""
-    new = candidate.get("test_macro_f1")
+    """Publish a new edge bundle only when its student's validation macro-F1 beats the
+    current bundle's. Validation athletes, not test ones: the test split is for reporting,
+    and deciding what ships on it night after night would tune on it."""
+    new = candidate.get("val_macro_f1")
     if new is None:
-        return False, "candidate bundle carries no test_macro_f1; not publishing"
-    old = None if current is None else current.get("test_macro_f1")
+        return False, "candidate bundle carries no val_macro_f1; not publishing"
+    old = None if current is None else current.get("val_macro_f1")
     if old is None:
-        return True, f"no current bundle; publishing (student test macro-F1 {new:.3f})"
+        return True, f"no comparable current bundle; publishing (student val macro-F1 {new:.3f})"
     if new > old + MIN_F1_GAIN:
-        return True, f"published: student test macro-F1 {new:.3f} beats the current {old:.3f}"
-    return False, (f"kept the current bundle: candidate macro-F1 {new:.3f} does not beat "
+        return True, f"published: student val macro-F1 {new:.3f} beats the current {old:.3f}"
+    return False, (f"kept the current bundle: candidate val macro-F1 {new:.3f} does not beat "
                    f"the current {old:.3f}")
 
 

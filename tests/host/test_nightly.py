@@ -87,10 +87,11 @@ def test_failed_run_is_logged_and_releases_the_lock(night) -> None:
 @pytest.mark.parametrize(
     ("candidate", "current", "published", "words"),
     [
-        ({"test_macro_f1": 0.81}, None, True, "no current bundle"),
-        ({"test_macro_f1": 0.83}, {"test_macro_f1": 0.81}, True, "beats the current 0.810"),
-        ({"test_macro_f1": 0.80}, {"test_macro_f1": 0.81}, False, "does not beat"),
-        ({"test_accuracy": 0.9}, None, False, "no test_macro_f1"),
+        ({"val_macro_f1": 0.81}, None, True, "no comparable current bundle"),
+        ({"val_macro_f1": 0.81}, {"test_macro_f1": 0.9}, True, "no comparable current bundle"),
+        ({"val_macro_f1": 0.83}, {"val_macro_f1": 0.81}, True, "beats the current 0.810"),
+        ({"val_macro_f1": 0.80}, {"val_macro_f1": 0.81}, False, "does not beat"),
+        ({"test_macro_f1": 0.99}, None, False, "no val_macro_f1"),
     ],
 )
 def test_bundle_gate(candidate, current, published, words) -> None:
