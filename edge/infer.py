@@ -62,16 +62,34 @@ class _LiteRtRunner:
                 "LiteRT backend asked for but ai-edge-litert is not installed "
                 "(pip install 'touchline[litert]')"
             ) from exc
-        self._interpreter = Interpreter(model_content=model, num_threads=1)
+        try:
+            self._interpreter = Interpreter(model_content=model, num_threads=1)
+        except ValueError as exc:
+            raise InferenceError(f"LiteRT cannot load model.tflite: {exc}") from exc
         self._input = self._interpreter.get_input_details()[0]
         self._output = self._interpreter.get_output_details()[0]
+        # `touchline export --tflite` writes a batch-of-one model (the converter cannot
+        # lower a dynamic batch), and such a model cannot be resized: it is run one window
+        # at a time. A model with a dynamic batch (-1) is resized to each call's batch.
         self._batch = int(self._input["shape"][0])
+        self._fixed_batch = int(self._input["shape_signature"][0]) != -1
+        if self._fixed_batch and self._batch != 1:
+            raise InferenceError(
+                f"model.tflite takes a fixed batch of {self._batch} windows; the sideline "
+                "runs a batch of one or a dynamic batch"
+            )
+        self._interpreter.allocate_tensors()
 
     def run(self, x: np.ndarray) -> np.ndarray:
+        if self._fixed_batch:
+            return np.concatenate([self._invoke(x[i : i + 1]) for i in range(len(x))])
         if len(x) != self._batch:
             self._interpreter.resize_tensor_input(self._input["index"], [len(x), *x.shape[1:]])
+            self._interpreter.allocate_tensors()
             self._batch = len(x)
-        self._interpreter.allocate_tensors()
+        return self._invoke(x)
+
+    def _invoke(self, x: np.ndarray) -> np.ndarray:
         self._interpreter.set_tensor(self._input["index"], x)
         self._interpreter.invoke()
         return np.array(self._interpreter.get_tensor(self._output["index"]))

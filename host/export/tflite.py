@@ -1,10 +1,15 @@
 """Optional `.tflite` of the student for the LiteRT backend on the sideline.
 
-Conversion needs the `litert-torch` package. It is not part of any Touchline extra: it
-pulls transformers, torchao and a LiteRT converter and pins pydantic below the version the
-host uses, so installing it into the host environment would downgrade a shared dependency.
-Install it in a separate environment to convert; running a `.tflite` needs only
-`ai-edge-litert` (the `litert` extra).
+Conversion needs the `litert-torch` package (extra `litert-convert`), kept out of the host
+install: it adds ~0.9 GB (jax, transformers, torchao) and its converter pins
+typing-extensions<4.13, which takes pydantic back to 2.11. The host's tests pass with
+those versions, so a host environment with the converter works; `tools/check_litert.py`
+builds one apart and checks the path there. Running a `.tflite` needs only
+`ai-edge-litert` (extra `litert`).
+
+The model has a fixed batch of one window: litert-torch cannot lower a dynamic batch
+through the student's convolutions, so the edge's LiteRT runner scores one window per
+call. On real windows its logits match torch to ~3e-6 (tests/host/export/test_tflite.py).
 """
 
 from __future__ import annotations
@@ -20,14 +25,6 @@ class LiteRtUnavailable(RuntimeError):
     """The LiteRT converter (litert-torch) is not installed here."""
 
 
-def litert_converter_available() -> bool:
-    try:
-        import litert_torch  # noqa: F401
-    except ImportError:
-        return False
-    return True
-
-
 def to_tflite_bytes(model: nn.Module, channels: int, samples: int) -> bytes:
     """Convert the student (batch of one window) to a `.tflite` flatbuffer."""
     try:
@@ -35,7 +32,8 @@ def to_tflite_bytes(model: nn.Module, channels: int, samples: int) -> bytes:
     except ImportError as exc:
         raise LiteRtUnavailable(
             "a .tflite needs the litert-torch converter (pip install litert-torch, best in a "
-            "separate environment: it pins pydantic<2.12); the ONNX bundle is complete without it"
+            "separate environment: it takes pydantic back to 2.11; tools/check_litert.py builds "
+            "one); the ONNX bundle is complete without it"
         ) from exc
     model.eval()
     converted = litert_torch.convert(model, (torch.zeros(1, channels, samples),))

@@ -9,13 +9,16 @@ printed against MiniRocket measured in the same process.
     .venv/bin/python tools/bench/student.py --bundle runs/x/bundles/v1.tar.gz
 
 Latency does not depend on the weights, so without a bundle a freshly built student (and
-its int8 variant, calibrated on random windows) is timed. A LiteRT row appears when the
-bundle holds model.tflite, or when the litert-torch converter is installed.
+its int8 variant, calibrated on random windows) is timed. A LiteRT row appears when
+ai-edge-litert is installed and the bundle holds model.tflite (`touchline export --tflite`)
+or, without a bundle, the litert-torch converter is installed; it runs through the
+sideline's own LiteRT runner (one window per call: the converted model has a fixed batch).
 """
 
 from __future__ import annotations
 
 import argparse
+import importlib.util
 import os
 import pickle
 import time
@@ -29,6 +32,7 @@ from rich.console import Console  # noqa: E402
 from rich.table import Table  # noqa: E402
 
 from edge.bundle import read_bundle  # noqa: E402
+from edge.infer import _LiteRtRunner  # noqa: E402
 from host.distill.baselines import fit_minirocket  # noqa: E402
 from host.distill.config import MINIROCKET_KERNELS, StudentConfig  # noqa: E402
 from host.distill.student import build_student  # noqa: E402
@@ -60,24 +64,7 @@ def _onnx(model: bytes) -> Predict:
 
 
 def _litert(model: bytes) -> Predict:
-    from ai_edge_litert.interpreter import Interpreter
-
-    interpreter = Interpreter(model_content=model, num_threads=1)
-    inp = interpreter.get_input_details()[0]
-    out = interpreter.get_output_details()[0]
-    state = {"batch": int(inp["shape"][0])}
-    interpreter.allocate_tensors()
-
-    def run(x: np.ndarray) -> object:
-        if len(x) != state["batch"]:
-            interpreter.resize_tensor_input(inp["index"], list(x.shape))
-            interpreter.allocate_tensors()
-            state["batch"] = len(x)
-        interpreter.set_tensor(inp["index"], x)
-        interpreter.invoke()
-        return interpreter.get_tensor(out["index"])
-
-    return run
+    return _LiteRtRunner(model).run
 
 
 def _status_kb(field: str) -> int:
@@ -153,6 +140,7 @@ def main() -> None:
                 fp32, rng.standard_normal((64, CHANNELS, SAMPLES)).astype(np.float32)
             )
         tflite = files.get("model.tflite")
+        no_litert = "the bundle has no model.tflite (touchline export --tflite)"
         source = f"bundle {args.bundle}"
     else:
         model = build_student(StudentConfig()).eval()
@@ -162,7 +150,11 @@ def main() -> None:
             tflite = to_tflite_bytes(model, CHANNELS, SAMPLES)
         except LiteRtUnavailable:
             tflite = None
+        no_litert = "the litert-torch converter is not installed"
         source = "freshly built student (weights do not change latency)"
+    if tflite is not None and importlib.util.find_spec("ai_edge_litert") is None:
+        tflite = None
+        no_litert = "ai-edge-litert is not installed (pip install 'touchline[litert]')"
     variants.append(("student fp32 (onnxruntime)", lambda: _onnx(fp32), len(fp32)))
     variants.append(("student int8 (onnxruntime)", lambda: _onnx(int8), len(int8)))
     if tflite is not None:
@@ -186,7 +178,7 @@ def main() -> None:
         f"window {CHANNELS}x{SAMPLES}, batch {args.batch}, cpu count {os.cpu_count()}"
     )
     if tflite is None:
-        console.print("LiteRT: no model.tflite (litert-torch converter not installed)")
+        console.print(f"LiteRT: no row, {no_litert}")
     table = Table(
         "model",
         "mean ms/window",

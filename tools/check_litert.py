@@ -1,0 +1,147 @@
+#!/usr/bin/env python3
+"""Check the `.tflite` path of the student in an environment of its own: install the host
+with the litert-torch converter, convert a trained student, and check LiteRT against torch
+and onnxruntime (tests/host/export/test_tflite.py), then run the host's pydantic, FastAPI,
+typer and bundle tests beside the converter.
+
+    python tools/check_litert.py                      # temporary environment, removed after
+    python tools/check_litert.py --venv ../litvenv    # kept there and reused next time
+
+Exits 1 on failure and says which step failed. Separate because litert-torch pulls
+transformers, torchao, jax and a LiteRT converter (≈ 0.9 GB) and, through that converter,
+pins typing-extensions below 4.13, which takes pydantic back to 2.11: the project's own
+environment (`make install`) stays without it.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import subprocess
+import sys
+import tempfile
+import venv
+from collections import Counter
+from pathlib import Path
+from xml.etree import ElementTree
+
+ROOT = Path(__file__).resolve().parents[1]
+# First and alone: any other torch requirement makes pip fetch the multi-GB CUDA build.
+TORCH = "torch==2.13.0"
+HOST_EXTRAS = "edge,host,dev,litert"
+CONVERTER_MODULE = "test_tflite"
+CONVERTER_TESTS = [f"tests/host/export/{CONVERTER_MODULE}.py"]
+# Everything that validates with pydantic or serves through FastAPI/typer, with the
+# converter's older pydantic and typing-extensions.
+HOST_TESTS = [
+    "tests/host/api",
+    "tests/edge/test_config.py",
+    "tests/edge/test_bundle.py",
+    "tests/edge/test_cli.py",
+    "tests/edge/test_models_store.py",
+    "tests/host/data/test_dataset.py",
+    "tests/host/export/test_export.py",
+    "tests/host/export/test_cli.py",
+    "tests/host/export/test_edge_parity.py",
+]
+WATCHED = ("pydantic", "pydantic-core", "typing-extensions", "anyio", "fastapi", "typer")
+
+
+class StepFailed(Exception):
+    """One step of the check failed; the message says which and why."""
+
+
+def _run(cmd: list[str], step: str) -> str:
+    done = subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True)
+    if done.returncode != 0:
+        tail = "\n".join((done.stdout + done.stderr).splitlines()[-30:])
+        raise StepFailed(f"{step}: `{' '.join(cmd)}` exited {done.returncode}\n{tail}")
+    return done.stdout
+
+
+def _freeze(pip: Path) -> dict[str, str]:
+    listed = _run([str(pip), "list", "--format=freeze"], "pip list")
+    pairs = (line.split("==", 1) for line in listed.splitlines() if "==" in line)
+    return {name.lower().replace("_", "-"): version for name, version in pairs}
+
+
+def _pytest(python: Path, paths: list[str], junit: Path) -> dict[str, Counter[str]]:
+    """Run pytest on `paths` in the environment; outcome counts per test module."""
+    pytest = [str(python), "-m", "pytest", "-p", "no:cacheprovider", "-q"]
+    _run([*pytest, f"--junitxml={junit}", *paths], "tests in the environment")
+    outcomes: dict[str, Counter[str]] = {}
+    for case in ElementTree.parse(junit).iter("testcase"):
+        module = case.get("classname", "").split(".")
+        name = next((part for part in module if part.startswith("test_")), ".".join(module))
+        kinds = {child.tag for child in case} & {"skipped", "failure", "error"}
+        outcomes.setdefault(name, Counter())[kinds.pop() if kinds else "passed"] += 1
+    return outcomes
+
+
+def check(env_dir: Path) -> list[str]:
+    """Build (or reuse) the environment at `env_dir` and run every step; lines to print."""
+    if not (env_dir / "bin" / "python").exists():
+        venv.create(env_dir, with_pip=True)
+    python, pip = env_dir / "bin" / "python", env_dir / "bin" / "pip"
+    quiet = ["--quiet", "--disable-pip-version-check"]
+    _run([str(pip), "install", *quiet, TORCH], "install torch")
+    _run([str(pip), "install", *quiet, "-e", f"{ROOT}[{HOST_EXTRAS}]"], "install the host")
+    before = _freeze(pip)
+    _run(
+        [str(pip), "install", *quiet, "-e", f"{ROOT}[{HOST_EXTRAS},litert-convert]"],
+        "install the litert-torch converter",
+    )
+    after = _freeze(pip)
+    changed = [
+        f"{name} {before[name]} -> {after[name]}"
+        for name in sorted(before)
+        if name in after and after[name] != before[name]
+    ]
+    added = sorted(set(after) - set(before))
+    _run([str(pip), "check"], "pip check")
+    lines = [
+        f"ok   environment {env_dir}: litert-torch {after.get('litert-torch')}, "
+        f"ai-edge-litert {after.get('ai-edge-litert')}, torch {after.get('torch')}",
+        f"ok   the converter added {len(added)} packages and changed: "
+        + (", ".join(changed) or "nothing"),
+        "ok   pip check: no broken requirement ("
+        + ", ".join(f"{name} {after[name]}" for name in WATCHED if name in after)
+        + ")",
+    ]
+    outcomes = _pytest(python, [*CONVERTER_TESTS, *HOST_TESTS], env_dir / "junit.xml")
+    converter = outcomes.pop(CONVERTER_MODULE, Counter())
+    if converter["skipped"] or not converter["passed"]:
+        raise StepFailed(
+            f"conversion and LiteRT parity: {converter['passed']} passed, "
+            f"{converter['skipped']} skipped (is litert-torch importable?)"
+        )
+    lines.append(f"ok   conversion, LiteRT vs torch and onnxruntime: {converter['passed']} passed")
+    host = sum(outcomes.values(), Counter())
+    lines.append(
+        f"ok   host tests with the converter installed: {host['passed']} passed, "
+        f"{host['skipped']} skipped ({' '.join(HOST_TESTS)})"
+    )
+    return lines
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--venv", type=Path, help="environment to build or reuse (kept)")
+    args = parser.parse_args()
+    os.environ.setdefault("OMP_NUM_THREADS", "1")  # the build host is shared
+    try:
+        if args.venv:
+            lines = check(args.venv.resolve())
+        else:
+            with tempfile.TemporaryDirectory(prefix="touchline-litert-venv-") as tmp:
+                lines = check(Path(tmp) / "venv")
+    except StepFailed as exc:
+        print(f"FAIL: {exc}")
+        return 1
+    print("\n".join(lines))
+    print("PASS: the .tflite path converts, matches and runs on the sideline's LiteRT backend")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
