@@ -1,10 +1,14 @@
 """The model bundle (contract 4): what the host ships and the edge runs, verified on read.
 
-A bundle is a directory or a `.tar.gz` holding `manifest.json` and the files it lists
-(`model.onnx`, `model_fp32.onnx`, optionally `model.tflite`), each with its sha256. The
-manifest carries everything the edge needs to compute exactly what the host trained on:
-channel order and units, rate, window and hop, low-pass settings, normalisation, and the
-event thresholds tuned on validation. Reading a bundle checks all of it, so a corrupt,
+A bundle is a directory or a `.tar.gz` holding `manifest.json` and the files it lists,
+each with its sha256, and each model once (the sideline budget is 100 KB): `model.onnx`,
+the default, which is fp32 unless int8 measurably helped; then, only beside an int8
+default, `model_fp32.onnx`, its fp32 reference; optionally `model.tflite`. Bundles that
+also carry `model_fp32.onnx` beside an fp32 default (written before) stay valid;
+`Manifest.fp32_model` names the fp32 file in either layout. The manifest carries
+everything the edge needs to compute exactly what the host trained on: channel order and
+units, rate, window and hop, low-pass settings, normalisation, and the event thresholds
+tuned on validation. Reading a bundle checks all of it, so a corrupt,
 tampered or foreign bundle is refused with one clear message and never half-installed.
 
 `prepare_windows` is the one input pipeline both sides run (edge.dsp low-pass, then the
@@ -32,6 +36,8 @@ from edge import dsp, taxonomy
 
 SCHEMA_VERSION = 1
 MANIFEST_NAME = "manifest.json"
+# The fp32 reference, present only where the default model is int8 (or in older bundles).
+FP32_MODEL_NAME = "model_fp32.onnx"
 # Files a bundle may hold besides the manifest: plain names, no directories.
 _FILE_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,99}$")
 _SHA256 = re.compile(r"^[0-9a-f]{64}$")
@@ -173,6 +179,12 @@ class Manifest(InputSpec):
         if self.default_model not in self.files:
             raise ValueError(f"default_model {self.default_model!r} is not in files")
         return self
+
+    @property
+    def fp32_model(self) -> str:
+        """The fp32 model's file, for parity checks and fallback: `model_fp32.onnx` where
+        the bundle carries one, else the default model, which is then fp32 itself."""
+        return FP32_MODEL_NAME if FP32_MODEL_NAME in self.files else self.default_model
 
     def to_json(self) -> str:
         return json.dumps(self.model_dump(by_alias=True, mode="json"), indent=2) + "\n"

@@ -1,7 +1,9 @@
 """`touchline export`: the distilled student → a verified model bundle for the sideline.
 
-ONNX fp32 (checked against torch on real validation windows), an int8 variant that becomes
-`model.onnx` only where it measurably helps, optionally a `.tflite`, and the manifest:
+ONNX fp32 (checked against torch on real validation windows) as `model.onnx`, unless an
+int8 variant measurably helps: then int8 is `model.onnx` and fp32 ships beside it as
+`model_fp32.onnx`, its reference. Each model is in the bundle once (two copies of the fp32
+would take ~44 KB of the 100 KB budget). Optionally a `.tflite`, and the manifest:
 channels, rate, window, filters, z-score, the event thresholds tuned on validation,
 sha256 per file, the training data hash and the metrics that gated it. Written as a
 directory and a `.tar.gz`.
@@ -19,7 +21,7 @@ import numpy as np
 import torch
 
 from edge import taxonomy
-from edge.bundle import pack_bundle, write_bundle
+from edge.bundle import FP32_MODEL_NAME, pack_bundle, write_bundle
 from host.distill.trained import TrainedStudentRun, load_student
 from host.export.onnx import onnx_session, run_onnx, to_onnx_bytes
 from host.export.quantize import Choice, choose_variant, quantize_int8
@@ -71,7 +73,7 @@ def export_run(
         fp32, train_inputs[np.random.default_rng(0).permutation(len(train_inputs))]
     )
     choice = choose_variant(fp32, int8, val_inputs, val_labels)
-    files = {"model.onnx": int8 if choice.default == "int8" else fp32, "model_fp32.onnx": fp32}
+    files = model_files(fp32, int8 if choice.default == "int8" else None)
     if tflite:
         files["model.tflite"] = to_tflite_bytes(
             student.model, len(student.spec.channels), student.spec.window_samples
@@ -89,6 +91,14 @@ def export_run(
             f"{BUNDLE_BUDGET_BYTES / 1024:.0f} KB (written, but do not publish it)"
         )
     return result
+
+
+def model_files(fp32: bytes, int8: bytes | None) -> dict[str, bytes]:
+    """The bundle's ONNX files, each model once: the shipped int8 as `model.onnx` with fp32
+    beside it as its reference, or, when `int8` is None (fp32 chosen), fp32 alone."""
+    if int8 is None:
+        return {"model.onnx": fp32}
+    return {"model.onnx": int8, FP32_MODEL_NAME: fp32}
 
 
 def manifest_fields(student: TrainedStudentRun, version: str, choice: Choice) -> dict[str, Any]:

@@ -13,6 +13,7 @@ import pytest
 
 from edge import dsp, taxonomy
 from edge.bundle import (
+    FP32_MODEL_NAME,
     MANIFEST_NAME,
     BundleError,
     Manifest,
@@ -25,6 +26,7 @@ from edge.bundle import (
 
 MODEL = b"\x08\x07onnx-bytes-stand-in" * 40
 MODEL_FP32 = b"\x08\x07fp32-onnx-bytes" * 80
+TFLITE = b"\x1c\x00\x00\x00TFL3-stand-in" * 60
 
 
 def _fields(**overrides: Any) -> dict[str, Any]:
@@ -48,8 +50,9 @@ def _fields(**overrides: Any) -> dict[str, Any]:
 
 @pytest.fixture
 def bundle_dir(tmp_path: Path) -> Path:
+    """The int8-default layout: `model.onnx` (int8) with its fp32 reference beside it."""
     return write_bundle(
-        tmp_path / "bundle", _fields(), {"model.onnx": MODEL, "model_fp32.onnx": MODEL_FP32}
+        tmp_path / "bundle", _fields(), {"model.onnx": MODEL, FP32_MODEL_NAME: MODEL_FP32}
     )
 
 
@@ -61,9 +64,36 @@ def test_written_bundle_reads_back_with_the_same_contents(bundle_dir: Path) -> N
     assert m.channel_names[-1] == "speed_mps" and m.channels[-1].optional
     assert (m.window_samples, m.hop_samples) == (600, 50)
     assert bundle.default_model_bytes == MODEL
-    assert m.files["model_fp32.onnx"] == sha256_hex(MODEL_FP32)
+    assert m.files[FP32_MODEL_NAME] == sha256_hex(MODEL_FP32)
+    assert bundle.files[m.fp32_model] == MODEL_FP32
     on_disk = json.loads((bundle_dir / MANIFEST_NAME).read_text())
     assert on_disk["schema"] == 1 and "schema_" not in on_disk
+
+
+@pytest.mark.parametrize(
+    ("files", "fp32_model"),
+    [
+        # fp32 default: the one ONNX file is the fp32 model.
+        ({"model.onnx": MODEL_FP32}, "model.onnx"),
+        ({"model.onnx": MODEL_FP32, "model.tflite": TFLITE}, "model.onnx"),
+        # int8 default: fp32 ships beside it.
+        (
+            {"model.onnx": MODEL, FP32_MODEL_NAME: MODEL_FP32, "model.tflite": TFLITE},
+            FP32_MODEL_NAME,
+        ),
+        # Written before each model shipped once: fp32 default with a copy beside it.
+        ({"model.onnx": MODEL_FP32, FP32_MODEL_NAME: MODEL_FP32}, FP32_MODEL_NAME),
+    ],
+)
+def test_every_bundle_layout_reads_back_and_names_its_fp32_model(
+    tmp_path: Path, files: dict[str, bytes], fp32_model: str
+) -> None:
+    archive = pack_bundle(write_bundle(tmp_path / "b", _fields(), files))
+    bundle = read_bundle(archive)
+    assert bundle.files == files
+    assert bundle.manifest.default_model == "model.onnx"
+    assert bundle.manifest.fp32_model == fp32_model
+    assert bundle.files[bundle.manifest.fp32_model] == MODEL_FP32
 
 
 def test_packed_archive_reads_back_identically_and_is_reproducible(bundle_dir: Path) -> None:
@@ -94,10 +124,10 @@ def test_unknown_schema_is_refused_before_anything_else(bundle_dir: Path) -> Non
 
 
 def test_missing_and_unlisted_files_are_refused(bundle_dir: Path) -> None:
-    (bundle_dir / "model_fp32.onnx").unlink()
+    (bundle_dir / FP32_MODEL_NAME).unlink()
     with pytest.raises(BundleError, match=r"missing file\(s\).*model_fp32\.onnx"):
         read_bundle(bundle_dir)
-    (bundle_dir / "model_fp32.onnx").write_bytes(MODEL_FP32)
+    (bundle_dir / FP32_MODEL_NAME).write_bytes(MODEL_FP32)
     (bundle_dir / "extra.bin").write_bytes(b"smuggled")
     with pytest.raises(BundleError, match=r"not listed.*extra\.bin"):
         read_bundle(bundle_dir)

@@ -6,6 +6,7 @@ from pathlib import Path
 
 from typer.testing import CliRunner
 
+from edge.bundle import FP32_MODEL_NAME
 from host.cli import app
 from host.export.bundle import ExportResult
 
@@ -16,7 +17,9 @@ def test_bundle_verify_prints_what_the_sideline_will_run(exported: ExportResult)
     result = runner.invoke(app, ["bundle", "verify", str(exported.archive)])
     assert result.exit_code == 0, result.output
     assert "bundle test-1: valid (trained on synthetic data)" in result.output
-    assert "speed_mps?" in result.output and "model_fp32.onnx" in result.output
+    assert "speed_mps?" in result.output and "model.onnx (default)" in result.output
+    # fp32 ships beside model.onnx only when model.onnx is int8: each model once.
+    assert (FP32_MODEL_NAME in result.output) == (exported.choice.default == "int8")
     assert "test_macro_f1" in result.output
 
 

@@ -85,18 +85,13 @@ def _host_events(result: DistillResult, windows: np.ndarray, centres: np.ndarray
 
 @pytest.fixture(scope="module")
 def edge_events(exported: ExportResult, session) -> dict[str, list[list]]:
-    """Events of the bundle's fp32 and default models, found in a process without torch."""
+    """Events of the bundle's fp32 and default models (one file when fp32 is the default),
+    found in a process without torch."""
     path, _, _ = session
+    manifest = read_bundle(exported.archive).manifest
+    models = sorted({manifest.fp32_model, manifest.default_model})
     out = subprocess.run(
-        [
-            sys.executable,
-            "-c",
-            EDGE_SCRIPT,
-            str(exported.archive),
-            str(path),
-            "model_fp32.onnx",
-            "model.onnx",
-        ],
+        [sys.executable, "-c", EDGE_SCRIPT, str(exported.archive), str(path), *models],
         capture_output=True,
         text=True,
     )
@@ -111,7 +106,7 @@ def test_edge_fp32_events_equal_host_events(
     _, windows, centres = session
     manifest = read_bundle(exported.archive).manifest
     host = _host_events(result, windows, centres, manifest)
-    edge = edge_events["model_fp32.onnx"]
+    edge = edge_events[manifest.fp32_model]
     assert len(host) >= 10  # the session holds real actions, not an empty comparison
     assert [e[0] for e in edge] == [e[0] for e in host]
     np.testing.assert_allclose([e[1] for e in edge], [e[1] for e in host], atol=1e-6)
@@ -121,13 +116,14 @@ def test_edge_fp32_events_equal_host_events(
 def test_edge_default_model_finds_the_host_events(
     exported: ExportResult, distilled: tuple[Dataset, DistillResult], session, edge_events
 ) -> None:
-    """The shipped model.onnx (int8 where chosen): every host event is found by the edge
-    with the same label within one hop, and nothing extra beyond one in ten."""
+    """The shipped model.onnx (int8 where chosen, else the fp32 of the test above): every
+    host event is found by the edge with the same label within one hop, and nothing extra
+    beyond one in ten."""
     _, result = distilled
     _, windows, centres = session
     manifest = read_bundle(exported.archive).manifest
     host = _host_events(result, windows, centres, manifest)
-    edge = edge_events["model.onnx"]
+    edge = edge_events[manifest.default_model]
     unmatched = list(edge)
     found = 0
     for label, t, _ in host:

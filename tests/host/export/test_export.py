@@ -10,12 +10,12 @@ import pytest
 import torch
 
 from edge import taxonomy
-from edge.bundle import read_bundle
+from edge.bundle import FP32_MODEL_NAME, read_bundle, sha256_hex
 from edge.infer import ActionModel, softmax
 from host.data.dataset import Dataset
 from host.distill.pipeline import DistillResult
 from host.distill.trained import StudentRunError, load_student
-from host.export.bundle import BUNDLE_BUDGET_BYTES, ExportResult, export_run
+from host.export.bundle import BUNDLE_BUDGET_BYTES, ExportResult, export_run, model_files
 from host.export.onnx import onnx_session, run_onnx
 
 # Stated tolerances (docs/student.md): fp32 ONNX reproduces torch's logits to 1e-4;
@@ -25,13 +25,21 @@ INT8_PROB_TOL = 0.15
 INT8_AGREEMENT = 0.95
 
 
-def test_bundle_holds_both_models_and_a_manifest_the_edge_accepts(
+def test_bundle_holds_each_model_once_and_a_manifest_the_edge_accepts(
     exported: ExportResult, distilled: tuple[Dataset, DistillResult]
 ) -> None:
     dataset, result = distilled
     bundle = read_bundle(exported.archive)
     m = bundle.manifest
-    assert set(bundle.files) == {"model.onnx", "model_fp32.onnx"}
+    int8_default = exported.choice.default == "int8"
+    expected = {"model.onnx", FP32_MODEL_NAME} if int8_default else {"model.onnx"}
+    assert set(bundle.files) == expected
+    assert len(set(m.files.values())) == len(m.files)  # no model twice
+    assert m.default_model == "model.onnx"
+    assert m.fp32_model == (FP32_MODEL_NAME if int8_default else "model.onnx")
+    assert len(bundle.files["model.onnx"]) == (
+        exported.choice.int8.size_bytes if int8_default else exported.choice.fp32.size_bytes
+    )
     assert m.version == "test-1" and m.labels == list(taxonomy.LABELS)
     assert m.channel_names == [*taxonomy.IMU_CHANNELS, "speed_mps"]
     assert m.channels[-1].optional and not m.channels[0].optional
@@ -41,9 +49,17 @@ def test_bundle_holds_both_models_and_a_manifest_the_edge_accepts(
     gated = {"val_macro_f1", "test_macro_f1", "val_accuracy_fp32", "val_accuracy_int8"}
     assert gated <= set(m.metrics)
     assert 0 < m.metrics["val_macro_f1"] <= 1
-    expected_default = "int8" if exported.choice.default == "int8" else "fp32"
-    default_is_fp32 = bundle.files["model.onnx"] == bundle.files["model_fp32.onnx"]
-    assert default_is_fp32 == (expected_default == "fp32")
+
+
+@pytest.mark.parametrize("int8_default", [False, True])
+def test_model_files_ship_fp32_beside_int8_only(int8_default: bool) -> None:
+    fp32, int8 = b"fp32-model", b"int8-model"
+    files = model_files(fp32, int8 if int8_default else None)
+    if int8_default:
+        assert files == {"model.onnx": int8, FP32_MODEL_NAME: fp32}
+    else:
+        assert files == {"model.onnx": fp32}
+    assert len({sha256_hex(data) for data in files.values()}) == len(files)
 
 
 def test_bundle_fits_the_sideline_budget(exported: ExportResult) -> None:
@@ -59,7 +75,8 @@ def test_onnx_fp32_matches_torch_on_real_windows(
     inputs, _ = student.prepared("test")
     with torch.inference_mode():
         expected = student.model(torch.from_numpy(inputs)).numpy()
-    fp32 = read_bundle(exported.bundle_dir).files["model_fp32.onnx"]
+    bundle = read_bundle(exported.bundle_dir)
+    fp32 = bundle.files[bundle.manifest.fp32_model]
     np.testing.assert_allclose(run_onnx(onnx_session(fp32), inputs), expected, atol=FP32_LOGIT_TOL)
     assert exported.fp32_max_logit_error <= FP32_LOGIT_TOL
 
@@ -70,15 +87,14 @@ def test_int8_stays_close_to_fp32_on_real_windows(
     _, result = distilled
     inputs, _ = load_student(result.out_dir).prepared("test")
     bundle = read_bundle(exported.bundle_dir)
-    p32 = softmax(run_onnx(onnx_session(bundle.files["model_fp32.onnx"]), inputs))
+    fp32 = bundle.files[bundle.manifest.fp32_model]
+    p32 = softmax(run_onnx(onnx_session(fp32), inputs))
     int8 = exported.choice  # the figures behind the choice are recorded either way
     assert int8.int8.size_bytes < int8.fp32.size_bytes
     from host.export.quantize import quantize_int8
 
     calibration, _ = load_student(result.out_dir).prepared("train")
-    p8 = softmax(
-        run_onnx(onnx_session(quantize_int8(bundle.files["model_fp32.onnx"], calibration)), inputs)
-    )
+    p8 = softmax(run_onnx(onnx_session(quantize_int8(fp32, calibration)), inputs))
     assert np.abs(p8 - p32).max() <= INT8_PROB_TOL
     assert np.mean(p8.argmax(axis=1) == p32.argmax(axis=1)) >= INT8_AGREEMENT
 
@@ -92,7 +108,7 @@ def test_edge_model_with_fp32_gives_torch_probabilities_from_raw_windows(
     bundle = read_bundle(exported.archive)
     fp32_bundle = type(bundle)(
         bundle.source,
-        bundle.manifest.model_copy(update={"default_model": "model_fp32.onnx"}),
+        bundle.manifest.model_copy(update={"default_model": bundle.manifest.fp32_model}),
         bundle.files,
     )
     edge_probs = ActionModel.from_bundle(fp32_bundle).predict(raw, present)

@@ -18,12 +18,12 @@ import torch
 from torch import nn
 
 from edge import taxonomy
-from edge.bundle import read_bundle
+from edge.bundle import FP32_MODEL_NAME, read_bundle, sha256_hex
 from edge.infer import ActionModel, InferenceError
 from host.data.dataset import Dataset
 from host.distill.pipeline import DistillResult
 from host.distill.trained import load_student
-from host.export.bundle import EXPORT_REPORT, ExportResult, export_run
+from host.export.bundle import BUNDLE_BUDGET_BYTES, EXPORT_REPORT, ExportResult, export_run
 from host.export.tflite import LiteRtUnavailable, to_tflite_bytes
 
 # Stated tolerances (docs/student.md): LiteRT reproduces torch's logits as closely as ONNX
@@ -53,7 +53,7 @@ class NoTorch(importlib.abc.MetaPathFinder):
 
 sys.meta_path.insert(0, NoTorch())
 import numpy as np
-from edge.bundle import read_bundle
+from edge.bundle import FP32_MODEL_NAME, read_bundle, sha256_hex
 from edge.infer import ActionModel, InferenceError
 from edge.events import EventDetector
 from edge.infer import ActionModel
@@ -61,7 +61,7 @@ bundle = read_bundle(sys.argv[1])
 data = np.load(sys.argv[2])
 m = bundle.manifest
 fp32 = type(bundle)(
-    bundle.source, m.model_copy(update={"default_model": "model_fp32.onnx"}), bundle.files
+    bundle.source, m.model_copy(update={"default_model": m.fp32_model}), bundle.files
 )
 out = {}
 for model in (ActionModel.from_bundle(fp32), ActionModel.from_bundle(bundle, backend="litert")):
@@ -113,11 +113,28 @@ def test_bundle_carries_a_verified_tflite_beside_the_onnx_models(
     tflite_exported: ExportResult,
 ) -> None:
     bundle = read_bundle(tflite_exported.archive)  # checks every file's sha256
-    assert set(bundle.files) == {"model.onnx", "model_fp32.onnx", "model.tflite"}
+    onnx = (
+        {"model.onnx", FP32_MODEL_NAME}
+        if tflite_exported.choice.default == "int8"
+        else {"model.onnx"}
+    )
+    assert set(bundle.files) == onnx | {"model.tflite"}
     assert bundle.files["model.tflite"][4:8] == b"TFL3"  # the flatbuffer's identifier
     assert bundle.manifest.default_model == "model.onnx"
     report = tflite_exported.bundle_dir.parent / f"tflite-1.{EXPORT_REPORT}"
     assert json.loads(report.read_text())["tflite"] is True
+
+
+@needs_converter
+def test_bundle_with_tflite_fits_the_budget_carrying_each_model_once(
+    tflite_exported: ExportResult,
+) -> None:
+    """export_run raises past the budget; checked here on the archive itself as well."""
+    assert tflite_exported.archive.stat().st_size == tflite_exported.archive_bytes
+    assert tflite_exported.archive_bytes <= BUNDLE_BUDGET_BYTES
+    bundle = read_bundle(tflite_exported.archive)
+    digests = {name: sha256_hex(data) for name, data in bundle.files.items()}
+    assert len(set(digests.values())) == len(digests), digests
 
 
 @needs_converter
