@@ -61,8 +61,13 @@ SPLITS_FILE = "splits.json"
 METRICS_CSV = "metrics.csv"
 METRICS_JSON = "metrics.json"
 BEST_CHECKPOINT = "best.pt"
+# The epoch with the lowest validation risk loss: the two heads peak at different epochs
+# (the risk head overfits its few hundred weeks long before actions converge), so
+# evaluation scores risk with this checkpoint and actions with best.pt.
+BEST_RISK_CHECKPOINT = "best_risk.pt"
 LAST_CHECKPOINT = "last.pt"
 REPLICA_DIR = "replicas"
+
 
 class TrainingError(RuntimeError):
     """Training cannot start or go on (unusable data, missing checkpoint for --resume)."""
@@ -416,12 +421,15 @@ def train(
     )
     history: list[dict[str, float]] = []
     best_loss, best_epoch, start_epoch, stale = float("inf"), -1, 0, 0
+    best_risk_loss, best_risk_epoch = float("inf"), -1
     if resume:
         state = torch.load(out / LAST_CHECKPOINT, weights_only=False)
         net.load_state_dict(state["model"])
         optimiser.load_state_dict(state["optimiser"])
         history, best_loss, best_epoch = state["history"], state["best_loss"], state["best_epoch"]
         start_epoch, stale = state["epoch"] + 1, state["stale"]
+        best_risk_loss = state.get("best_risk_loss", float("inf"))
+        best_risk_epoch = state.get("best_risk_epoch", -1)
     if rank == 0:
         out.mkdir(parents=True, exist_ok=True)
         _write_json(out / CONFIG_FILE, config.to_dict())
@@ -529,9 +537,15 @@ def train(
                 best_loss, best_epoch, stale = watched, epoch + 1, 0
             else:
                 stale += 1
+            risk_watched = row.get("val_risk_loss", float("nan"))
+            risk_improved = bool(np.isfinite(risk_watched)) and risk_watched < best_risk_loss
+            if risk_improved:
+                best_risk_loss, best_risk_epoch = risk_watched, epoch + 1
             if rank == 0:
                 if improved:
                     torch.save(net.state_dict(), out / BEST_CHECKPOINT)
+                if risk_improved:
+                    torch.save(net.state_dict(), out / BEST_RISK_CHECKPOINT)
                 torch.save(
                     {
                         "model": net.state_dict(),
@@ -540,6 +554,8 @@ def train(
                         "history": history,
                         "best_loss": best_loss,
                         "best_epoch": best_epoch,
+                        "best_risk_loss": best_risk_loss,
+                        "best_risk_epoch": best_risk_epoch,
                         "stale": stale,
                     },
                     out / LAST_CHECKPOINT,
@@ -558,7 +574,7 @@ def train(
         (out / REPLICA_DIR / f"rank{rank}.sha256").write_text(_state_digest(net))
         dist.barrier()
     if rank == 0:
-        _record_stop(out, stop_reason, best_epoch, time.perf_counter() - started)
+        _record_stop(out, stop_reason, best_epoch, best_risk_epoch, time.perf_counter() - started)
     return TrainResult(out, best_epoch, len(history), history, stop_reason)
 
 
@@ -575,10 +591,17 @@ def _out_of_time(config: TrainConfig, started: float, epochs_done: int, world: i
     return over
 
 
-def _record_stop(out: Path, reason: str, best_epoch: int, seconds: float) -> None:
+def _record_stop(
+    out: Path, reason: str, best_epoch: int, best_risk_epoch: int, seconds: float
+) -> None:
     """Add why and when training ended to the run's description (run.json)."""
     info = json.loads((out / RUN_FILE).read_text())
-    info["stop"] = {"reason": reason, "best_epoch": best_epoch, "train_wall_s": round(seconds, 1)}
+    info["stop"] = {
+        "reason": reason,
+        "best_epoch": best_epoch,
+        "best_risk_epoch": best_risk_epoch,
+        "train_wall_s": round(seconds, 1),
+    }
     _write_json(out / RUN_FILE, info)
 
 

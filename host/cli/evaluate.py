@@ -61,6 +61,8 @@ def evaluate_command(
         table.add_row("high-risk recall %", _ci(risk.get("high_risk_recall_ci")))
         if "oracle_auc" in risk:
             table.add_row("oracle AUC (true hazard)", f"{risk['oracle_auc']:.3f}")
+        for head, kept in result["checkpoints"].items():
+            table.add_row(f"{head} checkpoint", f"{kept['file']} (epoch {kept['epoch']})")
         console.print(table)
         if folds:
             config = load_run(run_dir).config

@@ -17,6 +17,7 @@ from host.evaluation.splits import SplitPlan
 from host.models import load_run
 from host.models.run import LoadedRun
 from host.train import (
+    BEST_RISK_CHECKPOINT,
     SPLITS_FILE,
     TaskData,
     embed,
@@ -36,8 +37,11 @@ def _interval(value: tuple[float, float, float]) -> dict[str, float]:
     return {"value": value[0], "low": value[1], "high": value[2]}
 
 
-def predict_test(run: LoadedRun, task: TaskData, part: str = "test") -> dict[str, np.ndarray]:
-    """Action predictions for the part's clips and risk probabilities for its athlete-weeks."""
+def predict_test(
+    run: LoadedRun, task: TaskData, part: str = "test", risk_run: LoadedRun | None = None
+) -> dict[str, np.ndarray]:
+    """Action predictions for the part's clips and risk probabilities for its athlete-weeks
+    (from `risk_run`, the run's best-risk checkpoint, when given)."""
     clip_index = getattr(task.plan.actions, part)
     week_rows = getattr(task.plan.risk, part)
     members = week_members(task.weekly)
@@ -48,8 +52,11 @@ def predict_test(run: LoadedRun, task: TaskData, part: str = "test") -> dict[str
     rows = [position[int(c)] for c in clip_index]
     with torch.no_grad():
         logits = run.model.action_head(fused[rows])
+    if risk_run is not None and len(week_rows):
+        fused, _ = embed(risk_run.model, task.arrays, needed, run.config, task.stats.rates)
+    risk_model = (risk_run or run).model
     p = (
-        risk_probabilities(run.model, task, week_rows, fused, position)
+        risk_probabilities(risk_model, task, week_rows, fused, position)
         if len(week_rows)
         else np.zeros(0)
     )
@@ -64,13 +71,18 @@ def predict_test(run: LoadedRun, task: TaskData, part: str = "test") -> dict[str
 
 
 def score(
-    run: LoadedRun, task: TaskData, truth: Any | None, resamples: int = 1000, seed: int = 0
+    run: LoadedRun,
+    task: TaskData,
+    truth: Any | None,
+    resamples: int = 1000,
+    seed: int = 0,
+    risk_run: LoadedRun | None = None,
 ) -> tuple[dict[str, Any], dict[str, np.ndarray]]:
     """All test metrics of a run with intervals, and the per-item test predictions they
     came from; `truth` is the dataset's true hazard table."""
     labels = run.labels
     with torch.no_grad():
-        out = predict_test(run, task)
+        out = predict_test(run, task, risk_run=risk_run)
     index = out["clip_index"]
     y, pred = task.labels[index], out["predicted"]
     athletes = task.clip_athletes[index]
@@ -163,7 +175,17 @@ def evaluate_run(
         dataset = load_dataset(source)
         task = load_task_data(dataset, run.config, plan, run.stats, run.weekly_normaliser)
         truth = dataset.truth_hazard()
-    result, predictions = score(run, task, truth, resamples, seed=run.config.seed)
+    risk_weights = Path(run_dir) / BEST_RISK_CHECKPOINT
+    risk_run = load_run(run_dir, BEST_RISK_CHECKPOINT) if risk_weights.exists() else None
+    result, predictions = score(run, task, truth, resamples, run.config.seed, risk_run)
+    stop = run.info.get("stop", {})
+    result["checkpoints"] = {
+        "actions": {"file": "best.pt", "epoch": stop.get("best_epoch")},
+        "risk": {
+            "file": BEST_RISK_CHECKPOINT if risk_run else "best.pt",
+            "epoch": stop.get("best_risk_epoch") if risk_run else stop.get("best_epoch"),
+        },
+    }
     result["data_hash"] = run.info.get("data_hash")
     if write:
         (Path(run_dir) / EVALUATION_FILE).write_text(json.dumps(result, indent=2, default=float))

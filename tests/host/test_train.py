@@ -195,3 +195,36 @@ def test_commands_end_to_end_on_the_tiny_simulated_squad(tmp_path: Path) -> None
     assert reported.exit_code == 0 and (run / "report.html").exists()
     missing = runner.invoke(app, ["evaluate", str(tmp_path)])
     assert missing.exit_code == 1 and "config.json" in missing.output.replace("\n", "")
+
+
+def test_risk_is_scored_with_the_checkpoint_of_lowest_validation_risk_loss(
+    run: Path, squad: Path, tmp_path: Path
+) -> None:
+    import shutil
+
+    from host.evaluation.evaluate import PREDICTIONS_FILE, evaluate_run, predict_test
+    from host.evaluation.splits import SplitPlan
+    from host.train import load_task_data
+
+    history = json.loads((run / "metrics.json").read_text())
+    risk_epoch = int(np.argmin([row["val_risk_loss"] for row in history])) + 1
+    stop = json.loads((run / "run.json").read_text())["stop"]
+    assert stop["best_risk_epoch"] == risk_epoch and (run / "best_risk.pt").exists()
+    # Make the two checkpoints' risk heads certainly differ, on a copy of the run: the
+    # best-risk head now says sigmoid(0.7) for every week.
+    copy = shutil.copytree(run, tmp_path / "run")
+    weights = torch.load(copy / "best_risk.pt", weights_only=True)
+    weights["risk_head.layers.3.weight"].zero_()
+    weights["risk_head.layers.3.bias"].fill_(0.7)
+    torch.save(weights, copy / "best_risk.pt")
+    evaluation = evaluate_run(copy, resamples=0)
+    assert evaluation["checkpoints"]["risk"] == {"file": "best_risk.pt", "epoch": risk_epoch}
+    plan = SplitPlan.from_dict(json.loads((copy / "splits.json").read_text()))
+    written = np.load(copy / PREDICTIONS_FILE)["week_risk"]
+    for checkpoint, same in (("best_risk.pt", True), ("best.pt", False)):
+        loaded = load_run(copy, checkpoint)
+        task = load_task_data(
+            load_dataset(squad), loaded.config, plan, loaded.stats, loaded.weekly_normaliser
+        )
+        assert np.allclose(written, predict_test(loaded, task)["risk"], atol=1e-6) is same
+    assert np.allclose(written, 1 / (1 + np.exp(-0.7)))
