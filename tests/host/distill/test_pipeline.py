@@ -18,7 +18,8 @@ MODELS = [
     "teacher (multimodal)",
     "student (distilled)",
     "student (no teacher)",
-    "MiniRocket + ridge",
+    "MiniRocket + ridge (clips)",
+    "MiniRocket + ridge (student's windows)",
 ]
 
 
@@ -28,6 +29,9 @@ def test_report_compares_every_model_on_the_same_test_clips(
     _, result = distilled
     report = result.report
     assert [row["model"] for row in report["rows"]] == MODELS
+    # The second MiniRocket row learned from the students' windows: clips plus streams.
+    windows = report["n_train_windows"]
+    assert windows["students"] > windows["clips"] > 0
     assert len({row["n"] for row in report["rows"]}) == 1
     assert report["rows"][0]["n"] == report["n_clips"]["test"]
     for row in report["rows"]:
@@ -50,7 +54,7 @@ def test_occluded_rows_cover_exactly_the_clips_with_hidden_video(
     report = result.report
     # Every third clip of the fixture hides the left knee for 2 s (> the paper's 1.5 s).
     assert 0 < report["n_test_occluded"] < report["n_clips"]["test"]
-    assert [row["n"] for row in report["occluded_rows"]] == [report["n_test_occluded"]] * 4
+    assert [row["n"] for row in report["occluded_rows"]] == [report["n_test_occluded"]] * 5
 
 
 def test_everything_trained_on_synthetic_data_says_so(
