@@ -103,9 +103,18 @@ def score(
     for s, name in enumerate(scenes):
         mask = task.scenes[index] == s
         if mask.any():
+            ys, ps = y[mask], pred[mask]
             per_scene[name] = {
                 "n": int(mask.sum()),
-                "accuracy": metrics.accuracy(y[mask], pred[mask]),
+                "accuracy": metrics.accuracy(ys, ps),
+                "accuracy_ci": _interval(
+                    cluster_bootstrap(
+                        lambda i, ys=ys, ps=ps: metrics.accuracy(ys[i], ps[i]),
+                        athletes[mask],
+                        resamples,
+                        seed,
+                    )
+                ),
                 "macro_f1": metrics.macro_f1(y[mask], pred[mask], n_labels),
                 "attention": dict(
                     zip(

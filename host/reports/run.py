@@ -231,12 +231,14 @@ def write_run_report(run_dir: Path, out: Path | None = None, resamples: int = 10
             figure_html(_per_scene(evaluation), "per-scene accuracy"),
             "</div>",
             table_html(
-                ("scene", "clips", "accuracy %", "macro-F1 %", "paper accuracy %"),
+                ("scene", "clips", "accuracy % [95 % CI]", "macro-F1 %", "paper accuracy %"),
                 [
                     (
                         n,
                         v["n"],
-                        f"{100 * v['accuracy']:.1f}",
+                        _fmt(v["accuracy_ci"])
+                        if "accuracy_ci" in v
+                        else f"{100 * v['accuracy']:.1f}",
                         f"{100 * v['macro_f1']:.1f}",
                         PAPER_SCENE_ACCURACY.get(n, "–"),
                     )

@@ -228,3 +228,14 @@ def test_risk_is_scored_with_the_checkpoint_of_lowest_validation_risk_loss(
         )
         assert np.allclose(written, predict_test(loaded, task)["risk"], atol=1e-6) is same
     assert np.allclose(written, 1 / (1 + np.exp(-0.7)))
+
+
+def test_per_scene_accuracy_carries_an_athlete_bootstrap_interval(run: Path) -> None:
+    from host.evaluation.evaluate import evaluate_run
+
+    scenes = evaluate_run(run, resamples=50, write=False)["actions"]["per_scene"]
+    assert scenes  # the fixture squad's clips come from several scenes
+    for scene in scenes.values():
+        interval = scene["accuracy_ci"]
+        assert interval["value"] == scene["accuracy"]
+        assert interval["low"] <= interval["value"] <= interval["high"]
