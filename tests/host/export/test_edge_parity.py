@@ -2,10 +2,6 @@
 
 from __future__ import annotations
 
-import json
-import subprocess
-import sys
-
 import numpy as np
 import pytest
 import torch
@@ -17,18 +13,12 @@ from host.data.dataset import Dataset
 from host.distill.pipeline import DistillResult
 from host.distill.trained import load_student
 from host.export.bundle import ExportResult
+from tests.host.export.sideline import run_without_torch
 
 # What runs on the sideline: read the bundle, score raw windows, pick events. torch is
 # made unimportable first, so any dependency on it fails the test.
 EDGE_SCRIPT = """
-import importlib.abc, json, sys
-
-class NoTorch(importlib.abc.MetaPathFinder):
-    def find_spec(self, name, path, target=None):
-        if name.split(".")[0] == "torch":
-            raise ImportError("torch is not installed on the sideline")
-
-sys.meta_path.insert(0, NoTorch())
+import json, sys
 import numpy as np
 from edge.bundle import read_bundle
 from edge.events import EventDetector
@@ -90,13 +80,7 @@ def edge_events(exported: ExportResult, session) -> dict[str, list[list]]:
     path, _, _ = session
     manifest = read_bundle(exported.archive).manifest
     models = sorted({manifest.fp32_model, manifest.default_model})
-    out = subprocess.run(
-        [sys.executable, "-c", EDGE_SCRIPT, str(exported.archive), str(path), *models],
-        capture_output=True,
-        text=True,
-    )
-    assert out.returncode == 0, out.stderr
-    return json.loads(out.stdout)
+    return run_without_torch(EDGE_SCRIPT, str(exported.archive), str(path), *models)
 
 
 def test_edge_fp32_events_equal_host_events(

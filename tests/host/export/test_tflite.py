@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import importlib.util
 import json
-import subprocess
 import sys
 
 import numpy as np
@@ -25,6 +24,7 @@ from host.distill.pipeline import DistillResult
 from host.distill.trained import load_student
 from host.export.bundle import BUNDLE_BUDGET_BYTES, EXPORT_REPORT, ExportResult, export_run
 from host.export.tflite import LiteRtUnavailable, to_tflite_bytes
+from tests.host.export.sideline import run_without_torch
 
 # Stated tolerances (docs/student.md): LiteRT reproduces torch's logits as closely as ONNX
 # fp32 must (measured 2.9e-6), and the sideline finds onnxruntime's events with it: same
@@ -44,14 +44,7 @@ needs_converter = pytest.mark.skipif(
 # The sideline with torch made unimportable: the bundle's fp32 ONNX through onnxruntime
 # and its model.tflite through LiteRT score the same raw windows; events of each come out.
 EDGE_SCRIPT = """
-import importlib.abc, json, sys
-
-class NoTorch(importlib.abc.MetaPathFinder):
-    def find_spec(self, name, path, target=None):
-        if name.split(".")[0] == "torch":
-            raise ImportError("torch is not installed on the sideline")
-
-sys.meta_path.insert(0, NoTorch())
+import json, sys
 import numpy as np
 from edge.bundle import FP32_MODEL_NAME, read_bundle, sha256_hex
 from edge.infer import ActionModel, InferenceError
@@ -183,13 +176,7 @@ def session(distilled: tuple[Dataset, DistillResult], tmp_path_factory: pytest.T
 def test_edge_litert_finds_exactly_the_onnxruntime_events(
     tflite_exported: ExportResult, session
 ) -> None:
-    out = subprocess.run(
-        [sys.executable, "-c", EDGE_SCRIPT, str(tflite_exported.archive), str(session)],
-        capture_output=True,
-        text=True,
-    )
-    assert out.returncode == 0, out.stderr
-    by_backend = json.loads(out.stdout)
+    by_backend = run_without_torch(EDGE_SCRIPT, str(tflite_exported.archive), str(session))
     onnx, litert = by_backend["onnxruntime"], by_backend["litert"]
     assert len(onnx["probs"]) > 200  # a batch of windows, scored through the batch-of-one model
     np.testing.assert_allclose(litert["probs"], onnx["probs"], atol=EVENT_SCORE_TOL)
