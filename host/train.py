@@ -473,6 +473,8 @@ def train(
     with progress:
         task_id = progress.add_task("training", total=(config.max_epochs - start_epoch) * steps)
         for epoch in range(start_epoch, config.max_epochs):
+            warming_up = epoch < config.attention_warmup_epochs
+            net.fusion.use_attention = config.model.use_attention and not warming_up
             net.train()
             # Every random draw of an epoch comes from (seed, epoch, rank): a resumed run
             # continues exactly as an uninterrupted one would.
@@ -532,13 +534,17 @@ def train(
             row.update(validate(net, task, config, "val", class_weights, positive_weight))
             history.append(row)
             watched = row[f"val_{config.early_stop_on}"]
-            improved = watched < best_loss
+            # A warm-up epoch's weights are not kept: the saved model always fuses with
+            # the attention its config asks for.
+            improved = not warming_up and watched < best_loss
             if improved:
                 best_loss, best_epoch, stale = watched, epoch + 1, 0
-            else:
+            elif not warming_up:
                 stale += 1
             risk_watched = row.get("val_risk_loss", float("nan"))
-            risk_improved = bool(np.isfinite(risk_watched)) and risk_watched < best_risk_loss
+            risk_improved = (
+                not warming_up and bool(np.isfinite(risk_watched)) and risk_watched < best_risk_loss
+            )
             if risk_improved:
                 best_risk_loss, best_risk_epoch = risk_watched, epoch + 1
             if rank == 0:

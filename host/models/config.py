@@ -95,6 +95,11 @@ class TrainConfig:
     pose_scale: float = 0.1
     pose_noise_m: float = 0.02
     modality_dropout: float = 0.15  # chance per present branch to be hidden in a training clip
+    # Epochs that fuse the branches with equal weights before attention switches on. On a
+    # small squad attention otherwise locks onto the branch that fits first (the skeleton)
+    # and the others stop learning (docs/results.md, Table 3). Checkpoints and early
+    # stopping count only epochs with attention on.
+    attention_warmup_epochs: int = 0
     # Model rates after preprocessing (downsampling early keeps CPU training fast).
     imu_rate_hz: float = 25.0  # then a stride-4 stem: the GRU runs at ≈ 6 Hz
     skeleton_rate_hz: float = 5.0  # the paper's 0.2 s fusion grid
@@ -130,6 +135,11 @@ class TrainConfig:
         if config.risk_split not in ("time", "random"):
             raise ConfigError(
                 f"{source}: risk_split must be 'time' or 'random', not {config.risk_split!r}"
+            )
+        if not 0 <= config.attention_warmup_epochs < config.max_epochs:
+            raise ConfigError(
+                f"{source}: attention_warmup_epochs must be 0 or more and below max_epochs "
+                f"({config.max_epochs}), so some epochs train with attention"
             )
         if config.time_budget_min < 0:
             raise ConfigError(f"{source}: time_budget_min must be 0 (none) or positive")

@@ -239,3 +239,15 @@ def test_per_scene_accuracy_carries_an_athlete_bootstrap_interval(run: Path) -> 
         interval = scene["accuracy_ci"]
         assert interval["value"] == scene["accuracy"]
         assert interval["low"] <= interval["value"] <= interval["high"]
+
+
+def test_attention_warmup_epochs_are_never_kept(squad: Path, tmp_path: Path) -> None:
+    torch.set_num_threads(1)
+    config = TrainConfig(
+        max_epochs=3, batch_size=16, early_stop_patience=1, attention_warmup_epochs=2
+    )
+    result = train(squad, tmp_path / "warm", config, show_progress=False)
+    # Patience 1 cannot end training inside the warm-up, and only epoch 3 used attention.
+    assert result.epochs_run == 3 and result.best_epoch == 3
+    stop = json.loads((tmp_path / "warm" / "run.json").read_text())["stop"]
+    assert stop["best_risk_epoch"] in (-1, 3)

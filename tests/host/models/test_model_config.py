@@ -38,6 +38,8 @@ def test_toml_overrides_and_round_trip(tmp_path: Path) -> None:
         ("[model]\nmultitask = 1\n", "multitask"),
         ("risk_split = 'shuffled'\n", "risk_split"),
         ("early_stop_on = 'val_accuracy'\n", "early_stop_on"),
+        ("max_epochs = 5\nattention_warmup_epochs = 5\n", "attention_warmup_epochs"),
+        ("time_budget_min = -1\n", "time_budget_min"),
         ("max_epochs = \n", "not valid TOML"),
     ],
 )
