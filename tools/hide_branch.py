@@ -20,8 +20,8 @@ from host.data.dataset import load_dataset
 from host.evaluation import metrics
 from host.evaluation.evaluate import predict_test
 from host.evaluation.splits import SplitPlan
-from host.models import load_run
 from host.models.inputs import BRANCH_ORDER
+from host.models.run import load_run
 from host.train import SPLITS_FILE, load_task_data
 
 

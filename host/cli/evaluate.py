@@ -45,8 +45,8 @@ def evaluate_command(
     # The evaluation stack is imported when the command runs: `touchline --help` stays fast.
     from host.evaluation.crossval import cross_validate
     from host.evaluation.evaluate import evaluate_run
-    from host.models import load_run
     from host.models.config import TrainConfig
+    from host.models.run import load_run
 
     errors = user_errors()
     console = Console()

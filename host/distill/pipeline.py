@@ -244,7 +244,7 @@ def distill_run(
 ) -> DistillResult:
     """Distil the teacher saved in `run_dir` (a `touchline train` run) into
     `run_dir/student/`, on the run's own athlete split when it recorded one."""
-    from host.models import RunError, load_run
+    from host.models.run import RunError, load_run
 
     config = config or DistillConfig()
     try:

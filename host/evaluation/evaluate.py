@@ -14,9 +14,9 @@ import torch
 from host.evaluation import metrics
 from host.evaluation.bootstrap import cluster_bootstrap
 from host.evaluation.splits import SplitPlan
-from host.models import load_run
-from host.models.run import LoadedRun
+from host.models.run import LoadedRun, load_run
 from host.train import (
+    BEST_CHECKPOINT,
     BEST_RISK_CHECKPOINT,
     SPLITS_FILE,
     TaskData,
@@ -37,6 +37,15 @@ def _interval(value: tuple[float, float, float]) -> dict[str, float]:
     return {"value": value[0], "low": value[1], "high": value[2]}
 
 
+def _embed(
+    run: LoadedRun, task: TaskData, clips: np.ndarray
+) -> tuple[torch.Tensor, torch.Tensor, dict[int, int]]:
+    """Fused features and attention weights of `clips`, and each clip's row in them."""
+    needed = np.unique(clips).astype(np.int64)
+    fused, weights = embed(run.model, task.arrays, needed, run.config, task.stats.rates)
+    return fused, weights, {int(c): i for i, c in enumerate(needed)}
+
+
 def predict_test(
     run: LoadedRun, task: TaskData, part: str = "test", risk_run: LoadedRun | None = None
 ) -> dict[str, np.ndarray]:
@@ -46,20 +55,18 @@ def predict_test(
     week_rows = getattr(task.plan.risk, part)
     members = week_members(task.weekly)
     week_clips = np.concatenate([members[r] for r in week_rows] or [np.zeros(0, np.int64)])
-    needed = np.union1d(clip_index, week_clips).astype(np.int64)
-    fused, weights = embed(run.model, task.arrays, needed, run.config, task.stats.rates)
-    position = {int(c): i for i, c in enumerate(needed)}
+    # One pass when one model scores both heads; with a risk checkpoint each model
+    # embeds only the clips its head reads.
+    action_clips = clip_index if risk_run else np.union1d(clip_index, week_clips)
+    fused, weights, position = _embed(run, task, action_clips)
     rows = [position[int(c)] for c in clip_index]
     with torch.no_grad():
         logits = run.model.action_head(fused[rows])
-    if risk_run is not None and len(week_rows):
-        fused, _ = embed(risk_run.model, task.arrays, needed, run.config, task.stats.rates)
-    risk_model = (risk_run or run).model
-    p = (
-        risk_probabilities(risk_model, task, week_rows, fused, position)
-        if len(week_rows)
-        else np.zeros(0)
-    )
+    p = np.zeros(0)
+    if len(week_rows):
+        if risk_run is not None:
+            fused, _, position = _embed(risk_run, task, week_clips)
+        p = risk_probabilities((risk_run or run).model, task, week_rows, fused, position)
     return {
         "clip_index": clip_index,
         "predicted": logits.argmax(1).numpy(),
@@ -115,7 +122,7 @@ def score(
                         seed,
                     )
                 ),
-                "macro_f1": metrics.macro_f1(y[mask], pred[mask], n_labels),
+                "macro_f1": metrics.macro_f1(ys, ps, n_labels),
                 "attention": dict(
                     zip(
                         run.model_config.branches,
@@ -189,9 +196,9 @@ def evaluate_run(
     result, predictions = score(run, task, truth, resamples, run.config.seed, risk_run)
     stop = run.info.get("stop", {})
     result["checkpoints"] = {
-        "actions": {"file": "best.pt", "epoch": stop.get("best_epoch")},
+        "actions": {"file": BEST_CHECKPOINT, "epoch": stop.get("best_epoch")},
         "risk": {
-            "file": BEST_RISK_CHECKPOINT if risk_run else "best.pt",
+            "file": BEST_RISK_CHECKPOINT if risk_run else BEST_CHECKPOINT,
             "epoch": stop.get("best_risk_epoch") if risk_run else stop.get("best_epoch"),
         },
     }

@@ -15,8 +15,8 @@ import pytest
 import torch
 
 from host.data.dataset import load_dataset
-from host.models import load_run
 from host.models.config import TrainConfig
+from host.models.run import load_run
 from host.train import train
 from tests.host.models.squad_fixture import write_fixture_squad
 
@@ -177,7 +177,7 @@ def test_commands_end_to_end_on_the_tiny_simulated_squad(tmp_path: Path) -> None
     from typer.testing import CliRunner
 
     from host.cli import app
-    from host.synth import synthesize
+    from host.synth.build import synthesize
 
     data = tmp_path / "tiny"
     synthesize(data, "tiny", seed=3, workers=1)

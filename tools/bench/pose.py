@@ -30,6 +30,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 from host.pose.decode import FrameSource  # noqa: E402
 from host.pose.estimator import PoseEstimator, require  # noqa: E402
 from host.pose.extract import extract_tracks  # noqa: E402
+from tests.host.pose.footage import write_video  # noqa: E402  (the pose tests' writer)
+
+BENCH_FPS = 25.0  # a broadcast-like frame rate for the clips the benchmark writes
 
 
 def one_person(cv2, count: int) -> list[np.ndarray]:
@@ -58,15 +61,6 @@ def two_people(count: int) -> list[np.ndarray]:
         canvas[:, 544 - drift : 1056 - drift] = astronaut
         frames.append(canvas)
     return frames
-
-
-def write_video(cv2, path: Path, frames: list[np.ndarray], fps: float = 25.0) -> Path:
-    height, width = frames[0].shape[:2]
-    writer = cv2.VideoWriter(str(path), cv2.VideoWriter_fourcc(*"MJPG"), fps, (width, height))
-    for frame in frames:
-        writer.write(cv2.cvtColor(frame, cv2.COLOR_RGB2BGR))
-    writer.release()
-    return path
 
 
 def plain(video: Path, estimator: PoseEstimator) -> tuple[float, float]:
@@ -100,9 +94,11 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp, PoseEstimator() as estimator:
         clips = {
             "one person 512x512": write_video(
-                cv2, Path(tmp) / "one.avi", one_person(cv2, args.frames)
+                cv2, Path(tmp) / "one.avi", one_person(cv2, args.frames), fps=BENCH_FPS
             ),
-            "two people 1064x512": write_video(cv2, Path(tmp) / "two.avi", two_people(args.frames)),
+            "two people 1064x512": write_video(
+                cv2, Path(tmp) / "two.avi", two_people(args.frames), fps=BENCH_FPS
+            ),
         }
         print(f"{'clip':22} {'method':10} {'frames/s':>9} {'x plain':>8} {'people/frame':>13}")
         for name, video in clips.items():

@@ -34,8 +34,11 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 from edge.load import player_load  # noqa: E402
 from edge.sim import plan_session, random_traits, simulate_clip, simulate_session  # noqa: E402
 from edge.taxonomy import GPS_RATE_HZ, IMU_RATE_HZ, LABELS  # noqa: E402
-from host.synth import SIZES, synthesize  # noqa: E402
-from host.synth.build import expected_oracle_auc  # noqa: E402
+from host.synth import SIZES  # noqa: E402
+from host.synth.build import (
+    expected_oracle_auc,  # noqa: E402
+    synthesize,  # noqa: E402
+)
 
 BUDGET_S = {"paper": 600.0, "small": 60.0, "tiny": 10.0}
 

@@ -13,7 +13,8 @@ from typer.testing import CliRunner
 from edge.taxonomy import ACTIONS, LABELS
 from host.cli import app
 from host.data.dataset import load_dataset
-from host.synth import SIZES, SynthError, synthesize
+from host.synth import SIZES
+from host.synth.build import SynthError, synthesize
 
 SEED = 5
 
