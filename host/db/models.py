@@ -48,6 +48,7 @@ class Token(Base):
     label: Mapped[str | None] = mapped_column(String(128))
     created: Mapped[datetime] = mapped_column(default=utcnow)
     revoked: Mapped[datetime | None] = mapped_column()
+    expires: Mapped[datetime | None] = mapped_column()
 
 
 class RegistrationCode(Base):
