@@ -1,0 +1,256 @@
+#!/usr/bin/env python3
+"""Convert a fetched copy of a public body-worn inertial dataset into what Touchline reads.
+
+Writes, for dataset NAME, `NAME_TRAIN.ts` and `NAME_TEST.ts` (labelled UEA/aeon `.ts`
+files, split by the named held-out subjects) and beside each a groups file
+`NAME_TRAIN_groups.txt` / `NAME_TEST_groups.txt` with the athlete of each series, one per
+line in series order. `--takes` also writes the soccer recording in the takes layout of
+`touchline import takes` (TAKES.csv, one IMU CSV and one skeleton CSV per take).
+
+    python tools/real_motion/convert.py soccer SOCCER_COPY --out data/real
+    python tools/real_motion/convert.py phone-watch SPSW_COPY --out data/real
+    python tools/real_motion/convert.py soccer SOCCER_COPY --out data/real --takes data/takes
+
+SOCCER_COPY is a checkout of LMD-datasets/Expert-NoviceSoccerDataset and SPSW_COPY one of
+GeoTecINIT/sp-sw-har-dataset (tools/real_motion/README.md: sources, licences, commits).
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+from aeon.datasets import save_to_ts_file
+from scipy.signal import resample_poly
+
+from edge import taxonomy
+
+RATE_HZ = 100  # the product's IMU rate; every dataset is resampled to it
+RAD_TO_DEG = 180.0 / np.pi
+STANDARD_GRAVITY = 9.80665
+
+# --- Expert-Novice Soccer Dataset (Perception Neuron Pro suit, 8 players, 9 actions) ---
+# The README states no rate; position over velocity gives 117-121 Hz (120 Hz nominal).
+SOCCER_RATE_HZ = 120
+SOCCER_WINDOW_S = taxonomy.CLIP_S  # the product's clip, centred on the take
+# Sample index S01..S36 → action, four takes each (MotionData section of its README).
+SOCCER_ACTIONS = (
+    "penalty_kick",
+    "free_kick",
+    "direct_shot",
+    "shot_from_cross",
+    "volley",
+    "dribble_long",
+    "dribble_short",
+    "dribble_straight",
+    "juggling",
+)
+# Suit modules, found from the data (mean positions along the chain, acceleration growing
+# towards the kicking foot of right-footed players): 01 hips, 02-04 right thigh/shank/foot,
+# 05-07 left, 08-11 right clavicle/upper arm/forearm/hand, 12-15 left, 16 head, 17 neck.
+SOCCER_WAIST, SOCCER_CALF = 1, 3
+SOCCER_JOINTS = {
+    "nose": 16,
+    "right_shoulder": 9,
+    "left_shoulder": 13,
+    "right_elbow": 10,
+    "left_elbow": 14,
+    "right_wrist": 11,
+    "left_wrist": 15,
+    "right_hip": 2,
+    "left_hip": 5,
+    "right_knee": 3,
+    "left_knee": 6,
+    "right_ankle": 4,
+    "left_ankle": 7,
+}
+SOCCER_TEST_PLAYERS = ("P4", "P8")  # one novice and one expert held out
+
+# --- Smartphone + smartwatch HAR (Matey-Sanz et al. 2023, 23 subjects, 5 activities) ---
+SPSW_WINDOW_S = 2.56  # one window centred on each labelled stretch of an execution
+SPSW_MIN_RUN_S = 0.2
+SPSW_TEST_SUBJECTS = ("s19", "s20", "s21", "s22", "s23")
+
+
+class ConvertError(ValueError):
+    """The copy given does not look like the dataset named."""
+
+
+@dataclass
+class Series:
+    """Labelled series `(channels, samples)` of one athlete, in product units."""
+
+    values: np.ndarray
+    label: str
+    athlete: str
+
+
+def centred(values: np.ndarray, length: int, centre: int) -> np.ndarray:
+    """`length` samples of `(channels, T)` around `centre`, edge-padded where the
+    recording is shorter, so every series has the product's fixed window."""
+    start = centre - length // 2
+    padded = np.pad(values, ((0, 0), (length, length)), mode="edge")
+    return padded[:, start + length : start + 2 * length]
+
+
+def soccer_series(copy: Path) -> tuple[list[Series], dict[str, list[np.ndarray]]]:
+    """Waist + right-shank IMU per take (g, deg/s at 100 Hz, 6 s centred), and each take's
+    13-joint skeleton (m, z up, 100 Hz, whole take) for the takes layout."""
+    motion = copy / "MotionData"
+    info = motion / "feature_info.csv"
+    if not info.is_file():
+        raise ConvertError(f"{copy}: no MotionData/feature_info.csv (not the soccer dataset?)")
+    names = info.read_text().split()
+    column = {name: i for i, name in enumerate(names)}
+    length = int(SOCCER_WINDOW_S * RATE_HZ)
+    series: list[Series] = []
+    skeletons: dict[str, list[np.ndarray]] = {}
+    for take in sorted(motion.glob("Player*/S*.txt")):
+        if take.stat().st_size == 0:
+            continue  # two takes of player 2 are over the mirror's file-size limit
+        player = "P" + take.parent.name.removeprefix("Player")
+        index = int(take.stem[1:])
+        raw = np.loadtxt(take, delimiter=",", ndmin=2).T
+        imu = []
+        for module in (SOCCER_WAIST, SOCCER_CALF):
+            imu += [raw[column[f"{module:02d}-A-{a}"]] for a in "xyz"]
+            imu += [raw[column[f"{module:02d}-W-{a}"]] * RAD_TO_DEG for a in "xyz"]
+        imu_100 = resample_poly(np.array(imu), RATE_HZ, SOCCER_RATE_HZ, axis=1)
+        label = SOCCER_ACTIONS[(index - 1) // 4]
+        series.append(
+            Series(
+                centred(imu_100, length, imu_100.shape[1] // 2).astype(np.float32), label, player
+            )
+        )
+        # The suit's frame has z down: turning 180° about x gives z up, same handedness.
+        joints = [
+            raw[[column[f"{m:02d}-X-{a}"] for a in "xyz"]] * np.array([[1.0], [-1.0], [-1.0]])
+            for m in SOCCER_JOINTS.values()
+        ]
+        skeleton = resample_poly(np.concatenate(joints), RATE_HZ, SOCCER_RATE_HZ, axis=1)
+        skeletons[f"{player}_S{index:02d}"] = [imu_100, skeleton]
+    if not series:
+        raise ConvertError(f"{copy}: no MotionData/Player*/S*.txt takes")
+    return series, skeletons
+
+
+def phone_watch_series(copy: Path) -> list[Series]:
+    """Phone (trouser pocket) + watch (wrist) accelerometer and gyroscope, g and deg/s on
+    one 100 Hz grid; a 2.56 s window centred on each labelled stretch."""
+    data = copy / "DATA"
+    if not (data / "executions_info.csv").is_file():
+        raise ConvertError(f"{copy}: no DATA/executions_info.csv (not the sp-sw dataset?)")
+    length = int(round(SPSW_WINDOW_S * RATE_HZ))
+    series: list[Series] = []
+    for phone_file in sorted(data.glob("s*/s*_sp.csv")):
+        athlete = phone_file.parent.name
+        phone_t, phone, labels = _read_spsw(phone_file)
+        watch_t, watch, _ = _read_spsw(phone_file.with_name(phone_file.name[:-7] + "_sw.csv"))
+        grid = np.arange(max(phone_t[0], watch_t[0]), min(phone_t[-1], watch_t[-1]), 1 / RATE_HZ)
+        both = np.array(
+            [np.interp(grid, phone_t, c) for c in phone]
+            + [np.interp(grid, watch_t, c) for c in watch]
+        )
+        label_at = np.searchsorted(phone_t, grid).clip(0, len(labels) - 1)
+        grid_labels = labels[label_at]
+        starts = np.flatnonzero(np.r_[True, grid_labels[1:] != grid_labels[:-1]])
+        ends = np.r_[starts[1:], len(grid_labels)]
+        for start, end in zip(starts, ends, strict=True):
+            if end - start < SPSW_MIN_RUN_S * RATE_HZ:
+                continue
+            window = centred(both, length, (start + end) // 2).astype(np.float32)
+            series.append(Series(window, grid_labels[start].lower(), athlete))
+    if not series:
+        raise ConvertError(f"{copy}: no DATA/s*/s*_sp.csv executions")
+    return series
+
+
+def _read_spsw(path: Path) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Seconds, `(6, T)` g and deg/s, labels; the files hold m/s², rad/s and ms."""
+    with path.open(newline="") as handle:
+        rows = list(csv.DictReader(handle))
+    if not rows:
+        raise ConvertError(f"{path}: no samples")
+    t = np.array([float(r["timestamp"]) for r in rows]) / 1000.0
+    acc = np.array([[float(r[f"{a}_acc"]) for r in rows] for a in "xyz"]) / STANDARD_GRAVITY
+    gyro = np.array([[float(r[f"{a}_gyro"]) for r in rows] for a in "xyz"]) * RAD_TO_DEG
+    order = np.argsort(t, kind="stable")
+    t, keep = np.unique(t[order], return_index=True)
+    values = np.concatenate([acc, gyro])[:, order][:, keep]
+    return t, values, np.array([r["label"] for r in rows])[order][keep]
+
+
+def write_ts(series: Sequence[Series], out: Path, name: str, held_out: Sequence[str]) -> None:
+    """NAME_TRAIN.ts / NAME_TEST.ts and their groups files; `held_out` athletes are TEST."""
+    out.mkdir(parents=True, exist_ok=True)
+    for split, chosen in (
+        ("TRAIN", [s for s in series if s.athlete not in held_out]),
+        ("TEST", [s for s in series if s.athlete in held_out]),
+    ):
+        save_to_ts_file(
+            np.stack([s.values for s in chosen]),
+            np.array([s.label for s in chosen]),
+            label_type="classification",
+            path=str(out),
+            problem_name=f"{name}_{split}",
+        )
+        (out / f"{name}_{split}_groups.txt").write_text("".join(f"{s.athlete}\n" for s in chosen))
+
+
+def write_takes(takes: dict[str, list[np.ndarray]], series: Sequence[Series], out: Path) -> None:
+    """The takes layout: TAKES.csv plus imu/<take>.csv and skeleton/<take>.csv."""
+    (out / "imu").mkdir(parents=True, exist_ok=True)
+    (out / "skeleton").mkdir(parents=True, exist_ok=True)
+    imu_header = ["t_s", *taxonomy.IMU_CHANNELS]
+    skeleton_header = ["t_s"] + [f"{j}_{a}" for j in SOCCER_JOINTS for a in "xyz"]
+    with (out / "TAKES.csv").open("w", newline="") as handle:
+        rows = csv.writer(handle)
+        rows.writerow(["take_id", "athlete_id", "label", "imu", "skeleton"])
+        for (take_id, (imu, skeleton)), item in zip(takes.items(), series, strict=True):
+            for kind, values, header in (
+                ("imu", imu, imu_header),
+                ("skeleton", skeleton, skeleton_header),
+            ):
+                t = np.arange(values.shape[1]) / RATE_HZ
+                table = np.column_stack([t, values.T])
+                np.savetxt(
+                    out / kind / f"{take_id}.csv",
+                    table,
+                    delimiter=",",
+                    header=",".join(header),
+                    comments="",
+                    fmt="%.5g",
+                )
+            rows.writerow(
+                [take_id, item.athlete, item.label, f"imu/{take_id}.csv", f"skeleton/{take_id}.csv"]
+            )
+
+
+def main(argv: Sequence[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("dataset", choices=("soccer", "phone-watch"))
+    parser.add_argument("copy", type=Path, help="checkout of the dataset's repository")
+    parser.add_argument("--out", type=Path, required=True, help="folder for the .ts files")
+    parser.add_argument("--takes", type=Path, help="soccer only: also write the takes layout")
+    args = parser.parse_args(argv)
+    if args.dataset == "soccer":
+        series, takes = soccer_series(args.copy)
+        write_ts(series, args.out, "SoccerIMU", SOCCER_TEST_PLAYERS)
+        if args.takes:
+            write_takes(takes, series, args.takes)
+    else:
+        series = phone_watch_series(args.copy)
+        write_ts(series, args.out, "PhoneWatchHAR", SPSW_TEST_SUBJECTS)
+    counts = {a: sum(s.athlete == a for s in series) for a in sorted({s.athlete for s in series})}
+    print(f"{len(series)} series, {len(counts)} athletes: " + ", ".join(
+        f"{a} {n}" for a, n in counts.items()
+    ))
+    print("written to", args.out)
+
+
+if __name__ == "__main__":
+    main()
