@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import enum
 import json
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from functools import lru_cache
@@ -13,8 +14,8 @@ from typing import Any
 
 from jsonschema import Draft202012Validator
 from jsonschema.exceptions import best_match
-from sqlalchemy import select
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy import and_, func, select
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from host.db.models import Athlete, TrainingSession, utcnow
@@ -33,6 +34,10 @@ class SummaryError(ValueError):
 
 class StaleRevisionError(ValueError):
     """A summary arrived with an older revision than the one stored; nothing was changed."""
+
+
+class RevisionConflictError(ValueError):
+    """A summary reuses the stored revision with different content; nothing was changed."""
 
 
 class ForeignSessionError(PermissionError):
@@ -67,6 +72,11 @@ def validate_summary(summary: Any) -> dict[str, Any]:
         field = ".".join(str(part) for part in error.absolute_path)
         raise SummaryError(field or "(body)", error.message)
     start, end = (_parse_time(summary["session"], key) for key in ("start", "end"))
+    if (start.tzinfo is None) != (end.tzinfo is None):
+        naive = "start" if start.tzinfo is None else "end"
+        other = "end" if naive == "start" else "start"
+        raise SummaryError(f"session.{naive}", f"has no UTC offset but session.{other} has one; "
+                           "give both with an offset (e.g. +00:00) or both without")
     if end < start:
         raise SummaryError("session.end", "is before session.start")
     return summary
@@ -112,55 +122,92 @@ def _columns(summary: dict[str, Any], device_id: str | None) -> dict[str, Any]:
 def store_summary(db: Session, summary: dict[str, Any], device_id: str | None) -> StoreResult:
     """Keep `summary` (already validated) once: a repeat is a no-op, a higher revision replaces.
 
-    `device_id` is the posting device (None for staff); a device may not touch a session
-    another device posted. Commits; safe against two identical posts racing.
+    `device_id` is the posting device (None for staff); a device may replace only the
+    sessions it posted itself, never another device's nor one staff posted without a device.
+    The replacement is one conditional statement (`INSERT … ON CONFLICT … DO UPDATE … WHERE
+    stored.revision < new`), so racing posts can never leave an acknowledged revision
+    overwritten by an older one. Commits.
     """
-    key = (summary["session_id"], summary["athlete_id"])
+    session_id, athlete_id = summary["session_id"], summary["athlete_id"]
     claimed = summary.get("device_id")
     if device_id is not None and claimed not in (None, device_id):
         raise ForeignSessionError(
             f"device_id: this token belongs to device {device_id!r}, not {claimed!r}"
         )
-    owner = device_id or claimed
-    try:
-        result = _upsert(db, key, summary, owner, device_id)
+    columns = {"session_id": session_id, "athlete_id": athlete_id,
+               **_columns(summary, device_id or claimed)}
+    insert = _dialect_insert(db)
+    # The athlete first: on SQLite this write also takes the database's write lock.
+    db.execute(insert(Athlete.__table__).values(athlete_id=athlete_id, prior_injuries=0,
+                                      created=utcnow()).on_conflict_do_nothing())
+    created = db.execute(
+        insert(SESSIONS).values(columns).on_conflict_do_nothing(index_elements=KEY)
+        .returning(SESSIONS.c.id)
+    ).first()
+    if created is not None:
         db.commit()
-    except IntegrityError:
-        db.rollback()  # the same key was inserted concurrently: this time it is found
-        result = _upsert(db, key, summary, owner, device_id)
+        return StoreResult(StoreOutcome.CREATED, session_id, athlete_id, summary["revision"])
+    replaced = db.execute(_replace(insert, columns, device_id).returning(SESSIONS.c.id)).first()
+    if replaced is not None:
         db.commit()
-    return result
+        return StoreResult(StoreOutcome.REPLACED, session_id, athlete_id, summary["revision"])
+    db.commit()  # nothing of this post was written; end the transaction before explaining
+    return _refusal(db, summary, device_id)
 
 
-def _upsert(db: Session, key: tuple[str, str], summary: dict[str, Any], owner: str | None,
-            device_id: str | None) -> StoreResult:
-    session_id, athlete_id = key
-    revision = summary["revision"]
+KEY = ["session_id", "athlete_id"]
+SESSIONS = TrainingSession.__table__  # Core statements; RETURNING says which one wrote
+
+
+def _dialect_insert(db: Session) -> Callable[..., Any]:
+    """The INSERT construct with ON CONFLICT of the database in use."""
+    name = db.get_bind().dialect.name
+    if name == "sqlite":
+        return sqlite.insert
+    if name == "postgresql":
+        return postgresql.insert
+    raise NotImplementedError(f"database {name!r}: only SQLite and PostgreSQL are supported")
+
+
+def _replace(insert: Callable[..., Any], columns: dict[str, Any], device_id: str | None) -> Any:
+    """The conditional upsert: replace only an older revision (of this device's own row when
+    a device posts). Staff keep the stored device unless they name one."""
+    statement = insert(SESSIONS).values(columns)
+    stored, new = SESSIONS.c, statement.excluded
+    condition = stored.revision < new.revision
+    if device_id is not None:
+        condition = and_(condition, stored.device_id == device_id)
+    updates = {name: new[name] for name in columns if name not in KEY}
+    updates["device_id"] = func.coalesce(new.device_id, stored.device_id)
+    return statement.on_conflict_do_update(index_elements=KEY, set_=updates, where=condition)
+
+
+def _refusal(db: Session, summary: dict[str, Any], device_id: str | None) -> StoreResult:
+    """Why the stored row was kept: foreign, newer, or the same revision (same or not)."""
+    session_id, athlete_id, revision = (summary[key] for key in
+                                        ("session_id", "athlete_id", "revision"))
     stored = db.scalars(
         select(TrainingSession).where(
             TrainingSession.session_id == session_id, TrainingSession.athlete_id == athlete_id
         )
-    ).one_or_none()
-    if stored is not None and device_id is not None and stored.device_id not in (None, device_id):
-        raise ForeignSessionError(
-            f"session {session_id!r} of athlete {athlete_id!r} was posted by another device"
-        )
-    if stored is None:
-        if db.get(Athlete, athlete_id) is None:
-            db.add(Athlete(athlete_id=athlete_id, prior_injuries=0))
-            db.flush()
-        db.add(TrainingSession(session_id=session_id, athlete_id=athlete_id,
-                               **_columns(summary, owner)))
-        db.flush()
-        return StoreResult(StoreOutcome.CREATED, session_id, athlete_id, revision)
-    if revision == stored.revision:
-        return StoreResult(StoreOutcome.UNCHANGED, session_id, athlete_id, revision)
+    ).one()
+    where = f"session {session_id!r} of athlete {athlete_id!r}"
+    if device_id is not None and stored.device_id != device_id:
+        owner = "another device" if stored.device_id else "staff (no device)"
+        raise ForeignSessionError(f"{where} was posted by {owner}; a device may only "
+                                  "replace its own sessions")
     if revision < stored.revision:
         raise StaleRevisionError(
-            f"revision: {revision} is older than stored revision {stored.revision} of session "
-            f"{session_id!r} for athlete {athlete_id!r}; nothing was changed"
+            f"revision: {revision} is older than stored revision {stored.revision} of "
+            f"{where}; nothing was changed"
         )
-    for name, value in _columns(summary, owner).items():
-        setattr(stored, name, value)
-    db.flush()
-    return StoreResult(StoreOutcome.REPLACED, session_id, athlete_id, revision)
+    if revision == stored.revision and stored.payload == summary:
+        return StoreResult(StoreOutcome.UNCHANGED, session_id, athlete_id, revision)
+    if revision == stored.revision:
+        raise RevisionConflictError(
+            f"revision: {revision} of {where} is already stored with different content; "
+            "post it as a higher revision; nothing was changed"
+        )
+    raise StaleRevisionError(  # the stored row went away while this post was refused
+        f"revision: {where} changed while storing revision {revision}; post it again"
+    )
