@@ -46,6 +46,10 @@ class Settings(BaseSettings):
         default=DATA_DIR / "bundles",
         description="Where published model bundles (.tar.gz) are kept and served from.",
     )
+    key_dir: Path = Field(
+        default=DATA_DIR / "keys",
+        description="The club's Ed25519 bundle-signing key (`touchline key`); back it up.",
+    )
     token_bytes: int = Field(default=32, ge=16, description="Random bytes in a new token.")
     registration_code_ttl_s: int = Field(
         default=24 * 3600, gt=0, description="How long a one-time device pairing code stays valid."

@@ -7,6 +7,7 @@ from pydantic import BaseModel, Field
 
 from host.api.deps import DB, get_settings, rate_limit
 from host.db.tokens import RegistrationError, redeem_registration_code
+from host.signing import published_public_key
 
 router = APIRouter(tags=["devices"])
 
@@ -18,6 +19,9 @@ class Registration(BaseModel):
 class DeviceToken(BaseModel):
     device_id: str
     token: str
+    signing_key: str | None = Field(
+        default=None, description="The club's Ed25519 public key bundles are signed with (base64)"
+    )
 
 
 @router.post("/devices/register", response_model=DeviceToken, status_code=201)
@@ -33,4 +37,5 @@ def register(body: Registration, request: Request, db: DB) -> DeviceToken:
         db.rollback()
         raise HTTPException(status.HTTP_400_BAD_REQUEST, detail=str(exc)) from None
     db.commit()
-    return DeviceToken(device_id=device_id, token=token)
+    return DeviceToken(device_id=device_id, token=token,
+                       signing_key=published_public_key(get_settings(request)))
