@@ -33,8 +33,10 @@ from host.evaluation import metrics
 from host.evaluation.splits import (
     Split,
     SplitPlan,
+    athletes_held_out,
     check_disjoint_groups,
     grouped_split,
+    held_out_split,
     random_split,
     time_split,
 )
@@ -98,20 +100,49 @@ class TrainResult:
 
 
 def default_plan(
-    clip_athletes: np.ndarray, weekly: WeeklyInputs, config: TrainConfig, split_seed: int
+    clip_athletes: np.ndarray,
+    weekly: WeeklyInputs,
+    config: TrainConfig,
+    split_seed: int,
+    test_athletes: list[str] | None = None,
 ) -> SplitPlan:
-    """Actions grouped by athlete; risk time-ordered or the paper's random 7:1.5:1.5."""
-    actions = grouped_split(clip_athletes, config.split_fractions, split_seed)
+    """Actions grouped by athlete; risk time-ordered or the paper's random 7:1.5:1.5.
+
+    With `test_athletes`, exactly those athletes are the test part of both tasks and the
+    validation athletes are drawn from the others. Data covering fewer than 3 weeks (a
+    club's labelled takes) has no risk split: the run learns actions only.
+    """
+    if test_athletes:
+        actions = athletes_held_out(clip_athletes, test_athletes, val_share(config), split_seed)
+    else:
+        actions = grouped_split(clip_athletes, config.split_fractions, split_seed)
     check_disjoint_groups(actions, clip_athletes)
-    if config.risk_split == "time":
-        risk = time_split(weekly.week, config.split_fractions)
+    weeks = len(np.unique(weekly.week))
+    empty = np.zeros(0, np.int64)
+    if weeks < 3:
+        risk, how = Split(empty, empty, empty), f"no risk split ({weeks} labelled week(s))"
+    elif test_athletes:
+        val_athletes = np.unique(clip_athletes[actions.val])
+        part = np.where(
+            np.isin(weekly.athlete_id, test_athletes),
+            2,
+            np.where(np.isin(weekly.athlete_id, val_athletes), 1, 0),
+        )
+        risk = Split(*(np.flatnonzero(part == p) for p in range(3)))
+        how = "risk by the same athletes"
+    elif config.risk_split == "time":
+        risk, how = time_split(weekly.week, config.split_fractions), "risk time-split"
     else:
         risk = random_split(len(weekly), config.split_fractions, split_seed)
-    return SplitPlan(
-        actions,
-        risk,
-        f"actions grouped by athlete, risk {config.risk_split}-split, seed {split_seed}",
-    )
+        how = "risk random-split"
+    held = f"test athletes {', '.join(test_athletes)}" if test_athletes else "grouped by athlete"
+    return SplitPlan(actions, risk, f"actions {held}, {how}, seed {split_seed}")
+
+
+def val_share(config: TrainConfig) -> float:
+    """Validation's share of the athletes left once the test part is taken."""
+    train, val, _ = config.split_fractions
+    return val / (train + val)
 
 
 def athlete_weeks(dataset: Any) -> WeeklyInputs:
@@ -130,17 +161,20 @@ def load_task_data(
     plan: SplitPlan | None = None,
     stats: InputStats | None = None,
     weekly_normaliser: dsp.Normaliser | None = None,
+    test_athletes: list[str] | None = None,
 ) -> TaskData:
     """Clips and athlete-weeks of a dataset, split and normalised on the training part."""
     clips = dataset.clips()
     if len(clips) == 0:
         raise TrainingError(f"{dataset.root}: the dataset has no clips to train on")
     weekly = athlete_weeks(dataset)
-    plan = plan or default_plan(clips.athlete_id, weekly, config, dataset.manifest.splits.seed)
+    plan = plan or default_plan(
+        clips.athlete_id, weekly, config, dataset.manifest.splits.seed, test_athletes
+    )
     stats = stats or fit_stats(clips.subset(plan.actions.train), config)
     columns = config.model.risk_inputs
     chosen = weekly.features[:, [weekly.columns.index(c) for c in columns]]
-    if weekly_normaliser is None and len(columns):
+    if weekly_normaliser is None and len(columns) and len(plan.risk.train):
         weekly_normaliser = dsp.Normaliser.fit(chosen[plan.risk.train], axis=1)
     weekly_z = weekly_normaliser.apply(chosen) if weekly_normaliser is not None else chosen
     return TaskData(
@@ -376,11 +410,14 @@ def train(
     plan: SplitPlan | None = None,
     on_epoch: Callable[[dict[str, float]], None] | None = None,
     show_progress: bool = True,
+    test_athletes: list[str] | None = None,
+    groups: Path | None = None,
 ) -> TrainResult:
-    """Train on the dataset directory `data`, writing the run to `out`.
+    """Train on the dataset directory (or labelled `.ts` file) `data`, writing the run to `out`.
 
     With `resume`, training continues from `out/last.pt` with the config saved there.
-    `plan` overrides the default splits (cross-validation folds use this).
+    `plan` overrides the default splits (cross-validation folds use this); `test_athletes`
+    holds out exactly those athletes; `groups` names the athlete of each `.ts` series.
     """
     rank, world = _distributed()
     out = Path(out)
@@ -392,15 +429,22 @@ def train(
             json.loads((out / CONFIG_FILE).read_text()), str(out / CONFIG_FILE)
         )
         plan = SplitPlan.from_dict(json.loads((out / SPLITS_FILE).read_text()))
+        saved_groups = json.loads((out / RUN_FILE).read_text()).get("groups")
+        groups = Path(saved_groups) if saved_groups else groups
     config = config or TrainConfig()
     torch.set_num_threads(config.threads)
     torch.manual_seed(config.seed)
 
     # 2. Data, splits and normalisation (training part only).
     if Path(data).suffix == ".ts":
-        config, task, info = ts_task(Path(data), config, plan=plan)
+        config, task, info = ts_task(
+            Path(data), config, plan=plan, groups=groups, test_athletes=test_athletes
+        )
+    elif groups is not None:
+        raise TrainingError("--groups names the athletes of a .ts file's series; a dataset "
+                            "directory names them itself")
     else:
-        config, task, info = _dataset_task(Path(data), config, plan)
+        config, task, info = _dataset_task(Path(data), config, plan, test_athletes)
     rates = task.stats.rates
     train_clips = task.plan.actions.train
     train_weeks = task.plan.risk.train
@@ -612,7 +656,7 @@ def _record_stop(
 
 
 def _dataset_task(
-    data: Path, config: TrainConfig, plan: SplitPlan | None
+    data: Path, config: TrainConfig, plan: SplitPlan | None, test_athletes: list[str] | None
 ) -> tuple[TrainConfig, TaskData, dict[str, Any]]:
     from host.data.dataset import load_dataset
     from host.risk.features import FEATURE_COLUMNS
@@ -628,17 +672,25 @@ def _dataset_task(
         "labels": list(dataset.manifest.labels),
         "scenes": list(dataset.manifest.scenes),
     }
-    return config, load_task_data(dataset, config, plan), info
+    task = load_task_data(dataset, config, plan, test_athletes=test_athletes)
+    return config, task, info
 
 
 def ts_task(
-    path: Path, config: TrainConfig, plan: SplitPlan | None = None, stats: InputStats | None = None
+    path: Path,
+    config: TrainConfig,
+    plan: SplitPlan | None = None,
+    stats: InputStats | None = None,
+    groups: Path | None = None,
+    test_athletes: list[str] | None = None,
 ) -> tuple[TrainConfig, TaskData, dict[str, Any]]:
     """A labelled UCR/UEA `.ts` file as IMU-only task data with its own labels.
 
     Its sibling `*_TEST.ts` (when the file is `*_TRAIN.ts`) is the test part, untouched
-    until evaluation; validation is 15 % of the training file. There are no athletes in
-    these files, so each series is its own group.
+    until evaluation. `groups` (see `read_groups`) names the athlete of every series: then
+    validation is whole athletes of the training file and `test_athletes` may name the test
+    part. Without it each series is its own group and validation is 15 % of the training
+    file's series.
     """
     from aeon.datasets import load_from_ts_file
 
@@ -661,6 +713,27 @@ def ts_task(
     valid = np.isfinite(x)
     x = np.where(valid, x, 0.0)
     n, channels, length = x.shape
+    athletes = np.arange(n).astype(str) if groups is None else read_groups(groups, n, n_train)
+    if test_athletes and groups is None:
+        raise TrainingError(
+            f"{path}: --test-athletes needs --groups FILE naming each series' athlete"
+        )
+    if plan is None and groups is not None:
+        empty = np.zeros(0, np.int64)
+        share = val_share(config)
+        if test_athletes:
+            actions = athletes_held_out(athletes, test_athletes, share, config.seed)
+            how = f"test athletes {', '.join(test_athletes)}"
+        elif n_train < n:
+            actions = held_out_split(athletes, np.arange(n) >= n_train, share, config.seed)
+            how = "its own test file"
+        else:
+            actions = grouped_split(athletes, config.split_fractions, config.seed)
+            how = "grouped by athlete"
+        check_disjoint_groups(Split(actions.train, actions.val, empty), athletes)
+        plan = SplitPlan(
+            actions, Split(empty, empty, empty), f"{path.name}: {how}, validation athletes apart"
+        )
     if plan is None:
         if n_train < n:
             order = np.random.default_rng(config.seed).permutation(n_train)
@@ -711,7 +784,7 @@ def ts_task(
     task = TaskData(
         arrays,
         np.searchsorted(labels, y).astype(np.int64),
-        np.arange(n).astype(str),
+        athletes,
         np.zeros(n, np.int64),
         weekly,
         np.zeros((0, 0), np.float32),
@@ -728,8 +801,33 @@ def ts_task(
         "dataset_name": path.stem,
         "labels": labels,
         "scenes": [],
+        **({"groups": str(groups)} if groups is not None else {}),
     }
     return config, task, info
+
+
+def read_groups(path: Path, n: int, n_train: int) -> np.ndarray:
+    """The athlete of each series: one id per line, the training file's series first, then
+    its `_TEST` sibling's (a header line `athlete_id` is allowed)."""
+    try:
+        lines = [line.strip() for line in Path(path).read_text().splitlines()]
+    except OSError as exc:
+        raise TrainingError(f"{path}: cannot read the groups file ({exc.strerror})") from None
+    if lines and lines[0] == "athlete_id":
+        lines = lines[1:]
+    while lines and not lines[-1]:
+        lines.pop()
+    if len(lines) != n:
+        test = f" + {n - n_train} test" if n > n_train else ""
+        raise TrainingError(
+            f"{path}: {len(lines)} athlete ids for {n} series ({n_train} training{test}); "
+            "write one line per series"
+        )
+    if "" in lines:
+        raise TrainingError(
+            f"{path}: line {lines.index('') + 1} is empty (every series has an athlete)"
+        )
+    return np.array(lines)
 
 
 def _write_metrics(out: Path, history: list[dict[str, float]]) -> None:

@@ -32,7 +32,9 @@ def fail(exc: Exception) -> None:
 
 @app.command("train")
 def train_command(
-    data: Path = typer.Option(..., "--data", help="Dataset directory (docs/dataset.md)."),
+    data: Path = typer.Option(
+        ..., "--data", help="Dataset directory (docs/dataset.md) or a labelled .ts file."
+    ),
     out: Path = typer.Option(Path("runs/latest"), "--out", help="Run directory to write."),
     config: Path | None = typer.Option(None, "--config", help="TOML file overriding the recipe."),
     resume: bool = typer.Option(
@@ -46,23 +48,39 @@ def train_command(
         min=0,
         help="Wall-clock cap in minutes: no epoch starts that would end past it (0: none).",
     ),
+    test_athletes: str | None = typer.Option(
+        None,
+        "--test-athletes",
+        help="Hold out exactly these athletes as the test part, e.g. p07,p08 (validation "
+        "athletes are drawn from the others).",
+    ),
+    groups: Path | None = typer.Option(
+        None,
+        "--groups",
+        help="For a .ts file: one athlete id per line per series (training file, then its "
+        "_TEST sibling), so validation and tests hold out whole athletes.",
+    ),
 ) -> None:
     """Train the paper's multimodal model (skeleton + IMU + GPS + physiology, action and
     next-week injury risk) and write a run directory: config, normalisation statistics,
     splits, per-epoch metrics (CSV and JSON), best and last checkpoints, data hash.
 
-    Splits: actions grouped by athlete, risk by time (earlier weeks train). Early stopping
-    watches the validation athletes and weeks only; the test part is never looked at.
+    Splits: actions grouped by athlete, risk by time (earlier weeks train); with
+    --test-athletes those athletes are the test part of both. Early stopping watches
+    validation athletes the model does not train on; the test part is never looked at.
     For several processes: torchrun --nproc_per_node=2 -m host.train --data DIR --out RUN
 
     Example:  touchline train --data data/squad-small --out runs/small
+    Example:  touchline train --data data/club-takes --test-athletes p07,p08 --out runs/takes
     """
     # The training stack is imported when the command runs: `touchline --help` stays fast.
+    from host.evaluation.splits import parse_athletes
     from host.models.config import TrainConfig, load_config
     from host.train import train
 
     errors = user_errors()
     try:
+        held_out = parse_athletes(test_athletes) if test_athletes else None
         recipe = load_config(config) if config else TrainConfig()
         if epochs is not None:
             recipe = recipe.replace(max_epochs=epochs)
@@ -70,7 +88,14 @@ def train_command(
             recipe = recipe.replace(seed=seed)
         if time_budget is not None:
             recipe = recipe.replace(time_budget_min=time_budget)
-        result = train(data, out, None if resume else recipe, resume=resume)
+        result = train(
+            data,
+            out,
+            None if resume else recipe,
+            resume=resume,
+            test_athletes=held_out,
+            groups=groups,
+        )
     except errors as exc:
         fail(exc)
         return

@@ -4,6 +4,7 @@ and the oracle AUC of the simulator's true hazard on the same athlete-weeks."""
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from pathlib import Path
 from typing import Any
@@ -13,7 +14,7 @@ import torch
 
 from host.evaluation import metrics
 from host.evaluation.bootstrap import cluster_bootstrap
-from host.evaluation.splits import SplitPlan
+from host.evaluation.splits import Split, SplitError, SplitPlan
 from host.models.run import LoadedRun, load_run
 from host.train import (
     BEST_CHECKPOINT,
@@ -175,22 +176,51 @@ def score(
     return result, predictions
 
 
+def only_athletes(plan: SplitPlan, groups: np.ndarray, athletes: list[str]) -> SplitPlan:
+    """The plan with its test part cut down to `athletes`, each of whom must be held out
+    in it: scoring an athlete the model trained on would flatter it."""
+    test = plan.actions.test
+    held = set(groups[test].tolist())
+    trained = [a for a in athletes if a not in held]
+    if trained:
+        raise SplitError(
+            f"--test-athletes: {', '.join(trained)} not in this run's test part "
+            f"(held out: {', '.join(sorted(held))}); train with --test-athletes to hold them out"
+        )
+    chosen = test[np.isin(groups[test], athletes)]
+    return SplitPlan(
+        Split(plan.actions.train, plan.actions.val, chosen),
+        plan.risk,
+        f"{plan.description}; scored on {', '.join(athletes)}",
+    )
+
+
 def evaluate_run(
-    run_dir: Path, data: Path | None = None, resamples: int = 1000, write: bool = True
+    run_dir: Path,
+    data: Path | None = None,
+    resamples: int = 1000,
+    write: bool = True,
+    test_athletes: list[str] | None = None,
 ) -> dict[str, Any]:
-    """Score the run on its own saved test split and write `evaluation.json` beside it."""
+    """Score the run on its own saved test split (only `test_athletes` of it, when given)
+    and write `evaluation.json` beside it."""
     from host.data.dataset import load_dataset
 
     run = load_run(run_dir)
     plan = SplitPlan.from_dict(json.loads((Path(run_dir) / SPLITS_FILE).read_text()))
     source = Path(data or run.info["data"])
     if run.info.get("format") == "ts":
-        _, task, _ = ts_task(source, run.config, plan=plan, stats=run.stats)
+        groups = Path(run.info["groups"]) if run.info.get("groups") else None
+        _, task, _ = ts_task(source, run.config, plan=plan, stats=run.stats, groups=groups)
         truth = None
     else:
         dataset = load_dataset(source)
         task = load_task_data(dataset, run.config, plan, run.stats, run.weekly_normaliser)
         truth = dataset.truth_hazard()
+    if test_athletes:
+        task = dataclasses.replace(
+            task, plan=only_athletes(task.plan, task.clip_athletes, test_athletes)
+        )
     risk_weights = Path(run_dir) / BEST_RISK_CHECKPOINT
     risk_run = load_run(run_dir, BEST_RISK_CHECKPOINT) if risk_weights.exists() else None
     result, predictions = score(run, task, truth, resamples, run.config.seed, risk_run)

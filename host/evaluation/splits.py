@@ -145,3 +145,69 @@ def check_disjoint_groups(split: Split, groups: np.ndarray) -> None:
     shared = (seen[0] & seen[1]) | (seen[0] & seen[2]) | (seen[1] & seen[2])
     if shared:
         raise SplitError(f"athletes in more than one part of a grouped split: {sorted(shared)[:5]}")
+
+
+def parse_athletes(text: str) -> list[str]:
+    """`A,B , C` → ['A', 'B', 'C'] (an empty name is an error, not a silent skip)."""
+    names = [part.strip() for part in text.split(",")]
+    if not names or any(not name for name in names):
+        raise SplitError(f"--test-athletes {text!r}: expected athlete ids separated by commas")
+    return names
+
+
+def held_out_split(groups: np.ndarray, test: np.ndarray, val_fraction: float, seed: int) -> Split:
+    """Test = the items of mask `test`; validation = other whole athletes (about
+    `val_fraction` of the rest, at least one), so early stopping never looks at a series
+    of an athlete the model trains on; training = everyone else."""
+    rest = np.unique(groups[~test])
+    if len(rest) < 2:
+        raise SplitError(
+            f"the test part leaves {len(rest)} athlete(s) to train and validate on; at least "
+            "2 are needed (one to train on, one to stop early on)"
+        )
+    n_val = min(len(rest) - 1, max(1, int(round(len(rest) * val_fraction))))
+    val_athletes = np.random.default_rng(seed).permutation(rest)[:n_val]
+    val = np.isin(groups, val_athletes) & ~test
+    return Split(np.flatnonzero(~test & ~val), np.flatnonzero(val), np.flatnonzero(test))
+
+
+def athletes_held_out(
+    groups: np.ndarray, test_athletes: list[str], val_fraction: float, seed: int
+) -> Split:
+    """Test = exactly the named athletes (`--test-athletes`); see `held_out_split`."""
+    known = np.unique(groups)
+    unknown = [a for a in test_athletes if a not in set(known.tolist())]
+    if unknown:
+        shown = ", ".join(known[:20].tolist()) + (" …" if len(known) > 20 else "")
+        raise SplitError(f"--test-athletes: no athlete {', '.join(unknown)} in the data ({shown})")
+    return held_out_split(groups, np.isin(groups, test_athletes), val_fraction, seed)
+
+
+def leave_one_athlete_out(
+    clip_groups: np.ndarray, week_groups: np.ndarray, seed: int, val_fraction: float = 0.15
+) -> list[SplitPlan]:
+    """One fold per athlete: that athlete is the test part, validation athletes come from
+    the others (never from the test athlete, never series of training athletes)."""
+    athletes = np.unique(clip_groups)
+    if len(athletes) < 3:
+        raise SplitError(
+            f"leave-one-athlete-out needs at least 3 athletes (test, validation, training); "
+            f"the data has {len(athletes)}"
+        )
+    plans = []
+    for k, athlete in enumerate(athletes):
+        actions = held_out_split(clip_groups, clip_groups == athlete, val_fraction, seed + k)
+        val_athletes = np.unique(clip_groups[actions.val])
+        part = np.where(
+            week_groups == athlete, 2, np.where(np.isin(week_groups, val_athletes), 1, 0)
+        )
+        risk = Split(*(np.flatnonzero(part == p) for p in range(3)))
+        plans.append(
+            SplitPlan(
+                actions,
+                risk,
+                f"leave-one-athlete-out fold {k + 1}/{len(athletes)}: test athlete {athlete} "
+                f"(seed {seed})",
+            )
+        )
+    return plans
