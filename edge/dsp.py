@@ -68,6 +68,24 @@ def lowpass(
     return y.astype(x.dtype, copy=False) if np.issubdtype(x.dtype, np.floating) else y
 
 
+def lowpass_finite_runs(
+    x: np.ndarray, rate_hz: float, cutoff_hz: float, order: int = FILTER_ORDER
+) -> np.ndarray:
+    """`lowpass` of a 1-D series with unknown (NaN) stretches, each finite run on its own.
+
+    One NaN would make the whole filtered series NaN; filtering the runs apart keeps what
+    is known and leaves what is not NaN, never a made-up value.
+    """
+    x = np.asarray(x, dtype=np.float64)
+    if x.ndim != 1:
+        raise SignalError(f"x must be 1-D, got shape {x.shape}")
+    out = np.full_like(x, np.nan)
+    for start, end in runs_of_true(np.isfinite(x)).tolist():
+        run = x[start:end]
+        out[start:end] = lowpass(run, rate_hz, cutoff_hz, order) if len(run) > 1 else run
+    return out
+
+
 @dataclass(frozen=True, eq=False)
 class Normaliser:
     """Per-channel z-score with statistics from the training split only (paper Eq. 2).

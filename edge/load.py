@@ -18,6 +18,7 @@ like the club's existing GPS reports:
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 import numpy as np
@@ -36,12 +37,18 @@ HR_ZONE_EDGES = (0.6, 0.7, 0.8, 0.9)  # fractions of HRmax separating zones 1..5
 
 @dataclass(frozen=True)
 class SpeedZones:
-    """Running distances of a session (metres), sprint count and top speed."""
+    """Running distances of a session (metres), sprint count and top speed.
+
+    Distances and top speed cover the samples whose speed is known; `unknown_s` is the
+    time whose speed the receiver did not report (NaN samples). With no known sample at
+    all, distances and top speed are NaN.
+    """
 
     distance_m: float
     hsr_m: float
     sprints: int
     max_speed_mps: float
+    unknown_s: float = 0.0
 
 
 def _check_rate(rate_hz: float) -> None:
@@ -91,13 +98,16 @@ def accel_decel_counts(
     """(accelerations, decelerations): efforts beyond ±threshold held for min_duration_s.
 
     Acceleration is the central difference of speed. Pass speed already low-passed
-    (`edge.dsp.lowpass` at `GPS_CUTOFF_HZ`): raw GPS speed noise makes spurious efforts.
+    (`edge.dsp.lowpass_finite_runs` at `GPS_CUTOFF_HZ`): raw GPS speed noise makes
+    spurious efforts. Unknown speed (NaN) ends an effort: no acceleration is made up
+    across it.
     """
     _check_rate(rate_hz)
     speed = _as_series(speed_mps, "speed_mps")
-    if speed.size < 2:
-        return 0, 0
-    accel = np.gradient(speed) * rate_hz
+    accel = np.full(speed.shape, np.nan)
+    for start, end in runs_of_true(np.isfinite(speed)).tolist():
+        if end - start >= 2:
+            accel[start:end] = np.gradient(speed[start:end]) * rate_hz
     min_samples = max(1, int(round(min_duration_s * rate_hz)))
     return (
         _runs_at_least(accel > threshold_mps2, min_samples),
@@ -115,21 +125,28 @@ def speed_zones(
     """Total distance, high-speed running distance (> hsr_mps, sprints included), sprints.
 
     Each sample stands for 1 / rate_hz seconds (sample-and-hold), so distances of
-    consecutive chunks of a stream add up to the distance of the whole stream.
+    consecutive chunks of a stream add up to the distance of the whole stream. NaN is
+    unknown speed: counted in `unknown_s`, never as standing still, and it ends a sprint.
     """
     _check_rate(rate_hz)
     speed = _as_series(speed_mps, "speed_mps")
     if speed.size == 0:
         return SpeedZones(0.0, 0.0, 0, 0.0)
-    if np.any(speed < 0) or not np.all(np.isfinite(speed)):
-        raise SignalError("speed_mps must be finite and non-negative")
+    known = ~np.isnan(speed)
+    if np.any(speed[known] < 0) or np.any(np.isinf(speed)):
+        raise SignalError("speed_mps must be non-negative and not infinite (NaN: unknown)")
     dt = 1.0 / rate_hz
+    unknown_s = float((~known).sum() * dt)
+    if not known.any():
+        return SpeedZones(math.nan, math.nan, 0, math.nan, unknown_s)
     min_samples = max(1, int(round(min_sprint_s * rate_hz)))
+    measured = speed[known]
     return SpeedZones(
-        distance_m=float(speed.sum() * dt),
-        hsr_m=float(speed[speed > hsr_mps].sum() * dt),
-        sprints=_runs_at_least(speed > sprint_mps, min_samples),
-        max_speed_mps=float(speed.max()),
+        distance_m=float(measured.sum() * dt),
+        hsr_m=float(measured[measured > hsr_mps].sum() * dt),
+        sprints=_runs_at_least(np.where(known, speed, 0.0) > sprint_mps, min_samples),
+        max_speed_mps=float(measured.max()),
+        unknown_s=unknown_s,
     )
 
 

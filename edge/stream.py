@@ -321,7 +321,12 @@ class SessionProcessor:
             sensor.pending_imu.append(sample)
         elif isinstance(sample, GpsSample):
             if sample.fix:
+                # Unknown speed (NaN) keeps its place in the session series, so loads
+                # never bridge it, and stays out of the windows' buffer (a GPS gap).
                 athlete.speeds.append(sample.speed_mps)
+                if np.isnan(sample.speed_mps):
+                    self._rejects["gps_speed_unknown"] += 1
+                    return
                 t = sensor.clock.to_session(sample.t_device_us)
                 athlete.gps.append(np.atleast_1d(t), np.array([[sample.speed_mps]]))
         elif isinstance(sample, HrSample):
@@ -454,8 +459,9 @@ class SessionProcessor:
     # -- totals -------------------------------------------------------------------------
 
     def speed_zones(self, athlete_id: str) -> load.SpeedZones | None:
+        """Running distances, or None when no fix carried a known speed."""
         speeds = np.asarray(self.athletes[athlete_id].speeds, dtype=np.float64)
-        if speeds.size == 0:
+        if not np.isfinite(speeds).any():
             return None
         return load.speed_zones(speeds, taxonomy.GPS_RATE_HZ)
 
@@ -463,7 +469,7 @@ class SessionProcessor:
         speeds = np.asarray(self.athletes[athlete_id].speeds, dtype=np.float64)
         if speeds.size < 16:
             return 0, 0
-        smooth = dsp.lowpass(speeds, taxonomy.GPS_RATE_HZ, dsp.GPS_CUTOFF_HZ)
+        smooth = dsp.lowpass_finite_runs(speeds, taxonomy.GPS_RATE_HZ, dsp.GPS_CUTOFF_HZ)
         return load.accel_decel_counts(smooth, taxonomy.GPS_RATE_HZ)
 
     def sensors_of(self, athlete_id: str) -> list[SensorState]:

@@ -7,6 +7,8 @@ the next 0x00. The byte stuffing itself comes from the `cobs` package (C extensi
 
 from __future__ import annotations
 
+import contextlib
+
 from cobs import cobs as _cobs
 
 from firmware_bridge.config import COBS_DELIMITER
@@ -28,14 +30,12 @@ def cobs_decode(packet: bytes) -> bytes:
 
 def cobs_decode_many(packets: list[bytes] | list[bytearray]) -> tuple[list[bytes], int]:
     """The frames of many packets and how many packets were not valid COBS (skipped)."""
-    try:
-        return list(map(_cobs.decode, packets)), 0  # the usual case: all valid
-    except _cobs.DecodeError:
-        pass
-    frames = []
+    with contextlib.suppress(Exception):  # the usual case: all valid, in one call
+        return list(map(_cobs.decode, packets)), 0
+    frames = []  # some packet is bad: find which, one by one
     for packet in packets:
         try:
             frames.append(_cobs.decode(packet))
-        except _cobs.DecodeError:
+        except Exception:  # any failure to un-stuff is that packet's reject
             continue
     return frames, len(packets) - len(frames)

@@ -42,7 +42,7 @@ from firmware_bridge.config import (
     TEMP_X100,
     Kind,
 )
-from firmware_bridge.errors import FrameError
+from firmware_bridge.errors import FrameError, frame_errors_only
 from firmware_bridge.samples import GpsSample, HrSample, ImuSamples, Sample, StatusSample
 
 __all__ = [
@@ -370,6 +370,7 @@ _DECODERS = {
 }
 
 
+@frame_errors_only
 def decode_frame(data: bytes | bytearray | memoryview) -> Sample:
     """One frame to its samples; raises FrameError(reason) for anything not a valid frame."""
     header = _check(data)

@@ -11,7 +11,7 @@ import struct
 from collections.abc import Sequence
 
 from firmware_bridge.config import RR_UNITS_PER_S
-from firmware_bridge.errors import FrameError
+from firmware_bridge.errors import FrameError, frame_errors_only
 from firmware_bridge.samples import HrSample, StatusSample
 
 # Flags byte of Heart Rate Measurement.
@@ -22,6 +22,7 @@ HR_ENERGY_PRESENT = 0x08
 HR_RR_PRESENT = 0x10
 
 
+@frame_errors_only
 def decode_heart_rate_measurement(
     data: bytes | bytearray, *, sensor_id: int, seq: int, t_us: int
 ) -> HrSample:
@@ -88,6 +89,7 @@ def encode_heart_rate_measurement(
     return bytes([flags]) + body
 
 
+@frame_errors_only
 def decode_battery_level(
     data: bytes | bytearray, *, sensor_id: int, seq: int, t_us: int
 ) -> StatusSample:

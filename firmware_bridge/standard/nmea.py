@@ -1,11 +1,16 @@
 """NMEA 0183 GPS receivers on a serial line (GGA, RMC, VTG, GSA), parsed by pynmea2.
 
 Receivers send several sentences per fix (e.g. RMC, VTG, GGA, GSA at 1-10 Hz) under
-any talker ID (GP GPS, GL GLONASS, GA Galileo, GN multi-constellation). The decoder
-merges the sentences of one epoch (same UTC time) into one `GpsSample`, emitted when
-the next epoch starts or on `flush()`. Checksums are required and verified; a sentence
-that fails is counted in `rejects` and skipped. The device clock of a GPS sample is
-its UTC time of day in µs, continuing past midnight (day rollovers are counted).
+any talker ID (GP GPS, GL GLONASS, GA Galileo, GN multi-constellation), often between
+binary packets of the vendor's own protocol (u-blox UBX, SiRF, ...). The decoder merges
+the sentences of one epoch (same UTC time) into one `GpsSample`, emitted when the next
+epoch starts or on `flush()`. The device clock of a GPS sample is its UTC time of day in
+µs, continuing past midnight (day rollovers are counted).
+
+Every sentence is read into checked, typed fields before it may touch the epoch in
+progress, so a sentence with a valid checksum and a bad field (a time of `12AB19`, a
+latitude of 95°) is that sentence's reject, counted in `rejects` by reason, and never
+reaches the decoder's state. Speed the receiver did not send is NaN, never 0.
 """
 
 from __future__ import annotations
@@ -17,12 +22,28 @@ from dataclasses import dataclass, field
 
 import pynmea2
 
+from firmware_bridge.errors import FrameError, reject_reason
 from firmware_bridge.samples import GpsSample
 
 KNOT_MPS = 1852.0 / 3600.0
 MAX_SENTENCE_BYTES = 120  # NMEA allows 82; some receivers send longer proprietary lines
+MAX_SPEED_MPS = 200.0  # faster than any receiver on a person: a corrupt field
 _DAY_US = 86_400_000_000
 USED_TYPES = frozenset({"GGA", "RMC", "VTG", "GSA"})
+
+
+@dataclass(frozen=True)
+class _Fields:
+    """What one sentence says, checked and in physical units (NaN/None: not sent)."""
+
+    kind: str
+    time: dt.time | None = None
+    fix_vote: bool | None = None
+    lat: float = math.nan
+    lon: float = math.nan
+    speed_mps: float = math.nan
+    hdop: float = math.nan
+    sats: int | None = None
 
 
 @dataclass
@@ -38,15 +59,94 @@ class _Epoch:
     fix_votes: list[bool] = field(default_factory=list)
 
 
-def _float(text: str | None) -> float:
-    try:
-        return float(text) if text not in (None, "") else math.nan
-    except ValueError:
+def _number(message: pynmea2.NMEASentence, name: str, low: float, high: float) -> float:
+    """A numeric field as float; NaN when empty; FrameError("bad_value") otherwise."""
+    raw = getattr(message, name)
+    if raw is None or raw == "":
         return math.nan
+    try:
+        value = float(raw)
+    except (TypeError, ValueError):
+        raise FrameError("bad_value", f"{message.sentence_type} {name} {raw!r}") from None
+    if not low <= value <= high:  # NaN fails too: "nan" and "inf" parse as floats
+        raise FrameError("bad_value", f"{message.sentence_type} {name} {raw!r} out of range")
+    return value
+
+
+def _time(message: pynmea2.NMEASentence) -> dt.time:
+    stamp = message.timestamp
+    if stamp is None:
+        raise FrameError("no_time", f"{message.sentence_type} without UTC time")
+    if not isinstance(stamp, dt.time):  # pynmea2 hands back the raw text it could not parse
+        raise FrameError("bad_time", f"{message.sentence_type} time {stamp!r}")
+    return stamp
+
+
+def _coordinate(text: str, hemisphere: str, signs: tuple[str, str], limit: float) -> float:
+    whole, _, fraction = text.partition(".")
+    if len(whole) < 3 or not whole.isdigit() or (fraction and not fraction.isdigit()):
+        raise FrameError("bad_value", f"coordinate {text!r} is not [d]ddmm.mmmm")
+    degrees, minutes = int(whole[:-2]), float(whole[-2:] + "." + (fraction or "0"))
+    if hemisphere not in signs or minutes >= 60.0:
+        raise FrameError("bad_value", f"coordinate {text!r} {hemisphere!r}")
+    value = (degrees + minutes / 60.0) * (1 if hemisphere == signs[0] else -1)
+    if abs(value) > limit:
+        raise FrameError("bad_value", f"coordinate {text!r} beyond {limit:g} degrees")
+    return value
+
+
+def _position(message: pynmea2.NMEASentence) -> tuple[float, float]:
+    """(lat, lon) in degrees, NaN when the sentence carries none."""
+    if not message.lat and not message.lon:
+        return math.nan, math.nan
+    return (
+        _coordinate(message.lat or "", message.lat_dir or "", ("N", "S"), 90.0),
+        _coordinate(message.lon or "", message.lon_dir or "", ("E", "W"), 180.0),
+    )
+
+
+def _read(kind: str, message: pynmea2.NMEASentence) -> _Fields:
+    """The checked fields of one used sentence; FrameError names the first bad one."""
+    if kind == "GGA":
+        quality = _number(message, "gps_qual", 0, 9)
+        sats = _number(message, "num_sats", 0, 255)
+        lat, lon = _position(message)
+        return _Fields(
+            kind,
+            time=_time(message),
+            fix_vote=not math.isnan(quality) and quality > 0,
+            lat=lat,
+            lon=lon,
+            hdop=_number(message, "horizontal_dil", 0, 100),
+            sats=None if math.isnan(sats) else int(sats),
+        )
+    if kind == "RMC":
+        lat, lon = _position(message)
+        knots = _number(message, "spd_over_grnd", 0, MAX_SPEED_MPS / KNOT_MPS)
+        return _Fields(
+            kind,
+            time=_time(message),
+            fix_vote=message.status == "A",
+            lat=lat,
+            lon=lon,
+            speed_mps=knots * KNOT_MPS,
+        )
+    if kind == "VTG":
+        kmh = _number(message, "spd_over_grnd_kmph", 0, MAX_SPEED_MPS * 3.6)
+        if math.isnan(kmh):
+            knots = _number(message, "spd_over_grnd_kts", 0, MAX_SPEED_MPS / KNOT_MPS)
+            return _Fields(kind, speed_mps=knots * KNOT_MPS)
+        return _Fields(kind, speed_mps=kmh / 3.6)
+    # GSA: fix type 1 = no fix, 2 = 2D, 3 = 3D
+    return _Fields(
+        kind,
+        fix_vote=message.mode_fix_type in ("2", "3"),
+        hdop=_number(message, "hdop", 0, 100),
+    )
 
 
 class NmeaGpsDecoder:
-    """Incremental NMEA decoder for one GPS receiver."""
+    """Incremental NMEA decoder for one GPS receiver; never stops on bad input."""
 
     def __init__(self, sensor_id: int) -> None:
         self.sensor_id = sensor_id
@@ -59,23 +159,30 @@ class NmeaGpsDecoder:
         self._last_time_us: int | None = None
 
     def feed(self, chunk: bytes) -> list[GpsSample]:
-        """Bytes from the serial port; returns the fixes completed by them."""
+        """Bytes from the serial port; returns the fixes completed by them.
+
+        A sentence starts at the last `$` of its line, so binary packets of another
+        protocol in front of it on the same line cost nothing.
+        """
         self._buffer += chunk
         *lines, tail = self._buffer.split(b"\n")
-        if len(tail) > MAX_SENTENCE_BYTES:
-            self.rejects["oversized"] += 1
-            tail = bytearray()
-        self._buffer = tail
+        if len(tail) > MAX_SENTENCE_BYTES:  # no newline for long: keep a sentence start only
+            start = tail.rfind(b"$")
+            tail = tail[start:] if 0 <= start and len(tail) - start <= MAX_SENTENCE_BYTES else b""
+        self._buffer = bytearray(tail)
         out: list[GpsSample] = []
         for line in lines:
-            line = line.strip(b"\r\x00 ")
-            if not line:
+            start = line.rfind(b"$")
+            if start < 0:
+                if line.strip(b"\r\x00 "):
+                    self.rejects["noise"] += 1
                 continue
-            if len(line) > MAX_SENTENCE_BYTES:
+            sentence = line[start:].rstrip(b"\r\x00 ")
+            if len(sentence) > MAX_SENTENCE_BYTES:
                 self.rejects["oversized"] += 1
                 continue
             try:
-                text = line.decode("ascii")
+                text = sentence.decode("ascii")
             except UnicodeDecodeError:
                 self.rejects["bad_encoding"] += 1
                 continue
@@ -84,27 +191,12 @@ class NmeaGpsDecoder:
 
     def feed_sentence(self, sentence: str) -> list[GpsSample]:
         """One sentence ("$GNGGA,...*hh"); returns a fix if it closed the previous epoch."""
-        start = sentence.find("$")
-        if start < 0:
-            self.rejects["parse_error"] += 1
-            return []
         try:
-            message = pynmea2.parse(sentence[start:], check=True)
-        except pynmea2.ChecksumError:
-            self.rejects["bad_checksum"] += 1
+            fields = self._parse(sentence)
+        except Exception as error:  # any failure is this sentence's reject
+            self.rejects[reject_reason(error)] += 1
             return []
-        except (pynmea2.ParseError, ValueError, TypeError, AttributeError):
-            self.rejects["parse_error"] += 1
-            return []
-        kind = type(message).__name__
-        if kind not in USED_TYPES:
-            self.ignored[kind] += 1
-            return []
-        try:
-            return self._merge(kind, message)
-        except (ValueError, TypeError, AttributeError):
-            self.rejects["parse_error"] += 1
-            return []
+        return self._merge(fields) if fields else []
 
     def flush(self) -> list[GpsSample]:
         """Emit the epoch in progress (end of stream)."""
@@ -112,41 +204,43 @@ class NmeaGpsDecoder:
         self._epoch = None
         return out
 
-    def _merge(self, kind: str, message: pynmea2.NMEASentence) -> list[GpsSample]:
+    def _parse(self, sentence: str) -> _Fields | None:
+        """The checked fields of a used sentence, None for a valid one Touchline ignores."""
+        start = sentence.rfind("$")
+        if start < 0:
+            raise FrameError("noise", "no '$' sentence start")
+        try:
+            message = pynmea2.parse(sentence[start:].strip(), check=True)
+        except pynmea2.ChecksumError as error:
+            raise FrameError("bad_checksum", str(error)) from None
+        except (pynmea2.ParseError, ValueError, TypeError, AttributeError) as error:
+            raise FrameError("parse_error", str(error)) from None
+        kind = type(message).__name__
+        if kind not in USED_TYPES:
+            self.ignored[kind] += 1
+            return None
+        return _read(kind, message)
+
+    def _merge(self, fields: _Fields) -> list[GpsSample]:
+        """Fold checked fields into the epoch; nothing here can fail."""
         out: list[GpsSample] = []
-        if kind in ("GGA", "RMC"):
-            if message.timestamp is None:
-                self.rejects["no_time"] += 1
-                return out
-            if self._epoch is None or self._epoch.time != message.timestamp:
-                out = self.flush()
-                self._epoch = _Epoch(time=message.timestamp)
+        if fields.time is not None and (self._epoch is None or self._epoch.time != fields.time):
+            out = self.flush()
+            self._epoch = _Epoch(time=fields.time)
         epoch = self._epoch
         if epoch is None:
             return out  # VTG/GSA before any timed sentence: nothing to attach to
-        if kind == "GGA":
-            epoch.fix_votes.append(int(message.gps_qual or 0) > 0)
-            epoch.sats = int(message.num_sats or 0)
-            epoch.hdop = _float(message.horizontal_dil)
-            self._take_position(epoch, message)
-        elif kind == "RMC":
-            epoch.fix_votes.append(message.status == "A")
-            if message.spd_over_grnd is not None:
-                epoch.speed_mps = float(message.spd_over_grnd) * KNOT_MPS
-            self._take_position(epoch, message)
-        elif kind == "VTG":
-            if message.spd_over_grnd_kmph is not None:
-                epoch.speed_mps = float(message.spd_over_grnd_kmph) / 3.6
-        else:  # GSA: fix type 1 = no fix, 2 = 2D, 3 = 3D
-            epoch.fix_votes.append(message.mode_fix_type in ("2", "3"))
-            if math.isnan(epoch.hdop):
-                epoch.hdop = _float(message.hdop)
+        if fields.fix_vote is not None:
+            epoch.fix_votes.append(fields.fix_vote)
+        if not math.isnan(fields.lat):
+            epoch.lat, epoch.lon = fields.lat, fields.lon
+        if not math.isnan(fields.speed_mps):
+            epoch.speed_mps = fields.speed_mps
+        if not math.isnan(fields.hdop) and (fields.kind == "GGA" or math.isnan(epoch.hdop)):
+            epoch.hdop = fields.hdop  # GGA's HDOP wins over GSA's
+        if fields.sats is not None:
+            epoch.sats = fields.sats
         return out
-
-    @staticmethod
-    def _take_position(epoch: _Epoch, message: pynmea2.NMEASentence) -> None:
-        if message.lat and message.lon:
-            epoch.lat, epoch.lon = float(message.latitude), float(message.longitude)
 
     def _emit(self, epoch: _Epoch) -> GpsSample:
         t = epoch.time
@@ -161,7 +255,7 @@ class NmeaGpsDecoder:
             t_device_us=self._day * _DAY_US + time_us,
             lat_deg=epoch.lat if fix else math.nan,
             lon_deg=epoch.lon if fix else math.nan,
-            speed_mps=0.0 if math.isnan(epoch.speed_mps) else epoch.speed_mps,
+            speed_mps=epoch.speed_mps,  # NaN when no sentence of the epoch carried speed
             hdop=epoch.hdop,
             sats=epoch.sats,
             fix=fix,

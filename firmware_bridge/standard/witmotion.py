@@ -18,7 +18,7 @@ from collections import Counter
 import numpy as np
 
 from firmware_bridge.config import CLIP_COUNTS
-from firmware_bridge.errors import FrameError
+from firmware_bridge.errors import FrameError, frame_errors_only, reject_reason
 from firmware_bridge.samples import ImuSamples
 
 HEADER = 0x55
@@ -51,6 +51,7 @@ def _imu(sensor_id: int, seq: int, t_us: list[int], counts: np.ndarray) -> ImuSa
     )
 
 
+@frame_errors_only
 def decode_ble_packet(
     data: bytes | bytearray, *, sensor_id: int, seq: int, t_us: int
 ) -> ImuSamples:
@@ -122,7 +123,10 @@ class WitMotionSerialDecoder:
                 at = start + 1
                 continue
             at = start + PACKET_BYTES
-            self._take(packet, t_us, counts, times)
+            try:
+                self._take(packet, t_us, counts, times)
+            except Exception as error:  # any failure is this packet's reject
+                self.rejects[reject_reason(error)] += 1
         del buf[:at]
         if not counts:
             return None

@@ -14,6 +14,7 @@ from edge.dsp import (
     SignalError,
     fusion_grid,
     lowpass,
+    lowpass_finite_runs,
     resample_linear,
     runs_of_true,
 )
@@ -236,3 +237,18 @@ def test_runs_of_true_cover_exactly_the_true_samples(mask: np.ndarray) -> None:
         assert end > start
         rebuilt[start:end] = True
     np.testing.assert_array_equal(rebuilt, mask)
+
+
+def test_lowpass_of_a_series_with_unknown_stretches_filters_each_known_run() -> None:
+    rng = np.random.default_rng(3)
+    x = 5.0 + rng.normal(0.0, 1.0, 200)
+    x[80:90] = np.nan
+    x[150] = np.nan
+    y = lowpass_finite_runs(x, 10.0, 2.0)
+    # Unknown stays unknown, and nothing else becomes NaN (a plain lowpass gives all NaN).
+    assert np.array_equal(np.isnan(y), np.isnan(x))
+    assert np.isnan(lowpass(x, 10.0, 2.0)).all()
+    assert np.allclose(y[:80], lowpass(x[:80], 10.0, 2.0))
+    assert np.allclose(y[90:150], lowpass(x[90:150], 10.0, 2.0))
+    assert np.array_equal(lowpass_finite_runs(np.full(5, np.nan), 10.0, 2.0), np.full(5, np.nan),
+                          equal_nan=True)

@@ -1,5 +1,7 @@
 """PlayerLoad, accelerations, speed zones and heart-rate zones from raw streams."""
 
+import math
+
 import numpy as np
 import pytest
 from hypothesis import given
@@ -114,11 +116,41 @@ def test_high_speed_running_and_sprints() -> None:
     )
 
 
-def test_negative_or_missing_speed_is_refused() -> None:
+def test_negative_or_infinite_speed_is_refused() -> None:
     with pytest.raises(SignalError, match="non-negative"):
         speed_zones(np.array([1.0, -0.5]), 10.0)
-    with pytest.raises(SignalError, match="finite"):
-        speed_zones(np.array([1.0, np.nan]), 10.0)
+    with pytest.raises(SignalError, match="infinite"):
+        speed_zones(np.array([1.0, np.inf]), 10.0)
+
+
+def test_unknown_speed_counts_as_unknown_time_never_as_standing_still() -> None:
+    rate = 10.0
+    speed = np.full(100, 4.0)
+    speed[20:50] = np.nan  # 3 s the receiver sent no speed
+    speed[60:75] = 7.5  # 1.5 s above sprint speed
+    speed[67] = np.nan  # ...cut by one unknown sample: two runs of 0.7 s, no sprint
+    zones = speed_zones(speed, rate)
+    assert zones.unknown_s == pytest.approx(3.1)
+    assert zones.distance_m == pytest.approx(np.nansum(speed) / rate)
+    assert zones.sprints == 0 and zones.max_speed_mps == 7.5
+    unknown = speed_zones(np.full(30, np.nan), rate)
+    assert unknown.unknown_s == pytest.approx(3.0)
+    assert math.isnan(unknown.distance_m) and math.isnan(unknown.max_speed_mps)
+
+
+def test_accelerations_are_never_made_up_across_unknown_speed() -> None:
+    rate = 10.0
+    # 0 -> 6 m/s in 1.5 s (4 m/s^2): one acceleration, then steady running.
+    speed = np.concatenate([np.linspace(0.0, 6.0, 16), np.full(30, 6.0)])
+    assert accel_decel_counts(speed, rate) == (1, 0)
+    # The same ramp with its middle unknown: neither side is held 0.5 s, so none.
+    gappy = speed.copy()
+    gappy[4:12] = np.nan
+    assert accel_decel_counts(gappy, rate) == (0, 0)
+    # Standing, an unknown stretch, running: the jump across the gap is not an effort.
+    jump = np.concatenate([np.zeros(20), np.full(5, np.nan), np.full(20, 6.0)])
+    assert accel_decel_counts(jump, rate) == (0, 0)
+    assert accel_decel_counts(np.full(10, np.nan), rate) == (0, 0)
 
 
 def test_hr_zone_seconds_split_at_60_70_80_90_percent_of_max() -> None:

@@ -14,6 +14,7 @@ from edge.stream import Packet, RingBuffer, SensorRole, SessionProcessor
 from edge.summary import build_summary
 from edge.taxonomy import IMU_CHANNELS
 from firmware_bridge.frame import encode_gps, encode_imu
+from firmware_bridge.standard.nmea import format_epoch
 
 RATE = 100.0
 
@@ -170,3 +171,65 @@ def test_the_bundles_tuned_nms_applies_unless_the_config_sets_one(trained_bundle
     assert by_bundle.athletes["7"].detector.nms_s == tuned
     by_config = SessionProcessor(ROLES, model, events=EventSettings(nms_s=tuned + 0.7))
     assert by_config.athletes["7"].detector.nms_s == pytest.approx(tuned + 0.7)
+
+
+def _nmea_gps(address: str, duration_s: float, speed_mps: float, speed_from_s: float):
+    """A 10 Hz NMEA receiver, one sentence a packet; before `speed_from_s` it sends GGA and
+    GSA only (no speed field at all), from then on RMC, VTG, GGA, GSA."""
+    packets = []
+    for k in range(int(duration_s * 10)):
+        t = k / 10
+        sentences = format_epoch(36_000 + t, 51.5, -0.28, speed_mps, 0.9, 12, True)
+        if t < speed_from_s:
+            sentences = [s for s in sentences if s[3:6] in ("GGA", "GSA")]
+        packets += [Packet(address, s.encode(), t + 0.004) for s in sentences]
+    return packets
+
+
+def _session(tmp_path, speed_from_s: float) -> tuple[SessionProcessor, list[bool]]:
+    rng = np.random.default_rng(6)
+    windows, labels = toy_windows(rng, n_per_class=10)
+    speed = np.full((len(windows), 1, windows.shape[2]), 2.0, dtype=np.float32)
+    bundle = read_bundle(train_bundle(tmp_path / "b", np.concatenate([windows, speed], axis=1),
+                                      labels, "speed-1", with_speed=True))
+    packets = _stream(40, {}, {"waist": 0.0, "calf": 0.0}, rng)
+    packets += _nmea_gps("virtual://test/gps", 40, 2.0, speed_from_s)
+    packets.sort(key=lambda p: p.arrival_s)
+    roles = [*ROLES, SensorRole("virtual://test/gps", "7", "gps", "nmea")]
+    processor = SessionProcessor(roles, ActionModel.from_bundle(bundle))
+    finite: list[bool] = []
+    predict = processor.model.predict
+
+    def spy(x: np.ndarray, present: np.ndarray) -> np.ndarray:
+        finite.append(bool(np.isfinite(x).all()))
+        return predict(x, present)
+
+    processor.model.predict = spy  # type: ignore[method-assign]
+    _run(processor, packets)
+    return processor, finite
+
+
+def _load(processor: SessionProcessor) -> dict:
+    return build_summary(processor, "7", session_id="s1", revision=1,
+                         started_at=datetime.now(UTC), session_type="training")
+
+
+def test_a_receiver_without_speed_counts_as_unknown_never_as_standing_still(tmp_path) -> None:
+    processor, finite = _session(tmp_path, speed_from_s=20.0)
+    zones = processor.speed_zones("7")
+    # 20 s at 2 m/s are known; the first 20 s are unknown, not 0 m/s.
+    assert zones.unknown_s == pytest.approx(20.0, abs=0.2)
+    assert zones.distance_m == pytest.approx(40.0, abs=0.5)
+    assert processor.rejects["gps_speed_unknown"] == pytest.approx(200, abs=2)
+    assert finite and all(finite)  # no NaN ever reaches the model
+    summary = _load(processor)
+    assert summary["load"]["distance_m"] == pytest.approx(40.0, abs=0.5)
+    assert summary["quality"]["frames_rejected"]["gps_speed_unknown"] > 0
+
+
+def test_a_session_with_no_known_speed_reports_no_distance(tmp_path) -> None:
+    processor, finite = _session(tmp_path, speed_from_s=1e9)
+    assert processor.speed_zones("7") is None and all(finite)
+    load = _load(processor)["load"]
+    assert load["distance_m"] is None and load["max_speed_mps"] is None
+    assert (load["accels"], load["decels"]) == (0, 0)

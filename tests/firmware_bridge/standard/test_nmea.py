@@ -102,12 +102,19 @@ def test_bad_checksum_missing_checksum_and_junk_are_counted() -> None:
     missing = UBLOX_GGA.split("*")[0]
     fixes, decoder = _feed([corrupted, missing, "\x00\x00garbage", UBLOX_RMC])
     assert len(fixes) == 1 and fixes[0].speed_mps == pytest.approx(0.004 * 1852 / 3600)
-    assert decoder.rejects == {"bad_checksum": 2, "parse_error": 1}
+    assert decoder.rejects == {"bad_checksum": 2, "noise": 1}
 
 
 def test_non_ascii_and_overlong_lines_do_not_stop_the_stream() -> None:
     decoder = NmeaGpsDecoder(1)
-    data = b"\xff\xfe$GP\r\n" + b"A" * 500 + b"\r\n" + (UBLOX_GGA + "\r\n").encode()
+    data = (
+        b"$GP\xff\xfe\r\n"
+        + b"$"
+        + b"A" * 500
+        + b"\r\n"
+        + b"\xb5\x62\x01\x07binary$\x00"  # a binary packet in front of a sentence
+        + (UBLOX_GGA + "\r\n").encode()
+    )
     assert decoder.feed(data) == []
     assert decoder.flush()[0].sats == 8
     assert decoder.rejects == {"bad_encoding": 1, "oversized": 1}
@@ -138,3 +145,75 @@ def test_generated_receiver_output_round_trips_at_1_to_10_hz(rate_hz: int, talke
     assert steps == {1_000_000 // rate_hz}  # including across midnight
     assert fixes[-1].lat_deg == pytest.approx(-33.9 + (2 * rate_hz - 1) * 1e-5, abs=1e-7)
     assert fixes[0].speed_mps == pytest.approx(7.5, abs=1e-3)
+
+
+# -- one bad sentence never stops the decoder (issue 15, item 4) ----------------------------
+
+MUNICH_GGA = "GNGGA,123519,4807.038,N,01131.000,E,1,08,0.9,545.4,M,46.9,M,,"
+MUNICH_RMC = "GNRMC,123519,A,4807.038,N,01131.000,E,022.4,084.4,230394,003.1,W"
+
+
+def _checked(body: str) -> str:
+    return _with_checksum(f"${body}*00")
+
+
+def _later_epochs() -> list[str]:
+    return format_epoch(45_400.0, 48.1, 11.5, 4.0, 0.8, 9, True) + format_epoch(
+        45_401.0, 48.10002, 11.5, 4.2, 0.8, 9, True
+    )
+
+
+def test_a_bad_gga_time_with_a_valid_checksum_is_one_reject_and_later_fixes_decode() -> None:
+    bad = _checked(MUNICH_GGA.replace("123519", "12AB19"))
+    fixes, decoder = _feed([_checked(MUNICH_GGA), bad, *_later_epochs()])
+    assert decoder.rejects == {"bad_time": 1}
+    assert [f.t_device_us for f in fixes] == [45_319_000_000, 45_400_000_000, 45_401_000_000]
+    assert all(f.fix for f in fixes) and fixes[2].speed_mps == pytest.approx(4.2, abs=1e-3)
+    assert decoder.flush() == []  # flushing twice is fine too
+
+
+@pytest.mark.parametrize(
+    ("body", "reason"),
+    [
+        (MUNICH_GGA.replace("123519", "12AB19"), "bad_time"),
+        (MUNICH_GGA.replace("123519", "256199"), "bad_time"),
+        (MUNICH_GGA.replace("123519,", ","), "no_time"),
+        (MUNICH_GGA.replace("4807.038", "48O7.038"), "bad_value"),
+        (MUNICH_GGA.replace("4807.038", "9507.038"), "bad_value"),  # 95 degrees north
+        (MUNICH_GGA.replace("4807.038", "4867.038"), "bad_value"),  # 67 minutes
+        (MUNICH_GGA.replace(",N,", ",X,"), "bad_value"),
+        (MUNICH_GGA.replace(",N,", ",,"), "bad_value"),  # pynmea2 alone would say 0 degrees
+        (MUNICH_GGA.replace(",1,08,", ",Q,08,"), "bad_value"),
+        (MUNICH_GGA.replace(",08,", ",-8,"), "bad_value"),
+        (MUNICH_GGA.replace(",0.9,", ",nan,"), "bad_value"),
+        (MUNICH_RMC.replace("022.4", "inf"), "bad_value"),
+        (MUNICH_RMC.replace("022.4", "-3.0"), "bad_value"),
+        (MUNICH_RMC.replace("022.4", "9e9"), "bad_value"),
+        ("GNVTG,084.4,T,,M,022.4,N,4l.5,K", "bad_value"),
+        ("GNGSA,A,3,04,05,,09,12,,,24,,,,,2.5,x.3,2.1", "bad_value"),
+        ("GNGGA", "parse_error"),
+    ],
+)
+def test_a_sentence_with_a_valid_checksum_and_a_bad_field_never_poisons_the_state(
+    body: str, reason: str
+) -> None:
+    clean, _ = _feed(_later_epochs())
+    fixes, decoder = _feed([_checked(MUNICH_GGA), _checked(body), *_later_epochs()])
+    assert decoder.rejects == {reason: 1}
+    # The epoch before it is whole, and what follows decodes exactly as if it never came.
+    assert fixes[0].t_device_us == 45_319_000_000 and fixes[0].fix
+    assert [(f.t_device_us, f.lat_deg, f.speed_mps) for f in fixes[1:]] == [
+        (f.t_device_us, f.lat_deg, f.speed_mps) for f in clean
+    ]
+
+
+def test_unknown_speed_is_nan_and_a_reported_zero_stays_zero() -> None:
+    [gga_only], _ = _feed([_checked(MUNICH_GGA)])
+    [empty_speed], _ = _feed([_checked(MUNICH_RMC.replace("022.4", ""))])
+    [standing], _ = _feed([_checked(MUNICH_RMC.replace("022.4", "0.0"))])
+    assert gga_only.fix and math.isnan(gga_only.speed_mps)
+    assert empty_speed.fix and math.isnan(empty_speed.speed_mps)
+    assert standing.speed_mps == 0.0
+    # VTG with only the knots field filled still gives the speed.
+    [knots_only], _ = _feed([_checked(MUNICH_GGA), _checked("GNVTG,,T,,M,2.0,N,,K")])
+    assert knots_only.speed_mps == pytest.approx(2.0 * 1852 / 3600)
