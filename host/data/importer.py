@@ -18,12 +18,23 @@ import math
 import re
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field, replace
-from datetime import date, datetime
+from datetime import date
 from functools import lru_cache
 from pathlib import Path
+from typing import Literal
 
 import pandas as pd
 
+from host.data.conventions import (
+    ConventionError,
+    DateOrder,
+    NumberStyle,
+    clock_minutes,
+    date_order,
+    file_decimal,
+    number_style,
+    parse_date,
+)
 from host.data.dataset import (
     MANIFEST,
     REQUIRED_COLUMNS,
@@ -33,46 +44,41 @@ from host.data.dataset import (
     write_manifest,
     write_table,
 )
+from host.data.excel import EXCEL_SUFFIXES, WorkbookError, read_sheet
 from host.data.load_metrics import daily_load, week_number, week_origin, weekly_load
 from host.data.manifest import new_manifest
+from host.data.vendors import (
+    INJURY_ALIASES,
+    PART_ALIASES,
+    PART_COLUMNS,
+    SESSION_ALIASES,
+    consolidate,
+)
+from host.data.vocabulary import (
+    VOCABULARIES,
+    Categorised,
+    UnknownWords,
+    ValueMapError,
+    categoriser,
+    parse_value_map,
+    plain,
+)
 
 # Derived load tables written beside sessions.csv (documented in docs/dataset.md).
 LOAD_DAILY = "load_daily.csv"
 LOAD_WEEKLY = "load_weekly.csv"
+PARTS = "session_parts.csv"  # vendor drill rows, parts of the sessions in sessions.csv
 
 # Cell texts that mean "no value" in club exports.
 MISSING_TOKENS = frozenset({"", "na", "n/a", "nan", "null", "none", "-", "--", "?"})
-
-# Date formats, tried in order: ISO first, then day-first as used in the UK and Europe.
-# Month-first (US) dates are not accepted: 03/02/2026 is 3 February.
-DATE_FORMATS = ("%Y-%m-%d", "%Y/%m/%d", "%d/%m/%Y", "%d.%m.%Y", "%d-%m-%Y", "%d/%m/%y",
-                "%d.%m.%y", "%d-%m-%y")
-DATE_HELP = "ISO YYYY-MM-DD or day-first DD/MM/YYYY"
 
 # Plausible ranges; a value outside is a typo or a unit mix-up, reported, never clipped.
 MAX_SESSION_MIN = 600.0
 MAX_DISTANCE_M = 25_000.0
 HR_RANGE_BPM = (30.0, 250.0)
-MIN_DAYS_LOST = 2  # time-loss injuries only: at least 48 h out (the paper's definition)
-
-SESSION_TYPES = ("training", "match", "recovery", "rehab", "other")
-SESSION_TYPE_SYNONYMS = {
-    "game": "match", "fixture": "match", "friendly": "match", "competition": "match",
-    "train": "training", "practice": "training", "pitch": "training", "session": "training",
-    "regen": "recovery", "rehabilitation": "rehab",
-}
-INJURY_TYPES = ("muscle", "ligament", "contusion", "overuse", "other")
-INJURY_TYPE_SYNONYMS = {
-    "strain": "muscle", "muscular": "muscle", "sprain": "ligament", "bruise": "contusion",
-    "knock": "contusion", "dead leg": "contusion", "tendinopathy": "overuse",
-}
-INJURY_LOCATIONS = ("hamstring", "groin", "knee", "ankle", "calf", "thigh", "hip", "foot",
-                    "other")
-INJURY_LOCATION_SYNONYMS = {
-    "hamstrings": "hamstring", "adductor": "groin", "adductors": "groin", "quad": "thigh",
-    "quads": "thigh", "quadriceps": "thigh", "calves": "calf", "knees": "knee", "ankles": "ankle",
-    "feet": "foot", "hips": "hip",
-}
+# Time-loss injuries last at least 48 h (the paper's definition). Shorter ones are kept and
+# flagged `time_loss = 0`, so modelling applies the definition and can change it.
+MIN_DAYS_LOST = 2
 
 # Column names too ambiguous to guess: the file must say what they hold with --map.
 AMBIGUOUS_COLUMNS = {"srpe": ("rpe", "srpe_load")}
@@ -111,7 +117,16 @@ class ImportReport:
     added: int = 0
     updated: int = 0
     unchanged: int = 0
+    removed: int = 0
+    replace: bool = False
+    # ("added" | "changed" | "removed", what), for the summary of a --replace import.
+    changes: list[tuple[str, str]] = field(default_factory=list)
     athletes_added: list[str] = field(default_factory=list)
+    renamed: dict[str, str] = field(default_factory=dict)
+    unknown_words: UnknownWords = field(default_factory=UnknownWords)
+    followups: int = 0  # injury-log follow-up (censoring) rows: no injury date
+    short_injuries: int = 0  # injuries under MIN_DAYS_LOST days, kept with time_loss = 0
+    parts: int = 0  # drill rows kept as parts of their session
     written: list[Path] = field(default_factory=list)
 
     @property
@@ -130,32 +145,36 @@ def _text(raw: str) -> str:
     return " ".join(raw.split())
 
 
-@lru_cache(maxsize=4096)  # a season has a few hundred distinct dates in thousands of rows
 def _parse_date(raw: str) -> date:
-    day_part = re.split(r"[T ]", raw.strip(), maxsplit=1)[0]
-    for fmt in DATE_FORMATS:
-        try:
-            return datetime.strptime(day_part, fmt).date()
-        except ValueError:
-            continue
-    raise _BadValue(f"is not a date ({DATE_HELP})")
+    """A date cell read before its column's order is known: ISO or a named month only."""
+    return _date_reader(None)(raw)
 
 
-_THOUSANDS = re.compile(r"-?\d{1,3}(,\d{3})+")
-_DECIMAL_COMMA = re.compile(r"^(-?\d+),(\d+)$")  # European exports: 6,5 means 6.5
+def _date_reader(order: DateOrder | None) -> Callable[[str], date]:
+    help_text = {"day": "day-first DD/MM/YYYY", "month": "month-first MM/DD/YYYY",
+                 None: "ISO YYYY-MM-DD"}[order]
+
+    @lru_cache(maxsize=4096)  # a season has a few hundred distinct dates in thousands of rows
+    def parse(raw: str) -> date:
+        found = parse_date(raw, order)
+        if found is None:
+            raise _BadValue(f"is not a date ({help_text})")
+        return found
+    return parse
 
 
 def _number(low: float, high: float, *, integer: bool = False, low_open: bool = False,
-            what: str = "") -> Callable[[str], float]:
+            what: str = "", clock: bool = False) -> Callable[[str], float]:
+    """A range-checked number cell, already written plainly ('5506', '6.5'); with `clock`,
+    also `hh:mm:ss` or `mm:ss` read as minutes."""
     def parse(raw: str) -> float:
         text = raw.strip()
-        if _THOUSANDS.fullmatch(text):
-            raise _BadValue("has a comma: thousands separator or decimal comma? "
-                            "write the plain number")
+        minutes = clock_minutes(text) if clock else None
         try:
-            value = float(_DECIMAL_COMMA.sub(r"\1.\2", text))
+            value = minutes if minutes is not None else float(text)
         except ValueError:
-            raise _BadValue("is not a number") from None
+            hint = " (durations: minutes, hh:mm:ss or mm:ss)" if clock else ""
+            raise _BadValue(f"is not a number{hint}") from None
         if not math.isfinite(value):
             raise _BadValue("is not a number")
         if integer and not value.is_integer():
@@ -169,76 +188,87 @@ def _number(low: float, high: float, *, integer: bool = False, low_open: bool = 
     return parse
 
 
-def _choice(vocabulary: Sequence[str], synonyms: dict[str, str]) -> Callable[[str], str]:
-    def parse(raw: str) -> str:
-        word = _text(raw).lower()
-        word = synonyms.get(word, word)
-        if word not in vocabulary:
-            raise _BadValue(f"is not one of {', '.join(vocabulary)}")
-        return word
-    return parse
+Kind = Literal["text", "number", "date", "choice"]
 
 
 @dataclass(frozen=True)
 class FieldSpec:
-    """A column of a dataset table and the names clubs give it."""
+    """A column of a dataset table and the names clubs give it.
+
+    `kind` says what is decided once for the whole column before its cells are read:
+    separators for numbers, day/month order for dates, the vocabulary for choices.
+    """
 
     name: str
     parse: Callable[[str], object]
     aliases: tuple[str, ...] = ()
     required: bool = False
+    kind: Kind = "text"
 
 
-ATHLETE = FieldSpec("athlete_id", _text, ("athlete", "athleteid", "athletename", "player",
-                                          "playerid", "playername", "name"), required=True)
+def _spec(name: str, parse: Callable[[str], object], aliases: tuple[str, ...] = (), *,
+          required: bool = False, kind: Kind = "number", table: str = "sessions") -> FieldSpec:
+    extra = (SESSION_ALIASES if table == "sessions" else INJURY_ALIASES).get(name, ())
+    return FieldSpec(name, parse, aliases + extra, required, kind)
+
+
+ATHLETE_ALIASES = ("athlete", "athleteid", "athletename", "player", "playerid", "playername",
+                   "name")
 SESSION_FIELDS: tuple[FieldSpec, ...] = (
-    ATHLETE,
-    FieldSpec("date", _parse_date, ("sessiondate", "day", "trainingdate", "matchdate"),
-              required=True),
-    FieldSpec("duration_min", _number(0, MAX_SESSION_MIN, low_open=True, what="minutes"),
-              ("duration", "durationmins", "durationminutes", "minutes", "mins", "min",
-               "sessionduration", "sessionminutes", "minutesplayed"), required=True),
-    FieldSpec("session_id", _text, ("session", "sessionname")),
-    FieldSpec("week", _number(0, 10_000, integer=True), ("weekno", "weeknumber")),
-    FieldSpec("type", _choice(SESSION_TYPES, SESSION_TYPE_SYNONYMS),
-              ("sessiontype", "activity", "activitytype", "category")),
-    FieldSpec("rpe", _number(0, 10, what="Borg CR-10"),
+    _spec("athlete_id", _text, ATHLETE_ALIASES, required=True, kind="text"),
+    _spec("date", _parse_date, ("sessiondate", "day", "trainingdate", "matchdate"),
+          required=True, kind="date"),
+    _spec("duration_min", _number(0, MAX_SESSION_MIN, low_open=True, what="minutes",
+                                  clock=True),
+          ("duration", "durationmins", "durationminutes", "minutes", "mins", "min",
+           "sessionduration", "sessionminutes", "minutesplayed"), required=True),
+    _spec("session_id", _text, ("session", "sessionname"), kind="text"),
+    _spec("part", _text, PART_ALIASES, kind="text"),
+    _spec("week", _number(0, 10_000, integer=True), ("weekno", "weeknumber")),
+    _spec("type", _text, ("sessiontype", "activity", "activitytype", "category"),
+          kind="choice"),
+    _spec("rpe", _number(0, 10, what="Borg CR-10"),
               ("borg", "borgcr10", "cr10", "rpescore", "sessionrpe")),
-    FieldSpec("srpe_load", _number(0, 10 * MAX_SESSION_MIN, what="RPE × minutes"),
+    _spec("srpe_load", _number(0, 10 * MAX_SESSION_MIN, what="RPE × minutes"),
               ("srpeload", "sessionrpeload", "rpeload", "sessionload")),
-    FieldSpec("distance_m", _number(0, MAX_DISTANCE_M, what="metres"),
+    _spec("distance_m", _number(0, MAX_DISTANCE_M, what="metres"),
               ("distance", "totaldistance", "td")),
-    FieldSpec("hsr_m", _number(0, MAX_DISTANCE_M, what="metres"),
+    _spec("hsr_m", _number(0, MAX_DISTANCE_M, what="metres"),
               ("hsr", "hsrdistance", "highspeedrunning", "highspeedrunningdistance",
                "highspeeddistance")),
-    FieldSpec("sprints", _number(0, 1000, integer=True),
+    _spec("sprints", _number(0, 1000, integer=True),
               ("sprintcount", "numberofsprints", "sprintefforts", "nsprints")),
-    FieldSpec("accels", _number(0, 10_000, integer=True),
+    _spec("accels", _number(0, 10_000, integer=True),
               ("accelerations", "accel", "acc", "accelerationcount", "accelcount")),
-    FieldSpec("decels", _number(0, 10_000, integer=True),
+    _spec("decels", _number(0, 10_000, integer=True),
               ("decelerations", "decel", "dec", "decelerationcount", "decelcount")),
-    FieldSpec("player_load", _number(0, 100_000), ("playerload", "pl", "totalplayerload")),
-    FieldSpec("hr_mean", _number(*HR_RANGE_BPM, what="bpm"),
+    _spec("player_load", _number(0, 100_000), ("playerload", "pl", "totalplayerload")),
+    _spec("hr_mean", _number(*HR_RANGE_BPM, what="bpm"),
               ("meanhr", "avghr", "averagehr", "hravg", "averageheartrate", "meanheartrate")),
-    FieldSpec("hr_max", _number(*HR_RANGE_BPM, what="bpm"),
+    _spec("hr_max", _number(*HR_RANGE_BPM, what="bpm"),
               ("maxhr", "maxheartrate", "peakhr", "hrpeak")),
-    FieldSpec("sleep", _number(1, 5, what="5 = best"), ("sleepquality", "sleepscore")),
-    FieldSpec("soreness", _number(1, 5, what="5 = best"), ("musclesoreness", "doms")),
-    FieldSpec("fatigue", _number(1, 5, what="5 = best"), ("tiredness", "fatiguescore")),
-    FieldSpec("stress", _number(1, 5, what="5 = best"), ("stresslevel", "stressscore")),
-    FieldSpec("mood", _number(1, 5, what="5 = best"), ("moodscore",)),
+    _spec("sleep", _number(1, 5, what="5 = best"), ("sleepquality", "sleepscore")),
+    _spec("soreness", _number(1, 5, what="5 = best"), ("musclesoreness", "doms")),
+    _spec("fatigue", _number(1, 5, what="5 = best"), ("tiredness", "fatiguescore")),
+    _spec("stress", _number(1, 5, what="5 = best"), ("stresslevel", "stressscore")),
+    _spec("mood", _number(1, 5, what="5 = best"), ("moodscore",)),
 )
 INJURY_FIELDS: tuple[FieldSpec, ...] = (
-    ATHLETE,
-    FieldSpec("date", _parse_date, ("injurydate", "dateofinjury", "onsetdate", "onset"),
-              required=True),
-    FieldSpec("days_lost", _number(MIN_DAYS_LOST, 3650, integer=True,
-                                   what="time-loss injuries are 2 days or more"),
-              ("daysout", "daysmissed", "timeloss", "timelossdays", "absencedays", "daysabsent")),
-    FieldSpec("type", _choice(INJURY_TYPES, INJURY_TYPE_SYNONYMS),
-              ("injurytype", "category", "injurycategory")),
-    FieldSpec("location", _choice(INJURY_LOCATIONS, INJURY_LOCATION_SYNONYMS),
-              ("bodypart", "site", "injurylocation", "bodyregion", "region")),
+    _spec("athlete_id", _text, ATHLETE_ALIASES, required=True, kind="text", table="injuries"),
+    # Not required: follow-up (censoring) rows of survival exports have no injury date.
+    _spec("date", _parse_date, ("injurydate", "dateofinjury", "onsetdate", "onset"),
+          kind="date", table="injuries"),
+    _spec("days_lost", _number(0, 3650, integer=True),
+          ("daysout", "daysmissed", "timeloss", "timelossdays", "absencedays", "daysabsent"),
+          table="injuries"),
+    _spec("return_date", _parse_date,
+          ("returndate", "returntoplay", "returntoplaydate", "rtp", "rtpdate", "dateofreturn",
+           "returntotraining", "fechaalta", "fechadealta", "fecharetorno", "fechaderetorno",
+           "alta"), kind="date", table="injuries"),
+    _spec("type", _text, ("injurytype", "category", "injurycategory"), kind="choice",
+          table="injuries"),
+    _spec("location", _text, ("bodypart", "site", "injurylocation", "bodyregion", "region"),
+          kind="choice", table="injuries"),
 )
 
 METRE_FIELDS = ("distance_m", "hsr_m")
@@ -257,7 +287,7 @@ INJURY_KEY = ("athlete_id", "date", "location")
 def normalise_header(name: str) -> str:
     """'Total Distance (m)' -> 'totaldistance': case, spaces, punctuation and units ignored."""
     without_units = re.sub(r"[(\[].*?[)\]]", "", name)
-    return re.sub(r"[^0-9a-z]", "", without_units.lower())
+    return plain(without_units).replace(" ", "")
 
 
 # --- reading the file ------------------------------------------------------------------------
@@ -277,6 +307,21 @@ def _decode(raw: bytes, path: Path) -> str:
 DELIMITERS = ",;\t|"
 
 
+def _read_csv_rows(path: Path) -> list[tuple[int, list[str]]]:
+    try:
+        raw = path.read_bytes()
+    except OSError as exc:
+        raise ImportFileError(f"{path}: cannot be read ({exc.strerror})") from None
+    text = _decode(raw, path)
+    if not text.strip():
+        raise ImportFileError(f"{path}: empty file (expected a header row, then one row each)")
+    try:
+        return list(enumerate(csv.reader(io.StringIO(text), delimiter=_delimiter(text)),
+                              start=1))
+    except csv.Error as exc:
+        raise ImportFileError(f"{path}: not readable as CSV ({exc})") from None
+
+
 def _delimiter(text: str) -> str:
     """The delimiter giving the header the most columns with most rows agreeing.
 
@@ -292,27 +337,27 @@ def _delimiter(text: str) -> str:
     return best
 
 
-def read_export(path: Path) -> tuple[list[str], list[tuple[int, list[str]]]]:
-    """(header, [(row number, cells)]) of a CSV export; blank rows skipped.
+def read_export(path: Path, sheet: str | None = None
+                ) -> tuple[list[str], list[tuple[int, list[str]]]]:
+    """(header, [(row number, cells)]) of a CSV export or an Excel sheet; blank rows skipped.
 
     The delimiter (comma, semicolon, tab or pipe) is sniffed; a UTF-8 byte-order mark is
     dropped. Row numbers count the header as row 1, as a spreadsheet shows them.
     """
-    try:
-        raw = path.read_bytes()
-    except FileNotFoundError:
-        raise ImportFileError(f"{path}: no such file") from None
-    except OSError as exc:
-        raise ImportFileError(f"{path}: cannot be read ({exc.strerror})") from None
-    text = _decode(raw, path)
-    if not text.strip():
-        raise ImportFileError(f"{path}: empty file (expected a header row, then one row each)")
-    delimiter = _delimiter(text)
-    try:
-        records = list(enumerate(csv.reader(io.StringIO(text), delimiter=delimiter), start=1))
-    except csv.Error as exc:
-        raise ImportFileError(f"{path}: not readable as CSV ({exc})") from None
+    if not path.exists():
+        raise ImportFileError(f"{path}: no such file")
+    if path.suffix.lower() in EXCEL_SUFFIXES:
+        try:
+            records = read_sheet(path, sheet)
+        except WorkbookError as exc:
+            raise ImportFileError(str(exc)) from None
+    else:
+        if sheet is not None:
+            raise ImportFileError(f"{path}: --sheet is for Excel workbooks (.xlsx)")
+        records = _read_csv_rows(path)
     records = [(number, cells) for number, cells in records if any(c.strip() for c in cells)]
+    if not records:
+        raise ImportFileError(f"{path}: empty file (expected a header row, then one row each)")
     header = [cell.strip() for cell in records[0][1]]
     return header, records[1:]
 
@@ -383,8 +428,79 @@ def detect_columns(header: Sequence[str], fields: Sequence[FieldSpec],
     return chosen
 
 
+@dataclass(frozen=True)
+class ImportOptions:
+    """How to read a file beyond its column names; each is a `touchline import` option."""
+
+    mapping: dict[str, str] = field(default_factory=dict)
+    skip_bad: bool = False
+    value_map: tuple[str, ...] = ()  # --map-value FIELD:TEXT=VALUE
+    date_order: DateOrder | None = None  # --dayfirst / --monthfirst
+    sheet: str | None = None  # --sheet, for Excel workbooks
+    replace: bool = False  # --replace: the file is the truth for its athletes and dates
+    renames: dict[str, str] = field(default_factory=dict)  # --rename OLD=NEW
+
+
+def parse_renames(entries: Iterable[str]) -> dict[str, str]:
+    """`["Pablo G.=P07", ...]` from --rename options into {old id: new id}."""
+    renames = {}
+    for entry in entries:
+        old, sep, new = entry.partition("=")
+        if not sep or not old.strip() or not new.strip() or old.strip() == new.strip():
+            raise ImportFileError(f"--rename {entry!r}: expected OLD=NEW with two different "
+                                  "athlete ids, e.g. 'Pablo G.=P07'")
+        renames[" ".join(old.split())] = " ".join(new.split())
+    return renames
+
+
+def _styled(parse: Callable[[str], object], style: NumberStyle) -> Callable[[str], object]:
+    def read(raw: str) -> object:
+        text = style.plain(raw)
+        if text is None:
+            mark = "," if "," in raw else "."
+            raise _BadValue(f"has a '{mark}': thousands separator or decimal "
+                            f"{'comma' if mark == ',' else 'point'}? nothing else in the column "
+                            "or file says; write the plain number")
+        return parse(text)
+    return read
+
+
+def _column_readers(header: Sequence[str], records: list[tuple[int, list[str]]],
+                    columns: dict[int, FieldSpec], options: ImportOptions,
+                    report: ImportReport) -> dict[int, Callable[[str], object]]:
+    """One reader per column, after deciding what the whole column (and file) shows."""
+    def cells(index: int) -> list[tuple[int, str]]:
+        return [(number, row[index].strip()) for number, row in records
+                if len(row) == len(header) and row[index].strip().lower() not in MISSING_TOKENS]
+
+    try:
+        value_map = parse_value_map(options.value_map, report.table)
+    except ValueMapError as exc:
+        raise ImportFileError(str(exc)) from None
+    numeric = [index for index, spec in columns.items() if spec.kind == "number"]
+    decimal = file_decimal([value for _, value in cells(index)] for index in numeric)
+    readers: dict[int, Callable[[str], object]] = {}
+    try:
+        for index, spec in columns.items():
+            if spec.kind == "number":
+                values = [value for _, value in cells(index)]
+                readers[index] = _styled(spec.parse, number_style(values, decimal, header[index]))
+            elif spec.kind == "date":
+                readers[index] = _date_reader(date_order(cells(index), header[index],
+                                                         options.date_order))
+            elif spec.kind == "choice":
+                vocabulary = VOCABULARIES[(report.table, spec.name)]
+                readers[index] = categoriser(vocabulary, value_map.get(spec.name, {}),
+                                             report.unknown_words)
+            else:
+                readers[index] = spec.parse
+    except ConventionError as exc:
+        raise ImportFileError(f"{report.source}: {exc}") from None
+    return readers
+
+
 def _parse_rows(records: list[tuple[int, list[str]]], header: Sequence[str],
-                columns: dict[int, FieldSpec],
+                columns: dict[int, FieldSpec], readers: dict[int, Callable[[str], object]],
                 report: ImportReport) -> list[tuple[int, dict[str, object]]]:
     parsed = []
     for number, cells in records:
@@ -403,9 +519,15 @@ def _parse_rows(records: list[tuple[int, list[str]]], header: Sequence[str],
                 record[spec.name] = None
                 continue
             try:
-                record[spec.name] = spec.parse(raw)
+                value = readers[index](raw)
             except _BadValue as exc:
                 row_errors.append(ImportRowError(number, header[index], raw, str(exc)))
+                continue
+            if isinstance(value, Categorised):
+                record[spec.name] = value.value
+                record[f"{spec.name}_raw"] = value.raw
+            else:
+                record[spec.name] = value
         report.errors.extend(row_errors)
         if not row_errors:
             parsed.append((number, record))
@@ -439,6 +561,69 @@ def _check_sessions(rows: list[tuple[int, dict[str, object]]],
             kind = row.get("type") or "session"
             row["session_id"] = f"{row['date']:%Y-%m-%d}-{kind}"
         kept.append((number, row))
+    return kept
+
+
+def _sessions_of_parts(rows: list[tuple[int, dict[str, object]]],
+                       records: list[tuple[int, list[str]]], header: Sequence[str],
+                       report: ImportReport) -> tuple[list[tuple[int, dict[str, object]]],
+                                                      list[dict[str, object]]]:
+    """Drill and total rows into one row per session, and the drills as its parts."""
+    by_field = {name: header.index(column) for column, name in report.columns.items()}
+    key_columns = [by_field[name] for name in ("athlete_id", "date", "session_id")
+                   if name in by_field]
+    raw_keys = {number: tuple(" ".join(cells[i].split()) for i in key_columns)
+                for number, cells in records if len(cells) == len(header)}
+    bad = {raw_keys.get(row) for row in report.bad_rows} - {None}
+    result = consolidate(
+        rows, raw_keys.__getitem__, bad,  # type: ignore[arg-type]
+        lambda number, why: report.errors.append(ImportRowError(number, None, None, why)))
+    report.parts = len(result.parts)
+    if result.added_up:
+        report.notes.append(f"{result.added_up} session(s) had no session-total row: "
+                            "their drills were added up")
+    report.notes.append(f"{report.parts} drill row(s) kept as parts of their session in "
+                        f"{PARTS}, not as sessions")
+    return result.sessions, result.parts
+
+
+def _check_injuries(rows: list[tuple[int, dict[str, object]]],
+                    report: ImportReport) -> list[tuple[int, dict[str, object]]]:
+    """Follow-up rows counted; days lost from the return date; short injuries flagged."""
+    kept = []
+    overruled = []
+    for number, row in rows:
+        onset, back = row.get("date"), row.get("return_date")
+        if onset is None:
+            if row.get("type") is None and row.get("location") is None:
+                report.followups += 1  # survival exports: the end of a player's follow-up
+                continue
+            report.errors.append(ImportRowError(number, _column_of(report, "date"), "",
+                                                "missing: an injury needs the date it began"))
+            continue
+        if back is not None:
+            days = (back - onset).days  # type: ignore[operator]
+            if days < 0:
+                report.errors.append(ImportRowError(
+                    number, _column_of(report, "return_date"), str(back),
+                    f"is before the injury date {onset}"))
+                continue
+            if row.get("days_lost") is not None and row["days_lost"] != days:
+                overruled.append(number)
+            row["days_lost"] = float(days)
+        lost = row.get("days_lost")
+        row["time_loss"] = None if lost is None else int(lost >= MIN_DAYS_LOST)  # type: ignore[operator]
+        report.short_injuries += row["time_loss"] == 0
+        kept.append((number, row))
+    if report.followups:
+        report.notes.append(f"{report.followups} follow-up row(s) without an injury date "
+                            "(end of follow-up / censoring) recognised and not imported")
+    if report.short_injuries:
+        report.notes.append(f"{report.short_injuries} injury(ies) under {MIN_DAYS_LOST} days "
+                            "kept with time_loss = 0 (not time-loss injuries)")
+    if overruled:
+        report.notes.append("days lost taken from the return date where the days column "
+                            f"differs: row(s) {', '.join(map(str, overruled))}")
     return kept
 
 
@@ -492,13 +677,51 @@ def _read_existing(path: Path, required: Sequence[str]) -> pd.DataFrame | None:
     return table
 
 
+@dataclass(frozen=True)
+class Coverage:
+    """What a --replace file is the truth for: its athletes, from its first date to its last."""
+
+    athletes: frozenset[str]
+    first: str
+    last: str
+
+    @classmethod
+    def of(cls, rows: Sequence[dict[str, str]]) -> Coverage | None:
+        dates = [row["date"] for row in rows if row.get("date")]
+        if not dates:
+            return None
+        return cls(frozenset(row["athlete_id"] for row in rows), min(dates), max(dates))
+
+    def holds(self, row: dict[str, str]) -> bool:
+        return (row.get("athlete_id") in self.athletes
+                and self.first <= row.get("date", "") <= self.last)
+
+
 def _merge(existing: pd.DataFrame | None, rows: list[dict[str, str]], name: str,
-           key: Sequence[str], order: Sequence[str], report: ImportReport) -> pd.DataFrame:
-    """Existing rows kept; an imported row with a known key updates the fields it has."""
+           key: Sequence[str], order: Sequence[str], report: ImportReport,
+           coverage: Coverage | None = None) -> pd.DataFrame:
+    """Existing rows kept; an imported row with a known key updates the fields it has.
+
+    With a `coverage` (--replace), existing rows inside it that the file lacks are removed,
+    and a row the file has takes every field the file carries, blanks included.
+    """
     columns = list(existing.columns) if existing is not None else []
     columns += [col for col in order if col not in columns and any(r.get(col) for r in rows)]
-    columns += [col for col in (*REQUIRED_COLUMNS[name], *key) if col not in columns]
+    columns += [col for col in (*REQUIRED_COLUMNS.get(name, ()), *key) if col not in columns]
     merged = [] if existing is None else existing.to_dict("records")
+    carried = {col for row in rows for col in row}
+
+    def label(row: dict[str, str]) -> str:
+        return " ".join(row.get(k, "") for k in key if row.get(k, ""))
+
+    if coverage is not None:
+        incoming = {tuple(row.get(k, "") for k in key) for row in rows}
+        stale = [row for row in merged if coverage.holds(row)
+                 and tuple(row.get(k, "") for k in key) not in incoming]
+        for row in stale:
+            report.changes.append(("removed", label(row)))
+        report.removed += len(stale)
+        merged = [row for row in merged if not any(row is s for s in stale)]
     # Optional key columns (an injury's location) may be absent from either side.
     index = {tuple(row.get(k, "") for k in key): row for row in merged}
     for row in rows:
@@ -509,17 +732,29 @@ def _merge(existing: pd.DataFrame | None, rows: list[dict[str, str]], name: str,
             merged.append(new)
             index[identity] = new
             report.added += 1
+            report.changes.append(("added", label(row)))
             continue
-        changes = {col: value for col, value in row.items()
-                   if value != "" and col in columns and target.get(col, "") != value}
+        if coverage is not None:
+            changes = {col: row.get(col, "") for col in carried
+                       if col in columns and target.get(col, "") != row.get(col, "")}
+        else:
+            changes = {col: value for col, value in row.items()
+                       if value != "" and col in columns and target.get(col, "") != value}
         target.update(changes)
         if changes:
             report.updated += 1
+            report.changes.append(("changed", f"{label(row)} ({', '.join(sorted(changes))})"))
         else:
             report.unchanged += 1
     first = [col for col in order if col in columns]
     ordered = first + [col for col in columns if col not in first]
     return pd.DataFrame(merged, columns=ordered).fillna("")
+
+
+def _renamed(table: pd.DataFrame | None, renames: dict[str, str]) -> pd.DataFrame | None:
+    if table is None or not renames or "athlete_id" not in table.columns:
+        return table
+    return table.assign(athlete_id=table["athlete_id"].replace(renames))
 
 
 def _assign_weeks(sessions: pd.DataFrame, previous: pd.DataFrame | None) -> pd.DataFrame:
@@ -568,15 +803,17 @@ def _ensure_dataset(root: Path) -> bool:
     return False
 
 
-SESSION_ORDER = ("session_id", "athlete_id", "date", "week", "type", "duration_min", "rpe",
-                 "srpe_load", "distance_m", "hsr_m", "sprints", "accels", "decels",
-                 "player_load", "hr_mean", "hr_max", "sleep", "soreness", "fatigue", "stress",
-                 "mood")
-INJURY_ORDER = ("athlete_id", "date", "days_lost", "type", "location")
+SESSION_ORDER = ("session_id", "athlete_id", "date", "week", "type", "type_raw",
+                 "duration_min", "rpe", "srpe_load", "distance_m", "hsr_m", "sprints", "accels",
+                 "decels", "player_load", "hr_mean", "hr_max", "sleep", "soreness", "fatigue",
+                 "stress", "mood")
+INJURY_ORDER = ("athlete_id", "date", "days_lost", "time_loss", "return_date", "type",
+                "type_raw", "location", "location_raw")
+PARTS_KEY = ("athlete_id", "date", "session_id", "part")
 
 
 def _write(root: Path, name: str, table: pd.DataFrame, report: ImportReport) -> None:
-    if name in (LOAD_DAILY, LOAD_WEEKLY):
+    if name in (LOAD_DAILY, LOAD_WEEKLY, PARTS):
         path = root / name
         atomic_write(path, lambda tmp: table.to_csv(tmp, index=False, date_format="%Y-%m-%d",
                                                      float_format="%.6g"))
@@ -585,53 +822,89 @@ def _write(root: Path, name: str, table: pd.DataFrame, report: ImportReport) -> 
     report.written.append(path)
 
 
-def _import(source: Path, root: Path, table: str, fields: Sequence[FieldSpec],
-            key: Sequence[str], mapping: dict[str, str], skip_bad: bool) -> ImportReport:
-    report = ImportReport(source=Path(source), table=table)
-    root = Path(root)
-    new_dataset = _ensure_dataset(root)
-    header, records = read_export(report.source)
+def _read_rows(source: Path, table: str, fields: Sequence[FieldSpec], key: Sequence[str],
+               options: ImportOptions, report: ImportReport
+               ) -> tuple[list[tuple[int, dict[str, object]]], list[dict[str, object]]]:
+    """The file's good rows, checked and made one per key, and (sessions) the drill parts."""
+    header, records = read_export(report.source, options.sheet)
     report.rows_read = len(records)
-    columns = detect_columns(header, fields, mapping, report)
-    rows = _parse_rows(records, header, columns, report)
+    columns = detect_columns(header, fields, options.mapping, report)
+    readers = _column_readers(header, records, columns, options, report)
+    rows = _parse_rows(records, header, columns, readers, report)
+    for _, row in rows:
+        athlete = str(row["athlete_id"])
+        row["athlete_id"] = options.renames.get(athlete, athlete)
+    parts: list[dict[str, object]] = []
     if table == "sessions":
         rows = _check_sessions(rows, report)
+        if "part" in report.columns.values():
+            rows, parts = _sessions_of_parts(rows, records, header, report)
         rows = _drop_duplicates(rows, key, report, "same athlete, date and session; "
                                 "add a session column if they are two sessions")
     else:
+        rows = _check_injuries(rows, report)
         rows = _drop_duplicates(rows, key, report, "same athlete, date and location")
+    report.notes += report.unknown_words.notes()
     report.errors.sort(key=lambda error: error.row)
-    if report.errors and not skip_bad:
+    return rows, parts
+
+
+def _import(source: Path, root: Path, table: str, fields: Sequence[FieldSpec],
+            key: Sequence[str], options: ImportOptions) -> ImportReport:
+    report = ImportReport(source=Path(source), table=table, replace=options.replace,
+                          renamed=dict(options.renames))
+    root = Path(root)
+    new_dataset = _ensure_dataset(root)
+    rows, parts = _read_rows(report.source, table, fields, key, options, report)
+    if report.errors and not options.skip_bad:
         return report
 
+    renames = options.renames
     athletes = _read_existing(root / "athletes.csv", ("athlete_id",))
-    sessions = _read_existing(root / "sessions.csv", SESSION_KEY + ("duration_min",))
-    injuries = _read_existing(root / "injuries.csv", ("athlete_id", "date"))
+    sessions = _renamed(_read_existing(root / "sessions.csv", SESSION_KEY + ("duration_min",)),
+                        renames)
+    injuries = _renamed(_read_existing(root / "injuries.csv", ("athlete_id", "date")), renames)
+    old_parts = _renamed(_read_existing(root / PARTS, PARTS_KEY), renames)
     cells = [{name: _cell(value) for name, value in row.items()} for _, row in rows]
+    coverage = Coverage.of(cells) if options.replace else None
+    if athletes is not None and renames:
+        athletes = athletes.assign(athlete_id=athletes["athlete_id"].replace(renames))
+        athletes = athletes.drop_duplicates("athlete_id", keep="last")
     known = set() if athletes is None else set(athletes["athlete_id"])
     report.athletes_added = sorted({row["athlete_id"] for row in cells} - known)
 
-    if athletes is None or report.athletes_added:
+    if athletes is None or report.athletes_added or renames:
         added = pd.DataFrame({"athlete_id": report.athletes_added})
         merged_athletes = added if athletes is None else pd.concat([athletes, added])
         _write(root, "athletes.csv", merged_athletes.fillna(""), report)
     if table == "sessions":
-        merged = _merge(sessions, cells, "sessions.csv", key, SESSION_ORDER, report)
+        merged = _merge(sessions, cells, "sessions.csv", key, SESSION_ORDER, report, coverage)
         merged = _assign_weeks(merged, sessions)
         merged = merged.sort_values(["date", "athlete_id", "session_id"], kind="stable")
         _write(root, "sessions.csv", merged, report)
         daily = daily_load(_session_loads(merged))
         _write(root, LOAD_DAILY, daily, report)
         _write(root, LOAD_WEEKLY, weekly_load(daily), report)
+        if parts or old_parts is not None:
+            part_cells = [{name: _cell(value) for name, value in part.items()} for part in parts]
+            part_report = ImportReport(source=report.source, table="parts")
+            merged_parts = _merge(old_parts, part_cells, PARTS, PARTS_KEY, PART_COLUMNS,
+                                  part_report, coverage)
+            _write(root, PARTS, merged_parts.sort_values(["date", "athlete_id"], kind="stable"),
+                   report)
         if injuries is None:
             _write(root, "injuries.csv", pd.DataFrame(columns=list(INJURY_ORDER)), report)
+        elif renames:
+            _write(root, "injuries.csv", injuries, report)
         weeks = int(pd.to_numeric(merged["week"]).max()) + 1 if len(merged) else None
     else:
-        merged = _merge(injuries, cells, "injuries.csv", key, INJURY_ORDER, report)
+        merged = _merge(injuries, cells, "injuries.csv", key, INJURY_ORDER, report, coverage)
         merged = merged.sort_values(["date", "athlete_id"], kind="stable")
         _write(root, "injuries.csv", merged, report)
         if sessions is None:
             _write(root, "sessions.csv", pd.DataFrame(columns=list(SESSION_ORDER)), report)
+        elif renames:
+            _write(root, "sessions.csv", sessions, report)
         weeks = None
     if new_dataset:
         manifest = new_manifest(root.name, synthetic=False, weeks=weeks)
@@ -645,18 +918,31 @@ def _import(source: Path, root: Path, table: str, fields: Sequence[FieldSpec],
 
 
 def import_sessions(source: str | Path, dataset: str | Path,
-                    mapping: dict[str, str] | None = None, skip_bad: bool = False) -> ImportReport:
-    """Import a sessions export into `dataset`; see the module docstring.
+                    mapping: dict[str, str] | None = None, skip_bad: bool = False,
+                    options: ImportOptions | None = None) -> ImportReport:
+    """Import a sessions export (CSV or Excel) into `dataset`; see the module docstring.
 
     Returns the report; when it lists errors and `skip_bad` is false, nothing was written.
-    Also rewrites the derived `load_daily.csv` and `load_weekly.csv`.
+    Also rewrites the derived `load_daily.csv` and `load_weekly.csv`, and keeps vendor drill
+    rows in `session_parts.csv`.
     """
-    return _import(Path(source), Path(dataset), "sessions", SESSION_FIELDS, SESSION_KEY,
-                   mapping or {}, skip_bad)
+    options = _options(options, mapping, skip_bad)
+    return _import(Path(source), Path(dataset), "sessions", SESSION_FIELDS, SESSION_KEY, options)
 
 
 def import_injuries(source: str | Path, dataset: str | Path,
-                    mapping: dict[str, str] | None = None, skip_bad: bool = False) -> ImportReport:
-    """Import a time-loss injury export into `dataset`; see `import_sessions`."""
-    return _import(Path(source), Path(dataset), "injuries", INJURY_FIELDS, INJURY_KEY,
-                   mapping or {}, skip_bad)
+                    mapping: dict[str, str] | None = None, skip_bad: bool = False,
+                    options: ImportOptions | None = None) -> ImportReport:
+    """Import an injury log (CSV or Excel) into `dataset`; see `import_sessions`."""
+    options = _options(options, mapping, skip_bad)
+    return _import(Path(source), Path(dataset), "injuries", INJURY_FIELDS, INJURY_KEY, options)
+
+
+def _options(options: ImportOptions | None, mapping: dict[str, str] | None,
+             skip_bad: bool) -> ImportOptions:
+    options = options or ImportOptions()
+    if mapping:
+        options = replace(options, mapping=mapping)
+    if skip_bad:
+        options = replace(options, skip_bad=True)
+    return options

@@ -1,0 +1,153 @@
+"""Exports in the club's own shape: staff vocabulary, survival-export follow-up rows, vendor
+drill and total rows, hh:mm:ss, thousands separators and dates that could go either way.
+None may lose, duplicate or silently change a value."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+import pytest
+from typer.testing import CliRunner
+
+from host.cli import app
+from host.data.dataset import load_dataset
+from host.data.importer import ImportFileError, ImportOptions, import_injuries, import_sessions
+
+FIXTURES = Path(__file__).parent / "fixtures"
+runner = CliRunner()
+
+
+def read(path: Path) -> pd.DataFrame:
+    return pd.read_csv(path, dtype=str, keep_default_na=False)
+
+
+@pytest.fixture
+def club(tmp_path: Path) -> Path:
+    return tmp_path / "club"
+
+
+def test_an_injury_log_in_the_staffs_own_words_imports_whole(club: Path) -> None:
+    report = import_injuries(FIXTURES / "injuries_staff_log.csv", club)
+    assert report.ok and report.added == 5
+    assert report.followups == 2 and report.short_injuries == 1
+    assert report.columns["Fecha alta"] == "return_date"
+    injuries = read(club / "injuries.csv").set_index("athlete_id")
+    rows = injuries[["date", "days_lost", "time_loss", "type", "location"]]
+    assert rows.loc["P01"].tolist() == ["2025-09-03", "14", "1", "muscle", "hamstring"]
+    assert rows.loc["P02"].tolist() == ["2025-09-14", "1", "0", "ligament", "ankle"]
+    assert rows.loc["P03"].tolist() == ["2025-09-20", "", "", "muscle", "thigh"]  # still out
+    assert rows.loc["P04"].tolist() == ["2025-10-02", "21", "1", "muscle", "hamstring"]
+    # The staff's words are kept beside the categories; an unknown place is 'other'.
+    assert injuries.loc["P01", "location_raw"] == "Isquiotibiales"
+    assert injuries.loc["P05", ["location", "location_raw"]].tolist() == ["other", "Clavícula"]
+    unknown = [note for note in report.notes if "unknown word" in note]
+    assert len(unknown) == 1 and "'Clavícula' (1 row)" in unknown[0]
+    assert len(load_dataset(club).injuries) == 5
+
+
+def test_map_value_names_what_a_word_means(club: Path) -> None:
+    options = ImportOptions(value_map=("location:Clavícula=other", "type:Fractura=contusion"))
+    report = import_injuries(FIXTURES / "injuries_staff_log.csv", club, options=options)
+    assert not [note for note in report.notes if "unknown word" in note]
+    assert read(club / "injuries.csv").set_index("athlete_id").loc["P05", "type"] == "contusion"
+    with pytest.raises(ImportFileError, match="'elbow' is not a location"):
+        import_injuries(FIXTURES / "injuries_staff_log.csv", club,
+                        options=ImportOptions(value_map=("location:Codo=elbow",)))
+
+
+def test_an_injury_without_a_date_that_is_not_a_follow_up_row_is_named(
+    club: Path, tmp_path: Path
+) -> None:
+    source = tmp_path / "log.csv"
+    source.write_text("Player,Injury date,Days out,Type\nA1,2026-02-03,5,strain\nA2,,4,sprain\n")
+    report = import_injuries(source, club)
+    assert [(e.row, e.column) for e in report.errors] == [(3, "Injury date")]
+
+
+def test_a_vendor_export_with_drills_and_totals_gives_one_session_each(club: Path) -> None:
+    report = import_sessions(FIXTURES / "sessions_vendor_drills.csv", club)
+    assert report.ok, report.errors
+    assert report.columns["Total Duration"] == "duration_min"
+    assert report.columns["Period Name"] == "part"
+    sessions = read(club / "sessions.csv").set_index("athlete_id")
+    assert len(sessions) == 3
+    columns = ["session_id", "date", "duration_min", "distance_m", "hsr_m", "player_load"]
+    assert sessions.loc["A07", columns].tolist() == [
+        "AM", "2026-02-03", "75", "6120.5", "410", "612.4"]  # the total, hh:mm:ss read
+    assert sessions.loc["B12", "duration_min"] == "70"
+    # No total row: the drills (mm:ss) are added up, never the warm-up alone.
+    assert sessions.loc["C03", ["duration_min", "distance_m", "hr_max"]].tolist() == [
+        "60", "6000", "190"]
+    parts = read(club / "session_parts.csv")
+    assert parts["part"].tolist() == ["Warm Up", "Small Sided Games", "Warm Up", "Warm Up",
+                                      "Match Play"]
+    assert parts.loc[1, "duration_min"] == "35.5"
+    again = import_sessions(FIXTURES / "sessions_vendor_drills.csv", club)
+    assert (again.added, again.unchanged) == (0, 3)
+    assert len(read(club / "session_parts.csv")) == 5
+
+
+def test_under_skip_bad_a_warm_up_never_becomes_the_session(club: Path, tmp_path: Path) -> None:
+    text = (FIXTURES / "sessions_vendor_drills.csv").read_text()
+    source = tmp_path / "export.csv"
+    source.write_text(text.replace("01:10:00", "01:7O:00"))  # B12's total is unreadable
+    report = import_sessions(source, club, skip_bad=True)
+    assert report.bad_rows == [5, 6]  # the warm-up, and the total of the same session
+    reasons = {error.row: error.reason for error in report.errors}
+    assert "hh:mm:ss" in reasons[6] and "same session" in reasons[5]
+    sessions = read(club / "sessions.csv")
+    assert "B12" not in set(sessions["athlete_id"])
+    assert "B12" not in set(read(club / "session_parts.csv")["athlete_id"])
+
+
+def test_thousands_separators_are_decided_per_column(club: Path) -> None:
+    report = import_sessions(FIXTURES / "sessions_thousands.csv", club)
+    assert report.ok, report.errors
+    sessions = read(club / "sessions.csv").set_index(["athlete_id", "date"])
+    # The file writes decimals with commas (RPE 6,5), so '.' in a distance groups thousands.
+    assert sessions.loc[("P01", "2026-02-03"), ["rpe", "distance_m", "hsr_m"]].tolist() == [
+        "6.5", "5506", "410"]
+    assert sessions.loc[("P01", "2026-02-14"), ["distance_m", "hsr_m"]].tolist() == [
+        "10850", "1020"]
+
+
+def test_a_column_with_a_decimal_point_keeps_its_three_decimals(club: Path,
+                                                               tmp_path: Path) -> None:
+    source = tmp_path / "export.csv"
+    source.write_text("athlete,date,minutes,distance\nA1,2026-02-03,90,5.506\n"
+                      "A2,2026-02-03,90,6.25\n")
+    assert import_sessions(source, club).ok
+    assert read(club / "sessions.csv")["distance_m"].tolist() == ["5.506", "6.25"]
+
+
+AMBIGUOUS = "athlete,date,minutes\nA1,03/02/2026,60\nA1,04/02/2026,70\n"
+
+
+def test_dates_that_could_be_either_way_are_refused_even_with_skip_bad(
+    club: Path, tmp_path: Path
+) -> None:
+    source = tmp_path / "export.csv"
+    source.write_text(AMBIGUOUS)
+    with pytest.raises(ImportFileError, match="--dayfirst.*--monthfirst"):
+        import_sessions(source, club, skip_bad=True)
+    assert not club.exists()
+    result = runner.invoke(app, ["import", "sessions", str(source), "--out", str(club)])
+    assert result.exit_code == 1 and "Traceback" not in result.output
+    assert "--monthfirst" in " ".join(result.output.split())
+    result = runner.invoke(app, ["import", "sessions", str(source), "--out", str(club),
+                                 "--monthfirst"])
+    assert result.exit_code == 0, result.output
+    assert read(club / "sessions.csv")["date"].tolist() == ["2026-03-02", "2026-04-02"]
+
+
+def test_a_day_or_month_above_twelve_settles_the_column(club: Path, tmp_path: Path) -> None:
+    source = tmp_path / "export.csv"
+    source.write_text(AMBIGUOUS + "A1,02/13/2026,80\n")
+    assert import_sessions(source, club).ok
+    assert read(club / "sessions.csv")["date"].tolist() == [
+        "2026-02-13", "2026-03-02", "2026-04-02"]
+    mixed = tmp_path / "mixed.csv"
+    mixed.write_text(AMBIGUOUS + "A1,02/13/2026,80\nA1,14/02/2026,80\n")
+    with pytest.raises(ImportFileError, match="mixes day-first"):
+        import_sessions(mixed, tmp_path / "other", skip_bad=True)
