@@ -151,3 +151,37 @@ def test_a_day_or_month_above_twelve_settles_the_column(club: Path, tmp_path: Pa
     mixed.write_text(AMBIGUOUS + "A1,02/13/2026,80\nA1,14/02/2026,80\n")
     with pytest.raises(ImportFileError, match="mixes day-first"):
         import_sessions(mixed, tmp_path / "other", skip_bad=True)
+
+
+def test_an_excel_workbook_is_read_from_the_sheet_named_or_the_first(
+    club: Path, tmp_path: Path
+) -> None:
+    from datetime import datetime, time
+
+    from openpyxl import Workbook
+
+    workbook = Workbook()
+    notes = workbook.active
+    notes.title = "Notes"
+    notes.append(["Player", "Date", "Minutes"])
+    notes.append(["X1", datetime(2026, 1, 5), 30])
+    gps = workbook.create_sheet("GPS")
+    gps.append(["Player Name", "Date", "Total Duration", "Total Distance", "RPE"])
+    gps.append(["A07", datetime(2026, 2, 3), time(1, 15, 30), 6120.5, 6])
+    gps.append(["B12", datetime(2026, 2, 4), time(0, 58, 0), 10850, 7.5])
+    source = tmp_path / "export.xlsx"
+    workbook.save(source)
+
+    report = import_sessions(source, club, options=ImportOptions(sheet="GPS"))
+    assert report.ok and report.added == 2, report.errors
+    sessions = read(club / "sessions.csv")
+    assert sessions[["athlete_id", "date", "duration_min", "distance_m", "rpe"]].values.tolist(
+    ) == [["A07", "2026-02-03", "75.5", "6120.5", "6"], ["B12", "2026-02-04", "58", "10850", "7.5"]]
+    first = import_sessions(source, tmp_path / "first")
+    assert first.ok and read(tmp_path / "first" / "sessions.csv")["athlete_id"].tolist() == ["X1"]
+    with pytest.raises(ImportFileError, match="no sheet 'Wellness'.*Notes, GPS"):
+        import_sessions(source, club, options=ImportOptions(sheet="Wellness"))
+    broken = tmp_path / "broken.xlsx"
+    broken.write_bytes(b"not a zip")
+    result = runner.invoke(app, ["import", "sessions", str(broken), "--out", str(club)])
+    assert result.exit_code == 1 and "not a readable Excel workbook" in result.output
