@@ -242,7 +242,7 @@ def _read_signal(
 ) -> pd.DataFrame:
     """A `t_s` + channels CSV, numbers only, times strictly increasing."""
     try:
-        table = pd.read_csv(path)
+        table = pd.read_csv(path, keep_default_na=False, na_values=[""])  # empty = missing
     except FileNotFoundError:
         raise fail(
             column, f"{path.name}: no such file (paths are relative to the takes file)"

@@ -17,7 +17,7 @@ import torch
 from host.data.dataset import load_dataset
 from host.models.config import TrainConfig
 from host.models.run import load_run
-from host.train import train
+from host.train import TrainingError, train
 from tests.host.models.squad_fixture import write_fixture_squad
 
 FAST = TrainConfig(max_epochs=8, learning_rate=5e-3, batch_size=16, early_stop_patience=8)
@@ -251,3 +251,93 @@ def test_attention_warmup_epochs_are_never_kept(squad: Path, tmp_path: Path) -> 
     assert result.epochs_run == 3 and result.best_epoch == 3
     stop = json.loads((tmp_path / "warm" / "run.json").read_text())["stop"]
     assert stop["best_risk_epoch"] in (-1, 3)
+
+
+TAKES_CONFIG = TrainConfig(
+    max_epochs=30,
+    early_stop_patience=30,
+    learning_rate=1e-2,
+    batch_size=8,
+)
+
+
+def test_imported_takes_train_and_evaluate_with_their_own_labels(tmp_path: Path) -> None:
+    from host.data.takes import import_takes
+    from host.evaluation.evaluate import evaluate_run
+    from tests.host.data.takes_example import LABELS, write_takes
+
+    import_takes(write_takes(tmp_path / "club", per_label=4), tmp_path / "takes")
+    result = train(
+        tmp_path / "takes", tmp_path / "run", TAKES_CONFIG, show_progress=False,
+        test_athletes=["p4"],
+    )
+    loaded = load_run(result.run_dir)
+    assert loaded.labels == list(LABELS)
+    assert loaded.model_config.n_labels == 3
+    splits = json.loads((result.run_dir / "splits.json").read_text())
+    athletes = load_dataset(tmp_path / "takes").clips().athlete_id
+    assert set(athletes[splits["actions"]["test"]]) == {"p4"}  # exactly the named athlete
+    val = set(athletes[splits["actions"]["val"]])
+    trained = set(athletes[splits["actions"]["train"]])
+    assert val and trained and not val & trained and "p4" not in val | trained
+    evaluation = evaluate_run(result.run_dir, resamples=50)
+    assert list(evaluation["actions"]["per_class"]) == list(LABELS)
+    assert evaluation["actions"]["athletes"] == 1
+    assert evaluation["actions"]["macro_f1"] > 0.5  # chance is 1/3, on a player never seen
+    # The skeleton branch takes part: the takes carry a skeleton.
+    assert "skeleton" in loaded.model_config.branches
+
+
+def test_ts_groups_keep_validation_and_test_athletes_apart(tmp_path: Path) -> None:
+    from aeon.datasets import load_from_ts_file
+
+    from host.evaluation.evaluate import evaluate_run
+
+    data = Path(load_from_ts_file.__code__.co_filename).parent / "data" / "BasicMotions"
+    groups = tmp_path / "groups.txt"
+    athletes = [f"a{i % 8}" for i in range(80)]  # 40 training series, then 40 test series
+    groups.write_text("athlete_id\n" + "\n".join(athletes) + "\n")
+    config = TrainConfig(max_epochs=2, batch_size=8)
+    run = train(data / "BasicMotions_TRAIN.ts", tmp_path / "g", config, show_progress=False,
+                groups=groups).run_dir
+    splits = json.loads((run / "splits.json").read_text())["actions"]
+    names = np.array(athletes)
+    assert not set(names[splits["val"]]) & set(names[splits["train"]])
+    assert max(splits["train"] + splits["val"]) < 40 and min(splits["test"]) == 40
+    held = train(data / "BasicMotions_TRAIN.ts", tmp_path / "h", config, show_progress=False,
+                 groups=groups, test_athletes=["a3", "a5"]).run_dir
+    splits = json.loads((held / "splits.json").read_text())["actions"]
+    assert set(names[splits["test"]]) == {"a3", "a5"} and len(splits["test"]) == 20
+    evaluation = evaluate_run(held, resamples=20, test_athletes=["a5"])
+    assert evaluation["actions"]["n"] == 10 and evaluation["actions"]["athletes"] == 1
+    short = tmp_path / "short.txt"
+    short.write_text("\n".join(athletes[:50]))
+    with pytest.raises(TrainingError, match="50 athlete ids for 80 series"):
+        train(data / "BasicMotions_TRAIN.ts", tmp_path / "s", config, show_progress=False,
+              groups=short)
+
+
+def test_test_athletes_on_the_command_line(tmp_path: Path, squad: Path) -> None:
+    from typer.testing import CliRunner
+
+    from host.cli import app
+
+    runner = CliRunner()
+    unknown = runner.invoke(
+        app, ["train", "--data", str(squad), "--out", str(tmp_path / "r"), "--test-athletes",
+              "nobody", "--epochs", "1"]
+    )
+    assert unknown.exit_code == 1 and "no athlete nobody" in unknown.output
+    assert "Traceback" not in unknown.output
+    athletes = sorted(set(load_dataset(squad).clips().athlete_id.tolist()))
+    chosen = ",".join(athletes[:2])
+    done = runner.invoke(
+        app, ["train", "--data", str(squad), "--out", str(tmp_path / "r"), "--test-athletes",
+              chosen, "--epochs", "1"]
+    )
+    assert done.exit_code == 0, done.output
+    scored = runner.invoke(
+        app, ["evaluate", str(tmp_path / "r"), "--resamples", "0", "--test-athletes",
+              athletes[2]]
+    )
+    assert scored.exit_code == 1 and "not in this run's test part" in scored.output

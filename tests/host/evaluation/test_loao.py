@@ -1,0 +1,79 @@
+"""Leave-one-athlete-out: one fold per athlete, each tested once, validation always on
+athletes the fold neither trains nor tests on; per-fold and pooled macro-F1 with intervals."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+import torch
+from typer.testing import CliRunner
+
+from host.data.dataset import load_dataset
+from host.data.takes import import_takes
+from host.evaluation.crossval import leave_one_athlete_out_cv
+from host.evaluation.splits import SplitError, leave_one_athlete_out
+from host.models.config import TrainConfig
+from tests.host.data.takes_example import write_takes
+
+ONE_EPOCH = TrainConfig(max_epochs=1, batch_size=4, learning_rate=3e-3)
+
+
+def test_one_fold_per_athlete_and_validation_apart() -> None:
+    clips = np.repeat(np.array(["a", "b", "c", "d", "e"]), 4)
+    weeks = np.repeat(np.array(["a", "b", "c", "d", "e"]), 2)
+    plans = leave_one_athlete_out(clips, weeks, seed=3)
+    assert len(plans) == 5
+    tested = []
+    for plan in plans:
+        test, val, train = (set(clips[i]) for i in (plan.actions.test, plan.actions.val,
+                                                      plan.actions.train))
+        assert len(test) == 1 and val and train
+        assert not (test & val) and not (test & train) and not (val & train)
+        assert set(weeks[plan.risk.test]) == test
+        tested += sorted(test)
+    assert tested == ["a", "b", "c", "d", "e"]
+    with pytest.raises(SplitError, match="at least 3 athletes"):
+        leave_one_athlete_out(np.array(["a", "b"]), np.array(["a"]), seed=0)
+
+
+@pytest.fixture(scope="module")
+def takes(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    torch.set_num_threads(1)
+    root = tmp_path_factory.mktemp("loao")
+    return import_takes(write_takes(root / "club", athletes=("p1", "p2", "p3", "p4"), per_label=1),
+                        root / "takes").out
+
+
+def test_loao_scores_every_athlete_once_with_pooled_interval(takes: Path, tmp_path: Path) -> None:
+    report = leave_one_athlete_out_cv(takes, tmp_path, ONE_EPOCH, resamples=30,
+                                      show_progress=False)
+    assert [f["athlete"] for f in report["folds"]] == ["p1", "p2", "p3", "p4"]
+    assert all(f["n"] == 3 for f in report["folds"])  # that athlete's three takes
+    pooled = report["pooled"]
+    assert pooled["n"] == 12 and pooled["athletes"] == 4
+    assert pooled["macro_f1_low"] <= pooled["macro_f1"] <= pooled["macro_f1_high"]
+    for fold in report["folds"]:
+        splits = json.loads((tmp_path / f"athlete-{fold['fold']:02d}" / "splits.json").read_text())
+        athletes = load_dataset(takes).clips().athlete_id
+        assert set(athletes[splits["actions"]["test"]]) == {fold["athlete"]}
+        assert fold["athlete"] not in set(athletes[splits["actions"]["val"]])
+    assert json.loads((tmp_path / "loao.json").read_text())["pooled"]["n"] == 12
+
+
+def test_evaluate_loao_prints_each_fold_and_the_pool(takes: Path, tmp_path: Path) -> None:
+    from host.cli import app
+
+    runner = CliRunner()
+    run = tmp_path / "run"
+    trained = runner.invoke(app, ["train", "--data", str(takes), "--out", str(run),
+                                  "--epochs", "1", "--test-athletes", "p4"])
+    assert trained.exit_code == 0, trained.output
+    result = runner.invoke(app, ["evaluate", str(run), "--loao", "--cv-epochs", "1",
+                                 "--resamples", "20"])
+    assert result.exit_code == 0, result.output
+    assert "leave-one-athlete-out" in result.output and "pooled" in result.output
+    folds = json.loads((run / "crossval" / "loao.json").read_text())["folds"]
+    assert [f["athlete"] for f in folds] == ["p1", "p2", "p3", "p4"]
