@@ -8,7 +8,10 @@ time-loss injury began in week t+1 (unknown, NaN, for the newest week).
 Gaps are filled so the models always see numbers, each fill chosen to mean "nothing
 unusual": no sessions -> zero load, no heart rate -> the athlete's (else squad's) mean, no
 wellness answers -> neutral 3 of 5, no movement-quality score -> the squad median (else 1.0,
-clean technique), missing RPE -> the athlete's median RPE (else the squad's).
+clean technique), missing RPE -> the athlete's median RPE (else the squad's). Every fill
+uses only what was recorded up to that week (expanding means and medians), and an injury's
+days lost count only once the player is back (before that, the days missed so far), so
+nothing recorded after week t changes week t's features.
 """
 
 from __future__ import annotations
@@ -198,11 +201,7 @@ def _session_features(sessions: pd.DataFrame, index: pd.MultiIndex) -> pd.DataFr
         )
         minutes = hr["duration_min"].groupby([hr["athlete_id"], hr["week"]]).sum()
         week_hr = (weighted / minutes.replace(0, np.nan)).reindex(index)
-        athlete_hr = hr.groupby("athlete_id")["hr_mean"].mean()
-        fallback = index.get_level_values("athlete_id").map(athlete_hr).to_numpy(dtype=float)
-        out["hr_mean"] = week_hr.fillna(pd.Series(fallback, index=index)).fillna(
-            hr["hr_mean"].mean()
-        )
+        out["hr_mean"] = week_hr.fillna(_hr_so_far(hr, index)).fillna(0.0)
     else:
         out["hr_mean"] = 0.0
 
@@ -220,9 +219,13 @@ def _with_srpe(sessions: pd.DataFrame) -> pd.DataFrame:
     """Session-RPE load (RPE x minutes), imputing a missing RPE from the athlete, else squad."""
     sessions = sessions.copy()
     rpe = sessions["rpe"] if "rpe" in sessions.columns else pd.Series(np.nan, index=sessions.index)
-    athlete_rpe = rpe.groupby(sessions["athlete_id"]).transform("median")
-    squad_rpe = rpe.median() if rpe.notna().any() else 0.0
-    rpe = rpe.fillna(athlete_rpe).fillna(squad_rpe)
+    order = pd.to_datetime(sessions["date"]).sort_values(kind="stable").index
+    ordered = rpe.loc[order]
+    athlete_rpe = ordered.groupby(sessions["athlete_id"].loc[order]).transform(
+        lambda r: r.expanding().median())
+    squad_rpe = ordered.expanding().median()
+    rpe = rpe.fillna(athlete_rpe.reindex(rpe.index)).fillna(squad_rpe.reindex(rpe.index))
+    rpe = rpe.fillna(0.0)
     derived = rpe * sessions["duration_min"]
     if "srpe_load" in sessions.columns:
         sessions["srpe_load"] = sessions["srpe_load"].fillna(derived)
@@ -279,9 +282,28 @@ def _action_features(
         impact += weights.get(action, 0.0) * count * severity
     out["impact_score"] = impact
     quality = _column(table, "movement_quality", index)
-    fill = quality.median() if quality.notna().any() else CLEAN_TECHNIQUE
-    out["movement_quality"] = quality.fillna(fill)
+    out["movement_quality"] = quality.fillna(_squad_median_so_far(quality)).fillna(
+        CLEAN_TECHNIQUE)
     return out
+
+
+def _squad_median_so_far(values: pd.Series) -> pd.Series:
+    """Per (athlete, week) row, the squad median of `values` recorded up to that week."""
+    week = values.index.get_level_values("week")
+    medians = {w: values[week <= w].median() for w in np.unique(week)}
+    return pd.Series(week.map(medians).to_numpy(dtype=float), index=values.index)
+
+
+def _hr_so_far(hr: pd.DataFrame, index: pd.MultiIndex) -> pd.Series:
+    """Per (athlete, week), the athlete's mean session HR up to that week, else the squad's."""
+    sums = hr.groupby(["athlete_id", "week"])["hr_mean"].agg(["sum", "count"])
+    sums = sums.reindex(index, fill_value=0.0)
+    athlete = sums.groupby(level="athlete_id").cumsum()
+    mine = athlete["sum"] / athlete["count"].replace(0, np.nan)
+    squad = sums.groupby(level="week").sum().sort_index().cumsum()
+    squad_mean = (squad["sum"] / squad["count"].replace(0, np.nan))
+    fallback = index.get_level_values("week").map(squad_mean).to_numpy(dtype=float)
+    return mine.fillna(pd.Series(fallback, index=index))
 
 
 def _weekly_table(weekly: pd.DataFrame | None) -> pd.DataFrame:
@@ -302,12 +324,26 @@ def _column(table: pd.DataFrame, name: str, index: pd.MultiIndex) -> pd.Series:
 
 
 def _injury_weeks(injuries: pd.DataFrame, origin: pd.Timestamp) -> pd.DataFrame:
+    """Injuries with their day and week number from the origin; `days_lost` stays NaN for
+    an injury still open (the player is not back)."""
     injuries = injuries.copy()
-    injuries["week"] = (pd.to_datetime(injuries["date"]) - origin).dt.days // 7
+    injuries["day"] = (pd.to_datetime(injuries["date"]) - origin).dt.days
+    injuries["week"] = injuries["day"] // 7
     if "days_lost" not in injuries.columns:
         injuries["days_lost"] = np.nan
-    injuries["days_lost"] = injuries["days_lost"].fillna(0.0)
+    injuries["days_lost"] = pd.to_numeric(injuries["days_lost"], errors="coerce")
     return injuries
+
+
+def days_lost_known(injury_day: int, days_lost: float, week: np.ndarray) -> np.ndarray:
+    """Days lost to an injury as known at the end of each `week`: all of them once the
+    player is back (injury day + days lost <= the week's last day), else the days missed
+    so far. An open injury (days lost NaN) is never back."""
+    week_end = 7 * np.asarray(week) + 6
+    so_far = (week_end - injury_day + 1).astype(float)
+    if np.isnan(days_lost):
+        return so_far
+    return np.where(injury_day + days_lost <= week_end, days_lost, so_far)
 
 
 def _history_features(
@@ -324,12 +360,13 @@ def _history_features(
         before += athlete_of.map(prior.fillna(0)).to_numpy(dtype=float)
     for athlete, mine in injuries.groupby("athlete_id"):
         rows = athlete_of == athlete
-        for week, days in zip(mine["week"].to_numpy(), mine["days_lost"].to_numpy(), strict=True):
+        for day, week, days in zip(mine["day"].to_numpy(), mine["week"].to_numpy(),
+                                   mine["days_lost"].to_numpy(dtype=float), strict=True):
             happened = rows & (week_of >= week)
             before[happened] += 1
             since[happened] = np.minimum(since[happened], week_of[happened] - week)
             recent = happened & (week_of - week < HISTORY_WINDOW_WEEKS)
-            lost[recent] += days
+            lost[recent] += days_lost_known(int(day), float(days), week_of[recent])
     return pd.DataFrame(
         {"injuries_before": before, "weeks_since_injury": since, "days_lost_recent": lost},
         index=index,

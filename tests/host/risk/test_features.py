@@ -72,12 +72,23 @@ def test_weekly_label_wins_over_the_derived_one() -> None:
 
 
 def test_injury_history_only_counts_what_happened_by_that_week() -> None:
-    features = features_from_tables(_tables(squad_frames()))
+    features = features_from_tables(_tables(squad_frames(weeks=8), weeks=8))
     assert features.loc[("a1", 4), "injuries_before"] == 0
     assert features.loc[("a1", 5), "injuries_before"] == 1
     assert features.loc[("a1", 5), "weeks_since_injury"] == 0
-    assert features.loc[("a1", 5), "days_lost_recent"] == 10
+    # injured on day 1 of week 5 for 10 days: at the end of week 5 the player is still out
+    # (6 days so far); the 10 days are known only in week 6, when the player is back
+    assert features.loc[("a1", 5), "days_lost_recent"] == 6
+    assert features.loc[("a1", 6), "days_lost_recent"] == 10
     assert features.loc[("a0", 5), "weeks_since_injury"] == 52
+
+
+def test_an_open_injury_counts_the_days_missed_so_far() -> None:
+    frames = squad_frames(weeks=8)
+    frames["injuries.csv"]["days_lost"] = float("nan")  # not back yet
+    features = features_from_tables(_tables(frames, weeks=8))
+    assert features.loc[("a1", 5), "days_lost_recent"] == 6
+    assert features.loc[("a1", 7), "days_lost_recent"] == 6 + 14
 
 
 def test_weeks_and_gaps_come_from_dates_when_the_columns_are_missing() -> None:
