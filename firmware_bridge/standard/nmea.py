@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import datetime as dt
 import math
+import re
 from collections import Counter
 from dataclasses import dataclass, field
 
@@ -30,6 +31,7 @@ MAX_SENTENCE_BYTES = 120  # NMEA allows 82; some receivers send longer proprieta
 MAX_SPEED_MPS = 200.0  # faster than any receiver on a person: a corrupt field
 _DAY_US = 86_400_000_000
 USED_TYPES = frozenset({"GGA", "RMC", "VTG", "GSA"})
+_HEAD = re.compile(r"[A-Z0-9]+")  # talker + type ("GNGGA") or a proprietary name ("PGRME")
 
 
 @dataclass(frozen=True)
@@ -131,12 +133,12 @@ def _read(kind: str, message: pynmea2.NMEASentence) -> _Fields:
             lon=lon,
             speed_mps=knots * KNOT_MPS,
         )
-    if kind == "VTG":
-        kmh = _number(message, "spd_over_grnd_kmph", 0, MAX_SPEED_MPS * 3.6)
-        if math.isnan(kmh):
-            knots = _number(message, "spd_over_grnd_kts", 0, MAX_SPEED_MPS / KNOT_MPS)
-            return _Fields(kind, speed_mps=knots * KNOT_MPS)
-        return _Fields(kind, speed_mps=kmh / 3.6)
+    if kind == "VTG":  # knots first: more digits than km/h on most receivers
+        knots = _number(message, "spd_over_grnd_kts", 0, MAX_SPEED_MPS / KNOT_MPS)
+        if math.isnan(knots):
+            kmh = _number(message, "spd_over_grnd_kmph", 0, MAX_SPEED_MPS * 3.6)
+            return _Fields(kind, speed_mps=kmh / 3.6)
+        return _Fields(kind, speed_mps=knots * KNOT_MPS)
     # GSA: fix type 1 = no fix, 2 = 2D, 3 = 3D
     return _Fields(
         kind,
@@ -209,17 +211,22 @@ class NmeaGpsDecoder:
         start = sentence.rfind("$")
         if start < 0:
             raise FrameError("noise", "no '$' sentence start")
+        sentence = sentence[start:].strip()
+        head = _HEAD.match(sentence, 1)
+        name = head.group() if head else ""
+        if len(name) < 3:
+            raise FrameError("parse_error", f"no sentence name in {sentence[:12]!r}")
+        vendor = name.startswith("P") or len(name) != 5  # $PGRME, $PUBX, $GYOACC, ...
+        if vendor or name[2:] not in USED_TYPES:
+            self.ignored[name if vendor else name[2:]] += 1  # valid, not used here
+            return None
         try:
-            message = pynmea2.parse(sentence[start:].strip(), check=True)
+            message = pynmea2.parse(sentence, check=True)
         except pynmea2.ChecksumError as error:
             raise FrameError("bad_checksum", str(error)) from None
         except (pynmea2.ParseError, ValueError, TypeError, AttributeError) as error:
             raise FrameError("parse_error", str(error)) from None
-        kind = type(message).__name__
-        if kind not in USED_TYPES:
-            self.ignored[kind] += 1
-            return None
-        return _read(kind, message)
+        return _read(name[2:], message)
 
     def _merge(self, fields: _Fields) -> list[GpsSample]:
         """Fold checked fields into the epoch; nothing here can fail."""
@@ -234,8 +241,9 @@ class NmeaGpsDecoder:
             epoch.fix_votes.append(fields.fix_vote)
         if not math.isnan(fields.lat):
             epoch.lat, epoch.lon = fields.lat, fields.lon
-        if not math.isnan(fields.speed_mps):
-            epoch.speed_mps = fields.speed_mps
+        rmc_first = fields.kind == "RMC" or math.isnan(epoch.speed_mps)
+        if not math.isnan(fields.speed_mps) and rmc_first:
+            epoch.speed_mps = fields.speed_mps  # RMC's speed wins over VTG's, as in gpsd
         if not math.isnan(fields.hdop) and (fields.kind == "GGA" or math.isnan(epoch.hdop)):
             epoch.hdop = fields.hdop  # GGA's HDOP wins over GSA's
         if fields.sats is not None:

@@ -52,8 +52,10 @@ def test_ublox_gga_position_fix_quality_and_hdop() -> None:
 
 def test_ublox_rmc_then_vtg_speed_in_metres_per_second() -> None:
     [fix], _ = _feed([UBLOX_RMC, UBLOX_VTG])
-    # VTG gives 0.008 km/h, which wins over RMC's 0.004 kn (the same speed, rounded).
-    assert fix.speed_mps == pytest.approx(0.008 / 3.6)
+    # RMC's 0.004 kn wins over VTG's 0.008 km/h (the same speed, rounded), as in gpsd.
+    assert fix.speed_mps == pytest.approx(0.004 * 1852 / 3600)
+    [vtg_only], _ = _feed([UBLOX_GGA, UBLOX_VTG])
+    assert vtg_only.speed_mps == pytest.approx(0.004 * 1852 / 3600)  # its knots field
     assert fix.lat_deg == pytest.approx(47.285239, abs=1e-6)
 
 
@@ -65,7 +67,7 @@ def test_multi_constellation_capture_gives_one_sample_per_epoch() -> None:
     ]
     first = fixes[0]
     assert first.fix and first.sats == 12 and first.hdop == pytest.approx(0.62)
-    assert first.speed_mps == pytest.approx(0.026 / 3.6)
+    assert first.speed_mps == pytest.approx(0.014 * 1852 / 3600)
     assert first.lat_deg == pytest.approx(41 + 47.45450 / 60)
     assert first.lon_deg == pytest.approx(123 + 23.09836 / 60)
     assert [f.seq for f in fixes] == [0, 1]
@@ -189,9 +191,11 @@ def test_a_bad_gga_time_with_a_valid_checksum_is_one_reject_and_later_fixes_deco
         (MUNICH_RMC.replace("022.4", "inf"), "bad_value"),
         (MUNICH_RMC.replace("022.4", "-3.0"), "bad_value"),
         (MUNICH_RMC.replace("022.4", "9e9"), "bad_value"),
-        ("GNVTG,084.4,T,,M,022.4,N,4l.5,K", "bad_value"),
+        ("GNVTG,084.4,T,,M,02x.4,N,41.5,K", "bad_value"),
+        ("GNVTG,084.4,T,,M,,N,4l.5,K", "bad_value"),
         ("GNGSA,A,3,04,05,,09,12,,,24,,,,,2.5,x.3,2.1", "bad_value"),
         ("GNGGA", "parse_error"),
+        ("GN", "parse_error"),
     ],
 )
 def test_a_sentence_with_a_valid_checksum_and_a_bad_field_never_poisons_the_state(
