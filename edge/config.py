@@ -9,6 +9,8 @@ file and the key.
 
 from __future__ import annotations
 
+import base64
+import binascii
 import os
 import tomllib
 from pathlib import Path
@@ -141,6 +143,11 @@ class EdgeConfig(_Section):
     host_url: str | None = Field(default=None, description="club host, e.g. https://host:8000")
     device_id: str | None = None
     device_token: str | None = None
+    host_public_keys: list[str] = Field(
+        default_factory=list,
+        description="the host's Ed25519 keys that model bundles must be signed with (base64); "
+        "`edge pair --host` stores the host's key, a rotation endorsed by it is added on install",
+    )
     data_dir: Path = Field(
         default_factory=lambda: Path(platformdirs.user_data_dir(APP_NAME)) / "edge",
         description="store (SQLite) and installed model bundles",
@@ -158,6 +165,18 @@ class EdgeConfig(_Section):
         if value is not None and not value.startswith(("http://", "https://")):
             raise ValueError(f"must start with http:// or https://, got {value!r}")
         return value.rstrip("/") if value else value
+
+    @field_validator("host_public_keys")
+    @classmethod
+    def _ed25519_keys(cls, keys: list[str]) -> list[str]:
+        for key in keys:
+            try:
+                raw = base64.b64decode(key.encode("ascii"), validate=True)
+            except (binascii.Error, UnicodeEncodeError):
+                raw = b""
+            if len(raw) != 32:
+                raise ValueError(f"{key!r} is not an Ed25519 public key (32 bytes, base64)")
+        return keys
 
     @property
     def store_path(self) -> Path:

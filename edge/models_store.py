@@ -5,11 +5,15 @@ Layout under the models directory:
     versions/<version>/    one verified bundle per version (manifest.json + files)
     state.json             {"current": ..., "previous": ...}
 
-A bundle is verified (`edge.bundle.read_bundle`: schema, sha256 of every file) before
-anything is written, unpacked into a temporary directory and moved into place with one
-rename, and only then made current by atomically replacing `state.json`. So a corrupt or
-foreign bundle is refused with the old one still in use, and a crash mid-install leaves
-the previous state intact. The bundle in use is verified again every time it is loaded.
+A bundle is verified before anything is written: `edge.bundle.read_bundle` (schema, a
+manifest that makes sense, sha256 of every file), the host's signature against the keys
+this sideline trusts (`edge.signing`), and `edge.bundle.check_model` (the models load and
+give one score per label). It is then unpacked into a temporary directory and moved into
+place with one rename, and only then made current by atomically replacing `state.json`.
+So a corrupt, forged or unusable bundle is refused with the old one still in use, and a
+crash mid-install leaves the previous state intact. Every version directory is resolved
+and checked to lie directly under `versions/`, whatever a manifest, `state.json` or the
+host says. The bundle in use is verified again every time it is loaded.
 """
 
 from __future__ import annotations
@@ -18,12 +22,22 @@ import json
 import os
 import shutil
 import tempfile
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
 import httpx
 
-from edge.bundle import MANIFEST_NAME, Bundle, BundleError, read_bundle
+from edge.bundle import (
+    MANIFEST_NAME,
+    SIGNATURE_NAME,
+    Bundle,
+    BundleError,
+    check_model,
+    check_version,
+    read_bundle,
+)
+from edge.signing import SignatureError, verify_manifest
 
 LATEST_PATH = "/api/v1/models/latest"
 BUNDLE_PATH = "/api/v1/models/{version}/bundle"
@@ -44,12 +58,26 @@ class InstalledModel:
 
 
 class ModelStore:
-    """The sideline's installed bundles under one directory."""
+    """The sideline's installed bundles under one directory.
 
-    def __init__(self, root: Path | str) -> None:
+    `trusted_keys` are the host's public keys (`EdgeConfig.host_public_keys`); a key a
+    bundle's endorsement chain vouches for is appended once that bundle is installed, for
+    the caller to save."""
+
+    def __init__(self, root: Path | str, trusted_keys: Sequence[str] = ()) -> None:
         self.root = Path(root)
         self.versions_dir = self.root / "versions"
         self._state_path = self.root / "state.json"
+        self.trusted_keys = list(trusted_keys)
+
+    def _version_dir(self, version: str) -> Path:
+        """Where `version` lives: a safe slug, resolved and checked to stay in versions/."""
+        check_version(version)
+        versions = self.versions_dir.resolve()
+        target = (versions / version).resolve()
+        if target.parent != versions:
+            raise BundleError(f"version {version!r} would lie outside {versions}")
+        return target
 
     # -- state --------------------------------------------------------------------------
 
@@ -78,14 +106,24 @@ class ModelStore:
 
     # -- commands -----------------------------------------------------------------------
 
-    def install(self, source: Path | str, make_current: bool = True) -> Bundle:
+    def install(
+        self,
+        source: Path | str,
+        make_current: bool = True,
+        allow_unsigned: Callable[[SignatureError], None] | None = None,
+    ) -> Bundle:
         """Verify a bundle (directory or .tar.gz), install it and, by default, use it.
 
-        Raises `BundleError` for a bad bundle; nothing installed changes then.
+        Raises `BundleError` for a bad bundle (`SignatureError` for an unsigned or wrongly
+        signed one); nothing installed changes then. With `allow_unsigned` (local
+        development only) a bundle whose signature does not verify is installed anyway and
+        `allow_unsigned` is told why, so the caller can say so loudly.
         """
         bundle = read_bundle(source)
+        learned = self._check_signature(bundle, allow_unsigned)
+        check_model(bundle)
         version = bundle.manifest.version
-        target = self.versions_dir / version
+        target = self._version_dir(version)
         if target.exists():
             installed = read_bundle(target)
             if installed.manifest.files != bundle.manifest.files:
@@ -95,11 +133,13 @@ class ModelStore:
                 )
         else:
             self.versions_dir.mkdir(parents=True, exist_ok=True)
-            staging = Path(tempfile.mkdtemp(prefix=f".{version}.", dir=self.versions_dir))
+            staging = Path(tempfile.mkdtemp(prefix=".staging-", dir=self.versions_dir))
             try:
                 for name, data in bundle.files.items():
                     (staging / name).write_bytes(data)
-                (staging / MANIFEST_NAME).write_text(bundle.manifest.to_json(), encoding="utf-8")
+                (staging / MANIFEST_NAME).write_bytes(bundle.manifest_bytes)
+                if bundle.signature is not None:
+                    (staging / SIGNATURE_NAME).write_bytes(bundle.signature)
                 read_bundle(staging)  # what landed on disk verifies too
                 os.rename(staging, target)
             except BaseException:
@@ -107,7 +147,21 @@ class ModelStore:
                 raise
         if make_current and self.current_version != version:
             self._write_state(version, self.current_version)
+        self.trusted_keys += [key for key in learned if key not in self.trusted_keys]
         return read_bundle(target)
+
+    def _check_signature(
+        self, bundle: Bundle, allow_unsigned: Callable[[SignatureError], None] | None
+    ) -> tuple[str, ...]:
+        """Keys learned from the bundle's endorsement chain; raise unless it verifies."""
+        try:
+            verified = verify_manifest(bundle.manifest_bytes, bundle.signature, self.trusted_keys)
+            return verified.learned
+        except SignatureError as exc:
+            if allow_unsigned is None:
+                raise SignatureError(f"{bundle.source}: {exc}") from exc
+            allow_unsigned(exc)
+            return ()
 
     def use(self, version: str) -> Bundle:
         """Make an installed version current; the one in use becomes the rollback target."""
@@ -132,7 +186,7 @@ class ModelStore:
             raise ModelStoreError(
                 "no model installed: run `edge models pull` or `edge models install BUNDLE`"
             )
-        target = self.versions_dir / version
+        target = self._version_dir(version)
         if not target.is_dir():
             known = ", ".join(m.version for m in self.list()) or "none"
             raise ModelStoreError(f"model {version} is not installed (installed: {known})")
@@ -163,7 +217,8 @@ class ModelStore:
         return sorted(models, key=lambda m: m.created, reverse=True)
 
     def pull(self, host_url: str | None, token: str | None, client: httpx.Client) -> Bundle:
-        """Fetch the host's latest bundle if it is not installed yet, verify and use it."""
+        """Fetch the host's latest bundle if it is not installed yet, verify (signature
+        included: a pulled bundle is never installed unsigned) and use it."""
         if not host_url:
             raise ModelStoreError("no host configured: run `edge pair --host URL --code CODE`")
         headers = {"Authorization": f"Bearer {token}"} if token else {}
@@ -171,8 +226,8 @@ class ModelStore:
         try:
             latest = client.get(base + LATEST_PATH, headers=headers)
             latest.raise_for_status()
-            version = str(latest.json()["version"])
-            if (self.versions_dir / version).is_dir():
+            version = check_version(str(latest.json()["version"]))
+            if self._version_dir(version).is_dir():
                 return self.use(version)
             download = client.get(base + BUNDLE_PATH.format(version=version), headers=headers)
             download.raise_for_status()

@@ -4,7 +4,8 @@
 list_ports); `verify()` opens one address through its transport and reads frames for a
 few seconds, so a sensor is only written into the config once it has proved it works
 (sensor id, battery and frame count come back); `register_device()` swaps the one-time
-code shown on the host for this device's token (contract 6).
+code shown on the host for this device's token (contract 6) and receives the host's
+public key, which model bundles must be signed with (edge.signing).
 """
 
 from __future__ import annotations
@@ -12,10 +13,12 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Iterator
 from dataclasses import dataclass
+from typing import NamedTuple
 
 import httpx
 
 from edge.config import ReconnectSettings
+from edge.signing import is_public_key_text
 from edge.stream import Packet, PacketDecoder, SensorRole
 from edge.transports import build_transports
 from edge.transports.virtual import SquadSpec
@@ -145,8 +148,17 @@ def _inspect(address: str, packets: list[Packet], decoder: PacketDecoder) -> Ver
                     battery, 100.0 * clipped / samples if samples else 0.0)
 
 
-def register_device(host_url: str, code: str, client: httpx.Client) -> tuple[str, str]:
-    """Exchange a one-time pairing code for (device_id, token)."""
+class HostPairing(NamedTuple):
+    """What the host answers a pairing code with. `host_key` is None when the host has no
+    signing key yet (`touchline key create` makes one)."""
+
+    device_id: str
+    token: str
+    host_key: str | None
+
+
+def register_device(host_url: str, code: str, client: httpx.Client) -> HostPairing:
+    """Exchange a one-time pairing code for this device's id, token and the host's key."""
     url = host_url.rstrip("/") + REGISTER_PATH
     try:
         response = client.post(url, json={"code": code})
@@ -159,8 +171,14 @@ def register_device(host_url: str, code: str, client: httpx.Client) -> tuple[str
         except (ValueError, AttributeError):
             detail = response.text
         raise PairingError(f"host refused pairing code (HTTP {response.status_code}): {detail}")
-    body = response.json()
     try:
-        return str(body["device_id"]), str(body["token"])
-    except (KeyError, TypeError) as exc:
-        raise PairingError(f"host answered without device_id and token: {body}") from exc
+        body = response.json()
+        pairing = HostPairing(str(body["device_id"]), str(body["token"]), body.get("signing_key"))
+    except (ValueError, KeyError, TypeError, AttributeError) as exc:
+        raise PairingError(f"host answered without device_id and token: {response.text}") from exc
+    if pairing.host_key is not None and not (
+        isinstance(pairing.host_key, str) and is_public_key_text(pairing.host_key)
+    ):
+        raise PairingError(f"host answered with a signing key that is no Ed25519 key: "
+                           f"{pairing.host_key!r}")
+    return pairing

@@ -13,6 +13,7 @@ from edge.cli._common import ConfigOption, config_or_fail, fail
 if TYPE_CHECKING:
     from edge.config import EdgeConfig
     from edge.models_store import ModelStore
+    from edge.signing import SignatureError
 
 models_app = typer.Typer(
     name="models",
@@ -28,7 +29,31 @@ def _store(config_path: Path | None) -> tuple[ModelStore, EdgeConfig]:
     from edge.models_store import ModelStore
 
     config = config_or_fail(config_path)
-    return ModelStore(config.models_dir), config
+    return ModelStore(config.models_dir, config.host_public_keys), config
+
+
+def _save_learned_keys(store: ModelStore, config: EdgeConfig, config_path: Path | None) -> None:
+    """A bundle's endorsement chain taught the store the host's rotated key: keep it."""
+    from edge.config import save_config
+    from edge.signing import key_id
+
+    if store.trusted_keys == config.host_public_keys:
+        return
+    new = [key_id(k) for k in store.trusted_keys if k not in config.host_public_keys]
+    config.host_public_keys = store.trusted_keys
+    try:
+        save_config(config, config_path)
+    except OSError as exc:
+        fail(f"the model is installed but the host's new key could not be saved: {exc}")
+    typer.echo(f"the host rotated its signing key: now also trusting {', '.join(new)}")
+
+
+def _warn_unverified(problem: SignatureError) -> None:
+    typer.secho(
+        f"WARNING: INSTALLING AN UNVERIFIED MODEL BUNDLE ({problem}). Anyone could have made "
+        "it. Use --allow-unsigned for local development only.",
+        err=True, fg=typer.colors.RED, bold=True,
+    )
 
 
 @models_app.command("pull")
@@ -44,7 +69,8 @@ def pull(config_path: Path | None = ConfigOption) -> None:
         with httpx.Client(timeout=config.sync.timeout_s) as client:
             bundle = store.pull(config.host_url, config.device_token, client)
     except (ModelStoreError, BundleError) as exc:
-        fail(str(exc))
+        fail(f"bundle refused, still using {store.current_version or 'no model'}: {exc}")
+    _save_learned_keys(store, config, config_path)
     typer.echo(f"using model {bundle.manifest.version}")
 
 
@@ -52,19 +78,29 @@ def pull(config_path: Path | None = ConfigOption) -> None:
 def install(
     bundle_path: Path = BundlePathArgument,
     config_path: Path | None = ConfigOption,
+    allow_unsigned: bool = typer.Option(
+        False, "--allow-unsigned",
+        help="Install even if the bundle is unsigned or not signed by the paired host. "
+        "Local development only: anyone could have made such a bundle.",
+    ),
 ) -> None:
     """Install a bundle from a file (USB stick) and use it.
+
+    The bundle must be signed by the host this sideline is paired with (`edge pair --host`);
+    an unsigned, altered or foreign bundle is refused and the current model stays.
 
     Example: edge models install student-2026-03-14.tar.gz
     """
     from edge.bundle import BundleError
     from edge.models_store import ModelStoreError
 
-    store, _ = _store(config_path)
+    store, config = _store(config_path)
     try:
-        bundle = store.install(bundle_path)
+        bundle = store.install(bundle_path, allow_unsigned=_warn_unverified if allow_unsigned
+                               else None)
     except (ModelStoreError, BundleError) as exc:
         fail(f"bundle refused, still using {store.current_version or 'no model'}: {exc}")
+    _save_learned_keys(store, config, config_path)
     typer.echo(f"using model {bundle.manifest.version}")
 
 

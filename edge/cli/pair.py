@@ -98,6 +98,7 @@ def pair_command(
 
     from edge.config import SensorConfig, save_config
     from edge.pairing import PairingError, register_device, verify
+    from edge.signing import key_id
     from edge.transports.virtual import is_virtual
 
     config = config_or_fail(config_path, must_exist=False)  # pairing writes a new file
@@ -107,11 +108,19 @@ def pair_command(
             fail("--host and --code go together", code=2)
         try:
             with httpx.Client(timeout=config.sync.timeout_s) as client:
-                device_id, token = register_device(host, code, client)
+                device_id, token, host_key = register_device(host, code, client)
             config.host_url, config.device_id, config.device_token = host, device_id, token
         except (PairingError, ValueError) as exc:
             fail(str(exc))
         console.print(f"paired with {config.host_url} as device {device_id}")
+        if host_key is None:
+            console.print("[yellow]the host has no bundle-signing key yet, so this sideline "
+                          "cannot check model bundles: run `touchline key create` on the host, "
+                          "then pair again[/yellow]")
+        else:
+            # Pairing resets trust to the host's current key (after a suspected key leak too).
+            config.host_public_keys = [host_key]
+            console.print(f"bundles must be signed with host key {key_id(host_key)}")
     if address and is_virtual(address):
         _pair_virtual(config, address, console)
     elif address or athlete or site or not (host or code):

@@ -4,11 +4,12 @@ Softmax regression on the per-channel peak magnitude of prepared windows, weight
 taper centred in the window (so a window scores highest when the action sits in its
 middle, as clips are cut), fitted with numpy and written as ONNX
 (Abs → Mul taper → ReduceMax → MatMul → Add) with `onnx.helper`, then packed as a
-contract-4 bundle by `edge.bundle.write_bundle`.
+contract-4 bundle by `edge.bundle.write_bundle`, signed with the tests' host key.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
@@ -95,9 +96,11 @@ def train_bundle(
     labels: np.ndarray,
     version: str = "linear-1",
     with_speed: bool = False,
+    sign: Callable[[bytes], bytes] | None = None,
 ) -> Path:
-    """Fit on (windows, labels) and write a verified bundle directory. With `with_speed`
-    the windows carry a 13th row, GPS speed (m/s), as the sideline student does."""
+    """Fit on (windows, labels) and write a verified bundle directory, signed by `sign`
+    (edge.signing.sign_manifest with a key). With `with_speed` the windows carry a 13th
+    row, GPS speed (m/s), as the sideline student does."""
     channels = [
         {
             "name": name,
@@ -129,7 +132,7 @@ def train_bundle(
     prepared = prepare_windows(probe, windows)
     w, b = fit_softmax(_features(prepared), labels, len(taxonomy.LABELS))
     model = _onnx_model(w, b, windows.shape[1], windows.shape[2])
-    return write_bundle(out_dir, fields, {"model.onnx": model})
+    return write_bundle(out_dir, fields, {"model.onnx": model}, sign=sign)
 
 
 def simulated_windows(
@@ -156,7 +159,8 @@ def simulated_windows(
 
 if __name__ == "__main__":
     # Build the simulator-trained baseline bundle used for the event-level figures in
-    # docs/results.md:  python tests/edge/linear_bundle.py OUT_DIR [N_PER_CLASS] [SEED]
+    # docs/results.md (read directly, never installed, so unsigned):
+    #   python tests/edge/linear_bundle.py OUT_DIR [N_PER_CLASS] [SEED]
     import sys
 
     out = Path(sys.argv[1])

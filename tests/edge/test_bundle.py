@@ -15,6 +15,7 @@ from edge import dsp, taxonomy
 from edge.bundle import (
     FP32_MODEL_NAME,
     MANIFEST_NAME,
+    SIGNATURE_NAME,
     BundleError,
     Manifest,
     pack_bundle,
@@ -255,3 +256,84 @@ def test_prepare_windows_refuses_a_window_of_the_wrong_shape(bundle_dir: Path) -
     manifest = read_bundle(bundle_dir).manifest
     with pytest.raises(BundleError, match=r"expects \(N, 13, 600\)"):
         prepare_windows(manifest, np.zeros((2, 12, 600), dtype=np.float32))
+
+
+@pytest.mark.parametrize(
+    ("overrides", "message"),
+    [
+        ({"version": "./../../../x"}, "not a safe name"),
+        ({"version": "2026/11"}, "not a safe name"),
+        ({"version": ".hidden"}, "not a safe name"),
+        ({"version": "v" * 65}, "not a safe name: 1-64"),
+        ({"sample_rate_hz": float("inf")}, "sample_rate_hz: Input should be a finite number"),
+        ({"sample_rate_hz": float("nan")}, "sample_rate_hz: Input should be a finite number"),
+        ({"sample_rate_hz": 1e9}, "sample_rate_hz: Input should be less than or equal to 1000"),
+        ({"normalisation": {"mean": [float("inf")] + [0.1] * 12, "std": [1.5] * 13}},
+         r"normalisation\.mean\.0: Input should be a finite number"),
+        ({"normalisation": {"mean": [0.1] * 13, "std": [1e300] * 13}}, r"normalisation\.std"),
+        ({"window_s": 1e12}, "window_s: Input should be less than or equal to 20"),
+        ({"hop_s": 1e-9}, "under one sample"),
+        ({"hop_s": 8.0}, "longer than window_s"),
+        ({"events": {"thresholds": {"shot": float("nan")}, "nms_s": 1.0}}, "shot"),
+        ({"events": {"thresholds": {}, "nms_s": float("inf")}}, r"events\.nms_s"),
+        ({"metrics": {"macro_f1": float("nan")}}, r"metrics\.macro_f1"),
+    ],
+)
+def test_manifest_that_the_sideline_cannot_run_is_refused_when_read(
+    bundle_dir: Path, overrides: dict[str, Any], message: str
+) -> None:
+    # Written by hand, as a crafted bundle would be: every hash valid, the values not.
+    manifest = {**json.loads((bundle_dir / MANIFEST_NAME).read_text()), **overrides}
+    (bundle_dir / MANIFEST_NAME).write_text(json.dumps(manifest))
+    with pytest.raises(BundleError, match=message) as refused:
+        read_bundle(bundle_dir)
+    assert "\n" not in str(refused.value)
+
+
+@pytest.mark.parametrize(
+    ("channel", "message"),
+    [
+        ({"name": "hr_bpm", "unit": "bpm"}, "not one the sideline can feed"),
+        ({"name": "waist_ax", "unit": "m/s^2"}, "the sideline measures it in 'g'"),
+    ],
+)
+def test_channels_the_sideline_cannot_feed_are_refused(
+    tmp_path: Path, channel: dict[str, Any], message: str
+) -> None:
+    fields = _fields()
+    fields["channels"][0] = channel
+    with pytest.raises(BundleError, match=message):
+        write_bundle(tmp_path / "b", fields, {"model.onnx": MODEL})
+
+
+def test_empty_file_and_empty_archive_are_one_clear_line(tmp_path: Path) -> None:
+    empty = tmp_path / "empty.tar.gz"
+    empty.write_bytes(b"")
+    with pytest.raises(BundleError, match="empty file, not a .tar.gz bundle") as refused:
+        read_bundle(empty)
+    assert "\n" not in str(refused.value)
+    no_members = _tar_with(tmp_path, [])
+    with pytest.raises(BundleError, match="the archive is empty"):
+        read_bundle(no_members)
+    garbage = tmp_path / "garbage.tar.gz"
+    garbage.write_bytes(b"not an archive at all")
+    with pytest.raises(BundleError, match="not a readable .tar.gz bundle") as refused:
+        read_bundle(garbage)
+    assert "\n" not in str(refused.value)
+
+
+def test_signature_travels_with_the_bundle_through_pack_and_read(
+    tmp_path: Path, sign
+) -> None:
+    written = write_bundle(tmp_path / "b", _fields(), {"model.onnx": MODEL}, sign=sign)
+    assert (written / SIGNATURE_NAME).exists()
+    from_dir = read_bundle(written)
+    from_tar = read_bundle(pack_bundle(written))
+    assert from_tar.signature == from_dir.signature == sign(from_dir.manifest_bytes)
+    assert from_tar.manifest_bytes == (written / MANIFEST_NAME).read_bytes()
+    assert SIGNATURE_NAME not in from_tar.files
+
+
+def test_signature_json_may_not_be_listed_as_a_bundle_file(tmp_path: Path) -> None:
+    with pytest.raises(BundleError, match="not allowed in a bundle"):
+        write_bundle(tmp_path / "b", _fields(), {"model.onnx": MODEL, SIGNATURE_NAME: b"{}"})

@@ -3,24 +3,33 @@
 from __future__ import annotations
 
 import json
+import shutil
 import subprocess
 import sys
+from functools import partial
 from pathlib import Path
 
 import pytest
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from typer.testing import CliRunner
 
+from edge.bundle import MANIFEST_NAME, SIGNATURE_NAME, read_bundle
 from edge.cli import app
 from edge.config import CONFIG_ENV_VAR, load_config, save_config
+from edge.signing import endorse, key_id, public_key_text, sign_manifest
 from edge.store import Store
 
 runner = CliRunner()
 
 
 @pytest.fixture
-def config_file(tmp_path: Path, monkeypatch) -> Path:
+def config_file(tmp_path: Path, monkeypatch, host_public_key: str) -> Path:
+    """A sideline paired with the tests' host: it trusts `host_public_key`."""
     path = tmp_path / "edge.toml"
-    path.write_text(f'data_dir = "{(tmp_path / "data").as_posix()}"\n')
+    path.write_text(
+        f'data_dir = "{(tmp_path / "data").as_posix()}"\n'
+        f'host_public_keys = ["{host_public_key}"]\n'
+    )
     monkeypatch.setenv(CONFIG_ENV_VAR, str(path))
     return path
 
@@ -121,3 +130,72 @@ def test_virtual_squad_with_club_ids_and_a_bad_id_list(config_file: Path) -> Non
     assert result.output.strip().splitlines() == [
         "error: virtual://squad?athletes=3&ids=A001,A002: ids lists 2 athletes but athletes=3"
     ]
+
+
+def _crafted(src: Path, out: Path, sign, **changes) -> Path:
+    """A copy of bundle `src` with manifest fields changed and every hash still valid."""
+    out.mkdir(parents=True)
+    for name in read_bundle(src).files:
+        shutil.copy(src / name, out / name)
+    data = json.dumps({**json.loads((src / MANIFEST_NAME).read_text()), **changes}).encode()
+    (out / MANIFEST_NAME).write_bytes(data)
+    if sign is not None:
+        (out / SIGNATURE_NAME).write_bytes(sign(data))
+    return out
+
+
+@pytest.mark.parametrize(
+    ("changes", "signed", "words"),
+    [
+        ({"version": "linear/2"}, True, "'linear/2' is not a safe name"),
+        ({"version": "v" * 4000}, True, "is not a safe name"),
+        ({"version": "linear-2"}, False, "the bundle is unsigned"),
+        ({"version": "linear-2", "sample_rate_hz": float("inf")}, True, "finite number"),
+    ],
+)
+def test_refused_install_is_one_line_and_the_model_stays(
+    config_file: Path, trained_bundle_dir, sign, tmp_path: Path, changes, signed, words
+) -> None:
+    assert runner.invoke(app, ["models", "install", str(trained_bundle_dir)]).exit_code == 0
+    crafted = _crafted(trained_bundle_dir, tmp_path / "crafted", sign if signed else None,
+                       **changes)
+    result = runner.invoke(app, ["models", "install", str(crafted)])
+    assert result.exit_code == 1
+    (line,) = result.output.strip().splitlines()
+    assert line.startswith("error: bundle refused, still using linear-1: ") and words in line
+    assert runner.invoke(app, ["models", "list"]).output.count("linear") == 1
+
+
+def test_empty_archive_is_one_line(config_file: Path, tmp_path: Path) -> None:
+    empty = tmp_path / "empty.tar.gz"
+    empty.write_bytes(b"")
+    result = runner.invoke(app, ["models", "install", str(empty)])
+    assert result.exit_code == 1
+    assert result.output.strip().splitlines() == [
+        f"error: bundle refused, still using no model: {empty}: empty file, not a .tar.gz bundle"
+    ]
+
+
+def test_allow_unsigned_installs_with_a_loud_warning(
+    config_file: Path, trained_bundle_dir, tmp_path: Path
+) -> None:
+    unsigned = _crafted(trained_bundle_dir, tmp_path / "unsigned", None)
+    refused = runner.invoke(app, ["models", "install", str(unsigned)])
+    assert refused.exit_code == 1 and "unsigned" in refused.output
+    result = runner.invoke(app, ["models", "install", "--allow-unsigned", str(unsigned)])
+    assert result.exit_code == 0, result.output
+    assert "WARNING: INSTALLING AN UNVERIFIED MODEL BUNDLE (the bundle is unsigned" in result.output
+    assert result.output.strip().endswith("using model linear-1")
+
+
+def test_install_saves_the_rotated_key_the_bundle_vouches_for(
+    config_file: Path, trained_bundle_dir, host_key, tmp_path: Path
+) -> None:
+    new_key = Ed25519PrivateKey.generate()
+    chain = [endorse(host_key, public_key_text(new_key))]
+    rotated = _crafted(trained_bundle_dir, tmp_path / "rotated",
+                       partial(sign_manifest, new_key, endorsements=chain))
+    result = runner.invoke(app, ["models", "install", str(rotated)])
+    assert result.exit_code == 0, result.output
+    assert f"now also trusting {key_id(public_key_text(new_key))}" in result.output
+    assert load_config(config_file).host_public_keys[-1] == public_key_text(new_key)

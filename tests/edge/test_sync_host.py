@@ -52,7 +52,9 @@ def host(tmp_path: Path) -> Iterator[tuple[str, Settings]]:
     engine_for(settings.database_url).dispose()
 
 
-def test_pair_pull_record_and_sync_against_the_host(host, tmp_path: Path, trained_bundle_dir):
+def test_pair_pull_record_and_sync_against_the_host(
+    host, tmp_path: Path, trained_bundle_dir, host_public_key
+):
     url, settings = host
     engine = engine_for(settings.database_url)
     with session_scope(engine) as db:
@@ -67,10 +69,10 @@ def test_pair_pull_record_and_sync_against_the_host(host, tmp_path: Path, traine
         )
 
     with httpx.Client(timeout=10) as client:
-        device_id, token = register_device(url, code, client)
+        device_id, token, _ = register_device(url, code, client)
         with pytest.raises(PairingError, match="refused pairing code"):
             register_device(url, code, client)  # one-time: a second use is refused
-        bundle = ModelStore(tmp_path / "models").pull(url, token, client)
+        bundle = ModelStore(tmp_path / "models", [host_public_key]).pull(url, token, client)
     assert device_id == "sideline-1" and bundle.manifest.version == "linear-1"
 
     config = EdgeConfig(
@@ -127,7 +129,7 @@ def test_summaries_of_earlier_sessions_sync_in_the_background_while_recording(
     with session_scope(engine_for(settings.database_url)) as db:
         code = create_registration_code(db, "sideline-2", ttl_s=600)
     with httpx.Client(timeout=10) as client:
-        device_id, token = register_device(url, code, client)
+        device_id, token, _ = register_device(url, code, client)
     config = EdgeConfig(data_dir=tmp_path / "edge", host_url=url, device_id=device_id,
                         device_token=token)
     config.sync.every_s = 0.2
