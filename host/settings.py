@@ -7,6 +7,7 @@ Nested values (the impact weights) are given as JSON.
 
 from __future__ import annotations
 
+import ipaddress
 from datetime import date
 from pathlib import Path
 
@@ -57,6 +58,16 @@ class Settings(BaseSettings):
     rate_limit_per_minute: int = Field(
         default=600, gt=0, description="Requests one token may make per minute."
     )
+    rate_limit_max_clients: int = Field(
+        default=10_000, gt=0,
+        description="Most rate-limit buckets kept; the least recently seen go first.",
+    )
+    trusted_proxies: list[str] = Field(
+        default_factory=list,
+        description="Reverse proxies (addresses or networks, e.g. [\"127.0.0.1\"] or "
+        "[\"10.0.0.0/8\"], JSON) whose X-Forwarded-For names the client. Empty: the TCP "
+        "peer is the client and forwarding headers are ignored.",
+    )
     max_body_bytes: int = Field(
         default=256 * 1024, gt=0, description="Largest request body accepted (summaries are ~4 KB)."
     )
@@ -76,6 +87,16 @@ class Settings(BaseSettings):
         description="Lock file so two nightly runs never overlap.",
     )
     nightly_log: Path = Field(default=DATA_DIR / "nightly.log", description="Nightly run log.")
+
+    @field_validator("trusted_proxies")
+    @classmethod
+    def _networks(cls, proxies: list[str]) -> list[str]:
+        """Each entry normalised (10.1.2.3/8 is 10.0.0.0/8), so every one is matched."""
+        try:
+            return [str(ipaddress.ip_network(proxy, strict=False)) if "/" in proxy
+                    else str(ipaddress.ip_address(proxy)) for proxy in proxies]
+        except ValueError as exc:
+            raise ValueError(f"not an IP address or network ({exc})") from None
 
     @field_validator("impact_weights")
     @classmethod

@@ -8,6 +8,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from sqlalchemy.orm import sessionmaker
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
 from edge import __version__
 from host.api import devices, health, models, risk, sessions
@@ -38,7 +39,15 @@ async def _validation_error(_: Request, exc: RequestValidationError) -> JSONResp
     message = first.get("msg", "invalid")
     if first.get("type") == "json_invalid":
         field, message = "body", "not valid JSON"
+    elif isinstance(first.get("input"), str | int | float | bool):
+        message = f"{message} (got {_shown(first['input'])})"
     return _error(status.HTTP_422_UNPROCESSABLE_CONTENT, f"{field}: {message}", field)
+
+
+def _shown(value: object) -> str:
+    """A client's value as ASCII (lone surrogates and NULs escaped), cut to a readable size."""
+    shown = ascii(value)
+    return shown if len(shown) <= 40 else shown[:37] + "..."
 
 
 async def _http_error(_: Request, exc: StarletteHTTPException) -> JSONResponse:
@@ -59,11 +68,16 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.settings = settings
     app.state.engine = engine
     app.state.sessions = sessionmaker(engine, expire_on_commit=False)
-    app.state.rate_limiter = RateLimiter(settings.rate_limit_per_minute)
+    app.state.rate_limiter = RateLimiter(settings.rate_limit_per_minute,
+                                         max_keys=settings.rate_limit_max_clients)
     for module in (devices, sessions, models, risk, health):
         app.include_router(module.router, prefix=PREFIX)
     app.add_exception_handler(SummaryError, _summary_error)
     app.add_exception_handler(RequestValidationError, _validation_error)
     app.add_exception_handler(StarletteHTTPException, _http_error)
     app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)
+    if settings.trusted_proxies:
+        # Only then is X-Forwarded-For believed, and only from those peers (uvicorn's own
+        # middleware), so the rate limits key on the client behind the proxy.
+        app.add_middleware(ProxyHeadersMiddleware, trusted_hosts=settings.trusted_proxies)
     return app

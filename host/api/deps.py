@@ -41,12 +41,19 @@ def rate_limit(request: Request, key: object) -> None:
         )
 
 
+def peer(request: Request) -> str:
+    """The client's address: the TCP peer, or the client behind a configured trusted proxy
+    (never a forwarding header from anyone else)."""
+    return request.client.host if request.client else "unknown"
+
+
 def current_principal(
     request: Request,
     db: DB,
     credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)],
 ) -> Principal:
     if credentials is None:
+        rate_limit(request, ("unauthenticated", peer(request)))
         raise HTTPException(
             status.HTTP_401_UNAUTHORIZED,
             detail="Authorization: send 'Authorization: Bearer <token>' (touchline token create)",
@@ -54,9 +61,11 @@ def current_principal(
         )
     principal = authenticate(db, credentials.credentials)
     if principal is None:
+        # Guessing tokens costs a request from the same per-client budget.
+        rate_limit(request, ("unauthenticated", peer(request)))
         raise HTTPException(
             status.HTTP_401_UNAUTHORIZED,
-            detail="Authorization: unknown or revoked token",
+            detail="Authorization: unknown, revoked or expired token",
             headers={"WWW-Authenticate": "Bearer"},
         )
     rate_limit(request, principal.token_id)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from fastapi import APIRouter, HTTPException, Request, status
 from pydantic import BaseModel, Field
 
-from host.api.deps import DB, get_settings, rate_limit
+from host.api.deps import DB, get_settings, peer, rate_limit
 from host.db.tokens import RegistrationError, redeem_registration_code
 from host.signing import published_public_key
 
@@ -13,7 +13,8 @@ router = APIRouter(tags=["devices"])
 
 
 class Registration(BaseModel):
-    code: str = Field(min_length=4, max_length=32, description="Pairing code from staff")
+    code: str = Field(min_length=4, max_length=32, pattern=r"^[A-Za-z0-9 -]+$",
+                      description="Pairing code from staff, e.g. ABCDE-FGHJK")
 
 
 class DeviceToken(BaseModel):
@@ -27,8 +28,7 @@ class DeviceToken(BaseModel):
 @router.post("/devices/register", response_model=DeviceToken, status_code=201)
 def register(body: Registration, request: Request, db: DB) -> DeviceToken:
     """Exchange a pairing code (`touchline token create --role device`) for a device token."""
-    client = request.client.host if request.client else "unknown"
-    rate_limit(request, ("register", client))
+    rate_limit(request, ("register", peer(request)))
     try:
         device_id, token = redeem_registration_code(
             db, body.code, token_bytes=get_settings(request).token_bytes

@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import threading
 import time
+from collections import OrderedDict
 from collections.abc import Callable
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -58,23 +59,44 @@ class BodySizeLimit:
 
 
 class RateLimiter:
-    """Token bucket per key: `per_minute` requests, refilled continuously."""
+    """Token bucket per key: `per_minute` requests, refilled continuously.
 
-    def __init__(self, per_minute: int, clock: Callable[[], float] = time.monotonic) -> None:
+    Memory stays bounded: a bucket that has refilled to full is the same as no bucket and
+    is dropped, and beyond `max_keys` the least recently seen key is dropped first.
+    """
+
+    def __init__(self, per_minute: int, clock: Callable[[], float] = time.monotonic,
+                 max_keys: int = 10_000) -> None:
         self.capacity = float(per_minute)
         self.refill_per_s = per_minute / 60.0
         self.clock = clock
-        self._buckets: dict[object, tuple[float, float]] = {}
+        self.max_keys = max_keys
+        self._buckets: OrderedDict[object, tuple[float, float]] = OrderedDict()
         self._lock = threading.Lock()
+
+    def __len__(self) -> int:
+        return len(self._buckets)
 
     def retry_after(self, key: object) -> float:
         """Take one request for `key`: 0 when allowed, else seconds until one is."""
         now = self.clock()
         with self._lock:
-            level, last = self._buckets.get(key, (self.capacity, now))
-            level = min(self.capacity, level + (now - last) * self.refill_per_s)
-            if level >= 1.0:
-                self._buckets[key] = (level - 1.0, now)
-                return 0.0
-            self._buckets[key] = (level, now)
-            return (1.0 - level) / self.refill_per_s
+            level = self._level(self._buckets.pop(key, (self.capacity, now)), now)
+            allowed = level >= 1.0
+            self._buckets[key] = (level - 1.0 if allowed else level, now)
+            self._evict(now)
+            return 0.0 if allowed else (1.0 - level) / self.refill_per_s
+
+    def _level(self, bucket: tuple[float, float], now: float) -> float:
+        level, last = bucket
+        return min(self.capacity, level + (now - last) * self.refill_per_s)
+
+    def _evict(self, now: float) -> None:
+        """Drop least recently seen buckets that are full again, and any beyond max_keys."""
+        while self._buckets:
+            oldest = next(iter(self._buckets))
+            if (len(self._buckets) > self.max_keys
+                    or self._level(self._buckets[oldest], now) >= self.capacity):
+                del self._buckets[oldest]
+            else:
+                return

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 
-from fastapi import APIRouter, HTTPException, Query, status
+from fastapi import APIRouter, HTTPException, Path, Query, status
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from host.api.deps import DB, Staff
+from host.api.fields import IDENTIFIER_PATTERN, INT32_MAX
 from host.db.models import RiskPrediction
 
 router = APIRouter(tags=["risk"])
@@ -47,11 +48,15 @@ def _describe(row: RiskPrediction) -> dict[str, Any]:
     }
 
 
-WeekQuery = Query(default=None, ge=0, description="Week number; newest with risk if omitted")
+WeekQuery = Query(default=None, ge=0, le=INT32_MAX,
+                  description="Week number; newest with risk if omitted")
 
 
 @router.get("/athletes/{athlete_id}/risk")
-def athlete_risk(athlete_id: str, caller: Staff, db: DB, week: int | None = WeekQuery) -> Any:
+def athlete_risk(
+    athlete_id: Annotated[str, Path(min_length=1, max_length=64, pattern=IDENTIFIER_PATTERN)],
+    caller: Staff, db: DB, week: int | None = WeekQuery,
+) -> Any:
     chosen = _week(db, week)
     rows = _predictions(db, chosen, athlete_id)
     if not rows:

@@ -4,13 +4,16 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Body, HTTPException, Response, status
+from fastapi import APIRouter, HTTPException, Path, Response, status
 from sqlalchemy import select
 
 from host.api.deps import DB, Caller
+from host.api.fields import IDENTIFIER_PATTERN
+from host.api.summary_body import SessionSummaryBody
 from host.db.models import TrainingSession
 from host.db.summaries import (
     ForeignSessionError,
+    RevisionConflictError,
     StaleRevisionError,
     StoreOutcome,
     store_summary,
@@ -19,23 +22,25 @@ from host.db.summaries import (
 from host.db.tokens import Role
 
 router = APIRouter(tags=["sessions"])
+IdPath = Annotated[str, Path(min_length=1, max_length=64, pattern=IDENTIFIER_PATTERN)]
 
 
-@router.post("/sessions")
+@router.post("/sessions", status_code=status.HTTP_200_OK, responses={
+    201: {"description": "Created: the first revision of this session for this athlete"},
+    403: {"description": "The session belongs to another device, or to staff"},
+    409: {"description": "An older revision, or this revision with different content"},
+})
 def post_session(
-    summary: Annotated[dict[str, Any], Body(description="session_summary.v1 JSON")],
-    caller: Caller,
-    db: DB,
-    response: Response,
+    summary: SessionSummaryBody, caller: Caller, db: DB, response: Response
 ) -> dict[str, Any]:
     """Store a session summary. The same (session_id, athlete_id, revision) twice is a
-    no-op (200 unchanged); a higher revision replaces (200 replaced); an older one is
-    refused (409) and nothing changes."""
-    validate_summary(summary)
+    no-op (200 unchanged); a higher revision replaces (200 replaced); an older one, or
+    the stored revision with different content, is refused (409) and nothing changes."""
+    posted = validate_summary(summary.as_posted())
     device_id = caller.device_id if caller.role is Role.DEVICE else None
     try:
-        result = store_summary(db, summary, device_id)
-    except StaleRevisionError as exc:
+        result = store_summary(db, posted, device_id)
+    except (StaleRevisionError, RevisionConflictError) as exc:
         raise HTTPException(status.HTTP_409_CONFLICT, detail=str(exc)) from None
     except ForeignSessionError as exc:
         raise HTTPException(status.HTTP_403_FORBIDDEN, detail=str(exc)) from None
@@ -50,7 +55,8 @@ def post_session(
 
 
 @router.get("/sessions/{session_id}/{athlete_id}")
-def get_session(session_id: str, athlete_id: str, caller: Caller, db: DB) -> dict[str, Any]:
+def get_session(session_id: IdPath, athlete_id: IdPath, caller: Caller,
+                db: DB) -> dict[str, Any]:
     """The stored summary; staff read any, a device only those it posted."""
     stored = db.scalars(
         select(TrainingSession).where(

@@ -23,6 +23,9 @@ def serve(
     The database is created or upgraded to the current schema on start. Sideline units
     pair with a code from `touchline token create --role device`.
 
+    Behind a reverse proxy, name it in TOUCHLINE_TRUSTED_PROXIES (e.g. '["127.0.0.1"]')
+    so rate limits apply per client; X-Forwarded-For from anyone else is ignored.
+
     Example:  touchline serve --host 0.0.0.0 --port 8000
     """
     # The server stack is imported when the command runs: `touchline --help` stays fast.
@@ -43,4 +46,6 @@ def serve(
         raise typer.Exit(1) from None
     console.print(f"Touchline API on http://{host}:{port}/api/v1 "
                   f"(database {safe_url(settings.database_url)})")
-    uvicorn.run(api, host=host, port=port, log_level="info")
+    # The app believes X-Forwarded-For only from TOUCHLINE_TRUSTED_PROXIES; uvicorn's own
+    # default (trust it from loopback) would let any local client pick its rate-limit key.
+    uvicorn.run(api, host=host, port=port, log_level="info", proxy_headers=False)

@@ -145,7 +145,7 @@ def token_state(row: Token, now: datetime | None = None) -> str:
     now = now or utcnow()
     if row.revoked is not None:
         return "revoked"
-    if row.expires is not None and _aware(row.expires) <= now:
+    if row.expires is not None and as_utc(row.expires) <= now:
         return "expired"
     return "live"
 
@@ -154,8 +154,8 @@ def _normalise(code: str) -> str:
     return code.replace("-", "").replace(" ", "").upper()
 
 
-def _aware(moment: datetime) -> datetime:
-    """SQLite hands back naive datetimes; they were stored in UTC."""
+def as_utc(moment: datetime) -> datetime:
+    """A stored time as UTC: SQLite hands back naive datetimes, stored in UTC."""
     return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 

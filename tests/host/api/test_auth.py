@@ -2,6 +2,7 @@ from __future__ import annotations
 
 from host.db.engine import engine_for, session_scope
 from host.db.models import Athlete, RiskPrediction
+from host.db.roles import Role
 from host.settings import Settings
 
 
@@ -78,3 +79,48 @@ def test_each_token_is_rate_limited_on_its_own(db_url, tmp_path, make_token) -> 
         blocked = limited.get("/api/v1/models/latest", headers=first)
         assert int(blocked.headers["Retry-After"]) >= 1
         assert limited.get("/api/v1/models/latest", headers=second).status_code == 404
+
+
+def test_device_cannot_take_over_a_session_staff_posted_without_a_device(
+    client, make_token, summary
+) -> None:
+    staff, device = make_token("staff"), make_token("device", "pi-1")
+    assert client.post("/api/v1/sessions", json=summary(), headers=staff).status_code == 201
+    takeover = client.post("/api/v1/sessions", json=summary(revision=2), headers=device)
+    assert takeover.status_code == 403
+    assert "staff" in takeover.json()["message"]
+    path = "/api/v1/sessions/2026-03-02-am/p7"
+    assert client.get(path, headers=device).status_code == 404
+    kept = client.get(path, headers=staff).json()
+    assert kept["revision"] == 1 and "device_id" not in kept["summary"]
+
+
+def test_staff_replacing_a_devices_session_leaves_it_the_devices(
+    client, make_token, summary
+) -> None:
+    staff, device = make_token("staff"), make_token("device", "pi-1")
+    assert client.post("/api/v1/sessions", json=summary(), headers=device).status_code == 201
+    assert client.post("/api/v1/sessions", json=summary(revision=2),
+                       headers=staff).json()["status"] == "replaced"
+    again = client.post("/api/v1/sessions", json=summary(revision=3), headers=device)
+    assert again.json()["status"] == "replaced"
+
+
+def test_expired_and_revoked_tokens_are_refused_with_401(client, settings) -> None:
+    from datetime import timedelta
+
+    from host.db.models import utcnow
+    from host.db.tokens import create_token, revoke_tokens
+
+    with session_scope(engine_for(settings.database_url)) as db:
+        expired = create_token(db, Role.STAFF, expires=utcnow() - timedelta(seconds=1))
+        later = create_token(db, Role.STAFF, expires=utcnow() + timedelta(days=1))
+        revoked = create_token(db, Role.STAFF)
+    with session_scope(engine_for(settings.database_url)) as db:
+        revoke_tokens(db, token_id=3)
+    answers = {name: client.get("/api/v1/squad/risk", headers={"Authorization": f"Bearer {t}"})
+               for name, t in (("expired", expired), ("later", later), ("revoked", revoked))}
+    assert answers["expired"].status_code == 401
+    assert "expired" in answers["expired"].json()["message"]
+    assert answers["revoked"].status_code == 401
+    assert answers["later"].status_code == 404  # authenticated; no risk computed yet

@@ -55,8 +55,8 @@ def test_bad_body_names_the_field(client, make_token, summary) -> None:
     missing = summary()
     del missing["load"]
     answer = client.post("/api/v1/sessions", json=missing, headers=headers)
-    assert answer.status_code == 422
-    assert "'load' is a required property" in answer.json()["message"]
+    assert (answer.status_code, answer.json()["field"]) == (422, "load")
+    assert "required" in answer.json()["message"]
 
     bad_time = summary()
     bad_time["session"]["start"] = "yesterday"
@@ -86,3 +86,19 @@ def test_unknown_token_is_refused(client, summary, settings) -> None:
     assert answer.status_code == 401
     with session_scope(engine_for(settings.database_url)) as db:
         assert db.scalar(select(func.count()).select_from(TrainingSession)) == 0
+
+
+def test_same_revision_with_other_content_is_a_409_that_says_so(
+    client, make_token, summary, settings
+) -> None:
+    headers = make_token("device", "pi-1")
+    assert client.post("/api/v1/sessions", json=summary(), headers=headers).status_code == 201
+    changed = summary()
+    changed["session"]["rpe"] = 9
+    answer = client.post("/api/v1/sessions", json=changed, headers=headers)
+    assert answer.status_code == 409
+    assert answer.json()["field"] == "revision"
+    assert "already stored with different content" in answer.json()["message"]
+    assert [(row.revision, row.rpe) for row in _rows(settings)] == [(1, 6.0)]
+    identical = client.post("/api/v1/sessions", json=summary(), headers=headers)
+    assert (identical.status_code, identical.json()["status"]) == (200, "unchanged")
