@@ -10,6 +10,7 @@ Everything the export needs is written to `RUN_DIR/student/`.
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import pickle
 import time
@@ -50,7 +51,7 @@ from host.distill.continuous import (
 from host.distill.student import parameter_count
 from host.distill.train_student import TrainingSet, predict_logits, train_student
 from host.distill.trained import CHECKPOINT, REPORT_JSON, REPORT_MD, STATE
-from host.distill.windows import StudentWindows, clip_windows, student_channels
+from host.distill.windows import StudentWindows, clip_windows, student_channels, student_labels
 from host.evaluation.bootstrap import cluster_bootstrap
 from host.evaluation.splits import Split, SplitPlan, check_disjoint_groups, grouped_split
 
@@ -69,7 +70,7 @@ class DistillError(Exception):
 
 
 class Teacher(Protocol):
-    """What the student learns from: class probabilities in `taxonomy.LABELS` order."""
+    """What the student learns from: class probabilities in the order of its labels."""
 
     def predict_proba(self, clips: Clips) -> np.ndarray: ...
 
@@ -94,6 +95,16 @@ def distill(
     `teacher_labels` names the teacher's output columns (a dataset without `background`
     gives a teacher with eight); they are placed into the student's label order."""
     config = config or DistillConfig()
+    vocabulary = student_labels(dataset.manifest.labels)
+    custom = vocabulary != taxonomy.LABELS
+    if custom:
+        # A club's own labels: the student's head has one output per label, and neither
+        # simulated sessions nor streams (events in the paper's actions) can teach it.
+        config = dataclasses.replace(
+            config,
+            student=dataclasses.replace(config.student, n_labels=len(vocabulary)),
+            simulated_minutes=0.0,
+        )
     clips = dataset.clips()
     imu = dataset.manifest.modalities.get("imu")
     gps = dataset.manifest.modalities.get("gps")
@@ -104,6 +115,7 @@ def distill(
             imu.rate_hz if imu else 0.0,
             gps.rate_hz if gps else taxonomy.GPS_RATE_HZ,
             shift,
+            vocabulary,
         )
         for shift in config.shift_views_s
     ]
@@ -124,7 +136,7 @@ def distill(
     prepared = np.stack([prepare_windows(spec, v.raw, v.present) for v in views])
     soft = None
     if teacher is not None:
-        soft = _teacher_probabilities(teacher, clips, list(teacher_labels))
+        soft = _teacher_probabilities(teacher, clips, list(teacher_labels), vocabulary)
     gps_row = spec.channel_names.index(GPS_SPEED_CHANNEL)
 
     def training_set(index: np.ndarray, all_views: bool) -> TrainingSet:
@@ -133,7 +145,11 @@ def distill(
             inputs, centre.labels[index], None if soft is None else soft[index], gps_row
         )
 
-    streams = _continuous_sessions(dataset, split, groups, config)
+    streams = (
+        {"train": [], "val": [], "test": []}
+        if custom
+        else _continuous_sessions(dataset, split, groups, config)
+    )
     clip_train = training_set(parts["train"], True)
     train = _with_stream_windows(clip_train, streams["train"], spec, config)
     val = training_set(parts["val"], False)
@@ -192,7 +208,7 @@ def distill(
         else []
     )
 
-    events = _event_settings(kd.model, val, streams, spec, config)
+    events = _event_settings(kd.model, val, streams, spec, config, vocabulary)
     report = {
         "synthetic": synthetic,
         "data_hash": dataset.content_hash,
@@ -218,6 +234,7 @@ def distill(
         {"state_dict": kd.model.state_dict(), "config": config.to_dict()}, out_dir / CHECKPOINT
     )
     state = {
+        "labels": list(vocabulary),
         "config": config.to_dict(),
         "input_spec": spec.model_dump(mode="json"),
         "events": {"thresholds": events["thresholds"], "nms_s": events["nms_s"]},
@@ -320,7 +337,7 @@ def _with_stream_windows(
     soft = None
     if clips.soft is not None:
         soft = np.concatenate(
-            [clips.soft, np.eye(len(taxonomy.LABELS), dtype=np.float32)[windows.labels]]
+            [clips.soft, np.eye(clips.soft.shape[1], dtype=np.float32)[windows.labels]]
         )
     return TrainingSet(inputs, np.concatenate([clips.labels, windows.labels]), soft, clips.gps_row)
 
@@ -343,6 +360,7 @@ def _event_settings(
     streams: dict[str, list[ContinuousSession]],
     spec: InputSpec,
     config: DistillConfig,
+    vocabulary: tuple[str, ...] = taxonomy.LABELS,
 ) -> dict[str, Any]:
     """Thresholds and NMS by event-level F1 on the validation streams (clip F1 when there
     are none), and the event-level scores on the test athletes' streams."""
@@ -359,7 +377,7 @@ def _event_settings(
         }
     else:
         val_probs = softmax(predict_logits(model, val.inputs[0]))
-        thresholds = tune_thresholds(val_probs, val.labels, config.threshold_grid)
+        thresholds = tune_thresholds(val_probs, val.labels, config.threshold_grid, vocabulary)
         nms_s = config.nms_s
     if streams["test"]:
         found, truth = found_and_truth(
@@ -384,12 +402,18 @@ def _event_settings(
 
 
 def tune_thresholds(
-    probs: np.ndarray, labels: np.ndarray, grid: tuple[float, ...]
+    probs: np.ndarray,
+    labels: np.ndarray,
+    grid: tuple[float, ...],
+    vocabulary: tuple[str, ...] = taxonomy.LABELS,
 ) -> dict[str, float]:
-    """Per action, the score threshold with the best one-vs-rest F1 on these (validation)
-    windows; an action absent from them keeps the middle of the grid."""
+    """Per action (every label but background), the score threshold with the best
+    one-vs-rest F1 on these (validation) windows; an action absent from them keeps the
+    middle of the grid."""
     thresholds: dict[str, float] = {}
-    for k, action in enumerate(taxonomy.ACTIONS):
+    for k, action in enumerate(vocabulary):
+        if action == taxonomy.BACKGROUND:
+            continue
         truth = labels == k
         if not truth.any():
             thresholds[action] = float(grid[len(grid) // 2])
@@ -540,9 +564,11 @@ def _fit_input_spec(train: StudentWindows, config: DistillConfig) -> InputSpec:
     return InputSpec.model_validate({**spec.model_dump(), "normalisation": normaliser.to_dict()})
 
 
-def _teacher_probabilities(teacher: Teacher, clips: Clips, labels: list[str]) -> np.ndarray:
-    """The teacher's probabilities in `taxonomy.LABELS` order (0 for labels it lacks)."""
-    unknown = sorted(set(labels) - set(taxonomy.LABELS))
+def _teacher_probabilities(
+    teacher: Teacher, clips: Clips, labels: list[str], vocabulary: tuple[str, ...]
+) -> np.ndarray:
+    """The teacher's probabilities in the student's label order (0 for labels it lacks)."""
+    unknown = sorted(set(labels) - set(vocabulary))
     if unknown:
         raise DistillError(f"the teacher predicts labels {unknown} the student does not know")
     probs = np.asarray(teacher.predict_proba(clips), dtype=np.float32)
@@ -551,8 +577,8 @@ def _teacher_probabilities(teacher: Teacher, clips: Clips, labels: list[str]) ->
             f"teacher gave probabilities of shape {probs.shape}, "
             f"expected ({len(clips)}, {len(labels)})"
         )
-    ordered = np.zeros((len(clips), len(taxonomy.LABELS)), dtype=np.float32)
-    ordered[:, [taxonomy.LABELS.index(label) for label in labels]] = probs
+    ordered = np.zeros((len(clips), len(vocabulary)), dtype=np.float32)
+    ordered[:, [vocabulary.index(label) for label in labels]] = probs
     return ordered
 
 

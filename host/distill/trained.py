@@ -12,6 +12,7 @@ import numpy as np
 import torch
 from torch import nn
 
+from edge import taxonomy
 from edge.bundle import InputSpec, prepare_windows
 from host.data.dataset import load_dataset
 from host.distill.config import DistillConfig
@@ -41,6 +42,11 @@ class TrainedStudentRun:
         return dict(self.state["events"]["thresholds"])
 
     @property
+    def labels(self) -> tuple[str, ...]:
+        """The student's output order (students distilled before vocabularies: the paper's)."""
+        return tuple(self.state.get("labels", taxonomy.LABELS))
+
+    @property
     def nms_s(self) -> float:
         return float(self.state["events"]["nms_s"])
 
@@ -65,6 +71,7 @@ class TrainedStudentRun:
             dataset.manifest.labels,
             imu.rate_hz,
             gps.rate_hz if gps else 0.0,
+            vocabulary=self.labels,
         )
         usable = windows.subset(np.flatnonzero(windows.imu_ok))
         return usable.raw, usable.present, usable.labels

@@ -31,7 +31,7 @@ class StudentDataError(ValueError):
 class StudentWindows:
     """Raw windows `(N, C, T)` float32, which channels were measured `(N, C)`, whether the
     IMU is complete enough to score (`imu_ok`, paper's 3 s loss rule) and labels in
-    `taxonomy.LABELS` order."""
+    the student's label order (`student_labels`)."""
 
     raw: np.ndarray
     present: np.ndarray
@@ -61,12 +61,24 @@ def student_channels(imu_cutoff_hz: float, gps_cutoff_hz: float) -> list[dict[st
     return channels
 
 
-def label_indices(dataset_labels: list[str], clip_labels: np.ndarray) -> np.ndarray:
-    """Dataset label ids → indices into `taxonomy.LABELS` (the bundle's label order)."""
-    unknown = sorted(set(dataset_labels) - set(taxonomy.LABELS))
+def student_labels(dataset_labels: list[str] | tuple[str, ...]) -> tuple[str, ...]:
+    """The student's (and its bundle's) label order: the paper's actions + background for
+    data that speaks them, else the dataset's own vocabulary (a club's takes)."""
+    if set(dataset_labels) <= set(taxonomy.LABELS):
+        return taxonomy.LABELS
+    return tuple(dataset_labels)
+
+
+def label_indices(
+    dataset_labels: list[str],
+    clip_labels: np.ndarray,
+    vocabulary: tuple[str, ...] = taxonomy.LABELS,
+) -> np.ndarray:
+    """Dataset label ids → indices into `vocabulary` (the bundle's label order)."""
+    unknown = sorted(set(dataset_labels) - set(vocabulary))
     if unknown:
-        raise StudentDataError(f"dataset labels {unknown} are not Touchline actions")
-    lookup = np.array([taxonomy.LABELS.index(name) for name in dataset_labels], dtype=np.int64)
+        raise StudentDataError(f"dataset labels {unknown} are not in the student's labels")
+    lookup = np.array([vocabulary.index(name) for name in dataset_labels], dtype=np.int64)
     return lookup[np.asarray(clip_labels, dtype=np.int64)]
 
 
@@ -76,8 +88,10 @@ def clip_windows(
     imu_rate_hz: float,
     gps_rate_hz: float,
     shift_s: float = 0.0,
+    vocabulary: tuple[str, ...] | None = None,
 ) -> StudentWindows:
-    """The student's window of every clip, centred on the action (moved by `shift_s`)."""
+    """The student's window of every clip, centred on the action (moved by `shift_s`), with
+    labels in `vocabulary` order (default `student_labels(dataset_labels)`)."""
     if clips.imu is None or clips.imu_valid is None:
         raise StudentDataError("the dataset has no IMU clips; the student reads waist + calf IMU")
     if imu_rate_hz != STUDENT_RATE_HZ:
@@ -104,7 +118,8 @@ def clip_windows(
         )
         raw[:, 12] = speed
         present[:, 12] = gps_present
-    return StudentWindows(raw, present, imu_ok, label_indices(dataset_labels, clips.label))
+    order = vocabulary or student_labels(dataset_labels)
+    return StudentWindows(raw, present, imu_ok, label_indices(dataset_labels, clips.label, order))
 
 
 def _gps_speed(

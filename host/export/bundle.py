@@ -20,7 +20,6 @@ from typing import Any
 import numpy as np
 import torch
 
-from edge import taxonomy
 from edge.bundle import FP32_MODEL_NAME, pack_bundle, write_bundle
 from host.distill.trained import TrainedStudentRun, load_student
 from host.export.onnx import onnx_session, run_onnx, to_onnx_bytes
@@ -114,7 +113,7 @@ def manifest_fields(student: TrainedStudentRun, version: str, choice: Choice) ->
     return {
         "schema": 1,
         "version": version,
-        "labels": list(taxonomy.LABELS),
+        "labels": list(student.labels),
         **student.spec.model_dump(mode="json"),
         "events": state["events"],
         "default_model": "model.onnx",

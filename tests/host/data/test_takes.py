@@ -165,3 +165,54 @@ def test_cli_imports_and_reports_one_line_errors(tmp_path: Path) -> None:
     assert "row 2, column 'take_id'" in again.output and "Traceback" not in again.output
     helped = runner.invoke(app, ["import", "takes", "--help"])
     assert "Example:" in helped.output
+
+
+def test_custom_labels_reach_the_bundle_and_the_sideline_table(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import asyncio
+    import json
+
+    from rich.console import Console
+
+    from edge.bundle import read_bundle
+    from edge.config import EdgeConfig
+    from edge.infer import ActionModel
+    from edge.live import session_table
+    from edge.session import record
+    from edge.store import Store
+    from edge.transports.virtual import SquadSpec, VirtualSquadTransport
+    from host.distill.config import DistillConfig
+    from host.distill.pipeline import distill_run
+    from host.export.bundle import export_run
+    from host.models.config import TrainConfig
+    from host.train import train
+
+    monkeypatch.setenv("TOUCHLINE_KEY_DIR", str(tmp_path / "keys"))
+    import_takes(write_takes(tmp_path / "club", per_label=3), tmp_path / "takes")
+    run = train(tmp_path / "takes", tmp_path / "run",
+                TrainConfig(max_epochs=4, batch_size=8, learning_rate=1e-2),
+                show_progress=False).run_dir
+    distilled = distill_run(run, config=DistillConfig(max_epochs=3, batch_size=8,
+                                                      bootstrap_samples=20),
+                            minirocket_kernels=84)
+    assert json.loads((distilled.out_dir / "distill.json").read_text())["labels"] == list(LABELS)
+    exported = export_run(run, version="takes-1")
+    bundle = read_bundle(exported.bundle_dir)
+    assert bundle.manifest.labels == list(LABELS)
+    assert set(bundle.manifest.events.thresholds) == set(LABELS)
+
+    squad = "virtual://squad?athletes=2&duration_s=30&seed=3"
+    snapshots = []
+    with Store(tmp_path / "edge" / "store.db") as store:
+        asyncio.run(record(EdgeConfig(data_dir=tmp_path / "edge"),
+                           SquadSpec.from_address(squad).roles(),
+                           [VirtualSquadTransport(squad)], ActionModel.from_bundle(bundle), store,
+                           observer=lambda *view: snapshots.append(view), observe_every_s=0.0))
+    processor, statuses, session_s = snapshots[-1]
+    events = [e for athlete in processor.athletes.values() for e in athlete.events]
+    assert events and {e.label for e in events} <= set(LABELS)
+    console = Console(width=120, record=True)
+    console.print(session_table(processor, statuses, session_s))
+    text = console.export_text()
+    assert any(f"{label}:" in text for label in LABELS)
