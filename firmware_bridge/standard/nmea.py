@@ -31,6 +31,7 @@ MAX_SENTENCE_BYTES = 120  # NMEA allows 82; some receivers send longer proprieta
 MAX_SPEED_MPS = 200.0  # faster than any receiver on a person: a corrupt field
 _DAY_US = 86_400_000_000
 USED_TYPES = frozenset({"GGA", "RMC", "VTG", "GSA"})
+_PIECES = re.compile(rb"(?=\$)|\n")  # a sentence ends at a newline or the next start
 _HEAD = re.compile(r"[A-Z0-9]+")  # talker + type ("GNGGA") or a proprietary name ("PGRME")
 
 
@@ -155,6 +156,7 @@ class NmeaGpsDecoder:
         self.rejects: Counter[str] = Counter()
         self.ignored: Counter[str] = Counter()  # valid sentences Touchline does not use
         self._buffer = bytearray()
+        self._discarding = False  # inside an over-long piece: skip to the next $ or newline
         self._epoch: _Epoch | None = None
         self._seq = 0
         self._day = 0
@@ -163,33 +165,34 @@ class NmeaGpsDecoder:
     def feed(self, chunk: bytes) -> list[GpsSample]:
         """Bytes from the serial port; returns the fixes completed by them.
 
-        A sentence starts at the last `$` of its line, so binary packets of another
-        protocol in front of it on the same line cost nothing.
+        A sentence runs from a `$` to the next newline or `$`, so binary packets of
+        another protocol around it, or a sentence cut short by the next one, cost only
+        themselves. The output does not depend on how the bytes are chunked.
         """
-        self._buffer += chunk
-        *lines, tail = self._buffer.split(b"\n")
-        if len(tail) > MAX_SENTENCE_BYTES:  # no newline for long: keep a sentence start only
-            start = tail.rfind(b"$")
-            tail = tail[start:] if 0 <= start and len(tail) - start <= MAX_SENTENCE_BYTES else b""
-        self._buffer = bytearray(tail)
+        *pieces, tail = _PIECES.split(self._buffer + chunk)
+        if pieces and self._discarding:
+            del pieces[0]  # the end of an over-long piece, already counted
+            self._discarding = False
+        if len(tail) > MAX_SENTENCE_BYTES and not self._discarding:
+            self._count_bad_piece(tail)
+            self._discarding = True
+        self._buffer = bytearray() if self._discarding else bytearray(tail)
         out: list[GpsSample] = []
-        for line in lines:
-            start = line.rfind(b"$")
-            if start < 0:
-                if line.strip(b"\r\x00 "):
-                    self.rejects["noise"] += 1
-                continue
-            sentence = line[start:].rstrip(b"\r\x00 ")
-            if len(sentence) > MAX_SENTENCE_BYTES:
-                self.rejects["oversized"] += 1
-                continue
-            try:
-                text = sentence.decode("ascii")
-            except UnicodeDecodeError:
-                self.rejects["bad_encoding"] += 1
-                continue
-            out += self.feed_sentence(text)
+        for piece in pieces:
+            sentence = piece.rstrip(b"\r\x00 ")
+            if sentence.startswith(b"$") and len(sentence) <= MAX_SENTENCE_BYTES:
+                try:
+                    text = sentence.decode("ascii")
+                except UnicodeDecodeError:
+                    self.rejects["bad_encoding"] += 1
+                    continue
+                out += self.feed_sentence(text)
+            elif sentence.strip(b"\r\x00 \t"):
+                self._count_bad_piece(sentence)
         return out
+
+    def _count_bad_piece(self, piece: bytes) -> None:
+        self.rejects["oversized" if piece.startswith(b"$") else "noise"] += 1
 
     def feed_sentence(self, sentence: str) -> list[GpsSample]:
         """One sentence ("$GNGGA,...*hh"); returns a fix if it closed the previous epoch."""

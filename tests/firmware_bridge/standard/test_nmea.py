@@ -119,7 +119,16 @@ def test_non_ascii_and_overlong_lines_do_not_stop_the_stream() -> None:
     )
     assert decoder.feed(data) == []
     assert decoder.flush()[0].sats == 8
-    assert decoder.rejects == {"bad_encoding": 1, "oversized": 1}
+    assert decoder.rejects == {"bad_encoding": 1, "oversized": 1, "noise": 1, "parse_error": 1}
+
+
+def test_a_sentence_cut_short_by_the_next_one_costs_only_itself() -> None:
+    # From a receiver's cold boot (gpsd test/daemon/gp-320fw-2019-04-07-coldboot.log):
+    # a GSA without its line end, straight into the next RMC.
+    cut = "$GPGSA,A,1,,,,,,,,,,,,,,,*1E$GPRMC,235949.00,V,0000.0000,N,00000.0000,E,,,161206,,,N*44"
+    fixes, decoder = _feed([cut, UBLOX_GGA])
+    assert decoder.rejects == {} and [f.fix for f in fixes] == [False, True]
+    assert fixes[0].t_device_us == ((23 * 60 + 59) * 60 + 49) * 1_000_000
 
 
 def test_fix_loss_gives_nan_position_and_recovery_resumes() -> None:
