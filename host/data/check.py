@@ -11,6 +11,27 @@ from edge import taxonomy
 from edge.windows import drop_reason
 from host.data.dataset import Dataset, DatasetError
 
+# An imported session is stored under its club label and date ('AM@2026-02-03'); the
+# database holds ids of up to 64 characters and short categories (host/db/models.py).
+LABEL_SEPARATOR = "@"
+ID_LENGTH = 64
+LABEL_LENGTH = ID_LENGTH - len(LABEL_SEPARATOR) - len("2026-02-03")
+CATEGORY_LENGTH = 16
+POSITION_LENGTH = 8
+# (table, column, longest value the database keeps)
+TEXT_LIMITS = (
+    ("athletes.csv", "athlete_id", ID_LENGTH),
+    ("athletes.csv", "position", POSITION_LENGTH),
+    ("sessions.csv", "session_id", LABEL_LENGTH),
+    ("sessions.csv", "type", CATEGORY_LENGTH),
+    ("injuries.csv", "type", CATEGORY_LENGTH),
+    ("injuries.csv", "location", CATEGORY_LENGTH),
+)
+# Columns the database cannot store empty.
+NOT_EMPTY = (("sessions.csv", "date"), ("sessions.csv", "duration_min"),
+             ("injuries.csv", "date"))
+SESSION_IDENTITY = ("athlete_id", "date", "session_id")
+
 
 @dataclass
 class DatasetSummary:
@@ -34,8 +55,42 @@ class DatasetSummary:
     dropped: dict[str, int] = field(default_factory=dict)
 
 
+def check_storable(dataset: Dataset) -> None:
+    """Raise `DatasetError` for anything the host database would refuse: a session twice
+    (same athlete, date and session label), an empty required value, a text too long."""
+    tables = {"athletes.csv": dataset.athletes, "sessions.csv": dataset.sessions,
+              "injuries.csv": dataset.injuries}
+    for name, column in NOT_EMPTY:
+        table = tables[name]
+        empty = table[column].isna()
+        if empty.any():
+            raise DatasetError(f"{dataset.root / name}: row {int(table.index[empty][0]) + 2}, "
+                               f"column '{column}': empty (it is required)")
+    sessions = dataset.sessions
+    twice = sessions.duplicated(list(SESSION_IDENTITY), keep=False)
+    if twice.any():
+        rows = [int(i) + 2 for i in sessions.index[twice][:2]]  # header is row 1
+        first = sessions.loc[sessions.index[twice][0]]
+        raise DatasetError(
+            f"{dataset.root / 'sessions.csv'}: rows {rows[0]} and {rows[1]} are the same "
+            f"session (athlete {first['athlete_id']!r}, {first['date']:%Y-%m-%d}, session "
+            f"{first['session_id']!r}); give one its own session label or remove it")
+    for name, column, limit in TEXT_LIMITS:
+        table = tables[name]
+        if column not in table.columns:
+            continue
+        long = table[column].astype("string").str.len() > limit
+        if long.fillna(False).any():
+            index = table.index[long.fillna(False)][0]
+            raise DatasetError(f"{dataset.root / name}: row {int(index) + 2}, column "
+                               f"'{column}': {table[column][index]!r} is longer than "
+                               f"{limit} characters")
+
+
 def summarise(dataset: Dataset) -> DatasetSummary:
-    """Summarise a loaded dataset; loading the clips checks every shard."""
+    """Summarise a loaded dataset after checking it can be stored; loading the clips checks
+    every shard."""
+    check_storable(dataset)
     manifest = dataset.manifest
     summary = DatasetSummary(
         name=manifest.name,
@@ -92,4 +147,4 @@ def _drop_counts(dataset: Dataset) -> dict[str, int]:
     return dict(sorted(counts.items()))
 
 
-__all__ = ["DatasetError", "DatasetSummary", "summarise"]
+__all__ = ["DatasetError", "DatasetSummary", "check_storable", "summarise"]

@@ -17,6 +17,7 @@ import pandas as pd
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
+from host.data.check import LABEL_SEPARATOR, check_storable
 from host.data.dataset import Dataset
 from host.db.models import (
     Athlete,
@@ -52,9 +53,13 @@ def _clean(value: Any) -> Any:
 def import_dataset(db: Session, dataset: Dataset) -> dict[str, int]:
     """Upsert a loaded dataset's athletes, sessions, injuries and weekly rows; returns counts.
 
-    Re-importing the same directory changes nothing; a summary synced from the sideline is
-    never overwritten by an imported row with the same key.
+    The dataset is checked first against what the database would refuse
+    (`host.data.check.check_storable`), so a bad table is a `DatasetError`, never a database
+    traceback. Re-importing the same directory changes nothing; the directory is the truth
+    for its athletes' imported sessions and injuries (rows it no longer has are removed);
+    a summary synced from the sideline is never overwritten by an imported row.
     """
+    check_storable(dataset)
     counts = {"athletes": 0, "sessions": 0, "injuries": 0, "weekly": 0}
     db.add(DataSource(name=dataset.manifest.name, synthetic=dataset.manifest.synthetic,
                       weeks=dataset.manifest.weeks))
@@ -67,35 +72,9 @@ def import_dataset(db: Session, dataset: Dataset) -> dict[str, int]:
         counts["athletes"] += 1
     db.flush()
 
-    stored = {
-        (s.session_id, s.athlete_id): s for s in db.scalars(select(TrainingSession))
-    }
-    for row in dataset.sessions.to_dict("records"):
-        key = (str(row["session_id"]), str(row["athlete_id"]))
-        existing = stored.get(key)
-        if existing is not None and existing.source == "summary":
-            continue
-        values = {name: _clean(row.get(name)) for name in _SESSION_NUMBERS}
-        wellness = {item: _clean(row.get(item)) for item in WELLNESS_ITEMS}
-        target = existing or TrainingSession(session_id=key[0], athlete_id=key[1], revision=1)
-        target.source = "import"
-        target.date = _clean(row["date"])
-        target.type = _clean(row.get("type"))
-        target.wellness = {k: v for k, v in wellness.items() if v is not None} or None
-        for name, value in values.items():
-            setattr(target, name, value)
-        db.add(target)
-        counts["sessions"] += 1
-
-    known_injuries = {(i.athlete_id, i.date) for i in db.scalars(select(Injury))}
-    for row in dataset.injuries.to_dict("records"):
-        key = (str(row["athlete_id"]), _clean(row["date"]))
-        if key in known_injuries:
-            continue
-        known_injuries.add(key)
-        db.add(Injury(athlete_id=key[0], date=key[1], days_lost=_clean(row.get("days_lost")),
-                      type=_clean(row.get("type")), location=_clean(row.get("location"))))
-        counts["injuries"] += 1
+    athletes = set(dataset.athletes["athlete_id"].astype(str))
+    counts["sessions"] = _import_sessions(db, dataset.sessions, athletes)
+    counts["injuries"] = _import_injuries(db, dataset.injuries, athletes)
 
     origin = origin_of(dataset.sessions, dataset.weekly)
     weeks = dataset.manifest.weeks or 0
@@ -116,6 +95,75 @@ def import_dataset(db: Session, dataset: Dataset) -> dict[str, int]:
         counts["weekly"] += 1
     db.flush()
     return counts
+
+
+def import_key(label: str, day: date) -> str:
+    """The database key of an imported session: the club's label on its date
+    ('AM@2026-02-03'), so that a label reused every week is a new session each date."""
+    return f"{label}{LABEL_SEPARATOR}{day.isoformat()}"
+
+
+def _club_label(stored: TrainingSession) -> str:
+    """The club's label of a stored session; rows imported before labels carried their date
+    are stored under the bare label."""
+    return stored.session_id.removesuffix(f"{LABEL_SEPARATOR}{stored.date.isoformat()}")
+
+
+def _import_sessions(db: Session, sessions: pd.DataFrame, athletes: set[str]) -> int:
+    """Upsert imported sessions keyed by (athlete, date, club label); returns rows written."""
+    imported: dict[tuple[str, date, str], TrainingSession] = {}
+    synced: set[tuple[str, date, str]] = set()
+    for stored in db.scalars(select(TrainingSession)):
+        key = (stored.athlete_id, stored.date, _club_label(stored))
+        if stored.source == "summary":
+            synced.add(key)
+        else:
+            imported[key] = stored
+    written = 0
+    seen = set()
+    for row in sessions.to_dict("records"):
+        athlete, day, label = str(row["athlete_id"]), _clean(row["date"]), str(row["session_id"])
+        key = (athlete, day, label)
+        seen.add(key)
+        if key in synced:
+            continue
+        target = imported.get(key) or TrainingSession(athlete_id=athlete, revision=1)
+        target.session_id = import_key(label, day)
+        target.source = "import"
+        target.date = day
+        target.type = _clean(row.get("type"))
+        wellness = {item: _clean(row.get(item)) for item in WELLNESS_ITEMS}
+        target.wellness = {k: v for k, v in wellness.items() if v is not None} or None
+        for name in _SESSION_NUMBERS:
+            setattr(target, name, _clean(row.get(name)))
+        db.add(target)
+        written += 1
+    for key, stored in imported.items():
+        if key[0] in athletes and key not in seen:
+            db.delete(stored)  # corrected away in the directory
+    return written
+
+
+def _import_injuries(db: Session, injuries: pd.DataFrame, athletes: set[str]) -> int:
+    """Upsert injuries keyed by (athlete, date, location): an open injury closes when its
+    days lost arrive; returns rows written."""
+    stored = {(i.athlete_id, i.date, i.location): i for i in db.scalars(select(Injury))}
+    written = 0
+    seen = set()
+    for row in injuries.to_dict("records"):
+        key = (str(row["athlete_id"]), _clean(row["date"]), _clean(row.get("location")))
+        if key in seen:
+            continue
+        seen.add(key)
+        target = stored.get(key) or Injury(athlete_id=key[0], date=key[1], location=key[2])
+        target.days_lost = _clean(row.get("days_lost"))
+        target.type = _clean(row.get("type"))
+        db.add(target)
+        written += 1
+    for key, injury in stored.items():
+        if key[0] in athletes and key not in seen:
+            db.delete(injury)
+    return written
 
 
 def load_tables(db: Session, season_start: date | None = None) -> RiskTables:

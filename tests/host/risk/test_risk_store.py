@@ -6,7 +6,9 @@ from datetime import date
 import pandas as pd
 import pytest
 from sqlalchemy import func, select
+from typer.testing import CliRunner
 
+from host.cli import app
 from host.data.dataset import load_dataset
 from host.db.engine import engine_for, session_scope
 from host.db.models import RiskPrediction, TrainingSession
@@ -17,6 +19,8 @@ from host.risk.store import import_dataset, load_tables
 from host.settings import Settings
 from tests.host.api.sample import SUMMARY
 from tests.host.risk.squad import risky_squad, write_squad
+
+runner = CliRunner()
 
 
 def test_database_gives_the_same_features_as_the_directory(db_url, squad_dir) -> None:
@@ -84,3 +88,71 @@ def test_synced_summaries_alone_give_weeks_from_the_first_monday(db_url) -> None
     assert features["injured_next_week"].dropna().eq(0).all()
     assert sorted(shifted.index.get_level_values("week").unique()) == [0, 1, 2, 3]
     assert shifted.loc[("a", 0), "sessions"] == 0 and shifted.loc[("a", 1), "sessions"] == 1
+
+
+def _labelled_like_a_club(frames: dict[str, pd.DataFrame]) -> dict[str, pd.DataFrame]:
+    """The same squad with session labels the club reuses every week ('Mon AM', ...)."""
+    sessions = frames["sessions.csv"].copy()
+    sessions["session_id"] = sessions["date"].dt.day_name().str[:3] + " AM"
+    return {**frames, "sessions.csv": sessions}
+
+
+def test_session_labels_that_repeat_across_dates_are_separate_sessions(
+    db_url, tmp_path
+) -> None:
+    frames = _labelled_like_a_club(risky_squad(athletes=12, weeks=8, seed=2))
+    root = write_squad(tmp_path / "club", frames, weeks=8, synthetic=False)
+    dataset = load_dataset(root)
+    with session_scope(engine_for(db_url)) as db:
+        import_dataset(db, dataset)
+        import_dataset(db, dataset)
+        stored = db.scalars(select(TrainingSession)).all()
+        assert len(stored) == len(dataset.sessions) == 12 * 8 * 3
+        first = min(s.date for s in stored if s.athlete_id == "p00")
+        assert {s.session_id for s in stored if s.athlete_id == "p00" and s.date == first} == {
+            f"Mon AM@{first.isoformat()}"}
+    result = runner.invoke(app, ["risk", "--week", "6", "--data", str(root), "--db", db_url,
+                                 "--format", "json"])
+    assert result.exit_code == 0, result.output
+    assert "Traceback" not in result.output
+
+
+def test_the_directory_is_the_truth_for_its_athletes_rows_in_the_database(
+    db_url, tmp_path
+) -> None:
+    frames = _labelled_like_a_club(risky_squad(athletes=4, weeks=4, seed=2))
+    root = write_squad(tmp_path / "club", frames, weeks=4, synthetic=False)
+    with session_scope(engine_for(db_url)) as db:
+        import_dataset(db, load_dataset(root))
+    sessions = frames["sessions.csv"]
+    moved = sessions.index[0]
+    corrected = sessions.drop(index=sessions.index[1]).copy()  # a deleted row
+    corrected.loc[moved, "date"] += pd.Timedelta(days=1)  # a re-dated one
+    corrected.loc[moved, "session_id"] = "Tue AM"
+    corrected.loc[sessions.index[2], "rpe"] = float("nan")  # a blanked value
+    write_squad(root, {**frames, "sessions.csv": corrected}, weeks=4, synthetic=False)
+    with session_scope(engine_for(db_url)) as db:
+        import_dataset(db, load_dataset(root))
+        stored = {(s.athlete_id, s.date, s.session_id): s
+                  for s in db.scalars(select(TrainingSession))}
+    assert len(stored) == len(corrected)
+    old = sessions.loc[moved]
+    assert (old["athlete_id"], old["date"].date(),
+            f"Mon AM@{old['date'].date().isoformat()}") not in stored
+    blanked = corrected.loc[sessions.index[2]]
+    key = (blanked["athlete_id"], blanked["date"].date(),
+           f"{blanked['session_id']}@{blanked['date'].date().isoformat()}")
+    assert stored[key].rpe is None
+
+
+def test_a_directory_the_database_would_refuse_is_one_clear_error(db_url, tmp_path) -> None:
+    frames = _labelled_like_a_club(risky_squad(athletes=4, weeks=4, seed=2))
+    sessions = frames["sessions.csv"]
+    twice = pd.concat([sessions, sessions.iloc[[5]]], ignore_index=True)
+    root = write_squad(tmp_path / "club", {**frames, "sessions.csv": twice}, weeks=4,
+                       synthetic=False)
+    result = runner.invoke(app, ["risk", "--week", "3", "--data", str(root), "--db", db_url])
+    assert result.exit_code == 1 and "Traceback" not in result.output
+    assert "rows 7 and " in result.output and "same session" in result.output
+    checked = runner.invoke(app, ["data", "check", str(root)])
+    assert checked.exit_code == 1 and "same session" in checked.output
