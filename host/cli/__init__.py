@@ -54,6 +54,7 @@ from host.cli import evaluate as _evaluate  # noqa: E402,F401
 from host.cli import export as _export  # noqa: E402,F401
 from host.cli import import_takes as _import_takes  # noqa: E402,F401
 from host.cli import importer as _importer  # noqa: E402,F401
+from host.cli import key as _key  # noqa: E402,F401
 from host.cli import nightly as _nightly  # noqa: E402,F401
 from host.cli import pose as _pose  # noqa: E402,F401
 from host.cli import report as _report  # noqa: E402,F401

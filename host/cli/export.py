@@ -31,7 +31,8 @@ def export_command(
     Writes ONNX fp32 (checked against torch on validation windows), an int8 variant that
     becomes model.onnx only where it is faster or half the size at ≤ 1 point of
     validation accuracy, and the manifest (channels, rates, window, filters, z-score,
-    event thresholds, sha256 per file, data hash, gating metrics); then packs a .tar.gz
+    event thresholds, sha256 per file, data hash, gating metrics), signs it with the
+    club's key (made on the first export; see `touchline key show`); then packs a .tar.gz
     and checks it is within the 100 KB sideline budget.
 
     Example:  touchline export runs/teacher-01 --version 2026.11.25
@@ -44,15 +45,25 @@ def export_command(
     from host.distill.trained import StudentRunError
     from host.export.bundle import ExportError, export_run
     from host.export.tflite import LiteRtUnavailable
+    from host.settings import SettingsError
+    from host.signing import SigningKeyError
 
     console = Console()
     try:
         result = export_run(run_dir, out, data, tflite, version)
-    except (ExportError, StudentRunError, DatasetError, BundleError, LiteRtUnavailable) as exc:
+    except (ExportError, StudentRunError, DatasetError, BundleError, LiteRtUnavailable,
+            SigningKeyError, SettingsError) as exc:
         console.print(f"[red]error:[/red] {exc}", soft_wrap=True)
         raise typer.Exit(1) from None
+    if result.key_created:
+        console.print(
+            f"[yellow]made the club's bundle-signing key {result.key_id}; back up its "
+            "directory (`touchline key show` says where) and pair sidelines after this[/yellow]",
+            soft_wrap=True,
+        )
     console.print(f"model.onnx = {result.choice.default}: {result.choice.reason}", soft_wrap=True)
     console.print(f"ONNX fp32 vs torch: max logit difference {result.fp32_max_logit_error:.1e}")
     console.print(
         f"bundle {result.bundle_dir}  ·  {result.archive} ({result.archive_bytes / 1024:.1f} KB)"
     )
+    console.print(f"signed with club key {result.key_id}")

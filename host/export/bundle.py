@@ -5,8 +5,9 @@ int8 variant measurably helps: then int8 is `model.onnx` and fp32 ships beside i
 `model_fp32.onnx`, its reference. Each model is in the bundle once (two copies of the fp32
 would take ~44 KB of the 100 KB budget). Optionally a `.tflite`, and the manifest:
 channels, rate, window, filters, z-score, the event thresholds tuned on validation,
-sha256 per file, the training data hash and the metrics that gated it. Written as a
-directory and a `.tar.gz`.
+sha256 per file, the training data hash and the metrics that gated it. Signed with the
+club's Ed25519 key (host.signing; made on first use), so a sideline installs it only if it
+came from this host. Written as a directory and a `.tar.gz`.
 """
 
 from __future__ import annotations
@@ -20,11 +21,13 @@ from typing import Any
 import numpy as np
 import torch
 
-from edge.bundle import FP32_MODEL_NAME, pack_bundle, write_bundle
+from edge.bundle import FP32_MODEL_NAME, check_version, pack_bundle, write_bundle
 from host.distill.trained import TrainedStudentRun, load_student
 from host.export.onnx import onnx_session, run_onnx, to_onnx_bytes
 from host.export.quantize import Choice, choose_variant, quantize_int8
 from host.export.tflite import to_tflite_bytes
+from host.settings import get_settings
+from host.signing import ClubKey, load_or_create_key
 
 # The sideline budget for a bundle (DESIGN: model ≤ 100 KB).
 BUNDLE_BUDGET_BYTES = 100 * 1024
@@ -45,6 +48,9 @@ class ExportResult:
     fp32_max_logit_error: float
     archive_bytes: int
     tflite: bool
+    key_id: str
+    # True when this export made the club's signing key (first export on this host).
+    key_created: bool = False
 
 
 def export_run(
@@ -53,10 +59,12 @@ def export_run(
     data_dir: Path | None = None,
     tflite: bool = False,
     version: str | None = None,
+    signing_key: ClubKey | None = None,
 ) -> ExportResult:
-    """Export `run_dir/student` to `out_dir` (default `run_dir/bundles/<version>`)."""
+    """Export `run_dir/student` to `out_dir` (default `run_dir/bundles/<version>`), signed
+    with `signing_key`, by default the club key in `Settings.key_dir` (made if missing)."""
+    version = check_version(version or datetime.now(UTC).strftime("%Y%m%d-%H%M%S"))
     student = load_student(Path(run_dir) / "student")
-    version = version or datetime.now(UTC).strftime("%Y%m%d-%H%M%S")
     out = out_dir or Path(run_dir) / "bundles" / version
     val_inputs, val_labels = student.prepared("val", data_dir)
     train_inputs, _ = student.prepared("train", data_dir)
@@ -77,10 +85,17 @@ def export_run(
         files["model.tflite"] = to_tflite_bytes(
             student.model, len(student.spec.channels), student.spec.window_samples
         )
-    bundle_dir = write_bundle(out, manifest_fields(student, version, choice), files)
+    created = False
+    if signing_key is None:
+        signing_key, created = load_or_create_key(get_settings().key_dir)
+    bundle_dir = write_bundle(
+        out, manifest_fields(student, version, choice), files, sign=signing_key.sign
+    )
     archive = pack_bundle(bundle_dir)
     size = archive.stat().st_size
-    result = ExportResult(bundle_dir, archive, choice, error, size, tflite)
+    result = ExportResult(
+        bundle_dir, archive, choice, error, size, tflite, signing_key.key_id, created
+    )
     (bundle_dir.parent / f"{bundle_dir.name}.{EXPORT_REPORT}").write_text(
         json.dumps(_report(result), indent=2) + "\n"
     )
@@ -139,4 +154,5 @@ def _report(result: ExportResult) -> dict[str, Any]:
         "fp32_max_logit_error": result.fp32_max_logit_error,
         "choice": result.choice.to_dict(),
         "tflite": result.tflite,
+        "signed_by": result.key_id,
     }

@@ -56,7 +56,8 @@ def test_help_of_every_command_loads_no_heavy_dependency() -> None:
     commands = {row["command"] for row in report}
     expected = {"", "train", "evaluate", "ablate", "distill", "student-check", "export",
                 "report", "risk", "serve", "nightly", "pose", "synth", "bundle verify",
-                "data check", "import sessions", "import injuries", "token create"}
+                "data check", "import sessions", "import injuries", "token create",
+                "key create", "key rotate", "key show"}
     assert expected <= commands, f"help not reached for {sorted(expected - commands)}"
     assert all(row["exit"] == 0 for row in report), [r for r in report if r["exit"] != 0]
     first = next((row for row in report if row["heavy"]), None)

@@ -11,6 +11,7 @@ import pytest
 from host.data.dataset import Dataset
 from host.distill.pipeline import DistillResult
 from host.export.bundle import ExportResult, export_run
+from host.signing import ClubKey, load_or_create_key
 
 
 def _signature_data():
@@ -31,6 +32,23 @@ def distilled(tmp_path_factory: pytest.TempPathFactory) -> tuple[Dataset, Distil
 
 
 @pytest.fixture(scope="session")
-def exported(distilled: tuple[Dataset, DistillResult]) -> ExportResult:
+def key_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The club key directory of these tests (never the user's own)."""
+    return tmp_path_factory.mktemp("keys")
+
+
+@pytest.fixture(autouse=True)
+def _club_key_dir(key_dir: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """`touchline export` and `touchline key` read Settings.key_dir from the environment."""
+    monkeypatch.setenv("TOUCHLINE_KEY_DIR", str(key_dir))
+
+
+@pytest.fixture(scope="session")
+def club_key(key_dir: Path) -> ClubKey:
+    return load_or_create_key(key_dir)[0]
+
+
+@pytest.fixture(scope="session")
+def exported(distilled: tuple[Dataset, DistillResult], club_key: ClubKey) -> ExportResult:
     _, result = distilled
-    return export_run(result.out_dir.parent, version="test-1")
+    return export_run(result.out_dir.parent, version="test-1", signing_key=club_key)

@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import shutil
 from pathlib import Path
 
 from typer.testing import CliRunner
 
-from edge.bundle import FP32_MODEL_NAME
+from edge.bundle import FP32_MODEL_NAME, SIGNATURE_NAME
 from host.cli import app
 from host.export.bundle import ExportResult
+from host.signing import load_key
 
 runner = CliRunner()
 
@@ -50,7 +52,10 @@ def test_distill_of_a_directory_that_is_no_run_is_one_clear_line(tmp_path: Path)
     assert "Traceback" not in result.output
 
 
-def test_export_cli_writes_a_verified_bundle(exported: ExportResult, tmp_path: Path) -> None:
+def test_export_cli_makes_the_club_key_on_first_use_and_signs(
+    exported: ExportResult, tmp_path: Path, monkeypatch
+) -> None:
+    monkeypatch.setenv("TOUCHLINE_KEY_DIR", str(tmp_path / "fresh-keys"))
     out = tmp_path / "bundle"
     result = runner.invoke(
         app,
@@ -58,6 +63,32 @@ def test_export_cli_writes_a_verified_bundle(exported: ExportResult, tmp_path: P
     )
     assert result.exit_code == 0, result.output
     assert "model.onnx = " in result.output
-    assert (
-        runner.invoke(app, ["bundle", "verify", str(out.with_name("bundle.tar.gz"))]).exit_code == 0
-    )
+    key = load_key(tmp_path / "fresh-keys")
+    assert f"made the club's bundle-signing key {key.key_id}" in result.output
+    assert f"signed with club key {key.key_id}" in result.output
+    verified = runner.invoke(app, ["bundle", "verify", str(out.with_name("bundle.tar.gz"))])
+    assert verified.exit_code == 0, verified.output
+    assert f"signed by key {key.key_id} (this host's key)" in verified.output
+
+
+def test_bundle_verify_says_when_a_bundle_is_unsigned(
+    exported: ExportResult, tmp_path: Path
+) -> None:
+    unsigned = tmp_path / "unsigned"
+    shutil.copytree(exported.bundle_dir, unsigned)
+    (unsigned / SIGNATURE_NAME).unlink()
+    result = runner.invoke(app, ["bundle", "verify", str(unsigned)])
+    assert result.exit_code == 0, result.output
+    assert "unsigned: sidelines refuse it" in result.output
+
+
+def test_export_refuses_a_version_that_is_a_path(exported: ExportResult, tmp_path: Path) -> None:
+    run_dir = exported.bundle_dir.parents[1]
+    before = sorted(run_dir.parent.rglob("*"))
+    result = runner.invoke(app, ["export", str(run_dir), "--version", "../../escaped"])
+    assert result.exit_code == 1
+    assert result.output.strip().splitlines() == [
+        "error: version '../../escaped' is not a safe name: 1-64 letters, digits, '.', '_' or "
+        "'-', starting with a letter or digit"
+    ]
+    assert sorted(run_dir.parent.rglob("*")) == before

@@ -94,11 +94,12 @@ def test_edge_refuses_an_unreadable_tflite_with_a_clear_error(exported: ExportRe
 
 @pytest.fixture(scope="module")
 def tflite_exported(
-    distilled: tuple[Dataset, DistillResult], tmp_path_factory: pytest.TempPathFactory
+    distilled: tuple[Dataset, DistillResult], tmp_path_factory: pytest.TempPathFactory, club_key
 ) -> ExportResult:
     _, result = distilled
     out = tmp_path_factory.mktemp("tflite") / "tflite-1"
-    return export_run(result.out_dir.parent, out, tflite=True, version="tflite-1")
+    return export_run(result.out_dir.parent, out, tflite=True, version="tflite-1",
+                      signing_key=club_key)
 
 
 @needs_converter
