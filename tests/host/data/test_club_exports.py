@@ -185,3 +185,54 @@ def test_an_excel_workbook_is_read_from_the_sheet_named_or_the_first(
     broken.write_bytes(b"not a zip")
     result = runner.invoke(app, ["import", "sessions", str(broken), "--out", str(club)])
     assert result.exit_code == 1 and "not a readable Excel workbook" in result.output
+
+
+def test_a_corrected_export_with_replace_ends_with_exactly_its_rows(club: Path) -> None:
+    import_sessions(FIXTURES / "sessions_before_correction.csv", club)
+    corrected = FIXTURES / "sessions_corrected.csv"
+    # Re-dated, deleted, blanked, renamed, and a new Type column that changes every id.
+    result = runner.invoke(app, ["import", "sessions", str(corrected), "--out", str(club),
+                                 "--replace", "--rename", "Pablo G.=P07"],
+                           env={"COLUMNS": "200"})
+    assert result.exit_code == 0, result.output
+    sessions = read(club / "sessions.csv")
+    expected = read(corrected).rename(columns={"Player": "athlete_id", "Date": "date",
+                                               "Type": "type", "Minutes": "duration_min",
+                                               "RPE": "rpe"})
+    mine = sessions[list(expected.columns)].sort_values(["athlete_id", "date"])
+    assert mine.values.tolist() == expected.sort_values(["athlete_id", "date"]).values.tolist()
+    assert read(club / "athletes.csv")["athlete_id"].tolist() == ["A07", "B12", "P07"]
+    blank = sessions[(sessions["athlete_id"] == "A07") & (sessions["date"] == "2026-02-03")]
+    assert blank["srpe_load"].tolist() == [""]  # the blanked RPE takes its load with it
+    weekly = read(club / "load_weekly.csv")
+    assert pd.to_numeric(weekly["srpe_load"]).sum() == 7 * 90 + 4 * 60 + 5 * 70 + 6 * 80
+    output = " ".join(result.output.split())
+    assert "removed: A07 2026-02-05 2026-02-05-session" in output
+    assert "added: A07 2026-02-06 2026-02-06-training" in output
+    assert "renamed athlete Pablo G. → P07" in output
+    # The same file again changes nothing.
+    again = import_sessions(corrected, club, options=ImportOptions(replace=True))
+    assert (again.added, again.updated, again.removed, again.unchanged) == (0, 0, 0, 5)
+
+
+def test_the_default_import_is_additive_and_says_so(club: Path) -> None:
+    import_sessions(FIXTURES / "sessions_before_correction.csv", club)
+    result = runner.invoke(app, ["import", "sessions", str(FIXTURES / "sessions_corrected.csv"),
+                                 "--out", str(club)], env={"COLUMNS": "200"})
+    assert result.exit_code == 0, result.output
+    assert "additive import" in result.output and "--replace" in result.output
+    assert len(read(club / "sessions.csv")) == 6 + 5
+
+
+def test_replace_of_an_injury_log_closes_and_removes(club: Path, tmp_path: Path) -> None:
+    first = tmp_path / "log1.csv"
+    first.write_text("Player,Injury date,Return date,Location\nA1,2026-02-03,,knee\n"
+                     "A1,2026-02-10,2026-02-20,calf\n")
+    import_injuries(first, club)
+    second = tmp_path / "log2.csv"
+    second.write_text("Player,Injury date,Return date,Location\nA1,2026-02-03,2026-02-24,knee\n")
+    report = import_injuries(second, club, options=ImportOptions(replace=True))
+    assert (report.updated, report.removed) == (1, 0)  # 10 Feb is outside the file's dates
+    injuries = read(club / "injuries.csv")
+    assert injuries[["date", "days_lost", "time_loss"]].values.tolist() == [
+        ["2026-02-03", "21", "1"], ["2026-02-10", "10", "1"]]
