@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from typing import Any, Literal
 
 from edge import dsp, taxonomy
+from host.distill.augment import AugmentConfig
 
 # The student reads waist + calf IMU (12 channels) and, where present, GPS speed
 # resampled onto the IMU grid: a sprint is easier to tell from a jog with speed.
@@ -44,6 +45,9 @@ class StudentConfig:
     # the CNN knows whether the action is centred: 4 gives about the central 1.5 s of 6 s.
     centre_divisor: int = 4
     # GRU: a stem striding 10x (10 Hz) then one unidirectional GRU layer.
+    # Subtract each window's own channel means first: how a strap sits shifts the
+    # gravity each axis reads, which says more about the player than the action.
+    centre_input: bool = False
     gru_hidden: int = 32
     gru_stride: int = 10
     dropout: float = 0.1
@@ -63,6 +67,8 @@ class DistillConfig:
     batch_size: int = 64
     max_epochs: int = 40
     early_stop_patience: int = 6
+    # Augmentations of training windows (host/distill/augment.py), mixup included.
+    augment: AugmentConfig = dataclasses.field(default_factory=AugmentConfig)
     # Chance per training window that GPS speed is hidden, so the student copes without it.
     gps_dropout: float = 0.3
     # Training sees each clip's window at these offsets from the centre of the stored 8 s
@@ -109,5 +115,10 @@ class DistillConfig:
                 for k, v in data.get("student", {}).items()
             }
         )
-        top = {k: tuple(v) if isinstance(v, list) else v for k, v in data.items() if k != "student"}
-        return cls(student=student, **top)
+        augment = AugmentConfig(**data.get("augment", {}))
+        top = {
+            k: tuple(v) if isinstance(v, list) else v
+            for k, v in data.items()
+            if k not in ("student", "augment")
+        }
+        return cls(student=student, augment=augment, **top)

@@ -62,9 +62,12 @@ class StudentCNN(nn.Module):
         )
         self.dropout = nn.Dropout(config.dropout)
         self.centre_divisor = config.centre_divisor
+        self.centre_input = config.centre_input
         self.head = nn.Linear(3 * widths[-1], config.n_labels)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
+        if self.centre_input:
+            x = x - x.mean(dim=2, keepdim=True)
         h = self.blocks(self.stem(x))
         steps = h.shape[2]
         width = steps // self.centre_divisor + 1

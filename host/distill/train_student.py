@@ -18,6 +18,8 @@ from sklearn.metrics import f1_score
 from torch import nn
 from torch.nn import functional as F
 
+from edge import dsp
+from host.distill.augment import Augmenter, Sensor, mix
 from host.distill.config import DistillConfig
 from host.distill.student import build_student
 
@@ -28,12 +30,16 @@ _PROB_FLOOR = 1e-6
 @dataclass(frozen=True)
 class TrainingSet:
     """Prepared inputs for one split. `inputs` is a stack of augmented views
-    `(views, N, C, T)`; view 0 is the centred window used for evaluation."""
+    `(views, N, C, T)`; view 0 is the centred window used for evaluation. `sensors` names
+    the IMU channels that augmentation may rotate and warp, and `normaliser` the z-score
+    that produced `inputs` (augmentation works in physical units)."""
 
     inputs: np.ndarray
     labels: np.ndarray
     soft: np.ndarray | None = None
     gps_row: int | None = None
+    sensors: tuple[Sensor, ...] = ()
+    normaliser: dsp.Normaliser | None = None
 
 
 @dataclass(frozen=True)
@@ -92,6 +98,7 @@ def train_student(
     labels = torch.from_numpy(train.labels.astype(np.int64))
     soft = torch.from_numpy(train.soft.astype(np.float32)) if use_soft else None
     n_views, n = train.inputs.shape[:2]
+    augmenter = Augmenter(config.augment, train.sensors)
     best_f1, best_state, best_epoch, stale = -1.0, None, 0, 0
     history: list[dict[str, float]] = []
     with Progress(transient=True) as progress:
@@ -109,13 +116,25 @@ def train_student(
                 if train.gps_row is not None and config.gps_dropout > 0:
                     hide = rng.random(len(rows)) < config.gps_dropout
                     batch[hide, train.gps_row] = 0.0
-                logits = model(torch.from_numpy(batch))
-                loss = distillation_loss(
-                    logits,
-                    labels[rows],
-                    soft[rows] if soft is not None else None,
-                    config.temperature,
-                    config.alpha,
+                batch = augmenter.apply(batch, rng, train.normaliser)
+                partner, weight = np.arange(len(rows)), 1.0
+                if config.augment.mixup_alpha > 0:
+                    batch, partner, weight = mix(batch, config.augment.mixup_alpha, rng)
+                logits = model(torch.from_numpy(np.ascontiguousarray(batch, dtype=np.float32)))
+                loss = sum(
+                    share
+                    * distillation_loss(
+                        logits,
+                        labels[rows[order_in_batch]],
+                        soft[rows[order_in_batch]] if soft is not None else None,
+                        config.temperature,
+                        config.alpha,
+                    )
+                    for share, order_in_batch in (
+                        (weight, np.arange(len(rows))),
+                        (1 - weight, partner),
+                    )
+                    if share > 0
                 )
                 optimiser.zero_grad()
                 loss.backward()

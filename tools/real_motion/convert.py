@@ -2,10 +2,10 @@
 """Convert a fetched copy of a public body-worn inertial dataset into what Touchline reads.
 
 Writes, for dataset NAME, `NAME_TRAIN.ts` and `NAME_TEST.ts` (labelled UEA/aeon `.ts`
-files, split by the named held-out subjects) and beside each a groups file
-`NAME_TRAIN_groups.txt` / `NAME_TEST_groups.txt` with the athlete of each series, one per
-line in series order. `--takes` also writes the soccer recording in the takes layout of
-`touchline import takes` (TAKES.csv, one IMU CSV and one skeleton CSV per take).
+files, split by the named held-out subjects) and beside them `NAME_groups.txt`, the
+athlete of each series, one per line: the TRAIN file's series, then the TEST file's.
+`--takes` also writes the soccer recording in the takes layout of `touchline import
+takes` (TAKES.csv, one IMU CSV and one skeleton CSV per take).
 
     python tools/real_motion/convert.py soccer SOCCER_COPY --out data/real
     python tools/real_motion/convert.py phone-watch SPSW_COPY --out data/real
@@ -185,12 +185,12 @@ def _read_spsw(path: Path) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
 
 
 def write_ts(series: Sequence[Series], out: Path, name: str, held_out: Sequence[str]) -> None:
-    """NAME_TRAIN.ts / NAME_TEST.ts and their groups files; `held_out` athletes are TEST."""
+    """NAME_TRAIN.ts / NAME_TEST.ts (`held_out` athletes are TEST) and NAME_groups.txt: the
+    athlete of each series, one per line, the TRAIN series first and then the TEST ones."""
     out.mkdir(parents=True, exist_ok=True)
-    for split, chosen in (
-        ("TRAIN", [s for s in series if s.athlete not in held_out]),
-        ("TEST", [s for s in series if s.athlete in held_out]),
-    ):
+    train = [s for s in series if s.athlete not in held_out]
+    test = [s for s in series if s.athlete in held_out]
+    for split, chosen in (("TRAIN", train), ("TEST", test)):
         save_to_ts_file(
             np.stack([s.values for s in chosen]),
             np.array([s.label for s in chosen]),
@@ -198,7 +198,7 @@ def write_ts(series: Sequence[Series], out: Path, name: str, held_out: Sequence[
             path=str(out),
             problem_name=f"{name}_{split}",
         )
-        (out / f"{name}_{split}_groups.txt").write_text("".join(f"{s.athlete}\n" for s in chosen))
+    (out / f"{name}_groups.txt").write_text("".join(f"{s.athlete}\n" for s in train + test))
 
 
 def write_takes(takes: dict[str, list[np.ndarray]], series: Sequence[Series], out: Path) -> None:
@@ -246,9 +246,10 @@ def main(argv: Sequence[str] | None = None) -> None:
         series = phone_watch_series(args.copy)
         write_ts(series, args.out, "PhoneWatchHAR", SPSW_TEST_SUBJECTS)
     counts = {a: sum(s.athlete == a for s in series) for a in sorted({s.athlete for s in series})}
-    print(f"{len(series)} series, {len(counts)} athletes: " + ", ".join(
-        f"{a} {n}" for a, n in counts.items()
-    ))
+    print(
+        f"{len(series)} series, {len(counts)} athletes: "
+        + ", ".join(f"{a} {n}" for a, n in counts.items())
+    )
     print("written to", args.out)
 
 

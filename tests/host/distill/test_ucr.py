@@ -23,5 +23,5 @@ def test_student_and_minirocket_learn_real_motions() -> None:
 
 
 def test_a_dataset_not_shipped_offline_is_refused_by_name() -> None:
-    with pytest.raises(UcrError, match="'ERing' is not shipped"):
+    with pytest.raises(UcrError, match="'ERing' is neither a file named …_TRAIN.ts nor"):
         run_check("ERing")

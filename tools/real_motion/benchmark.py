@@ -1,0 +1,208 @@
+#!/usr/bin/env python3
+"""Leave-subject-out benchmark of the sideline student against MiniRocket + ridge and Hydra.
+
+Reads `NAME_TRAIN.ts`, its `_TEST` sibling and `NAME_groups.txt` (tools/real_motion/
+convert.py writes them), joins train and test, and runs grouped folds over athletes:
+fold k tests on its athletes, validates early stopping on fold k+1's athletes, and trains
+on the rest. The three models see the same training athletes and the same z-score
+(training athletes' statistics); no choice is made on test athletes. Prints pooled
+macro-F1 over all folds with a 95 % athlete-bootstrap interval, the per-fold figures,
+and the student's ONNX latency per window (onnxruntime, one thread).
+
+    python tools/real_motion/benchmark.py data/real/SoccerIMU_TRAIN.ts
+    python tools/real_motion/benchmark.py data/real/PhoneWatchHAR_TRAIN.ts --folds 5 \\
+        --recipe plain --recipe augmented --seeds 2
+
+Recipes are named `DistillConfig` variants (RECIPES below); `default` is the product's.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+os.environ.setdefault("OMP_NUM_THREADS", "1")
+
+import numpy as np  # noqa: E402
+from sklearn.metrics import f1_score  # noqa: E402
+
+from edge import dsp  # noqa: E402
+from host.distill.augment import AugmentConfig  # noqa: E402
+from host.distill.baselines import fit_hydra, fit_minirocket  # noqa: E402
+from host.distill.config import DistillConfig, StudentConfig  # noqa: E402
+from host.distill.train_student import predict_logits  # noqa: E402
+from host.distill.ucr import (  # noqa: E402
+    load_collection,
+    onnx_ms_per_window,
+    train_recipe_student,
+)
+from host.evaluation.bootstrap import cluster_bootstrap  # noqa: E402
+
+RECIPES: dict[str, DistillConfig] = {
+    "default": DistillConfig(),
+    "plain": DistillConfig(augment=AugmentConfig()),
+    "augmented": DistillConfig(
+        augment=AugmentConfig(
+            rotation_deg=30.0, magnitude_sigma=0.2, time_stretch=0.1, mixup_alpha=0.2
+        ),
+        max_epochs=80,
+        early_stop_patience=20,
+    ),
+}
+_AUG = RECIPES["augmented"]
+RECIPES |= {
+    "aug-small-batch": _AUG.replace(batch_size=16),
+    "aug-rot180": _AUG.replace(
+        augment=AugmentConfig(
+            rotation_deg=180.0, magnitude_sigma=0.2, time_stretch=0.1, mixup_alpha=0.2
+        )
+    ),
+    "aug-centred": _AUG.replace(student=StudentConfig(centre_input=True)),
+    "aug-centred-small-batch-reg": _AUG.replace(
+        student=StudentConfig(centre_input=True, dropout=0.3), batch_size=16, weight_decay=1e-2
+    ),
+}
+
+
+@dataclass
+class Row:
+    model: str
+    predictions: np.ndarray  # pooled over folds, in the order of `truth`
+    fold_f1: list[float]
+    seconds: float
+
+
+def folds_of(groups: np.ndarray, n_folds: int, seed: int) -> list[np.ndarray]:
+    """Athletes dealt into `n_folds` folds in a seeded random order."""
+    athletes = np.random.default_rng(seed).permutation(np.unique(groups))
+    return [athletes[k::n_folds] for k in range(n_folds)]
+
+
+def run(
+    train_file: Path,
+    recipes: Sequence[str],
+    n_folds: int,
+    seeds: int,
+    max_epochs: int | None,
+    baselines: bool,
+) -> dict:
+    data = load_collection(train_file)
+    if data.groups_train is None or data.groups_test is None:
+        raise SystemExit(f"{train_file}: no {data.name}_groups.txt beside it; athletes unknown")
+    x = np.concatenate([data.x_train, data.x_test])
+    y = np.concatenate([data.y_train, data.y_test])
+    groups = np.concatenate([data.groups_train, data.groups_test])
+    n_folds = min(n_folds, len(np.unique(groups)))
+    folds = folds_of(groups, n_folds, seed=0)
+    rows: dict[str, Row] = {}
+    latency: dict[str, float] = {}
+
+    def record(name: str, test: np.ndarray, pred: np.ndarray, seconds: float) -> None:
+        row = rows.setdefault(name, Row(name, np.full(len(y), -1), [], 0.0))
+        row.predictions[test] = pred
+        row.fold_f1.append(float(f1_score(y[test], pred, average="macro")))
+        row.seconds += seconds
+
+    for k in range(n_folds):
+        test = np.flatnonzero(np.isin(groups, folds[k]))
+        val = np.flatnonzero(np.isin(groups, folds[(k + 1) % n_folds]))
+        train = np.setdiff1d(np.arange(len(y)), np.concatenate([test, val]))
+        normaliser = dsp.Normaliser.fit(x[train], axis=1)
+        z = normaliser.apply(x).astype(np.float32)
+        for recipe in recipes:
+            for seed in range(seeds):
+                config = RECIPES[recipe].replace(seed=seed)
+                if max_epochs is not None:
+                    config = config.replace(max_epochs=max_epochs)
+                start = time.perf_counter()
+                model = train_recipe_student(
+                    z[train], y[train], z[val], y[val], len(data.classes), config, normaliser
+                )
+                pred = predict_logits(model, z[test]).argmax(axis=1)
+                name = f"student ({recipe}, seed {seed})"
+                record(name, test, pred, time.perf_counter() - start)
+                if name not in latency:
+                    latency[name] = onnx_ms_per_window(model, z[test][:1])
+        if baselines:
+            start = time.perf_counter()
+            pred = fit_minirocket(z[train], y[train], seed=0).predict(z[test])
+            record("MiniRocket + ridge", test, pred, time.perf_counter() - start)
+            start = time.perf_counter()
+            pred = fit_hydra(z[train], y[train], seed=0).predict(z[test])
+            record("Hydra", test, pred, time.perf_counter() - start)
+        print(
+            f"fold {k + 1}/{n_folds} (test {', '.join(map(str, folds[k]))}): "
+            + "  ".join(f"{r.model} {r.fold_f1[-1]:.3f}" for r in rows.values()),
+            flush=True,
+        )
+
+    def pooled(pred: np.ndarray) -> tuple[float, float, float]:
+        return cluster_bootstrap(
+            lambda i: float(f1_score(y[i], pred[i], average="macro")), groups, resamples=1000
+        )
+
+    result = {
+        "dataset": data.name,
+        "series": int(len(y)),
+        "athletes": int(len(np.unique(groups))),
+        "classes": data.classes,
+        "folds": n_folds,
+        "rows": [],
+    }
+    for row in rows.values():
+        estimate, low, high = pooled(row.predictions)
+        result["rows"].append(
+            {
+                "model": row.model,
+                "macro_f1": estimate,
+                "ci": [low, high],
+                "fold_macro_f1": row.fold_f1,
+                "ms_per_window": latency.get(row.model),
+                "fit_seconds": row.seconds,
+            }
+        )
+    return result
+
+
+def main(argv: Sequence[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("train_file", type=Path, help="NAME_TRAIN.ts (with _TEST and _groups)")
+    parser.add_argument("--recipe", action="append", choices=sorted(RECIPES))
+    parser.add_argument("--folds", type=int, default=8, help="grouped folds (≤ athletes)")
+    parser.add_argument("--seeds", type=int, default=1, help="student seeds per recipe")
+    parser.add_argument("--max-epochs", type=int, help="override the recipes' epochs")
+    parser.add_argument("--no-baselines", action="store_true", help="student rows only")
+    parser.add_argument("--json", type=Path, help="also write the figures here")
+    args = parser.parse_args(argv)
+    result = run(
+        args.train_file,
+        args.recipe or ["default"],
+        args.folds,
+        args.seeds,
+        args.max_epochs,
+        not args.no_baselines,
+    )
+    print(
+        f"\n{result['dataset']}: {result['series']} series, {result['athletes']} athletes, "
+        f"{len(result['classes'])} classes, {result['folds']} grouped folds (leave-subject-out)"
+    )
+    print("| model | macro-F1 [95 % athlete bootstrap] | ms/window | fit s |")
+    print("|---|---|---|---|")
+    for row in result["rows"]:
+        ms = f"{row['ms_per_window']:.3f}" if row["ms_per_window"] is not None else "–"
+        low, high = row["ci"]
+        print(
+            f"| {row['model']} | {row['macro_f1']:.3f} [{low:.3f}, {high:.3f}] | {ms} | "
+            f"{row['fit_seconds']:.0f} |"
+        )
+    if args.json:
+        args.json.write_text(json.dumps(result, indent=2))
+
+
+if __name__ == "__main__":
+    main()
