@@ -1,15 +1,25 @@
 """The body of POST /sessions: contract 5 with the bounds a database and a physiologist
-would insist on. Structure and vocabularies come from the shipped JSON Schema (checked after
-this); this model refuses what the schema lets through: NaN and Infinity, integers beyond
-the database's columns, values no athlete produces, and text no database can store."""
+would insist on. Vocabularies are read from the shipped JSON Schema (checked again after
+this), so the two never drift; this model adds what the schema lets through: NaN and
+Infinity, integers beyond the database's columns, values no athlete produces, and text no
+database can store.
+
+A field written `name: T = None` may be left out but not sent as null, as in the schema.
+"""
 
 from __future__ import annotations
 
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
 from host.api.fields import INT32_MAX, Count, Identifier, ShortText
+from host.db.summaries import summary_validator
+
+_CONTRACT: dict[str, Any] = summary_validator().schema["properties"]
+ActionName = Literal[tuple(_CONTRACT["actions"]["propertyNames"]["enum"])]  # type: ignore[valid-type]
+SessionType = Literal[tuple(_CONTRACT["session"]["properties"]["type"]["enum"])]  # type: ignore[valid-type]
+Site = Literal[tuple(_CONTRACT["sensors"]["items"]["properties"]["site"]["enum"])]  # type: ignore[valid-type]
 
 DAY_S = 24 * 3600  # a session, a gap or an HR zone lasts at most a day
 Fraction = Annotated[float, Field(ge=0, le=1)]
@@ -17,6 +27,7 @@ Percent = Annotated[float, Field(ge=0, le=100)]
 Seconds = Annotated[float, Field(ge=0, le=DAY_S)]
 Metres = Annotated[float, Field(ge=0, le=100_000)]
 Bpm = Annotated[float, Field(ge=0, le=300)]
+Timestamp = Annotated[ShortText, Field(json_schema_extra={"format": "date-time"})]
 
 
 class Strict(BaseModel):
@@ -26,25 +37,25 @@ class Strict(BaseModel):
 
 
 class SessionTimes(Strict):
-    start: ShortText = Field(description="ISO 8601; with a UTC offset, as `end` must then be")
-    end: ShortText
+    start: Timestamp = Field(description="ISO 8601; with a UTC offset only if `end` has one")
+    end: Timestamp
     duration_s: Seconds
-    type: Literal["training", "match", "recovery", "rehab", "other"]
+    type: SessionType
     rpe: Annotated[float, Field(ge=0, le=10)] | None = None
 
 
 class Sensor(Strict):
     sensor_id: Annotated[int, Field(ge=0, le=65535)]
-    site: Literal["waist", "calf", "gps", "hr"]
+    site: Site
     battery_pct: Percent | None = None
 
 
 class Quality(Strict):
     loss_pct: Percent
     gaps: Count
-    longest_gap_s: Seconds | None = None
+    longest_gap_s: Seconds = None
     clock_fit_residual_ms: Annotated[float, Field(ge=0, le=DAY_S * 1000)] | None = None
-    frames_rejected: dict[ShortText, Count] | None = None
+    frames_rejected: dict[ShortText, Count] = None
     windows_total: Count
     windows_dropped: Count
 
@@ -52,24 +63,24 @@ class Quality(Strict):
 class ActionCount(Strict):
     n: Count
     impact_mean: Fraction
-    impact_max: Fraction | None = None
+    impact_max: Fraction = None
 
 
 class Load(Strict):
     player_load: Annotated[float, Field(ge=0, le=100_000)]
-    accels: Count | None = None
-    decels: Count | None = None
+    accels: Count = None
+    decels: Count = None
     distance_m: Metres | None = None
     hsr_m: Metres | None = None
     sprints: Count | None = None
     max_speed_mps: Annotated[float, Field(ge=0, le=50)] | None = None
-    impact_score: Annotated[float, Field(ge=0, le=1e6)] | None = None
+    impact_score: Annotated[float, Field(ge=0, le=1e6)] = None
 
 
 class HeartRate(Strict):
-    mean_bpm: Bpm | None = None
-    max_bpm: Bpm | None = None
-    zones_s: Annotated[list[Seconds], Field(min_length=5, max_length=5)] | None = None
+    mean_bpm: Bpm = None
+    max_bpm: Bpm = None
+    zones_s: Annotated[list[Seconds], Field(min_length=5, max_length=5)] = None
 
 
 class SessionSummaryBody(Strict):
@@ -79,15 +90,15 @@ class SessionSummaryBody(Strict):
     session_id: Identifier
     athlete_id: Identifier
     revision: Annotated[int, Field(ge=1, le=INT32_MAX)]
-    device_id: ShortText | None = None
+    device_id: ShortText = None
     session: SessionTimes
     sensors: Annotated[list[Sensor], Field(max_length=64)]
     quality: Quality
-    actions: dict[Identifier, ActionCount]
+    actions: dict[ActionName, ActionCount]
     load: Load
     heart_rate: HeartRate | None = None
     model_version: ShortText | None
 
-    def as_posted(self) -> dict[str, object]:
+    def as_posted(self) -> dict[str, Any]:
         """The summary as JSON data, with exactly the keys the client sent."""
         return self.model_dump(mode="json", by_alias=True, exclude_unset=True)
