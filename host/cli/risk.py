@@ -18,7 +18,7 @@ if TYPE_CHECKING:
     from host.risk.evaluate import Evaluation
     from host.risk.service import SquadRisk
 
-BAND_STYLE = {"low": "green", "medium": "yellow", "high": "bold red"}
+BAND_STYLE = {"low": "green", "medium": "yellow", "high": "bold red", "unrated": "dim"}
 
 
 class SplitKind(enum.StrEnum):
@@ -50,17 +50,28 @@ def risk(
     split: Annotated[SplitKind, typer.Option(
         "--split", help="--evaluate on the newest weeks (time) or, to compare with the paper, "
         "a random 7:1.5:1.5 of player-weeks (random; optimistic).")] = SplitKind.TIME,
+    plot: Annotated[Path | None, typer.Option(
+        "--plot", help="With --evaluate: also write the reliability plot to this PNG file.")
+    ] = None,
 ) -> None:
     """Print each player's probability of a time-loss injury next week, highest first.
 
-    The risk head is fitted on every earlier week whose outcome is known, then scores week
-    W. Bands follow the paper: low < 0.35 <= medium < 0.65 <= high. "change" is the
-    difference from the same model's score for week W-1; "drivers" are what pushed the
-    probability up. Predictions are stored so the API and the report show the same.
+    The risk head is fitted on every earlier week whose outcome is known, recalibrated on
+    weeks it had not seen (so 0.10 means about one in ten), then scores week W. Bands
+    compare a player with the squad's usual week: high is at least 3x the injury rate of
+    the weeks learnt from, medium at least 1.5x. With too little history (under 4 weeks
+    or 5 injuries) nobody is rated and the table says so. "change" is the difference from
+    the same model's score for week W-1; "drivers" are what pushed the probability up.
+    Predictions are stored so the API and the report show the same.
+
+    --evaluate prints AUC, the Brier score and the Brier skill score against the base rate
+    (above 0 beats always predicting it) for the calibrated head, the same head before
+    calibration and gradient boosting, then the reliability table: per bin of predicted
+    probability, the injury rate that followed.
 
     Example:  touchline risk --week 9 --data club-data/ --format table
 
-    Example:  touchline risk --week 9 --evaluate --holdout-weeks 3
+    Example:  touchline risk --week 30 --evaluate --holdout-weeks 8 --plot reliability.png
 
     Example:  touchline risk --week 9 --evaluate --split random
     """
@@ -91,6 +102,11 @@ def risk(
             typer.echo(json.dumps(report.to_dict(), indent=2))
         else:
             console.print(_evaluation_table(report))
+            console.print(_reliability_table(report))
+            if report.history_problem:
+                console.print(f"[yellow]note:[/yellow] {report.history_problem}")
+        if plot is not None:
+            _write_plot(report, plot, console)
         return
     if output is Format.JSON:
         typer.echo(json.dumps(_records(result), indent=2))
@@ -106,6 +122,8 @@ def _records(result: SquadRisk) -> dict:
         "week": result.week,
         "model_version": result.model_version,
         "synthetic": result.synthetic,
+        "base_rate": None if math.isnan(result.base_rate) else round(result.base_rate, 4),
+        "history_problem": result.history_problem,
         "players": [
             {"athlete_id": row.athlete_id, "probability": round(float(row.probability), 4),
              "band": row.band,
@@ -124,21 +142,63 @@ def _evaluation_table(report: Evaluation) -> Table:
     else:
         where = (f"held-out weeks {split.test_weeks[0]}-{split.test_weeks[-1]} (trained on "
                  f"{split.train_weeks[0]}-{split.train_weeks[-1]})")
+    rate = report.test_rate
     table = Table(title=f"Risk on {where}: {split.test_rows} player-weeks, "
-                  f"{split.test_injuries} injuries{flag}")
+                  f"{split.test_injuries} injuries{flag}",
+                  caption=f"Always predicting the held-out rate {rate:.3f} scores Brier "
+                  f"{rate * (1 - rate):.3f} (skill 0). High band: calibrated head >= "
+                  f"{3 * report.base_rate:.3f} (3x the training rate), others >= 0.65.")
     table.add_column("metric (95 % interval, athletes resampled)")
-    table.add_column("risk head")
+    table.add_column("calibrated head")
+    table.add_column("head before calibration")
     table.add_column("gradient boosting")
     for key in report.head:
-        table.add_row(key, str(report.head[key]), str(report.baseline[key]))
+        table.add_row(key, str(report.head[key]), str(report.uncalibrated[key]),
+                      str(report.baseline[key]))
     return table
+
+
+def _reliability_table(report: Evaluation) -> Table:
+    calibration = report.model.calibration
+    how = "" if calibration is None else (
+        f" ({calibration.method} on {calibration.rows} out-of-time player-weeks)"
+        if calibration.method == "platt" else " (class weighting undone; too few injuries "
+        "out of time for Platt)")
+    table = Table(title=f"Reliability of the calibrated head on the held-out weeks{how}")
+    for column in ("predicted range", "player-weeks", "injuries", "mean predicted",
+                   "observed rate (95 % Wilson)"):
+        table.add_column(column, justify="left" if column == "predicted range" else "right")
+    for b in report.reliability:
+        table.add_row(f"{b.low:.3f}-{b.high:.3f}", str(b.rows), str(b.injuries),
+                      f"{b.predicted:.3f}",
+                      f"{b.observed:.3f} [{b.observed_low:.3f}, {b.observed_high:.3f}]")
+    return table
+
+
+def _write_plot(report: Evaluation, path: Path, console: Console) -> None:
+    from host.risk.reliability import reliability_figure
+
+    figure = reliability_figure({"calibrated head": report.reliability}, report.test_rate)
+    try:
+        figure.savefig(path, dpi=120)
+    except OSError as exc:
+        Console(stderr=True).print(f"[red]error:[/red] --plot {path}: {exc.strerror or exc}",
+                                   soft_wrap=True)
+        raise typer.Exit(1) from None
+    console.print(f"reliability plot written to {path}")
 
 
 def _table(result: SquadRisk) -> Table:
     from host.risk.drivers import sentence
 
     flag = " — synthetic data" if result.synthetic else ""
-    table = Table(title=f"Injury risk for the week after week {result.week}{flag}")
+    if result.history_problem:
+        caption = f"{result.history_problem}."
+    else:
+        caption = (f"Squad base rate {result.base_rate:.3f} a week: medium >= 1.5x, "
+                   "high >= 3x.")
+    table = Table(title=f"Injury risk for the week after week {result.week}{flag}",
+                  caption=caption)
     for column in ("player", "probability", "band", "change", "top drivers"):
         table.add_column(column, justify="right" if column in ("probability", "change") else "left")
     for row in result.table.itertuples(index=False):

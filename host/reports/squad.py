@@ -3,7 +3,8 @@
 Squad risk table (same model and numbers as `touchline risk`), load charts of the players
 most at risk (acute and chronic load with the ACWR band), action counts over the weeks,
 the squad's risk trend, and a model card saying what the model was trained and tested
-on, how well it did on weeks it never saw, and whether the data was synthetic.
+on, how well it did on weeks it never saw (AUC, Brier score and skill against the base
+rate, the reliability table and plot), and whether the data was synthetic.
 """
 
 from __future__ import annotations
@@ -18,10 +19,12 @@ from matplotlib.figure import Figure
 from edge import taxonomy
 from host.db.engine import DatabaseError, engine_for, session_scope
 from host.reports.html import figure_html, paragraph, section, table_html, write_page
+from host.risk.bands import HIGH_MULTIPLE, MEDIUM_MULTIPLE, high_threshold, history_problem
 from host.risk.drivers import sentence
-from host.risk.evaluate import HIGH_RISK, Evaluation, EvaluationError, evaluate
-from host.risk.features import FEATURE_COLUMNS, LABEL, FeatureError
+from host.risk.evaluate import Evaluation, EvaluationError, evaluate
+from host.risk.features import LABEL, FeatureError
 from host.risk.head import RiskHead
+from host.risk.reliability import reliability_figure
 from host.risk.scoring import fit_until, squad_table
 from host.risk.service import current_features
 from host.risk.store import holds_synthetic_data
@@ -59,10 +62,16 @@ def write_squad_report(week: int, out: Path, db_url: str | None = None) -> Path:
     except EvaluationError as exc:
         card = str(exc)
     trend = _risk_by_week(seen, head)
+    rate = head.trained_on.base_rate if head.trained_on else float("nan")
+    problem = history_problem(head.trained_on)
+    bands_note = (f"Nobody is rated: {problem}." if problem else
+                  f"Bands compare with the squad's usual week (injury rate {rate:.3f} in the "
+                  f"weeks learnt from): medium from {MEDIUM_MULTIPLE:g}x, high from "
+                  f"{HIGH_MULTIPLE:g}x that rate.")
     body = [
         paragraph(f"Probability of a time-loss injury in the week after week {week}, from a "
-                  f"risk head fitted on weeks 0-{week - 1} (outcomes known by then). Bands: low "
-                  "< 0.35 <= medium < 0.65 <= high.", "note"),
+                  f"risk head fitted on weeks 0-{week - 1} (outcomes known by then) and "
+                  f"recalibrated on weeks it had not seen. {bands_note}", "note"),
         section("Squad risk", _risk_table(table)),
         section("Risk trend", figure_html(_trend_figure(trend, week), "squad risk by week")),
         section("Load of the players most at risk",
@@ -91,12 +100,13 @@ def _risk_table(table: pd.DataFrame) -> str:
 
 
 def _risk_by_week(features: pd.DataFrame, head: RiskHead) -> pd.DataFrame:
-    x = features[list(FEATURE_COLUMNS)].to_numpy(dtype=np.float64)
+    x = features[head.features].to_numpy(dtype=np.float64)
     scored = pd.DataFrame({"p": head.predict_proba(x)}, index=features.index)
     weekly = scored.groupby(level="week")["p"]
+    high = high_threshold(head.trained_on.base_rate) if head.trained_on else float("inf")
     return pd.DataFrame({
         "mean": weekly.mean(),
-        "high_share": weekly.apply(lambda p: float((p >= HIGH_RISK).mean())),
+        "high_share": weekly.apply(lambda p: float((p >= high).mean())),
     })
 
 
@@ -165,27 +175,40 @@ def _model_card(card: Evaluation | str, features: pd.DataFrame, synthetic: bool,
         ("synthetic", "yes" if synthetic else "no"),
     ])
     parts = [paragraph("Risk head: logistic regression on the weekly vector V_t (paper Eq. "
-                       "20-22, class-weighted loss), features z-scored on training weeks. "
-                       "Baseline: gradient-boosted trees on the same features."), data]
+                       "20-22, class-weighted loss), features z-scored on training weeks, then "
+                       "recalibrated (Platt) on predictions for weeks it had not been trained "
+                       "on, so probabilities mean what they say. Baseline: gradient-boosted "
+                       "trees on the same features."), data]
     if isinstance(card, str):
         return [*parts, paragraph(f"No held-out evaluation: {card}", "note")]
     split = card.split
+    rate = card.test_rate
     parts.append(paragraph(
         f"Time-ordered split: trained on weeks {split.train_weeks[0]}-{split.train_weeks[-1]} "
         f"({split.train_rows} player-weeks), tested on weeks {split.test_weeks[0]}-"
         f"{split.test_weeks[-1]} ({split.test_rows} player-weeks, {split.test_injuries} "
-        "injuries). 95 % intervals from resampling athletes.", "note"))
-    names = {"auc": "AUC", "high_risk_recall": "high-risk recall (P >= 0.65)",
-             "precision": "precision (P >= 0.65)", "brier": "Brier score"}
-    parts.append(table_html(("metric", "risk head", "baseline"), [
-        (label, str(card.head[key]), str(card.baseline[key])) for key, label in names.items()
+        f"injuries). Always predicting the tested weeks' injury rate ({rate:.3f}) scores "
+        f"Brier {rate * (1 - rate):.3f}; the Brier skill score is the improvement on that "
+        "(above 0 beats it). 95 % intervals from resampling athletes.", "note"))
+    names = {"auc": "AUC", "brier": "Brier score", "brier_skill": "Brier skill score",
+             "high_risk_recall": "high-risk recall (high band)",
+             "precision": "precision (high band)"}
+    parts.append(table_html(("metric", "risk head (calibrated)", "before calibration",
+                             "baseline"), [
+        (label, str(card.head[key]), str(card.uncalibrated[key]), str(card.baseline[key]))
+        for key, label in names.items()
     ]))
-    if card.calibration["predicted"]:
-        figure = Figure(figsize=(3.4, 3))
-        ax = figure.subplots()
-        ax.plot([0, 1], [0, 1], color="#999", linestyle=":")
-        ax.plot(card.calibration["predicted"], card.calibration["observed"], marker="o")
-        ax.set(xlabel="predicted probability", ylabel="observed injury rate",
-               title="Calibration (held-out weeks)")
-        parts.append(figure_html(figure, "calibration"))
+    if card.history_problem:
+        parts.append(paragraph(f"Read with care: {card.history_problem}.", "note"))
+    if card.reliability:
+        parts.append(paragraph("Reliability on the held-out weeks: player-weeks in bins of "
+                               "predicted probability, and the injury rate that followed "
+                               "(95 % Wilson interval).", "note"))
+        parts.append(table_html(
+            ("predicted", "player-weeks", "injuries", "mean predicted", "observed rate"),
+            [(f"{b.low:.3f}-{b.high:.3f}", b.rows, b.injuries, f"{b.predicted:.3f}",
+              f"{b.observed:.3f} [{b.observed_low:.3f}, {b.observed_high:.3f}]")
+             for b in card.reliability]))
+        parts.append(figure_html(reliability_figure({"risk head": card.reliability}, rate),
+                                 "reliability"))
     return parts

@@ -2,7 +2,11 @@
 optionally with one small hidden layer, trained with the class-weighted BCE of Eq. 22.
 
 Features are z-scored with statistics from the training weeks only, stored with the
-weights, so a saved head scores new weeks exactly as it was evaluated.
+weights, so a saved head scores new weeks exactly as it was evaluated. Eq. 22 weighting
+ranks well but inflates every probability by about the ratio of healthy to injured weeks,
+so a head also carries the Platt recalibration (`host.risk.calibration`) that turns its
+logit into a probability staff can read, the injury rate of the weeks it learnt from and
+the last week whose outcome it saw.
 """
 
 from __future__ import annotations
@@ -16,6 +20,8 @@ import torch
 from scipy.optimize import minimize
 from torch import nn
 from torch.nn.utils import parameters_to_vector, vector_to_parameters
+
+from host.risk.calibration import Calibration
 
 
 @dataclass(frozen=True)
@@ -31,6 +37,23 @@ class HeadConfig:
     max_iter: int = 200
     l2: float = 1e-2
     seed: int = 0
+
+
+@dataclass(frozen=True)
+class TrainedOn:
+    """The labelled player-weeks a head learnt from. `last_week` is its training cut-off:
+    only weeks after it are unseen, which is what the nightly gate scores it on."""
+
+    first_week: int
+    last_week: int
+    weeks: int
+    rows: int
+    injuries: int
+
+    @property
+    def base_rate(self) -> float:
+        """Share of those player-weeks followed by an injury."""
+        return self.injuries / self.rows if self.rows else float("nan")
 
 
 class RiskNet(nn.Module):
@@ -56,15 +79,28 @@ class RiskHead:
     std: np.ndarray
     net: RiskNet
     config: HeadConfig = field(default_factory=HeadConfig)
+    calibration: Calibration | None = None
+    trained_on: TrainedOn | None = None
 
     def standardise(self, x: np.ndarray) -> torch.Tensor:
         return torch.as_tensor((x - self.mean) / self.std, dtype=torch.float32)
 
-    def predict_proba(self, x: np.ndarray) -> np.ndarray:
-        """P_t per row of `x` (columns in `self.features` order)."""
+    def logit(self, x: np.ndarray) -> np.ndarray:
+        """The network's logit per row of `x` (columns in `self.features` order)."""
         self.net.eval()
         with torch.no_grad():
-            return torch.sigmoid(self.net(self.standardise(x))).numpy().astype(np.float64)
+            return self.net(self.standardise(x)).numpy().astype(np.float64)
+
+    def predict_raw(self, x: np.ndarray) -> np.ndarray:
+        """The network's own sigmoid output, inflated by the Eq. 22 class weights."""
+        return 1.0 / (1.0 + np.exp(-self.logit(x)))
+
+    def predict_proba(self, x: np.ndarray) -> np.ndarray:
+        """P_t per row of `x`: the recalibrated probability when the head carries a
+        calibration, else the network's own output."""
+        if self.calibration is None:
+            return self.predict_raw(x)
+        return self.calibration.apply(self.logit(x))
 
     def contributions(self, x: np.ndarray) -> np.ndarray:
         """Per row and feature, how far it moved the logit away from an average week
@@ -79,6 +115,8 @@ class RiskHead:
         path.write_text(json.dumps({
             "features": self.features, "mean": self.mean.tolist(), "std": self.std.tolist(),
             "config": asdict(self.config),
+            "calibration": None if self.calibration is None else asdict(self.calibration),
+            "trained_on": None if self.trained_on is None else asdict(self.trained_on),
             "state": {name: value.tolist() for name, value in self.net.state_dict().items()},
         }))
 
@@ -88,8 +126,10 @@ class RiskHead:
         config = HeadConfig(**meta["config"])
         net = RiskNet(len(meta["features"]), config.hidden)
         net.load_state_dict({name: torch.tensor(value) for name, value in meta["state"].items()})
+        calibration, trained_on = meta.get("calibration"), meta.get("trained_on")
         return cls(meta["features"], np.asarray(meta["mean"]), np.asarray(meta["std"]), net,
-                   config)
+                   config, None if calibration is None else Calibration(**calibration),
+                   None if trained_on is None else TrainedOn(**trained_on))
 
 
 def class_weights(y: np.ndarray) -> tuple[float, float]:

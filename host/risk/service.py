@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 from host.data.dataset import load_dataset
 from host.db.engine import engine_for, session_scope
 from host.db.models import RiskPrediction
+from host.risk.bands import history_problem
 from host.risk.evaluate import Evaluation, evaluate
 from host.risk.features import features_from_tables
 from host.risk.scoring import fit_until, squad_table
@@ -26,6 +27,8 @@ class SquadRisk:
     table: pd.DataFrame
     model_version: str
     synthetic: bool  # anything in the database came from the simulator
+    base_rate: float  # injury rate of the weeks the head learnt from; bands are multiples
+    history_problem: str | None  # why nobody is rated yet (too little history), if so
 
 
 def current_features(db: Session, settings: Settings) -> pd.DataFrame:
@@ -74,4 +77,6 @@ def squad_risk(week: int, *, data: Path | None = None, settings: Settings | None
                 drivers={"reasons": list(row.drivers),
                          "change": None if pd.isna(row.change) else float(row.change)},
             ))
-    return SquadRisk(week=week, table=table, model_version=version, synthetic=synthetic)
+    return SquadRisk(week=week, table=table, model_version=version, synthetic=synthetic,
+                     base_rate=head.trained_on.base_rate if head.trained_on else float("nan"),
+                     history_problem=history_problem(head.trained_on))

@@ -3,10 +3,10 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from edge import taxonomy
+from host.risk.bands import UNRATED, band, history_problem
 from host.risk.drivers import sentence, top_drivers
 from host.risk.evaluate import EvaluationError
-from host.risk.features import RiskTables, features_from_tables
+from host.risk.features import LABEL, RiskTables, features_from_tables
 from host.risk.scoring import fit_until, squad_table
 from tests.host.risk.squad import risky_squad
 
@@ -37,20 +37,31 @@ def test_drivers_name_what_pushed_risk_up_in_words() -> None:
     assert sentence([]) == "nothing above an average week"
 
 
-def test_squad_table_ranks_players_and_bands_by_the_papers_cut_offs(features) -> None:
+def test_squad_table_ranks_players_and_bands_them_against_the_base_rate(features) -> None:
     head = fit_until(features, week=6)
     table = squad_table(features, head, week=6)
     assert len(table) == 30
     assert table["probability"].is_monotonic_decreasing
+    rate = head.trained_on.base_rate
+    assert rate == pytest.approx(features[LABEL][features.index.get_level_values("week") < 6]
+                                 .mean())
     assert all(
-        taxonomy.risk_band(p) == band
-        for p, band in zip(table["probability"], table["band"], strict=True)
+        band(p, rate) == b for p, b in zip(table["probability"], table["band"], strict=True)
     )
+    assert set(table["band"]) <= {"low", "medium", "high"}
     assert table["change"].notna().all()
     top = table.iloc[0]
     assert top["drivers"], "the riskiest player has reasons"
     spiked = features.xs(6, level="week").loc[top["athlete_id"]]
     assert spiked["srpe_load"] > features.xs(6, level="week")["srpe_load"].median()
+
+
+def test_with_too_little_history_nobody_is_rated(features) -> None:
+    head = fit_until(features, week=1)  # one week of outcomes to learn from
+    table = squad_table(features, head, week=1)
+    assert set(table["band"]) == {UNRATED}
+    assert "too little history" in history_problem(head.trained_on)
+    assert table["probability"].max() < 0.99  # not everyone 1.00
 
 
 def test_model_for_week_w_never_sees_outcomes_after_w(features) -> None:

@@ -28,10 +28,20 @@ def test_report_holds_table_charts_and_an_honest_model_card(club_db, tmp_path) -
     assert len(rows) == 16
     probabilities = [float(p) for _, p, _ in rows]
     assert probabilities == sorted(probabilities, reverse=True)
-    # risk trend, 12 player load charts, action counts, calibration
-    assert page.count("<img ") >= 1 + 12 + 1
+    # risk trend, 12 player load charts, action counts, reliability plot
+    assert page.count("<img ") >= 1 + 12 + 1 + 1
     assert "Time-ordered split: trained on weeks 0-" in page
     assert "AUC" in page and "baseline" in page
+    assert "Brier skill score" in page and "before calibration" in page
+    assert "Reliability on the held-out weeks" in page and 'alt="reliability"' in page
+    assert "Bands compare with the squad" in page
+
+
+def test_report_with_little_history_rates_nobody(club_db, tmp_path) -> None:
+    page = write_squad_report(1, tmp_path / "squad.html", club_db).read_text()
+    assert "Nobody is rated: too little history" in page
+    assert re.findall(r"<td>(low|medium|high)</td>", page) == []
+    assert page.count("<td>unrated</td>") == 16
 
 
 def test_report_for_a_week_without_history_says_why(club_db, tmp_path) -> None:
