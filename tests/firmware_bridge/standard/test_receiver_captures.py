@@ -135,7 +135,7 @@ def test_unknown_speed_is_never_reported_as_zero(name: str) -> None:
 def test_a_receiver_that_never_sends_speed_gives_nan_where_gpsd_derives_one() -> None:
     fixes, _ = decode(receiver_bytes("mr-350p.log"))  # GGA, GSA and ZDA only
     assert len(fixes) == 14 and all(math.isnan(f.speed_mps) for f in fixes)
-    # gpsd derives a speed from successive positions (up to ~0.4 m/s of jitter for a
+    # gpsd derives a speed from successive positions (up to 0.53 m/s of jitter for a
     # receiver that stands still on a mast); reporting 0 would disagree with it, and
     # reporting a derivation at 10 Hz would amplify that jitter tenfold.
     derived = [r["speed"] for r in reference("mr-350p.log").values() if "speed" in r]
