@@ -50,7 +50,13 @@ def _shown(value: object) -> str:
     return shown if len(shown) <= 40 else shown[:37] + "..."
 
 
+# FastAPI's own answer to a body it cannot decode (bytes that are not UTF-8, nesting too deep).
+UNPARSABLE_BODY = "There was an error parsing the body"
+
+
 async def _http_error(_: Request, exc: StarletteHTTPException) -> JSONResponse:
+    if exc.status_code == status.HTTP_400_BAD_REQUEST and exc.detail == UNPARSABLE_BODY:
+        return _error(exc.status_code, "body: not valid JSON in UTF-8", "body")
     return _error(exc.status_code, str(exc.detail), headers=getattr(exc, "headers", None))
 
 

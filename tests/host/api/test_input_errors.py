@@ -97,3 +97,12 @@ def test_identifiers_in_paths_and_pairing_codes_are_checked(client, make_token) 
                          content=b'{"code": "ABCDE-\\ud800FGH"}',
                          headers={"Content-Type": "application/json"})
     assert (answer.status_code, answer.json()["field"]) == (422, "code")
+
+
+@pytest.mark.parametrize("body", [b'{"code": "\xff\xfe"}', b"[" * 30_000 + b"]" * 30_000])
+def test_bodies_that_cannot_be_decoded_name_the_body(client, make_token, body) -> None:
+    headers = {**make_token("staff"), "Content-Type": "application/json"}
+    for path in (SESSIONS, "/api/v1/devices/register"):
+        answer = client.post(path, content=body, headers=headers)
+        assert answer.status_code == 400
+        assert answer.json() == {"message": "body: not valid JSON in UTF-8", "field": "body"}
