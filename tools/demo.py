@@ -80,6 +80,8 @@ def demo(out: Path, seed: int, quick: bool) -> dict[str, Path]:
         "TOUCHLINE_EDGE_CONFIG": str(out / "edge.toml"),
         "TOUCHLINE_DATABASE_URL": f"sqlite:///{(out / 'host.db').resolve()}",
         "TOUCHLINE_BUNDLE_DIR": str(out / "host-bundles"),
+        # The club's signing key: made by the export, handed to the sideline when it pairs.
+        "TOUCHLINE_KEY_DIR": str(out / "host-keys"),
     }
     (out / "edge.toml").write_text(f'data_dir = "{(out / "edge-data").resolve()}"\n')
     epochs, student_epochs, record_s = ("3", "4", "60") if quick else ("12", "15", "300")
@@ -140,6 +142,7 @@ def demo(out: Path, seed: int, quick: bool) -> dict[str, Path]:
         "host database (SQLite)": out / "host.db",
         "sideline store and config": out / "edge-data",
         "host API log": out / "host-api.log",
+        "club signing key (private)": out / "host-keys",
     }
 
 
