@@ -46,6 +46,9 @@ Replace = Annotated[bool, typer.Option(
     "--replace", help="The file is the new truth for the athletes and dates it covers: rows "
     "there that the file lacks are removed and blanked values cleared. Without it, imports "
     "only add and update.")]
+Scales = Annotated[list[str], typer.Option(
+    "--scale", help="ITEM=LOW-HIGH:high-good|low-good: the scale a wellness item was asked "
+    "on, stored on 1-5 (5 = best), e.g. --scale sleep=1-7:high-good. Repeat per item.")]
 Rename = Annotated[list[str], typer.Option(
     "--rename", help="OLD=NEW: the athlete stored as OLD is NEW from now on, in every table, "
     "e.g. --rename 'Pablo G.=P07'.")]
@@ -120,6 +123,7 @@ def sessions(
     sheet: Sheet = None,
     replace: Replace = False,
     rename: Rename = [],  # noqa: B006
+    scale: Scales = [],  # noqa: B006
 ) -> None:
     """Import past sessions (athlete, date, minutes, RPE, GPS totals, wellness).
 
@@ -149,7 +153,7 @@ def sessions(
     from host.data.importer import import_sessions
 
     _run(import_sessions, file, out, _options(mapping, skip_bad, map_value, dayfirst,
-                                              monthfirst, sheet, replace, rename))
+                                              monthfirst, sheet, replace, rename, scale))
 
 
 @import_app.command("injuries")
@@ -189,9 +193,39 @@ def injuries(
                                               monthfirst, sheet, replace, rename))
 
 
+@import_app.command("wellness")
+def wellness(
+    file: Annotated[Path, typer.Argument(
+        help="CSV or .xlsx questionnaire export, one row per athlete per day.")],
+    out: Out,
+    mapping: Mapping = [],  # noqa: B006 (typer copies option defaults)
+    skip_bad: SkipBad = False,
+    dayfirst: DayFirst = False,
+    monthfirst: MonthFirst = False,
+    sheet: Sheet = None,
+    replace: Replace = False,
+    rename: Rename = [],  # noqa: B006
+    scale: Scales = [],  # noqa: B006
+) -> None:
+    """Import a daily wellness questionnaire (no session, no minutes) into wellness.csv.
+
+    Items sleep, soreness, fatigue, stress and mood are recognised by name (English or
+    Spanish) and read on the scale they were asked on: declare each one that is not 1-5
+    with 5 = best, e.g. --scale sleep=1-7:high-good --scale fatigue=1-10:low-good. They
+    are stored on 1-5 (5 = best). A column with an answer above its scale is refused whole,
+    so a 1-7 answer is never kept as if on 1-5. The answers join the weekly risk features.
+
+    Example:  touchline import wellness wellness_app.csv --out data/club --scale sleep=1-7:high-good
+    """
+    from host.data.importer import import_wellness
+
+    _run(import_wellness, file, out, _options(mapping, skip_bad, [], dayfirst, monthfirst,
+                                              sheet, replace, rename, scale))
+
+
 def _options(mapping: list[str], skip_bad: bool, map_value: list[str], dayfirst: bool,
              monthfirst: bool, sheet: str | None, replace: bool, rename: list[str],
-             ) -> ImportOptions:
+             scale: list[str] | None = None) -> ImportOptions:
     """The command's options, checked, as the importer takes them."""
     from host.data.importer import ImportFileError, ImportOptions, parse_mapping, parse_renames
 
@@ -203,7 +237,7 @@ def _options(mapping: list[str], skip_bad: bool, map_value: list[str], dayfirst:
         return ImportOptions(
             mapping=parse_mapping(mapping), skip_bad=skip_bad, value_map=tuple(map_value),
             date_order="day" if dayfirst else "month" if monthfirst else None, sheet=sheet,
-            replace=replace, renames=parse_renames(rename))
+            replace=replace, renames=parse_renames(rename), scales=tuple(scale or ()))
     except ImportFileError as exc:
         console.print(f"[red]error:[/red] {exc}", soft_wrap=True, highlight=False)
         raise typer.Exit(1) from None

@@ -33,6 +33,7 @@ REQUIRED_COLUMNS: dict[str, tuple[str, ...]] = {
     "sessions.csv": ("session_id", "athlete_id", "date", "duration_min"),
     "injuries.csv": ("athlete_id", "date"),
     "weekly.csv": ("athlete_id", "week"),
+    "wellness.csv": ("athlete_id", "date"),
 }
 NUMERIC_COLUMNS: dict[str, tuple[str, ...]] = {
     "athletes.csv": ("mass_kg", "height_m", "prior_injuries"),
@@ -57,11 +58,13 @@ NUMERIC_COLUMNS: dict[str, tuple[str, ...]] = {
     ),
     "injuries.csv": ("days_lost",),
     "weekly.csv": ("week", "movement_quality", "injured_next_week"),
+    "wellness.csv": ("sleep", "soreness", "fatigue", "stress", "mood"),
 }
 DATE_COLUMNS: dict[str, tuple[str, ...]] = {
     "sessions.csv": ("date",),
     "injuries.csv": ("date",),
     "weekly.csv": ("week_start",),
+    "wellness.csv": ("date",),
 }
 ID_COLUMNS = ("athlete_id", "session_id")
 
@@ -164,6 +167,7 @@ class Dataset:
     sessions: pd.DataFrame
     injuries: pd.DataFrame
     weekly: pd.DataFrame | None = None
+    wellness: pd.DataFrame | None = None  # daily questionnaire answers (wellness.csv)
     _clips: Clips | None = field(default=None, repr=False)
 
     @property
@@ -215,6 +219,8 @@ def load_dataset(path: str | os.PathLike[str]) -> Dataset:
         tables[name] = _read_table(file)
     weekly_file = root / "weekly.csv"
     weekly = _read_table(weekly_file) if weekly_file.exists() else None
+    wellness_file = root / "wellness.csv"
+    wellness = _read_table(wellness_file) if wellness_file.exists() else None
     _check_known_athletes(
         root,
         tables["athletes.csv"],
@@ -222,6 +228,7 @@ def load_dataset(path: str | os.PathLike[str]) -> Dataset:
             "sessions.csv": tables["sessions.csv"],
             "injuries.csv": tables["injuries.csv"],
             **({"weekly.csv": weekly} if weekly is not None else {}),
+            **({"wellness.csv": wellness} if wellness is not None else {}),
         },
     )
     return Dataset(
@@ -231,6 +238,7 @@ def load_dataset(path: str | os.PathLike[str]) -> Dataset:
         sessions=tables["sessions.csv"],
         injuries=tables["injuries.csv"],
         weekly=weekly,
+        wellness=wellness,
     )
 
 

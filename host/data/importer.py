@@ -63,11 +63,19 @@ from host.data.vocabulary import (
     parse_value_map,
     plain,
 )
+from host.data.wellness import (
+    DATASET_SCALE,
+    WELLNESS_ITEMS,
+    Scale,
+    ScaleError,
+    parse_scales,
+)
 
 # Derived load tables written beside sessions.csv (documented in docs/dataset.md).
 LOAD_DAILY = "load_daily.csv"
 LOAD_WEEKLY = "load_weekly.csv"
 PARTS = "session_parts.csv"  # vendor drill rows, parts of the sessions in sessions.csv
+WELLNESS = "wellness.csv"  # daily questionnaire answers, with or without a session
 
 # Cell texts that mean "no value" in club exports.
 MISSING_TOKENS = frozenset({"", "na", "n/a", "nan", "null", "none", "-", "--", "?"})
@@ -188,7 +196,7 @@ def _number(low: float, high: float, *, integer: bool = False, low_open: bool = 
     return parse
 
 
-Kind = Literal["text", "number", "date", "choice"]
+Kind = Literal["text", "number", "date", "choice", "scale"]
 
 
 @dataclass(frozen=True)
@@ -212,6 +220,13 @@ def _spec(name: str, parse: Callable[[str], object], aliases: tuple[str, ...] = 
     return FieldSpec(name, parse, aliases + extra, required, kind)
 
 
+WELLNESS_SPECS = (  # read on their declared scale (host.data.wellness), stored on 1–5
+    _spec("sleep", _text, ("sleepquality", "sleepscore"), kind="scale"),
+    _spec("soreness", _text, ("musclesoreness", "doms"), kind="scale"),
+    _spec("fatigue", _text, ("tiredness", "fatiguescore"), kind="scale"),
+    _spec("stress", _text, ("stresslevel", "stressscore"), kind="scale"),
+    _spec("mood", _text, ("moodscore",), kind="scale"),
+)
 ATHLETE_ALIASES = ("athlete", "athleteid", "athletename", "player", "playerid", "playername",
                    "name")
 SESSION_FIELDS: tuple[FieldSpec, ...] = (
@@ -247,11 +262,7 @@ SESSION_FIELDS: tuple[FieldSpec, ...] = (
               ("meanhr", "avghr", "averagehr", "hravg", "averageheartrate", "meanheartrate")),
     _spec("hr_max", _number(*HR_RANGE_BPM, what="bpm"),
               ("maxhr", "maxheartrate", "peakhr", "hrpeak")),
-    _spec("sleep", _number(1, 5, what="5 = best"), ("sleepquality", "sleepscore")),
-    _spec("soreness", _number(1, 5, what="5 = best"), ("musclesoreness", "doms")),
-    _spec("fatigue", _number(1, 5, what="5 = best"), ("tiredness", "fatiguescore")),
-    _spec("stress", _number(1, 5, what="5 = best"), ("stresslevel", "stressscore")),
-    _spec("mood", _number(1, 5, what="5 = best"), ("moodscore",)),
+    *WELLNESS_SPECS,
 )
 INJURY_FIELDS: tuple[FieldSpec, ...] = (
     _spec("athlete_id", _text, ATHLETE_ALIASES, required=True, kind="text", table="injuries"),
@@ -270,6 +281,9 @@ INJURY_FIELDS: tuple[FieldSpec, ...] = (
     _spec("location", _text, ("bodypart", "site", "injurylocation", "bodyregion", "region"),
           kind="choice", table="injuries"),
 )
+
+WELLNESS_FIELDS: tuple[FieldSpec, ...] = (*SESSION_FIELDS[:2], *WELLNESS_SPECS)
+WELLNESS_KEY = ("athlete_id", "date")
 
 METRE_FIELDS = ("distance_m", "hsr_m")
 
@@ -421,9 +435,13 @@ def detect_columns(header: Sequence[str], fields: Sequence[FieldSpec],
         chosen[index] = spec
     missing = [spec.name for spec in fields if spec.required and spec.name not in taken]
     if missing:
+        wellness = report.table == "sessions" and missing == ["duration_min"] and any(
+            spec.kind == "scale" for spec in chosen.values())
+        hint = ("; it looks like a wellness questionnaire export: use `touchline import "
+                "wellness`" if wellness else "; name it with --map COLUMN=FIELD")
         raise ImportFileError(
             f"{report.source}: no column for required field(s) {', '.join(missing)} "
-            f"(file columns: {', '.join(header)}); name it with --map COLUMN=FIELD")
+            f"(file columns: {', '.join(header)}){hint}")
     report.columns = {header[i]: spec.name for i, spec in sorted(chosen.items())}
     return chosen
 
@@ -439,6 +457,7 @@ class ImportOptions:
     sheet: str | None = None  # --sheet, for Excel workbooks
     replace: bool = False  # --replace: the file is the truth for its athletes and dates
     renames: dict[str, str] = field(default_factory=dict)  # --rename OLD=NEW
+    scales: tuple[str, ...] = ()  # --scale ITEM=LOW-HIGH:high-good
 
 
 def parse_renames(entries: Iterable[str]) -> dict[str, str]:
@@ -465,6 +484,28 @@ def _styled(parse: Callable[[str], object], style: NumberStyle) -> Callable[[str
     return read
 
 
+def _on_scale(scale: Scale) -> Callable[[str], float]:
+    read = _number(scale.low, scale.high, what=f"the scale is {scale}")
+    return lambda raw: scale.to_dataset(read(raw))
+
+
+def _check_scale(values: Sequence[str], style: NumberStyle, scale: Scale, column: str,
+                 item: str) -> None:
+    """A column holding answers above its scale is on another scale: refused as a whole."""
+    numbers = []
+    for value in values:
+        text = style.plain(value)
+        try:
+            numbers.append(float(text)) if text is not None else None
+        except ValueError:
+            continue
+    if numbers and max(numbers) > scale.high:
+        raise ConventionError(
+            f"column '{column}' has answers up to {max(numbers):g}, above its scale "
+            f"{scale}: declare the scale it was asked on, e.g. --scale "
+            f"{item}=1-{math.ceil(max(numbers))}:high-good (or :low-good)")
+
+
 def _column_readers(header: Sequence[str], records: list[tuple[int, list[str]]],
                     columns: dict[int, FieldSpec], options: ImportOptions,
                     report: ImportReport) -> dict[int, Callable[[str], object]]:
@@ -477,12 +518,25 @@ def _column_readers(header: Sequence[str], records: list[tuple[int, list[str]]],
         value_map = parse_value_map(options.value_map, report.table)
     except ValueMapError as exc:
         raise ImportFileError(str(exc)) from None
-    numeric = [index for index, spec in columns.items() if spec.kind == "number"]
+    try:
+        scales = parse_scales(options.scales)
+    except ScaleError as exc:
+        raise ImportFileError(str(exc)) from None
+    numeric = [index for index, spec in columns.items() if spec.kind in ("number", "scale")]
     decimal = file_decimal([value for _, value in cells(index)] for index in numeric)
     readers: dict[int, Callable[[str], object]] = {}
     try:
         for index, spec in columns.items():
-            if spec.kind == "number":
+            if spec.kind == "scale":
+                values = [value for _, value in cells(index)]
+                style = number_style(values, decimal, header[index])
+                scale = scales.get(spec.name, DATASET_SCALE)
+                _check_scale(values, style, scale, header[index], spec.name)
+                readers[index] = _styled(_on_scale(scale), style)
+                if scale != DATASET_SCALE:
+                    report.notes.append(f"column '{header[index]}' read on {scale}, stored "
+                                        "on 1–5 (5 = best)")
+            elif spec.kind == "number":
                 values = [value for _, value in cells(index)]
                 readers[index] = _styled(spec.parse, number_style(values, decimal, header[index]))
             elif spec.kind == "date":
@@ -810,10 +864,11 @@ SESSION_ORDER = ("session_id", "athlete_id", "date", "week", "type", "type_raw",
 INJURY_ORDER = ("athlete_id", "date", "days_lost", "time_loss", "return_date", "type",
                 "type_raw", "location", "location_raw")
 PARTS_KEY = ("athlete_id", "date", "session_id", "part")
+WELLNESS_ORDER = ("athlete_id", "date", *WELLNESS_ITEMS)
 
 
 def _write(root: Path, name: str, table: pd.DataFrame, report: ImportReport) -> None:
-    if name in (LOAD_DAILY, LOAD_WEEKLY, PARTS):
+    if name in (LOAD_DAILY, LOAD_WEEKLY, PARTS, WELLNESS):
         path = root / name
         atomic_write(path, lambda tmp: table.to_csv(tmp, index=False, date_format="%Y-%m-%d",
                                                      float_format="%.6g"))
@@ -841,9 +896,11 @@ def _read_rows(source: Path, table: str, fields: Sequence[FieldSpec], key: Seque
             rows, parts = _sessions_of_parts(rows, records, header, report)
         rows = _drop_duplicates(rows, key, report, "same athlete, date and session; "
                                 "add a session column if they are two sessions")
-    else:
+    elif table == "injuries":
         rows = _check_injuries(rows, report)
         rows = _drop_duplicates(rows, key, report, "same athlete, date and location")
+    else:
+        rows = _drop_duplicates(rows, key, report, "same athlete and date")
     report.notes += report.unknown_words.notes()
     report.errors.sort(key=lambda error: error.row)
     return rows, parts
@@ -897,6 +954,17 @@ def _import(source: Path, root: Path, table: str, fields: Sequence[FieldSpec],
         elif renames:
             _write(root, "injuries.csv", injuries, report)
         weeks = int(pd.to_numeric(merged["week"]).max()) + 1 if len(merged) else None
+    elif table == "wellness":
+        answers = _renamed(_read_existing(root / WELLNESS, WELLNESS_KEY), renames)
+        merged = _merge(answers, cells, WELLNESS, key, WELLNESS_ORDER, report, coverage)
+        _write(root, WELLNESS, merged.sort_values(["date", "athlete_id"], kind="stable"), report)
+        for name, table_now, order in (("sessions.csv", sessions, SESSION_ORDER),
+                                       ("injuries.csv", injuries, INJURY_ORDER)):
+            if table_now is None:
+                _write(root, name, pd.DataFrame(columns=list(order)), report)
+            elif renames:
+                _write(root, name, table_now, report)
+        weeks = None
     else:
         merged = _merge(injuries, cells, "injuries.csv", key, INJURY_ORDER, report, coverage)
         merged = merged.sort_values(["date", "athlete_id"], kind="stable")
@@ -906,6 +974,12 @@ def _import(source: Path, root: Path, table: str, fields: Sequence[FieldSpec],
         elif renames:
             _write(root, "sessions.csv", sessions, report)
         weeks = None
+    if renames:  # side tables this import did not rewrite follow the new ids too
+        if table != "sessions" and old_parts is not None:
+            _write(root, PARTS, old_parts, report)
+        answers = _read_existing(root / WELLNESS, WELLNESS_KEY)
+        if table != "wellness" and answers is not None:
+            _write(root, WELLNESS, _renamed(answers, renames), report)
     if new_dataset:
         manifest = new_manifest(root.name, synthetic=False, weeks=weeks)
         report.written.append(write_manifest(root, manifest))
@@ -936,6 +1010,14 @@ def import_injuries(source: str | Path, dataset: str | Path,
     """Import an injury log (CSV or Excel) into `dataset`; see `import_sessions`."""
     options = _options(options, mapping, skip_bad)
     return _import(Path(source), Path(dataset), "injuries", INJURY_FIELDS, INJURY_KEY, options)
+
+
+def import_wellness(source: str | Path, dataset: str | Path,
+                    options: ImportOptions | None = None) -> ImportReport:
+    """Import a daily wellness questionnaire export (no session, no minutes) into the
+    dataset's `wellness.csv`, each item on its declared scale stored on 1–5 (5 = best)."""
+    return _import(Path(source), Path(dataset), "wellness", WELLNESS_FIELDS, WELLNESS_KEY,
+                   options or ImportOptions())
 
 
 def _options(options: ImportOptions | None, mapping: dict[str, str] | None,

@@ -100,6 +100,7 @@ class RiskTables:
     injuries: pd.DataFrame
     weekly: pd.DataFrame | None
     weeks: int | None = None
+    wellness: pd.DataFrame | None = None  # daily answers without a session: athlete_id, date
 
 
 def weekly_features(
@@ -115,6 +116,7 @@ def weekly_features(
         injuries=dataset.injuries,
         weekly=dataset.weekly,
         weeks=dataset.manifest.weeks,
+        wellness=dataset.wellness,
     )
     return features_from_tables(tables, impact_weights)
 
@@ -136,7 +138,10 @@ def features_from_tables(
     index = pd.MultiIndex.from_product([athletes, range(weeks)], names=["athlete_id", "week"])
 
     frame = pd.DataFrame(index=index)
-    frame = frame.join(_session_features(sessions, index))
+    answers = tables.wellness
+    if answers is not None:
+        answers = answers.assign(week=(pd.to_datetime(answers["date"]) - origin).dt.days // 7)
+    frame = frame.join(_session_features(sessions, index, answers))
     frame = frame.join(_load_features(sessions, origin, athletes, weeks))
     frame = frame.join(_action_features(tables.weekly, index, weights))
     frame = frame.join(_history_features(tables, origin, index))
@@ -174,7 +179,9 @@ def _week_count(tables: RiskTables, sessions: pd.DataFrame) -> int:
     return last + 1
 
 
-def _session_features(sessions: pd.DataFrame, index: pd.MultiIndex) -> pd.DataFrame:
+def _session_features(
+    sessions: pd.DataFrame, index: pd.MultiIndex, answers: pd.DataFrame | None = None
+) -> pd.DataFrame:
     sessions = _with_srpe(sessions)
     grouped = sessions.groupby(["athlete_id", "week"])
     out = pd.DataFrame(index=index)
@@ -205,6 +212,8 @@ def _session_features(sessions: pd.DataFrame, index: pd.MultiIndex) -> pd.DataFr
     else:
         out["hr_mean"] = 0.0
 
+    if answers is not None:  # daily questionnaires count as answers beside sessions
+        sessions = pd.concat([sessions, answers])
     items = [c for c in WELLNESS_ITEMS if c in sessions.columns]
     if items:
         per_session = sessions[items].mean(axis=1)

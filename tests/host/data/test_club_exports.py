@@ -12,7 +12,13 @@ from typer.testing import CliRunner
 
 from host.cli import app
 from host.data.dataset import load_dataset
-from host.data.importer import ImportFileError, ImportOptions, import_injuries, import_sessions
+from host.data.importer import (
+    ImportFileError,
+    ImportOptions,
+    import_injuries,
+    import_sessions,
+    import_wellness,
+)
 
 FIXTURES = Path(__file__).parent / "fixtures"
 runner = CliRunner()
@@ -236,3 +242,41 @@ def test_replace_of_an_injury_log_closes_and_removes(club: Path, tmp_path: Path)
     injuries = read(club / "injuries.csv")
     assert injuries[["date", "days_lost", "time_loss"]].values.tolist() == [
         ["2026-02-03", "21", "1"], ["2026-02-10", "10", "1"]]
+
+
+WELLNESS_APP = FIXTURES / "wellness_app_1to7.csv"  # sleep 1-7, fatigue 1-10 (1 = fresh)
+
+
+def test_answers_on_a_longer_scale_are_never_kept_as_if_on_one_to_five(club: Path) -> None:
+    with pytest.raises(ImportFileError, match=r"'Sleep Quality' has answers up to 7.*--scale"):
+        import_wellness(WELLNESS_APP, club, options=ImportOptions(skip_bad=True))
+    assert not club.exists()
+    result = runner.invoke(app, ["import", "sessions", str(WELLNESS_APP), "--out", str(club)])
+    assert result.exit_code == 1 and "import wellness" in " ".join(result.output.split())
+
+
+def test_a_wellness_export_imports_on_its_scales_and_joins_the_weekly_features(
+    club: Path,
+) -> None:
+    import_sessions(FIXTURES / "sessions_gps_export.csv", club)
+    result = runner.invoke(app, ["import", "wellness", str(WELLNESS_APP), "--out", str(club),
+                                 "--scale", "sleep=1-7:high-good",
+                                 "--scale", "fatigue=1-10:low-good"])
+    assert result.exit_code == 0, result.output
+    answers = read(club / "wellness.csv")
+    assert answers.columns.tolist() == ["athlete_id", "date", "sleep", "fatigue", "mood"]
+    assert answers[["sleep", "fatigue", "mood"]].values.tolist() == [
+        ["5", "5", "4"],  # sleep 7 of 7 -> 5; fatigue 1 of 10, low = good -> 5
+        ["1", "3.6667", "3"],  # B12 sleep 1 -> 1; fatigue 4 of 10 -> 1 + 4 * 6/9
+        ["3", "1", "5"],  # A07 sleep 4 of 7 -> 3, never 4 of 5
+        ["3.6667", "2.3333", "2"],
+    ]
+    from host.risk.features import weekly_features
+
+    dataset = load_dataset(club)
+    assert dataset.wellness is not None and len(dataset.wellness) == 4
+    features = weekly_features(dataset)
+    # A07's week 1: two sessions' own answers (sleep 4, soreness 3; sleep 3, soreness 2)
+    # and the two days of questionnaire answers, each a mean of its items.
+    a07 = (3.5 + 2.5 + (5 + 5 + 4) / 3 + (3 + 1 + 5) / 3) / 4
+    assert features.loc[("A07", 1), "wellness"] == pytest.approx(a07)

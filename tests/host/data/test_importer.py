@@ -105,7 +105,7 @@ def test_every_bad_row_of_a_messy_file_is_named_and_nothing_is_written(club: Pat
         (4, "Date"),  # 31/02/2026
         (6, "Mins"),  # -10 minutes (row 5 is blank)
         (7, "Athlete"),  # missing
-        (8, "Wellness_Fatigue"),  # 9 on a 1-5 scale
+        (8, "Wellness_Fatigue"),  # 0 on a 1-5 scale
         (11, None),  # too few cells
         (12, None),  # duplicate of row 2
     ]
