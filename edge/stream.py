@@ -150,8 +150,9 @@ class PacketDecoder:
                 t_us=int(packet.arrival_s * 1e6),
             )]
         if self._nmea is not None:
-            # One sentence per packet; a fix is complete once its epoch's sentences are in.
-            return list(self._nmea.feed_sentence(packet.data.decode("ascii", errors="replace")))
+            # One line per packet (two sentences may share one, binary may precede them);
+            # a fix is complete once its epoch's sentences are in.
+            return list(self._nmea.feed(packet.data + b"\n"))
         return [decode_frame(packet.data)]
 
 

@@ -64,10 +64,14 @@ class SerialLink:
                     return frames
 
     def _sentences(self, data: bytes) -> list[bytes]:
-        """Complete NMEA lines; an over-long run without a newline is dropped."""
+        """Complete NMEA lines; an over-long run without a newline is dropped up to its
+        last `$`, where a sentence after binary packets starts."""
         self._line += data
         *lines, tail = self._line.split(b"\n")
-        self._line = tail if len(tail) <= MAX_LINE_BYTES else bytearray()
+        if len(tail) > MAX_LINE_BYTES:  # binary packets without a newline: keep a sentence
+            start = tail.rfind(b"$")
+            tail = tail[start:] if start >= len(tail) - MAX_LINE_BYTES else bytearray()
+        self._line = tail
         return [bytes(line.strip(b"\r")) for line in lines if line.strip(b"\r")]
 
     async def disconnect(self) -> None:
