@@ -1,6 +1,13 @@
 """`touchline nightly`: ingest → features → retrain (warm start) → evaluate on the newest
 held-out weeks → (distil → export) → publish only what beats the current model.
 
+The risk gate compares like with like: the candidate and the current head are scored only
+on held-out weeks neither was trained on. A published head records its training cut-off
+(`RiskHead.trained_on`, also in the registry's metrics); when that cut-off already covers
+the held-out weeks (last night's head was fitted on every week), the current head's recipe
+(its features and settings) is refitted on the candidate's training weeks instead, so an
+incumbent never wins by being scored on weeks it learnt from.
+
 One run at a time: an exclusive `flock` on the lock file, released by the kernel even if
 the run is killed, so a crash never leaves a stale lock. Every step is logged to the
 nightly log with its outcome, and a model that does not beat the current one is kept
@@ -15,7 +22,7 @@ import logging
 import os
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -25,15 +32,16 @@ import pandas as pd
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from edge import taxonomy
 from host.data.dataset import DatasetError, load_dataset
 from host.db.engine import engine_for, session_scope
 from host.db.models import ModelVersion, RiskPrediction, TrainingSession
 from host.db.registry import latest_published, publish_bundle, record_model
+from host.risk.bands import bands, high_threshold
 from host.risk.drivers import top_drivers
 from host.risk.evaluate import EvaluationError, auc, evaluate, time_ordered_split
-from host.risk.features import FEATURE_COLUMNS, LABEL
+from host.risk.features import LABEL
 from host.risk.head import RiskHead
+from host.risk.recipe import fit_calibrated
 from host.risk.scoring import fit_until
 from host.risk.service import current_features
 from host.risk.store import holds_synthetic_data, import_dataset
@@ -192,30 +200,54 @@ def risk_gate(new_auc: float, new_recall: float, current_auc: float | None,
     return True, f"published: held-out AUC {new_auc:.3f} beats the current {current_auc:.3f}"
 
 
+def _score_current(head: RiskHead, features: pd.DataFrame, train: np.ndarray,
+                   test: np.ndarray) -> dict[str, Any]:
+    """The current head's held-out AUC, recall and Brier on weeks it never saw: as published
+    when its training cut-off lies before the held-out weeks, else its recipe refitted on
+    the candidate's training weeks."""
+    first_test = int(features.index.get_level_values("week").to_numpy()[test].min())
+    cut_off = None if head.trained_on is None else head.trained_on.last_week
+    if cut_off is not None and cut_off < first_test:
+        scored, how = head, "as published"
+    else:
+        scored = fit_calibrated(features, train, head.config, columns=head.features)
+        how = "recipe refitted on the candidate's training weeks"
+    x = features[scored.features].to_numpy(dtype=np.float64)[test]
+    y = features[LABEL].to_numpy(dtype=np.float64)[test]
+    p = scored.predict_proba(x)
+    injured = y > 0.5
+    high = high_threshold(scored.trained_on.base_rate) if scored.trained_on else np.inf
+    value = auc(y, p)
+    return {
+        "auc": value if np.isfinite(value) else None,
+        "high_risk_recall": float((p[injured] >= high).mean()) if injured.any() else None,
+        "brier": float(np.mean((p - y) ** 2)),
+        "scored": how,
+        "trained_through": cut_off,
+    }
+
+
 def _retrain_risk(settings: Settings, features: pd.DataFrame, started: datetime,
                   synthetic: bool) -> tuple[Decision, dict[str, Any]]:
     current_row, current_head = _current_risk_head(settings)
     kept = current_row.version if current_row else None
     try:
+        train, test = time_ordered_split(features, settings.risk_holdout_weeks)
+        first_test = int(features.index.get_level_values("week").to_numpy()[test].min())
+        # A warm start from a head that learnt the held-out weeks would carry them into
+        # the candidate; only a head trained before them may seed it.
+        seed = current_head if (current_head is not None and current_head.trained_on is not None
+                                and current_head.trained_on.last_week < first_test) else None
         candidate = evaluate(features, holdout_weeks=settings.risk_holdout_weeks,
-                             synthetic=synthetic, warm_start=current_head)
+                             synthetic=synthetic, warm_start=seed)
     except EvaluationError as exc:
         return Decision(False, f"kept the current head: {exc}", kept), {}
     metrics = candidate.to_dict()
     current_auc = current_recall = None
     if current_head is not None:
-        _, test = time_ordered_split(features, settings.risk_holdout_weeks)
-        x = features[list(FEATURE_COLUMNS)].to_numpy(dtype=np.float64)[test]
-        y = features[LABEL].to_numpy(dtype=np.float64)[test]
-        p = current_head.predict_proba(x)
-        current_auc = auc(y, p)
-        injured = y > 0.5
-        current_recall = float((p[injured] >= 0.65).mean()) if injured.any() else None
-        metrics["current"] = {
-            "version": current_row.version,
-            "auc": current_auc if np.isfinite(current_auc) else None,
-            "high_risk_recall": current_recall,
-        }
+        current = _score_current(current_head, features, train, test)
+        metrics["current"] = {"version": current_row.version, **current}
+        current_auc, current_recall = current["auc"], current["high_risk_recall"]
     publish, reason = risk_gate(candidate.head["auc"].value,
                                 candidate.head["high_risk_recall"].value, current_auc,
                                 current_recall)
@@ -224,6 +256,7 @@ def _retrain_risk(settings: Settings, features: pd.DataFrame, started: datetime,
 
     newest = int(features.index.get_level_values("week").max())
     final = fit_until(features, newest + 1, warm_start=candidate.model)
+    metrics["published_trained_on"] = asdict(final.trained_on) if final.trained_on else None
     version = f"risk-{started.strftime('%Y%m%d-%H%M%S')}"
     settings.bundle_dir.mkdir(parents=True, exist_ok=True)
     path = settings.bundle_dir / f"{version}.json"
@@ -237,14 +270,15 @@ def _retrain_risk(settings: Settings, features: pd.DataFrame, started: datetime,
 def _store_predictions(db: Session, features: pd.DataFrame, head: RiskHead, week: int,
                        version: str) -> None:
     now = features.xs(week, level="week")
-    x = now[list(FEATURE_COLUMNS)].to_numpy(dtype=np.float64)
+    x = now[head.features].to_numpy(dtype=np.float64)
     probability = head.predict_proba(x)
     pushes = head.contributions(x)
     z = head.standardise(x).numpy()
+    rated = bands(probability, head.trained_on)
     for i, athlete in enumerate(now.index):
         db.add(RiskPrediction(
             athlete_id=str(athlete), week=week, probability=float(probability[i]),
-            band=taxonomy.risk_band(float(probability[i])), model_version=version,
+            band=rated[i], model_version=version,
             drivers={"reasons": top_drivers(head.features, x[i], pushes[i], z[i]), "change": None},
         ))
 

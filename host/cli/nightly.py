@@ -29,7 +29,9 @@ def nightly(
 ) -> None:
     """Ingest new data, update weekly features, retrain the risk head (warm start),
     evaluate it on the newest held-out weeks and publish it only if it beats the current
-    one; with --edge-model also train, distil, export and gate a new sideline bundle.
+    one on weeks neither was trained on (a current head that learnt those weeks has its
+    recipe refitted on the candidate's weeks); with --edge-model also train, distil,
+    export and gate a new sideline bundle.
 
     Only one run at a time (lock file); each step is logged to the nightly log
     (TOUCHLINE_NIGHTLY_LOG). Exits 1 with one line if a run is already going or a step

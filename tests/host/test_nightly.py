@@ -1,12 +1,21 @@
 from __future__ import annotations
 
+import pandas as pd
 import pytest
 from sqlalchemy import select
 
+from host.data.dataset import load_dataset
 from host.db.engine import engine_for, session_scope
 from host.db.models import ModelVersion, RiskPrediction
+from host.db.registry import record_model
 from host.nightly import NightlyLocked, bundle_gate, exclusive_lock, risk_gate, run_nightly
-from host.risk.head import RiskHead
+from host.risk.evaluate import auc, time_ordered_split
+from host.risk.features import LABEL
+from host.risk.head import HeadConfig, RiskHead
+from host.risk.recipe import fit_calibrated
+from host.risk.scoring import fit_until
+from host.risk.service import current_features
+from host.risk.store import import_dataset
 from host.settings import Settings
 from tests.host.risk.squad import risky_squad, write_squad
 
@@ -32,20 +41,75 @@ def test_first_run_publishes_and_an_equal_rerun_keeps_the_current_head(night, tm
     assert first.risk_metrics["synthetic"] is True
     assert first.risk_metrics["split"]["test_weeks"] == [5, 6]
 
+    assert first.risk_metrics["published_trained_on"]["last_week"] == 6  # week 7: unknown
+
     second = run_nightly(night)
     assert not second.risk.published
     assert "does not beat" in second.risk.reason
     assert second.risk.version == first.risk.version
+    # the published head learnt weeks 5-6 too: it is not scored on them in-sample, its
+    # recipe is refitted on the candidate's weeks, so both are judged alike
+    current = second.risk_metrics["current"]
+    assert current["trained_through"] == 6
+    assert current["scored"].startswith("recipe refitted")
+    assert current["auc"] == second.risk_metrics["head"]["auc"]["value"]
 
     with session_scope(engine_for(night.database_url)) as db:
         published = db.scalars(select(ModelVersion).where(ModelVersion.kind == "risk")).all()
         assert [m.version for m in published] == [first.risk.version]
         head = RiskHead.load(night.bundle_dir / f"{first.risk.version}.json")
         assert len(head.features) > 20
+        assert head.trained_on.last_week == 6 and head.calibration is not None
         newest = db.scalars(select(RiskPrediction).where(RiskPrediction.week == 7)).all()
         assert len(newest) == 24
     log = night.nightly_log.read_text()
     assert "nightly run starts" in log and "kept the current head" in log
+
+
+def _publish(night: Settings, head: RiskHead, version: str) -> None:
+    night.bundle_dir.mkdir(parents=True, exist_ok=True)
+    path = night.bundle_dir / f"{version}.json"
+    head.save(path)
+    with session_scope(engine_for(night.database_url)) as db:
+        record_model(db, version, "risk", {}, synthetic=True, path=path, publish=True)
+
+
+def _club_features(night: Settings, tmp_path) -> pd.DataFrame:
+    data = write_squad(tmp_path / "club", risky_squad(athletes=24, weeks=8, seed=4), weeks=8)
+    with session_scope(engine_for(night.database_url)) as db:
+        import_dataset(db, load_dataset(data))
+        return current_features(db, night)
+
+
+def test_a_better_candidate_beats_an_incumbent_that_saw_the_held_out_weeks(
+    night, tmp_path
+) -> None:
+    features = _club_features(night, tmp_path)
+    labelled = features[LABEL].notna().to_numpy()
+    # an over-fitted incumbent trained on every week: perfect on the held-out weeks in-sample
+    overfit = fit_calibrated(features, labelled, HeadConfig(hidden=64, l2=0.0, max_iter=2000))
+    _, test = time_ordered_split(features, night.risk_holdout_weeks)
+    x = features[overfit.features].to_numpy()[test]
+    assert auc(features[LABEL].to_numpy()[test], overfit.predict_proba(x)) > 0.95
+    _publish(night, overfit, "risk-overfit")
+
+    report = run_nightly(night)
+    assert report.risk.published, report.risk.reason
+    current = report.risk_metrics["current"]
+    assert current["version"] == "risk-overfit"
+    assert current["scored"].startswith("recipe refitted")
+    assert current["auc"] < report.risk_metrics["head"]["auc"]["value"]
+
+
+def test_a_head_trained_before_the_held_out_weeks_is_scored_as_published(
+    night, tmp_path
+) -> None:
+    features = _club_features(night, tmp_path)
+    _publish(night, fit_until(features, 4), "risk-early")  # learnt weeks 0-3; holdout 5-6
+    report = run_nightly(night)
+    current = report.risk_metrics["current"]
+    assert current["scored"] == "as published" and current["trained_through"] == 3
+    assert current["auc"] is not None
 
 
 def test_edge_stage_that_cannot_train_keeps_the_bundle_and_still_refreshes_risk(
