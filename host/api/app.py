@@ -3,6 +3,8 @@ act on: {"message": "<field>: <what is wrong>", "field": "<field>"}."""
 
 from __future__ import annotations
 
+import json
+
 from fastapi import FastAPI, Request, status
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
@@ -20,11 +22,20 @@ from host.settings import Settings, get_settings
 PREFIX = "/api/v1"
 
 
+class AsciiJSONResponse(JSONResponse):
+    """JSON with every non-ASCII character escaped: a lone surrogate stored before input was
+    checked is sent as `\\ud800` instead of failing the response, so no row is unreadable."""
+
+    def render(self, content: object) -> bytes:
+        return json.dumps(content, ensure_ascii=True, allow_nan=False,
+                          separators=(",", ":")).encode("ascii")
+
+
 def _error(status_code: int, message: str, field: str | None = None,
            headers: dict[str, str] | None = None) -> JSONResponse:
     if field is None and ": " in message:
         field = message.split(": ", 1)[0]
-    return JSONResponse(status_code=status_code, content={"message": message, "field": field},
+    return AsciiJSONResponse(status_code=status_code, content={"message": message, "field": field},
                         headers=headers)
 
 
@@ -69,6 +80,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         description="Sideline units post session summaries; staff read weekly injury risk.",
         openapi_url=f"{PREFIX}/openapi.json",
         docs_url=f"{PREFIX}/docs",
+        default_response_class=AsciiJSONResponse,
     )
     engine = engine_for(settings.database_url)
     app.state.settings = settings

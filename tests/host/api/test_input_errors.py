@@ -6,10 +6,15 @@ from __future__ import annotations
 import json
 
 import pytest
+from fastapi.testclient import TestClient
 from sqlalchemy import func, select
 
+from host.api import create_app
 from host.db.engine import engine_for, session_scope
 from host.db.models import TrainingSession
+from host.db.summaries import store_summary
+from host.db.tokens import Role, create_token
+from host.settings import Settings
 
 SESSIONS = "/api/v1/sessions"
 
@@ -106,3 +111,16 @@ def test_bodies_that_cannot_be_decoded_name_the_body(client, make_token, body) -
         answer = client.post(path, content=body, headers=headers)
         assert answer.status_code == 400
         assert answer.json() == {"message": "body: not valid JSON in UTF-8", "field": "body"}
+
+
+def test_a_lone_surrogate_stored_before_input_was_checked_is_still_readable(
+    summary, tmp_path
+) -> None:
+    url = f"sqlite:///{tmp_path / 'old.db'}"  # SQLite kept such rows; PostgreSQL refused them
+    with session_scope(engine_for(url)) as db:
+        store_summary(db, summary(model_version="v\ud800"), None)
+        staff = {"Authorization": f"Bearer {create_token(db, Role.STAFF)}"}
+    with TestClient(create_app(Settings(database_url=url, bundle_dir=tmp_path))) as old:
+        answer = old.get("/api/v1/sessions/2026-03-02-am/p7", headers=staff)
+    assert answer.status_code == 200
+    assert b'"model_version":"v\\ud800"' in answer.content
