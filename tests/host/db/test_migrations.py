@@ -50,3 +50,23 @@ def test_upgrade_keeps_rows_of_a_database_made_at_revision_1(empty_db_url: str) 
     with session_scope(engine) as session:
         assert session.scalars(select(Injury.days_lost)).one() == 9
     engine.dispose()
+
+
+def test_tokens_made_before_expiry_existed_stay_valid_and_never_expire(
+    empty_db_url: str,
+) -> None:
+    from host.db.tokens import authenticate, digest, list_tokens
+
+    engine = make_engine(empty_db_url)
+    upgrade(engine, "0003")
+    with engine.begin() as connection:
+        connection.execute(
+            text("INSERT INTO tokens (token_hash, role, label, created) "
+                 "VALUES (:hash, 'staff', 'old laptop', '2026-01-01 00:00:00+00:00')"),
+            {"hash": digest("tl_s_old")},
+        )
+    upgrade(engine)
+    with session_scope(engine) as session:
+        assert authenticate(session, "tl_s_old") is not None
+        assert [(row.label, row.expires) for row in list_tokens(session)] == [("old laptop", None)]
+    engine.dispose()
