@@ -13,6 +13,8 @@ import httpx
 import numpy as np
 import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from linear_bundle import toy_windows, train_bundle
 
 from edge.bundle import MANIFEST_NAME, SIGNATURE_NAME, BundleError, pack_bundle, read_bundle
@@ -257,3 +259,28 @@ def test_pull_refuses_a_host_naming_an_unsafe_version(tmp_path: Path) -> None:
         with pytest.raises(BundleError, match="not a safe name"):
             store.pull("http://host", "tok", client)
     assert _tree(tmp_path) == before
+
+
+def test_a_manifest_whose_channels_the_model_cannot_take_is_refused(
+    tmp_path: Path, second_bundle_dir, sign, host_public_key
+) -> None:
+    manifest = json.loads((second_bundle_dir / MANIFEST_NAME).read_text())
+    speed = {"name": "speed_mps", "unit": "m/s", "optional": True, "lowpass_hz": 2.0}
+    norm = manifest["normalisation"]
+    crafted = _craft(second_bundle_dir, tmp_path / "crafted", sign,
+                     channels=[*manifest["channels"], speed],
+                     normalisation={"mean": [*norm["mean"], 0.0], "std": [*norm["std"], 1.0]})
+    with pytest.raises(BundleError, match=r"model\.onnx: cannot run a \(1, 13, 600\) window"):
+        ModelStore(tmp_path / "models", [host_public_key]).install(crafted)
+
+
+@settings(max_examples=300, deadline=None)
+@given(version=st.text(min_size=0, max_size=80))
+def test_no_version_string_names_a_directory_outside_the_store(version: str) -> None:
+    store = ModelStore(Path("club") / "models")
+    try:
+        target = store._version_dir(version)
+    except BundleError:
+        return
+    assert target.parent == store.versions_dir.resolve()
+    assert target.name == version
