@@ -30,6 +30,7 @@ KNOT_MPS = 1852.0 / 3600.0
 MAX_SENTENCE_BYTES = 120  # NMEA allows 82; some receivers send longer proprietary lines
 MAX_SPEED_MPS = 200.0  # faster than any receiver on a person: a corrupt field
 _DAY_US = 86_400_000_000
+_HOUR_US = 3_600_000_000
 USED_TYPES = frozenset({"GGA", "RMC", "VTG", "GSA"})
 _PIECES = re.compile(rb"(?=\$)|\n")  # a sentence ends at a newline or the next start
 _HEAD = re.compile(r"[A-Z0-9]+")  # talker + type ("GNGGA") or a proprietary name ("PGRME")
@@ -256,7 +257,10 @@ class NmeaGpsDecoder:
     def _emit(self, epoch: _Epoch) -> GpsSample:
         t = epoch.time
         time_us = ((t.hour * 60 + t.minute) * 60 + t.second) * 1_000_000 + t.microsecond
-        if self._last_time_us is not None and time_us < self._last_time_us - _DAY_US // 2:
+        # Midnight passed only from the last hour of a day into the first of the next: one
+        # wrong time of day from a confused receiver must not shift every later fix a day.
+        last = self._last_time_us
+        if last is not None and last >= _DAY_US - _HOUR_US and time_us < _HOUR_US:
             self._day += 1
         self._last_time_us = time_us
         fix = bool(epoch.fix_votes) and all(epoch.fix_votes) and not math.isnan(epoch.lat)

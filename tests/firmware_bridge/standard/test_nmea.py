@@ -230,3 +230,11 @@ def test_unknown_speed_is_nan_and_a_reported_zero_stays_zero() -> None:
     # VTG with only the knots field filled still gives the speed.
     [knots_only], _ = _feed([_checked(MUNICH_GGA), _checked("GNVTG,,T,,M,2.0,N,,K")])
     assert knots_only.speed_mps == pytest.approx(2.0 * 1852 / 3600)
+
+
+def test_one_wrong_time_of_day_does_not_shift_later_fixes_by_a_day() -> None:
+    early = _checked(MUNICH_GGA.replace("123519", "000001"))  # valid checksum, wrong time
+    fixes, _ = _feed([_checked(MUNICH_GGA), early, *_later_epochs()])
+    assert [f.t_device_us for f in fixes] == [
+        45_319_000_000, 1_000_000, 45_400_000_000, 45_401_000_000
+    ]
