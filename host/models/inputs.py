@@ -21,6 +21,7 @@ from host.models.config import TrainConfig
 # Fusion order of the clip branches; `present[:, i]` says whether branch i has data.
 BRANCH_ORDER: tuple[str, ...] = ("skeleton", "imu", "gps", "hr")
 _LOWER_BODY = [taxonomy.JOINTS.index(name) for name in taxonomy.OCCLUSION_JOINTS]
+_HIPS = (taxonomy.JOINTS.index("left_hip"), taxonomy.JOINTS.index("right_hip"))
 _CHUNK = 1024  # clips filtered at a time, to bound memory on the paper-size squad
 ANTI_ALIAS_FRACTION = 0.4  # low-pass at most 0.4 × the rate resampled to (Nyquist is 0.5)
 
@@ -135,9 +136,36 @@ def _skeleton(clips: Any, config: TrainConfig) -> tuple[np.ndarray, np.ndarray]:
         clips.skeleton_conf, taxonomy.SKELETON_RATE_HZ, config.skeleton_rate_hz, axis=1
     )
     visible = conf >= taxonomy.OCCLUSION_CONFIDENCE
-    joints = np.where(visible[..., None], joints, 0.0)
+    joints = np.where(visible[..., None], body_frame(joints, visible), 0.0)
     present = visible[:, :, _LOWER_BODY].all(axis=2).any(axis=1)
     return np.concatenate([joints, conf[..., None]], axis=-1).astype(np.float32), present
+
+
+def body_frame(joints: np.ndarray, visible: np.ndarray) -> np.ndarray:
+    """Joints `(N, T, J, 3)` moved so each clip's mean hip centre is at x = y = 0 and its
+    mean hip axis runs along y with the left hip at +y (x forward, as the simulator's
+    skeletons are); heights are kept.
+
+    Real capture (a suit's room coordinates, a camera's frame) puts players metres apart and
+    facing anywhere; the model should see the movement, not where on the pitch it happened.
+    Within a clip, translation and turning are kept. Clips without visible hips are left
+    as they are.
+    """
+    left, right = _HIPS
+    hips = visible[:, :, left] & visible[:, :, right]  # (N, T)
+    weight = hips[..., None].astype(np.float64)
+    count = np.maximum(weight.sum(axis=1), 1.0)  # (N, 1)
+    centre = ((joints[:, :, left, :2] + joints[:, :, right, :2]) / 2 * weight).sum(1) / count
+    axis = ((joints[:, :, right, :2] - joints[:, :, left, :2]) * weight).sum(1) / count
+    # Turn the left → right hip axis onto -y.
+    turn = np.where(hips.any(axis=1), -np.pi / 2 - np.arctan2(axis[:, 1], axis[:, 0]), 0.0)
+    cos, sin = np.cos(turn)[:, None, None], np.sin(turn)[:, None, None]
+    x = joints[..., 0] - centre[:, None, None, 0] * hips.any(axis=1)[:, None, None]
+    y = joints[..., 1] - centre[:, None, None, 1] * hips.any(axis=1)[:, None, None]
+    out = joints.copy()
+    out[..., 0] = cos * x - sin * y
+    out[..., 1] = sin * x + cos * y
+    return out
 
 
 def fit_stats(clips: Any, config: TrainConfig) -> InputStats:

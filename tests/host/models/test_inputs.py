@@ -95,3 +95,31 @@ def test_pose_perturbation_moves_visible_joints_only() -> None:
     assert torch.all(moved[0, :, 0, :3] == 0)
     assert not torch.allclose(moved[..., :3], skeleton[..., :3])
     assert torch.equal(moved[..., 3], skeleton[..., 3])
+
+
+def test_skeleton_enters_the_model_in_the_body_frame() -> None:
+    """Where on the pitch and which way the player faced do not reach the model; the
+    movement within the clip does."""
+    from host.models.inputs import body_frame
+
+    rng = np.random.default_rng(0)
+    joints = rng.normal(0, 0.3, (3, 20, len(taxonomy.JOINTS), 3))
+    left, right = taxonomy.JOINTS.index("left_hip"), taxonomy.JOINTS.index("right_hip")
+    joints[:, :, left] = [0.0, 0.1, 1.0]
+    joints[:, :, right] = [0.0, -0.1, 1.0]
+    joints[:, :, :, 0] += np.linspace(0, 2, 20)[None, :, None]  # running forward
+    visible = np.ones(joints.shape[:3], bool)
+    turn = 2.1
+    rotation = np.array([[np.cos(turn), -np.sin(turn)], [np.sin(turn), np.cos(turn)]])
+    placed = joints.copy()
+    placed[..., :2] = joints[..., :2] @ rotation.T + [31.0, -12.0]  # elsewhere, facing elsewhere
+    assert np.allclose(body_frame(placed, visible), body_frame(joints, visible), atol=1e-9)
+    framed = body_frame(joints, visible)
+    assert np.allclose(framed[..., 2], joints[..., 2])  # heights kept
+    assert np.allclose(framed[:, :, left, :2].mean(1), [0.0, 0.1])  # left hip at +y: x forward
+    hips = (framed[:, :, left, :2] + framed[:, :, right, :2]) / 2
+    assert np.allclose(hips.mean(axis=1), 0.0, atol=1e-9)
+    assert np.ptp(hips[..., 0], axis=1).min() > 1.9  # the run within the clip is kept
+    hidden = visible.copy()
+    hidden[1, :, [left, right]] = False  # no hips seen: the clip is left as it was
+    assert np.allclose(body_frame(joints, hidden)[1], joints[1])
