@@ -105,6 +105,18 @@ class Injury(Base):
     location: Mapped[str | None] = mapped_column(String(16))
 
 
+class WellnessAnswer(Base):
+    """One athlete-day of questionnaire answers without a session (wellness.csv), on 1-5."""
+
+    __tablename__ = "wellness_answers"
+    __table_args__ = (UniqueConstraint("athlete_id", "date", name="uq_wellness_answer"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    athlete_id: Mapped[str] = mapped_column(ForeignKey("athletes.athlete_id"))
+    date: Mapped[date] = mapped_column(Date)
+    answers: Mapped[dict[str, Any]] = mapped_column(JSON)
+
+
 class WeeklyInput(Base):
     """Imported per-week inputs (weekly.csv): action counts, impacts, movement quality, label."""
 

@@ -26,6 +26,7 @@ from host.db.models import (
     TrainingSession,
     WeeklyFeature,
     WeeklyInput,
+    WellnessAnswer,
 )
 from host.risk.features import (
     FEATURE_COLUMNS,
@@ -60,7 +61,7 @@ def import_dataset(db: Session, dataset: Dataset) -> dict[str, int]:
     a summary synced from the sideline is never overwritten by an imported row.
     """
     check_storable(dataset)
-    counts = {"athletes": 0, "sessions": 0, "injuries": 0, "weekly": 0}
+    counts = {"athletes": 0, "sessions": 0, "injuries": 0, "wellness": 0, "weekly": 0}
     db.add(DataSource(name=dataset.manifest.name, synthetic=dataset.manifest.synthetic,
                       weeks=dataset.manifest.weeks))
     for row in dataset.athletes.to_dict("records"):
@@ -75,6 +76,7 @@ def import_dataset(db: Session, dataset: Dataset) -> dict[str, int]:
     athletes = set(dataset.athletes["athlete_id"].astype(str))
     counts["sessions"] = _import_sessions(db, dataset.sessions, athletes)
     counts["injuries"] = _import_injuries(db, dataset.injuries, athletes)
+    counts["wellness"] = _import_wellness(db, dataset.wellness, athletes)
 
     origin = origin_of(dataset.sessions, dataset.weekly)
     weeks = dataset.manifest.weeks or 0
@@ -166,6 +168,24 @@ def _import_injuries(db: Session, injuries: pd.DataFrame, athletes: set[str]) ->
     return written
 
 
+def _import_wellness(db: Session, wellness: pd.DataFrame | None, athletes: set[str]) -> int:
+    """Upsert daily questionnaire answers keyed by (athlete, date); returns rows written."""
+    stored = {(w.athlete_id, w.date): w for w in db.scalars(select(WellnessAnswer))}
+    rows = [] if wellness is None else wellness.to_dict("records")
+    seen = set()
+    for row in rows:
+        key = (str(row["athlete_id"]), _clean(row["date"]))
+        seen.add(key)
+        answers = {item: _clean(row.get(item)) for item in WELLNESS_ITEMS}
+        target = stored.get(key) or WellnessAnswer(athlete_id=key[0], date=key[1])
+        target.answers = {k: v for k, v in answers.items() if v is not None}
+        db.add(target)
+    for key, answer in stored.items():
+        if key[0] in athletes and key not in seen:
+            db.delete(answer)
+    return len(rows)
+
+
 def load_tables(db: Session, season_start: date | None = None) -> RiskTables:
     """Everything weekly features need, read from the database."""
     athletes = pd.DataFrame(
@@ -204,8 +224,11 @@ def load_tables(db: Session, season_start: date | None = None) -> RiskTables:
         weekly = pd.DataFrame({"athlete_id": [athletes["athlete_id"].iloc[0]], "week": [0],
                                "week_start": [monday]})
     weekly = _merge_summary_actions(weekly, summary_actions)
+    answers = [{"athlete_id": w.athlete_id, "date": pd.Timestamp(w.date), **w.answers}
+               for w in db.scalars(select(WellnessAnswer))]
     return RiskTables(athletes=athletes, sessions=sessions, injuries=injuries,
-                      weekly=weekly if not weekly.empty else None)
+                      weekly=weekly if not weekly.empty else None,
+                      wellness=pd.DataFrame(answers) if answers else None)
 
 
 def _merge_summary_actions(weekly: pd.DataFrame, actions: list[tuple[str, pd.Timestamp, dict]]

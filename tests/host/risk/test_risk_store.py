@@ -1,7 +1,9 @@
 from __future__ import annotations
 
 import copy
+from dataclasses import replace
 from datetime import date
+from pathlib import Path
 
 import pandas as pd
 import pytest
@@ -156,3 +158,23 @@ def test_a_directory_the_database_would_refuse_is_one_clear_error(db_url, tmp_pa
     assert "rows 7 and " in result.output and "same session" in result.output
     checked = runner.invoke(app, ["data", "check", str(root)])
     assert checked.exit_code == 1 and "same session" in checked.output
+
+
+def test_daily_wellness_answers_reach_the_features_from_the_database(db_url, tmp_path) -> None:
+    from host.data.importer import ImportOptions, import_sessions, import_wellness
+
+    fixtures = Path(__file__).parents[1] / "data" / "fixtures"
+    club = tmp_path / "club"
+    import_sessions(fixtures / "sessions_gps_export.csv", club)
+    scales = ("sleep=1-7:high-good", "fatigue=1-10:low-good")
+    import_wellness(fixtures / "wellness_app_1to7.csv", club,
+                    options=ImportOptions(scales=scales))
+    dataset = load_dataset(club)
+    with session_scope(engine_for(db_url)) as db:
+        counts = import_dataset(db, dataset)
+        assert counts["wellness"] == 4
+        from_db = features_from_tables(load_tables(db))
+    from_dir = weekly_features(dataset)
+    pd.testing.assert_frame_equal(from_db.sort_index(), from_dir.sort_index(), check_dtype=False)
+    without = weekly_features(replace(dataset, wellness=None))
+    assert not from_db["wellness"].sort_index().equals(without["wellness"].sort_index())
