@@ -21,6 +21,8 @@ from sqlalchemy.orm import Session
 from host.db.models import Athlete, TrainingSession, utcnow
 
 SCHEMA_RESOURCE = "schemas/session_summary.v1.json"
+KEY = ["session_id", "athlete_id"]
+SESSIONS = TrainingSession.__table__  # Core statements; RETURNING says which one wrote
 
 
 class SummaryError(ValueError):
@@ -124,9 +126,10 @@ def store_summary(db: Session, summary: dict[str, Any], device_id: str | None) -
 
     `device_id` is the posting device (None for staff); a device may replace only the
     sessions it posted itself, never another device's nor one staff posted without a device.
-    The replacement is one conditional statement (`INSERT … ON CONFLICT … DO UPDATE … WHERE
-    stored.revision < new`), so racing posts can never leave an acknowledged revision
-    overwritten by an older one. Commits.
+    A new key is claimed with `INSERT … ON CONFLICT DO NOTHING`; a replacement is one
+    conditional statement (`INSERT … ON CONFLICT … DO UPDATE … WHERE stored.revision < new`),
+    so racing posts can never leave an acknowledged revision overwritten by an older one,
+    and what each statement returns says truthfully whether it created or replaced. Commits.
     """
     session_id, athlete_id = summary["session_id"], summary["athlete_id"]
     claimed = summary.get("device_id")
@@ -138,8 +141,9 @@ def store_summary(db: Session, summary: dict[str, Any], device_id: str | None) -
                **_columns(summary, device_id or claimed)}
     insert = _dialect_insert(db)
     # The athlete first: on SQLite this write also takes the database's write lock.
-    db.execute(insert(Athlete.__table__).values(athlete_id=athlete_id, prior_injuries=0,
-                                      created=utcnow()).on_conflict_do_nothing())
+    db.execute(insert(Athlete.__table__)
+               .values(athlete_id=athlete_id, prior_injuries=0, created=utcnow())
+               .on_conflict_do_nothing())
     created = db.execute(
         insert(SESSIONS).values(columns).on_conflict_do_nothing(index_elements=KEY)
         .returning(SESSIONS.c.id)
@@ -153,10 +157,6 @@ def store_summary(db: Session, summary: dict[str, Any], device_id: str | None) -
         return StoreResult(StoreOutcome.REPLACED, session_id, athlete_id, summary["revision"])
     db.commit()  # nothing of this post was written; end the transaction before explaining
     return _refusal(db, summary, device_id)
-
-
-KEY = ["session_id", "athlete_id"]
-SESSIONS = TrainingSession.__table__  # Core statements; RETURNING says which one wrote
 
 
 def _dialect_insert(db: Session) -> Callable[..., Any]:
