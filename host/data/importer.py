@@ -1,19 +1,17 @@
-"""Import a club's session and injury exports (CSV) into a dataset directory.
+"""Import a club's exports (sessions, injury logs, wellness questionnaires) into a dataset.
 
-Club exports come from GPS vendors, wellness apps and spreadsheets, each with its own
-column names, date format and delimiter. The importer recognises common column names,
-reads ISO and day-first dates, checks every value, and reports every bad cell by row
-(as a spreadsheet numbers it: header = row 1) and column, so staff can fix the file
-rather than find out later that a week of data went missing. Nothing is written while
-any row is bad, unless the caller asks to skip bad rows; rows already in the dataset are
-merged by key and never dropped, and every file is replaced atomically.
+Club exports come from GPS vendors, medical staff and wellness apps, each with its own
+column names, words, number and date conventions. The importer recognises columns by name
+(host.data.vendors), decides how each column writes its numbers and dates from all of its
+values (host.data.conventions), reads words through vocabularies that never refuse a file
+(host.data.vocabulary) and scales through their declared range (host.data.wellness). Every
+bad cell is reported by row (header = row 1) and column; nothing is written while any row
+is bad unless the caller skips bad rows. Rows are merged by key (host.data.merge), and
+every file is replaced atomically.
 """
 
 from __future__ import annotations
 
-import codecs
-import csv
-import io
 import math
 import re
 from collections.abc import Callable, Iterable, Sequence
@@ -37,16 +35,26 @@ from host.data.conventions import (
 )
 from host.data.dataset import (
     MANIFEST,
-    REQUIRED_COLUMNS,
     DatasetError,
     atomic_write,
     read_manifest,
     write_manifest,
     write_table,
 )
-from host.data.excel import EXCEL_SUFFIXES, WorkbookError, read_sheet
-from host.data.load_metrics import daily_load, week_number, week_origin, weekly_load
+from host.data.exports import read_export
+from host.data.import_errors import ImportFileError, ImportRowError
+from host.data.load_metrics import daily_load, weekly_load
 from host.data.manifest import new_manifest
+from host.data.merge import (
+    ChangeTally,
+    Coverage,
+    assign_weeks,
+    cell_text,
+    merge_rows,
+    read_existing,
+    renamed,
+    session_loads,
+)
 from host.data.vendors import (
     INJURY_ALIASES,
     PART_ALIASES,
@@ -92,27 +100,12 @@ MIN_DAYS_LOST = 2
 AMBIGUOUS_COLUMNS = {"srpe": ("rpe", "srpe_load")}
 
 
-class ImportFileError(ValueError):
-    """The file as a whole cannot be imported (unreadable, empty, a required column
-    missing, a bad --map, or a target dataset that cannot take it)."""
-
-
-class ImportRowError(ValueError):
-    """One bad cell (or row): where it is in the file and what is wrong with it."""
-
-    def __init__(self, row: int, column: str | None, value: str | None, reason: str) -> None:
-        self.row, self.column, self.value, self.reason = row, column, value, reason
-        where = f"row {row}" + (f", column '{column}'" if column else "")
-        shown = f"{value!r} " if value not in (None, "") else ""
-        super().__init__(f"{where}: {shown}{reason}")
-
-
 class _BadValue(ValueError):
     """Raised by a cell parser; the caller adds row and column."""
 
 
-@dataclass
-class ImportReport:
+@dataclass(kw_only=True)
+class ImportReport(ChangeTally):
     """What an import read, found wrong and changed."""
 
     source: Path
@@ -122,13 +115,7 @@ class ImportReport:
     ignored_columns: list[str] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
     errors: list[ImportRowError] = field(default_factory=list)
-    added: int = 0
-    updated: int = 0
-    unchanged: int = 0
-    removed: int = 0
     replace: bool = False
-    # ("added" | "changed" | "removed", what), for the summary of a --replace import.
-    changes: list[tuple[str, str]] = field(default_factory=list)
     athletes_added: list[str] = field(default_factory=list)
     renamed: dict[str, str] = field(default_factory=dict)
     unknown_words: UnknownWords = field(default_factory=UnknownWords)
@@ -302,78 +289,6 @@ def normalise_header(name: str) -> str:
     """'Total Distance (m)' -> 'totaldistance': case, spaces, punctuation and units ignored."""
     without_units = re.sub(r"[(\[].*?[)\]]", "", name)
     return plain(without_units).replace(" ", "")
-
-
-# --- reading the file ------------------------------------------------------------------------
-
-
-def _decode(raw: bytes, path: Path) -> str:
-    if raw.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
-        return raw.decode("utf-16")
-    for encoding in ("utf-8-sig", "cp1252"):  # cp1252: what Excel on Windows saves
-        try:
-            return raw.decode(encoding)
-        except UnicodeDecodeError:
-            continue
-    raise ImportFileError(f"{path}: not a text file (neither UTF-8 nor Windows-1252)")
-
-
-DELIMITERS = ",;\t|"
-
-
-def _read_csv_rows(path: Path) -> list[tuple[int, list[str]]]:
-    try:
-        raw = path.read_bytes()
-    except OSError as exc:
-        raise ImportFileError(f"{path}: cannot be read ({exc.strerror})") from None
-    text = _decode(raw, path)
-    if not text.strip():
-        raise ImportFileError(f"{path}: empty file (expected a header row, then one row each)")
-    try:
-        return list(enumerate(csv.reader(io.StringIO(text), delimiter=_delimiter(text)),
-                              start=1))
-    except csv.Error as exc:
-        raise ImportFileError(f"{path}: not readable as CSV ({exc})") from None
-
-
-def _delimiter(text: str) -> str:
-    """The delimiter giving the header the most columns with most rows agreeing.
-
-    csv.Sniffer guesses ',' for semicolon files with decimal commas ("6,5"), which are
-    exactly the European exports we must read, so the choice is made on row shape.
-    """
-    sample = [line for line in text.splitlines()[:50] if line.strip()]
-    best, best_columns = ",", 1
-    for candidate in DELIMITERS:
-        widths = [len(row) for row in csv.reader(sample, delimiter=candidate)]
-        if widths[0] > best_columns and widths.count(widths[0]) >= 0.8 * len(widths):
-            best, best_columns = candidate, widths[0]
-    return best
-
-
-def read_export(path: Path, sheet: str | None = None
-                ) -> tuple[list[str], list[tuple[int, list[str]]]]:
-    """(header, [(row number, cells)]) of a CSV export or an Excel sheet; blank rows skipped.
-
-    The delimiter (comma, semicolon, tab or pipe) is sniffed; a UTF-8 byte-order mark is
-    dropped. Row numbers count the header as row 1, as a spreadsheet shows them.
-    """
-    if not path.exists():
-        raise ImportFileError(f"{path}: no such file")
-    if path.suffix.lower() in EXCEL_SUFFIXES:
-        try:
-            records = read_sheet(path, sheet)
-        except WorkbookError as exc:
-            raise ImportFileError(str(exc)) from None
-    else:
-        if sheet is not None:
-            raise ImportFileError(f"{path}: --sheet is for Excel workbooks (.xlsx)")
-        records = _read_csv_rows(path)
-    records = [(number, cells) for number, cells in records if any(c.strip() for c in cells)]
-    if not records:
-        raise ImportFileError(f"{path}: empty file (expected a header row, then one row each)")
-    header = [cell.strip() for cell in records[0][1]]
-    return header, records[1:]
 
 
 def parse_mapping(entries: Iterable[str]) -> dict[str, str]:
@@ -696,149 +611,7 @@ def _drop_duplicates(rows: list[tuple[int, dict[str, object]]], key: Sequence[st
     return kept
 
 
-# --- merging into the dataset ----------------------------------------------------------------
-
-
-def _cell(value: object) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, date):
-        return value.isoformat()
-    if isinstance(value, float):
-        return str(int(value)) if value.is_integer() else repr(value)
-    return str(value)
-
-
-def _read_existing(path: Path, required: Sequence[str]) -> pd.DataFrame | None:
-    if not path.exists():
-        return None
-    try:
-        table = pd.read_csv(path, dtype=str, keep_default_na=False)
-    except pd.errors.EmptyDataError:
-        raise ImportFileError(f"{path}: empty file (it needs at least its header row)") from None
-    except (pd.errors.ParserError, UnicodeDecodeError) as exc:
-        raise ImportFileError(f"{path}: not readable as CSV ({exc})") from None
-    missing = [col for col in required if col not in table.columns]
-    if missing:
-        raise ImportFileError(f"{path}: missing column(s) {', '.join(missing)}; "
-                              "nothing was changed")
-    if "date" in table.columns:
-        dates = pd.to_datetime(table["date"], format="%Y-%m-%d", errors="coerce")
-        if dates.isna().any():
-            row = int(dates.index[dates.isna()][0]) + 2  # header is row 1
-            raise ImportFileError(f"{path}: row {row}, column 'date': {table['date'][row - 2]!r} "
-                                  "is not an ISO date; nothing was changed")
-    return table
-
-
-@dataclass(frozen=True)
-class Coverage:
-    """What a --replace file is the truth for: its athletes, from its first date to its last."""
-
-    athletes: frozenset[str]
-    first: str
-    last: str
-
-    @classmethod
-    def of(cls, rows: Sequence[dict[str, str]]) -> Coverage | None:
-        dates = [row["date"] for row in rows if row.get("date")]
-        if not dates:
-            return None
-        return cls(frozenset(row["athlete_id"] for row in rows), min(dates), max(dates))
-
-    def holds(self, row: dict[str, str]) -> bool:
-        return (row.get("athlete_id") in self.athletes
-                and self.first <= row.get("date", "") <= self.last)
-
-
-def _merge(existing: pd.DataFrame | None, rows: list[dict[str, str]], name: str,
-           key: Sequence[str], order: Sequence[str], report: ImportReport,
-           coverage: Coverage | None = None) -> pd.DataFrame:
-    """Existing rows kept; an imported row with a known key updates the fields it has.
-
-    With a `coverage` (--replace), existing rows inside it that the file lacks are removed,
-    and a row the file has takes every field the file carries, blanks included.
-    """
-    columns = list(existing.columns) if existing is not None else []
-    columns += [col for col in order if col not in columns and any(r.get(col) for r in rows)]
-    columns += [col for col in (*REQUIRED_COLUMNS.get(name, ()), *key) if col not in columns]
-    merged = [] if existing is None else existing.to_dict("records")
-    carried = {col for row in rows for col in row}
-
-    def label(row: dict[str, str]) -> str:
-        return " ".join(row.get(k, "") for k in key if row.get(k, ""))
-
-    if coverage is not None:
-        incoming = {tuple(row.get(k, "") for k in key) for row in rows}
-        stale = [row for row in merged if coverage.holds(row)
-                 and tuple(row.get(k, "") for k in key) not in incoming]
-        for row in stale:
-            report.changes.append(("removed", label(row)))
-        report.removed += len(stale)
-        merged = [row for row in merged if not any(row is s for s in stale)]
-    # Optional key columns (an injury's location) may be absent from either side.
-    index = {tuple(row.get(k, "") for k in key): row for row in merged}
-    for row in rows:
-        identity = tuple(row.get(k, "") for k in key)
-        target = index.get(identity)
-        if target is None:
-            new = {col: row.get(col, "") for col in columns}
-            merged.append(new)
-            index[identity] = new
-            report.added += 1
-            report.changes.append(("added", label(row)))
-            continue
-        if coverage is not None:
-            changes = {col: row.get(col, "") for col in carried
-                       if col in columns and target.get(col, "") != row.get(col, "")}
-        else:
-            changes = {col: value for col, value in row.items()
-                       if value != "" and col in columns and target.get(col, "") != value}
-        target.update(changes)
-        if changes:
-            report.updated += 1
-            report.changes.append(("changed", f"{label(row)} ({', '.join(sorted(changes))})"))
-        else:
-            report.unchanged += 1
-    first = [col for col in order if col in columns]
-    ordered = first + [col for col in columns if col not in first]
-    return pd.DataFrame(merged, columns=ordered).fillna("")
-
-
-def _renamed(table: pd.DataFrame | None, renames: dict[str, str]) -> pd.DataFrame | None:
-    if table is None or not renames or "athlete_id" not in table.columns:
-        return table
-    return table.assign(athlete_id=table["athlete_id"].replace(renames))
-
-
-def _assign_weeks(sessions: pd.DataFrame, previous: pd.DataFrame | None) -> pd.DataFrame:
-    """Fill `week` from `date` (week 0 starts on the Monday on or before the first session).
-
-    A week that followed that rule before this import follows it again if this import moves
-    the first session earlier; a week number the club supplied is kept.
-    """
-    weeks = sessions["week"] if "week" in sessions.columns else pd.Series("", sessions.index)
-    if sessions.empty:
-        return sessions.assign(week=weeks)
-    dates = pd.to_datetime(sessions["date"])
-    derived = week_number(dates, week_origin(dates)).astype(str)
-    follow_rule = weeks == ""
-    if previous is not None and len(previous) and "week" in previous.columns:
-        old_origin = week_origin(pd.to_datetime(previous["date"]))
-        follow_rule |= weeks == week_number(dates, old_origin).astype(str)
-    sessions = sessions.copy()
-    sessions["week"] = weeks.where(~follow_rule, derived)
-    return sessions
-
-
-def _session_loads(sessions: pd.DataFrame) -> pd.DataFrame:
-    """Dates and sRPE loads of the merged table; rows written by hand without `srpe_load`
-    but with RPE and minutes get it derived here too."""
-    def column(name: str) -> pd.Series:
-        values = sessions[name] if name in sessions.columns else pd.Series("", sessions.index)
-        return pd.to_numeric(values, errors="coerce")
-    load = column("srpe_load").fillna(column("rpe") * column("duration_min"))
-    return sessions.assign(date=pd.to_datetime(sessions["date"]), srpe_load=load)
+# --- writing the dataset --------------------------------------------------------------------
 
 
 def _ensure_dataset(root: Path) -> bool:
@@ -917,12 +690,12 @@ def _import(source: Path, root: Path, table: str, fields: Sequence[FieldSpec],
         return report
 
     renames = options.renames
-    athletes = _read_existing(root / "athletes.csv", ("athlete_id",))
-    sessions = _renamed(_read_existing(root / "sessions.csv", SESSION_KEY + ("duration_min",)),
+    athletes = read_existing(root / "athletes.csv", ("athlete_id",))
+    sessions = renamed(read_existing(root / "sessions.csv", SESSION_KEY + ("duration_min",)),
                         renames)
-    injuries = _renamed(_read_existing(root / "injuries.csv", ("athlete_id", "date")), renames)
-    old_parts = _renamed(_read_existing(root / PARTS, PARTS_KEY), renames)
-    cells = [{name: _cell(value) for name, value in row.items()} for _, row in rows]
+    injuries = renamed(read_existing(root / "injuries.csv", ("athlete_id", "date")), renames)
+    old_parts = renamed(read_existing(root / PARTS, PARTS_KEY), renames)
+    cells = [{name: cell_text(value) for name, value in row.items()} for _, row in rows]
     coverage = Coverage.of(cells) if options.replace else None
     if athletes is not None and renames:
         athletes = athletes.assign(athlete_id=athletes["athlete_id"].replace(renames))
@@ -935,18 +708,17 @@ def _import(source: Path, root: Path, table: str, fields: Sequence[FieldSpec],
         merged_athletes = added if athletes is None else pd.concat([athletes, added])
         _write(root, "athletes.csv", merged_athletes.fillna(""), report)
     if table == "sessions":
-        merged = _merge(sessions, cells, "sessions.csv", key, SESSION_ORDER, report, coverage)
-        merged = _assign_weeks(merged, sessions)
+        merged = merge_rows(sessions, cells, "sessions.csv", key, SESSION_ORDER, report, coverage)
+        merged = assign_weeks(merged, sessions)
         merged = merged.sort_values(["date", "athlete_id", "session_id"], kind="stable")
         _write(root, "sessions.csv", merged, report)
-        daily = daily_load(_session_loads(merged))
+        daily = daily_load(session_loads(merged))
         _write(root, LOAD_DAILY, daily, report)
         _write(root, LOAD_WEEKLY, weekly_load(daily), report)
         if parts or old_parts is not None:
-            part_cells = [{name: _cell(value) for name, value in part.items()} for part in parts]
-            part_report = ImportReport(source=report.source, table="parts")
-            merged_parts = _merge(old_parts, part_cells, PARTS, PARTS_KEY, PART_COLUMNS,
-                                  part_report, coverage)
+            part_cells = [{k: cell_text(v) for k, v in part.items()} for part in parts]
+            merged_parts = merge_rows(old_parts, part_cells, PARTS, PARTS_KEY, PART_COLUMNS,
+                                      ChangeTally(), coverage)
             _write(root, PARTS, merged_parts.sort_values(["date", "athlete_id"], kind="stable"),
                    report)
         if injuries is None:
@@ -955,8 +727,8 @@ def _import(source: Path, root: Path, table: str, fields: Sequence[FieldSpec],
             _write(root, "injuries.csv", injuries, report)
         weeks = int(pd.to_numeric(merged["week"]).max()) + 1 if len(merged) else None
     elif table == "wellness":
-        answers = _renamed(_read_existing(root / WELLNESS, WELLNESS_KEY), renames)
-        merged = _merge(answers, cells, WELLNESS, key, WELLNESS_ORDER, report, coverage)
+        answers = renamed(read_existing(root / WELLNESS, WELLNESS_KEY), renames)
+        merged = merge_rows(answers, cells, WELLNESS, key, WELLNESS_ORDER, report, coverage)
         _write(root, WELLNESS, merged.sort_values(["date", "athlete_id"], kind="stable"), report)
         for name, table_now, order in (("sessions.csv", sessions, SESSION_ORDER),
                                        ("injuries.csv", injuries, INJURY_ORDER)):
@@ -966,7 +738,7 @@ def _import(source: Path, root: Path, table: str, fields: Sequence[FieldSpec],
                 _write(root, name, table_now, report)
         weeks = None
     else:
-        merged = _merge(injuries, cells, "injuries.csv", key, INJURY_ORDER, report, coverage)
+        merged = merge_rows(injuries, cells, "injuries.csv", key, INJURY_ORDER, report, coverage)
         merged = merged.sort_values(["date", "athlete_id"], kind="stable")
         _write(root, "injuries.csv", merged, report)
         if sessions is None:
@@ -977,9 +749,9 @@ def _import(source: Path, root: Path, table: str, fields: Sequence[FieldSpec],
     if renames:  # side tables this import did not rewrite follow the new ids too
         if table != "sessions" and old_parts is not None:
             _write(root, PARTS, old_parts, report)
-        answers = _read_existing(root / WELLNESS, WELLNESS_KEY)
+        answers = read_existing(root / WELLNESS, WELLNESS_KEY)
         if table != "wellness" and answers is not None:
-            _write(root, WELLNESS, _renamed(answers, renames), report)
+            _write(root, WELLNESS, renamed(answers, renames), report)
     if new_dataset:
         manifest = new_manifest(root.name, synthetic=False, weeks=weeks)
         report.written.append(write_manifest(root, manifest))
