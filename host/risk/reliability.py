@@ -54,15 +54,15 @@ def reliability(y: np.ndarray, p: np.ndarray, bins: int = RELIABILITY_BINS
 def reliability_figure(curves: dict[str, list[ReliabilityBin]], base_rate: float | None = None
                        ) -> Figure:
     """Observed injury rate against predicted probability per model, with the diagonal of
-    perfect calibration and, when given, the base rate."""
+    perfect calibration and, when given, the injury rate of the weeks shown."""
     figure = Figure(figsize=(4.2, 3.6))
     ax = figure.subplots()
-    top = max([b.high for bins in curves.values() for b in bins]
+    top = max([b.predicted for bins in curves.values() for b in bins]
               + [b.observed_high for bins in curves.values() for b in bins] + [0.05])
     top = min(1.0, top * 1.05)
     ax.plot([0, top], [0, top], color="#999", linestyle=":", label="perfectly calibrated")
     if base_rate is not None:
-        ax.axhline(base_rate, color="#bbb", linewidth=0.8, label=f"base rate {base_rate:.3f}")
+        ax.axhline(base_rate, color="#bbb", linewidth=0.8, label=f"injury rate {base_rate:.3f}")
     for name, bins in curves.items():
         if not bins:
             continue
