@@ -23,7 +23,7 @@ import json
 import os
 import time
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 os.environ.setdefault("OMP_NUM_THREADS", "1")
@@ -35,6 +35,7 @@ from edge import dsp  # noqa: E402
 from host.distill.augment import AugmentConfig  # noqa: E402
 from host.distill.baselines import fit_hydra, fit_minirocket  # noqa: E402
 from host.distill.config import DistillConfig, StudentConfig  # noqa: E402
+from host.distill.hydra_student import HydraConfig, fit_hydra_student  # noqa: E402
 from host.distill.train_student import predict_logits  # noqa: E402
 from host.distill.ucr import (  # noqa: E402
     load_collection,
@@ -55,17 +56,16 @@ RECIPES: dict[str, DistillConfig] = {
     ),
 }
 _AUG = RECIPES["augmented"]
+_CENTRED = _AUG.replace(student=StudentConfig(centre_input=True))
 RECIPES |= {
     "aug-small-batch": _AUG.replace(batch_size=16),
-    "aug-rot180": _AUG.replace(
-        augment=AugmentConfig(
-            rotation_deg=180.0, magnitude_sigma=0.2, time_stretch=0.1, mixup_alpha=0.2
-        )
-    ),
-    "aug-centred": _AUG.replace(student=StudentConfig(centre_input=True)),
-    "aug-centred-small-batch-reg": _AUG.replace(
+    "aug-rot180": _AUG.replace(augment=replace(_AUG.augment, rotation_deg=180.0)),
+    "aug-centred": _CENTRED,
+    "aug-centred-small-batch-reg": _CENTRED.replace(
         student=StudentConfig(centre_input=True, dropout=0.3), batch_size=16, weight_decay=1e-2
     ),
+    "aug-centred-rot60": _CENTRED.replace(augment=replace(_AUG.augment, rotation_deg=60.0)),
+    "aug-centred-no-mixup": _CENTRED.replace(augment=replace(_AUG.augment, mixup_alpha=0.0)),
 }
 
 
@@ -90,6 +90,7 @@ def run(
     seeds: int,
     max_epochs: int | None,
     baselines: bool,
+    hydra_students: Sequence[int] = (),
 ) -> dict:
     data = load_collection(train_file)
     if data.groups_train is None or data.groups_test is None:
@@ -128,6 +129,16 @@ def run(
                 record(name, test, pred, time.perf_counter() - start)
                 if name not in latency:
                     latency[name] = onnx_ms_per_window(model, z[test][:1])
+        for groups_n in hydra_students:
+            start = time.perf_counter()
+            model = fit_hydra_student(
+                z[train], y[train], len(data.classes), HydraConfig(groups=groups_n)
+            )
+            pred = predict_logits(model, z[test]).argmax(axis=1)
+            name = f"Hydra student ({groups_n} groups, 4x pooled, ONNX)"
+            record(name, test, pred, time.perf_counter() - start)
+            if name not in latency:
+                latency[name] = onnx_ms_per_window(model, z[test][:1])
         if baselines:
             start = time.perf_counter()
             pred = fit_minirocket(z[train], y[train], seed=0).predict(z[test])
@@ -177,6 +188,9 @@ def main(argv: Sequence[str] | None = None) -> None:
     parser.add_argument("--seeds", type=int, default=1, help="student seeds per recipe")
     parser.add_argument("--max-epochs", type=int, help="override the recipes' epochs")
     parser.add_argument("--no-baselines", action="store_true", help="student rows only")
+    parser.add_argument(
+        "--hydra-student", type=int, action="append", metavar="GROUPS", help="Hydra student rows"
+    )
     parser.add_argument("--json", type=Path, help="also write the figures here")
     args = parser.parse_args(argv)
     result = run(
@@ -186,6 +200,7 @@ def main(argv: Sequence[str] | None = None) -> None:
         args.seeds,
         args.max_epochs,
         not args.no_baselines,
+        args.hydra_student or (),
     )
     print(
         f"\n{result['dataset']}: {result['series']} series, {result['athletes']} athletes, "

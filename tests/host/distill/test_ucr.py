@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import numpy as np
 import pytest
 
 from host.distill.ucr import UcrError, load_collection, load_shipped, run_check, validation_split
+from tests.host.distill.motions_data import write_motions
 
 
 def test_basic_motions_loads_with_its_own_split() -> None:
@@ -30,45 +30,12 @@ def test_a_dataset_not_shipped_offline_is_refused_by_name() -> None:
         run_check("ERing")
 
 
-def _write_motions(folder: Path, athletes_train: int = 4, athletes_test: int = 2) -> Path:
-    """A small labelled .ts pair: three movements told apart by their rhythm, each
-    athlete with their own strength and a strap turned their own way."""
-    from aeon.datasets import save_to_ts_file
-
-    rng = np.random.default_rng(0)
-    t = np.arange(100) / 20.0
-    rows: dict[str, list[tuple[np.ndarray, str, str]]] = {"TRAIN": [], "TEST": []}
-    for split, athletes in (
-        ("TRAIN", range(athletes_train)),
-        ("TEST", range(10, 10 + athletes_test)),
-    ):
-        for athlete in athletes:
-            gain = rng.uniform(0.7, 1.3)
-            for label, hz in (("jog", 1.0), ("sprint", 3.0), ("skip", 5.0)):
-                for _ in range(4):
-                    base = np.sin(2 * np.pi * hz * t + rng.uniform(0, 6.3))
-                    series = np.stack([gain * base * (c + 1) / 6 for c in range(6)])
-                    series += rng.normal(0, 0.2, series.shape)
-                    rows[split].append((series.astype(np.float32), label, f"A{athlete}"))
-    for split, items in rows.items():
-        save_to_ts_file(
-            np.stack([s for s, _, _ in items]),
-            np.array([label for _, label, _ in items]),
-            label_type="classification",
-            path=str(folder),
-            problem_name=f"Motions_{split}",
-        )
-    groups = [a for _, _, a in rows["TRAIN"]] + [a for _, _, a in rows["TEST"]]
-    (folder / "Motions_groups.txt").write_text("\n".join(groups) + "\n")
-    return folder / "Motions_TRAIN.ts"
-
-
 def test_student_check_reads_any_labelled_ts_and_prints_the_baselines(tmp_path: Path) -> None:
     from typer.testing import CliRunner
 
     from host.cli import app
 
-    train = _write_motions(tmp_path)
+    train = write_motions(tmp_path)
     result = CliRunner().invoke(app, ["student-check", "--data", str(train), "--seeds", "1"])
     assert result.exit_code == 0, result.output
     assert "Motions: 48 train / 24 test series" in result.output
@@ -82,7 +49,7 @@ def test_student_check_reads_any_labelled_ts_and_prints_the_baselines(tmp_path: 
 
 
 def test_validation_holds_out_whole_athletes_when_the_groups_are_known(tmp_path: Path) -> None:
-    data = load_collection(_write_motions(tmp_path))
+    data = load_collection(write_motions(tmp_path))
     assert data.groups_train is not None and data.groups_test is not None
     assert set(data.groups_test.tolist()) == {"A10", "A11"}
     fit, val = validation_split(data.y_train, data.groups_train, seed=0)
@@ -95,7 +62,7 @@ def test_bad_ts_input_is_refused_in_one_line_naming_the_file(tmp_path: Path) -> 
 
     from host.cli import app
 
-    train = _write_motions(tmp_path)
+    train = write_motions(tmp_path)
     (tmp_path / "Motions_groups.txt").write_text("A0\nA1\n")
     with pytest.raises(UcrError, match="Motions_groups.txt: 2 athlete ids for 48 training"):
         load_collection(train)
