@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import math
 import re
+from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date
@@ -679,6 +680,23 @@ def _read_rows(source: Path, table: str, fields: Sequence[FieldSpec], key: Seque
     return rows, parts
 
 
+def _keep_derived_ids(cells: list[dict[str, str]], stored: pd.DataFrame | None) -> None:
+    """A file without session labels names its sessions after date and type; an athlete's
+    only session of a day keeps the id it was stored under, so a later export that adds (or
+    changes) a Type column updates its sessions instead of adding them all again."""
+    if stored is None or stored.empty:
+        return
+    derived = stored[pd.Series([sid.startswith(f"{day}-") for sid, day in
+                                zip(stored["session_id"], stored["date"], strict=True)],
+                               index=stored.index, dtype=bool)]
+    ids = derived.groupby(["athlete_id", "date"])["session_id"].agg(list).to_dict()
+    incoming = Counter((row["athlete_id"], row["date"]) for row in cells)
+    for row in cells:
+        day = (row["athlete_id"], row["date"])
+        if incoming[day] == 1 and len(ids.get(day, ())) == 1:
+            row["session_id"] = ids[day][0]
+
+
 def _import(source: Path, root: Path, table: str, fields: Sequence[FieldSpec],
             key: Sequence[str], options: ImportOptions) -> ImportReport:
     report = ImportReport(source=Path(source), table=table, replace=options.replace,
@@ -696,6 +714,8 @@ def _import(source: Path, root: Path, table: str, fields: Sequence[FieldSpec],
     injuries = renamed(read_existing(root / "injuries.csv", ("athlete_id", "date")), renames)
     old_parts = renamed(read_existing(root / PARTS, PARTS_KEY), renames)
     cells = [{name: cell_text(value) for name, value in row.items()} for _, row in rows]
+    if table == "sessions" and "session_id" not in report.columns.values():
+        _keep_derived_ids(cells, sessions)
     coverage = Coverage.of(cells) if options.replace else None
     if athletes is not None and renames:
         athletes = athletes.assign(athlete_id=athletes["athlete_id"].replace(renames))

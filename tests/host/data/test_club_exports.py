@@ -227,7 +227,14 @@ def test_the_default_import_is_additive_and_says_so(club: Path) -> None:
                                  "--out", str(club)], env={"COLUMNS": "200"})
     assert result.exit_code == 0, result.output
     assert "additive import" in result.output and "--replace" in result.output
-    assert len(read(club / "sessions.csv")) == 6 + 5
+    sessions = read(club / "sessions.csv")
+    # The new Type column updates the sessions it names (one per athlete-day) instead of
+    # adding the history again; the re-dated one is added, and nothing is removed.
+    assert len(sessions) == 6 + 2
+    a07 = sessions[sessions["athlete_id"] == "A07"].set_index("date")
+    assert a07.loc["2026-02-03", ["session_id", "type", "rpe"]].tolist() == [
+        "2026-02-03-session", "training", "6"]  # a blank never erases without --replace
+    assert a07.loc["2026-02-04", "rpe"] == "3"
 
 
 def test_replace_of_an_injury_log_closes_and_removes(club: Path, tmp_path: Path) -> None:
