@@ -73,6 +73,9 @@ def _run(importer: Callable[..., ImportReport], file: Path, out: Path, options: 
         raise typer.Exit(1)
 
 
+SHOWN_CHANGES = 50  # a season's re-import can change thousands of rows
+
+
 def render(report: ImportReport, console: Console) -> None:
     """Print what was recognised, every bad row, and what changed."""
     recognised = ", ".join(f"{col} → {name}" for col, name in report.columns.items())
@@ -95,8 +98,11 @@ def render(report: ImportReport, console: Console) -> None:
             f"{report.updated} updated, {report.unchanged} unchanged{removed}{skipped}",
             highlight=False)
         if report.replace:
-            for kind, what in report.changes:
+            for kind, what in report.changes[:SHOWN_CHANGES]:
                 console.print(f"  {kind}: {what}", soft_wrap=True, highlight=False)
+            if len(report.changes) > SHOWN_CHANGES:
+                console.print(f"  … and {len(report.changes) - SHOWN_CHANGES} more",
+                              highlight=False)
         else:
             console.print("additive import: rows already stored that this file lacks were "
                           "kept (pass --replace to make the file the truth for its athletes "
@@ -132,7 +138,8 @@ def sessions(
     duration / total duration / minutes (minutes, hh:mm:ss or mm:ss), session / session
     title, drill / period / split / phase, RPE / Borg, type, distance, HSR, sprints,
     accelerations, decelerations, player load, avg/max HR, and wellness sleep, soreness,
-    fatigue, stress, mood (1-5, 5 = best). Where drill rows stand beside "Session Total"
+    fatigue, stress, mood (1-5, 5 = best; other scales with --scale sleep=1-7:high-good).
+    Where drill rows stand beside "Session Total"
     rows, the total is the session and the drills are kept in session_parts.csv.
 
     A session is its athlete, date and session label: "AM" on two dates is two sessions.
