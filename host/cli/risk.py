@@ -105,8 +105,8 @@ def risk(
             console.print(_reliability_table(report))
             if report.history_problem:
                 console.print(f"[yellow]note:[/yellow] {report.history_problem}")
-        if plot is not None:
-            _write_plot(report, plot, console)
+        if plot is not None:  # said on stderr, so that --format json stays one document
+            _write_plot(report, plot, Console(stderr=True))
         return
     if output is Format.JSON:
         typer.echo(json.dumps(_records(result), indent=2))
@@ -182,8 +182,7 @@ def _write_plot(report: Evaluation, path: Path, console: Console) -> None:
     try:
         figure.savefig(path, dpi=120)
     except OSError as exc:
-        Console(stderr=True).print(f"[red]error:[/red] --plot {path}: {exc.strerror or exc}",
-                                   soft_wrap=True)
+        console.print(f"[red]error:[/red] --plot {path}: {exc.strerror or exc}", soft_wrap=True)
         raise typer.Exit(1) from None
     console.print(f"reliability plot written to {path}")
 

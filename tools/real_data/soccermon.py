@@ -6,8 +6,8 @@ holds two seasons (2020-2021) of two Norwegian elite women's squads: every train
 session's RPE and minutes, a daily wellness questionnaire and daily injury reports, from
 the PmSys app. This script reads the `subjective` part as released (the folder holding
 `training-load/session.json`, `wellness/*.csv` and `injury/injury.csv`) and writes
-`athletes.csv`, `sessions.csv`, `injuries.csv` and a manifest (synthetic: false) that
-`touchline risk --data` reads.
+`athletes.csv`, `sessions.csv`, `wellness.csv`, `injuries.csv` and a manifest
+(synthetic: false) that `touchline risk --data` reads.
 
     python tools/real_data/soccermon.py SUBJECTIVE --out data/soccermon
     python tools/real_data/soccermon.py SUBJECTIVE --out data/soccermon-a --team TeamA
@@ -16,14 +16,16 @@ How the reports become Touchline's tables (tools/real_data/README.md says why):
 
 - sessions: one row per reported session (date, minutes, RPE, sRPE load as reported);
   sessions without minutes are dropped. The session label is its order within the day.
-- wellness: the day's answers (1-5, 5 best) go onto that day's sessions: sleep quality ->
-  sleep, soreness, fatigue, stress, mood. Days without a session carry no load.
+- wellness: the daily answers (1-5, 5 best, Touchline's own scale) go to wellness.csv:
+  sleep quality -> sleep, soreness, fatigue, stress, mood.
 - injuries: injury.csv is a daily report per injured player ("right_thigh": "minor").
   Reports of one player no more than `EPISODE_GAP_DAYS` apart form one injury: it began
   on the first report, and its days lost are the days from the first report to the last,
   inclusive (a lower bound: a player may be out before and after reporting). Location is
-  the body part reported most often (alphabetical first on a tie), type the worst
-  reported severity.
+  the body part reported most often (alphabetical first on a tie), in Touchline's words
+  where one fits (knee, foot, thigh), else "other", with SoccerMon's own word kept in
+  location_raw. SoccerMon gives no injury type, only a severity: type is "other" and
+  type_raw the worst reported severity (minor or major).
 """
 
 from __future__ import annotations
@@ -41,6 +43,8 @@ DATE_FORMAT = "%d.%m.%Y"
 EPISODE_GAP_DAYS = 7
 WELLNESS = {"sleep_quality": "sleep", "soreness": "soreness", "fatigue": "fatigue",
             "stress": "stress", "mood": "mood"}
+# SoccerMon's body parts (left_/right_ dropped) in Touchline's location words.
+LOCATIONS = {"knee": "knee", "foot": "foot", "thigh": "thigh"}
 
 
 class SoccerMonError(ValueError):
@@ -94,16 +98,18 @@ def read_injuries(root: Path, gap_days: int = EPISODE_GAP_DAYS) -> pd.DataFrame:
         episode = (gap.isna() | (gap > gap_days)).cumsum()
         for _, one in mine.groupby(episode):
             reported = [(part, level) for found in one["parts"] for part, level in found.items()]
-            parts = pd.Series([part for part, _ in reported])
+            part = pd.Series([p for p, _ in reported]).value_counts().sort_index().idxmax()
             episodes.append({
                 "athlete_id": player, "date": one["date"].min(),
                 "days_lost": (one["date"].max() - one["date"].min()).days + 1,
-                "type": "major" if any(level == "major" for _, level in reported) else "minor",
-                "location": parts.value_counts(sort=True).sort_index(kind="stable")
-                .idxmax(),
+                "type": "other",
+                "type_raw": "major" if any(lv == "major" for _, lv in reported) else "minor",
+                "location": LOCATIONS.get(part.removeprefix("left_").removeprefix("right_"),
+                                          "other"),
+                "location_raw": part,
             })
     return pd.DataFrame(episodes, columns=["athlete_id", "date", "days_lost", "type",
-                                           "location"])
+                                           "type_raw", "location", "location_raw"])
 
 
 def convert(root: Path, out: Path, team: str | None = None) -> dict[str, int]:
@@ -116,9 +122,9 @@ def convert(root: Path, out: Path, team: str | None = None) -> dict[str, int]:
         sessions, wellness, injuries = keep(sessions), keep(wellness), keep(injuries)
         if sessions.empty:
             raise SoccerMonError(f"--team {team}: no sessions (teams are TeamA and TeamB)")
-    sessions = sessions.merge(wellness, on=["athlete_id", "date"], how="left")
     athletes = sorted(set(sessions["athlete_id"]))
     injuries = injuries[injuries["athlete_id"].isin(athletes)]
+    wellness = wellness[wellness["athlete_id"].isin(athletes)]
     monday = sessions["date"].min() - pd.Timedelta(days=sessions["date"].min().weekday())
     weeks = int((sessions["date"].max() - monday).days // 7) + 1
     out.mkdir(parents=True, exist_ok=True)
@@ -126,11 +132,11 @@ def convert(root: Path, out: Path, team: str | None = None) -> dict[str, int]:
     write_manifest(out, new_manifest(name, synthetic=False, weeks=weeks))
     write_table(out, "athletes.csv", pd.DataFrame({"athlete_id": athletes, "prior_injuries": 0}))
     write_table(out, "sessions.csv", sessions[[
-        "session_id", "athlete_id", "date", "duration_min", "rpe", "srpe_load",
-        *WELLNESS.values()]])
+        "session_id", "athlete_id", "date", "duration_min", "rpe", "srpe_load"]])
+    write_table(out, "wellness.csv", wellness.reset_index(drop=True))
     write_table(out, "injuries.csv", injuries.reset_index(drop=True))
-    return {"athletes": len(athletes), "sessions": len(sessions), "injuries": len(injuries),
-            "weeks": weeks}
+    return {"athletes": len(athletes), "sessions": len(sessions), "wellness": len(wellness),
+            "injuries": len(injuries), "weeks": weeks}
 
 
 def main() -> None:
