@@ -54,6 +54,7 @@ from host.data.merge import (
     merge_rows,
     read_existing,
     renamed,
+    renamed_athletes,
     session_loads,
 )
 from host.data.vendors import (
@@ -718,8 +719,7 @@ def _import(source: Path, root: Path, table: str, fields: Sequence[FieldSpec],
         _keep_derived_ids(cells, sessions)
     coverage = Coverage.of(cells) if options.replace else None
     if athletes is not None and renames:
-        athletes = athletes.assign(athlete_id=athletes["athlete_id"].replace(renames))
-        athletes = athletes.drop_duplicates("athlete_id", keep="last")
+        athletes = renamed_athletes(athletes, renames)
     known = set() if athletes is None else set(athletes["athlete_id"])
     report.athletes_added = sorted({row["athlete_id"] for row in cells} - known)
 
@@ -772,6 +772,9 @@ def _import(source: Path, root: Path, table: str, fields: Sequence[FieldSpec],
         answers = read_existing(root / WELLNESS, WELLNESS_KEY)
         if table != "wellness" and answers is not None:
             _write(root, WELLNESS, renamed(answers, renames), report)
+        weekly = read_existing(root / "weekly.csv", ("athlete_id", "week"))
+        if weekly is not None:
+            _write(root, "weekly.csv", renamed(weekly, renames), report)
     if new_dataset:
         manifest = new_manifest(root.name, synthetic=False, weeks=weeks)
         report.written.append(write_manifest(root, manifest))

@@ -143,6 +143,30 @@ def renamed(table: pd.DataFrame | None, renames: dict[str, str]) -> pd.DataFrame
     return table.assign(athlete_id=table["athlete_id"].replace(renames))
 
 
+PREVIOUS_IDS = "previous_ids"  # athletes.csv: ids an athlete was stored under, ';'-joined
+
+
+def renamed_athletes(athletes: pd.DataFrame, renames: dict[str, str]) -> pd.DataFrame:
+    """athletes.csv after --rename: each old id's row becomes the new id's (or goes, where the
+    new id has its own), and the old id is kept in `previous_ids` so the host database can
+    follow the rename too."""
+    athletes = athletes.copy()
+    if PREVIOUS_IDS not in athletes.columns:
+        athletes[PREVIOUS_IDS] = ""
+    for old, new in renames.items():
+        ids = athletes["athlete_id"]
+        if not (ids == old).any():
+            continue
+        if (ids == new).any():
+            athletes = athletes[ids != old]
+        else:
+            athletes.loc[ids == old, "athlete_id"] = new
+        row = athletes["athlete_id"] == new
+        before = [i for i in athletes.loc[row, PREVIOUS_IDS].iloc[0].split(";") if i]
+        athletes.loc[row, PREVIOUS_IDS] = ";".join(dict.fromkeys([*before, old]))
+    return athletes.reset_index(drop=True)
+
+
 def assign_weeks(sessions: pd.DataFrame, previous: pd.DataFrame | None) -> pd.DataFrame:
     """Fill `week` from `date` (week 0 starts on the Monday on or before the first session).
 

@@ -19,10 +19,12 @@ from sqlalchemy.orm import Session
 
 from host.data.check import LABEL_SEPARATOR, check_storable
 from host.data.dataset import Dataset
+from host.data.merge import PREVIOUS_IDS
 from host.db.models import (
     Athlete,
     DataSource,
     Injury,
+    RiskPrediction,
     TrainingSession,
     WeeklyFeature,
     WeeklyInput,
@@ -61,6 +63,7 @@ def import_dataset(db: Session, dataset: Dataset) -> dict[str, int]:
     a summary synced from the sideline is never overwritten by an imported row.
     """
     check_storable(dataset)
+    _follow_renames(db, dataset.athletes)
     counts = {"athletes": 0, "sessions": 0, "injuries": 0, "wellness": 0, "weekly": 0}
     db.add(DataSource(name=dataset.manifest.name, synthetic=dataset.manifest.synthetic,
                       weeks=dataset.manifest.weeks))
@@ -97,6 +100,44 @@ def import_dataset(db: Session, dataset: Dataset) -> dict[str, int]:
         counts["weekly"] += 1
     db.flush()
     return counts
+
+
+def _follow_renames(db: Session, athletes: pd.DataFrame) -> None:
+    """Athletes renamed in the directory (`previous_ids`) are renamed here: the old id's
+    imported rows go (the directory holds them under the new id), its synced sessions and
+    risk history move to the new id unless the new id has the same, and the old id goes."""
+    if PREVIOUS_IDS not in athletes.columns:
+        return
+    for new, previous in zip(athletes["athlete_id"].astype(str), athletes[PREVIOUS_IDS],
+                             strict=True):
+        for old in str(_clean(previous) or "").split(";"):
+            stale = db.get(Athlete, old) if old else None
+            if stale is None:
+                continue
+            if db.get(Athlete, new) is None:
+                db.add(Athlete(athlete_id=new, position=stale.position,
+                               prior_injuries=stale.prior_injuries))
+                db.flush()
+            for model in (Injury, WellnessAnswer, WeeklyInput, WeeklyFeature):
+                db.execute(delete(model).where(model.athlete_id == old))
+            db.execute(delete(TrainingSession).where(TrainingSession.athlete_id == old,
+                                                     TrainingSession.source != "summary"))
+            _move(db, TrainingSession, old, new, ("session_id",))
+            _move(db, RiskPrediction, old, new, ("week", "model_version"))
+            db.delete(stale)
+            db.flush()
+
+
+def _move(db: Session, model: Any, old: str, new: str, key: tuple[str, ...]) -> None:
+    """Re-point `old`'s rows to `new`, dropping those `new` already has under the same key."""
+    taken = {tuple(getattr(row, k) for k in key)
+             for row in db.scalars(select(model).where(model.athlete_id == new))}
+    for row in db.scalars(select(model).where(model.athlete_id == old)).all():
+        if tuple(getattr(row, k) for k in key) in taken:
+            db.delete(row)
+        else:
+            row.athlete_id = new
+    db.flush()
 
 
 def import_key(label: str, day: date) -> str:

@@ -178,3 +178,28 @@ def test_daily_wellness_answers_reach_the_features_from_the_database(db_url, tmp
     pd.testing.assert_frame_equal(from_db.sort_index(), from_dir.sort_index(), check_dtype=False)
     without = weekly_features(replace(dataset, wellness=None))
     assert not from_db["wellness"].sort_index().equals(without["wellness"].sort_index())
+
+
+def test_a_corrected_and_renamed_club_export_converges_in_the_database(db_url, tmp_path) -> None:
+    from host.data.importer import ImportOptions, import_sessions
+    from host.db.models import Athlete
+
+    fixtures = Path(__file__).parents[1] / "data" / "fixtures"
+    club = tmp_path / "club"
+    import_sessions(fixtures / "sessions_before_correction.csv", club)
+    with session_scope(engine_for(db_url)) as db:
+        import_dataset(db, load_dataset(club))
+        assert "Pablo G." in set(db.scalars(select(Athlete.athlete_id)))
+    options = ImportOptions(replace=True, renames={"Pablo G.": "P07"})
+    import_sessions(fixtures / "sessions_corrected.csv", club, options=options)
+    dataset = load_dataset(club)
+    with session_scope(engine_for(db_url)) as db:
+        import_dataset(db, dataset)
+        assert set(db.scalars(select(Athlete.athlete_id))) == {"A07", "B12", "P07"}
+        stored = sorted((s.athlete_id, s.date.isoformat(), s.rpe)
+                        for s in db.scalars(select(TrainingSession)))
+    expected = sorted(zip(dataset.sessions["athlete_id"],
+                          dataset.sessions["date"].dt.date.astype(str),
+                          dataset.sessions["rpe"].astype(object).where(
+                              dataset.sessions["rpe"].notna(), None), strict=True))
+    assert stored == expected and len(stored) == 5
