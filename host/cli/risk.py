@@ -135,6 +135,9 @@ def _records(result: SquadRisk) -> dict:
 
 
 def _evaluation_table(report: Evaluation) -> Table:
+    from host.risk.bands import HIGH_MULTIPLE
+    from host.risk.evaluate import format_figure as f
+
     split = report.split
     flag = " — synthetic data" if report.synthetic else ""
     if split.kind == "random":
@@ -145,9 +148,10 @@ def _evaluation_table(report: Evaluation) -> Table:
     rate = report.test_rate
     table = Table(title=f"Risk on {where}: {split.test_rows} player-weeks, "
                   f"{split.test_injuries} injuries{flag}",
-                  caption=f"Always predicting the held-out rate {rate:.3f} scores Brier "
-                  f"{rate * (1 - rate):.3f} (skill 0). High band: calibrated head >= "
-                  f"{3 * report.base_rate:.3f} (3x the training rate), others >= 0.65.")
+                  caption=f"Always predicting the held-out rate {f(rate)} scores Brier "
+                  f"{f(rate * (1 - rate))} (skill 0). High band: calibrated head >= "
+                  f"{f(HIGH_MULTIPLE * report.base_rate)} ({HIGH_MULTIPLE:g}x the training "
+                  "rate), others >= 0.65.")
     table.add_column("metric (95 % interval, athletes resampled)")
     table.add_column("calibrated head")
     table.add_column("head before calibration")
@@ -159,6 +163,8 @@ def _evaluation_table(report: Evaluation) -> Table:
 
 
 def _reliability_table(report: Evaluation) -> Table:
+    from host.risk.evaluate import format_figure as f
+
     calibration = report.model.calibration
     how = "" if calibration is None else (
         f" ({calibration.method} on {calibration.rows} out-of-time player-weeks)"
@@ -169,9 +175,9 @@ def _reliability_table(report: Evaluation) -> Table:
                    "observed rate (95 % Wilson)"):
         table.add_column(column, justify="left" if column == "predicted range" else "right")
     for b in report.reliability:
-        table.add_row(f"{b.low:.3f}-{b.high:.3f}", str(b.rows), str(b.injuries),
-                      f"{b.predicted:.3f}",
-                      f"{b.observed:.3f} [{b.observed_low:.3f}, {b.observed_high:.3f}]")
+        table.add_row(f"{f(b.low)}-{f(b.high)}", str(b.rows), str(b.injuries),
+                      f(b.predicted), f"{f(b.observed)} [{f(b.observed_low)}, "
+                      f"{f(b.observed_high)}]")
     return table
 
 

@@ -21,7 +21,7 @@ from host.db.engine import DatabaseError, engine_for, session_scope
 from host.reports.html import figure_html, paragraph, section, table_html, write_page
 from host.risk.bands import HIGH_MULTIPLE, MEDIUM_MULTIPLE, high_threshold, history_problem
 from host.risk.drivers import sentence
-from host.risk.evaluate import Evaluation, EvaluationError, evaluate
+from host.risk.evaluate import Evaluation, EvaluationError, evaluate, format_figure
 from host.risk.features import LABEL, FeatureError
 from host.risk.head import RiskHead
 from host.risk.reliability import reliability_figure
@@ -187,9 +187,10 @@ def _model_card(card: Evaluation | str, features: pd.DataFrame, synthetic: bool,
         f"Time-ordered split: trained on weeks {split.train_weeks[0]}-{split.train_weeks[-1]} "
         f"({split.train_rows} player-weeks), tested on weeks {split.test_weeks[0]}-"
         f"{split.test_weeks[-1]} ({split.test_rows} player-weeks, {split.test_injuries} "
-        f"injuries). Always predicting the tested weeks' injury rate ({rate:.3f}) scores "
-        f"Brier {rate * (1 - rate):.3f}; the Brier skill score is the improvement on that "
-        "(above 0 beats it). 95 % intervals from resampling athletes.", "note"))
+        f"injuries). Always predicting the tested weeks' injury rate "
+        f"({format_figure(rate)}) scores Brier {format_figure(rate * (1 - rate))}; the Brier "
+        "skill score is the improvement on that (above 0 beats it). 95 % intervals from "
+        "resampling athletes.", "note"))
     names = {"auc": "AUC", "brier": "Brier score", "brier_skill": "Brier skill score",
              "high_risk_recall": "high-risk recall (high band)",
              "precision": "precision (high band)"}
@@ -206,8 +207,9 @@ def _model_card(card: Evaluation | str, features: pd.DataFrame, synthetic: bool,
                                "(95 % Wilson interval).", "note"))
         parts.append(table_html(
             ("predicted", "player-weeks", "injuries", "mean predicted", "observed rate"),
-            [(f"{b.low:.3f}-{b.high:.3f}", b.rows, b.injuries, f"{b.predicted:.3f}",
-              f"{b.observed:.3f} [{b.observed_low:.3f}, {b.observed_high:.3f}]")
+            [(f"{format_figure(b.low)}-{format_figure(b.high)}", b.rows, b.injuries,
+              format_figure(b.predicted), f"{format_figure(b.observed)} "
+              f"[{format_figure(b.observed_low)}, {format_figure(b.observed_high)}]")
              for b in card.reliability]))
         parts.append(figure_html(reliability_figure({"risk head": card.reliability}, rate),
                                  "reliability"))

@@ -44,10 +44,11 @@ class Interval:
     high: float
 
     def __str__(self) -> str:
-        return f"{_figure(self.value)} [{_figure(self.low)}, {_figure(self.high)}]"
+        low, high = format_figure(self.low), format_figure(self.high)
+        return f"{format_figure(self.value)} [{low}, {high}]"
 
 
-def _figure(value: float) -> str:
+def format_figure(value: float) -> str:
     """Three decimals, or two significant digits for the small values a Brier score of a
     rare injury takes (0.0035 rather than 0.004)."""
     return f"{value:.2g}" if 0 < abs(value) < 0.01 else f"{value:.3f}"

@@ -1,13 +1,13 @@
 #!/usr/bin/env python3
 """Convert SoccerMon's subjective reports into a Touchline dataset directory.
 
-SoccerMon (Midoglu et al. 2024, Scientific Data 11:553; Zenodo record 10033832, CC BY 4.0)
-holds two seasons (2020-2021) of two Norwegian elite women's squads: every training
-session's RPE and minutes, a daily wellness questionnaire and daily injury reports, from
-the PmSys app. This script reads the `subjective` part as released (the folder holding
-`training-load/session.json`, `wellness/*.csv` and `injury/injury.csv`) and writes
-`athletes.csv`, `sessions.csv`, `wellness.csv`, `injuries.csv` and a manifest
-(synthetic: false) that `touchline risk --data` reads.
+SoccerMon (Midoglu et al. 2024, Scientific Data, doi:10.1038/s41597-024-03386-x; Zenodo
+record 10033832, CC BY 4.0) holds two seasons (2020-2021) of two Norwegian elite women's
+squads: every training session's RPE and minutes, a daily wellness questionnaire and daily
+injury reports, from the PmSys app. This script reads the `subjective` part as released
+(the folder holding `training-load/session.json`, `wellness/*.csv` and
+`injury/injury.csv`) and writes `athletes.csv`, `sessions.csv`, `wellness.csv`,
+`injuries.csv` and a manifest (synthetic: false) that `touchline risk --data` reads.
 
     python tools/real_data/soccermon.py SUBJECTIVE --out data/soccermon
     python tools/real_data/soccermon.py SUBJECTIVE --out data/soccermon-a --team TeamA
