@@ -66,6 +66,7 @@ RECIPES |= {
     ),
     "aug-centred-rot60": _CENTRED.replace(augment=replace(_AUG.augment, rotation_deg=60.0)),
     "aug-centred-no-mixup": _CENTRED.replace(augment=replace(_AUG.augment, mixup_alpha=0.0)),
+    "aug-centred-no-rotation": _CENTRED.replace(augment=replace(_AUG.augment, rotation_deg=0.0)),
 }
 
 
