@@ -42,6 +42,7 @@ from host.data.dataset import (
     write_manifest,
     write_table,
 )
+from host.data.excel import EXCEL_SUFFIXES
 from host.data.exports import read_export
 from host.data.import_errors import ImportFileError, ImportRowError
 from host.data.load_metrics import daily_load, weekly_load
@@ -441,12 +442,18 @@ def _column_readers(header: Sequence[str], records: list[tuple[int, list[str]]],
         raise ImportFileError(str(exc)) from None
     numeric = [index for index, spec in columns.items() if spec.kind in ("number", "scale")]
     decimal = file_decimal([value for _, value in cells(index)] for index in numeric)
+    # A workbook's numbers are typed cells, written plainly by host.data.excel: nothing to decide.
+    typed = report.source.suffix.lower() in EXCEL_SUFFIXES
+
+    def style_of(index: int, values: Sequence[str]) -> NumberStyle:
+        return NumberStyle(decimal=".") if typed else number_style(values, decimal,
+                                                                   header[index])
     readers: dict[int, Callable[[str], object]] = {}
     try:
         for index, spec in columns.items():
             if spec.kind == "scale":
                 values = [value for _, value in cells(index)]
-                style = number_style(values, decimal, header[index])
+                style = style_of(index, values)
                 scale = scales.get(spec.name, DATASET_SCALE)
                 _check_scale(values, style, scale, header[index], spec.name)
                 readers[index] = _styled(_on_scale(scale), style)
@@ -455,7 +462,7 @@ def _column_readers(header: Sequence[str], records: list[tuple[int, list[str]]],
                                         "on 1–5 (5 = best)")
             elif spec.kind == "number":
                 values = [value for _, value in cells(index)]
-                readers[index] = _styled(spec.parse, number_style(values, decimal, header[index]))
+                readers[index] = _styled(spec.parse, style_of(index, values))
             elif spec.kind == "date":
                 readers[index] = _date_reader(date_order(cells(index), header[index],
                                                          options.date_order))

@@ -172,9 +172,10 @@ def test_an_excel_workbook_is_read_from_the_sheet_named_or_the_first(
     notes.append(["Player", "Date", "Minutes"])
     notes.append(["X1", datetime(2026, 1, 5), 30])
     gps = workbook.create_sheet("GPS")
-    gps.append(["Player Name", "Date", "Total Duration", "Total Distance", "RPE"])
-    gps.append(["A07", datetime(2026, 2, 3), time(1, 15, 30), 6120.5, 6])
-    gps.append(["B12", datetime(2026, 2, 4), time(0, 58, 0), 10850, 7.5])
+    gps.append(["Player Name", "Date", "Total Duration", "Total Distance (km)", "RPE"])
+    # Typed cells: 6.125 is a number, never a thousands-separated 6125 to be decided.
+    gps.append(["A07", datetime(2026, 2, 3), time(1, 15, 30), 6.125, 6])
+    gps.append(["B12", datetime(2026, 2, 4), time(0, 58, 0), 5.506, 8])
     source = tmp_path / "export.xlsx"
     workbook.save(source)
 
@@ -182,7 +183,7 @@ def test_an_excel_workbook_is_read_from_the_sheet_named_or_the_first(
     assert report.ok and report.added == 2, report.errors
     sessions = read(club / "sessions.csv")
     assert sessions[["athlete_id", "date", "duration_min", "distance_m", "rpe"]].values.tolist(
-    ) == [["A07", "2026-02-03", "75.5", "6120.5", "6"], ["B12", "2026-02-04", "58", "10850", "7.5"]]
+    ) == [["A07", "2026-02-03", "75.5", "6125", "6"], ["B12", "2026-02-04", "58", "5506", "8"]]
     first = import_sessions(source, tmp_path / "first")
     assert first.ok and read(tmp_path / "first" / "sessions.csv")["athlete_id"].tolist() == ["X1"]
     with pytest.raises(ImportFileError, match="no sheet 'Wellness'.*Notes, GPS"):
