@@ -274,6 +274,12 @@ INJURY_FIELDS: tuple[FieldSpec, ...] = (
 
 WELLNESS_FIELDS: tuple[FieldSpec, ...] = (*SESSION_FIELDS[:2], *WELLNESS_SPECS)
 WELLNESS_KEY = ("athlete_id", "date")
+WHAT = {"injuries": "an injury log", "wellness": "a wellness export"}
+# A file with only athletes and dates says nothing: at least one of these must be there.
+DESCRIBED_BY = {
+    "injuries": ("days_lost", "return_date", "type", "location"),
+    "wellness": tuple(spec.name for spec in WELLNESS_SPECS),
+}
 
 METRE_FIELDS = ("distance_m", "hsr_m")
 
@@ -361,6 +367,12 @@ def detect_columns(header: Sequence[str], fields: Sequence[FieldSpec],
             f"{report.source}: no column for required field(s) {', '.join(missing)} "
             f"(file columns: {', '.join(header)}){hint}")
     report.columns = {header[i]: spec.name for i, spec in sorted(chosen.items())}
+    described = {spec.name for spec in chosen.values()} - {"athlete_id", "date"}
+    if report.table in DESCRIBED_BY and not described & set(DESCRIBED_BY[report.table]):
+        raise ImportFileError(
+            f"{report.source}: not {WHAT[report.table]}: no column for any of "
+            f"{', '.join(DESCRIBED_BY[report.table])} (file columns: {', '.join(header)}); "
+            "name one with --map COLUMN=FIELD")
     return chosen
 
 

@@ -288,3 +288,19 @@ def test_a_wellness_export_imports_on_its_scales_and_joins_the_weekly_features(
     # and the two days of questionnaire answers, each a mean of its items.
     a07 = (3.5 + 2.5 + (5 + 5 + 4) / 3 + (3 + 1 + 5) / 3) / 4
     assert features.loc[("A07", 1), "wellness"] == pytest.approx(a07)
+
+
+@pytest.mark.parametrize(
+    ("command", "fixture", "message"),
+    [
+        ("injuries", "sessions_gps_export.csv", "not an injury log"),
+        ("wellness", "sessions_corrected.csv", "not a wellness export"),
+    ],
+)
+def test_a_file_of_another_kind_is_refused_not_imported_empty(
+    club: Path, command: str, fixture: str, message: str
+) -> None:
+    result = runner.invoke(app, ["import", command, str(FIXTURES / fixture), "--out", str(club)],
+                           env={"COLUMNS": "200"})
+    assert result.exit_code == 1 and message in result.output
+    assert "Traceback" not in result.output and not club.exists()
