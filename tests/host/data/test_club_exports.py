@@ -8,6 +8,8 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from typer.testing import CliRunner
 
 from host.cli import app
@@ -304,3 +306,42 @@ def test_a_file_of_another_kind_is_refused_not_imported_empty(
                            env={"COLUMNS": "200"})
     assert result.exit_code == 1 and message in result.output
     assert "Traceback" not in result.output and not club.exists()
+
+
+club_cell = st.one_of(
+    st.sampled_from(["A07", "2026-02-03", "03/02/2026", "13/02/2026", "02/13/2026", "75",
+                     "01:15:00", "15:00", "5.506", "1.234,5", "6,5", "10,850", "7", "",
+                     "Session Total", "Warm Up", "Muslo", "Articular", "Clavícula", "n/a"]),
+    st.text(max_size=5),
+)
+COLUMNS = ["Jugador", "Fecha", "Total Duration", "Period Name", "Session Title", "Total Distance",
+           "Fecha alta", "Días de baja", "Tipo", "Localización", "Sleep", "Fatigue"]
+
+
+@settings(
+    max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(
+    header=st.lists(st.sampled_from(COLUMNS[2:]), max_size=5, unique=True).map(
+        lambda extra: ["Jugador", "Fecha", *extra]),
+    rows=st.lists(st.lists(club_cell, min_size=2, max_size=7), max_size=6),
+    kind=st.sampled_from(["sessions", "injuries", "wellness"]),
+    replace_rows=st.booleans(),
+)
+def test_any_club_file_gives_a_report_or_one_clear_file_error(
+    tmp_path: Path, header: list[str], rows: list[list[str]], kind: str, replace_rows: bool
+) -> None:
+    source = tmp_path / "fuzz.csv"
+    rows = [(row + [""] * len(header))[:len(header)] for row in rows]  # mostly whole rows
+    source.write_text("\n".join(";".join(r) for r in [header, *rows]), encoding="utf-8")
+    importer = {"sessions": import_sessions, "injuries": import_injuries,
+                "wellness": import_wellness}[kind]
+    options = ImportOptions(skip_bad=True, replace=replace_rows)
+    for _ in range(2):  # a second import of the same file meets its own rows
+        try:
+            report = importer(source, tmp_path / "club", options=options)
+        except ImportFileError as exc:
+            assert str(exc) and "Traceback" not in str(exc)
+            return
+        assert all(error.row >= 2 for error in report.errors)
+        load_dataset(tmp_path / "club")  # what was written loads back
