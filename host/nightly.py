@@ -251,6 +251,8 @@ def _retrain_risk(settings: Settings, features: pd.DataFrame, started: datetime,
     publish, reason = risk_gate(candidate.head["auc"].value,
                                 candidate.head["high_risk_recall"].value, current_auc,
                                 current_recall)
+    if "current" in metrics:
+        reason += f" (current head scored {metrics['current']['scored']})"
     if not publish:
         return Decision(False, reason, kept), metrics
 

@@ -99,6 +99,8 @@ def test_a_better_candidate_beats_an_incumbent_that_saw_the_held_out_weeks(
     assert current["version"] == "risk-overfit"
     assert current["scored"].startswith("recipe refitted")
     assert current["auc"] < report.risk_metrics["head"]["auc"]["value"]
+    assert report.risk.reason.endswith("(current head scored recipe refitted on the "
+                                       "candidate's training weeks)")
 
 
 def test_a_head_trained_before_the_held_out_weeks_is_scored_as_published(
