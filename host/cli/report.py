@@ -26,7 +26,8 @@ def report_command(
 ) -> None:
     """Write one self-contained HTML page: for a run, the confusion matrix, ROC, calibration,
     per-class recall, per-scene bars, training curves and the ablation table beside the
-    paper's Table 3; with --week, the squad's injury risk for that week.
+    paper's Table 3; with --week, the squad's injury risk for that week, with the model
+    card's Brier skill score, reliability table and plot on the weeks it never saw.
 
     Examples:  touchline report runs/small   ·   touchline report --week 9 --out squad.html
     """
