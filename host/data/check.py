@@ -29,7 +29,7 @@ TEXT_LIMITS = (
 )
 # Columns the database cannot store empty.
 NOT_EMPTY = (("sessions.csv", "date"), ("sessions.csv", "duration_min"),
-             ("injuries.csv", "date"))
+             ("injuries.csv", "date"), ("wellness.csv", "date"))
 SESSION_IDENTITY = ("athlete_id", "date", "session_id")
 
 
@@ -60,7 +60,11 @@ def check_storable(dataset: Dataset) -> None:
     (same athlete, date and session label), an empty required value, a text too long."""
     tables = {"athletes.csv": dataset.athletes, "sessions.csv": dataset.sessions,
               "injuries.csv": dataset.injuries}
+    if dataset.wellness is not None:
+        tables["wellness.csv"] = dataset.wellness
     for name, column in NOT_EMPTY:
+        if name not in tables:
+            continue
         table = tables[name]
         empty = table[column].isna()
         if empty.any():
@@ -75,6 +79,12 @@ def check_storable(dataset: Dataset) -> None:
             f"{dataset.root / 'sessions.csv'}: rows {rows[0]} and {rows[1]} are the same "
             f"session (athlete {first['athlete_id']!r}, {first['date']:%Y-%m-%d}, session "
             f"{first['session_id']!r}); give one its own session label or remove it")
+    answers = tables.get("wellness.csv")
+    if answers is not None and answers.duplicated(["athlete_id", "date"]).any():
+        index = answers.index[answers.duplicated(["athlete_id", "date"])][0]
+        raise DatasetError(f"{dataset.root / 'wellness.csv'}: row {int(index) + 2}: a second "
+                           f"row for athlete {answers['athlete_id'][index]!r} on "
+                           f"{answers['date'][index]:%Y-%m-%d} (one row per athlete-day)")
     for name, column, limit in TEXT_LIMITS:
         table = tables[name]
         if column not in table.columns:

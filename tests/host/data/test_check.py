@@ -49,3 +49,11 @@ def test_data_check_refuses_what_the_database_would(
         return
     assert result.exit_code == 1 and "Traceback" not in result.output
     assert message in " ".join(result.output.split())
+
+
+def test_data_check_refuses_two_wellness_rows_for_one_athlete_day(tmp_path: Path) -> None:
+    root = club(tmp_path / "club", pd.DataFrame([session()]))
+    write_table(root, "wellness.csv", pd.DataFrame(
+        {"athlete_id": ["A1", "A1"], "date": ["2026-02-03", "2026-02-03"], "sleep": [4, 3]}))
+    result = runner.invoke(app, ["data", "check", str(root)], env={"COLUMNS": "200"})
+    assert result.exit_code == 1 and "a second row for athlete 'A1'" in result.output
