@@ -49,3 +49,17 @@ def test_bad_config_names_file_and_field(tmp_path: Path, text: str, field: str) 
     with pytest.raises(ConfigError, match=field) as info:
         load_config(path)
     assert str(path) in str(info.value)
+
+
+def test_committed_recipes_load() -> None:
+    """Every recipe under configs/ that docs/results.md quotes is a valid config."""
+    from pathlib import Path
+
+    from host.models.config import load_config
+
+    configs = sorted((Path(__file__).parents[3] / "configs").glob("*.toml"))
+    assert any(path.name == "takes.toml" for path in configs)
+    for path in configs:
+        load_config(path)
+    takes = load_config(Path(__file__).parents[3] / "configs" / "takes.toml")
+    assert not takes.model.use_attention and takes.model.use_skeleton
