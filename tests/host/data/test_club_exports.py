@@ -345,3 +345,34 @@ def test_any_club_file_gives_a_report_or_one_clear_file_error(
             return
         assert all(error.row >= 2 for error in report.errors)
         load_dataset(tmp_path / "club")  # what was written loads back
+
+
+@pytest.mark.parametrize(
+    ("header", "expected"),
+    [
+        (  # Catapult OpenField
+            ["Player Name", "Date", "Activity Name", "Period Name", "Total Duration",
+             "Total Distance", "Total Player Load", "Maximum Heart Rate"],
+            ["athlete_id", "date", "session_id", "part", "duration_min", "distance_m",
+             "player_load", "hr_max"],
+        ),
+        (  # STATSports Apex
+            ["Player Display Name", "Session Date", "Drill Title", "Total Time",
+             "High Speed Running (Absolute)", "Sprints", "Accelerations", "Heart Rate Max"],
+            ["athlete_id", "date", "part", "duration_min", "hsr_m", "sprints", "accels",
+             "hr_max"],
+        ),
+        (  # Polar Team Pro
+            ["Player name", "Date", "Session name", "Phase name", "Duration",
+             "Total distance [m]", "HR avg [bpm]", "HR max [bpm]"],
+            ["athlete_id", "date", "session_id", "part", "duration_min", "distance_m",
+             "hr_mean", "hr_max"],
+        ),
+    ],
+)
+def test_vendor_column_names_are_recognised(header: list[str], expected: list[str]) -> None:
+    from host.data.importer import SESSION_FIELDS, ImportReport, detect_columns
+
+    report = ImportReport(source=Path("export.csv"), table="sessions")
+    columns = detect_columns(header, SESSION_FIELDS, {}, report)
+    assert [spec.name for _, spec in sorted(columns.items())] == expected
