@@ -29,6 +29,7 @@ from torch import nn
 from torch.nn.parallel import DistributedDataParallel
 
 from edge import dsp, taxonomy
+from host.distill.augment import AugmentConfig, Augmenter, imu_sensors
 from host.evaluation import metrics
 from host.evaluation.splits import (
     Split,
@@ -249,6 +250,30 @@ def _concat(
     return {key: torch.cat([first[key], second[key]]) for key in first}
 
 
+def imu_augmenter(config: TrainConfig) -> Augmenter | None:
+    """The IMU augmentations `config` asks for (waist + calf sensors), or None."""
+    chosen = AugmentConfig(
+        rotation_deg=config.imu_rotation_deg,
+        magnitude_sigma=config.imu_magnitude_sigma,
+        time_stretch=config.imu_time_stretch,
+    )
+    return Augmenter(chosen, imu_sensors(len(taxonomy.IMU_SITES))) if chosen.active else None
+
+
+def _augment_imu(
+    batch: dict[str, torch.Tensor],
+    augmenter: Augmenter,
+    normaliser: dsp.Normaliser,
+    rng: np.random.Generator,
+) -> dict[str, torch.Tensor]:
+    """Augment the z-scored IMU channels in physical units; missing samples stay zero."""
+    imu = batch["imu"].numpy().copy()
+    channels = len(taxonomy.IMU_CHANNELS)
+    valid = np.repeat(imu[:, channels:] > 0.5, len(taxonomy.IMU_AXES), axis=1)
+    imu[:, :channels] = augmenter.apply(imu[:, :channels], rng, normaliser) * valid
+    return {**batch, "imu": torch.from_numpy(imu)}
+
+
 def _augment(
     batch: dict[str, torch.Tensor],
     config: TrainConfig,
@@ -450,7 +475,9 @@ def train(
     train_weeks = task.plan.risk.train
     members = week_members(task.weekly)
 
-    # 3. Model and loss weights (class-weighted CE, weighted BCE).
+    # 3. Model, loss weights (class-weighted CE, weighted BCE) and IMU augmentation (waist
+    # + calf sensors: datasets only, a .ts file's channels are not known sensors).
+    augmenter = imu_augmenter(config) if info["format"] == "dataset" else None
     net = MultimodalNet(config.model)
     class_weights = inverse_frequency_weights(
         torch.from_numpy(task.labels[train_clips]), config.model.n_labels
@@ -543,9 +570,10 @@ def train(
                 risk_clips, owner = _risk_clip_sample(
                     rows, members, config.risk_clips_per_week, rng
                 )
-                batch = _augment(
-                    _concat(batch, task.arrays.tensors(risk_clips)), config, rates, generator
-                )
+                batch = _concat(batch, task.arrays.tensors(risk_clips))
+                if augmenter is not None:
+                    batch = _augment_imu(batch, augmenter, task.stats.imu, rng)
+                batch = _augment(batch, config, rates, generator)
                 loss, la, lr = objective(
                     batch,
                     len(mine),

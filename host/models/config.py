@@ -95,6 +95,12 @@ class TrainConfig:
     pose_scale: float = 0.1
     pose_noise_m: float = 0.02
     modality_dropout: float = 0.15  # chance per present branch to be hidden in a training clip
+    # IMU augmentation for players the model never saw (host.distill.augment; 0 = off): a
+    # random turn of each sensor's frame up to this many degrees (straps sit differently),
+    # a smooth random gain with this spread (strength), a random speed of ± this share.
+    imu_rotation_deg: float = 0.0
+    imu_magnitude_sigma: float = 0.0
+    imu_time_stretch: float = 0.0
     # Epochs that fuse the branches with equal weights before attention switches on. On a
     # small squad attention otherwise locks onto the branch that fits first (the skeleton)
     # and the others stop learning (docs/results.md, Table 3). Checkpoints and early

@@ -341,3 +341,28 @@ def test_test_athletes_on_the_command_line(tmp_path: Path, squad: Path) -> None:
               athletes[2]]
     )
     assert scored.exit_code == 1 and "not in this run's test part" in scored.output
+
+
+def test_teacher_imu_augmentation_turns_sensors_in_physical_units() -> None:
+    """A turned strap keeps each sample's acceleration magnitude; a missing sensor stays
+    missing; with the augmentations off nothing is built."""
+    from edge import dsp
+    from host.train import _augment_imu, imu_augmenter
+
+    assert imu_augmenter(TrainConfig()) is None
+    augmenter = imu_augmenter(TrainConfig(imu_rotation_deg=90.0))
+    assert augmenter is not None
+    rng = np.random.default_rng(0)
+    physical = rng.normal(0, 1, (4, 12, 50)).astype(np.float32)
+    normaliser = dsp.Normaliser(mean=np.linspace(-1, 1, 12), std=np.linspace(0.5, 2, 12))
+    valid = np.ones((4, 2, 50), np.float32)
+    valid[:, 1] = 0.0  # no calf sensor
+    z = normaliser.apply(physical) * np.repeat(valid, 6, axis=1)
+    batch = {"imu": torch.from_numpy(np.concatenate([z, valid], axis=1).astype(np.float32))}
+    out = _augment_imu(batch, augmenter, normaliser, rng)["imu"].numpy()
+    back = out[:, :12] * normaliser.std[:, None] + normaliser.mean[:, None]
+    assert not np.allclose(back[:, :3], physical[:, :3], atol=1e-3)  # turned
+    assert np.allclose(
+        np.linalg.norm(back[:, :3], axis=1), np.linalg.norm(physical[:, :3], axis=1), atol=1e-4
+    )
+    assert np.all(out[:, 6:12] == 0) and np.array_equal(out[:, 12:], valid)
