@@ -314,12 +314,15 @@ def _read_imu(path: Path, fail: Fail) -> tuple[np.ndarray, np.ndarray, np.ndarra
         data[k] = resample_linear(t[known], values[known], grid)
         site_valid[k // per_site] |= True
     valid = site_valid & ~in_gap
+    # A grid point whose nearest recorded sample has an empty cell is missing for its site.
+    right = np.clip(np.searchsorted(t, grid), 0, len(t) - 1)
+    left = np.clip(right - 1, 0, len(t) - 1)
+    nearest = np.where(np.abs(t[left] - grid) <= np.abs(t[right] - grid), left, right)
     for k, name in enumerate(taxonomy.IMU_CHANNELS):
         if name in table.columns:
             holes = ~np.isfinite(table[name].to_numpy())
             if holes.any():
-                nearest = np.abs(grid[:, None] - t[holes][None, :]).min(axis=1) < period / 2
-                valid[k // per_site] &= ~nearest
+                valid[k // per_site] &= ~holes[nearest]
     target = taxonomy.IMU_RATE_HZ
     if abs(rate / target - 1.0) > RATE_TOLERANCE:
         ratio = Fraction(target / rate).limit_denominator(1000)

@@ -216,3 +216,17 @@ def test_custom_labels_reach_the_bundle_and_the_sideline_table(
     console.print(session_table(processor, statuses, session_s))
     text = console.export_text()
     assert any(f"{label}:" in text for label in LABELS)
+
+
+def test_an_empty_imu_cell_is_a_missing_sample_of_that_sensor(tmp_path: Path) -> None:
+    takes = _one_take(tmp_path, 100.0, t_event_s="23.0")
+    imu = pd.read_csv(tmp_path / "take.csv")
+    imu.loc[250:349, "waist_ax"] = np.nan  # 1 s of empty cells, 22.5 s to 23.49 s
+    imu.to_csv(tmp_path / "take.csv", index=False)
+    import_takes(takes, tmp_path / "ds", today=date(2026, 3, 2))
+    clips = load_dataset(tmp_path / "ds").clips()
+    assert clips.imu_valid is not None
+    t = 19.0 + np.arange(800) / 100.0
+    waist = clips.imu_valid[0, 0]
+    assert not waist[(t > 22.52) & (t < 23.47)].any()
+    assert waist[(t > 20.5) & (t < 22.4)].all() and waist[(t > 23.6) & (t < 25.5)].all()
