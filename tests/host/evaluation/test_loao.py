@@ -77,3 +77,16 @@ def test_evaluate_loao_prints_each_fold_and_the_pool(takes: Path, tmp_path: Path
     assert "leave-one-athlete-out" in result.output and "pooled" in result.output
     folds = json.loads((run / "crossval" / "loao.json").read_text())["folds"]
     assert [f["athlete"] for f in folds] == ["p1", "p2", "p3", "p4"]
+
+
+def test_loao_on_a_ts_file_follows_its_groups_file(tmp_path: Path) -> None:
+    from aeon.datasets import load_from_ts_file
+
+    data = Path(load_from_ts_file.__code__.co_filename).parent / "data" / "BasicMotions"
+    groups = tmp_path / "groups.txt"
+    groups.write_text("\n".join(f"a{i % 4}" for i in range(80)) + "\n")
+    report = leave_one_athlete_out_cv(data / "BasicMotions_TRAIN.ts", tmp_path / "cv",
+                                      TrainConfig(max_epochs=1, batch_size=8), resamples=20,
+                                      groups=groups, show_progress=False)
+    assert [f["athlete"] for f in report["folds"]] == ["a0", "a1", "a2", "a3"]
+    assert all(f["n"] == 20 for f in report["folds"]) and report["pooled"]["n"] == 80
