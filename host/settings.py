@@ -79,6 +79,12 @@ class Settings(BaseSettings):
         default=None,
         description="First day of week 0 for synced data; default: Monday of the first session.",
     )
+    time_loss_min_days: int = Field(
+        default=2, ge=0, le=365,
+        description="Time-loss definition for the risk label: an injury counts when the player "
+        "lost at least this many days (an open injury always counts). Shorter knocks stay in "
+        "the injury history features. 2 matches the importer's time_loss flag.",
+    )
     risk_holdout_weeks: int = Field(
         default=2, ge=1, description="Newest labelled weeks held out to evaluate the risk models."
     )

@@ -53,6 +53,11 @@ def risk(
     plot: Annotated[Path | None, typer.Option(
         "--plot", help="With --evaluate: also write the reliability plot to this PNG file.")
     ] = None,
+    min_days_lost: Annotated[int | None, typer.Option(
+        "--min-days-lost", min=0, max=365, help="Time-loss definition: an injury is the "
+        "outcome to predict when it cost at least this many days, or is still open "
+        "(default: TOUCHLINE_TIME_LOSS_MIN_DAYS, 2). Shorter knocks still count as history.")
+    ] = None,
 ) -> None:
     """Print each player's probability of a time-loss injury next week, highest first.
 
@@ -89,6 +94,8 @@ def risk(
         settings = get_settings()
         if db:
             settings = settings.model_copy(update={"database_url": db})
+        if min_days_lost is not None:
+            settings = settings.model_copy(update={"time_loss_min_days": min_days_lost})
         if evaluation:
             report = evaluate_until(week, data=data, holdout_weeks=holdout, split=split.value,
                                     settings=settings)

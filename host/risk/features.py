@@ -104,7 +104,8 @@ class RiskTables:
 
 
 def weekly_features(
-    dataset: Dataset, impact_weights: Mapping[str, float] | None = None
+    dataset: Dataset, impact_weights: Mapping[str, float] | None = None,
+    time_loss_min_days: int | None = None,
 ) -> pd.DataFrame:
     """V_t for every athlete and week of a `host.data.dataset.Dataset`.
 
@@ -118,14 +119,24 @@ def weekly_features(
         weeks=dataset.manifest.weeks,
         wellness=dataset.wellness,
     )
-    return features_from_tables(tables, impact_weights)
+    return features_from_tables(tables, impact_weights, time_loss_min_days)
 
 
 def features_from_tables(
-    tables: RiskTables, impact_weights: Mapping[str, float] | None = None
+    tables: RiskTables, impact_weights: Mapping[str, float] | None = None,
+    time_loss_min_days: int | None = None,
 ) -> pd.DataFrame:
-    """V_t per (athlete_id, week) from plain tables (see `RiskTables`)."""
-    weights = dict(impact_weights or get_settings().impact_weights)
+    """V_t per (athlete_id, week) from plain tables (see `RiskTables`).
+
+    The label counts time-loss injuries only: at least `time_loss_min_days` days lost
+    (default: the `time_loss_min_days` setting), or still open.
+    """
+    if not impact_weights or time_loss_min_days is None:
+        settings = get_settings()
+        impact_weights = impact_weights or settings.impact_weights
+        if time_loss_min_days is None:
+            time_loss_min_days = settings.time_loss_min_days
+    weights = dict(impact_weights)
     sessions = tables.sessions.copy()
     sessions["date"] = pd.to_datetime(sessions["date"])
     origin = origin_of(sessions, tables.weekly)
@@ -145,7 +156,7 @@ def features_from_tables(
     frame = frame.join(_load_features(sessions, origin, athletes, weeks))
     frame = frame.join(_action_features(tables.weekly, index, weights))
     frame = frame.join(_history_features(tables, origin, index))
-    frame[LABEL] = _labels(tables, origin, index)
+    frame[LABEL] = _labels(tables, origin, index, time_loss_min_days)
     return frame[[*FEATURE_COLUMNS, LABEL]]
 
 
@@ -382,9 +393,13 @@ def _history_features(
     )
 
 
-def _labels(tables: RiskTables, origin: pd.Timestamp, index: pd.MultiIndex) -> pd.Series:
-    """weekly.csv's label where given, else whether an injury began in the following week."""
+def _labels(tables: RiskTables, origin: pd.Timestamp, index: pd.MultiIndex,
+            time_loss_min_days: int) -> pd.Series:
+    """weekly.csv's label where given, else whether a time-loss injury (at least
+    `time_loss_min_days` days lost, or still open) began in the following week."""
     injuries = _injury_weeks(tables.injuries, origin)
+    lost = injuries["days_lost"]
+    injuries = injuries[lost.isna() | (lost >= time_loss_min_days)]
     started = set(
         zip(injuries["athlete_id"].astype(str), injuries["week"].astype(int), strict=True)
     )

@@ -34,7 +34,7 @@ class SquadRisk:
 def current_features(db: Session, settings: Settings) -> pd.DataFrame:
     """V_t for every player-week the database knows, saved back for the report and API."""
     features = features_from_tables(load_tables(db, settings.season_start),
-                                    settings.impact_weights)
+                                    settings.impact_weights, settings.time_loss_min_days)
     save_features(db, features)
     return features
 

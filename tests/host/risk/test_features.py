@@ -91,6 +91,32 @@ def test_an_open_injury_counts_the_days_missed_so_far() -> None:
     assert features.loc[("a1", 7), "days_lost_recent"] == 6 + 14
 
 
+def test_a_knock_shorter_than_the_time_loss_definition_is_history_not_an_outcome() -> None:
+    frames = squad_frames(weeks=8)
+    frames["injuries.csv"]["days_lost"] = 1.0  # a one-day knock in week 5
+    features = features_from_tables(_tables(frames, weeks=8), time_loss_min_days=2)
+    assert features.loc[("a1", 4), LABEL] == 0.0
+    assert features.loc[("a1", 5), "injuries_before"] == 1
+    counted = features_from_tables(_tables(frames, weeks=8), time_loss_min_days=1)
+    assert counted.loc[("a1", 4), LABEL] == 1.0
+
+
+def test_an_open_injury_is_an_outcome_whatever_the_definition() -> None:
+    frames = squad_frames(weeks=8)
+    frames["injuries.csv"]["days_lost"] = float("nan")
+    features = features_from_tables(_tables(frames, weeks=8), time_loss_min_days=28)
+    assert features.loc[("a1", 4), LABEL] == 1.0
+
+
+def test_the_definition_comes_from_the_setting(monkeypatch) -> None:
+    frames = squad_frames(weeks=8)
+    frames["injuries.csv"]["days_lost"] = 3.0
+    monkeypatch.setenv("TOUCHLINE_TIME_LOSS_MIN_DAYS", "4")
+    assert features_from_tables(_tables(frames, weeks=8)).loc[("a1", 4), LABEL] == 0.0
+    monkeypatch.setenv("TOUCHLINE_TIME_LOSS_MIN_DAYS", "3")
+    assert features_from_tables(_tables(frames, weeks=8)).loc[("a1", 4), LABEL] == 1.0
+
+
 def test_weeks_and_gaps_come_from_dates_when_the_columns_are_missing() -> None:
     frames = squad_frames()
     sessions = frames["sessions.csv"].drop(

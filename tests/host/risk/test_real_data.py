@@ -44,10 +44,13 @@ def test_converted_excerpt_is_a_real_dataset_the_risk_features_read(tmp_path) ->
     assert answers.groupby(["athlete_id", "date"]).size().max() == 1
     items = answers[["sleep", "soreness", "fatigue", "stress", "mood"]].stack().dropna()
     assert items.between(1, 5).all()
-    features = weekly_features(dataset)
+    # SoccerMon's injuries are self-reports, not time-loss records: every report is an outcome
+    features = weekly_features(dataset, time_loss_min_days=1)
     assert len(features) == 3 * 24
     labelled = features[LABEL].dropna()
     assert labelled.sum() == 5  # every injury after week 0 labels the week before it
+    # under the default time-loss definition (2 days) the one-day reports are history only
+    assert weekly_features(dataset)[LABEL].dropna().sum() < 5
 
 
 def test_a_folder_that_is_not_soccermon_is_named(tmp_path) -> None:
