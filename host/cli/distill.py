@@ -27,6 +27,13 @@ def distill_command(
     student: str = typer.Option("cnn", "--student", help="Student family: cnn or gru."),
     epochs: int = typer.Option(DEFAULT_EPOCHS, "--epochs", min=1, help="Most epochs."),
     seed: int = typer.Option(0, "--seed", help="Seed of training and bootstrap."),
+    augment: bool = typer.Option(
+        False,
+        "--augment",
+        help="Train on augmented windows (strap rotations, magnitude and time warping, "
+        "mixup) with patience 20: the recipe for real players (docs/student.md, Real "
+        "data); use it with --epochs 80.",
+    ),
     simulated_minutes: float = typer.Option(
         DEFAULT_SIMULATED_MINUTES,
         "--simulated-minutes",
@@ -55,10 +62,17 @@ def distill_command(
     student.pt); `touchline export` reads them.
 
     Example:  touchline distill runs/teacher-01 --data data/squad-small
+              touchline distill runs/club-takes --augment --epochs 80
     """
     # Training stack imported here, not at module level: `touchline --help` stays fast.
     from host.data.dataset import DatasetError
-    from host.distill.config import DistillConfig, StudentConfig
+    from host.distill.augment import AugmentConfig
+    from host.distill.config import (
+        REAL_MOTION_AUGMENT,
+        REAL_MOTION_PATIENCE,
+        DistillConfig,
+        StudentConfig,
+    )
     from host.distill.pipeline import DistillError, distill_run, report_markdown
     from host.distill.windows import StudentDataError
     from host.evaluation.splits import SplitError
@@ -72,6 +86,8 @@ def distill_command(
         max_epochs=epochs,
         seed=seed,
         simulated_minutes=simulated_minutes,
+        augment=REAL_MOTION_AUGMENT if augment else AugmentConfig(),
+        early_stop_patience=REAL_MOTION_PATIENCE if augment else DistillConfig.early_stop_patience,
     )
     try:
         result = distill_run(run_dir, data, config, minirocket_kernels)
@@ -94,8 +110,9 @@ def student_check_command(
     ),
     seeds: int = typer.Option(3, "--seeds", min=1, help="Training seeds to average over."),
 ) -> None:
-    """Train the student recipe on a labelled inertial dataset and compare it with
-    MiniRocket + ridge and Hydra on the file's own train/test split.
+    """Train the student's real-data recipe (augmented, as `touchline distill --augment`)
+    on a labelled inertial dataset and compare it with MiniRocket + ridge and Hydra on the
+    file's own train/test split.
 
     BasicMotions (UEA: smartwatch accelerometer + gyroscope, 4 activities) ships with
     aeon, so the default runs without a network. Prints test macro-F1 and accuracy of

@@ -29,6 +29,7 @@ from edge.infer import softmax
 from edge.replay import f1_intervals, score_events
 from edge.windows import drop_reason, occluded_frames
 from host.data.dataset import Clips, Dataset, load_dataset
+from host.distill.augment import imu_sensors
 from host.distill.baselines import fit_minirocket
 from host.distill.config import (
     GPS_SPEED_CHANNEL,
@@ -138,11 +139,20 @@ def distill(
     if teacher is not None:
         soft = _teacher_probabilities(teacher, clips, list(teacher_labels), vocabulary)
     gps_row = spec.channel_names.index(GPS_SPEED_CHANNEL)
+    normaliser = dsp.Normaliser(
+        mean=np.asarray(spec.normalisation.mean), std=np.asarray(spec.normalisation.std)
+    )
+    sensors = imu_sensors(len(taxonomy.IMU_SITES))
 
     def training_set(index: np.ndarray, all_views: bool) -> TrainingSet:
         inputs = prepared[:, index] if all_views else prepared[:1, index]
         return TrainingSet(
-            inputs, centre.labels[index], None if soft is None else soft[index], gps_row
+            inputs,
+            centre.labels[index],
+            None if soft is None else soft[index],
+            gps_row,
+            sensors,
+            normaliser,
         )
 
     streams = (
@@ -339,7 +349,9 @@ def _with_stream_windows(
         soft = np.concatenate(
             [clips.soft, np.eye(clips.soft.shape[1], dtype=np.float32)[windows.labels]]
         )
-    return TrainingSet(inputs, np.concatenate([clips.labels, windows.labels]), soft, clips.gps_row)
+    return dataclasses.replace(
+        clips, inputs=inputs, labels=np.concatenate([clips.labels, windows.labels]), soft=soft
+    )
 
 
 def score_sessions(

@@ -26,7 +26,14 @@ from sklearn.model_selection import GroupShuffleSplit, train_test_split
 from edge import dsp
 from host.distill.augment import Sensor, imu_sensors
 from host.distill.baselines import fit_hydra, fit_minirocket
-from host.distill.config import MINIROCKET_KERNELS, DistillConfig, StudentConfig
+from host.distill.config import (
+    MINIROCKET_KERNELS,
+    REAL_MOTION_AUGMENT,
+    REAL_MOTION_EPOCHS,
+    REAL_MOTION_PATIENCE,
+    DistillConfig,
+    StudentConfig,
+)
 from host.distill.student import parameter_count
 from host.distill.train_student import TrainingSet, predict_logits, train_student
 from host.export.onnx import onnx_session, run_onnx, to_onnx_bytes
@@ -221,21 +228,21 @@ def train_recipe_student(
 
 
 def check_config(seed: int, max_epochs: int, n_train: int) -> DistillConfig:
-    """The sideline recipe for a small labelled collection: its defaults, with batches
-    small enough to take several steps per epoch and patience for the noisy validation
-    score of a few dozen series."""
+    """The sideline recipe for real recordings (augmented, REAL_MOTION_AUGMENT), with
+    batches small enough to take several steps per epoch."""
     return DistillConfig(
         seed=seed,
         max_epochs=max_epochs,
         batch_size=min(64, max(8, n_train // 8)),
-        early_stop_patience=20,
+        early_stop_patience=REAL_MOTION_PATIENCE,
+        augment=REAL_MOTION_AUGMENT,
     )
 
 
 def run_check(
     dataset: str | Path = "BasicMotions",
     seed: int = 0,
-    max_epochs: int = 80,
+    max_epochs: int = REAL_MOTION_EPOCHS,
     minirocket_kernels: int = MINIROCKET_KERNELS,
 ) -> UcrResult:
     """Train the student, MiniRocket and Hydra on the train split; score on its test."""

@@ -32,9 +32,14 @@ import numpy as np  # noqa: E402
 from sklearn.metrics import f1_score  # noqa: E402
 
 from edge import dsp  # noqa: E402
-from host.distill.augment import AugmentConfig  # noqa: E402
 from host.distill.baselines import fit_hydra, fit_minirocket  # noqa: E402
-from host.distill.config import DistillConfig, StudentConfig  # noqa: E402
+from host.distill.config import (  # noqa: E402
+    REAL_MOTION_AUGMENT,
+    REAL_MOTION_EPOCHS,
+    REAL_MOTION_PATIENCE,
+    DistillConfig,
+    StudentConfig,
+)
 from host.distill.hydra_student import HydraConfig, fit_hydra_student  # noqa: E402
 from host.distill.train_student import predict_logits  # noqa: E402
 from host.distill.ucr import (  # noqa: E402
@@ -46,13 +51,11 @@ from host.evaluation.bootstrap import cluster_bootstrap  # noqa: E402
 
 RECIPES: dict[str, DistillConfig] = {
     "default": DistillConfig(),
-    "plain": DistillConfig(augment=AugmentConfig()),
+    "plain": DistillConfig(),  # the name the first measurements used for the default
     "augmented": DistillConfig(
-        augment=AugmentConfig(
-            rotation_deg=30.0, magnitude_sigma=0.2, time_stretch=0.1, mixup_alpha=0.2
-        ),
-        max_epochs=80,
-        early_stop_patience=20,
+        augment=REAL_MOTION_AUGMENT,
+        max_epochs=REAL_MOTION_EPOCHS,
+        early_stop_patience=REAL_MOTION_PATIENCE,
     ),
 }
 _AUG = RECIPES["augmented"]
