@@ -1,0 +1,39 @@
+"""`touchline distill --augment` trains with the real-motion recipe; without it, the default."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from types import SimpleNamespace
+
+import pytest
+from typer.testing import CliRunner
+
+from host.cli import app
+from host.distill import pipeline
+from host.distill.augment import AugmentConfig
+from host.distill.config import REAL_MOTION_AUGMENT, REAL_MOTION_PATIENCE, DistillConfig
+
+
+@pytest.mark.parametrize("augment", [False, True])
+def test_augment_flag_picks_the_recipe(
+    augment: bool, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    seen: list[DistillConfig] = []
+
+    def record(run_dir, data_dir, config, kernels):  # the training itself is tested elsewhere
+        seen.append(config)
+        return SimpleNamespace(report={}, out_dir=tmp_path)
+
+    monkeypatch.setattr(pipeline, "distill_run", record)
+    monkeypatch.setattr(pipeline, "report_markdown", lambda report: "")
+    args = ["distill", str(tmp_path), "--epochs", "80"] + (["--augment"] if augment else [])
+    result = CliRunner().invoke(app, args)
+    assert result.exit_code == 0, result.output
+    (config,) = seen
+    assert config.max_epochs == 80
+    if augment:
+        assert config.augment == REAL_MOTION_AUGMENT
+        assert config.early_stop_patience == REAL_MOTION_PATIENCE
+    else:
+        assert config.augment == AugmentConfig() and not config.augment.active
+        assert config.early_stop_patience == DistillConfig().early_stop_patience
