@@ -13,6 +13,7 @@ training series, whole athletes when a groups file names them (`X_groups.txt` be
 
 from __future__ import annotations
 
+import dataclasses
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -173,13 +174,11 @@ def student_config(
     """The sideline student sized for this input: the stem strides 4× on the product's
     600-sample windows and 2× on shorter series, which would otherwise shrink to nothing."""
     base = base or StudentConfig()
-    return StudentConfig(
-        **{
-            **base.__dict__,
-            "in_channels": channels,
-            "n_labels": n_labels,
-            "stem_stride": base.stem_stride if samples >= 400 else 2,
-        }
+    return dataclasses.replace(
+        base,
+        in_channels=channels,
+        n_labels=n_labels,
+        stem_stride=base.stem_stride if samples >= 400 else 2,
     )
 
 
