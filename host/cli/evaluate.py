@@ -86,12 +86,14 @@ def evaluate_command(
             config = load_run(run_dir).config
             if cv_epochs:
                 config = config.replace(max_epochs=cv_epochs)
+            groups = load_run(run_dir).info.get("groups")
             report = cross_validate(
                 data or Path(result_data(run_dir)),
                 Path(run_dir) / "crossval",
                 TrainConfig.from_dict(config.to_dict()),
                 folds,
                 resamples=min(resamples, 200),
+                groups=Path(groups) if groups else None,
             )
             cv = Table(
                 "metric", "mean", "sd", "min", "max", title=f"{folds}-fold CV grouped by athlete"
@@ -100,6 +102,7 @@ def evaluate_command(
                 if block:
                     cv.add_row(name, *(f"{block[k]:.3f}" for k in ("mean", "sd", "min", "max")))
             console.print(cv)
+            console.print(f"pooled macro-F1 % over {folds} folds: {_f1(report['pooled'])}")
         if loao:
             _print_loao(console, run_dir, data, cv_epochs, resamples)
     except errors as exc:

@@ -32,18 +32,17 @@ def cross_validate(
     folds: int = 10,
     resamples: int = 200,
     show_progress: bool = True,
+    groups: Path | None = None,
 ) -> dict[str, Any]:
-    """Train and score `folds` grouped folds under `out/fold-K`; summary in `out/crossval.json`."""
-    from host.data.dataset import load_dataset
-
-    dataset = load_dataset(data)
-    clips = dataset.clips()
-    weekly = athlete_weeks(dataset)
-    plans = grouped_folds(clips.athlete_id, weekly.athlete_id, folds, dataset.manifest.splits.seed)
+    """Train and score `folds` grouped folds under `out/fold-K`; summary, and the pooled
+    macro-F1 of all folds' predictions with an interval over athletes, in
+    `out/crossval.json`. `data` is a dataset directory or a `.ts` file with its `groups`."""
+    clip_groups, week_groups, seed, synthetic = _athletes(data, config, groups)
+    plans = grouped_folds(clip_groups, week_groups, folds, seed)
     rows = []
     for k, plan in enumerate(plans, start=1):
         run_dir = out / f"fold-{k:02d}"
-        train(data, run_dir, config, plan=plan, show_progress=show_progress)
+        train(data, run_dir, config, plan=plan, show_progress=show_progress, groups=groups)
         result = evaluate_run(run_dir, data, resamples=resamples)
         risk = result.get("risk", {})
         rows.append(
@@ -72,13 +71,55 @@ def cross_validate(
     report = {
         "folds": rows,
         "summary": summary,
-        "synthetic": dataset.manifest.synthetic,
+        "pooled": _pooled(
+            [out / f"fold-{k:02d}" for k in range(1, len(plans) + 1)], resamples, config.seed
+        ),
+        "synthetic": synthetic,
         "grouping": "athlete",
-        "seed": dataset.manifest.splits.seed,
+        "seed": seed,
     }
     out.mkdir(parents=True, exist_ok=True)
     (out / CV_FILE).write_text(json.dumps(report, indent=2, default=float))
     return report
+
+
+def _athletes(
+    data: Path, config: TrainConfig, groups: Path | None
+) -> tuple[np.ndarray, np.ndarray, int, bool]:
+    """(athlete of each clip, athlete of each labelled week, split seed, synthetic)."""
+    if Path(data).suffix == ".ts":
+        _, task, _ = ts_task(Path(data), config, groups=groups)
+        return task.clip_athletes, np.zeros(0, str), config.seed, False
+    from host.data.dataset import load_dataset
+
+    dataset = load_dataset(data)
+    return (
+        dataset.clips().athlete_id,
+        athlete_weeks(dataset).athlete_id,
+        dataset.manifest.splits.seed,
+        dataset.manifest.synthetic,
+    )
+
+
+def _pooled(run_dirs: list[Path], resamples: int, seed: int) -> dict[str, Any]:
+    """Macro-F1 of every fold's test predictions together, 95 % interval over athletes."""
+    parts = []
+    for run_dir in run_dirs:
+        with np.load(run_dir / PREDICTIONS_FILE) as saved:
+            parts.append((saved["clip_label"], saved["clip_predicted"], saved["clip_athlete"]))
+    y, pred, athlete = (np.concatenate([p[i] for p in parts]) for i in range(3))
+    n_labels = int(max(y.max(initial=0), pred.max(initial=0))) + 1
+    value, low, high = cluster_bootstrap(
+        lambda i: metrics.macro_f1(y[i], pred[i], n_labels), athlete, resamples, seed
+    )
+    return {
+        "n": int(len(y)),
+        "athletes": int(len(np.unique(athlete))),
+        "accuracy": metrics.accuracy(y, pred),
+        "macro_f1": value,
+        "macro_f1_low": low,
+        "macro_f1_high": high,
+    }
 
 
 def leave_one_athlete_out_cv(
@@ -95,32 +136,19 @@ def leave_one_athlete_out_cv(
     the pooled macro-F1 of every fold's predictions with an interval over athletes; the
     summary goes to `out/loao.json`. `data` is a dataset directory or a `.ts` file with its
     `groups` file."""
-    if Path(data).suffix == ".ts":
-        _, task, _ = ts_task(Path(data), config, groups=groups)
-        clip_groups, week_groups, seed = task.clip_athletes, np.zeros(0, str), config.seed
-        synthetic = False
-    else:
-        from host.data.dataset import load_dataset
-
-        dataset = load_dataset(data)
-        clip_groups = dataset.clips().athlete_id
-        week_groups = athlete_weeks(dataset).athlete_id
-        seed, synthetic = dataset.manifest.splits.seed, dataset.manifest.synthetic
+    clip_groups, week_groups, seed, synthetic = _athletes(data, config, groups)
     plans = leave_one_athlete_out(clip_groups, week_groups, seed)
-    folds, pooled = [], {"y": [], "pred": [], "athlete": []}
-    n_labels = 0
+    folds, run_dirs = [], []
     for k, plan in enumerate(plans, start=1):
         run_dir = out / f"athlete-{k:02d}"
         train(data, run_dir, config, plan=plan, show_progress=show_progress, groups=groups)
-        result = evaluate_run(run_dir, data, resamples=0)
-        n_labels = len(result["actions"]["per_class"])
+        evaluate_run(run_dir, data, resamples=0)
+        run_dirs.append(run_dir)
         with np.load(run_dir / PREDICTIONS_FILE) as saved:
-            y, pred = saved["clip_label"], saved["clip_predicted"]
-            athlete = saved["clip_athlete"]
-        items = np.arange(len(y)).astype(str)
+            y, pred, athlete = saved["clip_label"], saved["clip_predicted"], saved["clip_athlete"]
         value, low, high = cluster_bootstrap(
-            lambda i, y=y, pred=pred, n=n_labels: metrics.macro_f1(y[i], pred[i], n),
-            items,
+            lambda i, y=y, pred=pred: metrics.macro_f1(y[i], pred[i], 0),
+            np.arange(len(y)).astype(str),
             resamples,
             config.seed,
         )
@@ -129,29 +157,15 @@ def leave_one_athlete_out_cv(
                 "fold": k,
                 "athlete": str(athlete[0]) if len(athlete) else "",
                 "n": int(len(y)),
-                "accuracy": result["actions"]["accuracy"],
+                "accuracy": metrics.accuracy(y, pred),
                 "macro_f1": value,
                 "macro_f1_low": low,
                 "macro_f1_high": high,
             }
         )
-        pooled["y"].append(y)
-        pooled["pred"].append(pred)
-        pooled["athlete"].append(athlete)
-    y, pred, athlete = (np.concatenate(pooled[key]) for key in ("y", "pred", "athlete"))
-    value, low, high = cluster_bootstrap(
-        lambda i: metrics.macro_f1(y[i], pred[i], n_labels), athlete, resamples, config.seed
-    )
     report = {
         "folds": folds,
-        "pooled": {
-            "n": int(len(y)),
-            "athletes": len(folds),
-            "accuracy": metrics.accuracy(y, pred),
-            "macro_f1": value,
-            "macro_f1_low": low,
-            "macro_f1_high": high,
-        },
+        "pooled": _pooled(run_dirs, resamples, config.seed),
         "fold_macro_f1_mean": float(np.mean([f["macro_f1"] for f in folds])),
         "synthetic": synthetic,
         "grouping": "leave one athlete out",

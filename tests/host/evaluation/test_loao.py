@@ -90,3 +90,20 @@ def test_loao_on_a_ts_file_follows_its_groups_file(tmp_path: Path) -> None:
                                       groups=groups, show_progress=False)
     assert [f["athlete"] for f in report["folds"]] == ["a0", "a1", "a2", "a3"]
     assert all(f["n"] == 20 for f in report["folds"]) and report["pooled"]["n"] == 80
+
+
+def test_grouped_folds_on_a_ts_file_pool_every_series_once(tmp_path: Path) -> None:
+    from aeon.datasets import load_from_ts_file
+
+    from host.evaluation.crossval import cross_validate
+
+    data = Path(load_from_ts_file.__code__.co_filename).parent / "data" / "BasicMotions"
+    groups = tmp_path / "groups.txt"
+    groups.write_text("\n".join(f"a{i % 6}" for i in range(80)) + "\n")
+    report = cross_validate(data / "BasicMotions_TRAIN.ts", tmp_path / "cv",
+                            TrainConfig(max_epochs=1, batch_size=8), folds=3, resamples=20,
+                            show_progress=False, groups=groups)
+    assert len(report["folds"]) == 3
+    assert report["pooled"]["n"] == 80 and report["pooled"]["athletes"] == 6
+    pooled = report["pooled"]
+    assert pooled["macro_f1_low"] <= pooled["macro_f1"] <= pooled["macro_f1_high"]
