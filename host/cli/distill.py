@@ -13,7 +13,7 @@ from host.cli import app
 # Shown in --help, so written out here: host.distill.config needs scipy (through edge.dsp),
 # which `touchline --help` must not load. tests/host/test_cli_startup.py checks they equal
 # DistillConfig's defaults and MINIROCKET_KERNELS.
-DEFAULT_EPOCHS = 40
+DEFAULT_EPOCHS = 80
 DEFAULT_SIMULATED_MINUTES = 10.0
 DEFAULT_MINIROCKET_KERNELS = 10_000
 
@@ -28,11 +28,11 @@ def distill_command(
     epochs: int = typer.Option(DEFAULT_EPOCHS, "--epochs", min=1, help="Most epochs."),
     seed: int = typer.Option(0, "--seed", help="Seed of training and bootstrap."),
     augment: bool = typer.Option(
-        False,
-        "--augment",
+        True,
+        "--augment/--no-augment",
         help="Train on augmented windows (strap rotations, magnitude and time warping, "
-        "mixup) with patience 20: the recipe for real players (docs/student.md, Real "
-        "data); use it with --epochs 80.",
+        "mixup; patience 20), the recipe measured on real players (docs/student.md, Real "
+        "data); --no-augment trains on the windows as recorded, with patience 6.",
     ),
     simulated_minutes: float = typer.Option(
         DEFAULT_SIMULATED_MINUTES,
@@ -62,12 +62,13 @@ def distill_command(
     student.pt); `touchline export` reads them.
 
     Example:  touchline distill runs/teacher-01 --data data/squad-small
-              touchline distill runs/club-takes --augment --epochs 80
+              touchline distill runs/teacher-01 --no-augment --epochs 40
     """
     # Training stack imported here, not at module level: `touchline --help` stays fast.
     from host.data.dataset import DatasetError
     from host.distill.augment import AugmentConfig
     from host.distill.config import (
+        PLAIN_PATIENCE,
         REAL_MOTION_AUGMENT,
         REAL_MOTION_PATIENCE,
         DistillConfig,
@@ -87,7 +88,7 @@ def distill_command(
         seed=seed,
         simulated_minutes=simulated_minutes,
         augment=REAL_MOTION_AUGMENT if augment else AugmentConfig(),
-        early_stop_patience=REAL_MOTION_PATIENCE if augment else DistillConfig.early_stop_patience,
+        early_stop_patience=REAL_MOTION_PATIENCE if augment else PLAIN_PATIENCE,
     )
     try:
         result = distill_run(run_dir, data, config, minirocket_kernels)
@@ -110,7 +111,7 @@ def student_check_command(
     ),
     seeds: int = typer.Option(3, "--seeds", min=1, help="Training seeds to average over."),
 ) -> None:
-    """Train the student's real-data recipe (augmented, as `touchline distill --augment`)
+    """Train the student's recipe (augmented, as `touchline distill`)
     on a labelled inertial dataset and compare it with MiniRocket + ridge and Hydra on the
     file's own train/test split.
 

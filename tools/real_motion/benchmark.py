@@ -32,8 +32,10 @@ import numpy as np  # noqa: E402
 from sklearn.metrics import f1_score  # noqa: E402
 
 from edge import dsp  # noqa: E402
+from host.distill.augment import AugmentConfig  # noqa: E402
 from host.distill.baselines import fit_hydra, fit_minirocket  # noqa: E402
 from host.distill.config import (  # noqa: E402
+    PLAIN_PATIENCE,
     REAL_MOTION_AUGMENT,
     REAL_MOTION_EPOCHS,
     REAL_MOTION_PATIENCE,
@@ -51,7 +53,10 @@ from host.evaluation.bootstrap import cluster_bootstrap  # noqa: E402
 
 RECIPES: dict[str, DistillConfig] = {
     "default": DistillConfig(),
-    "plain": DistillConfig(),  # the name the first measurements used for the default
+    # The recipe before augmentation (`touchline distill --no-augment --epochs 40`).
+    "plain": DistillConfig(
+        augment=AugmentConfig(), max_epochs=40, early_stop_patience=PLAIN_PATIENCE
+    ),
     "augmented": DistillConfig(
         augment=REAL_MOTION_AUGMENT,
         max_epochs=REAL_MOTION_EPOCHS,

@@ -1,4 +1,4 @@
-"""`touchline distill --augment` trains with the real-motion recipe; without it, the default."""
+"""`touchline distill` trains with the real-motion recipe; `--no-augment` without it."""
 
 from __future__ import annotations
 
@@ -11,7 +11,12 @@ from typer.testing import CliRunner
 from host.cli import app
 from host.distill import pipeline
 from host.distill.augment import AugmentConfig
-from host.distill.config import REAL_MOTION_AUGMENT, REAL_MOTION_PATIENCE, DistillConfig
+from host.distill.config import (
+    PLAIN_PATIENCE,
+    REAL_MOTION_AUGMENT,
+    REAL_MOTION_PATIENCE,
+    DistillConfig,
+)
 
 
 @pytest.mark.parametrize("augment", [False, True])
@@ -26,7 +31,7 @@ def test_augment_flag_picks_the_recipe(
 
     monkeypatch.setattr(pipeline, "distill_run", record)
     monkeypatch.setattr(pipeline, "report_markdown", lambda report: "")
-    args = ["distill", str(tmp_path), "--epochs", "80"] + (["--augment"] if augment else [])
+    args = ["distill", str(tmp_path), "--epochs", "80"] + ([] if augment else ["--no-augment"])
     result = CliRunner().invoke(app, args)
     assert result.exit_code == 0, result.output
     (config,) = seen
@@ -36,4 +41,4 @@ def test_augment_flag_picks_the_recipe(
         assert config.early_stop_patience == REAL_MOTION_PATIENCE
     else:
         assert config.augment == AugmentConfig() and not config.augment.active
-        assert config.early_stop_patience == DistillConfig().early_stop_patience
+        assert config.early_stop_patience == PLAIN_PATIENCE
