@@ -50,7 +50,8 @@ def distill_command(
 ) -> None:
     """Distil the multimodal teacher of RUN_DIR into the small IMU(+GPS) sideline student.
 
-    Trains the student on the teacher's soft labels plus the true labels, and in the same
+    Trains the student on the teacher's soft labels plus the true labels, on augmented
+    windows (strap rotations, magnitude and time warping, mixup), and in the same
     run the student without the teacher and MiniRocket + ridge on the same windows, then
     prints accuracy and macro-F1 (95 % bootstrap intervals over athletes), latency per
     window and size for each on the same test athletes, and again on clips whose video
