@@ -10,7 +10,7 @@ from host.db.models import ModelVersion, RiskPrediction
 from host.db.registry import record_model
 from host.nightly import NightlyLocked, bundle_gate, exclusive_lock, risk_gate, run_nightly
 from host.risk.evaluate import auc, time_ordered_split
-from host.risk.features import LABEL
+from host.risk.features import LABEL, FeatureError
 from host.risk.head import HeadConfig, RiskHead
 from host.risk.recipe import fit_calibrated
 from host.risk.scoring import fit_until
@@ -143,7 +143,7 @@ def test_a_second_run_waits_for_nobody_it_stops_with_the_holder(night) -> None:
 
 
 def test_failed_run_is_logged_and_releases_the_lock(night) -> None:
-    with pytest.raises(Exception, match="no sessions"):
+    with pytest.raises(FeatureError, match="no sessions"):
         run_nightly(night)  # an empty database has nothing to build features from
     assert "nightly run failed" in night.nightly_log.read_text()
     with exclusive_lock(night.nightly_lock):

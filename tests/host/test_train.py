@@ -190,7 +190,11 @@ def test_commands_end_to_end_on_the_tiny_simulated_squad(tmp_path: Path) -> None
     assert evaluated.exit_code == 0, evaluated.output
     evaluation = json.loads((run / "evaluation.json").read_text())
     assert evaluation["synthetic"] is True and evaluation["actions"]["n"] > 0
-    assert "oracle_auc" in evaluation.get("risk", {"oracle_auc": None})
+    # The risk section must be there, score every held-out athlete-week, and carry the
+    # simulator's oracle beside the model (NaN when the tiny test weeks hold no injury).
+    test_weeks = json.loads((run / "splits.json").read_text())["risk"]["test"]
+    assert len(test_weeks) > 0 and evaluation["risk"]["n"] == len(test_weeks)
+    assert {"auc", "brier", "oracle_auc"} <= evaluation["risk"].keys()
     reported = runner.invoke(app, ["report", str(run)])
     assert reported.exit_code == 0 and (run / "report.html").exists()
     missing = runner.invoke(app, ["evaluate", str(tmp_path)])

@@ -7,9 +7,10 @@ import pytest
 
 from edge.sim import SimulationError, random_traits, simulate_clip, simulate_session
 from edge.sim.body import kinematics
+from edge.sim.config import IMPERFECTIONS
 from edge.sim.motion import empty_motion
-from edge.sim.sensors import observe_imu
-from edge.taxonomy import JOINTS, STORED_CLIP_S
+from edge.sim.sensors import IMU_FRAME_SAMPLES, imu_valid, observe_imu
+from edge.taxonomy import IMU_RATE_HZ, JOINTS, STORED_CLIP_S
 
 N_CLIPS = 24
 
@@ -91,11 +92,14 @@ def test_sudden_stop_brakes_to_standstill_at_the_event() -> None:
 
 
 def test_change_of_direction_turns_at_the_event() -> None:
+    peaks = []
     for c in _clips("change_of_direction", n=12, scene="technique_drill"):
         yaw_rate = np.abs(c.waist[:, 3:]).max(axis=1)  # any axis: the mount tilts the frame
-        near = _near_event(c, yaw_rate, 0.4)
-        if c.waist_valid[np.abs(c.imu_t_s - c.events[0].t_s) < 0.4].all():
-            assert near.max() > 100.0
+        # A radio gap over the turn hides it: such a clip says nothing about the turn.
+        if _near_event(c, c.waist_valid, 0.4).all():
+            peaks.append(_near_event(c, yaw_rate, 0.4).max())
+    assert len(peaks) >= 9  # gaps over a 0.8 s window are rare (~1 clip in 30)
+    assert min(peaks) > 100.0
 
 
 def test_skeleton_matches_the_body_the_imus_measure() -> None:
@@ -146,6 +150,7 @@ def test_clock_drift_is_recoverable_from_device_timestamps() -> None:
             clock.offset_s, abs=1e-5
         )
         # and the drift is large enough to matter over a match: > 1 sample over 90 minutes
+        assert abs(slope / 1e6 - 1) * 90 * 60 > 1 / IMU_RATE_HZ
         assert np.all(np.diff(device_us) > 0)
     assert session.clocks["waist"] != session.clocks["calf"]
 
@@ -187,15 +192,37 @@ def test_imperfections_happen_at_documented_rates() -> None:
     rng = np.random.default_rng(10)
     player = random_traits(rng, "P5")
     session = simulate_session(player, rng, 3600.0, "full_match", "match", with_skeleton=False)
+    # One hour holds ~1.4 long gaps, which carry half the loss: a factor of 2 either way.
     loss = 1 - session.waist_valid.mean()
-    assert 0.0005 < loss < 0.15
-    # Losses come as whole 100 ms radio frames, and invalid samples are zero, never NaN.
-    edges = np.flatnonzero(np.diff(session.waist_valid.astype(int)) == -1) + 1
-    assert np.all(edges % 10 == 0) or not session.waist_valid[-1]
+    assert 0.5 * _documented_imu_loss() < loss < 2 * _documented_imu_loss()
+    # Invalid samples are zero, never NaN.
+    assert (~session.waist_valid).any()
     assert np.all(session.waist[~session.waist_valid] == 0) and np.isfinite(session.waist).all()
     # Readings never exceed the device's full scale.
     assert np.abs(session.calf[:, :3]).max() <= player.calf_imu.accel_range_g
     assert np.abs(session.calf[:, 3:]).max() <= player.calf_imu.gyro_range_dps
+
+
+def _documented_imu_loss() -> float:
+    """Share of IMU samples lost to bursts, from the documented rates (docs/synthetic.md):
+    bursts per minute x mean burst length, where long bursts last 3-10 s (6.5 s on average)."""
+    rates = IMPERFECTIONS
+    short_s = rates.imu_loss_mean_frames * IMU_FRAME_SAMPLES / IMU_RATE_HZ
+    mean_s = (1 - rates.imu_long_gap_share) * short_s + rates.imu_long_gap_share * 6.5
+    return rates.imu_loss_bursts_per_min * mean_s / 60.0
+
+
+def test_imu_losses_are_whole_frames_at_the_documented_rate() -> None:
+    hours = 100  # ~3600 bursts, 144 of them long: the lost share is known to +-5 % (1 sd)
+    valid = imu_valid(np.random.default_rng(12), int(hours * 3600 * IMU_RATE_HZ), 0.0)
+    assert 1 - valid.mean() == pytest.approx(_documented_imu_loss(), rel=0.15)
+    steps = np.diff(np.concatenate([[True], valid, [True]]).astype(np.int8))
+    starts, ends = np.flatnonzero(steps == -1), np.flatnonzero(steps == 1)
+    assert len(starts) > 3000
+    assert np.all(starts % IMU_FRAME_SAMPLES == 0)  # every gap begins at a radio frame
+    short = ends - starts < 3 * IMU_RATE_HZ
+    assert short.mean() > 0.9  # and short gaps are whole frames
+    assert np.all((ends - starts)[short] % IMU_FRAME_SAMPLES == 0)
 
 
 def test_same_seed_same_signals_and_different_seed_different() -> None:
