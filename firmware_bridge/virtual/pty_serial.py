@@ -16,11 +16,13 @@ import select
 import threading
 import time
 import tty
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Literal
 
 from firmware_bridge.cobs import cobs_encode
 from firmware_bridge.virtual.devices import Emission
+
+CLOCK_POLL_S = 0.05  # a paced writer looks at its clock at least this often
 
 
 class PtySerialDevice:
@@ -33,12 +35,15 @@ class PtySerialDevice:
         framing: Literal["cobs", "raw"] = "cobs",
         speed: float | None = 1.0,
         lead_zero: bool = True,
+        clock: Callable[[], float] = time.monotonic,
     ) -> None:
+        """`clock` (seconds, monotonic) paces playback; tests pass one they move by hand."""
         if speed is not None and speed <= 0:
             raise ValueError(f"speed must be positive or None, got {speed}")
         self.emissions = list(emissions)
         self.framing = framing
         self.speed = speed
+        self.clock = clock
         # Firmware sends one 0x00 at start-up so the first frame is clean on the wire.
         self.lead_zero = lead_zero and framing == "cobs"
         self.bytes_written = 0
@@ -85,19 +90,26 @@ class PtySerialDevice:
         return cobs_encode(emission.data) if self.framing == "cobs" else emission.data
 
     def _play(self) -> None:
-        started = time.monotonic()
+        started = self.clock()
         try:
             if self.lead_zero:
                 self._write(b"\x00")
             for emission in self.emissions:
-                if self.speed is not None:
-                    due = started + emission.t_s / self.speed
-                    if self._stop.wait(max(0.0, due - time.monotonic())):
-                        return
+                if self.speed is not None and not self._wait_until(
+                    started + emission.t_s / self.speed
+                ):
+                    return
                 if not self._write(self._wire(emission)):
                     return
         finally:
             self.done.set()
+
+    def _wait_until(self, due: float) -> bool:
+        """Wait until the clock reads `due`; False once stopped."""
+        while (left := due - self.clock()) > 0:
+            if self._stop.wait(min(left, CLOCK_POLL_S)):
+                return False
+        return True
 
     def _write(self, data: bytes) -> bool:
         """Write all of data, waiting while the tty buffer is full; False once stopped."""

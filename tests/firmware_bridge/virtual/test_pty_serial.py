@@ -42,24 +42,46 @@ def test_pyserial_opens_the_pty_by_path_and_reads_every_frame() -> None:
     assert reader.rejects == {}
 
 
+class HandClock:
+    """A clock the test sets: the player waits for it, never for the wall clock."""
+
+    def __init__(self) -> None:
+        self.now = 0.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+def _read_until(reader: SerialFrameReader, count: int, frames: list) -> list:
+    """Poll until `count` frames have arrived; the deadline only ends a test that fails."""
+    deadline = time.monotonic() + 10.0
+    while len(frames) < count and time.monotonic() < deadline:
+        frames += reader.poll()
+    return frames
+
+
 def test_accelerated_rate_follows_the_emission_times() -> None:
-    emissions = _imu(3.0).emissions()  # 3 s of data
-    player = PtySerialDevice(emissions, speed=10.0)
+    emissions = _imu(3.0).emissions()  # 3 s of data, played ten times faster
+    clock = HandClock()
+    player = PtySerialDevice(emissions, speed=10.0, clock=clock)
     port = serial.Serial(player.open(), timeout=0.05)
+    frames: list = []
     try:
-        started = time.monotonic()
         player.start()
         reader = SerialFrameReader(port)
-        arrivals = []
-        while len(arrivals) < len(emissions) and time.monotonic() - started < 5:
-            arrivals += [time.monotonic() - started for _ in reader.poll()]
+        for now in (0.0, 0.1, 0.25, 0.3):
+            clock.now = now
+            due = sum(e.t_s / 10 <= now for e in emissions)
+            # every frame due by now arrives, and not one that is due later
+            assert len(_read_until(reader, due, frames)) == due, now
+            frames += reader.poll()  # one more read (up to the port timeout): nothing early
+            assert len(frames) == due, now
+        assert 0 < sum(e.t_s / 10 <= 0.1 for e in emissions) < len(emissions)
+        assert len(frames) == len(emissions)
     finally:
         port.close()
         player.stop()
-    assert len(arrivals) == len(emissions)
-    # The last frame is due at 3 s / 10 = 0.3 s: not before, and not much after.
-    assert arrivals[-1] >= emissions[-1].t_s / 10 - 0.01
-    assert arrivals[-1] < 1.5
+    assert [d.raw for d in frames] == [e.data for e in emissions]
 
 
 def test_nmea_receiver_on_a_pty_is_read_line_by_line() -> None:
@@ -117,8 +139,9 @@ def test_witmotion_bytes_on_a_pty() -> None:
 def test_stop_ends_playback_even_when_nobody_reads() -> None:
     player = PtySerialDevice(_imu(300.0).emissions(), speed=None)  # ~440 kB, beyond any tty buffer
     player.start()
-    time.sleep(0.2)  # the tty buffer fills and the writer waits
-    started = time.monotonic()
+    deadline = time.monotonic() + 10.0  # only ends a test that fails
+    while player.bytes_written == 0 and time.monotonic() < deadline:
+        time.sleep(0.01)
     player.stop()
-    assert time.monotonic() - started < 2.0
+    assert player.done.is_set()  # the writer ended, though its buffer never emptied
     assert 0 < player.bytes_written < sum(len(e.data) for e in player.emissions)
