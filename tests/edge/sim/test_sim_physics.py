@@ -195,8 +195,7 @@ def test_imperfections_happen_at_documented_rates() -> None:
     # One hour holds ~1.4 long gaps, which carry half the loss: a factor of 2 either way.
     loss = 1 - session.waist_valid.mean()
     assert 0.5 * _documented_imu_loss() < loss < 2 * _documented_imu_loss()
-    # Invalid samples are zero, never NaN.
-    assert (~session.waist_valid).any()
+    # Invalid samples (there are some: loss > 0) are zero, never NaN.
     assert np.all(session.waist[~session.waist_valid] == 0) and np.isfinite(session.waist).all()
     # Readings never exceed the device's full scale.
     assert np.abs(session.calf[:, :3]).max() <= player.calf_imu.accel_range_g
