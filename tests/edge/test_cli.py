@@ -106,6 +106,21 @@ def test_status_probe_reads_every_paired_sensor(config_file: Path) -> None:
     assert result.output.count("silent") == 1
 
 
+def test_status_probe_calls_a_missing_serial_port_silent(config_file: Path, monkeypatch) -> None:
+    # A port that does not exist never sends, so a short probe can never be too short.
+    monkeypatch.setattr("edge.cli.status.PROBE_TIMEOUT_S", 0.2)
+    paired = runner.invoke(app, ["pair", "--address", "virtual://squad?athletes=1&duration_s=10"])
+    assert paired.exit_code == 0, paired.output
+    config = load_config(config_file)
+    config.sensors = config.sensors[:1]
+    config.sensors[0].address = "/dev/ttyTouchlineGone"  # a serial address: under /dev/
+    save_config(config, config_file)
+    result = runner.invoke(app, ["status", "--probe"], terminal_width=300)
+    assert result.exit_code == 0, result.output
+    assert result.output.count("silent") == 1 and "sending" not in result.output
+    assert "serial" in result.output  # the kind column names the transport that was probed
+
+
 def test_help_and_version_load_no_heavy_dependency() -> None:
     # A fresh interpreter: what `edge --help` costs on a Pi is what `import edge.cli` pulls in.
     heavy = ("numpy", "scipy", "onnxruntime", "bleak", "serial", "httpx", "pydantic")
