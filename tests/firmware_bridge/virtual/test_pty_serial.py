@@ -22,26 +22,6 @@ def _imu(seconds: float) -> VirtualImuDevice:
     return VirtualImuDevice(sensor_id=3, t_s=t, accel_g=accel, gyro_dps=np.zeros((t.size, 3)))
 
 
-def test_pyserial_opens_the_pty_by_path_and_reads_every_frame() -> None:
-    device = _imu(20.0)
-    emissions = device.emissions()
-    player = PtySerialDevice(emissions, speed=None)
-    port = serial.Serial(player.open(), baudrate=921600, timeout=0.5)
-    try:
-        assert player.path.startswith("/dev/")
-        player.start()
-        reader = SerialFrameReader(port)
-        frames = list(reader.frames())
-    finally:
-        port.close()
-        player.stop()
-    assert [d.raw for d in frames] == [e.data for e in emissions]
-    imu = [d.sample for d in frames if isinstance(d.sample, ImuSamples)]
-    assert len(imu) == 200 and any(isinstance(d.sample, StatusSample) for d in frames)
-    np.testing.assert_allclose(np.concatenate([s.accel_g for s in imu]), device.accel_g, atol=1e-3)
-    assert reader.rejects == {}
-
-
 class HandClock:
     """A clock the test sets: the player waits for it, never for the wall clock."""
 
@@ -58,6 +38,26 @@ def _read_until(reader: SerialFrameReader, count: int, frames: list) -> list:
     while len(frames) < count and time.monotonic() < deadline:
         frames += reader.poll()
     return frames
+
+
+def test_pyserial_opens_the_pty_by_path_and_reads_every_frame() -> None:
+    device = _imu(20.0)
+    emissions = device.emissions()
+    player = PtySerialDevice(emissions, speed=None)
+    port = serial.Serial(player.open(), baudrate=921600, timeout=0.5)
+    try:
+        assert player.path.startswith("/dev/")
+        player.start()
+        reader = SerialFrameReader(port)
+        frames = _read_until(reader, len(emissions), [])
+    finally:
+        port.close()
+        player.stop()
+    assert [d.raw for d in frames] == [e.data for e in emissions]
+    imu = [d.sample for d in frames if isinstance(d.sample, ImuSamples)]
+    assert len(imu) == 200 and any(isinstance(d.sample, StatusSample) for d in frames)
+    np.testing.assert_allclose(np.concatenate([s.accel_g for s in imu]), device.accel_g, atol=1e-3)
+    assert reader.rejects == {}
 
 
 def test_accelerated_rate_follows_the_emission_times() -> None:
@@ -100,8 +100,14 @@ def test_nmea_receiver_on_a_pty_is_read_line_by_line() -> None:
     fixes = []
     try:
         player.start()
-        while chunk := port.read(256):
+        deadline = time.monotonic() + 10.0  # only ends a test that fails
+        # read until a read begun after the device sent its last byte comes back empty
+        while time.monotonic() < deadline:
+            finished = player.done.is_set()
+            chunk = port.read(256)
             fixes += decoder.feed(chunk)
+            if finished and not chunk:
+                break
     finally:
         port.close()
         player.stop()
@@ -126,8 +132,9 @@ def test_witmotion_bytes_on_a_pty() -> None:
     samples = []
     try:
         player.start()
-        while chunk := port.read(64):
-            if (sample := decoder.feed(chunk, t_us=0)) is not None:
+        deadline = time.monotonic() + 10.0  # only ends a test that fails
+        while sum(len(s) for s in samples) < 50 and time.monotonic() < deadline:
+            if (sample := decoder.feed(port.read(64), t_us=0)) is not None:
                 samples.append(sample)
     finally:
         port.close()
