@@ -155,6 +155,39 @@ def test_ucr_ts_file_trains_the_imu_branch_with_its_own_labels(tmp_path: Path) -
     assert evaluation["actions"]["accuracy"] > 0.5  # chance is 0.25
 
 
+def test_ts_series_reach_the_model_on_its_imu_grid_with_the_time_crop(tmp_path: Path) -> None:
+    from aeon.datasets import save_to_ts_file
+
+    from edge import taxonomy
+    from host.models.inputs import InputStats
+    from host.train import ts_task
+
+    # 6 s at 100 Hz, as tools/real_motion writes them: a slow swing under a 40 Hz buzz.
+    t = np.arange(600) / 100.0
+    slow = np.sin(2 * np.pi * 0.5 * t)
+    x = np.stack([np.stack([slow * (1 + i % 2), np.sin(2 * np.pi * 40 * t)]) for i in range(8)])
+    save_to_ts_file(x, np.array(["a", "b"] * 4), label_type="classification",
+                    path=str(tmp_path), problem_name="Swing_TRAIN")
+    config = TrainConfig()
+    fitted, task, _ = ts_task(tmp_path / "Swing_TRAIN.ts", config)
+    samples = int(taxonomy.STORED_CLIP_S * config.imu_rate_hz)
+    assert task.arrays.imu.shape == (8, 3, samples)  # two channels and their validity
+    assert task.stats.rates["imu"] == config.imu_rate_hz
+    assert fitted.crop_s == config.crop_s  # training still crops in time
+    # Low-passed before downsampling: the slow swing survives, the 40 Hz buzz does not alias.
+    swing = task.stats.imu.mean[0] + task.stats.imu.std[0] * task.arrays.imu[1, 0]
+    grid = np.linspace(0, 6, samples, endpoint=False)
+    inner = slice(10, -10)
+    assert np.allclose(swing[inner], 2 * np.sin(2 * np.pi * 0.5 * grid)[inner], atol=0.05)
+    buzz = task.stats.imu.mean[1] + task.stats.imu.std[1] * task.arrays.imu[:, 1, inner]
+    assert np.abs(buzz).max() < 0.1  # of an amplitude of 1
+    # A run trained on the file's own samples (saved rate 600 / 8 s) is read back as it was.
+    rates = {**task.stats.rates, "imu": 75.0}
+    old = InputStats(task.stats.imu, task.stats.gps, task.stats.hr, rates)
+    _, again, _ = ts_task(tmp_path / "Swing_TRAIN.ts", config, stats=old)
+    assert again.arrays.imu.shape[-1] == 600
+
+
 def test_train_command_reports_bad_input_in_one_line(tmp_path: Path, squad: Path) -> None:
     from typer.testing import CliRunner
 
