@@ -1,4 +1,5 @@
-# Services for the test suite. Sourced by .ci/run; each step is skipped where it cannot run.
+# Services for the test suite. Sourced by .ci/run. A step that cannot run is reported here;
+# under CI=true the tests that need it then fail (tests/capabilities.py) rather than skip.
 # PostgreSQL from Debian's packages on loopback, so host tests run against both databases.
 start_postgres() {
     command -v apt-get >/dev/null 2>&1 || return 1
@@ -19,4 +20,16 @@ start_postgres() {
     export TOUCHLINE_TEST_POSTGRES_URL="postgresql+psycopg://postgres@127.0.0.1:$port/postgres"
     echo "ci: PostgreSQL on 127.0.0.1:$port for the database tests"
 }
-start_postgres || echo "ci: PostgreSQL not available; PostgreSQL tests will be skipped"
+start_postgres || echo "ci: PostgreSQL not available; its tests skip, and fail under CI=true"
+
+# Headless Chromium from Debian's packages, for the test that renders the run report.
+install_chromium() {
+    command -v chromium >/dev/null 2>&1 && return 0
+    command -v apt-get >/dev/null 2>&1 || return 1
+    [ "$(id -u)" = 0 ] || return 1
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null 2>&1 || {
+        apt-get update -qq >/dev/null &&
+            DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; } || return 1
+    echo "ci: Chromium installed for the report-rendering test"
+}
+install_chromium || echo "ci: Chromium not available; the report-rendering test will fail under CI=true"

@@ -16,13 +16,16 @@ from pathlib import Path
 
 import pytest
 
+from tests.capabilities import missing_capability
+
 POSTGRES_ENV = "TOUCHLINE_TEST_POSTGRES_URL"
 
 
 def _postgres_server() -> str:
     server = os.environ.get(POSTGRES_ENV)
     if not server:
-        pytest.skip(f"{POSTGRES_ENV} is not set (source .ci/services.sh to start PostgreSQL)")
+        missing_capability(
+            f"{POSTGRES_ENV} is not set (source .ci/services.sh to start PostgreSQL)")
     return server
 
 

@@ -26,11 +26,13 @@ from firmware_bridge.config import (
     OVERHEAD_BYTES,
 )
 from firmware_bridge.frame import FrameError, decode_frame, encode_frame
+from tests.capabilities import missing_capability
 
 HEADER_DIR = Path(__file__).resolve().parents[2] / "firmware_bridge" / "c"
 DRIVER = Path(__file__).resolve().parent / "c" / "vector_tool.c"
 
-pytestmark = pytest.mark.skipif(shutil.which("gcc") is None, reason="gcc is not installed")
+if shutil.which("gcc") is None:
+    missing_capability("gcc is not installed", module_level=True)
 
 
 @pytest.fixture(scope="module")

@@ -14,6 +14,7 @@ import torch
 from host.models.config import PAPER_TABLE3, TrainConfig
 from host.reports.run import write_run_report
 from host.train import train
+from tests.capabilities import missing_capability
 from tests.host.models.squad_fixture import write_fixture_squad
 
 ROOT = Path(__file__).resolve().parents[3]
@@ -88,7 +89,7 @@ def test_page_renders_in_headless_chromium(run_dir: Path, tmp_path: Path) -> Non
     from check_report_renders import check_renders, find_chromium
 
     if find_chromium() is None:
-        pytest.skip("Chromium is not installed (apt-get install chromium)")
+        missing_capability("Chromium is not installed (apt-get install chromium)")
     page = write_run_report(run_dir, tmp_path / "report.html")
     checked = check_renders(page, tmp_path / "shot.png")
     assert checked["figures"] == 5 and checked["ink"] > 0.01
