@@ -17,7 +17,7 @@ import re
 from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field, replace
-from datetime import date
+from datetime import date, timedelta
 from functools import lru_cache
 from pathlib import Path
 from typing import Literal
@@ -528,6 +528,29 @@ def _column_of(report: ImportReport, field_name: str) -> str:
     return next((col for col, name in report.columns.items() if name == field_name), field_name)
 
 
+def _drop_weeks_not_counted_from_dates(rows: list[tuple[int, dict[str, object]]],
+                                       report: ImportReport) -> None:
+    """Keep a file's week numbers only when they count weeks from one Monday, as the dataset
+    does. Week-of-season numbers restart (week 1 each July), so two seasons would share
+    weeks; such a column is set aside with a note and the weeks are counted from the dates."""
+    start_of: dict[date, tuple[int, date, int]] = {}
+    for number, row in rows:
+        day, week = row.get("date"), row.get("week")
+        if isinstance(day, date) and week is not None:
+            week_zero = day - timedelta(days=day.weekday(), weeks=int(week))  # type: ignore[call-overload]
+            start_of.setdefault(week_zero, (number, day, int(week)))  # type: ignore[call-overload]
+    if len(start_of) < 2:
+        return
+    (_, first_day, first_week), (row_number, day, week) = sorted(
+        start_of.values(), key=lambda seen: seen[1])[:2]
+    for _, row in rows:
+        row.pop("week", None)
+    report.notes.append(
+        f"column '{_column_of(report, 'week')}' ignored: its numbers do not count weeks from "
+        f"one start (week {first_week} on {first_day}, then week {week} on {day}, row "
+        f"{row_number}); weeks are counted from the dates instead")
+
+
 def _check_sessions(rows: list[tuple[int, dict[str, object]]],
                     report: ImportReport) -> list[tuple[int, dict[str, object]]]:
     """Cross-field checks and derived values of session rows."""
@@ -724,6 +747,8 @@ def _import(source: Path, root: Path, table: str, fields: Sequence[FieldSpec],
     root = Path(root)
     new_dataset = _ensure_dataset(root)
     rows, parts = _read_rows(report.source, table, fields, key, options, report)
+    if table == "sessions":
+        _drop_weeks_not_counted_from_dates(rows, report)
     if report.errors and not options.skip_bad:
         return report
 

@@ -39,10 +39,15 @@ SESSION_ALIASES: dict[str, tuple[str, ...]] = {
 }
 INJURY_ALIASES: dict[str, tuple[str, ...]] = {
     "athlete_id": ("jugador", "nombre", "deportista"),
-    "date": ("fechalesion", "fechadelesion", "fechadelalesion", "fecha", "injuryonset"),
+    # date_injured / date_recovered / localisation: survival-analysis exports (R, Stata)
+    "date": ("fechalesion", "fechadelesion", "fechadelalesion", "fecha", "injuryonset",
+             "dateinjured", "injured", "injuredon"),
+    "return_date": ("daterecovered", "recovered", "recoverydate", "datereturned",
+                    "returnedon"),
     "days_lost": ("diasbaja", "diasdebaja", "diasperdidos", "dias", "daysinjured"),
     "type": ("tipo", "tipolesion", "tipodelesion", "injuryclass", "classification"),
-    "location": ("localizacion", "zona", "zonacorporal", "bodylocation", "bodyarea"),
+    "location": ("localizacion", "zona", "zonacorporal", "bodylocation", "bodyarea",
+                 "localisation", "localization"),
 }
 PART_ALIASES = ("part", "drill", "drilltitle", "drillname", "period", "periodname", "split",
                 "splitname", "phase", "phasename", "segment", "segmentname", "tarea",
