@@ -39,11 +39,12 @@ def cross_validate(
     `out/crossval.json`. `data` is a dataset directory or a `.ts` file with its `groups`."""
     clip_groups, week_groups, seed, synthetic = _athletes(data, config, groups)
     plans = grouped_folds(clip_groups, week_groups, folds, seed)
-    rows = []
+    rows, run_dirs = [], []
     for k, plan in enumerate(plans, start=1):
         run_dir = out / f"fold-{k:02d}"
         train(data, run_dir, config, plan=plan, show_progress=show_progress, groups=groups)
         result = evaluate_run(run_dir, data, resamples=resamples)
+        run_dirs.append(run_dir)
         risk = result.get("risk", {})
         rows.append(
             {
@@ -71,16 +72,12 @@ def cross_validate(
     report = {
         "folds": rows,
         "summary": summary,
-        "pooled": _pooled(
-            [out / f"fold-{k:02d}" for k in range(1, len(plans) + 1)], resamples, config.seed
-        ),
+        "pooled": _pooled(run_dirs, resamples, config.seed),
         "synthetic": synthetic,
         "grouping": "athlete",
         "seed": seed,
     }
-    out.mkdir(parents=True, exist_ok=True)
-    (out / CV_FILE).write_text(json.dumps(report, indent=2, default=float))
-    return report
+    return _write(out / CV_FILE, report)
 
 
 def _athletes(
@@ -101,12 +98,22 @@ def _athletes(
     )
 
 
+def _predictions(run_dir: Path) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(label, predicted label, athlete) of each test clip a fold's run saved."""
+    with np.load(run_dir / PREDICTIONS_FILE) as saved:
+        return saved["clip_label"], saved["clip_predicted"], saved["clip_athlete"]
+
+
+def _write(path: Path, report: dict[str, Any]) -> dict[str, Any]:
+    """Save a cross-validation report as JSON beside its fold runs, and return it."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(report, indent=2, default=float))
+    return report
+
+
 def _pooled(run_dirs: list[Path], resamples: int, seed: int) -> dict[str, Any]:
     """Macro-F1 of every fold's test predictions together, 95 % interval over athletes."""
-    parts = []
-    for run_dir in run_dirs:
-        with np.load(run_dir / PREDICTIONS_FILE) as saved:
-            parts.append((saved["clip_label"], saved["clip_predicted"], saved["clip_athlete"]))
+    parts = [_predictions(run_dir) for run_dir in run_dirs]
     y, pred, athlete = (np.concatenate([p[i] for p in parts]) for i in range(3))
     n_labels = int(max(y.max(initial=0), pred.max(initial=0))) + 1
     value, low, high = cluster_bootstrap(
@@ -144,8 +151,7 @@ def leave_one_athlete_out_cv(
         train(data, run_dir, config, plan=plan, show_progress=show_progress, groups=groups)
         evaluate_run(run_dir, data, resamples=0)
         run_dirs.append(run_dir)
-        with np.load(run_dir / PREDICTIONS_FILE) as saved:
-            y, pred, athlete = saved["clip_label"], saved["clip_predicted"], saved["clip_athlete"]
+        y, pred, athlete = _predictions(run_dir)
         value, low, high = cluster_bootstrap(
             lambda i, y=y, pred=pred: metrics.macro_f1(y[i], pred[i], 0),
             np.arange(len(y)).astype(str),
@@ -171,6 +177,4 @@ def leave_one_athlete_out_cv(
         "grouping": "leave one athlete out",
         "seed": seed,
     }
-    out.mkdir(parents=True, exist_ok=True)
-    (out / LOAO_FILE).write_text(json.dumps(report, indent=2, default=float))
-    return report
+    return _write(out / LOAO_FILE, report)
