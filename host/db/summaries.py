@@ -190,8 +190,13 @@ def _refusal(db: Session, summary: dict[str, Any], device_id: str | None) -> Sto
         select(TrainingSession).where(
             TrainingSession.session_id == session_id, TrainingSession.athlete_id == athlete_id
         )
-    ).one()
+    ).one_or_none()
     where = f"session {session_id!r} of athlete {athlete_id!r}"
+    changed = StaleRevisionError(
+        f"revision: {where} changed while storing revision {revision}; post it again"
+    )
+    if stored is None:  # the row went away between the refused write and this read
+        raise changed
     if device_id is not None and stored.device_id != device_id:
         owner = "another device" if stored.device_id else "staff (no device)"
         raise ForeignSessionError(f"{where} was posted by {owner}; a device may only "
@@ -208,6 +213,4 @@ def _refusal(db: Session, summary: dict[str, Any], device_id: str | None) -> Sto
             f"revision: {revision} of {where} is already stored with different content; "
             "post it as a higher revision; nothing was changed"
         )
-    raise StaleRevisionError(  # the stored row went away while this post was refused
-        f"revision: {where} changed while storing revision {revision}; post it again"
-    )
+    raise changed  # the stored row was replaced by a lower revision meanwhile

@@ -9,7 +9,14 @@ from sqlalchemy.orm import sessionmaker
 
 from host.db.engine import engine_for
 from host.db.models import TrainingSession
-from host.db.summaries import StoreOutcome, SummaryError, store_summary, validate_summary
+from host.db.summaries import (
+    StaleRevisionError,
+    StoreOutcome,
+    SummaryError,
+    _refusal,
+    store_summary,
+    validate_summary,
+)
 from tests.host.api.sample import SUMMARY
 
 
@@ -54,3 +61,10 @@ def test_validation_names_the_field(path, value, field) -> None:
     with pytest.raises(SummaryError) as caught:
         validate_summary(summary)
     assert caught.value.field == field
+
+
+def test_a_refused_post_whose_row_went_away_is_told_to_post_again(db_url: str) -> None:
+    # The refusal is explained from a fresh read; a row deleted in between is no 500.
+    with sessionmaker(engine_for(db_url))() as db:
+        with pytest.raises(StaleRevisionError, match="changed while storing revision 1"):
+            _refusal(db, copy.deepcopy(SUMMARY), None)
