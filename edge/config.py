@@ -9,8 +9,6 @@ file and the key.
 
 from __future__ import annotations
 
-import base64
-import binascii
 import os
 import tomllib
 from pathlib import Path
@@ -169,12 +167,10 @@ class EdgeConfig(_Section):
     @field_validator("host_public_keys")
     @classmethod
     def _ed25519_keys(cls, keys: list[str]) -> list[str]:
+        from edge.signing import is_public_key_text  # not at import: every command reads config
+
         for key in keys:
-            try:
-                raw = base64.b64decode(key.encode("ascii"), validate=True)
-            except (binascii.Error, UnicodeEncodeError):
-                raw = b""
-            if len(raw) != 32:
+            if not is_public_key_text(key):
                 raise ValueError(f"{key!r} is not an Ed25519 public key (32 bytes, base64)")
         return keys
 
