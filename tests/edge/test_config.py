@@ -50,6 +50,8 @@ def test_env_var_is_used_when_no_path_is_given(tmp_path: Path, monkeypatch) -> N
         ),
         ("[events.thresholds]\nbicycle_kick = 0.5\n", "events.thresholds", "unknown action"),
         ('host_url = "club:8000"\n', "host_url", "http://"),
+        ('host_public_keys = ["c2hvcnQ="]\n', "host_public_keys", "not an Ed25519 public key"),
+        ('host_public_keys = ["not base64!"]\n', "host_public_keys", "not an Ed25519"),
     ],
 )
 def test_bad_value_gives_one_line_naming_file_and_key(tmp_path: Path, text, key, words) -> None:
