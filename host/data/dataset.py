@@ -15,6 +15,7 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field, fields, replace
 from functools import cached_property
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -258,16 +259,25 @@ def read_manifest(root: Path) -> Manifest:
         raise DatasetError(f"{file}: field '{where}': {first['msg']}") from None
 
 
-def _read_csv(path: Path, required: Iterable[str]) -> pd.DataFrame:
+def read_csv_checked(path: Path, required: Iterable[str], error: type[ValueError], *,
+                     suffix: str = "", **read_options: Any) -> pd.DataFrame:
+    """Read a dataset CSV and refuse, with one message naming the file, an empty or
+    unreadable one or one without its required columns (shared by loading and importing)."""
     try:
-        table = pd.read_csv(path, dtype={col: "string" for col in ID_COLUMNS}, keep_default_na=True)
+        table = pd.read_csv(path, **read_options)
     except pd.errors.EmptyDataError:
-        raise DatasetError(f"{path}: empty file (write at least the header row)") from None
+        raise error(f"{path}: empty file (write at least the header row)") from None
     except (pd.errors.ParserError, UnicodeDecodeError) as exc:
-        raise DatasetError(f"{path}: not readable as CSV ({exc})") from None
+        raise error(f"{path}: not readable as CSV ({exc})") from None
     missing = [col for col in required if col not in table.columns]
     if missing:
-        raise DatasetError(f"{path}: missing column(s) {', '.join(missing)}")
+        raise error(f"{path}: missing column(s) {', '.join(missing)}{suffix}")
+    return table
+
+
+def _read_csv(path: Path, required: Iterable[str]) -> pd.DataFrame:
+    table = read_csv_checked(path, required, DatasetError,
+                             dtype={col: "string" for col in ID_COLUMNS}, keep_default_na=True)
     for col in ID_COLUMNS:
         if col in table.columns and table[col].isna().any():
             row = int(table.index[table[col].isna()][0]) + 2  # header is row 1

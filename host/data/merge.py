@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from host.data.dataset import REQUIRED_COLUMNS
+from host.data.dataset import REQUIRED_COLUMNS, read_csv_checked
 from host.data.import_errors import ImportFileError
 from host.data.load_metrics import week_number, week_origin
 
@@ -44,16 +44,8 @@ def cell_text(value: object) -> str:
 def read_existing(path: Path, required: Sequence[str]) -> pd.DataFrame | None:
     if not path.exists():
         return None
-    try:
-        table = pd.read_csv(path, dtype=str, keep_default_na=False)
-    except pd.errors.EmptyDataError:
-        raise ImportFileError(f"{path}: empty file (it needs at least its header row)") from None
-    except (pd.errors.ParserError, UnicodeDecodeError) as exc:
-        raise ImportFileError(f"{path}: not readable as CSV ({exc})") from None
-    missing = [col for col in required if col not in table.columns]
-    if missing:
-        raise ImportFileError(f"{path}: missing column(s) {', '.join(missing)}; "
-                              "nothing was changed")
+    table = read_csv_checked(path, required, ImportFileError, suffix="; nothing was changed",
+                             dtype=str, keep_default_na=False)
     if "date" in table.columns:
         dates = pd.to_datetime(table["date"], format="%Y-%m-%d", errors="coerce")
         if dates.isna().any():
