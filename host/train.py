@@ -40,6 +40,7 @@ from host.evaluation.splits import (
     held_out_split,
     random_split,
     time_split,
+    weeks_by_athletes,
 )
 from host.models.config import TrainConfig
 from host.models.heads import action_loss, inverse_frequency_weights, risk_loss
@@ -125,12 +126,7 @@ def default_plan(
         risk, how = Split(empty, empty, empty), f"no risk split ({weeks} labelled week(s))"
     elif test_athletes:
         val_athletes = np.unique(clip_athletes[actions.val])
-        part = np.where(
-            np.isin(weekly.athlete_id, test_athletes),
-            2,
-            np.where(np.isin(weekly.athlete_id, val_athletes), 1, 0),
-        )
-        risk = Split(*(np.flatnonzero(part == p) for p in range(3)))
+        risk = weeks_by_athletes(weekly.athlete_id, test_athletes, val_athletes)
         how = "risk by the same athletes"
     elif config.risk_split == "time":
         risk, how = time_split(weekly.week, config.split_fractions), "risk time-split"

@@ -183,6 +183,16 @@ def athletes_held_out(
     return held_out_split(groups, np.isin(groups, test_athletes), val_fraction, seed)
 
 
+def weeks_by_athletes(
+    week_groups: np.ndarray, test_athletes: list[str], val_athletes: np.ndarray
+) -> Split:
+    """Risk split that follows the action split's athletes: their weeks go to the same part."""
+    part = np.where(
+        np.isin(week_groups, test_athletes), 2, np.where(np.isin(week_groups, val_athletes), 1, 0)
+    )
+    return Split(*(np.flatnonzero(part == p) for p in range(3)))
+
+
 def leave_one_athlete_out(
     clip_groups: np.ndarray, week_groups: np.ndarray, seed: int, val_fraction: float = 0.15
 ) -> list[SplitPlan]:
@@ -197,11 +207,7 @@ def leave_one_athlete_out(
     plans = []
     for k, athlete in enumerate(athletes):
         actions = held_out_split(clip_groups, clip_groups == athlete, val_fraction, seed + k)
-        val_athletes = np.unique(clip_groups[actions.val])
-        part = np.where(
-            week_groups == athlete, 2, np.where(np.isin(week_groups, val_athletes), 1, 0)
-        )
-        risk = Split(*(np.flatnonzero(part == p) for p in range(3)))
+        risk = weeks_by_athletes(week_groups, [str(athlete)], np.unique(clip_groups[actions.val]))
         plans.append(
             SplitPlan(
                 actions,
