@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
+from fastapi import Path
 from pydantic import AfterValidator, Field, StringConstraints
 
 # Integer columns are 32-bit on PostgreSQL; a larger value must be a 422, never a 500.
@@ -27,3 +28,5 @@ ShortText = Annotated[str, StringConstraints(max_length=64), AfterValidator(clea
 Identifier = Annotated[str, StringConstraints(min_length=1, max_length=64,
                                               pattern=IDENTIFIER_PATTERN)]
 Count = Annotated[int, Field(ge=0, le=INT32_MAX)]
+# An identifier in a URL path (session, athlete, model version): a bad one is a 422 naming it.
+IdPath = Annotated[str, Path(min_length=1, max_length=64, pattern=IDENTIFIER_PATTERN)]

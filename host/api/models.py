@@ -3,15 +3,14 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Any
 
 from fastapi import APIRouter, HTTPException, status
-from fastapi import Path as PathParam
 from fastapi.responses import FileResponse
 from sqlalchemy import select
 
 from host.api.deps import DB, Caller
-from host.api.fields import IDENTIFIER_PATTERN
+from host.api.fields import IdPath
 from host.db.models import ModelVersion
 from host.db.registry import latest_published
 
@@ -41,7 +40,7 @@ def latest(caller: Caller, db: DB) -> dict[str, Any]:
 
 @router.get("/models/{version}/bundle", response_class=FileResponse)
 def bundle(
-    version: Annotated[str, PathParam(min_length=1, max_length=64, pattern=IDENTIFIER_PATTERN)],
+    version: IdPath,
     caller: Caller, db: DB,
 ) -> FileResponse:
     """The bundle archive; its sha256 is in the `X-Bundle-SHA256` header to check on receipt."""

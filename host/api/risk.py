@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Any
 
-from fastapi import APIRouter, HTTPException, Path, Query, status
+from fastapi import APIRouter, HTTPException, Query, status
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from host.api.deps import DB, Staff
-from host.api.fields import IDENTIFIER_PATTERN, INT32_MAX
+from host.api.fields import INT32_MAX, IdPath
 from host.db.models import RiskPrediction
 
 router = APIRouter(tags=["risk"])
@@ -54,7 +54,7 @@ WeekQuery = Query(default=None, ge=0, le=INT32_MAX,
 
 @router.get("/athletes/{athlete_id}/risk")
 def athlete_risk(
-    athlete_id: Annotated[str, Path(min_length=1, max_length=64, pattern=IDENTIFIER_PATTERN)],
+    athlete_id: IdPath,
     caller: Staff, db: DB, week: int | None = WeekQuery,
 ) -> Any:
     chosen = _week(db, week)

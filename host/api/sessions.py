@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Any
 
-from fastapi import APIRouter, HTTPException, Path, Response, status
+from fastapi import APIRouter, HTTPException, Response, status
 from sqlalchemy import select
 
 from host.api.deps import DB, Caller
-from host.api.fields import IDENTIFIER_PATTERN
+from host.api.fields import IdPath
 from host.api.summary_body import SessionSummaryBody
 from host.db.models import TrainingSession
 from host.db.summaries import (
@@ -22,7 +22,6 @@ from host.db.summaries import (
 from host.db.tokens import Role
 
 router = APIRouter(tags=["sessions"])
-IdPath = Annotated[str, Path(min_length=1, max_length=64, pattern=IDENTIFIER_PATTERN)]
 
 
 @router.post("/sessions", status_code=status.HTTP_200_OK, responses={
