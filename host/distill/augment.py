@@ -88,9 +88,7 @@ class Augmenter:
             return batch
         x = batch.astype(np.float32, copy=True)
         if normaliser is not None:
-            x = x * normaliser.std[:, None].astype(np.float32) + normaliser.mean[:, None].astype(
-                np.float32
-            )
+            x = normaliser.invert(x).astype(np.float32)
         chosen = np.flatnonzero(rng.random(len(x)) < self.config.probability)
         if len(chosen):
             part = x[chosen]
