@@ -75,8 +75,7 @@ def validate_summary(summary: Any) -> dict[str, Any]:
         raise SummaryError(field or "(body)", error.message)
     start, end = (_parse_time(summary["session"], key) for key in ("start", "end"))
     if (start.tzinfo is None) != (end.tzinfo is None):
-        naive = "start" if start.tzinfo is None else "end"
-        other = "end" if naive == "start" else "start"
+        naive, other = ("start", "end") if start.tzinfo is None else ("end", "start")
         raise SummaryError(f"session.{naive}", f"has no UTC offset but session.{other} has one; "
                            "give both with an offset (e.g. +00:00) or both without")
     if end < start:
