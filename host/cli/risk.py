@@ -142,7 +142,7 @@ def _records(result: SquadRisk) -> dict:
 
 
 def _evaluation_table(report: Evaluation) -> Table:
-    from host.risk.bands import HIGH_MULTIPLE
+    from host.risk.bands import HIGH_MULTIPLE, high_threshold
     from host.risk.evaluate import format_figure as f
 
     split = report.split
@@ -157,7 +157,7 @@ def _evaluation_table(report: Evaluation) -> Table:
                   f"{split.test_injuries} injuries{flag}",
                   caption=f"Always predicting the held-out rate {f(rate)} scores Brier "
                   f"{f(rate * (1 - rate))} (skill 0). High band: calibrated head >= "
-                  f"{f(HIGH_MULTIPLE * report.base_rate)} ({HIGH_MULTIPLE:g}x the training "
+                  f"{f(high_threshold(report.base_rate))} ({HIGH_MULTIPLE:g}x the training "
                   "rate), others >= 0.65.")
     table.add_column("metric (95 % interval, athletes resampled)")
     table.add_column("calibrated head")

@@ -44,7 +44,7 @@ def high_threshold(base_rate: float) -> float:
 
 def band(probability: float, base_rate: float) -> str:
     """low / medium / high by the probability's multiple of the base rate."""
-    if probability >= HIGH_MULTIPLE * base_rate:
+    if probability >= high_threshold(base_rate):
         return "high"
     if probability >= MEDIUM_MULTIPLE * base_rate:
         return "medium"
