@@ -83,10 +83,9 @@ def evaluate_command(
             table.add_row(f"{head} checkpoint", f"{kept['file']} (epoch {kept['epoch']})")
         console.print(table)
         if folds:
-            config = load_run(run_dir).config
-            if cv_epochs:
-                config = config.replace(max_epochs=cv_epochs)
-            groups = load_run(run_dir).info.get("groups")
+            run = load_run(run_dir)
+            config = run.config.replace(max_epochs=cv_epochs) if cv_epochs else run.config
+            groups = run.info.get("groups")
             report = cross_validate(
                 data or Path(result_data(run_dir)),
                 Path(run_dir) / "crossval",
