@@ -10,8 +10,8 @@ whose only learnt parts are a feature scaler and the linear head, fitted in clos
 (scikit-learn's RidgeClassifierCV), so it exports to ONNX like the CNN student and runs
 through the same sideline runner: input `(N, C, T)` prepared windows, output logits.
 
-Two changes keep it inside the sideline's latency budget: the window is first averaged
-down `pool`× in time, and there are fewer groups than Hydra's 64 by default.
+To bring it nearer the sideline's latency budget the window is first averaged down
+`pool`× in time, and `groups` may be set below Hydra's 64 (its default).
 Ties in the winner-takes-all are counted for every tied kernel (measure zero on real
 data; it lets the count be elementwise operations, which every ONNX runtime supports).
 """
