@@ -92,23 +92,25 @@ def merge_rows(existing: pd.DataFrame | None, rows: list[dict[str, str]], name: 
     def label(row: dict[str, str]) -> str:
         return " ".join(row.get(k, "") for k in key if row.get(k, ""))
 
+    # Optional key columns (an injury's location) may be absent from either side.
+    def identity(row: dict[str, str]) -> tuple[str, ...]:
+        return tuple(row.get(k, "") for k in key)
+
     if coverage is not None:
-        incoming = {tuple(row.get(k, "") for k in key) for row in rows}
-        stale = [row for row in merged if coverage.holds(row)
-                 and tuple(row.get(k, "") for k in key) not in incoming]
+        incoming = {identity(row) for row in rows}
+        stale = [row for row in merged if coverage.holds(row) and identity(row) not in incoming]
         for row in stale:
             report.changes.append(("removed", label(row)))
         report.removed += len(stale)
-        merged = [row for row in merged if not any(row is s for s in stale)]
-    # Optional key columns (an injury's location) may be absent from either side.
-    index = {tuple(row.get(k, "") for k in key): row for row in merged}
+        stale_ids = {id(row) for row in stale}
+        merged = [row for row in merged if id(row) not in stale_ids]
+    index = {identity(row): row for row in merged}
     for row in rows:
-        identity = tuple(row.get(k, "") for k in key)
-        target = index.get(identity)
+        target = index.get(identity(row))
         if target is None:
             new = {col: row.get(col, "") for col in columns}
             merged.append(new)
-            index[identity] = new
+            index[identity(row)] = new
             report.added += 1
             report.changes.append(("added", label(row)))
             continue
