@@ -22,7 +22,8 @@ from host.evaluation.evaluate import predict_test
 from host.evaluation.splits import SplitPlan
 from host.models.inputs import BRANCH_ORDER
 from host.models.run import load_run
-from host.train import SPLITS_FILE, load_task_data
+from host.training.rundir import SPLITS_FILE
+from host.training.task import load_task_data
 
 
 def main() -> None:

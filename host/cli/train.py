@@ -38,7 +38,10 @@ def train_command(
     out: Path = typer.Option(Path("runs/latest"), "--out", help="Run directory to write."),
     config: Path | None = typer.Option(None, "--config", help="TOML file overriding the recipe."),
     resume: bool = typer.Option(
-        False, "--resume", help="Continue the run in --out from its last epoch."
+        False,
+        "--resume",
+        help="Continue the run in --out from its last epoch, under its saved recipe; "
+        "--epochs and --time-budget may extend it.",
     ),
     epochs: int | None = typer.Option(None, "--epochs", min=1, help="Cap on epochs (default 80)."),
     seed: int | None = typer.Option(None, "--seed", help="Seed for weights and augmentation."),
@@ -72,30 +75,32 @@ def train_command(
 
     Example:  touchline train --data data/squad-small --out runs/small
     Example:  touchline train --data data/club-takes --test-athletes p07,p08 --out runs/takes
+    Example:  touchline train --data data/squad-small --out runs/small --resume --epochs 40
     """
     # The training stack is imported when the command runs: `touchline --help` stays fast.
     from host.evaluation.splits import parse_athletes
     from host.models.config import TrainConfig, load_config
-    from host.train import train
+    from host.train import TrainingError, train
+    from host.training.state import saved_config
 
     errors = user_errors()
     try:
         held_out = parse_athletes(test_athletes) if test_athletes else None
-        recipe = load_config(config) if config else TrainConfig()
+        if resume and config is not None:
+            raise TrainingError(
+                f"--config {config}: a resumed run keeps the recipe saved in {out}; "
+                "only --epochs and --time-budget may change"
+            )
+        # A resumed run starts from its saved recipe; the options apply on top of it, and
+        # train() refuses any that would make it another run (a new --seed).
+        recipe = saved_config(out) if resume else load_config(config) if config else TrainConfig()
         if epochs is not None:
             recipe = recipe.replace(max_epochs=epochs)
         if seed is not None:
             recipe = recipe.replace(seed=seed)
         if time_budget is not None:
             recipe = recipe.replace(time_budget_min=time_budget)
-        result = train(
-            data,
-            out,
-            None if resume else recipe,
-            resume=resume,
-            test_athletes=held_out,
-            groups=groups,
-        )
+        result = train(data, out, recipe, resume=resume, test_athletes=held_out, groups=groups)
     except errors as exc:
         fail(exc)
         return

@@ -20,7 +20,8 @@ from host.evaluation import metrics
 from host.evaluation.bootstrap import cluster_bootstrap
 from host.evaluation.evaluate import PREDICTIONS_FILE, evaluate_run
 from host.models.config import ABLATIONS, PAPER_TABLE3, TrainConfig
-from host.train import SPLITS_FILE, train
+from host.train import train
+from host.training.rundir import SPLITS_FILE
 
 ABLATION_FILE = "ablation.json"
 

@@ -13,12 +13,14 @@ from typing import Any
 
 import numpy as np
 
+from host.data.ts_file import ts_task
 from host.evaluation import metrics
 from host.evaluation.bootstrap import cluster_bootstrap
 from host.evaluation.evaluate import PREDICTIONS_FILE, evaluate_run
 from host.evaluation.splits import grouped_folds, leave_one_athlete_out
 from host.models.config import TrainConfig
-from host.train import athlete_weeks, train, ts_task
+from host.train import train
+from host.training.task import athlete_weeks
 
 CV_FILE = "crossval.json"
 LOAO_FILE = "loao.json"

@@ -12,21 +12,14 @@ from typing import Any
 import numpy as np
 import torch
 
+from host.data.ts_file import ts_task
 from host.evaluation import metrics
 from host.evaluation.bootstrap import cluster_bootstrap
 from host.evaluation.splits import Split, SplitError, SplitPlan
 from host.models.run import LoadedRun, load_run
-from host.train import (
-    BEST_CHECKPOINT,
-    BEST_RISK_CHECKPOINT,
-    SPLITS_FILE,
-    TaskData,
-    embed,
-    load_task_data,
-    risk_probabilities,
-    ts_task,
-    week_members,
-)
+from host.training.objective import embed, risk_probabilities
+from host.training.rundir import BEST_CHECKPOINT, BEST_RISK_CHECKPOINT, SPLITS_FILE
+from host.training.task import TaskData, load_task_data, week_members
 
 EVALUATION_FILE = "evaluation.json"
 # Per-item test predictions beside the scores, so runs on the same splits can be compared

@@ -265,7 +265,7 @@ def drop_modalities(
     return torch.where(emptied, present, dropped)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class WeeklyInputs:
     """Athlete-weeks for the risk head: V_t rows, labels, and which clips belong to each."""
 

@@ -159,8 +159,8 @@ def test_ts_series_reach_the_model_on_its_imu_grid_with_the_time_crop(tmp_path: 
     from aeon.datasets import save_to_ts_file
 
     from edge import taxonomy
+    from host.data.ts_file import ts_task
     from host.models.inputs import InputStats
-    from host.train import ts_task
 
     # 6 s at 100 Hz, as tools/real_motion writes them: a slow swing under a 40 Hz buzz.
     t = np.arange(600) / 100.0
@@ -241,7 +241,7 @@ def test_risk_is_scored_with_the_checkpoint_of_lowest_validation_risk_loss(
 
     from host.evaluation.evaluate import PREDICTIONS_FILE, evaluate_run, predict_test
     from host.evaluation.splits import SplitPlan
-    from host.train import load_task_data
+    from host.training.task import load_task_data
 
     history = json.loads((run / "metrics.json").read_text())
     risk_epoch = int(np.argmin([row["val_risk_loss"] for row in history])) + 1
@@ -384,7 +384,7 @@ def test_teacher_imu_augmentation_turns_sensors_in_physical_units() -> None:
     """A turned strap keeps each sample's acceleration magnitude; a missing sensor stays
     missing; with the augmentations off nothing is built."""
     from edge import dsp
-    from host.train import _augment_imu, imu_augmenter
+    from host.training.batches import augment_imu, imu_augmenter
 
     assert imu_augmenter(TrainConfig()) is None
     augmenter = imu_augmenter(TrainConfig(imu_rotation_deg=90.0))
@@ -396,10 +396,42 @@ def test_teacher_imu_augmentation_turns_sensors_in_physical_units() -> None:
     valid[:, 1] = 0.0  # no calf sensor
     z = normaliser.apply(physical) * np.repeat(valid, 6, axis=1)
     batch = {"imu": torch.from_numpy(np.concatenate([z, valid], axis=1).astype(np.float32))}
-    out = _augment_imu(batch, augmenter, normaliser, rng)["imu"].numpy()
+    out = augment_imu(batch, augmenter, normaliser, rng)["imu"].numpy()
     back = out[:, :12] * normaliser.std[:, None] + normaliser.mean[:, None]
     assert not np.allclose(back[:, :3], physical[:, :3], atol=1e-3)  # turned
     assert np.allclose(
         np.linalg.norm(back[:, :3], axis=1), np.linalg.norm(physical[:, :3], axis=1), atol=1e-4
     )
     assert np.all(out[:, 6:12] == 0) and np.array_equal(out[:, 12:], valid)
+
+
+def test_resume_applies_epochs_and_time_budget_and_refuses_a_new_seed(
+    squad: Path, tmp_path: Path
+) -> None:
+    from typer.testing import CliRunner
+
+    from host.cli import app
+
+    runner = CliRunner()
+    out = str(tmp_path / "r")
+    first = runner.invoke(app, ["train", "--data", str(squad), "--out", out, "--epochs", "1"])
+    assert first.exit_code == 0, first.output
+    reseeded = runner.invoke(
+        app, ["train", "--data", str(squad), "--out", out, "--resume", "--epochs", "2",
+              "--seed", "7"]
+    )
+    assert reseeded.exit_code == 1 and "seed 0 -> 7" in " ".join(reseeded.output.split())
+    recipe = runner.invoke(
+        app, ["train", "--data", str(squad), "--out", out, "--resume", "--config", out]
+    )
+    assert recipe.exit_code == 1 and "keeps the recipe" in " ".join(recipe.output.split())
+    resumed = runner.invoke(
+        app, ["train", "--data", str(squad), "--out", out, "--resume", "--epochs", "2",
+              "--time-budget", "30"]
+    )
+    assert resumed.exit_code == 0, resumed.output
+    assert len(json.loads((tmp_path / "r" / "metrics.json").read_text())) == 2
+    saved = json.loads((tmp_path / "r" / "config.json").read_text())
+    assert saved["max_epochs"] == 2 and saved["time_budget_min"] == 30
+    done = runner.invoke(app, ["train", "--data", str(squad), "--out", out, "--resume"])
+    assert done.exit_code == 1 and "trained 2 epoch(s) already" in done.output

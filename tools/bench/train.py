@@ -19,7 +19,7 @@ import torch
 from edge import taxonomy
 from host.models.config import ABLATIONS, TrainConfig
 from host.models.network import MultimodalNet
-from host.train import Objective
+from host.training.objective import Objective
 
 SQUAD_CLIPS = {"small": 1380, "paper": 18420}  # action + background clips of `touchline synth`
 
