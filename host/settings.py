@@ -10,6 +10,7 @@ from __future__ import annotations
 import ipaddress
 from datetime import date
 from pathlib import Path
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from platformdirs import user_data_dir
 from pydantic import Field, ValidationError, field_validator
@@ -93,6 +94,19 @@ class Settings(BaseSettings):
         description="Lock file so two nightly runs never overlap.",
     )
     nightly_log: Path = Field(default=DATA_DIR / "nightly.log", description="Nightly run log.")
+    club_timezone: str = Field(
+        default="UTC",
+        description="IANA time zone the staff pages show times in, e.g. \"Europe/London\".",
+    )
+
+    @field_validator("club_timezone")
+    @classmethod
+    def _known_zone(cls, zone: str) -> str:
+        try:
+            ZoneInfo(zone)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ValueError("not an IANA time zone such as Europe/London") from None
+        return zone
 
     @field_validator("trusted_proxies")
     @classmethod

@@ -90,6 +90,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
                                          max_keys=settings.rate_limit_max_clients)
     for module in (devices, sessions, models, risk, health):
         app.include_router(module.router, prefix=PREFIX)
+    from host.web.pages import router as web_pages  # here: host.web reads host.api's routes
+
+    app.include_router(web_pages)  # the staff pages, outside the API's prefix
     app.add_exception_handler(SummaryError, _summary_error)
     app.add_exception_handler(RequestValidationError, _validation_error)
     app.add_exception_handler(StarletteHTTPException, _http_error)
