@@ -5,6 +5,10 @@ host; a summary that does not satisfy it is a bug on the sideline and raises
 `SummaryError` naming the field, rather than being posted and refused later. The
 summary carries the inputs of the impact score (n_k, s_k per action); the weights rho_k
 and D_t itself belong to the host's risk model, so they are computed there only.
+
+Actions are counted under the installed bundle's own labels. A bundle trained on a club's
+words says so in `action_labels`; one on the paper's eight leaves it out, so its summaries
+read exactly as before on any host.
 """
 
 from __future__ import annotations
@@ -44,6 +48,10 @@ def validate_summary(summary: dict[str, Any]) -> None:
     if error is not None:
         where = "/".join(str(part) for part in error.absolute_path) or "(top level)"
         raise SummaryError(f"session summary {where}: {error.message}")
+    vocabulary = summary.get("action_labels")
+    unlisted = sorted(set(summary["actions"]) - set(vocabulary)) if vocabulary else []
+    if unlisted:
+        raise SummaryError(f"session summary actions: {unlisted} are not in action_labels")
 
 
 def build_summary(
@@ -68,8 +76,9 @@ def build_summary(
     residuals = [s.clock.residual_ms for s in sensors if s.clock and s.clock.residual_ms]
     lost = sum(s.clock.frames_lost for s in sensors if s.clock)
     received = sum(s.frames for s in sensors)
+    vocabulary = taxonomy.action_labels(processor.model.manifest.labels)
     actions: dict[str, dict[str, Any]] = {}
-    for label in taxonomy.ACTIONS:
+    for label in vocabulary:
         impacts = [e.impact for e in athlete.events if e.label == label]
         if impacts:
             actions[label] = {
@@ -121,6 +130,8 @@ def build_summary(
         "heart_rate": _heart_rate(athlete.heart_rates, processor.record.hr_max_bpm),
         "model_version": processor.model.version,
     }
+    if vocabulary != taxonomy.ACTIONS:
+        summary["action_labels"] = list(vocabulary)
     if device_id:
         summary["device_id"] = device_id
     validate_summary(summary)

@@ -21,6 +21,18 @@ ACTIONS: tuple[str, ...] = (
 BACKGROUND = "background"
 LABELS: tuple[str, ...] = (*ACTIONS, BACKGROUND)
 
+# A club may train on its own words (`touchline import takes`); every action label, the
+# paper's or a club's, is a short slug so it reads the same in a bundle, a session summary
+# key and a report column. The session summary schema holds the same pattern and bound.
+LABEL_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9_-]{0,39}$"
+MAX_ACTION_LABELS = 64
+
+
+def action_labels(labels: list[str] | tuple[str, ...]) -> tuple[str, ...]:
+    """The action labels of a model's label vocabulary: all but `background`, in order."""
+    return tuple(label for label in labels if label != BACKGROUND)
+
+
 # The paper's six scenes, in order of rising difficulty.
 SCENES: tuple[str, ...] = (
     "technique_drill",

@@ -97,10 +97,12 @@ def train_bundle(
     version: str = "linear-1",
     with_speed: bool = False,
     sign: Callable[[bytes], bytes] | None = None,
+    label_names: tuple[str, ...] = taxonomy.LABELS,
 ) -> Path:
     """Fit on (windows, labels) and write a verified bundle directory, signed by `sign`
     (edge.signing.sign_manifest with a key). With `with_speed` the windows carry a 13th
-    row, GPS speed (m/s), as the sideline student does."""
+    row, GPS speed (m/s), as the sideline student does. `label_names` is the bundle's
+    vocabulary, one name per label index (a club's own words, say)."""
     channels = [
         {
             "name": name,
@@ -122,7 +124,9 @@ def train_bundle(
         "version": version,
         "channels": channels,
         "normalisation": {"mean": mean.tolist(), "std": std.tolist()},
-        "events": {"thresholds": {a: 0.5 for a in taxonomy.ACTIONS}, "nms_s": 1.5},
+        "labels": list(label_names),
+        "events": {"thresholds": {a: 0.5 for a in taxonomy.action_labels(label_names)},
+                   "nms_s": 1.5},
         "data_hash": "toy-" + version,
         "synthetic": True,
         "default_model": "model.onnx",
@@ -130,7 +134,7 @@ def train_bundle(
     # Normalise with the same code the edge runs, then fit on the features the graph computes.
     probe = Manifest.model_validate({**fields, "files": {"model.onnx": "0" * 64}})
     prepared = prepare_windows(probe, windows)
-    w, b = fit_softmax(_features(prepared), labels, len(taxonomy.LABELS))
+    w, b = fit_softmax(_features(prepared), labels, len(label_names))
     model = _onnx_model(w, b, windows.shape[1], windows.shape[2])
     return write_bundle(out_dir, fields, {"model.onnx": model}, sign=sign)
 
