@@ -143,7 +143,7 @@ def sudden_stop(
     m.z_extra[sl] -= 0.08 * bump(t, t_key + 0.15, 0.25)
     sensor_first = rng.random() < 0.5
     for k, dt in enumerate((-0.18, 0.12)):
-        tibial = _lerp(R.plant_tibial_g, intensity) * rng.uniform(0.85, 1.1)
+        tibial = _lerp(R.plant_tibial_g, intensity) * rng.uniform(0.85, 1.1) * traits.strength
         _plant(
             m,
             t_key + dt,
@@ -162,7 +162,7 @@ def change_of_direction(
     angle = np.deg2rad(_lerp(R.cod_angle_deg, 0.6 * intensity + 0.4 * rng.random())) * rng.choice(
         [-1, 1]
     )
-    sigma = rng.uniform(*R.cod_turn_s) / 2 * (1 + abs(angle) / np.pi)
+    sigma = rng.uniform(*R.cod_turn_s) / 2 * (1 + abs(angle) / np.pi) * traits.tempo
     _approach(m, t_key - 2.0, t_key - 0.5, entry)
     sl, t = m.window(t_key - 0.6, t_key + 1.5)
     dip = 0.25 + 0.4 * abs(angle) / np.pi
@@ -175,8 +175,9 @@ def change_of_direction(
     m.lean_roll[sl] += 0.8 * np.arctan(lateral / G)
     m.z_extra[sl] -= 0.06 * bump(t, t_key, 0.2)
     side = -np.sign(angle)  # the push comes from the outside foot
-    waist = np.array([-0.3, side * 0.9, 0.8]) * _lerp((1.2, 2.6), intensity)
-    _plant(m, t_key - 0.05, _lerp(R.plant_tibial_g, intensity), waist, rng.random() < 0.6)
+    waist = np.array([-0.3, side * 0.9, 0.8]) * _lerp((1.2, 2.6), intensity) * traits.strength
+    tibial = _lerp(R.plant_tibial_g, intensity) * traits.strength
+    _plant(m, t_key - 0.05, tibial, waist, rng.random() < 0.6)
     _valgus(m, t_key, traits)
     m.load_extra[sl] += 0.2
 
@@ -197,21 +198,24 @@ def _kick(
     blend(m.v, sl, window_weight(t, t_key - 0.3, t_key + 0.4, 0.5), 0.5 * approach)
     kicking = 0 if rng.random() < dominant_share else 1
     quality = 0.6 * intensity + 0.4 * traits.technique
-    peak = np.deg2rad(_lerp(shank_dps, quality)) * (1 - 0.1 * traits.fatigue)
+    peak = np.deg2rad(_lerp(shank_dps, quality)) * (1 - 0.1 * traits.fatigue) * traits.strength
     if kicking == 1:
         peak *= 1 - traits.asymmetry
+    # +1 when the kicking foot is the right one: a left foot's kick is the mirror image.
+    foot = traits.mirror if kicking == 0 else -traits.mirror
     back, follow = rng.uniform(1.1, 1.4), rng.uniform(0.5, 0.8)
     tau = (back + follow) / (2 * peak)  # peak of d/dt [A·smoothstep(t/tau)] is A/(2·tau)
     rel = t - t_key
+    slow = rel / traits.tempo  # wind-up and follow-through at the player's own tempo
     shank = (
-        -back * smoothstep((rel + 0.3) / 0.06)
+        -back * smoothstep((slow + 0.3) / 0.06)
         + (back + follow) * smoothstep(rel / tau)
-        - follow * smoothstep((rel - 0.35) / 0.08)
+        - follow * smoothstep((slow - 0.35) / 0.08)
     )
     thigh = (
-        -0.35 * smoothstep((rel + 0.3) / 0.08)
+        -0.35 * smoothstep((slow + 0.3) / 0.08)
         + (0.35 + 0.9) * smoothstep((rel + 0.03) / 0.06)
-        - 0.9 * smoothstep((rel - 0.4) / 0.15)
+        - 0.9 * smoothstep((slow - 0.4) / 0.15)
     )
     w = window_weight(t, t_key - 0.5, t_key + 0.5, 0.2)
     m.leg_w[kicking, sl] = np.maximum(m.leg_w[kicking, sl], w)
@@ -222,19 +226,24 @@ def _kick(
     m.thigh_override[support, sl] = 0.15
     m.shank_override[support, sl] = -0.05
     m.gait_w[sl] = np.minimum(m.gait_w[sl], 1 - w)
-    m.pelvis_yaw[sl] += 0.35 * quality * (smoothstep(rel / 0.08) - smoothstep((rel - 0.4) / 0.15))
+    m.pelvis_yaw[sl] += (
+        foot * 0.35 * quality * (smoothstep(rel / 0.08) - smoothstep((slow - 0.4) / 0.15))
+    )
     m.lean_pitch[sl] -= 0.15 * quality * bump(t, t_key + 0.05, 0.15)
     if kicking == 0:
-        contact = _lerp(R.ball_contact_g, quality)
+        contact = _lerp(R.ball_contact_g, quality) * traits.strength
         add_pulse(
             m.calf_shock,
             m.index(t_key + 0.01),
-            np.array([-contact, 0.2 * contact, 0.3 * contact]),
+            np.array([-contact, foot * 0.2 * contact, 0.3 * contact]),
             1,
         )
-    else:
+    else:  # the instrumented leg plants beside the ball
         add_pulse(
-            m.calf_shock, m.index(t_key - 0.08), np.array([-1.5, 0.3, 4.0 + 3.0 * intensity]), 1
+            m.calf_shock,
+            m.index(t_key - 0.08),
+            np.array([-1.5, traits.mirror * 0.3, 4.0 + 3.0 * intensity]),
+            1,
         )
     add_pulse(m.waist_shock, m.index(t_key - 0.08), np.array([-0.3, 0.0, 0.8 + 0.6 * intensity]), 3)
     m.load_extra[sl] += 0.15
@@ -253,19 +262,24 @@ def pass_(
 
 
 def _jump(
-    m: Motion, t_takeoff: float, height: float, landing_tau: float, crouch: float
+    m: Motion,
+    t_takeoff: float,
+    height: float,
+    landing_tau: float,
+    crouch: float,
+    tempo: float = 1.0,
 ) -> tuple[float, float, slice]:
     """Counter-movement jump to `height` m with take-off at t_takeoff: crouch, push,
-    ballistic flight, landing absorbed over `landing_tau` s. Returns (touchdown time,
-    take-off speed, the slice written)."""
+    ballistic flight, landing absorbed over `landing_tau` s; `tempo` stretches the crouch
+    and push. Returns (touchdown time, take-off speed, the slice written)."""
     v_to = np.sqrt(2 * G * height)
     flight = 2 * v_to / G
     t_td = t_takeoff + flight
-    push = 0.25
-    sl, t = m.window(t_takeoff - push - 0.45, t_td + 1.2)
+    push, sink = 0.25 * tempo, 0.45 * tempo
+    sl, t = m.window(t_takeoff - push - sink, t_td + 1.2)
     z = np.zeros(t.size)
-    dip = (t >= t_takeoff - push - 0.45) & (t < t_takeoff - push)
-    s = (t[dip] - (t_takeoff - push - 0.45)) / 0.45
+    dip = (t >= t_takeoff - push - sink) & (t < t_takeoff - push)
+    s = (t[dip] - (t_takeoff - push - sink)) / sink
     z[dip] = -crouch * s * s * (3 - 2 * s)
     pushing = (t >= t_takeoff - push) & (t < t_takeoff)
     s = (t[pushing] - (t_takeoff - push)) / push
@@ -289,12 +303,13 @@ def _jump(
 def header(
     m: Motion, t_key: float, traits: AthleteTraits, rng: np.random.Generator, intensity: float
 ) -> None:
-    height = _lerp(R.jump_height_m, 0.6 * intensity + 0.4 * rng.random())
+    height = _lerp(R.jump_height_m, 0.6 * intensity + 0.4 * rng.random()) * traits.strength
     up_time = np.sqrt(2 * height / G)
     approach = rng.uniform(1.0, 4.0)
     _approach(m, t_key - 2.0, t_key - up_time - 0.5, approach)
     landing_tau = rng.uniform(0.08, 0.12)
-    t_td, v_to, sl = _jump(m, t_key - up_time, height, landing_tau, rng.uniform(0.12, 0.22))
+    crouch = rng.uniform(0.12, 0.22)
+    t_td, v_to, sl = _jump(m, t_key - up_time, height, landing_tau, crouch, traits.tempo)
     t = np.arange(sl.start, sl.stop) / m.fs
     blend(m.v, sl, window_weight(t, t_key - up_time, t_td + 0.4, 0.4), 0.7 * approach)
     m.head_pitch[sl] += 0.5 * (
@@ -329,7 +344,8 @@ def landing(
     up_time = np.sqrt(2 * height / G)
     approach = rng.uniform(0.5, 3.5)
     _approach(m, t_key - 2 * up_time - 1.5, t_key - 2 * up_time - 0.4, approach)
-    t_td, v_to, sl = _jump(m, t_key - 2 * up_time, height, landing_tau, rng.uniform(0.15, 0.28))
+    crouch = rng.uniform(0.15, 0.28)
+    t_td, v_to, sl = _jump(m, t_key - 2 * up_time, height, landing_tau, crouch, traits.tempo)
     t = np.arange(sl.start, sl.stop) / m.fs
     blend(m.v, sl, window_weight(t, t_key - 2 * up_time, t_key + 0.6, 0.3), 0.4 * approach)
     m.arms_up[sl] = np.maximum(
@@ -358,7 +374,8 @@ def confrontation(
 ) -> None:
     speed = rng.uniform(1.5, 4.0)
     n_push = int(rng.integers(R.confrontation_pushes[0], R.confrontation_pushes[1] + 1))
-    times = t_key + np.concatenate([[0.0], np.cumsum(rng.uniform(0.3, 0.8, n_push - 1))])
+    gaps = rng.uniform(0.3, 0.8, n_push - 1) * traits.tempo
+    times = t_key + np.concatenate([[0.0], np.cumsum(gaps)])
     _approach(m, t_key - 1.5, t_key - 0.2, speed)
     sl, t = m.window(t_key - 0.5, times[-1] + 1.0)
     blend(m.v, sl, window_weight(t, t_key - 0.2, times[-1] + 0.3, 0.5), 0.6 * speed)
@@ -367,7 +384,7 @@ def confrontation(
     side = rng.choice([-1.0, 1.0])
     strongest = 0.0
     for tp in times:
-        push = _lerp(R.confrontation_push_g, intensity) * rng.uniform(0.6, 1.1)
+        push = _lerp(R.confrontation_push_g, intensity) * rng.uniform(0.6, 1.1) * traits.strength
         strongest = max(strongest, push)
         sign = side if rng.random() < 0.8 else -side
         add_pulse(m.waist_shock, m.index(tp), np.array([rng.normal(0, 0.3), sign, 0.2]) * push, 5)

@@ -19,7 +19,6 @@ from scipy.ndimage import gaussian_filter1d
 from scipy.signal import butter, sosfiltfilt
 
 from edge.sim.config import (
-    CALF_SENSOR_ALONG_SHANK,
     FOREARM_FRACTION,
     GAIT,
     HEAD_FRACTION,
@@ -96,7 +95,9 @@ def kinematics(m: Motion, traits: AthleteTraits, rng: np.random.Generator) -> Ki
 
     # --- gait rhythm -------------------------------------------------------------------
     amp = m.gait_w * _cubic_step((v - 0.15) / 0.75)
-    step_hz = np.clip(gait.step_hz_at_rest + gait.step_hz_per_mps * v, 0.0, gait.step_hz_max)
+    step_hz = traits.cadence * np.clip(
+        gait.step_hz_at_rest + gait.step_hz_per_mps * v, 0.0, gait.step_hz_max
+    )
     phase = 2 * np.pi * np.cumsum(step_hz / 2) / fs + rng.uniform(0, 2 * np.pi)
     running = _cubic_step((v - gait.walk_to_run_mps[0]) / np.diff(gait.walk_to_run_mps)[0])
     duty = np.clip(gait.duty_at_3mps + gait.duty_per_mps * (v - 3.0), gait.duty_min, 0.8)
@@ -117,7 +118,10 @@ def kinematics(m: Motion, traits: AthleteTraits, rng: np.random.Generator) -> Ki
         running * gait.fore_aft_run_g * np.where(in_stance, -np.sin(2 * np.pi * step_u / duty), 0.0)
         + (1 - running) * 0.1 * np.sin(2 * np.pi * step_u)
     )
-    lateral_g = amp * gait.lateral_sway_g * np.sin(stride)
+    # Stride phase 0 is the instrumented (dominant) leg's strike: for a left-footer every
+    # left-right swing of the gait is the mirror image of a right-footer's.
+    mirror = traits.mirror
+    lateral_g = mirror * amp * gait.lateral_sway_g * np.sin(stride)
 
     # --- legs ----------------------------------------------------------------------------
     thigh = np.empty((2, n))
@@ -126,8 +130,9 @@ def kinematics(m: Motion, traits: AthleteTraits, rng: np.random.Generator) -> Ki
     for leg in range(2):
         leg_phase = stride + leg * np.pi
         asym = 1.0 - traits.asymmetry * leg
-        thigh_amp = (gait.thigh_amp_rad[0] + gait.thigh_amp_rad[1] * v) * amp * asym
-        knee_amp = (gait.knee_flex_rad[0] + gait.knee_flex_rad[1] * v) * amp * asym
+        lift = amp * asym * traits.knee_lift
+        thigh_amp = (gait.thigh_amp_rad[0] + gait.thigh_amp_rad[1] * v) * lift
+        knee_amp = (gait.knee_flex_rad[0] + gait.knee_flex_rad[1] * v) * lift
         leg_u = np.mod(leg_phase, 2 * np.pi) / np.pi
         stance_flex = (
             0.25 * amp * running * np.where(leg_u < duty, np.sin(np.pi * leg_u / duty), 0.0)
@@ -178,21 +183,25 @@ def kinematics(m: Motion, traits: AthleteTraits, rng: np.random.Generator) -> Ki
     waist_strike = np.zeros(n)
     waist_strike[strikes] = (gait.waist_strike_g * v * running * amp * per_step)[strikes]
     force_heading[:, 2] += np.convolve(waist_strike, pulse_kernel(2), mode="same")
-    pitch = 0.4 * m.lean_pitch + amp * 0.03 * np.sin(2 * stride)
-    roll = 0.5 * m.lean_roll + amp * 0.05 * np.sin(stride)
-    yaw_osc = amp * (gait.pelvis_yaw_rad[0] + gait.pelvis_yaw_rad[1] * v) * np.sin(stride + 0.5)
+    pitch = (
+        0.4 * m.lean_pitch + amp * 0.03 * np.sin(2 * stride) + traits.trunk_lean_rad * amp * running
+    )
+    roll = 0.5 * m.lean_roll + mirror * amp * 0.05 * np.sin(stride)
+    yaw_osc = (
+        mirror * amp * (gait.pelvis_yaw_rad[0] + gait.pelvis_yaw_rad[1] * v) * np.sin(stride + 0.5)
+    )
     pelvis_yaw = m.pelvis_yaw + yaw_osc
     waist_force = _to_body_frame(force_heading, pelvis_yaw, pitch, roll)
-    waist_rate = np.degrees(
-        np.stack(
-            [
-                np.gradient(roll) * fs,
-                np.gradient(pitch) * fs,
-                m.yaw_rate + np.gradient(pelvis_yaw) * fs,
-            ],
-            axis=1,
-        )
+    omega = np.stack(
+        [
+            np.gradient(roll) * fs,
+            np.gradient(pitch) * fs,
+            m.yaw_rate + np.gradient(pelvis_yaw) * fs,
+        ],
+        axis=1,
     )
+    waist_force += lever_arm_force_g(omega, traits.waist_offset_m, fs)
+    waist_rate = np.degrees(omega)
 
     # --- calf IMU (shank frame) --------------------------------------------------------------
     sensor_right = traits.dominant_right
@@ -202,13 +211,12 @@ def kinematics(m: Motion, traits: AthleteTraits, rng: np.random.Generator) -> Ki
     left = np.stack([-sh, ch, np.zeros(n)], axis=1)
     up = np.array([0.0, 0.0, 1.0])
     th0, sk0 = thigh[0], shank[0]
+    along = traits.calf_along_shank
     sensor_pos = (
         np.stack([x, y, z], axis=1)
         + lateral_sign * HIP_WIDTH_FRACTION * height / 2 * left
-        + (thigh_len * np.sin(th0) + CALF_SENSOR_ALONG_SHANK * shank_len * np.sin(sk0))[:, None]
-        * fwd
-        - (thigh_len * np.cos(th0) + CALF_SENSOR_ALONG_SHANK * shank_len * np.cos(sk0))[:, None]
-        * up
+        + (thigh_len * np.sin(th0) + along * shank_len * np.sin(sk0))[:, None] * fwd
+        - (thigh_len * np.cos(th0) + along * shank_len * np.cos(sk0))[:, None] * up
     )
     force_world = _second_derivative(sensor_pos, fs) + G * up
     cs, ss = np.cos(sk0), np.sin(sk0)
@@ -236,7 +244,8 @@ def kinematics(m: Motion, traits: AthleteTraits, rng: np.random.Generator) -> Ki
     shank_rate = np.gradient(sk0) * fs
     calf_rate = np.degrees(np.stack([m.yaw_rate * ss, -shank_rate, m.yaw_rate * cs], axis=1))
 
-    arm = np.stack([-0.9 * (thigh[1] - thigh[1].mean()), -0.9 * (thigh[0] - thigh[0].mean())])
+    swing = -0.9 * traits.arm_swing
+    arm = np.stack([swing * (thigh[1] - thigh[1].mean()), swing * (thigh[0] - thigh[0].mean())])
     arm = (1 - m.arms_up) * arm + m.arms_up * 2.6
     return Kinematics(
         fs=fs,
@@ -260,6 +269,17 @@ def kinematics(m: Motion, traits: AthleteTraits, rng: np.random.Generator) -> Ki
         calf_rate_dps=calf_rate,
         sensor_leg_right=sensor_right,
     )
+
+
+def lever_arm_force_g(omega: np.ndarray, offset_m: np.ndarray, fs: float) -> np.ndarray:
+    """(T,3) extra specific force (g) at a point `offset_m` from the pelvis centre of a
+    rigid pelvis turning at `omega` (rad/s, pelvis frame): angular acceleration × r plus
+    the centripetal ω × (ω × r). A pod on the back of the belt feels both in a turn."""
+    r = np.asarray(offset_m, dtype=float)
+    if not r.any():
+        return np.zeros_like(omega)
+    alpha = np.gradient(omega, axis=0) * fs
+    return (np.cross(alpha, r) + np.cross(omega, np.cross(omega, r))) / G
 
 
 def _to_body_frame(

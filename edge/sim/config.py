@@ -60,6 +60,87 @@ class GaitModel:
 GAIT = GaitModel()
 
 
+# --- How players differ ---------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class PlayerVariability:
+    """How much one player's recordings differ from another's, beyond body size and ability.
+
+    A model that sees only the squad it trained on learns these as the signature of an
+    action; on a new player they move. Real recordings show the cost: on unseen
+    footballers macro-F1 falls far below the training players' (docs/results.md,
+    "Synthetic vs real: the cross-player gap"). `random_traits` draws each player's values
+    once; `WIDE` is the default, `NARROW` the ranges of generator 1.0, for tests and for
+    measuring what the width costs.
+    """
+
+    # Strap mounting: a rotation about a random axis, by an angle uniform in this range
+    # (degrees), drawn per sensor per player; straps are not worn alike.
+    waist_mount_deg: tuple[float, float] = (3.0, 30.0)
+    calf_mount_deg: tuple[float, float] = (3.0, 30.0)
+    # Share of straps worn upside down (the pod turned 180 degrees about its x axis).
+    flipped_strap_share: float = 0.05
+    # Where the waist pod sits relative to the pelvis centre, uniform ± per axis (m,
+    # pelvis frame: forward, left, up): front or back of the belt, hip or spine.
+    waist_offset_m: tuple[float, float, float] = (0.10, 0.12, 0.05)
+    # Where the calf pod sits along the shank, as a fraction of shank length from the knee.
+    calf_along_shank: tuple[float, float] = (0.25, 0.60)
+    # Movement style: log-normal spread (sd of the log) of the player's tempo (time scale
+    # of kicks, cuts, jumps and pushes), step cadence, knee lift in the gait swing and arm
+    # swing, and a forward trunk lean when running, uniform in radians.
+    tempo_sd: float = 0.15
+    cadence_sd: float = 0.08
+    knee_lift_sd: float = 0.15
+    arm_swing_sd: float = 0.25
+    trunk_lean_rad: tuple[float, float] = (0.0, 0.15)
+    # Strength: log-normal spread of a factor on kick speed, ball contact, plants,
+    # landings, jump height and pushes.
+    strength_sd: float = 0.15
+    # Top sprint speed spread, m/s (outfield mean 8.9, keepers 8.3).
+    top_speed_sd: float = 0.6
+    # Share of left-footed players: their calf IMU is on the left leg and their kicks,
+    # gait sway and pelvis rotation mirror a right-footer's.
+    left_footed_share: float = 0.2
+
+    def __post_init__(self) -> None:
+        for name in ("flipped_strap_share", "left_footed_share"):
+            if not 0.0 <= getattr(self, name) <= 1.0:
+                raise ValueError(f"{name} must be a share in 0-1, got {getattr(self, name)}")
+        for name in ("waist_mount_deg", "calf_mount_deg", "calf_along_shank", "trunk_lean_rad"):
+            low, high = getattr(self, name)
+            if not 0.0 <= low <= high:
+                raise ValueError(f"{name} must be a range 0 <= low <= high, got {(low, high)}")
+        if self.calf_along_shank[1] > 1.0:
+            raise ValueError("calf_along_shank is a fraction of the shank: at most 1")
+        spreads = ("tempo_sd", "cadence_sd", "knee_lift_sd", "arm_swing_sd", "strength_sd")
+        for name in (*spreads, "top_speed_sd"):
+            if getattr(self, name) < 0:
+                raise ValueError(f"{name} must not be negative, got {getattr(self, name)}")
+        if min(self.waist_offset_m) < 0:
+            raise ValueError(f"waist_offset_m are ± half-widths, got {self.waist_offset_m}")
+
+
+WIDE = PlayerVariability()
+# Generator 1.0's spread: mounting rotations of the same rms angle as its strap tilt and
+# twist (about 12 degrees), the calf pod 40 % down the shank, no flips, offsets or style.
+NARROW = PlayerVariability(
+    waist_mount_deg=(0.0, 20.0),
+    calf_mount_deg=(0.0, 21.0),
+    flipped_strap_share=0.0,
+    waist_offset_m=(0.0, 0.0, 0.0),
+    calf_along_shank=(CALF_SENSOR_ALONG_SHANK, CALF_SENSOR_ALONG_SHANK),
+    tempo_sd=0.0,
+    cadence_sd=0.0,
+    knee_lift_sd=0.0,
+    arm_swing_sd=0.0,
+    trunk_lean_rad=(0.0, 0.0),
+    strength_sd=0.0,
+    top_speed_sd=0.4,
+)
+VARIABILITY: dict[str, PlayerVariability] = {"wide": WIDE, "narrow": NARROW}
+
+
 # --- Actions ------------------------------------------------------------------------------
 
 

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 
 import numpy as np
+from scipy.spatial.transform import Rotation
 
-from edge.sim.config import IMPERFECTIONS
+from edge.sim.config import CALF_SENSOR_ALONG_SHANK, IMPERFECTIONS, WIDE, PlayerVariability
 
 POSITIONS: tuple[str, ...] = ("GK", "DF", "MF", "FW")
 POSITION_SHARES: tuple[float, ...] = (0.1, 0.32, 0.33, 0.25)
@@ -51,6 +52,23 @@ class AthleteTraits:
     waist_imu: ImuSpec
     calf_imu: ImuSpec
     fatigue: float = 0.0  # 0-1, this week's accumulated fatigue
+    # How this player moves and wears the straps (edge.sim.config.PlayerVariability).
+    waist_offset_m: np.ndarray = field(default_factory=lambda: np.zeros(3))  # pelvis frame
+    calf_along_shank: float = CALF_SENSOR_ALONG_SHANK
+    waist_flipped: bool = False  # strap worn upside down (already in waist_mount)
+    calf_flipped: bool = False
+    tempo: float = 1.0  # time scale of kicks, cuts, jumps and pushes (>1: slower)
+    cadence: float = 1.0  # step frequency factor
+    knee_lift: float = 1.0  # gait swing amplitude factor
+    arm_swing: float = 1.0
+    trunk_lean_rad: float = 0.0  # extra forward lean when running
+    strength: float = 1.0  # factor on kick speed, contacts, plants, jumps and pushes
+
+    @property
+    def mirror(self) -> float:
+        """+1 for a right-footed player, -1 for a left-footed one: the sign of every
+        left-right quantity of the instrumented (dominant) leg's movements."""
+        return 1.0 if self.dominant_right else -1.0
 
     def with_state(
         self, *, fitness: float | None = None, fatigue: float | None = None
@@ -63,15 +81,18 @@ class AthleteTraits:
         )
 
 
-def _rotation(rng: np.random.Generator, max_tilt_deg: float, max_yaw_deg: float) -> np.ndarray:
-    """A small mounting rotation: strap tilt about x and y, twist about z."""
-    rx, ry = np.deg2rad(rng.uniform(-max_tilt_deg, max_tilt_deg, 2))
-    rz = np.deg2rad(rng.uniform(-max_yaw_deg, max_yaw_deg))
-    cx, sx, cy, sy, cz, sz = np.cos(rx), np.sin(rx), np.cos(ry), np.sin(ry), np.cos(rz), np.sin(rz)
-    rot_x = np.array([[1, 0, 0], [0, cx, -sx], [0, sx, cx]])
-    rot_y = np.array([[cy, 0, sy], [0, 1, 0], [-sy, 0, cy]])
-    rot_z = np.array([[cz, -sz, 0], [sz, cz, 0], [0, 0, 1]])
-    return rot_z @ rot_y @ rot_x
+def mounting(
+    rng: np.random.Generator, angle_deg: tuple[float, float], flip_share: float
+) -> tuple[np.ndarray, bool]:
+    """A strap's rotation body -> sensor frame: a turn about a random axis by an angle
+    drawn from `angle_deg`, and with probability `flip_share` the pod upside down."""
+    axis = rng.normal(size=3)
+    axis /= np.linalg.norm(axis)
+    turn = Rotation.from_rotvec(axis * np.deg2rad(rng.uniform(*angle_deg)))
+    flipped = bool(rng.random() < flip_share)
+    if flipped:
+        turn = Rotation.from_euler("x", np.pi) * turn
+    return turn.as_matrix(), flipped
 
 
 def random_imu(rng: np.random.Generator, ranges: tuple[float, float]) -> ImuSpec:
@@ -89,16 +110,27 @@ def random_imu(rng: np.random.Generator, ranges: tuple[float, float]) -> ImuSpec
     )
 
 
-def random_traits(rng: np.random.Generator, athlete_id: str) -> AthleteTraits:
-    """Draw a senior male player; ranges follow elite squads (docs/synthetic.md)."""
+def _spread(rng: np.random.Generator, sd: float) -> float:
+    """A log-normal factor around 1 (sd of the log), kept within two sd."""
+    return float(np.exp(np.clip(rng.normal(0.0, sd), -2 * sd, 2 * sd)))
+
+
+def random_traits(
+    rng: np.random.Generator, athlete_id: str, variability: PlayerVariability = WIDE
+) -> AthleteTraits:
+    """Draw a senior male player; ranges follow elite squads (docs/synthetic.md), and
+    `variability` sets how differently players move and wear their straps."""
+    v = variability
     position = str(rng.choice(POSITIONS, p=POSITION_SHARES))
     goalkeeper = position == "GK"
     height = float(np.clip(rng.normal(1.88 if goalkeeper else 1.80, 0.06), 1.62, 2.02))
     bmi = float(np.clip(rng.normal(23.3, 1.1), 20.5, 26.5))
-    top_speed = float(np.clip(rng.normal(8.3 if goalkeeper else 8.9, 0.4), 7.3, 10.0))
+    top_speed = float(np.clip(rng.normal(8.3 if goalkeeper else 8.9, v.top_speed_sd), 7.3, 10.0))
     age = int(rng.integers(18, 35))
     rates = IMPERFECTIONS
     wide_calf = rng.random() < rates.calf_wide_range_fraction
+    waist_mount, waist_flipped = mounting(rng, v.waist_mount_deg, v.flipped_strap_share)
+    calf_mount, calf_flipped = mounting(rng, v.calf_mount_deg, v.flipped_strap_share)
     return AthleteTraits(
         athlete_id=athlete_id,
         position=position,
@@ -112,11 +144,21 @@ def random_traits(rng: np.random.Generator, athlete_id: str) -> AthleteTraits:
         asymmetry=float(np.clip(rng.gamma(2.0, 0.03), 0.0, 0.2)),
         prior_injuries=int(rng.poisson(0.8)),
         valgus_tendency=float(rng.beta(2, 4)),
-        dominant_right=bool(rng.random() < 0.8),
+        dominant_right=bool(rng.random() >= v.left_footed_share),
         hr_rest=float(rng.uniform(48, 62)),
         hr_max=float(np.clip(208 - 0.7 * age + rng.normal(0, 5), 178, 205)),
-        waist_mount=_rotation(rng, 12, 10),
-        calf_mount=_rotation(rng, 10, 15),
+        waist_mount=waist_mount,
+        calf_mount=calf_mount,
         waist_imu=random_imu(rng, rates.waist_range),
         calf_imu=random_imu(rng, rates.calf_range_wide if wide_calf else rates.calf_range_narrow),
+        waist_offset_m=rng.uniform(-1.0, 1.0, 3) * np.asarray(v.waist_offset_m),
+        calf_along_shank=float(rng.uniform(*v.calf_along_shank)),
+        waist_flipped=waist_flipped,
+        calf_flipped=calf_flipped,
+        tempo=_spread(rng, v.tempo_sd),
+        cadence=_spread(rng, v.cadence_sd),
+        knee_lift=_spread(rng, v.knee_lift_sd),
+        arm_swing=_spread(rng, v.arm_swing_sd),
+        trunk_lean_rad=float(rng.uniform(*v.trunk_lean_rad)),
+        strength=_spread(rng, v.strength_sd),
     )

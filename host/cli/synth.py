@@ -16,6 +16,12 @@ SIZE_HELP = (
     f"How much to simulate: {', '.join(SIZES)} (paper = 126 players, 10 weeks, 18 420 action "
     "clips, about 2 GB; small = the demo; tiny = unit tests)."
 )
+VARIABILITY_HELP = (
+    "How differently players move and wear their straps: wide (the default: mounting "
+    "turned 3-30 degrees, some straps upside down, pod positions, tempo, strength, "
+    "footedness), narrow (generator 1.0's spread) or a TOML file of fields over a preset "
+    "(configs/synth-narrow.toml; docs/synthetic.md)."
+)
 STAGE_TEXT = {
     "season": "players' seasons",
     "clips": "clip shards",
@@ -29,19 +35,24 @@ def synth(
     size: Annotated[str, typer.Option(help=SIZE_HELP)] = "paper",
     seed: Annotated[int, typer.Option(help="Random seed; the same seed gives the same data.")] = 0,
     workers: Annotated[int, typer.Option(help="Worker processes (0 = one per CPU core).")] = 0,
+    variability: Annotated[str, typer.Option(help=VARIABILITY_HELP)] = "wide",
 ) -> None:
     """Simulate a squad: players, a season of sessions and loads, injuries from a hidden
     hazard, and waist/calf IMU, GPS, heart-rate and video-skeleton clips of the eight
     actions, from body physics. Everything written is marked synthetic.
 
     Example:  touchline synth data/squad-small --size small --seed 7
+
+    Example:  touchline synth data/squad-narrow --size small --variability narrow
     """
     # The simulator is imported when the command runs: `touchline --help` stays fast.
     from host.synth.build import STAGES, SynthError, check_request, synthesize
+    from host.synth.variability import load_variability
 
     console = Console(stderr=True)
     try:
         check_request(out, size)
+        players = load_variability(variability)
         with Progress(
             TextColumn("{task.description:<20}"),
             BarColumn(),
@@ -55,7 +66,14 @@ def synth(
             def progress(stage: str, done: int, total: int) -> None:
                 bar.update(tasks[stage], completed=done, total=total)
 
-            summary = synthesize(out, size, seed, workers=workers or None, progress=progress)
+            summary = synthesize(
+                out,
+                size,
+                seed,
+                workers=workers or None,
+                progress=progress,
+                variability=players,
+            )
     except SynthError as exc:
         console.print(f"[red]error:[/red] {exc}", soft_wrap=True)
         raise typer.Exit(2) from None

@@ -7,16 +7,17 @@ import os
 import time
 from collections.abc import Callable, Iterable
 from concurrent.futures import Executor, Future, ProcessPoolExecutor
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from pathlib import Path
 
 import numpy as np
 from sklearn.metrics import roc_auc_score
 
+from edge.sim.config import WIDE, PlayerVariability
 from host.data.dataset import TRUTH_DIR, write_manifest, write_table
 from host.data.manifest import Generator, new_manifest
 from host.synth.clips import choose_clips, render_shard
-from host.synth.config import GENERATOR_NAME, GENERATOR_VERSION, SIZES
+from host.synth.config import GENERATOR_NAME, GENERATOR_VERSION, SIZES, SynthError
 from host.synth.continuous import write_continuous
 from host.synth.season import athlete_schedule, plan_athlete, team_calendar
 from host.synth.squad import athletes_table, make_squad, traits_table
@@ -24,10 +25,6 @@ from host.synth.weeks import simulate_weeks
 
 Progress = Callable[[str, int, int], None]  # (stage, done, total)
 STAGES = ("season", "clips", "continuous")
-
-
-class SynthError(ValueError):
-    """A synthesis request that cannot be carried out (unknown size, output not empty)."""
 
 
 @dataclass(frozen=True)
@@ -105,8 +102,10 @@ def synthesize(
     *,
     workers: int | None = None,
     progress: Progress | None = None,
+    variability: PlayerVariability = WIDE,
 ) -> SynthSummary:
-    """Write a synthetic squad to `out` (an empty or new directory)."""
+    """Write a synthetic squad to `out` (an empty or new directory); `variability` sets
+    how differently its players move and wear their straps (recorded in the manifest)."""
     if size not in SIZES:
         raise SynthError(f"unknown size {size!r}; choose one of {', '.join(SIZES)}")
     spec = SIZES[size]
@@ -118,13 +117,19 @@ def synthesize(
     started = time.perf_counter()
     workers = workers or os.cpu_count() or 1
     rng = np.random.default_rng([seed, 0])
-    squad = make_squad(rng, spec.athletes)
+    squad = make_squad(rng, spec.athletes, variability)
     calendar = team_calendar(rng, spec.weeks + 1)
     schedules = [athlete_schedule(rng, p, i, calendar) for i, p in enumerate(squad)]
     manifest = new_manifest(
         f"Touchline synthetic squad ({size}, seed {seed})",
         synthetic=True,
-        generator=Generator(name=GENERATOR_NAME, version=GENERATOR_VERSION, seed=seed, size=size),
+        generator=Generator(
+            name=GENERATOR_NAME,
+            version=GENERATOR_VERSION,
+            seed=seed,
+            size=size,
+            variability=asdict(variability),
+        ),
         weeks=spec.weeks,
         split_seed=seed,
     )

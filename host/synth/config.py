@@ -10,7 +10,14 @@ from dataclasses import dataclass, field
 from datetime import date
 
 GENERATOR_NAME = "touchline.synth"
-GENERATOR_VERSION = "1.0"
+# 1.1: players differ more (edge.sim.config.PlayerVariability): the same seed gives
+# different data than 1.0.
+GENERATOR_VERSION = "1.1"
+
+
+class SynthError(ValueError):
+    """A synthesis request that cannot be carried out (unknown size or variability, output
+    not empty)."""
 
 
 @dataclass(frozen=True)

@@ -6,8 +6,10 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
+from scipy.spatial.transform import Rotation
 
 from edge.sim import AthleteTraits, random_traits
+from edge.sim.config import WIDE, PlayerVariability
 from host.synth.config import HAZARD
 
 
@@ -20,11 +22,13 @@ class Player:
     frailty: float  # logit-scale random effect of the hazard (not in any table)
 
 
-def make_squad(rng: np.random.Generator, size: int) -> list[Player]:
+def make_squad(
+    rng: np.random.Generator, size: int, variability: PlayerVariability = WIDE
+) -> list[Player]:
     """`size` players with ids A001…; about 60 % usual starters."""
     squad = []
     for i in range(size):
-        traits = random_traits(rng, f"A{i + 1:03d}")
+        traits = random_traits(rng, f"A{i + 1:03d}", variability)
         squad.append(
             Player(traits, bool(rng.random() < 0.6), float(rng.normal(0, HAZARD.frailty_sd)))
         )
@@ -42,6 +46,11 @@ def athletes_table(squad: list[Player]) -> pd.DataFrame:
             "prior_injuries": [p.traits.prior_injuries for p in squad],
         }
     )
+
+
+def _angle_deg(mount: np.ndarray) -> float:
+    """How far a strap's mounting turns the sensor from the body frame, degrees."""
+    return float(np.degrees(Rotation.from_matrix(mount).magnitude()))
 
 
 def traits_table(squad: list[Player]) -> pd.DataFrame:
@@ -63,6 +72,18 @@ def traits_table(squad: list[Player]) -> pd.DataFrame:
                 "hr_rest": round(t.hr_rest, 1),
                 "hr_max": round(t.hr_max, 1),
                 "calf_range_g": t.calf_imu.accel_range_g,
+                "waist_mount_deg": round(_angle_deg(t.waist_mount), 1),
+                "calf_mount_deg": round(_angle_deg(t.calf_mount), 1),
+                "waist_flipped": t.waist_flipped,
+                "calf_flipped": t.calf_flipped,
+                "waist_offset_m": " ".join(f"{x:.3f}" for x in t.waist_offset_m),
+                "calf_along_shank": round(t.calf_along_shank, 3),
+                "tempo": round(t.tempo, 3),
+                "cadence": round(t.cadence, 3),
+                "knee_lift": round(t.knee_lift, 3),
+                "arm_swing": round(t.arm_swing, 3),
+                "trunk_lean_deg": round(float(np.degrees(t.trunk_lean_rad)), 1),
+                "strength": round(t.strength, 3),
                 "starter": p.starter,
                 "frailty": round(p.frailty, 4),
             }

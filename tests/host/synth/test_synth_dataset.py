@@ -32,6 +32,8 @@ def test_loader_accepts_the_output_and_it_says_synthetic(tiny: Path) -> None:
     assert manifest.synthetic is True
     assert manifest.generator.name == "touchline.synth" and manifest.generator.seed == SEED
     assert manifest.generator.size == "tiny"
+    assert manifest.generator.version == "1.1"  # players drawn with PlayerVariability
+    assert manifest.generator.model_dump()["variability"]["calf_mount_deg"] == [3.0, 30.0]
     assert manifest.labels == list(LABELS) and manifest.weeks == SIZES["tiny"].weeks
     clips = data.clips()
     spec = SIZES["tiny"]
