@@ -21,7 +21,8 @@ class FrameError(ValueError):
 
     Codes: truncated, oversized, bad_length, bad_version, unknown_kind, bad_crc, bad_range,
     bad_value, bad_cobs, bad_checksum, bad_header, parse_error, bad_time, no_time, noise,
-    decoder_error.
+    refused (a device answered a start command with an error), unpaired (half of a
+    message pair), decoder_error.
     """
 
     def __init__(self, reason: str, detail: str) -> None:
