@@ -16,19 +16,18 @@ import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
 
-from edge import taxonomy
 from host.db.engine import DatabaseError, engine_for, session_scope
 from host.reports.html import figure_html, paragraph, section, table_html, write_page
 from host.risk.bands import HIGH_MULTIPLE, MEDIUM_MULTIPLE, high_threshold, history_problem
 from host.risk.drivers import sentence
 from host.risk.evaluate import Evaluation, EvaluationError, evaluate, format_figure
-from host.risk.features import LABEL, FeatureError
+from host.risk.features import COUNT_PREFIX, LABEL, FeatureError, action_count_columns
 from host.risk.head import RiskHead
 from host.risk.reliability import reliability_figure
 from host.risk.scoring import fit_until, squad_table
 from host.risk.service import current_features
 from host.risk.store import holds_synthetic_data
-from host.settings import get_settings
+from host.settings import Settings
 
 # Players shown with their own load chart: everyone in the high band, topped up with the
 # next riskiest to this many.
@@ -42,11 +41,9 @@ class SquadReportError(ValueError):
     """The report cannot be written (no data for that week, database unreachable)."""
 
 
-def write_squad_report(week: int, out: Path, db_url: str | None = None) -> Path:
-    """Write the squad risk report for `week` to `out` (HTML) from the host database."""
-    settings = get_settings()
-    if db_url:
-        settings = settings.model_copy(update={"database_url": db_url})
+def write_squad_report(week: int, out: Path, settings: Settings) -> Path:
+    """Write the squad risk report for `week` to `out` (HTML) from the database `settings`
+    name, with the club's feature settings and hold-out weeks (resolved by the caller)."""
     try:
         with session_scope(engine_for(settings.database_url)) as db:
             features = current_features(db, settings)
@@ -82,8 +79,7 @@ def write_squad_report(week: int, out: Path, db_url: str | None = None) -> Path:
                     figure_html(_load_figure(seen.xs(athlete, level="athlete_id"), athlete),
                                 f"load of {athlete}")
                     for athlete in _chart_players(table)) + "</div>"),
-        section("Actions recognised per week",
-                figure_html(_actions_figure(seen), "action counts per week")),
+        section("Actions recognised per week", _actions_html(seen)),
         section("Model card", *_model_card(card, seen, synthetic, week)),
     ]
     return write_page(Path(out), f"Squad injury risk, week {week}", body, synthetic=synthetic)
@@ -150,17 +146,27 @@ def _load_figure(player: pd.DataFrame, athlete: str) -> Figure:
     return figure
 
 
-def _actions_figure(features: pd.DataFrame) -> Figure:
-    totals = features.groupby(level="week")[[f"n_{a}" for a in taxonomy.ACTIONS]].sum()
+def _actions_html(features: pd.DataFrame) -> str:
+    """Squad totals per week of every action label recognised in the weeks shown, the
+    paper's eight and a club's own words alike, named in the chart's text too."""
+    totals = features.groupby(level="week")[action_count_columns(features)].sum()
+    totals = totals.loc[:, totals.sum() > 0]
+    totals.columns = [c.removeprefix(COUNT_PREFIX).replace("_", " ") for c in totals.columns]
+    named = ", ".join(totals.columns) or "none recognised"
+    return figure_html(_actions_figure(totals), f"squad action counts per week: {named}")
+
+
+def _actions_figure(totals: pd.DataFrame) -> Figure:
     figure = Figure(figsize=(7, 3))
     ax = figure.subplots()
     bottom = np.zeros(len(totals))
-    for action in taxonomy.ACTIONS:
-        counts = totals[f"n_{action}"].to_numpy()
-        ax.bar(totals.index, counts, bottom=bottom, label=action.replace("_", " "))
+    for label in totals.columns:
+        counts = totals[label].to_numpy()
+        ax.bar(totals.index, counts, bottom=bottom, label=label)
         bottom += counts
     ax.set(xlabel="week", ylabel="actions (squad total)")
-    ax.legend(fontsize=6, ncol=4, loc="upper left")
+    if len(totals.columns):
+        ax.legend(fontsize=6, ncol=4, loc="upper left")
     return figure
 
 

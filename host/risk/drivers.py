@@ -14,6 +14,7 @@ from collections.abc import Callable
 import numpy as np
 
 from edge import taxonomy
+from host.risk.features import CLUB_ACTIONS, COUNT_PREFIX
 
 TOP_DRIVERS = 3
 LOW_IS_ALARMING = frozenset({"wellness", "movement_quality", "weeks_since_injury"})
@@ -61,12 +62,16 @@ _ACTION_NOUNS = {
     "landing": "hard landings",
 }
 for _action in taxonomy.ACTIONS:
-    _PHRASES[f"n_{_action}"] = _count(_ACTION_NOUNS[_action])
+    _PHRASES[f"{COUNT_PREFIX}{_action}"] = _count(_ACTION_NOUNS[_action])
+_PHRASES[CLUB_ACTIONS] = _count("actions in the club's own labels")
 
 
 def describe(feature: str, value: float) -> str:
-    """One feature's value as staff would say it."""
-    return _PHRASES[feature](value)
+    """One feature's value as staff would say it; a club's label reads as its own words
+    ("31 instep kick this week")."""
+    if feature in _PHRASES:
+        return _PHRASES[feature](value)
+    return _count(feature.removeprefix(COUNT_PREFIX).replace("_", " "))(value)
 
 
 def top_drivers(features: list[str], values: np.ndarray, contributions: np.ndarray,

@@ -12,10 +12,16 @@ clean technique), missing RPE -> the athlete's median RPE (else the squad's). Ev
 uses only what was recorded up to that week (expanding means and medians), and an injury's
 days lost count only once the player is back (before that, the days missed so far), so
 nothing recorded after week t changes week t's features.
+
+Actions are counted under whatever labels the sideline's model used. The paper's eight keep
+their own counts n_<action> and weights rho_k; a club's own labels add up in `club_actions`
+and enter D_t at the mean rho_k (see docs/decisions.md), and each also gets its own
+n_<label> column after the model's features, for reports and drivers.
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 
@@ -35,7 +41,12 @@ CLEAN_TECHNIQUE = 1.0
 NO_RECENT_INJURY_WEEKS = 52
 HISTORY_WINDOW_WEEKS = 8
 
-ACTION_COUNT_COLUMNS: tuple[str, ...] = tuple(f"n_{action}" for action in taxonomy.ACTIONS)
+COUNT_PREFIX = "n_"
+ACTION_COUNT_COLUMNS: tuple[str, ...] = tuple(
+    f"{COUNT_PREFIX}{action}" for action in taxonomy.ACTIONS)
+# Recognised actions of the week under labels outside the paper's eight (a club's own words).
+CLUB_ACTIONS = "club_actions"
+_LABEL = re.compile(taxonomy.LABEL_PATTERN)
 
 # Training load: ACWR_t of session-RPE load (Eq. 18, rolling 7/28 and EWMA), internal
 # load and fatigue I_t, external load E_t. The "no load" ablation drops exactly these.
@@ -70,6 +81,7 @@ FEATURE_COLUMNS: tuple[str, ...] = (
     "movement_quality",
     # A_t: recognised actions this week
     *ACTION_COUNT_COLUMNS,
+    CLUB_ACTIONS,
 )
 
 # Per-week sums of session columns (summed when present; absent counts as zero).
@@ -109,7 +121,8 @@ def weekly_features(
 ) -> pd.DataFrame:
     """V_t for every athlete and week of a `host.data.dataset.Dataset`.
 
-    Returns a frame indexed by (athlete_id, week) with `FEATURE_COLUMNS` and `LABEL`.
+    Returns a frame indexed by (athlete_id, week) with `FEATURE_COLUMNS`, the counts of
+    club labels (`club_label_columns`) and `LABEL`.
     """
     tables = RiskTables(
         athletes=dataset.athletes,
@@ -157,7 +170,33 @@ def features_from_tables(
     frame = frame.join(_action_features(tables.weekly, index, weights))
     frame = frame.join(_history_features(tables, origin, index))
     frame[LABEL] = _labels(tables, origin, index, time_loss_min_days)
-    return frame[[*FEATURE_COLUMNS, LABEL]]
+    return frame[[*FEATURE_COLUMNS, *club_label_columns(frame), LABEL]]
+
+
+def club_label_columns(table: pd.DataFrame) -> list[str]:
+    """The n_<label> columns of `table` counting labels outside the paper's eight, sorted."""
+    return sorted(
+        name for name in map(str, table.columns)
+        if name.startswith(COUNT_PREFIX) and name not in ACTION_COUNT_COLUMNS
+        and _LABEL.match(name.removeprefix(COUNT_PREFIX))
+        and name.removeprefix(COUNT_PREFIX) != taxonomy.BACKGROUND
+    )
+
+
+def action_count_columns(features: pd.DataFrame) -> list[str]:
+    """Every weekly action count in `features`: the paper's eight, then the club's labels."""
+    return [*ACTION_COUNT_COLUMNS, *club_label_columns(features)]
+
+
+def impact_weight(label: str, weights: Mapping[str, float]) -> float:
+    """rho_k of an action label: its configured weight (a paper action left out weighs 0),
+    else, for a club's own label, the mean weight of the paper's actions, so a club
+    vocabulary neither vanishes from D_t nor outweighs the actions the weights were
+    chosen for."""
+    if label in weights or label in taxonomy.ACTIONS:
+        return float(weights.get(label, 0.0))
+    paper = [float(weights[action]) for action in taxonomy.ACTIONS if action in weights]
+    return float(np.mean(paper)) if paper else 0.0
 
 
 def origin_of(sessions: pd.DataFrame, weekly: pd.DataFrame | None) -> pd.Timestamp:
@@ -295,11 +334,16 @@ def _action_features(
     out = pd.DataFrame(index=index)
     table = _weekly_table(weekly)
     impact = pd.Series(0.0, index=index)
-    for action in taxonomy.ACTIONS:
-        count = _column(table, f"n_{action}", index).fillna(0.0)
-        severity = _column(table, f"s_{action}", index).fillna(0.0)
-        out[f"n_{action}"] = count
-        impact += weights.get(action, 0.0) * count * severity
+    club = club_label_columns(table)
+    out[CLUB_ACTIONS] = 0.0
+    for column in [*ACTION_COUNT_COLUMNS, *club]:
+        label = column.removeprefix(COUNT_PREFIX)
+        count = _column(table, column, index).fillna(0.0)
+        severity = _column(table, f"s_{label}", index).fillna(0.0)
+        out[column] = count
+        impact += impact_weight(label, weights) * count * severity
+        if column in club:
+            out[CLUB_ACTIONS] += count
     out["impact_score"] = impact
     quality = _column(table, "movement_quality", index)
     out["movement_quality"] = quality.fillna(_squad_median_so_far(quality)).fillna(

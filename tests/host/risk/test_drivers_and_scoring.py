@@ -6,7 +6,7 @@ import pytest
 from host.risk.bands import UNRATED, band, history_problem
 from host.risk.drivers import sentence, top_drivers
 from host.risk.evaluate import EvaluationError
-from host.risk.features import LABEL, RiskTables, features_from_tables
+from host.risk.features import CLUB_ACTIONS, LABEL, RiskTables, features_from_tables
 from host.risk.scoring import fit_until, squad_table
 from tests.host.risk.squad import risky_squad
 
@@ -78,3 +78,11 @@ def test_week_without_history_is_refused(features) -> None:
         fit_until(features, 0)
     with pytest.raises(EvaluationError, match="not in the data"):
         squad_table(features, fit_until(features, 6), 42)
+
+
+def test_drivers_say_a_clubs_action_counts_in_its_own_words() -> None:
+    names = [CLUB_ACTIONS, "n_instep_kick", "n_landing"]
+    drivers = top_drivers(names, np.array([52.0, 31.0, 9.0]), np.array([0.6, 0.4, 0.2]),
+                          np.array([1.5, 1.2, 0.8]))
+    assert drivers == ["52 actions in the club's own labels this week",
+                       "31 instep kick this week", "9 hard landings this week"]

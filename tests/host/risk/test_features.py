@@ -2,17 +2,24 @@ from __future__ import annotations
 
 import math
 
+import numpy as np
 import pandas as pd
 import pytest
 
 from host.data.dataset import load_dataset
 from host.risk.features import (
+    ACTION_COUNT_COLUMNS,
+    CLUB_ACTIONS,
     FEATURE_COLUMNS,
     LABEL,
+    FeatureSettings,
     RiskTables,
+    action_count_columns,
     features_from_tables,
+    impact_weight,
     weekly_features,
 )
+from host.settings import get_settings
 from tests.host.risk.squad import squad_frames
 
 
@@ -108,13 +115,19 @@ def test_an_open_injury_is_an_outcome_whatever_the_definition() -> None:
     assert features.loc[("a1", 4), LABEL] == 1.0
 
 
-def test_the_definition_comes_from_the_setting(monkeypatch) -> None:
+def test_the_definition_is_passed_in_never_read_from_the_environment(monkeypatch) -> None:
+    """The command resolves TOUCHLINE_TIME_LOSS_MIN_DAYS once and passes it; the features
+    themselves take the documented default (2 days) whatever the environment says."""
     frames = squad_frames(weeks=8)
     frames["injuries.csv"]["days_lost"] = 3.0
     monkeypatch.setenv("TOUCHLINE_TIME_LOSS_MIN_DAYS", "4")
-    assert features_from_tables(_tables(frames, weeks=8)).loc[("a1", 4), LABEL] == 0.0
-    monkeypatch.setenv("TOUCHLINE_TIME_LOSS_MIN_DAYS", "3")
     assert features_from_tables(_tables(frames, weeks=8)).loc[("a1", 4), LABEL] == 1.0
+    from_env = FeatureSettings.from_settings(get_settings())
+    assert from_env.time_loss_min_days == 4
+    features = features_from_tables(
+        _tables(frames, weeks=8), from_env.impact_weights, from_env.time_loss_min_days
+    )
+    assert features.loc[("a1", 4), LABEL] == 0.0
 
 
 def test_weeks_and_gaps_come_from_dates_when_the_columns_are_missing() -> None:
@@ -130,3 +143,45 @@ def test_weeks_and_gaps_come_from_dates_when_the_columns_are_missing() -> None:
     assert features.loc[("a0", 2), "wellness"] == 3.0
     assert features.loc[("a0", 2), "movement_quality"] == 1.0
     assert features.loc[("a0", 2), "impact_score"] == 0.0
+
+
+def _club_weeks(frames: dict[str, pd.DataFrame], keep_paper: bool) -> dict[str, pd.DataFrame]:
+    """The squad's weekly counts as a club vocabulary gives them: instep kicks and juggles
+    (a1 kicks 30 times in week 4), with or without the paper's landings and sprints."""
+    weekly = frames["weekly.csv"]
+    if not keep_paper:
+        weekly = weekly[["athlete_id", "week", "movement_quality"]]
+    spike = (weekly["athlete_id"] == "a1") & (weekly["week"] == 4)
+    frames["weekly.csv"] = weekly.assign(n_instep_kick=np.where(spike, 30, 6), s_instep_kick=0.4,
+                                         n_juggle=20, s_juggle=0.1)
+    return frames
+
+
+def test_a_club_vocabulary_neither_crashes_nor_zeroes_the_action_features() -> None:
+    weights = {"landing": 2.0, "sprint": 0.5}
+    club = features_from_tables(_tables(_club_weeks(squad_frames(), keep_paper=False)),
+                                impact_weights=weights)
+    assert list(club.columns) == [*FEATURE_COLUMNS, "n_instep_kick", "n_juggle", LABEL]
+    spiked, steady = club.loc[("a1", 4)], club.loc[("a0", 4)]
+    assert (spiked["n_instep_kick"], spiked["n_juggle"], spiked[CLUB_ACTIONS]) == (30, 20, 50)
+    assert steady[CLUB_ACTIONS] == 26
+    # a club's label weighs the mean of the configured weights in D_t
+    assert impact_weight("instep_kick", weights) == pytest.approx(1.25)
+    assert spiked["impact_score"] == pytest.approx(1.25 * (30 * 0.4 + 20 * 0.1))
+    assert spiked["impact_score"] > steady["impact_score"] > 0
+    assert (club[list(ACTION_COUNT_COLUMNS)] == 0).all().all()  # none of the paper's seen
+    assert not club[list(FEATURE_COLUMNS)].isna().any().any()
+
+
+def test_the_papers_actions_keep_their_role_beside_a_clubs() -> None:
+    weights = {"landing": 2.0, "sprint": 0.5}
+    paper = features_from_tables(_tables(squad_frames()), impact_weights=weights)
+    mixed = features_from_tables(_tables(_club_weeks(squad_frames(), keep_paper=True)),
+                                 impact_weights=weights)
+    columns = [c for c in FEATURE_COLUMNS if c not in ("impact_score", CLUB_ACTIONS)]
+    pd.testing.assert_frame_equal(mixed[columns], paper[columns])
+    assert mixed.loc[("a1", 4), "n_landing"] == 14
+    assert mixed.loc[("a1", 4), "impact_score"] == pytest.approx(
+        paper.loc[("a1", 4), "impact_score"] + 1.25 * (30 * 0.4 + 20 * 0.1))
+    assert (paper[CLUB_ACTIONS] == 0).all()
+    assert action_count_columns(mixed) == [*ACTION_COUNT_COLUMNS, "n_instep_kick", "n_juggle"]
