@@ -24,7 +24,7 @@ CONFIG_ENV_VAR = "TOUCHLINE_EDGE_CONFIG"
 APP_NAME = "touchline"
 CONFIG_FILENAME = "edge.toml"
 
-SensorSite = Literal["waist", "calf", "gps", "hr"]
+SensorSite = Literal["waist", "calf", "chest", "gps", "hr"]
 ID_PATTERN = r"^[A-Za-z0-9._:-]+$"
 
 
@@ -57,11 +57,22 @@ class SensorConfig(_Section):
         default=None, ge=0, le=65535, description="frame v1 sensor_id, filled in by `edge pair`"
     )
     name: str | None = Field(default=None, description="advertised name seen when pairing")
-    protocol: Literal["frame", "ble_hr", "nmea"] = Field(
+    protocol: str = Field(
         default="frame",
-        description="frame = Touchline frame v1; ble_hr = a standard BLE heart-rate strap "
-        "(0x2A37); nmea = a serial GPS receiver sending NMEA 0183",
+        description="the sensor family (docs/sensors.md): frame = Touchline frame v1; "
+        "ble_hr = a standard BLE heart-rate strap; nmea = a serial GPS receiver; witmotion, "
+        "witmotion_serial, polar_h10, polar_verity, movesense",
     )
+
+    @field_validator("protocol")
+    @classmethod
+    def _known_family(cls, value: str) -> str:
+        from firmware_bridge.profiles import PROFILES  # a dict of frozen profiles: cheap
+
+        if value not in PROFILES:
+            raise ValueError(f"unknown sensor family {value!r}; expected one of "
+                             f"{', '.join(PROFILES)}")
+        return value
 
 
 class RecordSettings(_Section):

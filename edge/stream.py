@@ -12,7 +12,6 @@ Loads (PlayerLoad, distance, speed zones, heart rate) are accumulated on the way
 
 from __future__ import annotations
 
-import zlib
 from array import array
 from collections import Counter
 from dataclasses import dataclass, field
@@ -26,10 +25,8 @@ from edge.events import ActionEvent, EventDetector, impact_score
 from edge.infer import ActionModel
 from edge.windows import drop_reason
 from firmware_bridge.errors import FrameError
-from firmware_bridge.frame import decode_frame
+from firmware_bridge.profiles import get_profile, strap_id
 from firmware_bridge.samples import GpsSample, HrSample, ImuSamples, Sample, StatusSample
-from firmware_bridge.standard.ble_gatt import decode_heart_rate_measurement
-from firmware_bridge.standard.nmea import NmeaGpsDecoder
 
 IMU_PERIOD_S = 1.0 / taxonomy.IMU_RATE_HZ
 # A grid point counts as measured when a real sample lies this close (1.5 sample periods).
@@ -55,12 +52,7 @@ class SensorRole:
     address: str
     athlete_id: str
     site: str
-    protocol: str = "frame"  # "ble_hr": a standard strap's 0x2A37; "nmea": a serial GPS
-
-
-def _strap_id(address: str) -> int:
-    """A stable 16-bit id for a sensor that sends none (standard BLE straps)."""
-    return zlib.crc32(address.encode()) & 0xFFFF
+    protocol: str = "frame"  # a firmware_bridge.profiles name: "ble_hr", "nmea", "movesense"…
 
 
 class RingBuffer:
@@ -126,34 +118,25 @@ class RingBuffer:
 
 
 class PacketDecoder:
-    """Bytes of one sensor → samples, by its protocol: Touchline frame v1, a standard BLE
-    heart-rate strap (0x2A37), or NMEA 0183 sentences from a GPS receiver. Raises
-    FrameError for a bad packet (the NMEA decoder counts its own rejects instead)."""
+    """Bytes of one sensor → samples, by its protocol's profile (`firmware_bridge.profiles`:
+    Touchline frame v1, a BLE heart-rate strap, NMEA GPS, WitMotion, Polar PMD, Movesense).
+    Raises FrameError for a bad packet; stateful decoders count their own rejects."""
 
     def __init__(self, address: str, protocol: str = "frame") -> None:
         self.address = address
         self.protocol = protocol
         self.packets = 0
-        self._nmea = NmeaGpsDecoder(_strap_id(address)) if protocol == "nmea" else None
+        self._decoder = get_profile(protocol).new_decoder(strap_id(address))
 
     @property
     def rejects(self) -> Counter[str]:
-        """Rejects counted inside a stateful decoder (NMEA), by reason."""
-        return self._nmea.rejects if self._nmea else Counter()
+        """Rejects counted inside a stateful decoder (NMEA, PMD pairing…), by reason."""
+        return self._decoder.rejects
 
     def decode(self, packet: Packet) -> list[Sample]:
         self.packets += 1
-        if self.protocol == "ble_hr":
-            # A standard strap has no clock or counter of its own: stamp it on arrival.
-            return [decode_heart_rate_measurement(
-                packet.data, sensor_id=_strap_id(self.address), seq=self.packets,
-                t_us=int(packet.arrival_s * 1e6),
-            )]
-        if self._nmea is not None:
-            # One line per packet (two sentences may share one, binary may precede them);
-            # a fix is complete once its epoch's sentences are in.
-            return list(self._nmea.feed(packet.data + b"\n"))
-        return [decode_frame(packet.data)]
+        # Families without a clock of their own are stamped on arrival.
+        return self._decoder.decode(packet.data, int(packet.arrival_s * 1e6))
 
 
 @dataclass
@@ -220,6 +203,10 @@ class AthleteState:
         self.last_t_s = t1 if self.last_t_s is None else max(self.last_t_s, t1)
 
 
+def _measures_imu(role: SensorRole) -> bool:
+    return "accel" in get_profile(role.protocol).measures and role.site not in ("gps", "hr")
+
+
 class SessionProcessor:
     """Decode → clock → buffers → windows → model → events, for every athlete at once."""
 
@@ -244,7 +231,15 @@ class SessionProcessor:
         thresholds = {**manifest.events.thresholds, **self.event_settings.thresholds}
         self.sensors: dict[str, SensorState] = {r.address: SensorState(r) for r in roles}
         self.athletes: dict[str, AthleteState] = {}
-        capacity = int(self.record.buffer_s * taxonomy.IMU_RATE_HZ)
+        # `buffer_s` seconds at the rate each site's sensor streams (Polar H10 200 Hz…);
+        # every rate is resampled to the model's grid when a window is cut.
+        rates = {site: taxonomy.IMU_RATE_HZ for site in taxonomy.IMU_SITES}
+        for role in filter(_measures_imu, roles):
+            rate = get_profile(role.protocol).rate_hz or taxonomy.IMU_RATE_HZ
+            rates[role.site] = max(rates.get(role.site, 0.0), rate)
+        # (athlete, site) whose sensor has no gyroscope: its gyro rows are fed as absent.
+        self._accel_only = {(r.athlete_id, r.site) for r in roles
+                            if _measures_imu(r) and "gyro" not in get_profile(r.protocol).measures}
         for role in roles:
             if role.athlete_id not in self.athletes:
                 self.athletes[role.athlete_id] = AthleteState(
@@ -255,7 +250,8 @@ class SessionProcessor:
                         self.event_settings.nms_s or manifest.events.nms_s,
                         self.event_settings.default_threshold,
                     ),
-                    {site: RingBuffer(capacity, 6) for site in taxonomy.IMU_SITES},
+                    {site: RingBuffer(int(self.record.buffer_s * rate), 6)
+                     for site, rate in sorted(rates.items())},
                     RingBuffer(int(self.record.buffer_s * taxonomy.GPS_RATE_HZ), 1),
                 )
         self._rejects: Counter[str] = Counter()
@@ -444,9 +440,12 @@ class SessionProcessor:
         window = np.zeros((len(self._channel_rows), len(grid)), dtype=np.float32)
         present = np.zeros(len(self._channel_rows), dtype=bool)
         for row, source in enumerate(self._channel_rows):
-            if source is not None and source[0] in values:
-                window[row] = values[source[0]][:, source[1]]
-                present[row] = True
+            if source is None or source[0] not in values:
+                continue
+            if (athlete.athlete_id, source[0]) in self._accel_only and source[1] >= 3:
+                continue  # an accelerometer-only sensor: a channel mask, as a missing modality
+            window[row] = values[source[0]][:, source[1]]
+            present[row] = True
         return window, present
 
     def _with_impact(self, athlete: AthleteState, event: ActionEvent) -> ActionEvent:
