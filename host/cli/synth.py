@@ -20,7 +20,7 @@ VARIABILITY_HELP = (
     "How differently players move and wear their straps: wide (the default: mounting "
     "turned 3-30 degrees, some straps upside down, pod positions, tempo, strength, "
     "footedness), narrow (generator 1.0's spread) or a TOML file of fields over a preset "
-    "(configs/synth-narrow.toml; docs/synthetic.md)."
+    "(docs/synthetic.md)."
 )
 STAGE_TEXT = {
     "season": "players' seasons",
