@@ -14,7 +14,14 @@ on the radio, in bursts of `burst` frames on average), `reorder` (chance a frame
 after its successor), `disconnect=AT:SECONDS` (the first athlete's sensors go out of
 range at session second AT and come back SECONDS later), `drift_ppm` (each clock drifts
 by up to ± this), `drain_pct_h` (battery drain per hour), `duration_s`, `speed`, `seed`,
-`scene`, `session_type`.
+`scene`, `session_type`, `kit`.
+
+`kit=touchline` (the default) gives every player Touchline sensors sending frame v1 on the
+waist, calf, GPS and HR sites. `kit=mixed` gives every player what a club buys instead,
+each sending its vendor's real byte layout (`firmware_bridge.virtual.vendors`): a WitMotion
+WT901 on the waist (100 Hz), a Movesense on the calf (IMU6, 104 Hz), a Polar H10 on the
+chest (PMD ACC only, 200 Hz, fed the waist's motion), a BLE heart-rate strap and an NMEA
+GPS receiver.
 
 It is not a test hack: the demo, `edge replay --simulate` and a club's first dry run use
 it, through the same pipeline as the pitch. The true events of every player are kept,
@@ -41,6 +48,7 @@ from edge.sim.session import SESSION_TYPES
 from edge.stream import Packet, SensorRole
 from edge.taxonomy import SCENES
 from edge.transports.base import LinkStatus
+from firmware_bridge.profiles import polar
 from firmware_bridge.virtual import (
     BatteryProfile,
     DeviceClock,
@@ -50,9 +58,16 @@ from firmware_bridge.virtual import (
     VirtualImuDevice,
 )
 from firmware_bridge.virtual.devices import VirtualDevice
+from firmware_bridge.virtual.vendors import VirtualMovesense, VirtualPolar, VirtualWitMotion
 
 SCHEME = "virtual://squad"
-SITES = ("waist", "calf", "gps", "hr")
+# Sensor family (firmware_bridge.profiles name) per site, for each kit.
+KITS: dict[str, dict[str, str]] = {
+    "touchline": {"waist": "frame", "calf": "frame", "gps": "frame", "hr": "frame"},
+    "mixed": {"waist": "witmotion", "calf": "movesense", "chest": "polar_h10",
+              "gps": "nmea", "hr": "ble_hr"},
+}
+UTC_START_S = 15 * 3600.0  # time of day of the virtual session's start, for NMEA
 STATUS_EVERY_S = 10.0
 SEGMENT_S = 600.0  # simulated in segments so memory stays flat over long sessions
 LATENCY_S = 0.003  # radio latency: this much plus up to JITTER_S more
@@ -84,6 +99,7 @@ class SquadSpec:
     seed: int = 0
     scene: str = "small_sided_game"
     session_type: str = "training"
+    kit: str = "touchline"
     query: str = ""
 
     @classmethod
@@ -94,7 +110,7 @@ class SquadSpec:
         known = {"athletes": int, "ids": _ids, "prefix": str, "loss": float, "burst": float,
                  "reorder": float, "disconnect": _window, "drift_ppm": float,
                  "drain_pct_h": float, "duration_s": float, "speed": float, "seed": int,
-                 "scene": str, "session_type": str}
+                 "scene": str, "session_type": str, "kit": str}
         values: dict[str, object] = {}
         for key, raw in parse_qsl(parts.query, strict_parsing=False):
             if key not in known:
@@ -136,6 +152,8 @@ class SquadSpec:
             )
         if self.scene not in SCENES:
             raise VirtualAddressError(f"{address}: scene must be one of {', '.join(SCENES)}")
+        if self.kit not in KITS:
+            raise VirtualAddressError(f"{address}: kit must be one of {', '.join(KITS)}")
         if self.session_type not in SESSION_TYPES:
             raise VirtualAddressError(f"{address}: session_type must be one of {SESSION_TYPES}")
 
@@ -147,11 +165,16 @@ class SquadSpec:
     def athlete_id(self, index: int) -> str:
         return self.athlete_ids[index]
 
+    @property
+    def sites(self) -> tuple[str, ...]:
+        return tuple(KITS[self.kit])
+
     def roles(self) -> list[SensorRole]:
         return [
-            SensorRole(self.sensor_address(i, site), self.athlete_id(i), site)
+            SensorRole(self.sensor_address(i, site), self.athlete_id(i), site,
+                       KITS[self.kit][site])
             for i in range(self.athletes)
-            for site in SITES
+            for site in self.sites
         ]
 
     @property
@@ -217,6 +240,15 @@ def _frames_made(device: VirtualDevice, data_frames: int) -> int:
     return data_frames + (len(np.arange(0.0, end + 1e-9, every)) if every > 0 else 0)
 
 
+def _emitted(device: VirtualDevice, mixed: bool) -> list:
+    """What a device sends: frame v1, or in the mixed kit NMEA text and 0x2A37 values."""
+    if mixed and isinstance(device, VirtualGpsDevice):
+        return device.nmea_emissions()
+    if mixed and isinstance(device, VirtualHrDevice):
+        return device.strap_emissions()
+    return device.emissions()
+
+
 class VirtualSquad:
     """Generates the squad's packets in arrival order, segment by segment."""
 
@@ -233,12 +265,12 @@ class VirtualSquad:
                 float(self._rng.uniform(80, 100)),
             )
             for i in range(spec.athletes)
-            for site in SITES
+            for site in spec.sites
         }
         self.packets_sent = {spec.sensor_address(i, s): 0 for i, s in self.sensors}
 
     def sensor_id(self, index: int, site: str) -> int:
-        return index * len(SITES) + SITES.index(site) + 1
+        return index * len(self.spec.sites) + self.spec.sites.index(site) + 1
 
     def packets(self) -> Iterator[Packet]:
         """Every packet of the session, ordered by arrival."""
@@ -269,17 +301,26 @@ class VirtualSquad:
             dataclasses.replace(e, t_s=e.t_s + start) for e in signals.events
         ]
         period = float(np.median(np.diff(signals.imu_t_s)))
+        mixed = spec.kit == "mixed"
         devices: dict[str, tuple[VirtualDevice, int]] = {}
-        for site, values, valid in (
-            ("waist", signals.waist, signals.waist_valid),
-            ("calf", signals.calf, signals.calf_valid),
-        ):
-            device = VirtualImuDevice(
-                self.sensor_id(index, site), **self._device_state(index, site, start, length),
-                link=self._link(index, start, length, _runs_of(~valid, signals.imu_t_s, period)),
-                t_s=signals.imu_t_s, accel_g=values[:, :3], gyro_dps=values[:, 3:],
-            )
-            devices[site] = (device, signals.imu_t_s.size // device.samples_per_frame)
+        imu_sites = [("waist", signals.waist, signals.waist_valid, VirtualWitMotion),
+                     ("calf", signals.calf, signals.calf_valid, VirtualMovesense)]
+        if mixed:
+            imu_sites.append(("chest", signals.waist, signals.waist_valid, VirtualPolar))
+        for site, values, valid, vendor in imu_sites:
+            common = {**self._device_state(index, site, start, length),
+                      "link": self._link(index, start, length,
+                                         _runs_of(~valid, signals.imu_t_s, period)),
+                      "t_s": signals.imu_t_s, "accel_g": values[:, :3],
+                      "gyro_dps": values[:, 3:]}
+            sensor_id = self.sensor_id(index, site)
+            if not mixed:
+                device = VirtualImuDevice(sensor_id, **common)
+                devices[site] = (device, signals.imu_t_s.size // device.samples_per_frame)
+            elif vendor is VirtualPolar:
+                devices[site] = (VirtualPolar(sensor_id, **common, profile=polar.H10), 0)
+            else:
+                devices[site] = (vendor(sensor_id, **common), 0)
         fixes = np.flatnonzero(signals.gps_valid)
         x, y, speed = (signals.gps[fixes, k].astype(float) for k in range(3))
         devices["gps"] = (VirtualGpsDevice(
@@ -287,7 +328,7 @@ class VirtualSquad:
             link=self._link(index, start, length, []), t_s=signals.gps_t_s[fixes],
             lat_deg=PITCH_ORIGIN[0] + y / METRES_PER_DEG,
             lon_deg=PITCH_ORIGIN[1] + x / (METRES_PER_DEG * np.cos(np.radians(PITCH_ORIGIN[0]))),
-            speed_mps=speed, hdop=0.9, sats=12, fix=True,
+            speed_mps=speed, hdop=0.9, sats=12, fix=True, utc_start_s=UTC_START_S + start,
         ), fixes.size)
         beats = np.flatnonzero(signals.hr_valid)
         devices["hr"] = (VirtualHrDevice(
@@ -298,7 +339,7 @@ class VirtualSquad:
         packets: list[Packet] = []
         for site, (device, data_frames) in devices.items():
             address = spec.sensor_address(index, site)
-            emitted = device.emissions()
+            emitted = _emitted(device, mixed)
             self.packets_sent[address] += len(emitted)
             packets += [Packet(address, e.data, start + e.t_s) for e in emitted]
             self.sensors[(index, site)].next_seq += _frames_made(device, data_frames)

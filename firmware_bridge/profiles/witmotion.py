@@ -3,7 +3,7 @@
 Discovery and commands follow the WT901BLECL manual: service FFE5, notify FFE4, write FFE9
 (on WitMotion's own base UUID, `…00805f9a34fb`); `FF AA 69 88 B5` unlocks the
 configuration and `FF AA 03 09 00` sets the return rate to 100 Hz. Packets carry no device
-clock, so samples are stamped on arrival.
+clock, so samples are counted at the set rate from their arrivals (see the decoder).
 
 Axes: worn on the back of the waist belt, label upright and facing out, the device's X
 points up, Y to the wearer's left and Z backwards, so the sensor frame is
@@ -35,17 +35,43 @@ WAIST_AXES = AxisMap(
 
 
 class WitMotionBleDecoder:
-    """One 20-byte 0x55 0x61 notification is one sample, stamped on arrival."""
+    """One 20-byte 0x55 0x61 notification is one sample; without a device clock on the air
+    the samples are counted at the nominal rate from the earliest arrival they allow.
 
-    def __init__(self, sensor_id: int) -> None:
+    The radio delays each notification by a few to tens of ms, more than a 100 Hz sample
+    period, so arrival times alone would shuffle samples. A sample cannot arrive before it
+    was taken: the count is pulled back whenever it runs ahead of an arrival, and restarts
+    after a gap (lost packets) longer than `GAP_US`.
+    """
+
+    GAP_US = 200_000
+
+    def __init__(self, sensor_id: int, rate_hz: float = 100.0) -> None:
         self.sensor_id = sensor_id
         self.rejects: Counter[str] = Counter()
+        self._period_us = 1e6 / rate_hz
+        self._anchor_us: float | None = None
+        self._count = 0
         self._seq = 0
 
     def decode(self, data: bytes, t_us: int) -> list[Sample]:
         self._seq += 1
-        sample = decode_ble_packet(data, sensor_id=self.sensor_id, seq=self._seq, t_us=t_us)
+        sample = decode_ble_packet(data, sensor_id=self.sensor_id, seq=self._seq,
+                                   t_us=self._sample_time(t_us))
         return [WAIST_AXES.imu(sample)]
+
+    def _sample_time(self, arrival_us: int) -> int:
+        if self._anchor_us is not None:
+            predicted = self._anchor_us + self._count * self._period_us
+            if arrival_us - predicted > self.GAP_US:
+                self._anchor_us = None
+            elif predicted > arrival_us:
+                self._anchor_us = arrival_us - self._count * self._period_us
+        if self._anchor_us is None:
+            self._anchor_us, self._count = float(arrival_us), 0
+        t_us = round(self._anchor_us + self._count * self._period_us)
+        self._count += 1
+        return t_us
 
 
 class WitMotionStreamDecoder:
