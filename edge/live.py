@@ -29,7 +29,9 @@ SHORT = {
     "confrontation": "duel",
     "landing": "land",
 }
-LEGEND = "links W waist C calf G GPS H heart rate · dist, HSR in m · PL PlayerLoad"
+LEGEND = ("links W waist C calf T chest (torso) G GPS H heart rate · dist, HSR in m · "
+          "PL PlayerLoad")
+LINK_LETTERS = {"waist": "W", "calf": "C", "chest": "T", "gps": "G", "hr": "H"}
 
 
 def _clock(seconds: float) -> str:
@@ -62,7 +64,7 @@ def session_table(
         for sensor in sensors:
             status = by_address.get(sensor.role.address)
             up = status.connected if status else sensor.frames > 0
-            links.append(sensor.role.site[0].upper(), style="green" if up else "red")
+            links.append(LINK_LETTERS.get(sensor.role.site, "?"), style="green" if up else "red")
         batteries = [s.battery_pct for s in sensors if s.battery_pct is not None]
         loss = max((s.loss_pct for s in sensors), default=0.0)
         zones = processor.speed_zones(athlete_id)

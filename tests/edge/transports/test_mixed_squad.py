@@ -68,3 +68,16 @@ def test_every_summary_is_complete(processed) -> None:
 def test_unknown_kit_is_refused() -> None:
     with pytest.raises(VirtualAddressError, match="kit must be one of"):
         SquadSpec.from_address("virtual://squad?kit=garmin")
+
+
+def test_live_table_shows_every_link_of_the_mixed_kit(processed) -> None:
+    from rich.console import Console
+
+    from edge.live import session_table
+
+    spec, processor = processed
+    console = Console(width=120, record=True)
+    console.print(session_table(processor, [], 60.0))
+    text = console.export_text()
+    row = next(line for line in text.splitlines() if spec.athlete_id(0) in line)
+    assert "WCTGH" in row  # waist, calf, chest, GPS, heart rate: one letter per link
