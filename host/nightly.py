@@ -39,7 +39,7 @@ from host.db.registry import latest_published, publish_bundle, record_model
 from host.risk.bands import bands, high_threshold
 from host.risk.drivers import top_drivers
 from host.risk.evaluate import EvaluationError, auc, evaluate, time_ordered_split
-from host.risk.features import LABEL
+from host.risk.features import LABEL, FeatureSettings
 from host.risk.head import RiskHead
 from host.risk.recipe import fit_calibrated
 from host.risk.scoring import fit_until
@@ -319,7 +319,9 @@ def _refresh_bundle(settings: Settings, data: Path | None, work_dir: Path | None
     # host.train offers resume of an interrupted run, not a warm start from last night's
     # teacher, so the teacher is trained afresh; the student and bundle follow from it.
     try:
-        train(data, run_dir, show_progress=False)
+        train(
+            data, run_dir, show_progress=False, features=FeatureSettings.from_settings(settings)
+        )
         distill_run(run_dir, data)
         exported = export_run(run_dir, None, data, False, version)
         candidate = read_bundle(exported.archive).manifest

@@ -10,6 +10,7 @@ from __future__ import annotations
 import ipaddress
 from datetime import date
 from pathlib import Path
+from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from platformdirs import user_data_dir
@@ -23,6 +24,8 @@ DATA_DIR = Path(user_data_dir("touchline", appauthor=False))
 # Risk weight rho_k of each action in the action impact score D_t = sum rho_k n_k s_k
 # (paper Eq. 19). Decelerations and landings load the knee and ankle most; contact and
 # aerial duels twist ankle, knee and lower back; passes barely count.
+# Days an injury must cost to be the outcome the risk models predict (an open one always is).
+DEFAULT_TIME_LOSS_MIN_DAYS = 2
 DEFAULT_IMPACT_WEIGHTS: dict[str, float] = {
     "sprint": 0.6,
     "sudden_stop": 1.0,
@@ -81,7 +84,7 @@ class Settings(BaseSettings):
         description="First day of week 0 for synced data; default: Monday of the first session.",
     )
     time_loss_min_days: int = Field(
-        default=2, ge=0, le=365,
+        default=DEFAULT_TIME_LOSS_MIN_DAYS, ge=0, le=365,
         description="Time-loss definition for the risk label: an injury counts when the player "
         "lost at least this many days (an open injury always counts). Shorter knocks stay in "
         "the injury history features. 2 matches the importer's time_loss flag.",
@@ -133,14 +136,17 @@ class SettingsError(ValueError):
     """A TOUCHLINE_* variable (or .env line) holds a value the host cannot use."""
 
 
-def get_settings() -> Settings:
-    """Settings as the environment says now (read afresh so tests and CLI flags can change it).
+def get_settings(**overrides: Any) -> Settings:
+    """Settings as the environment says now (read afresh so tests can change it), with a
+    command's options on top: `get_settings(database_url=db)` where `--db` may be None
+    (not given). Each command resolves them once here and passes them down.
 
     A bad value raises `SettingsError` naming the variable, e.g.
     "TOUCHLINE_RATE_LIMIT_PER_MINUTE: Input should be a valid integer (got 'lots')".
     """
+    given = {name: value for name, value in overrides.items() if value is not None}
     try:
-        return Settings()
+        return Settings(**given)
     except ValidationError as exc:
         first = exc.errors()[0]
         name = "TOUCHLINE_" + "_".join(str(part) for part in first["loc"]).upper()

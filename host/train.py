@@ -30,6 +30,7 @@ from host.evaluation.splits import SplitPlan
 from host.models.config import TrainConfig
 from host.models.heads import inverse_frequency_weights
 from host.models.network import MultimodalNet
+from host.risk.features import FeatureSettings
 from host.training.batches import imu_augmenter
 from host.training.errors import TrainingError
 from host.training.loop import EpochRunner, distributed, out_of_time, state_digest
@@ -73,6 +74,7 @@ def train(
     show_progress: bool = True,
     test_athletes: list[str] | None = None,
     groups: Path | None = None,
+    features: FeatureSettings | None = None,
 ) -> TrainResult:
     """Train on the dataset directory (or labelled `.ts` file) `data`, writing the run to `out`.
 
@@ -81,14 +83,16 @@ def train(
     (`max_epochs`, `time_budget_min`) and its threads: other changes, other splits,
     other test athletes or another groups file are refused. `plan` overrides the default
     splits (cross-validation folds use this); `test_athletes` holds out exactly those
-    athletes; `groups` names the athlete of each `.ts` series.
+    athletes; `groups` names the athlete of each `.ts` series. `features` are the impact
+    weights and time-loss definition of the risk label (default: the documented ones);
+    they are saved in run.json, and a resumed run keeps its own.
     """
     rank, world = distributed()
     out = Path(out)
     # 1. Config and seeds; a resumed run keeps its recipe, splits and groups file.
     saved = saved_config(out) if resume else None
     if saved is not None:
-        plan, groups = _resumed_splits(out, plan, groups)
+        plan, groups, features = _resumed_splits(out, plan, groups, features)
     config = config or saved or TrainConfig()
     torch.set_num_threads(config.threads)
     torch.manual_seed(config.seed)
@@ -104,7 +108,7 @@ def train(
             "directory names them itself"
         )
     else:
-        config, task, info = dataset_task(Path(data), config, plan, test_athletes)
+        config, task, info = dataset_task(Path(data), config, plan, test_athletes, features)
     if saved is not None:
         check_resumable(out, saved, config)
         if test_athletes:
@@ -189,20 +193,28 @@ def train(
 
 
 def _resumed_splits(
-    out: Path, plan: SplitPlan | None, groups: Path | None
-) -> tuple[SplitPlan, Path | None]:
-    """The splits and groups file a run was trained with; another plan or groups file
-    would make the resumed run a different one, so both are refused."""
+    out: Path, plan: SplitPlan | None, groups: Path | None, features: FeatureSettings | None
+) -> tuple[SplitPlan, Path | None, FeatureSettings | None]:
+    """The splits, groups file and feature settings a run was trained with; others would
+    make the resumed run a different one, so they are refused."""
     if plan is not None:
         raise TrainingError(f"{out}: a resumed run keeps the splits it was trained with")
     plan = SplitPlan.from_dict(json.loads((out / SPLITS_FILE).read_text()))
-    saved = json.loads((out / RUN_FILE).read_text()).get("groups")
+    info = json.loads((out / RUN_FILE).read_text())
+    trained_with = FeatureSettings.from_dict(info["features"]) if "features" in info else None
+    if features is not None and trained_with is not None and features != trained_with:
+        raise TrainingError(
+            f"{out}: the run labelled its weeks with {trained_with.to_dict()}, not "
+            f"{features.to_dict()} (TOUCHLINE_IMPACT_WEIGHTS, TOUCHLINE_TIME_LOSS_MIN_DAYS); "
+            "a resumed run keeps its own"
+        )
+    saved = info.get("groups")
     if groups is not None and (saved is None or Path(saved).resolve() != Path(groups).resolve()):
         raise TrainingError(
             f"{out}: the run was trained with groups file {saved or 'none'}, not {groups}; "
             "a resumed run keeps its own"
         )
-    return plan, Path(saved) if saved else None
+    return plan, Path(saved) if saved else None, trained_with or features
 
 
 def _check_held_out(out: Path, task: TaskData, test_athletes: list[str]) -> None:

@@ -22,6 +22,7 @@ from host.evaluation.evaluate import predict_test
 from host.evaluation.splits import SplitPlan
 from host.models.inputs import BRANCH_ORDER
 from host.models.run import load_run
+from host.risk.features import FeatureSettings
 from host.training.rundir import SPLITS_FILE
 from host.training.task import load_task_data
 
@@ -35,7 +36,10 @@ def main() -> None:
     run = load_run(args.run_dir)
     plan = SplitPlan.from_dict(json.loads((args.run_dir / SPLITS_FILE).read_text()))
     dataset = load_dataset(run.info["data"])
-    task = load_task_data(dataset, run.config, plan, run.stats, run.weekly_normaliser)
+    task = load_task_data(
+        dataset, run.config, plan, run.stats, run.weekly_normaliser,
+        features=FeatureSettings.of_run(run.info),
+    )
     present = task.arrays.present.copy()
     tag = " (synthetic data)" if run.synthetic else ""
     print(f"{args.run_dir}{tag}: test clips of the run's own split")

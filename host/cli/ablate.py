@@ -39,14 +39,17 @@ def ablate_command(
     # The training stack is imported when the command runs: `touchline --help` stays fast.
     from host.evaluation.ablation import AblationError, run_ablations
     from host.models.config import TrainConfig, load_config
+    from host.risk.features import FeatureSettings
+    from host.settings import get_settings
 
     errors = (*user_errors(), AblationError)
     try:
+        features = FeatureSettings.from_settings(get_settings())
         recipe = load_config(config) if config else TrainConfig()
         if epochs is not None:
             recipe = recipe.replace(max_epochs=epochs)
         rows = [r.strip() for r in only.split(",")] if only else None
-        report = run_ablations(data, out, recipe, rows, resamples=resamples)
+        report = run_ablations(data, out, recipe, rows, resamples=resamples, features=features)
     except errors as exc:
         fail(exc)
         return

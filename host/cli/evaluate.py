@@ -64,6 +64,7 @@ def evaluate_command(
     from host.evaluation.splits import parse_athletes
     from host.models.config import TrainConfig
     from host.models.run import load_run
+    from host.risk.features import FeatureSettings
 
     errors = user_errors()
     console = Console()
@@ -93,6 +94,7 @@ def evaluate_command(
                 folds,
                 resamples=min(resamples, 200),
                 groups=Path(groups) if groups else None,
+                features=FeatureSettings.of_run(run.info),
             )
             cv = Table(
                 "metric", "mean", "sd", "min", "max", title=f"{folds}-fold CV grouped by athlete"
@@ -115,6 +117,7 @@ def _print_loao(
     from host.evaluation.crossval import leave_one_athlete_out_cv
     from host.models.config import TrainConfig
     from host.models.run import load_run
+    from host.risk.features import FeatureSettings
 
     run = load_run(run_dir)
     config = run.config if epochs is None else run.config.replace(max_epochs=epochs)
@@ -126,6 +129,7 @@ def _print_loao(
         TrainConfig.from_dict(config.to_dict()),
         resamples=resamples,
         groups=groups,
+        features=FeatureSettings.of_run(info),
     )
     table = Table(
         "fold", "test athlete", "clips", "macro-F1 % [95 % CI]", title="leave-one-athlete-out"

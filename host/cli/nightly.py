@@ -49,9 +49,7 @@ def nightly(
 
     console = Console()
     try:
-        settings = get_settings()
-        if db:
-            settings = settings.model_copy(update={"database_url": db})
+        settings = get_settings(database_url=db)
         report = run_nightly(settings, data=data, work_dir=work_dir, edge_model=edge_model)
     except (NightlyLocked, DatasetError, DatabaseError, EvaluationError, FeatureError,
             SettingsError) as exc:

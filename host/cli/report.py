@@ -35,10 +35,11 @@ def report_command(
     try:
         if week is not None:
             from host.reports.squad import SquadReportError, write_squad_report
-            from host.settings import SettingsError
+            from host.settings import SettingsError, get_settings
 
             try:
-                path = write_squad_report(week, out or Path(f"squad-week-{week}.html"), db)
+                settings = get_settings(database_url=db)
+                path = write_squad_report(week, out or Path(f"squad-week-{week}.html"), settings)
             except (SquadReportError, SettingsError) as exc:
                 fail(exc)
                 return

@@ -91,11 +91,7 @@ def risk(
 
     console = Console()
     try:
-        settings = get_settings()
-        if db:
-            settings = settings.model_copy(update={"database_url": db})
-        if min_days_lost is not None:
-            settings = settings.model_copy(update={"time_loss_min_days": min_days_lost})
+        settings = get_settings(database_url=db, time_loss_min_days=min_days_lost)
         if evaluation:
             report = evaluate_until(week, data=data, holdout_weeks=holdout, split=split.value,
                                     settings=settings)

@@ -37,9 +37,7 @@ def serve(
 
     console = Console(stderr=True, soft_wrap=True)
     try:
-        settings = get_settings()
-        if db:
-            settings = settings.model_copy(update={"database_url": db})
+        settings = get_settings(database_url=db)
         api = create_app(settings)
     except (DatabaseError, SettingsError) as exc:
         console.print(f"[red]error:[/red] {exc}", soft_wrap=True)

@@ -71,9 +71,8 @@ def create(
         raise typer.Exit(2)
     lifetime = parse_lifetime(expires_in)
     try:
-        settings = get_settings()
-        url = db or settings.database_url
-        with session_scope(engine_for(url)) as session:
+        settings = get_settings(database_url=db)
+        with session_scope(engine_for(settings.database_url)) as session:
             if role is Role.STAFF:
                 secret = create_token(
                     session, Role.STAFF, label=label, token_bytes=settings.token_bytes,
@@ -109,7 +108,7 @@ def list_(db: DbOption = None) -> None:
     console = Console()
     table = Table("id", "role", "device / label", "created", "expires", "state")
     try:
-        with session_scope(engine_for(db or get_settings().database_url)) as session:
+        with session_scope(engine_for(get_settings(database_url=db).database_url)) as session:
             for row in list_tokens(session):
                 table.add_row(str(row.id), row.role, row.device_id or row.label or "",
                               f"{row.created:%Y-%m-%d %H:%M}",
@@ -142,7 +141,7 @@ def revoke(
 
     console = Console()
     try:
-        with session_scope(engine_for(db or get_settings().database_url)) as session:
+        with session_scope(engine_for(get_settings(database_url=db).database_url)) as session:
             revoked = revoke_tokens(session, token_id=token_id, device_id=device)
     except TokenError as exc:
         console.print(f"[red]error:[/red] {exc}", soft_wrap=True)

@@ -19,9 +19,18 @@ def user_errors() -> tuple[type[Exception], ...]:
     from host.evaluation.splits import SplitError
     from host.models.config import ConfigError
     from host.models.run import RunError
+    from host.settings import SettingsError
     from host.train import TrainingError
 
-    return (DatasetError, ConfigError, TrainingError, RunError, SplitError, SignalError)
+    return (
+        DatasetError,
+        ConfigError,
+        TrainingError,
+        RunError,
+        SplitError,
+        SignalError,
+        SettingsError,
+    )
 
 
 def fail(exc: Exception) -> None:
@@ -80,6 +89,8 @@ def train_command(
     # The training stack is imported when the command runs: `touchline --help` stays fast.
     from host.evaluation.splits import parse_athletes
     from host.models.config import TrainConfig, load_config
+    from host.risk.features import FeatureSettings
+    from host.settings import get_settings
     from host.train import TrainingError, train
     from host.training.state import saved_config
 
@@ -100,7 +111,18 @@ def train_command(
             recipe = recipe.replace(seed=seed)
         if time_budget is not None:
             recipe = recipe.replace(time_budget_min=time_budget)
-        result = train(data, out, recipe, resume=resume, test_athletes=held_out, groups=groups)
+        # Impact weights and time-loss definition from the settings, once; a resumed run
+        # keeps those it was trained with.
+        features = None if resume else FeatureSettings.from_settings(get_settings())
+        result = train(
+            data,
+            out,
+            recipe,
+            resume=resume,
+            test_athletes=held_out,
+            groups=groups,
+            features=features,
+        )
     except errors as exc:
         fail(exc)
         return

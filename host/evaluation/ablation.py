@@ -20,6 +20,7 @@ from host.evaluation import metrics
 from host.evaluation.bootstrap import cluster_bootstrap
 from host.evaluation.evaluate import PREDICTIONS_FILE, evaluate_run
 from host.models.config import ABLATIONS, PAPER_TABLE3, TrainConfig
+from host.risk.features import FeatureSettings
 from host.train import train
 from host.training.rundir import SPLITS_FILE
 
@@ -37,6 +38,7 @@ def run_ablations(
     rows: list[str] | None = None,
     resamples: int = 1000,
     show_progress: bool = True,
+    features: FeatureSettings | None = None,
 ) -> dict[str, Any]:
     """Train and evaluate each Table 3 row under `out/<row>`; the table goes to `ablation.json`.
 
@@ -54,7 +56,10 @@ def run_ablations(
         model = dataclasses.replace(config.model, **ABLATIONS[row])
         run_dir = out / row
         wall, cpu = time.perf_counter(), time.process_time()
-        train(data, run_dir, config.replace(model=model), show_progress=show_progress)
+        train(
+            data, run_dir, config.replace(model=model), show_progress=show_progress,
+            features=features,
+        )
         result = evaluate_run(run_dir, data, resamples=resamples)
         risk = result.get("risk", {})
         cells = {

@@ -19,6 +19,7 @@ from host.evaluation.bootstrap import cluster_bootstrap
 from host.evaluation.evaluate import PREDICTIONS_FILE, evaluate_run
 from host.evaluation.splits import grouped_folds, leave_one_athlete_out
 from host.models.config import TrainConfig
+from host.risk.features import FeatureSettings
 from host.train import train
 from host.training.task import athlete_weeks
 
@@ -35,6 +36,7 @@ def cross_validate(
     resamples: int = 200,
     show_progress: bool = True,
     groups: Path | None = None,
+    features: FeatureSettings | None = None,
 ) -> dict[str, Any]:
     """Train and score `folds` grouped folds under `out/fold-K`; summary, and the pooled
     macro-F1 of all folds' predictions with an interval over athletes, in
@@ -44,7 +46,10 @@ def cross_validate(
     rows, run_dirs = [], []
     for k, plan in enumerate(plans, start=1):
         run_dir = out / f"fold-{k:02d}"
-        train(data, run_dir, config, plan=plan, show_progress=show_progress, groups=groups)
+        train(
+            data, run_dir, config, plan=plan, show_progress=show_progress, groups=groups,
+            features=features,
+        )
         result = evaluate_run(run_dir, data, resamples=resamples)
         run_dirs.append(run_dir)
         risk = result.get("risk", {})
@@ -138,6 +143,7 @@ def leave_one_athlete_out_cv(
     resamples: int = 1000,
     groups: Path | None = None,
     show_progress: bool = True,
+    features: FeatureSettings | None = None,
 ) -> dict[str, Any]:
     """One fold per athlete under `out/athlete-K`: train on the others (early stopping on
     validation athletes drawn from them), score the held-out athlete. Reports each fold's
@@ -150,7 +156,10 @@ def leave_one_athlete_out_cv(
     folds, run_dirs = [], []
     for k, plan in enumerate(plans, start=1):
         run_dir = out / f"athlete-{k:02d}"
-        train(data, run_dir, config, plan=plan, show_progress=show_progress, groups=groups)
+        train(
+            data, run_dir, config, plan=plan, show_progress=show_progress, groups=groups,
+            features=features,
+        )
         evaluate_run(run_dir, data, resamples=0)
         run_dirs.append(run_dir)
         y, pred, athlete = _predictions(run_dir)

@@ -17,6 +17,7 @@ from host.evaluation import metrics
 from host.evaluation.bootstrap import cluster_bootstrap
 from host.evaluation.splits import Split, SplitError, SplitPlan
 from host.models.run import LoadedRun, load_run
+from host.risk.features import FeatureSettings
 from host.training.objective import embed, risk_probabilities
 from host.training.rundir import BEST_CHECKPOINT, BEST_RISK_CHECKPOINT, SPLITS_FILE
 from host.training.task import TaskData, load_task_data, week_members
@@ -208,7 +209,10 @@ def evaluate_run(
         truth = None
     else:
         dataset = load_dataset(source)
-        task = load_task_data(dataset, run.config, plan, run.stats, run.weekly_normaliser)
+        task = load_task_data(
+            dataset, run.config, plan, run.stats, run.weekly_normaliser,
+            features=FeatureSettings.of_run(run.info),
+        )
         truth = dataset.truth_hazard()
     if test_athletes:
         task = dataclasses.replace(

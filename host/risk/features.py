@@ -23,7 +23,8 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -31,7 +32,7 @@ import pandas as pd
 from edge import taxonomy
 from host.data import load_metrics
 from host.data.dataset import Dataset
-from host.settings import get_settings
+from host.settings import DEFAULT_IMPACT_WEIGHTS, DEFAULT_TIME_LOSS_MIN_DAYS, Settings
 
 LABEL = "injured_next_week"
 WELLNESS_ITEMS = ("sleep", "soreness", "fatigue", "stress", "mood")
@@ -115,6 +116,35 @@ class RiskTables:
     wellness: pd.DataFrame | None = None  # daily answers without a session: athlete_id, date
 
 
+@dataclass(frozen=True)
+class FeatureSettings:
+    """The settings V_t and its label depend on, resolved once by the command (from
+    `host.settings.Settings`) and passed in; the defaults are the documented ones."""
+
+    impact_weights: Mapping[str, float] = field(
+        default_factory=lambda: dict(DEFAULT_IMPACT_WEIGHTS)
+    )
+    time_loss_min_days: int = DEFAULT_TIME_LOSS_MIN_DAYS
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> FeatureSettings:
+        return cls(dict(settings.impact_weights), settings.time_loss_min_days)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"impact_weights": dict(self.impact_weights),
+                "time_loss_min_days": self.time_loss_min_days}
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> FeatureSettings:
+        return cls(dict(data["impact_weights"]), int(data["time_loss_min_days"]))
+
+    @classmethod
+    def of_run(cls, info: Mapping[str, Any]) -> FeatureSettings:
+        """The settings a training run labelled its weeks with (its run.json); runs that
+        did not record them get the defaults."""
+        return cls.from_dict(info["features"]) if "features" in info else cls()
+
+
 def weekly_features(
     dataset: Dataset, impact_weights: Mapping[str, float] | None = None,
     time_loss_min_days: int | None = None,
@@ -122,7 +152,8 @@ def weekly_features(
     """V_t for every athlete and week of a `host.data.dataset.Dataset`.
 
     Returns a frame indexed by (athlete_id, week) with `FEATURE_COLUMNS`, the counts of
-    club labels (`club_label_columns`) and `LABEL`.
+    club labels (`club_label_columns`) and `LABEL`. Unset arguments take the documented
+    defaults (`FeatureSettings`), never the environment.
     """
     tables = RiskTables(
         athletes=dataset.athletes,
@@ -142,14 +173,12 @@ def features_from_tables(
     """V_t per (athlete_id, week) from plain tables (see `RiskTables`).
 
     The label counts time-loss injuries only: at least `time_loss_min_days` days lost
-    (default: the `time_loss_min_days` setting), or still open.
+    (default `DEFAULT_TIME_LOSS_MIN_DAYS`), or still open. The caller passes the club's
+    settings; nothing here reads the environment.
     """
-    if not impact_weights or time_loss_min_days is None:
-        settings = get_settings()
-        impact_weights = impact_weights or settings.impact_weights
-        if time_loss_min_days is None:
-            time_loss_min_days = settings.time_loss_min_days
-    weights = dict(impact_weights)
+    weights = dict(impact_weights or DEFAULT_IMPACT_WEIGHTS)
+    if time_loss_min_days is None:
+        time_loss_min_days = DEFAULT_TIME_LOSS_MIN_DAYS
     sessions = tables.sessions.copy()
     sessions["date"] = pd.to_datetime(sessions["date"])
     origin = origin_of(sessions, tables.weekly)

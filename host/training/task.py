@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -30,6 +30,9 @@ from host.models.inputs import (
     weekly_inputs,
 )
 from host.training.errors import TrainingError
+
+if TYPE_CHECKING:
+    from host.risk.features import FeatureSettings
 
 
 @dataclass(kw_only=True)
@@ -88,14 +91,15 @@ def val_share(config: TrainConfig) -> float:
     return val / (train + val)
 
 
-def athlete_weeks(dataset: Any) -> WeeklyInputs:
-    """The labelled athlete-weeks of a dataset with V_t and the clips of each week."""
-    from host.risk.features import FEATURE_COLUMNS, LABEL, weekly_features
+def athlete_weeks(dataset: Any, features: FeatureSettings | None = None) -> WeeklyInputs:
+    """The labelled athlete-weeks of a dataset with V_t and the clips of each week
+    (`features`: impact weights and time-loss definition, default the documented ones)."""
+    from host.risk.features import FEATURE_COLUMNS, LABEL, FeatureSettings, weekly_features
 
+    chosen = features or FeatureSettings()
+    frame = weekly_features(dataset, chosen.impact_weights, chosen.time_loss_min_days)
     clips = dataset.clips()
-    return weekly_inputs(
-        weekly_features(dataset), clips.athlete_id, clips.week, tuple(FEATURE_COLUMNS), LABEL
-    )
+    return weekly_inputs(frame, clips.athlete_id, clips.week, tuple(FEATURE_COLUMNS), LABEL)
 
 
 def week_members(weekly: WeeklyInputs) -> list[np.ndarray]:
@@ -113,12 +117,13 @@ def load_task_data(
     stats: InputStats | None = None,
     weekly_normaliser: dsp.Normaliser | None = None,
     test_athletes: list[str] | None = None,
+    features: FeatureSettings | None = None,
 ) -> TaskData:
     """Clips and athlete-weeks of a dataset, split and normalised on the training part."""
     clips = dataset.clips()
     if len(clips) == 0:
         raise TrainingError(f"{dataset.root}: the dataset has no clips to train on")
-    weekly = athlete_weeks(dataset)
+    weekly = athlete_weeks(dataset, features)
     plan = plan or default_plan(
         clips.athlete_id, weekly, config, dataset.manifest.splits.seed, test_athletes
     )
@@ -160,12 +165,18 @@ def model_config_for(
 
 
 def dataset_task(
-    data: Path, config: TrainConfig, plan: SplitPlan | None, test_athletes: list[str] | None
+    data: Path,
+    config: TrainConfig,
+    plan: SplitPlan | None,
+    test_athletes: list[str] | None,
+    features: FeatureSettings | None = None,
 ) -> tuple[TrainConfig, TaskData, dict[str, Any]]:
-    """A dataset directory's task data, the config filled from it, and its run.json facts."""
+    """A dataset directory's task data, the config filled from it, and its run.json facts
+    (with the feature settings, so evaluation labels the weeks as training did)."""
     from host.data.dataset import load_dataset
-    from host.risk.features import FEATURE_COLUMNS
+    from host.risk.features import FEATURE_COLUMNS, FeatureSettings
 
+    features = features or FeatureSettings()
     dataset = load_dataset(data)
     config = model_config_for(config, list(dataset.manifest.labels), tuple(FEATURE_COLUMNS))
     info = {
@@ -176,6 +187,7 @@ def dataset_task(
         "dataset_name": dataset.manifest.name,
         "labels": list(dataset.manifest.labels),
         "scenes": list(dataset.manifest.scenes),
+        "features": features.to_dict(),
     }
-    task = load_task_data(dataset, config, plan, test_athletes=test_athletes)
+    task = load_task_data(dataset, config, plan, test_athletes=test_athletes, features=features)
     return config, task, info

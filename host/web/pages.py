@@ -208,7 +208,7 @@ def athlete_page(request: Request, db: DB, athlete_id: str) -> Response:
 
 def _figures(db: Session, athlete_id: str) -> str:
     """The report's load chart and actions-per-week chart, from the stored weekly features."""
-    from host.reports.squad import _actions_figure, _load_figure
+    from host.reports.squad import _actions_html, _load_figure
 
     stored = db.scalars(select(WeeklyFeature).where(WeeklyFeature.athlete_id == athlete_id)
                         .order_by(WeeklyFeature.week)).all()
@@ -224,7 +224,7 @@ def _figures(db: Session, athlete_id: str) -> str:
         "per day; ACWR on the right, shaded where risk is lowest, dashed at 1.5.</p>"
         + figure_html(_load_figure(frame, athlete_id), f"load of {athlete_id}")
         + "<h2>Actions per week</h2>"
-        + figure_html(_actions_figure(by_week), f"actions per week of {athlete_id}")
+        + _actions_html(by_week)
     )
 
 
@@ -292,7 +292,7 @@ def squad_report(request: Request, db: DB, week: str | None = None) -> Response:
     with tempfile.TemporaryDirectory() as folder:
         try:
             path = write_squad_report(chosen, Path(folder) / "squad.html",
-                                      request.app.state.settings.database_url)
+                                      request.app.state.settings)
         except SquadReportError as exc:
             return _problem(request, "Squad report", str(exc), 404, synthetic)
         return HTMLResponse(path.read_text(encoding="utf-8"))

@@ -435,3 +435,20 @@ def test_resume_applies_epochs_and_time_budget_and_refuses_a_new_seed(
     assert saved["max_epochs"] == 2 and saved["time_budget_min"] == 30
     done = runner.invoke(app, ["train", "--data", str(squad), "--out", out, "--resume"])
     assert done.exit_code == 1 and "trained 2 epoch(s) already" in done.output
+
+
+def test_train_command_labels_weeks_with_the_settings_and_evaluation_reuses_them(
+    squad: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from typer.testing import CliRunner
+
+    from host.cli import app
+    from host.risk.features import FeatureSettings
+
+    monkeypatch.setenv("TOUCHLINE_TIME_LOSS_MIN_DAYS", "9")
+    out = tmp_path / "r"
+    done = CliRunner().invoke(app, ["train", "--data", str(squad), "--out", str(out),
+                                    "--epochs", "1"])
+    assert done.exit_code == 0, done.output
+    info = json.loads((out / "run.json").read_text())
+    assert FeatureSettings.of_run(info).time_loss_min_days == 9
