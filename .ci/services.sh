@@ -22,14 +22,15 @@ start_postgres() {
 }
 start_postgres || echo "ci: PostgreSQL not available; its tests skip, and fail under CI=true"
 
-# Headless Chromium from Debian's packages, for the test that renders the run report.
+# Headless Chromium from Debian's packages, for the test that renders the run report and,
+# with its driver, the browser tests of the staff pages (tests/browser).
 install_chromium() {
-    command -v chromium >/dev/null 2>&1 && return 0
+    command -v chromium >/dev/null 2>&1 && command -v chromedriver >/dev/null 2>&1 && return 0
     command -v apt-get >/dev/null 2>&1 || return 1
     [ "$(id -u)" = 0 ] || return 1
-    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null 2>&1 || {
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium chromium-driver >/dev/null 2>&1 || {
         apt-get update -qq >/dev/null &&
-            DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; } || return 1
+            DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium chromium-driver >/dev/null; } || return 1
     echo "ci: Chromium installed for the report-rendering test"
 }
 install_chromium || echo "ci: Chromium not available; the report-rendering test will fail under CI=true"

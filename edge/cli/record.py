@@ -19,6 +19,7 @@ if TYPE_CHECKING:
     from edge.session import RecordResult
     from edge.store import Store
     from edge.stream import SensorRole
+    from edge.web.sideline import Sideline
 
 
 def load_model(config: EdgeConfig, bundle: Path | None) -> ActionModel:
@@ -85,6 +86,25 @@ def print_result(result: RecordResult, console: Console) -> None:
     )
 
 
+def _sideline(store: Store, session_id: str, port: int, model: ActionModel,
+              console: Console) -> Sideline | None:
+    """The sideline page, started; None when turned off or its port is taken (recording
+    goes on either way)."""
+    if not port:
+        return None
+    from edge.web.server import WebError
+    from edge.web.sideline import Sideline
+
+    try:
+        page = Sideline(store.path, session_id, port=port, synthetic=model.manifest.synthetic)
+        for line in page.start():
+            console.print(line, soft_wrap=True, highlight=False)
+    except WebError as exc:
+        console.print(f"[yellow]{exc}; recording without the page[/yellow]", soft_wrap=True)
+        return None
+    return page
+
+
 @app.command("record")
 def record_command(
     config_path: Path | None = ConfigOption,
@@ -98,18 +118,26 @@ def record_command(
     ),
     bundle: Path | None = BundleOption,
     live: bool = typer.Option(True, "--live/--no-live", help="Show the live table."),
+    web_port: int = typer.Option(
+        8080, "--web-port", min=0, max=65535, help="Serve the sideline page for tablets and "
+        "phones on the Pi's network on this port; its address, PIN and staff code are printed "
+        "at start. 0 turns the page off."
+    ),
 ) -> None:
     """Record a session from the paired sensors until Ctrl-C (or --duration).
 
-    Actions are detected live and shown per athlete; raw frames, events and one summary
-    per athlete are kept in the store and queued for `edge sync`.
+    Actions are detected live and shown per athlete, in the terminal and on the sideline
+    page; raw frames, events and one summary per athlete are kept in the store and queued
+    for `edge sync`. RPE entered during the session (page or `edge rpe`) goes into the
+    summaries.
 
-    Example:  edge record --duration 5400
+    Example:  edge record --duration 5400 --web-port 8080
     """
     from rich.console import Console
 
     from edge.live import LiveView
-    from edge.session import record, stop_on_signals
+    from edge.marks import SessionMarks
+    from edge.session import new_session_id, record, stop_on_signals
     from edge.store import Store, StoreError
     from edge.transports import build_transports
 
@@ -122,22 +150,36 @@ def record_command(
     except StoreError as exc:
         fail(str(exc))
     transports = build_transports(roles, config.reconnect)
+    session_id = new_session_id()
+    page = _sideline(store, session_id, web_port, model, console)
 
     async def run() -> RecordResult:
+        from edge.web.sideline import fan_out
+
         stop = asyncio.Event()
+        if page:
+            loop = asyncio.get_running_loop()
+            page.on_close(lambda: loop.call_soon_threadsafe(stop.set))
+        board = page.board if page else None
         with stop_on_signals(stop):
             if live:
                 with LiveView(console) as view:
                     return await record(config, roles, transports, model, store,
-                                        duration_s=duration, stop=stop, observer=view)
-            return await record(config, roles, transports, model, store,
-                                duration_s=duration, stop=stop)
+                                        session_id=session_id, duration_s=duration, stop=stop,
+                                        observer=fan_out(view, board))
+            return await record(config, roles, transports, model, store, session_id=session_id,
+                                duration_s=duration, stop=stop, observer=board)
 
     with store:
         try:
             result = asyncio.run(run())
+            with SessionMarks(store) as marks:
+                marks.apply_rpe(session_id)
         except StoreError as exc:
             fail(str(exc))
+        finally:
+            if page:
+                page.stop()
         if result.disk_full:
             fail(result.stopped_by)
         print_result(result, console)

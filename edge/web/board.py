@@ -1,0 +1,87 @@
+"""The live state the sideline page shows, built once per update and shared by every open
+page: `edge record` calls the board with the pipeline's state (as it calls the terminal
+table), the board turns it into one JSON text, and each server-sent-events stream only
+sends that text on when it changes. Many browsers cost one build per update, not one each.
+
+The board is written by the recording thread and read by the web server's thread; a lock
+guards the (version, text) pair."""
+
+from __future__ import annotations
+
+import json
+import threading
+from collections import Counter
+from typing import Any
+
+from edge.stream import SessionProcessor
+from edge.transports.base import LinkStatus
+
+
+def athlete_cards(processor: SessionProcessor, statuses: list[LinkStatus]) -> list[dict]:
+    """One card per athlete: the live table's columns, as numbers rather than text."""
+    by_address = {status.address: status for status in statuses}
+    cards = []
+    for athlete_id, athlete in processor.athletes.items():
+        sensors = processor.sensors_of(athlete_id)
+        links = []
+        for sensor in sensors:
+            status = by_address.get(sensor.role.address)
+            links.append({"site": sensor.role.site,
+                          "up": status.connected if status else sensor.frames > 0})
+        batteries = [s.battery_pct for s in sensors if s.battery_pct is not None]
+        zones = processor.speed_zones(athlete_id)
+        last = athlete.events[-1] if athlete.events else None
+        cards.append({
+            "athlete_id": athlete_id,
+            "links": links,
+            "battery_pct": min(batteries) if batteries else None,
+            "loss_pct": round(max((s.loss_pct for s in sensors), default=0.0), 1),
+            "distance_m": round(zones.distance_m) if zones else None,
+            "hsr_m": round(zones.hsr_m) if zones else None,
+            "sprints": zones.sprints if zones else None,
+            "player_load": round(athlete.player_load),
+            "actions": dict(Counter(event.label for event in athlete.events).most_common()),
+            "last": {"label": last.label, "t_s": round(last.t_s, 1)} if last else None,
+        })
+    return cards
+
+
+class LiveBoard:
+    """The newest state of the session as JSON, with a version that grows on each change."""
+
+    def __init__(self, session_id: str) -> None:
+        self.session_id = session_id
+        self._lock = threading.Lock()
+        self._version = 0
+        self._state: dict[str, Any] = {"session_id": session_id, "session_s": 0.0,
+                                       "athletes": [], "drill": None, "rpe": {},
+                                       "closed": False}
+        self._text = json.dumps(self._state)
+
+    def __call__(self, processor: SessionProcessor, statuses: list[LinkStatus],
+                 session_s: float) -> None:
+        """`record`'s observer: the same call the terminal's live table gets."""
+        self.publish(session_s=round(session_s, 1), athletes=athlete_cards(processor, statuses))
+
+    def publish(self, **changes: Any) -> None:
+        with self._lock:
+            self._state.update(changes)
+            self._text = json.dumps(self._state, separators=(",", ":"))
+            self._version += 1
+
+    def close(self) -> None:
+        """The session is over: open pages say so and their streams end."""
+        self.publish(closed=True)
+
+    def read(self) -> tuple[int, str]:
+        with self._lock:
+            return self._version, self._text
+
+    @property
+    def closed(self) -> bool:
+        with self._lock:
+            return bool(self._state["closed"])
+
+    def athlete_ids(self) -> list[str]:
+        with self._lock:
+            return [card["athlete_id"] for card in self._state["athletes"]]
