@@ -52,9 +52,10 @@ def build_transports(
 
             links.append(SerialLink(role.address, protocol=role.protocol))
         else:
-            from edge.transports.ble import BleLink, characteristic_for
+            from edge.transports.ble import BleLink
+            from firmware_bridge.profiles import get_profile
 
-            links.append(BleLink(role.address, characteristic=characteristic_for(role.protocol)))
+            links.append(BleLink(role.address, profile=get_profile(role.protocol)))
     transports: list[Transport] = []
     if squads:
         from edge.transports.virtual import VirtualSquadTransport

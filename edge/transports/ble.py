@@ -1,4 +1,9 @@
-"""BLE sensors through bleak: frame v1 notifications, reconnect with backoff.
+"""BLE sensors through bleak, driven by their family's profile, reconnecting with backoff.
+
+A link subscribes to every characteristic its profile lists (`notify_uuids`), writes the
+profile's start commands (a Polar PMD start, a Movesense subscribe, a WitMotion rate) and,
+when it lets go, its stop commands. With several characteristics each notification is
+handed on with its characteristic's index in front (`SensorProfile.framed`).
 
 Connections are made with bleak-retry-connector's `establish_connection` (the retries,
 adapter-busy and out-of-slot handling BlueZ needs, as Home Assistant uses it); a lost
@@ -17,31 +22,26 @@ from bleak.exc import BleakError
 from bleak_retry_connector import establish_connection
 
 from edge.transports.base import LinkLost
-from firmware_bridge.config import HEART_RATE_MEASUREMENT_UUID, TOUCHLINE_FRAME_CHAR_UUID
+from firmware_bridge.profiles import SensorProfile, get_profile
 
 SCAN_TIMEOUT_S = 5.0
 CONNECT_ATTEMPTS = 3
 
 
-def characteristic_for(protocol: str) -> str:
-    """The characteristic a sensor notifies on: Touchline frames or standard heart rate."""
-    return HEART_RATE_MEASUREMENT_UUID if protocol == "ble_hr" else TOUCHLINE_FRAME_CHAR_UUID
-
-
 class BleLink:
-    """One BLE sensor notifying frame v1 on the Touchline frame characteristic."""
+    """One BLE sensor of any family in the registry (Touchline frame v1 by default)."""
 
     def __init__(
         self,
         address: str,
         scanner_class: Any = BleakScanner,
         client_class: Any = BleakClient,
-        characteristic: str = TOUCHLINE_FRAME_CHAR_UUID,
+        profile: SensorProfile | None = None,
     ) -> None:
         self.address = address
         self._scanner_class = scanner_class
         self._client_class = client_class
-        self._characteristic = characteristic
+        self.profile = profile or get_profile("frame")
         self._client: Any = None
         self._queue: asyncio.Queue[bytes] = asyncio.Queue()
         self._lost = asyncio.Event()
@@ -64,13 +64,20 @@ class BleLink:
                 max_attempts=CONNECT_ATTEMPTS,
             )
             self.mtu = getattr(self._client, "mtu_size", None)
-            await self._client.start_notify(self._characteristic, self._on_notify)
+            for index, uuid in enumerate(self.profile.notify_uuids):
+                await self._client.start_notify(uuid, self._notifier(index))
+            for command in self.profile.start_commands:
+                await self._client.write_gatt_char(self.profile.write_uuid, command,
+                                                   response=True)
         except (BleakError, TimeoutError, OSError) as exc:
             await self.disconnect()
             raise LinkLost(f"{self.address}: {exc}") from exc
 
-    def _on_notify(self, _sender: Any, data: bytearray) -> None:
-        self._queue.put_nowait(bytes(data))
+    def _notifier(self, index: int) -> Any:
+        def on_notify(_sender: Any, data: bytearray) -> None:
+            self._queue.put_nowait(self.profile.framed(index, bytes(data)))
+
+        return on_notify
 
     async def read(self) -> list[bytes]:
         if self._queue.empty():
@@ -93,6 +100,9 @@ class BleLink:
         if client is None:
             return
         try:
+            if getattr(client, "is_connected", False):
+                for command in self.profile.stop_commands:
+                    await client.write_gatt_char(self.profile.write_uuid, command, response=True)
             await client.disconnect()
         except (BleakError, OSError, TimeoutError):
             pass

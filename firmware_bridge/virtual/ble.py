@@ -34,6 +34,7 @@ from firmware_bridge.config import (
     TOUCHLINE_FRAME_CHAR_UUID,
     TOUCHLINE_SERVICE_UUID,
 )
+from firmware_bridge.profiles.base import SensorProfile
 from firmware_bridge.virtual.devices import Emission, VirtualDevice, VirtualHrDevice
 
 _NOTIFY_HEADER_BYTES = 3  # ATT opcode + handle in every notification
@@ -81,6 +82,7 @@ class VirtualPeripheral:
     down_windows: tuple[tuple[float, float], ...] = ()
     in_range: bool = True
     connections: int = 0  # successful connects so far
+    written: list[tuple[str, bytes]] = field(default_factory=list, repr=False)  # commands
     _clients: list[FakeBleakClient] = field(default_factory=list, repr=False)
 
     def __post_init__(self) -> None:
@@ -137,6 +139,36 @@ def heart_rate_strap(
             HEART_RATE_MEASUREMENT_UUID: HEART_RATE_SERVICE_UUID,
             BATTERY_LEVEL_UUID: BATTERY_SERVICE_UUID,
         },
+        rssi=rssi,
+        down_windows=device.link.disconnects,
+    )
+
+
+def profiled_sensor(
+    device: VirtualDevice, profile: SensorProfile, *, address: str | None = None,
+    name: str | None = None, rssi: int = -65,
+) -> VirtualPeripheral:
+    """A vendor's device (firmware_bridge.virtual.vendors) behind its profile's GATT layout:
+    each notification on the characteristic its index names, the battery readable."""
+    service = profile.service_uuids[0] if profile.service_uuids else profile.notify_uuids[0]
+    by_uuid: dict[str, list[Emission]] = {uuid: [] for uuid in profile.notify_uuids}
+    for emission in device.emissions():
+        if len(profile.notify_uuids) > 1:
+            uuid = profile.notify_uuids[emission.data[0]]
+            emission = emission._replace(data=emission.data[1:])
+        else:
+            uuid = profile.notify_uuids[0]
+        by_uuid[uuid].append(emission)
+    services = {uuid: service for uuid in profile.notify_uuids}
+    if profile.write_uuid:
+        services[profile.write_uuid] = service
+    services[BATTERY_LEVEL_UUID] = BATTERY_SERVICE_UUID
+    return VirtualPeripheral(
+        address=address or f"VD:00:00:00:{device.sensor_id >> 8:02X}:{device.sensor_id & 0xFF:02X}",
+        name=name or f"{profile.family.split(' (')[0]} {device.sensor_id:05d}",
+        notifications=by_uuid,
+        reads={BATTERY_LEVEL_UUID: lambda t: bytes([device.battery.percent(t)])},
+        services=services,
         rssi=rssi,
         down_windows=device.link.disconnects,
     )
@@ -306,6 +338,13 @@ class FakeBleakClient:
             raise BleakError(f"Characteristic {characteristic.uuid} is not readable")
         await asyncio.sleep(0)
         return bytearray(read(self.radio.now_s()))
+
+    async def write_gatt_char(self, char_specifier: str, data: bytes | bytearray,
+                              response: bool | None = None) -> None:
+        """Record a command the central writes (start/stop commands of a profile)."""
+        characteristic = self._characteristic(char_specifier)
+        await asyncio.sleep(0)
+        self._peripheral.written.append((characteristic.uuid, bytes(data)))
 
     async def start_notify(self, char_specifier: str, callback: Callable, **kwargs: Any) -> None:
         characteristic = self._characteristic(char_specifier)

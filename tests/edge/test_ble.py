@@ -19,8 +19,9 @@ from edge.infer import ActionModel
 from edge.stream import Packet, SensorRole, SessionProcessor
 from edge.summary import build_summary
 from edge.transports.base import LinkTransport
-from edge.transports.ble import BleLink, characteristic_for
+from edge.transports.ble import BleLink
 from firmware_bridge.frame import decode_frame
+from firmware_bridge.profiles import get_profile
 from firmware_bridge.virtual.ble import FakeRadio, heart_rate_strap, touchline_sensor
 from firmware_bridge.virtual.devices import (
     BatteryProfile,
@@ -75,7 +76,7 @@ def test_standard_heart_rate_strap_feeds_the_summary(trained_bundle) -> None:
     async def session() -> list[Packet]:
         radio = FakeRadio([strap], speed=None)
         link = BleLink(strap.address, scanner_class=radio.scanner, client_class=radio.client,
-                       characteristic=characteristic_for("ble_hr"))
+                       profile=get_profile("ble_hr"))
         transport = LinkTransport([link], Backoff(0.05, 0.2, 0.25, random.Random(1)))
         await transport.open()
         received: list[Packet] = []
