@@ -18,7 +18,8 @@ bearer = HTTPBearer(
 )
 
 
-def get_settings(request: Request) -> Settings:
+def app_settings(request: Request) -> Settings:
+    """The settings the app was created with (not re-read from the environment)."""
     return request.app.state.settings
 
 

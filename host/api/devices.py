@@ -5,7 +5,7 @@ from __future__ import annotations
 from fastapi import APIRouter, HTTPException, Request, status
 from pydantic import BaseModel, Field
 
-from host.api.deps import DB, get_settings, peer, rate_limit
+from host.api.deps import DB, app_settings, peer, rate_limit
 from host.db.tokens import RegistrationError, redeem_registration_code
 from host.signing import published_public_key
 
@@ -31,11 +31,11 @@ def register(body: Registration, request: Request, db: DB) -> DeviceToken:
     rate_limit(request, ("register", peer(request)))
     try:
         device_id, token = redeem_registration_code(
-            db, body.code, token_bytes=get_settings(request).token_bytes
+            db, body.code, token_bytes=app_settings(request).token_bytes
         )
     except RegistrationError as exc:
         db.rollback()
         raise HTTPException(status.HTTP_400_BAD_REQUEST, detail=str(exc)) from None
     db.commit()
     return DeviceToken(device_id=device_id, token=token,
-                       signing_key=published_public_key(get_settings(request)))
+                       signing_key=published_public_key(app_settings(request)))

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
 
 from fastapi import APIRouter, HTTPException, status
 from fastapi.responses import FileResponse
@@ -11,6 +10,7 @@ from sqlalchemy import select
 
 from host.api.deps import DB, Caller
 from host.api.fields import IdPath
+from host.api.responses import ModelInfo
 from host.db.models import ModelVersion
 from host.db.registry import latest_published
 
@@ -18,19 +18,19 @@ router = APIRouter(tags=["models"])
 SHA256_HEADER = "X-Bundle-SHA256"
 
 
-def _describe(row: ModelVersion) -> dict[str, Any]:
-    return {
-        "version": row.version,
-        "sha256": row.sha256,
-        "created": row.created.isoformat(),
-        "synthetic": row.synthetic,
-        "metrics": row.metrics,
-        "bundle_url": f"/api/v1/models/{row.version}/bundle",
-    }
+def _describe(row: ModelVersion) -> ModelInfo:
+    return ModelInfo(
+        version=row.version,
+        sha256=row.sha256,
+        created=row.created.isoformat(),
+        synthetic=row.synthetic,
+        metrics=row.metrics,
+        bundle_url=f"/api/v1/models/{row.version}/bundle",
+    )
 
 
-@router.get("/models/latest")
-def latest(caller: Caller, db: DB) -> dict[str, Any]:
+@router.get("/models/latest", response_model=ModelInfo)
+def latest(caller: Caller, db: DB) -> ModelInfo:
     """The newest published edge bundle."""
     row = latest_published(db, "bundle")
     if row is None:

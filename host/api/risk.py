@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from fastapi import APIRouter, HTTPException, Query, status
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from host.api.deps import DB, Staff
 from host.api.fields import INT32_MAX, IdPath
+from host.api.responses import AthleteRisk, SquadRisk
 from host.db.models import RiskPrediction
 
 router = APIRouter(tags=["risk"])
@@ -36,27 +35,27 @@ def _predictions(db: Session, week: int, athlete_id: str | None = None) -> list[
     return sorted(newest.values(), key=lambda row: -row.probability)
 
 
-def _describe(row: RiskPrediction) -> dict[str, Any]:
-    return {
-        "athlete_id": row.athlete_id,
-        "week": row.week,
-        "probability": row.probability,
-        "band": row.band,
-        "drivers": row.drivers.get("reasons", []),
-        "change": row.drivers.get("change"),
-        "model_version": row.model_version,
-    }
+def _describe(row: RiskPrediction) -> AthleteRisk:
+    return AthleteRisk(
+        athlete_id=row.athlete_id,
+        week=row.week,
+        probability=row.probability,
+        band=row.band,
+        drivers=row.drivers.get("reasons", []),
+        change=row.drivers.get("change"),
+        model_version=row.model_version,
+    )
 
 
 WeekQuery = Query(default=None, ge=0, le=INT32_MAX,
                   description="Week number; newest with risk if omitted")
 
 
-@router.get("/athletes/{athlete_id}/risk")
+@router.get("/athletes/{athlete_id}/risk", response_model=AthleteRisk)
 def athlete_risk(
     athlete_id: IdPath,
     caller: Staff, db: DB, week: int | None = WeekQuery,
-) -> Any:
+) -> AthleteRisk:
     chosen = _week(db, week)
     rows = _predictions(db, chosen, athlete_id)
     if not rows:
@@ -65,7 +64,7 @@ def athlete_risk(
     return _describe(rows[0])
 
 
-@router.get("/squad/risk")
-def squad_risk(caller: Staff, db: DB, week: int | None = WeekQuery) -> Any:
+@router.get("/squad/risk", response_model=SquadRisk)
+def squad_risk(caller: Staff, db: DB, week: int | None = WeekQuery) -> SquadRisk:
     chosen = _week(db, week)
-    return {"week": chosen, "players": [_describe(row) for row in _predictions(db, chosen)]}
+    return SquadRisk(week=chosen, players=[_describe(row) for row in _predictions(db, chosen)])

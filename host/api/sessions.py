@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from fastapi import APIRouter, HTTPException, Response, status
 from sqlalchemy import select
 
 from host.api.deps import DB, Caller
 from host.api.fields import IdPath
+from host.api.responses import StoredOutcome, StoredSession
 from host.api.summary_body import SessionSummaryBody
 from host.db.models import TrainingSession
 from host.db.summaries import (
@@ -24,14 +23,15 @@ from host.db.tokens import Role
 router = APIRouter(tags=["sessions"])
 
 
-@router.post("/sessions", status_code=status.HTTP_200_OK, responses={
-    201: {"description": "Created: the first revision of this session for this athlete"},
+@router.post("/sessions", status_code=status.HTTP_200_OK, response_model=StoredOutcome, responses={
+    201: {"model": StoredOutcome,
+          "description": "Created: the first revision of this session for this athlete"},
     403: {"description": "The session belongs to another device, or to staff"},
     409: {"description": "An older revision, or this revision with different content"},
 })
 def post_session(
     summary: SessionSummaryBody, caller: Caller, db: DB, response: Response
-) -> dict[str, Any]:
+) -> StoredOutcome:
     """Store a session summary. The same (session_id, athlete_id, revision) twice is a
     no-op (200 unchanged); a higher revision replaces (200 replaced); an older one, or
     the stored revision with different content, is refused (409) and nothing changes."""
@@ -45,17 +45,17 @@ def post_session(
         raise HTTPException(status.HTTP_403_FORBIDDEN, detail=str(exc)) from None
     if result.outcome is StoreOutcome.CREATED:
         response.status_code = status.HTTP_201_CREATED
-    return {
-        "status": result.outcome.value,
-        "session_id": result.session_id,
-        "athlete_id": result.athlete_id,
-        "revision": result.revision,
-    }
+    return StoredOutcome(
+        status=result.outcome.value,
+        session_id=result.session_id,
+        athlete_id=result.athlete_id,
+        revision=result.revision,
+    )
 
 
-@router.get("/sessions/{session_id}/{athlete_id}")
+@router.get("/sessions/{session_id}/{athlete_id}", response_model=StoredSession)
 def get_session(session_id: IdPath, athlete_id: IdPath, caller: Caller,
-                db: DB) -> dict[str, Any]:
+                db: DB) -> StoredSession:
     """The stored summary; staff read any, a device only those it posted."""
     stored = db.scalars(
         select(TrainingSession).where(
@@ -68,4 +68,4 @@ def get_session(session_id: IdPath, athlete_id: IdPath, caller: Caller,
             status.HTTP_404_NOT_FOUND,
             detail=f"session {session_id!r} of athlete {athlete_id!r}: not found",
         )
-    return {"revision": stored.revision, "source": stored.source, "summary": stored.payload}
+    return StoredSession(revision=stored.revision, source=stored.source, summary=stored.payload)

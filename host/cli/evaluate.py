@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import typer
 from rich.console import Console
@@ -12,9 +13,12 @@ from host.cli import app
 from host.cli.train import fail, user_errors
 
 
-def _ci(block: dict | None, scale: float = 100.0, digits: int = 1) -> str:
+def _ci(block: Any, scale: float = 100.0, digits: int = 1) -> str:
+    """A value and its interval (an `Interval`, or its dict from a JSON report) as text."""
     if not block:
         return "–"
+    if not isinstance(block, dict):
+        block = block.model_dump()
     return (
         f"{block['value'] * scale:.{digits}f} "
         f"[{block['low'] * scale:.{digits}f}, {block['high'] * scale:.{digits}f}]"
@@ -71,17 +75,18 @@ def evaluate_command(
     try:
         held_out = parse_athletes(test_athletes) if test_athletes else None
         result = evaluate_run(run_dir, data, resamples=resamples, test_athletes=held_out)
-        actions, risk = result["actions"], result.get("risk", {})
-        tag = " (synthetic data)" if result["synthetic"] else ""
-        table = Table("metric", "test value [95 % CI]", title=f"{run_dir}{tag}: {result['split']}")
-        table.add_row("action accuracy %", _ci(actions["accuracy_ci"]))
-        table.add_row("action macro-F1 %", _ci(actions["macro_f1_ci"]))
-        table.add_row("injury AUC", _ci(risk.get("auc_ci"), 1.0, 3))
-        table.add_row("high-risk recall %", _ci(risk.get("high_risk_recall_ci")))
-        if "oracle_auc" in risk:
-            table.add_row("oracle AUC (true hazard)", f"{risk['oracle_auc']:.3f}")
-        for head, kept in result["checkpoints"].items():
-            table.add_row(f"{head} checkpoint", f"{kept['file']} (epoch {kept['epoch']})")
+        actions, risk = result.actions, result.risk
+        tag = " (synthetic data)" if result.synthetic else ""
+        table = Table("metric", "test value [95 % CI]", title=f"{run_dir}{tag}: {result.split}")
+        table.add_row("action accuracy %", _ci(actions.accuracy_ci))
+        table.add_row("action macro-F1 %", _ci(actions.macro_f1_ci))
+        table.add_row("injury AUC", _ci(risk and risk.auc_ci, 1.0, 3))
+        table.add_row("high-risk recall %", _ci(risk and risk.high_risk_recall_ci))
+        if risk is not None and risk.oracle_auc is not None:
+            table.add_row("oracle AUC (true hazard)", f"{risk.oracle_auc:.3f}")
+        kept_by_head = result.checkpoints
+        for head, kept in (("actions", kept_by_head.actions), ("risk", kept_by_head.risk)):
+            table.add_row(f"{head} checkpoint", f"{kept.file} (epoch {kept.epoch})")
         console.print(table)
         if folds:
             run = load_run(run_dir)

@@ -19,6 +19,7 @@ import numpy as np
 from host.evaluation import metrics
 from host.evaluation.bootstrap import cluster_bootstrap
 from host.evaluation.evaluate import PREDICTIONS_FILE, evaluate_run
+from host.evaluation.results import RunEvaluation
 from host.models.config import ABLATIONS, PAPER_TABLE3, TrainConfig
 from host.risk.features import FeatureSettings
 from host.train import train
@@ -61,15 +62,15 @@ def run_ablations(
             features=features,
         )
         result = evaluate_run(run_dir, data, resamples=resamples)
-        risk = result.get("risk", {})
+        risk = result.risk
         cells = {
             "wall_s": time.perf_counter() - wall,
             "cpu_s": time.process_time() - cpu,
-            "accuracy": result["actions"]["accuracy_ci"],
-            "macro_f1": result["actions"]["macro_f1_ci"],
-            "auc": risk.get("auc_ci"),
-            "high_risk_recall": risk.get("high_risk_recall_ci"),
-            "oracle_auc": risk.get("oracle_auc"),
+            "accuracy": result.actions.accuracy_ci.model_dump(),
+            "macro_f1": result.actions.macro_f1_ci.model_dump(),
+            "auc": risk.auc_ci.model_dump() if risk else None,
+            "high_risk_recall": risk.high_risk_recall_ci.model_dump() if risk else None,
+            "oracle_auc": risk.oracle_auc if risk else None,
             "paper": dict(
                 zip(
                     ("accuracy", "macro_f1", "auc", "high_risk_recall"),
@@ -84,7 +85,7 @@ def run_ablations(
 
 
 def _merge_row(
-    out: Path, row: str, cells: dict[str, Any], result: dict[str, Any]
+    out: Path, row: str, cells: dict[str, Any], result: RunEvaluation
 ) -> dict[str, Any]:
     """Add one finished row to `out/ablation.json`, refreshing every row's paired difference
     to the full model; refuses a row trained on other splits than the rows already there."""
@@ -100,7 +101,7 @@ def _merge_row(
         for name, row_cells in ordered.items():
             if name != "full":
                 row_cells["full_minus_row"] = paired_differences(out / "full", out / name)
-    report = {"rows": ordered, "synthetic": result["synthetic"], "split": result["split"]}
+    report = {"rows": ordered, "synthetic": result.synthetic, "split": result.split}
     tmp = path.with_suffix(".json.tmp")
     tmp.write_text(json.dumps(report, indent=2, default=float))
     tmp.replace(path)

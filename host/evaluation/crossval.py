@@ -52,14 +52,18 @@ def cross_validate(
         )
         result = evaluate_run(run_dir, data, resamples=resamples)
         run_dirs.append(run_dir)
-        risk = result.get("risk", {})
+        risk = result.risk
+        oracle = risk.oracle_auc if risk is not None else None
         rows.append(
             {
                 "fold": k,
-                "accuracy": result["actions"]["accuracy"],
-                "macro_f1": result["actions"]["macro_f1"],
-                **{name: risk.get(name, float("nan")) for name in FOLD_METRICS[2:]},
-                "oracle_auc": risk.get("oracle_auc", float("nan")),
+                "accuracy": result.actions.accuracy,
+                "macro_f1": result.actions.macro_f1,
+                **{
+                    name: getattr(risk, name) if risk is not None else float("nan")
+                    for name in FOLD_METRICS[2:]
+                },
+                "oracle_auc": float("nan") if oracle is None else oracle,
             }
         )
     summary = {}

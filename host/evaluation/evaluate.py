@@ -15,6 +15,13 @@ import torch
 from host.data.ts_file import ts_task
 from host.evaluation import metrics
 from host.evaluation.bootstrap import cluster_bootstrap
+from host.evaluation.results import (
+    ActionScores,
+    Checkpoint,
+    Checkpoints,
+    RiskScores,
+    RunEvaluation,
+)
 from host.evaluation.splits import Split, SplitError, SplitPlan
 from host.models.run import LoadedRun, load_run
 from host.risk.features import FeatureSettings
@@ -76,12 +83,14 @@ def score(
     run: LoadedRun,
     task: TaskData,
     truth: Any | None,
+    checkpoints: Checkpoints,
     resamples: int = 1000,
     seed: int = 0,
     risk_run: LoadedRun | None = None,
-) -> tuple[dict[str, Any], dict[str, np.ndarray]]:
+) -> tuple[RunEvaluation, dict[str, np.ndarray]]:
     """All test metrics of a run with intervals, and the per-item test predictions they
-    came from; `truth` is the dataset's true hazard table."""
+    came from; `truth` is the dataset's true hazard table, `checkpoints` the weights each
+    head was scored with."""
     labels = run.labels
     with torch.no_grad():
         out = predict_test(run, task, risk_run=risk_run)
@@ -127,12 +136,7 @@ def score(
                 ),
             }
     actions["per_scene"] = per_scene
-    result: dict[str, Any] = {
-        "actions": actions,
-        "synthetic": run.synthetic,
-        "split": task.plan.description,
-        "run": str(run.run_dir),
-    }
+    risk_scores: RiskScores | None = None
     rows = out["week_rows"]
     if len(rows):
         y_r, p = task.weekly.label[rows], out["risk"]
@@ -156,7 +160,16 @@ def score(
                 risk["oracle_high_risk_recall"] = metrics.high_risk_recall(
                     y_r[known], oracle[known]
                 )
-        result["risk"] = risk
+        risk_scores = RiskScores.model_validate(risk)
+    result = RunEvaluation(
+        actions=ActionScores.model_validate(actions),
+        risk=risk_scores,
+        synthetic=run.synthetic,
+        split=task.plan.description,
+        run=str(run.run_dir),
+        checkpoints=checkpoints,
+        data_hash=run.info.get("data_hash"),
+    )
     predictions = {
         "clip_index": index,
         "clip_label": y,
@@ -195,7 +208,7 @@ def evaluate_run(
     resamples: int = 1000,
     write: bool = True,
     test_athletes: list[str] | None = None,
-) -> dict[str, Any]:
+) -> RunEvaluation:
     """Score the run on its own saved test split (only `test_athletes` of it, when given)
     and write `evaluation.json` beside it."""
     from host.data.dataset import load_dataset
@@ -220,17 +233,18 @@ def evaluate_run(
         )
     risk_weights = Path(run_dir) / BEST_RISK_CHECKPOINT
     risk_run = load_run(run_dir, BEST_RISK_CHECKPOINT) if risk_weights.exists() else None
-    result, predictions = score(run, task, truth, resamples, run.config.seed, risk_run)
     stop = run.info.get("stop", {})
-    result["checkpoints"] = {
-        "actions": {"file": BEST_CHECKPOINT, "epoch": stop.get("best_epoch")},
-        "risk": {
-            "file": BEST_RISK_CHECKPOINT if risk_run else BEST_CHECKPOINT,
-            "epoch": stop.get("best_risk_epoch") if risk_run else stop.get("best_epoch"),
-        },
-    }
-    result["data_hash"] = run.info.get("data_hash")
+    checkpoints = Checkpoints(
+        actions=Checkpoint(file=BEST_CHECKPOINT, epoch=stop.get("best_epoch")),
+        risk=Checkpoint(
+            file=BEST_RISK_CHECKPOINT if risk_run else BEST_CHECKPOINT,
+            epoch=stop.get("best_risk_epoch") if risk_run else stop.get("best_epoch"),
+        ),
+    )
+    evaluation, predictions = score(
+        run, task, truth, checkpoints, resamples, run.config.seed, risk_run
+    )
     if write:
-        (Path(run_dir) / EVALUATION_FILE).write_text(json.dumps(result, indent=2, default=float))
+        evaluation.save(Path(run_dir) / EVALUATION_FILE)
         np.savez(Path(run_dir) / PREDICTIONS_FILE, **predictions)
-    return result
+    return evaluation

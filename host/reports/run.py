@@ -12,6 +12,7 @@ from matplotlib.figure import Figure
 
 from host.evaluation.ablation import ABLATION_FILE
 from host.evaluation.evaluate import EVALUATION_FILE, evaluate_run
+from host.evaluation.results import Interval, RiskScores, RunEvaluation
 from host.models.config import PAPER_TABLE3
 from host.reports.html import figure_html, paragraph, section, table_html, write_page
 
@@ -27,8 +28,8 @@ PAPER_SCENE_ACCURACY = {
 }
 
 
-def _confusion(evaluation: dict[str, Any], labels: list[str]) -> Figure:
-    matrix = np.array(evaluation["actions"]["confusion"], dtype=float)
+def _confusion(evaluation: RunEvaluation, labels: list[str]) -> Figure:
+    matrix = np.array(evaluation.actions.confusion, dtype=float)
     rows = matrix / np.maximum(matrix.sum(1, keepdims=True), 1)
     fig = Figure(figsize=(6, 5))
     ax = fig.subplots()
@@ -53,20 +54,18 @@ def _confusion(evaluation: dict[str, Any], labels: list[str]) -> Figure:
     return fig
 
 
-def _roc_and_calibration(risk: dict[str, Any]) -> Figure:
+def _roc_and_calibration(risk: RiskScores | None) -> Figure:
     fig = Figure(figsize=(9, 4))
     roc_ax, cal_ax = fig.subplots(1, 2)
-    if "roc" in risk:
-        roc_ax.plot(risk["roc"]["fpr"], risk["roc"]["tpr"], label=f"model AUC {risk['auc']:.3f}")
+    if risk is not None and risk.roc is not None:
+        roc_ax.plot(risk.roc.fpr, risk.roc.tpr, label=f"model AUC {risk.auc:.3f}")
     roc_ax.plot([0, 1], [0, 1], "--", color="grey", label="chance")
     roc_ax.set(
         xlabel="false positive rate", ylabel="true positive rate", title="ROC, held-out weeks"
     )
     roc_ax.legend(loc="lower right")
-    if "calibration" in risk:
-        cal_ax.plot(
-            risk["calibration"]["predicted"], risk["calibration"]["observed"], "o-", label="model"
-        )
+    if risk is not None and risk.calibration is not None:
+        cal_ax.plot(risk.calibration.predicted, risk.calibration.observed, "o-", label="model")
     cal_ax.plot([0, 1], [0, 1], "--", color="grey", label="perfect")
     cal_ax.axvline(0.65, color="tab:red", lw=0.8, label="high band (0.65)")
     cal_ax.set(xlabel="predicted risk", ylabel="observed injury rate", title="Calibration")
@@ -74,27 +73,27 @@ def _roc_and_calibration(risk: dict[str, Any]) -> Figure:
     return fig
 
 
-def _per_class(evaluation: dict[str, Any]) -> Figure:
-    per_class = evaluation["actions"]["per_class"]
-    names = [n for n, v in per_class.items() if v["support"]]
+def _per_class(evaluation: RunEvaluation) -> Figure:
+    per_class = evaluation.actions.per_class
+    names = [n for n, v in per_class.items() if v.support]
     fig = Figure(figsize=(7, 3.5))
     ax = fig.subplots()
     x = np.arange(len(names))
-    ax.bar(x - 0.2, [per_class[n]["recall"] for n in names], 0.4, label="recall")
-    ax.bar(x + 0.2, [per_class[n]["precision"] for n in names], 0.4, label="precision")
+    ax.bar(x - 0.2, [per_class[n].recall for n in names], 0.4, label="recall")
+    ax.bar(x + 0.2, [per_class[n].precision for n in names], 0.4, label="precision")
     ax.set_xticks(x, names, rotation=45, ha="right", fontsize=8)
     ax.set(ylim=(0, 1), title="Per-class recall and precision")
     ax.legend()
     return fig
 
 
-def _per_scene(evaluation: dict[str, Any]) -> Figure:
-    scenes = evaluation["actions"]["per_scene"]
+def _per_scene(evaluation: RunEvaluation) -> Figure:
+    scenes = evaluation.actions.per_scene
     names = list(scenes)
     fig = Figure(figsize=(7, 3.5))
     ax = fig.subplots()
     x = np.arange(len(names))
-    ax.bar(x - 0.2, [100 * scenes[n]["accuracy"] for n in names], 0.4, label="ours")
+    ax.bar(x - 0.2, [100 * scenes[n].accuracy for n in names], 0.4, label="ours")
     ax.bar(
         x + 0.2, [PAPER_SCENE_ACCURACY.get(n, np.nan) for n in names], 0.4, label="paper (Fig. 6)"
     )
@@ -119,9 +118,13 @@ def _curves(history: list[dict[str, float]]) -> Figure:
     return fig
 
 
-def _fmt(block: dict[str, float] | None, scale: float = 100.0, digits: int = 1) -> str:
+def _fmt(
+    block: Interval | dict[str, float] | None, scale: float = 100.0, digits: int = 1
+) -> str:
     if not block:
         return "–"
+    if isinstance(block, Interval):
+        block = block.model_dump()
     return (
         f"{block['value'] * scale:.{digits}f} [{block['low'] * scale:.{digits}f}, "
         f"{block['high'] * scale:.{digits}f}]"
@@ -191,24 +194,28 @@ def write_run_report(run_dir: Path, out: Path | None = None, resamples: int = 10
     run_dir = Path(run_dir)
     evaluation_path = run_dir / EVALUATION_FILE
     evaluation = (
-        json.loads(evaluation_path.read_text())
+        RunEvaluation.load(evaluation_path)
         if evaluation_path.exists()
         else evaluate_run(run_dir, resamples=resamples)
     )
     info = json.loads((run_dir / "run.json").read_text())
     history = json.loads((run_dir / "metrics.json").read_text())
     labels = info["labels"]
-    actions, risk = evaluation["actions"], evaluation.get("risk", {})
+    actions, risk = evaluation.actions, evaluation.risk
     headline = table_html(
         ("metric", "ours [95 % CI]", "paper"),
         [
-            ("action accuracy %", _fmt(actions["accuracy_ci"]), PAPER_TABLE3["full"][0]),
-            ("action macro-F1 %", _fmt(actions["macro_f1_ci"]), PAPER_TABLE3["full"][1]),
-            ("injury AUC", _fmt(risk.get("auc_ci"), 1.0, 3), PAPER_TABLE3["full"][2]),
-            ("high-risk recall %", _fmt(risk.get("high_risk_recall_ci")), PAPER_TABLE3["full"][3]),
+            ("action accuracy %", _fmt(actions.accuracy_ci), PAPER_TABLE3["full"][0]),
+            ("action macro-F1 %", _fmt(actions.macro_f1_ci), PAPER_TABLE3["full"][1]),
+            ("injury AUC", _fmt(risk and risk.auc_ci, 1.0, 3), PAPER_TABLE3["full"][2]),
+            (
+                "high-risk recall %",
+                _fmt(risk and risk.high_risk_recall_ci),
+                PAPER_TABLE3["full"][3],
+            ),
             (
                 "oracle AUC (true hazard, same weeks)",
-                f"{risk['oracle_auc']:.3f}" if "oracle_auc" in risk else "–",
+                f"{risk.oracle_auc:.3f}" if risk and risk.oracle_auc is not None else "–",
                 "–",
             ),
         ],
@@ -217,9 +224,9 @@ def write_run_report(run_dir: Path, out: Path | None = None, resamples: int = 10
         paragraph(
             f"Run {run_dir.name} on dataset '{info['dataset_name']}' "
             f"(hash {info['data_hash'][:12]}). "
-            f"Split: {evaluation['split']}. Test: {actions['n']} clips from {actions['athletes']} "
-            f"athletes never seen in training; {risk.get('n', 0)} athlete-weeks "
-            f"({risk.get('positives', 0)} injuries).",
+            f"Split: {evaluation.split}. Test: {actions.n} clips from {actions.athletes} "
+            f"athletes never seen in training; {risk.n if risk else 0} athlete-weeks "
+            f"({risk.positives if risk else 0} injuries).",
             "note",
         ),
         section("Headline", headline),
@@ -235,14 +242,12 @@ def write_run_report(run_dir: Path, out: Path | None = None, resamples: int = 10
                 [
                     (
                         n,
-                        v["n"],
-                        _fmt(v["accuracy_ci"])
-                        if "accuracy_ci" in v
-                        else f"{100 * v['accuracy']:.1f}",
-                        f"{100 * v['macro_f1']:.1f}",
+                        v.n,
+                        _fmt(v.accuracy_ci),
+                        f"{100 * v.macro_f1:.1f}",
                         PAPER_SCENE_ACCURACY.get(n, "–"),
                     )
-                    for n, v in actions["per_scene"].items()
+                    for n, v in actions.per_scene.items()
                 ],
             ),
         ),

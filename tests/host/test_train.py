@@ -151,8 +151,11 @@ def test_ucr_ts_file_trains_the_imu_branch_with_its_own_labels(tmp_path: Path) -
     assert loaded.labels == ["badminton", "running", "standing", "walking"]
     assert loaded.model_config.branches == ("imu",)
     evaluation = evaluate_run(result.run_dir, resamples=0)
-    assert evaluation["actions"]["n"] == 40  # the file's own TEST half, never trained on
-    assert evaluation["actions"]["accuracy"] > 0.5  # chance is 0.25
+    assert evaluation.actions.n == 40  # the file's own TEST half, never trained on
+    assert evaluation.actions.accuracy > 0.5  # chance is 0.25
+    # No athlete-weeks in a .ts file: the risk section says so instead of going missing.
+    assert evaluation.risk is None
+    assert json.loads((result.run_dir / "evaluation.json").read_text())["risk"] is None
 
 
 def test_ts_series_reach_the_model_on_its_imu_grid_with_the_time_crop(tmp_path: Path) -> None:
@@ -255,7 +258,8 @@ def test_risk_is_scored_with_the_checkpoint_of_lowest_validation_risk_loss(
     weights["risk_head.layers.3.bias"].fill_(0.7)
     torch.save(weights, copy / "best_risk.pt")
     evaluation = evaluate_run(copy, resamples=0)
-    assert evaluation["checkpoints"]["risk"] == {"file": "best_risk.pt", "epoch": risk_epoch}
+    assert evaluation.checkpoints.risk.file == "best_risk.pt"
+    assert evaluation.checkpoints.risk.epoch == risk_epoch
     plan = SplitPlan.from_dict(json.loads((copy / "splits.json").read_text()))
     written = np.load(copy / PREDICTIONS_FILE)["week_risk"]
     for checkpoint, same in (("best_risk.pt", True), ("best.pt", False)):
@@ -270,12 +274,12 @@ def test_risk_is_scored_with_the_checkpoint_of_lowest_validation_risk_loss(
 def test_per_scene_accuracy_carries_an_athlete_bootstrap_interval(run: Path) -> None:
     from host.evaluation.evaluate import evaluate_run
 
-    scenes = evaluate_run(run, resamples=50, write=False)["actions"]["per_scene"]
+    scenes = evaluate_run(run, resamples=50, write=False).actions.per_scene
     assert scenes  # the fixture squad's clips come from several scenes
     for scene in scenes.values():
-        interval = scene["accuracy_ci"]
-        assert interval["value"] == scene["accuracy"]
-        assert interval["low"] <= interval["value"] <= interval["high"]
+        interval = scene.accuracy_ci
+        assert interval.value == scene.accuracy
+        assert interval.low <= interval.value <= interval.high
 
 
 def test_attention_warmup_epochs_are_never_kept(squad: Path, tmp_path: Path) -> None:
@@ -318,9 +322,9 @@ def test_imported_takes_train_and_evaluate_with_their_own_labels(tmp_path: Path)
     trained = set(athletes[splits["actions"]["train"]])
     assert val and trained and not val & trained and "p4" not in val | trained
     evaluation = evaluate_run(result.run_dir, resamples=50)
-    assert list(evaluation["actions"]["per_class"]) == list(LABELS)
-    assert evaluation["actions"]["athletes"] == 1
-    assert evaluation["actions"]["macro_f1"] > 0.5  # chance is 1/3, on a player never seen
+    assert list(evaluation.actions.per_class) == list(LABELS)
+    assert evaluation.actions.athletes == 1
+    assert evaluation.actions.macro_f1 > 0.5  # chance is 1/3, on a player never seen
     # The skeleton branch takes part: the takes carry a skeleton.
     assert "skeleton" in loaded.model_config.branches
 
@@ -346,7 +350,7 @@ def test_ts_groups_keep_validation_and_test_athletes_apart(tmp_path: Path) -> No
     splits = json.loads((held / "splits.json").read_text())["actions"]
     assert set(names[splits["test"]]) == {"a3", "a5"} and len(splits["test"]) == 20
     evaluation = evaluate_run(held, resamples=20, test_athletes=["a5"])
-    assert evaluation["actions"]["n"] == 10 and evaluation["actions"]["athletes"] == 1
+    assert evaluation.actions.n == 10 and evaluation.actions.athletes == 1
     short = tmp_path / "short.txt"
     short.write_text("\n".join(athletes[:50]))
     with pytest.raises(TrainingError, match="50 athlete ids for 80 series"):

@@ -51,3 +51,20 @@ def test_openapi_lists_every_contract_6_route(client) -> None:
         "/api/v1/squad/risk", "/api/v1/health",
     } <= set(paths)
     assert "post" in paths["/api/v1/sessions"] and "post" in paths["/api/v1/devices/register"]
+
+
+def test_every_json_answer_has_a_response_schema(client) -> None:
+    """Clients (and schemathesis) check answers against the OpenAPI document: every
+    success of a JSON route names its schema, not an empty one."""
+    document = client.get("/api/v1/openapi.json").json()
+    schemas = document["components"]["schemas"]
+    for path, operations in document["paths"].items():
+        for method, operation in operations.items():
+            for code, response in operation["responses"].items():
+                if not code.startswith("2") or path.endswith("/bundle"):
+                    continue
+                schema = response["content"]["application/json"]["schema"]
+                assert "$ref" in schema, f"{method.upper()} {path} {code}: no response schema"
+                assert schemas[schema["$ref"].rsplit("/", 1)[1]]["properties"], (method, path)
+    squad = schemas["SquadRisk"]["properties"]["players"]["items"]["$ref"]
+    assert squad.endswith("/AthleteRisk")

@@ -1,0 +1,108 @@
+"""The typed result of scoring a run on its test part, as `evaluate_run` returns it and
+`evaluation.json` holds it: the risk section is always there, None when the run had no
+risk split, so no reader has to guess from a missing key."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from pydantic import BaseModel, ConfigDict
+
+
+class _Result(BaseModel):
+    # NaN (e.g. an AUC with one class) is written as NaN, as the JSON files always held it.
+    model_config = ConfigDict(ser_json_inf_nan="constants")
+
+
+class Interval(_Result):
+    """A value with its 95 % bootstrap interval over athletes."""
+
+    value: float
+    low: float
+    high: float
+
+
+class ClassScores(_Result):
+    precision: float
+    recall: float
+    f1: float
+    support: int
+
+
+class SceneScores(_Result):
+    n: int
+    accuracy: float
+    accuracy_ci: Interval
+    macro_f1: float
+    attention: dict[str, float]  # mean attention weight per branch
+
+
+class ActionScores(_Result):
+    """Action recognition on clips of athletes the model never trained on."""
+
+    accuracy: float
+    macro_f1: float
+    per_class: dict[str, ClassScores]
+    confusion: list[list[int]]
+    accuracy_ci: Interval
+    macro_f1_ci: Interval
+    n: int
+    athletes: int
+    per_scene: dict[str, SceneScores]
+
+
+class Roc(_Result):
+    fpr: list[float]
+    tpr: list[float]
+
+
+class Calibration(_Result):
+    predicted: list[float]
+    observed: list[float]
+
+
+class RiskScores(_Result):
+    """Next-week injury risk on the run's held-out athlete-weeks."""
+
+    auc: float
+    high_risk_recall: float
+    brier: float
+    n: int
+    positives: int
+    sensitivity: float
+    specificity: float
+    roc: Roc | None = None  # both outcomes needed
+    calibration: Calibration | None = None
+    auc_ci: Interval
+    high_risk_recall_ci: Interval
+    oracle_auc: float | None = None  # the simulator's true hazard, where the data has it
+    oracle_high_risk_recall: float | None = None
+
+
+class Checkpoint(_Result):
+    file: str
+    epoch: int | None
+
+
+class Checkpoints(_Result):
+    actions: Checkpoint
+    risk: Checkpoint
+
+
+class RunEvaluation(_Result):
+    """Everything `touchline evaluate` measured on a run's test part."""
+
+    actions: ActionScores
+    risk: RiskScores | None = None  # None: the run had no risk split (always written)
+    synthetic: bool
+    split: str
+    run: str
+    checkpoints: Checkpoints
+    data_hash: str | None = None
+
+    def save(self, path: Path) -> None:
+        path.write_text(self.model_dump_json(indent=2))
+
+    @classmethod
+    def load(cls, path: Path) -> RunEvaluation:
+        return cls.model_validate_json(path.read_text())
