@@ -1,5 +1,6 @@
 """Serial sensors (USB/UART), read with pyserial and reopened on unplug: COBS-framed
-frame v1 from Touchline sensors, or NMEA 0183 sentences from a GPS receiver.
+frame v1 from Touchline sensors, NMEA 0183 sentences from a GPS receiver, or the raw
+chunks of a family that finds its own packets (WitMotion serial).
 
 The address is anything pyserial opens: a port (`/dev/ttyUSB0`, a stable
 `/dev/serial/by-id/...` link that udev recreates on replug, a pty) or a pyserial URL
@@ -57,9 +58,12 @@ class SerialLink:
                 # when the device node disappears under it.
                 raise LinkLost(f"{self.address}: {exc}") from exc
             if data:
-                frames = self._sentences(data) if self.protocol == "nmea" else [
-                    frame.raw for frame in self.stream.feed_frames(data)
-                ]
+                if self.protocol == "nmea":
+                    frames = self._sentences(data)
+                elif self.protocol == "frame":
+                    frames = [frame.raw for frame in self.stream.feed_frames(data)]
+                else:  # a stream family (WitMotion serial) finds its own packets in chunks
+                    frames = [data]
                 if frames:
                     return frames
 

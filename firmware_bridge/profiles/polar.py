@@ -21,8 +21,8 @@ Sample times follow the SDK: spread evenly since the previous frame's timestamp,
 sample rate for the first frame.
 
 Axes: the maps below state the mountings Touchline assumes (an H10 on its chest strap,
-connector facing out: X left, Y up, Z forward; a Verity Sense in its clip on the outer
-shank: X up, Y backwards, Z left). `docs/sensors.md` shows how staff check a mounting by
+connector facing out: X left, Y up, Z forward; a Verity Sense in its clip on the
+shank: X up, Y backwards, Z to the right). `docs/sensors.md` shows how staff check a mounting by
 standing still: gravity must read +1 g on z.
 """
 
@@ -460,8 +460,8 @@ VERITY_GYRO_SETTINGS = {SettingType.SAMPLE_RATE: 52, SettingType.RESOLUTION: 16,
                         SettingType.RANGE: 2000, SettingType.CHANNELS: 3}
 CHEST_AXES = AxisMap("H10 on the chest strap, connector facing out: X left, Y up, Z forward",
                      ((2, 1), (0, 1), (1, 1)))
-SHANK_AXES = AxisMap("Verity Sense in its clip on the outer shank: X up, Y backwards, Z left",
-                     ((1, -1), (2, 1), (0, 1)))
+SHANK_AXES = AxisMap("Verity Sense in its clip on the shank: X up, Y backwards, Z right",
+                     ((1, -1), (2, -1), (0, 1)))
 
 
 def _h10(sensor_id: int) -> PolarPmdDecoder:
