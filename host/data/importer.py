@@ -15,7 +15,7 @@ from __future__ import annotations
 import math
 import re
 from collections import Counter
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date, timedelta
 from functools import lru_cache
@@ -205,9 +205,10 @@ class FieldSpec:
 
 
 def _spec(name: str, parse: Callable[[str], object], aliases: tuple[str, ...] = (), *,
-          required: bool = False, kind: Kind = "number", table: str = "sessions") -> FieldSpec:
-    extra = (SESSION_ALIASES if table == "sessions" else INJURY_ALIASES).get(name, ())
-    return FieldSpec(name, parse, aliases + extra, required, kind)
+          required: bool = False, kind: Kind = "number",
+          vendor_aliases: Mapping[str, tuple[str, ...]] = SESSION_ALIASES) -> FieldSpec:
+    """A field with its own aliases and the vendor headers known for it in its table."""
+    return FieldSpec(name, parse, aliases + tuple(vendor_aliases.get(name, ())), required, kind)
 
 
 WELLNESS_SPECS = (  # read on their declared scale (host.data.wellness), stored on 1–5
@@ -255,21 +256,22 @@ SESSION_FIELDS: tuple[FieldSpec, ...] = (
     *WELLNESS_SPECS,
 )
 INJURY_FIELDS: tuple[FieldSpec, ...] = (
-    _spec("athlete_id", _text, ATHLETE_ALIASES, required=True, kind="text", table="injuries"),
+    _spec("athlete_id", _text, ATHLETE_ALIASES, required=True, kind="text",
+          vendor_aliases=INJURY_ALIASES),
     # Not required: follow-up (censoring) rows of survival exports have no injury date.
     _spec("date", _parse_date, ("injurydate", "dateofinjury", "onsetdate", "onset"),
-          kind="date", table="injuries"),
+          kind="date", vendor_aliases=INJURY_ALIASES),
     _spec("days_lost", _number(0, 3650, integer=True),
           ("daysout", "daysmissed", "timeloss", "timelossdays", "absencedays", "daysabsent"),
-          table="injuries"),
+          vendor_aliases=INJURY_ALIASES),
     _spec("return_date", _parse_date,
           ("returndate", "returntoplay", "returntoplaydate", "rtp", "rtpdate", "dateofreturn",
            "returntotraining", "fechaalta", "fechadealta", "fecharetorno", "fechaderetorno",
-           "alta"), kind="date", table="injuries"),
+           "alta"), kind="date", vendor_aliases=INJURY_ALIASES),
     _spec("type", _text, ("injurytype", "category", "injurycategory"), kind="choice",
-          table="injuries"),
+          vendor_aliases=INJURY_ALIASES),
     _spec("location", _text, ("bodypart", "site", "injurylocation", "bodyregion", "region"),
-          kind="choice", table="injuries"),
+          kind="choice", vendor_aliases=INJURY_ALIASES),
 )
 
 WELLNESS_FIELDS: tuple[FieldSpec, ...] = (*SESSION_FIELDS[:2], *WELLNESS_SPECS)
@@ -359,7 +361,7 @@ def detect_columns(header: Sequence[str], fields: Sequence[FieldSpec],
         chosen[index] = spec
     missing = [spec.name for spec in fields if spec.required and spec.name not in taken]
     if missing:
-        wellness = report.table == "sessions" and missing == ["duration_min"] and any(
+        wellness = missing == ["duration_min"] and any(
             spec.kind == "scale" for spec in chosen.values())
         hint = ("; it looks like a wellness questionnaire export: use `touchline import "
                 "wellness`" if wellness else "; name it with --map COLUMN=FIELD")
@@ -694,30 +696,19 @@ def _write(root: Path, name: str, table: pd.DataFrame, report: ImportReport) -> 
     report.written.append(path)
 
 
-def _read_rows(source: Path, table: str, fields: Sequence[FieldSpec], key: Sequence[str],
-               options: ImportOptions, report: ImportReport
+def _read_rows(spec: TableSpec, options: ImportOptions, report: ImportReport
                ) -> tuple[list[tuple[int, dict[str, object]]], list[dict[str, object]]]:
     """The file's good rows, checked and made one per key, and (sessions) the drill parts."""
     header, records = read_export(report.source, options.sheet)
     report.rows_read = len(records)
-    columns = detect_columns(header, fields, options.mapping, report)
+    columns = detect_columns(header, spec.fields, options.mapping, report)
     readers = _column_readers(header, records, columns, options, report)
     rows = _parse_rows(records, header, columns, readers, report)
     for _, row in rows:
         athlete = str(row["athlete_id"])
         row["athlete_id"] = options.renames.get(athlete, athlete)
-    parts: list[dict[str, object]] = []
-    if table == "sessions":
-        rows = _check_sessions(rows, report)
-        if "part" in report.columns.values():
-            rows, parts = _sessions_of_parts(rows, records, header, report)
-        rows = _drop_duplicates(rows, key, report, "same athlete, date and session; "
-                                "add a session column if they are two sessions")
-    elif table == "injuries":
-        rows = _check_injuries(rows, report)
-        rows = _drop_duplicates(rows, key, report, "same athlete, date and location")
-    else:
-        rows = _drop_duplicates(rows, key, report, "same athlete and date")
+    rows, parts = spec.check(rows, records, header, report)
+    rows = _drop_duplicates(rows, spec.key, report, spec.duplicate)
     report.notes += report.unknown_words.notes()
     report.errors.sort(key=lambda error: error.row)
     return rows, parts
@@ -740,27 +731,151 @@ def _keep_derived_ids(cells: list[dict[str, str]], stored: pd.DataFrame | None) 
             row["session_id"] = ids[day][0]
 
 
-def _import(source: Path, root: Path, table: str, fields: Sequence[FieldSpec],
-            key: Sequence[str], options: ImportOptions) -> ImportReport:
-    report = ImportReport(source=Path(source), table=table, replace=options.replace,
+Rows = list[tuple[int, dict[str, object]]]
+Cells = list[dict[str, str]]
+
+
+@dataclass
+class _Stored:
+    """The dataset's tables as they are before this import, with renamed athletes applied."""
+
+    athletes: pd.DataFrame | None
+    sessions: pd.DataFrame | None
+    injuries: pd.DataFrame | None
+    parts: pd.DataFrame | None
+
+    @classmethod
+    def read(cls, root: Path, renames: dict[str, str]) -> _Stored:
+        return cls(
+            athletes=read_existing(root / "athletes.csv", ("athlete_id",)),
+            sessions=renamed(read_existing(root / "sessions.csv",
+                                           SESSION_KEY + ("duration_min",)), renames),
+            injuries=renamed(read_existing(root / "injuries.csv", ("athlete_id", "date")),
+                             renames),
+            parts=renamed(read_existing(root / PARTS, PARTS_KEY), renames),
+        )
+
+
+@dataclass(frozen=True)
+class TableSpec:
+    """One kind of export the importer reads: its fields and key, how its rows are checked,
+    and how they are stored. `store` writes its own table and the derived ones and returns
+    the dataset's week count when it knows it; `rewrites` names the side files it rewrites
+    itself (the others only follow renamed athletes)."""
+
+    name: str
+    fields: tuple[FieldSpec, ...]
+    key: tuple[str, ...]
+    duplicate: str  # why two rows with one key are one
+    check: Callable[[Rows, list[tuple[int, list[str]]], Sequence[str], ImportReport],
+                    tuple[Rows, list[dict[str, object]]]]
+    store: Callable[[Path, _Stored, Cells, list[dict[str, object]], ImportReport,
+                     Coverage | None, dict[str, str]], int | None]
+    rewrites: tuple[str, ...] = ()
+
+
+def _check_session_rows(rows: Rows, records: list[tuple[int, list[str]]],
+                        header: Sequence[str], report: ImportReport
+                        ) -> tuple[Rows, list[dict[str, object]]]:
+    rows = _check_sessions(rows, report)
+    parts: list[dict[str, object]] = []
+    if "part" in report.columns.values():
+        rows, parts = _sessions_of_parts(rows, records, header, report)
+    _drop_weeks_not_counted_from_dates(rows, report)
+    return rows, parts
+
+
+def _check_injury_rows(rows: Rows, records: list[tuple[int, list[str]]],
+                       header: Sequence[str], report: ImportReport
+                       ) -> tuple[Rows, list[dict[str, object]]]:
+    return _check_injuries(rows, report), []
+
+
+def _as_read(rows: Rows, records: list[tuple[int, list[str]]], header: Sequence[str],
+             report: ImportReport) -> tuple[Rows, list[dict[str, object]]]:
+    return rows, []
+
+
+def _empty_unless_renamed(root: Path, name: str, table: pd.DataFrame | None,
+                          order: Sequence[str], renames: dict[str, str],
+                          report: ImportReport) -> None:
+    """A table this import does not touch: created empty when missing, rewritten only to
+    follow renamed athletes."""
+    if table is None:
+        _write(root, name, pd.DataFrame(columns=list(order)), report)
+    elif renames:
+        _write(root, name, table, report)
+
+
+def _store_sessions(root: Path, stored: _Stored, cells: Cells,
+                    parts: list[dict[str, object]], report: ImportReport,
+                    coverage: Coverage | None, renames: dict[str, str]) -> int | None:
+    """sessions.csv, the load tables derived from it and the drill parts; the weeks."""
+    if "session_id" not in report.columns.values():
+        _keep_derived_ids(cells, stored.sessions)
+    merged = merge_rows(stored.sessions, cells, "sessions.csv", SESSION_KEY, SESSION_ORDER,
+                        report, coverage)
+    merged = assign_weeks(merged, stored.sessions)
+    merged = merged.sort_values(["date", "athlete_id", "session_id"], kind="stable")
+    _write(root, "sessions.csv", merged, report)
+    daily = daily_load(session_loads(merged))
+    _write(root, LOAD_DAILY, daily, report)
+    _write(root, LOAD_WEEKLY, weekly_load(daily), report)
+    if parts or stored.parts is not None:
+        part_cells = [{k: cell_text(v) for k, v in part.items()} for part in parts]
+        merged_parts = merge_rows(stored.parts, part_cells, PARTS, PARTS_KEY, PART_COLUMNS,
+                                  ChangeTally(), coverage)
+        _write(root, PARTS, merged_parts.sort_values(["date", "athlete_id"], kind="stable"),
+               report)
+    _empty_unless_renamed(root, "injuries.csv", stored.injuries, INJURY_ORDER, renames, report)
+    return int(pd.to_numeric(merged["week"]).max()) + 1 if len(merged) else None
+
+
+def _store_injuries(root: Path, stored: _Stored, cells: Cells,
+                    parts: list[dict[str, object]], report: ImportReport,
+                    coverage: Coverage | None, renames: dict[str, str]) -> int | None:
+    merged = merge_rows(stored.injuries, cells, "injuries.csv", INJURY_KEY, INJURY_ORDER,
+                        report, coverage)
+    _write(root, "injuries.csv", merged.sort_values(["date", "athlete_id"], kind="stable"),
+           report)
+    _empty_unless_renamed(root, "sessions.csv", stored.sessions, SESSION_ORDER, renames, report)
+    return None
+
+
+def _store_wellness(root: Path, stored: _Stored, cells: Cells,
+                    parts: list[dict[str, object]], report: ImportReport,
+                    coverage: Coverage | None, renames: dict[str, str]) -> int | None:
+    answers = renamed(read_existing(root / WELLNESS, WELLNESS_KEY), renames)
+    merged = merge_rows(answers, cells, WELLNESS, WELLNESS_KEY, WELLNESS_ORDER, report,
+                        coverage)
+    _write(root, WELLNESS, merged.sort_values(["date", "athlete_id"], kind="stable"), report)
+    _empty_unless_renamed(root, "sessions.csv", stored.sessions, SESSION_ORDER, renames, report)
+    _empty_unless_renamed(root, "injuries.csv", stored.injuries, INJURY_ORDER, renames, report)
+    return None
+
+
+SESSIONS = TableSpec("sessions", SESSION_FIELDS, SESSION_KEY,
+                     "same athlete, date and session; add a session column if they are two "
+                     "sessions", _check_session_rows, _store_sessions, rewrites=(PARTS,))
+INJURIES = TableSpec("injuries", INJURY_FIELDS, INJURY_KEY, "same athlete, date and location",
+                     _check_injury_rows, _store_injuries)
+WELLNESS_TABLE = TableSpec("wellness", WELLNESS_FIELDS, WELLNESS_KEY, "same athlete and date",
+                           _as_read, _store_wellness, rewrites=(WELLNESS,))
+
+
+def _import(source: Path, root: Path, spec: TableSpec, options: ImportOptions) -> ImportReport:
+    report = ImportReport(source=Path(source), table=spec.name, replace=options.replace,
                           renamed=dict(options.renames))
     root = Path(root)
     new_dataset = _ensure_dataset(root)
-    rows, parts = _read_rows(report.source, table, fields, key, options, report)
-    if table == "sessions":
-        _drop_weeks_not_counted_from_dates(rows, report)
+    rows, parts = _read_rows(spec, options, report)
     if report.errors and not options.skip_bad:
         return report
 
     renames = options.renames
-    athletes = read_existing(root / "athletes.csv", ("athlete_id",))
-    sessions = renamed(read_existing(root / "sessions.csv", SESSION_KEY + ("duration_min",)),
-                        renames)
-    injuries = renamed(read_existing(root / "injuries.csv", ("athlete_id", "date")), renames)
-    old_parts = renamed(read_existing(root / PARTS, PARTS_KEY), renames)
+    stored = _Stored.read(root, renames)
+    athletes = stored.athletes
     cells = [{name: cell_text(value) for name, value in row.items()} for _, row in rows]
-    if table == "sessions" and "session_id" not in report.columns.values():
-        _keep_derived_ids(cells, sessions)
     coverage = Coverage.of(cells) if options.replace else None
     if athletes is not None and renames:
         athletes = renamed_athletes(athletes, renames)
@@ -771,50 +886,12 @@ def _import(source: Path, root: Path, table: str, fields: Sequence[FieldSpec],
         added = pd.DataFrame({"athlete_id": report.athletes_added})
         merged_athletes = added if athletes is None else pd.concat([athletes, added])
         _write(root, "athletes.csv", merged_athletes.fillna(""), report)
-    if table == "sessions":
-        merged = merge_rows(sessions, cells, "sessions.csv", key, SESSION_ORDER, report, coverage)
-        merged = assign_weeks(merged, sessions)
-        merged = merged.sort_values(["date", "athlete_id", "session_id"], kind="stable")
-        _write(root, "sessions.csv", merged, report)
-        daily = daily_load(session_loads(merged))
-        _write(root, LOAD_DAILY, daily, report)
-        _write(root, LOAD_WEEKLY, weekly_load(daily), report)
-        if parts or old_parts is not None:
-            part_cells = [{k: cell_text(v) for k, v in part.items()} for part in parts]
-            merged_parts = merge_rows(old_parts, part_cells, PARTS, PARTS_KEY, PART_COLUMNS,
-                                      ChangeTally(), coverage)
-            _write(root, PARTS, merged_parts.sort_values(["date", "athlete_id"], kind="stable"),
-                   report)
-        if injuries is None:
-            _write(root, "injuries.csv", pd.DataFrame(columns=list(INJURY_ORDER)), report)
-        elif renames:
-            _write(root, "injuries.csv", injuries, report)
-        weeks = int(pd.to_numeric(merged["week"]).max()) + 1 if len(merged) else None
-    elif table == "wellness":
-        answers = renamed(read_existing(root / WELLNESS, WELLNESS_KEY), renames)
-        merged = merge_rows(answers, cells, WELLNESS, key, WELLNESS_ORDER, report, coverage)
-        _write(root, WELLNESS, merged.sort_values(["date", "athlete_id"], kind="stable"), report)
-        for name, table_now, order in (("sessions.csv", sessions, SESSION_ORDER),
-                                       ("injuries.csv", injuries, INJURY_ORDER)):
-            if table_now is None:
-                _write(root, name, pd.DataFrame(columns=list(order)), report)
-            elif renames:
-                _write(root, name, table_now, report)
-        weeks = None
-    else:
-        merged = merge_rows(injuries, cells, "injuries.csv", key, INJURY_ORDER, report, coverage)
-        merged = merged.sort_values(["date", "athlete_id"], kind="stable")
-        _write(root, "injuries.csv", merged, report)
-        if sessions is None:
-            _write(root, "sessions.csv", pd.DataFrame(columns=list(SESSION_ORDER)), report)
-        elif renames:
-            _write(root, "sessions.csv", sessions, report)
-        weeks = None
+    weeks = spec.store(root, stored, cells, parts, report, coverage, renames)
     if renames:  # side tables this import did not rewrite follow the new ids too
-        if table != "sessions" and old_parts is not None:
-            _write(root, PARTS, old_parts, report)
+        if PARTS not in spec.rewrites and stored.parts is not None:
+            _write(root, PARTS, stored.parts, report)
         answers = read_existing(root / WELLNESS, WELLNESS_KEY)
-        if table != "wellness" and answers is not None:
+        if WELLNESS not in spec.rewrites and answers is not None:
             _write(root, WELLNESS, renamed(answers, renames), report)
         weekly = read_existing(root / "weekly.csv", ("athlete_id", "week"))
         if weekly is not None:
@@ -840,7 +917,7 @@ def import_sessions(source: str | Path, dataset: str | Path,
     rows in `session_parts.csv`.
     """
     options = _options(options, mapping, skip_bad)
-    return _import(Path(source), Path(dataset), "sessions", SESSION_FIELDS, SESSION_KEY, options)
+    return _import(Path(source), Path(dataset), SESSIONS, options)
 
 
 def import_injuries(source: str | Path, dataset: str | Path,
@@ -848,15 +925,14 @@ def import_injuries(source: str | Path, dataset: str | Path,
                     options: ImportOptions | None = None) -> ImportReport:
     """Import an injury log (CSV or Excel) into `dataset`; see `import_sessions`."""
     options = _options(options, mapping, skip_bad)
-    return _import(Path(source), Path(dataset), "injuries", INJURY_FIELDS, INJURY_KEY, options)
+    return _import(Path(source), Path(dataset), INJURIES, options)
 
 
 def import_wellness(source: str | Path, dataset: str | Path,
                     options: ImportOptions | None = None) -> ImportReport:
     """Import a daily wellness questionnaire export (no session, no minutes) into the
     dataset's `wellness.csv`, each item on its declared scale stored on 1–5 (5 = best)."""
-    return _import(Path(source), Path(dataset), "wellness", WELLNESS_FIELDS, WELLNESS_KEY,
-                   options or ImportOptions())
+    return _import(Path(source), Path(dataset), WELLNESS_TABLE, options or ImportOptions())
 
 
 def _options(options: ImportOptions | None, mapping: dict[str, str] | None,
