@@ -64,3 +64,11 @@ def test_the_truth_table_shows_how_each_player_wears_and_moves() -> None:
     assert wide["calf_along_shank"].std() > 0.05 and (narrow["calf_along_shank"] == 0.4).all()
     assert set(wide["dominant_foot"]) == {"left", "right"}
     assert not narrow["waist_flipped"].any()
+
+
+@pytest.mark.parametrize(
+    "path", sorted((Path(__file__).parents[3] / "configs").glob("synth-*.toml"))
+)
+def test_shipped_variability_files_load_and_widen_the_default(path: Path) -> None:
+    v = load_variability(str(path))
+    assert v != WIDE and v.calf_mount_deg[1] >= WIDE.calf_mount_deg[1]
