@@ -11,9 +11,10 @@ public key, which model bundles must be signed with (edge.signing).
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Iterator
+import dataclasses
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
-from typing import NamedTuple
+from typing import TYPE_CHECKING, NamedTuple
 
 import httpx
 
@@ -23,7 +24,12 @@ from edge.stream import Packet, PacketDecoder, SensorRole
 from edge.transports import build_transports
 from edge.transports.virtual import SquadSpec
 from firmware_bridge.errors import FrameError
+from firmware_bridge.profiles import get_profile, recognise
 from firmware_bridge.samples import ImuSamples, StatusSample
+
+if TYPE_CHECKING:
+    from edge.bundle import BundleChannel
+    from edge.config import SensorConfig
 
 REGISTER_PATH = "/api/v1/devices/register"
 VERIFY_FRAMES = 20
@@ -43,6 +49,8 @@ class FoundSensor:
     name: str
     rssi_dbm: int | None = None
     detail: str = ""
+    family: str | None = None  # the registry's protocol name, when recognised
+    battery_pct: int | None = None
 
 
 @dataclass(frozen=True)
@@ -80,11 +88,83 @@ async def scan_ble(timeout_s: float = 5.0) -> list[FoundSensor]:
     return sorted(
         (
             FoundSensor("ble", device.address, device.name or adv.local_name or "",
-                        rssi_dbm=adv.rssi)
+                        rssi_dbm=adv.rssi, family=_family(device.name or adv.local_name,
+                                                          adv.service_uuids))
             for device, adv in found.values()
         ),
         key=lambda s: -(s.rssi_dbm or -200),
     )
+
+
+def _family(name: str | None, service_uuids: list[str] | None) -> str | None:
+    profile = recognise(name, tuple(service_uuids or ()))
+    return profile.name if profile else None
+
+
+async def read_batteries(found: list[FoundSensor], client_class: object = None,
+                         timeout_s: float = 4.0) -> list[FoundSensor]:
+    """The recognised BLE devices with their Battery Level (0x2A19) read, where they have
+    one; a device that does not answer in time keeps an unknown battery."""
+    from bleak import BleakClient
+    from bleak.exc import BleakError
+
+    from firmware_bridge.config import BATTERY_LEVEL_UUID
+
+    client_class = client_class or BleakClient
+
+    async def one(sensor: FoundSensor) -> FoundSensor:
+        if sensor.kind != "ble" or sensor.family is None:
+            return sensor
+        try:
+            async with asyncio.timeout(timeout_s):
+                async with client_class(sensor.address) as client:
+                    level = await client.read_gatt_char(BATTERY_LEVEL_UUID)
+        except (BleakError, OSError, TimeoutError):
+            return sensor
+        if len(level) != 1 or level[0] > 100:
+            return sensor
+        return dataclasses.replace(sensor, battery_pct=level[0])
+
+    return [await one(sensor) for sensor in found]
+
+
+def missing_channels(sensors: Iterable[tuple[str, str]],
+                     channels: Iterable[BundleChannel]) -> list[str]:
+    """Required model channels that one athlete's sensors, given as (site, protocol), cannot
+    feed: a site with no sensor, an accelerometer-only sensor where gyro is needed, no GPS.
+
+    `channels` are the bundle manifest's `BundleChannel`s; optional ones never count.
+    """
+    measures: dict[str, set[str]] = {}
+    for site, protocol in sensors:
+        measures.setdefault(site, set()).update(get_profile(protocol).measures)
+    missing = []
+    for channel in channels:
+        if channel.optional:
+            continue
+        name = channel.name
+        site, _, axis = name.partition("_")
+        if name == "speed_mps":
+            needed, site = "gps", "gps"
+        else:
+            needed = "gyro" if axis.startswith("g") else "accel"
+        if needed not in measures.get(site, set()):
+            missing.append(name)
+    return missing
+
+
+def check_feeds_model(config_sensors: Iterable[SensorConfig],
+                      channels: list[BundleChannel]) -> None:
+    """PairingError naming, per athlete, the required channels its sensors cannot feed."""
+    by_athlete: dict[str, list[tuple[str, str]]] = {}
+    for sensor in config_sensors:
+        by_athlete.setdefault(sensor.athlete_id, []).append((sensor.site, sensor.protocol))
+    problems = [f"athlete {athlete}: {', '.join(missing)}"
+                for athlete, pairs in by_athlete.items()
+                if (missing := missing_channels(pairs, channels))]
+    if problems:
+        raise PairingError("these sensors cannot feed the installed model, which needs "
+                           "channels they do not measure — " + "; ".join(problems))
 
 
 def virtual_sensors(address: str) -> Iterator[tuple[str, str, str]]:
@@ -97,7 +177,8 @@ def virtual_sensors(address: str) -> Iterator[tuple[str, str, str]]:
 async def verify(address: str, frames: int = VERIFY_FRAMES,
                  timeout_s: float = VERIFY_TIMEOUT_S, protocol: str = "frame") -> Verified:
     """Read frames from one sensor address through its real transport."""
-    role = SensorRole(address, "pairing", "gps" if protocol == "nmea" else "waist", protocol)
+    sites = get_profile(protocol).sites
+    role = SensorRole(address, "pairing", sites[0] if sites else "waist", protocol)
     transports = build_transports([role], ReconnectSettings())
     received: list[Packet] = []
 

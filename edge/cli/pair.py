@@ -17,25 +17,29 @@ if TYPE_CHECKING:
     from edge.config import EdgeConfig, SensorConfig
     from edge.pairing import FoundSensor
 
-SITES = ("waist", "calf", "gps", "hr")
+SITES = ("waist", "calf", "chest", "gps", "hr")
 
 
 def _scan(console: Console, timeout_s: float) -> list[FoundSensor]:
     from rich.table import Table
 
-    from edge.pairing import PairingError, scan_ble, scan_serial
+    from edge.pairing import PairingError, read_batteries, scan_ble, scan_serial
+    from firmware_bridge.profiles import get_profile
 
     found = scan_serial()
     try:
-        found += asyncio.run(scan_ble(timeout_s))
+        found += asyncio.run(read_batteries(asyncio.run(scan_ble(timeout_s))))
     except PairingError as exc:
         console.print(f"[yellow]{exc}[/yellow]")
     table = Table(title="Sensors found")
-    for column in ("#", "kind", "address", "name", "signal"):
+    for column in ("#", "kind", "family", "address", "name", "signal", "battery"):
         table.add_column(column)
     for index, sensor in enumerate(found, 1):
         signal = f"{sensor.rssi_dbm} dBm" if sensor.rssi_dbm is not None else "–"
-        table.add_row(str(index), sensor.kind, sensor.address, sensor.name, signal)
+        family = get_profile(sensor.family).family if sensor.family else "–"
+        battery = f"{sensor.battery_pct}%" if sensor.battery_pct is not None else "–"
+        table.add_row(str(index), sensor.kind, family, sensor.address, sensor.name, signal,
+                      battery)
     console.print(table if found else "no sensors found (switched on? in range? plugged in?)")
     return found
 
@@ -47,6 +51,31 @@ def _add(config: EdgeConfig, sensor: SensorConfig) -> None:
         if s.address != sensor.address
         and not (s.athlete_id == sensor.athlete_id and s.site == sensor.site)
     ] + [sensor]
+
+
+def _check_feeds_model(config: EdgeConfig, sensor: SensorConfig, console: Console) -> None:
+    """Refuse a sensor that cannot feed what the installed model needs at its site; say
+    which channels the athlete's other sites still lack."""
+    from edge.bundle import BundleError
+    from edge.models_store import ModelStore, ModelStoreError
+    from edge.pairing import missing_channels
+    from firmware_bridge.profiles import get_profile
+
+    try:
+        manifest = ModelStore(config.models_dir).load().manifest
+    except (ModelStoreError, BundleError):
+        return  # no model yet: `edge models install` comes later
+    at_site = [c for c in manifest.channels if c.name.startswith(f"{sensor.site}_")
+               or (sensor.site == "gps" and c.name == "speed_mps")]
+    missing = missing_channels([(sensor.site, sensor.protocol)], at_site)
+    if missing:
+        fail(f"{sensor.address} ({get_profile(sensor.protocol).family}) on the {sensor.site} "
+             f"cannot feed model {manifest.version}: it needs {', '.join(missing)}", code=2)
+    own = [(s.site, s.protocol) for s in config.sensors if s.athlete_id == sensor.athlete_id]
+    rest = missing_channels(own, manifest.channels)
+    if rest:
+        console.print(f"[yellow]athlete {sensor.athlete_id} still needs sensors for model "
+                      f"{manifest.version}: {', '.join(rest)}[/yellow]")
 
 
 def _pair_virtual(config: EdgeConfig, address: str, console: Console) -> None:
@@ -69,7 +98,7 @@ def _pair_virtual(config: EdgeConfig, address: str, console: Console) -> None:
 def pair_command(
     config_path: Path | None = ConfigOption,
     athlete: str | None = typer.Option(None, "--athlete", "-a", help="Athlete id the club uses."),
-    site: str | None = typer.Option(None, "--site", "-s", help="waist, calf, gps or hr."),
+    site: str | None = typer.Option(None, "--site", "-s", help="waist, calf, chest, gps or hr."),
     address: str | None = typer.Option(
         None, "--address", help="BLE address, serial port, or virtual://squad?athletes=N "
         "(athlete ids V01…, or ids=A001,A002,… / prefix=…)."
@@ -78,9 +107,10 @@ def pair_command(
     host: str | None = typer.Option(None, "--host", help="The club's host, e.g. https://host:8000"),
     code: str | None = typer.Option(None, "--code", help="One-time code shown on the host."),
     scan_s: float = typer.Option(5.0, "--scan-seconds", min=1, help="BLE scan time."),
-    protocol: str = typer.Option(
-        "frame", "--protocol", help="frame (Touchline sensors), ble_hr (a standard heart-rate "
-        "strap) or nmea (a serial GPS receiver)."
+    protocol: str | None = typer.Option(
+        None, "--protocol", help="Sensor family (docs/sensors.md): frame (Touchline sensors, "
+        "the default), ble_hr (a heart-rate strap), nmea (a serial GPS), witmotion, "
+        "witmotion_serial, polar_h10, polar_verity, movesense. A scan fills it in."
     ),
 ) -> None:
     """Pair sensors with athletes (verified by reading frames), or this sideline with the host.
@@ -89,6 +119,8 @@ def pair_command(
 
     Examples:
       edge pair --athlete 7 --site calf --address AA:BB:CC:DD:EE:01 --side right
+      edge pair --athlete 7 --site calf --address 0C:8C:DC:41:E2:10 --protocol movesense
+      edge pair            (scans, lists family, signal and battery, asks which to pair)
       edge pair --address 'virtual://squad?athletes=4'
       edge pair --host https://club-host:8000 --code 4F7K-9Q
     """
@@ -130,10 +162,12 @@ def pair_command(
                 fail("nothing to pair")
             choice = Prompt.ask("pair which #", choices=[str(i) for i in range(1, len(found) + 1)])
             address = found[int(choice) - 1].address
+            protocol = protocol or found[int(choice) - 1].family
         athlete = athlete or Prompt.ask("athlete id")
         site = site or Prompt.ask("body site", choices=list(SITES))
         if site not in SITES:
             fail(f"--site must be one of {', '.join(SITES)}, got {site!r}", code=2)
+        protocol = protocol or "frame"
         try:
             sensor = SensorConfig.model_validate({
                 "address": address, "site": site, "athlete_id": athlete, "side": side,
@@ -146,6 +180,7 @@ def pair_command(
         except ValueError as exc:
             fail(f"bad sensor settings: {exc}", code=2)
         _add(config, sensor)
+        _check_feeds_model(config, sensor, console)
         battery = f", battery {checked.battery_pct}%" if checked.battery_pct is not None else ""
         console.print(f"{address}: {checked.frames} valid frames from sensor "
                       f"{checked.sensor_id}{battery} → athlete {athlete}, {site}")
