@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import tempfile
 from pathlib import Path
-from typing import Any
 
 import pandas as pd
 from fastapi import APIRouter, HTTPException, Request, status
@@ -18,6 +17,7 @@ from sqlalchemy.orm import Session
 from host.api import risk as risk_api
 from host.api.deps import DB
 from host.api.fields import INT32_MAX
+from host.api.responses import AthleteRisk
 from host.db.models import Injury, RiskPrediction, TrainingSession, WeeklyFeature
 from host.reports.html import figure_html
 from host.risk.drivers import sentence
@@ -117,10 +117,10 @@ def squad_page(request: Request, db: DB, week: str | None = None) -> Response:
         return _problem(request, "Squad risk", str(exc), 422, synthetic)
     except HTTPException as exc:
         return _problem(request, "Squad risk", str(exc.detail), exc.status_code, synthetic)
-    chosen = squad["week"]
+    chosen = squad.week
     history = _history(db)
-    rows = [_squad_row(player, history.get(player["athlete_id"], []), chosen)
-            for player in squad["players"]]
+    rows = [_squad_row(player, history.get(player.athlete_id, []), chosen)
+            for player in squad.players]
     weeks = sorted({row.week for rows_ in history.values() for row in rows_})
     body = (
         _week_links(weeks, chosen)
@@ -134,17 +134,17 @@ def squad_page(request: Request, db: DB, week: str | None = None) -> Response:
     return page(f"Squad risk, week {chosen}", body, zone=_zone(request), synthetic=synthetic)
 
 
-def _squad_row(player: dict[str, Any], history: list[RiskPrediction], week: int) -> str:
-    athlete = player["athlete_id"]
-    change = player["change"]
+def _squad_row(player: AthleteRisk, history: list[RiskPrediction], week: int) -> str:
+    athlete = player.athlete_id
+    change = player.change
     change_text = "–" if change is None else f"{change:+.2f}"
     return (
         f'<tr data-athlete="{esc(athlete)}"><td><a href="/athletes/{esc(athlete)}">'
         f"{esc(athlete)}</a></td>"
-        f'<td class="num" data-sort="{player["probability"]}">{player["probability"]:.2f}</td>'
-        f'<td data-sort="{BAND_RANK.get(player["band"], 0)}">{band_badge(player["band"])}</td>'
+        f'<td class="num" data-sort="{player.probability}">{player.probability:.2f}</td>'
+        f'<td data-sort="{BAND_RANK.get(player.band, 0)}">{band_badge(player.band)}</td>'
         f'<td class="num" data-sort="{change if change is not None else 0}">{change_text}</td>'
-        f"<td>{esc(sentence(list(player['drivers'])) or '–')}</td>"
+        f"<td>{esc(sentence(list(player.drivers)) or '–')}</td>"
         f"<td>{trend_svg(history, week)}</td></tr>"
     )
 
