@@ -6,7 +6,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, ValidationError
+
+from host.models.run import RunError
 
 
 class _Result(BaseModel):
@@ -105,4 +107,16 @@ class RunEvaluation(_Result):
 
     @classmethod
     def load(cls, path: Path) -> RunEvaluation:
-        return cls.model_validate_json(path.read_text())
+        """Read `evaluation.json`; one that is unreadable or not an evaluation is refused
+        naming the file and the first bad field."""
+        try:
+            return cls.model_validate_json(path.read_text())
+        except OSError as exc:
+            raise RunError(f"{path}: cannot be read ({exc.strerror})") from None
+        except ValidationError as exc:
+            first = exc.errors()[0]
+            where = ".".join(str(part) for part in first["loc"]) or "file"
+            raise RunError(
+                f"{path}: not an evaluation this version reads ({where}: {first['msg']}); "
+                "run `touchline evaluate` again"
+            ) from None

@@ -19,6 +19,8 @@ class Objective(nn.Module):
     """One training step's loss, L_action + λ·L_risk (Eq. 8), in a single forward pass so
     data-parallel training can wrap it."""
 
+    class_weights: torch.Tensor  # a buffer: moves and saves with the module
+
     def __init__(
         self,
         net: MultimodalNet,

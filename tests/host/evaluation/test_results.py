@@ -8,7 +8,6 @@ import math
 from pathlib import Path
 
 import pytest
-from pydantic import ValidationError
 
 from host.evaluation.results import (
     ActionScores,
@@ -18,6 +17,7 @@ from host.evaluation.results import (
     RiskScores,
     RunEvaluation,
 )
+from host.models.run import RunError
 
 
 def _evaluation(risk: RiskScores | None) -> RunEvaluation:
@@ -54,5 +54,8 @@ def test_round_trip_keeps_nan_and_an_explicit_missing_risk(tmp_path: Path) -> No
 
 def test_a_file_that_is_not_an_evaluation_is_refused(tmp_path: Path) -> None:
     (tmp_path / "evaluation.json").write_text('{"actions": {}}')
-    with pytest.raises(ValidationError, match="actions.accuracy"):
+    with pytest.raises(RunError, match=r"evaluation.json: not an evaluation .*actions.accuracy"):
+        RunEvaluation.load(tmp_path / "evaluation.json")
+    (tmp_path / "evaluation.json").write_text("{not json")
+    with pytest.raises(RunError, match="evaluate` again"):
         RunEvaluation.load(tmp_path / "evaluation.json")
