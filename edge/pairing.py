@@ -167,11 +167,11 @@ def check_feeds_model(config_sensors: Iterable[SensorConfig],
                            "channels they do not measure — " + "; ".join(problems))
 
 
-def virtual_sensors(address: str) -> Iterator[tuple[str, str, str]]:
-    """(sensor address, athlete id, site) of every sensor of a virtual squad."""
+def virtual_sensors(address: str) -> Iterator[tuple[str, str, str, str]]:
+    """(sensor address, athlete id, site, family) of every sensor of a virtual squad."""
     spec = SquadSpec.from_address(address)
     for role in spec.roles():
-        yield role.address, role.athlete_id, role.site
+        yield role.address, role.athlete_id, role.site, role.protocol
 
 
 async def verify(address: str, frames: int = VERIFY_FRAMES,

@@ -87,9 +87,10 @@ def _pair_virtual(config: EdgeConfig, address: str, console: Console) -> None:
         sensors = list(virtual_sensors(address))
     except VirtualAddressError as exc:
         fail(str(exc), code=2)
-    for sensor_address, athlete_id, site in sensors:
-        _add(config, SensorConfig(address=sensor_address, site=site, athlete_id=athlete_id))
-    checked = asyncio.run(verify(sensors[0][0]))
+    for sensor_address, athlete_id, site, family in sensors:
+        _add(config, SensorConfig(address=sensor_address, site=site, athlete_id=athlete_id,
+                                  protocol=family))
+    checked = asyncio.run(verify(sensors[0][0], protocol=sensors[0][3]))
     console.print(f"virtual squad: {len(sensors)} sensors paired; "
                   f"{sensors[0][0]} sent {checked.frames} valid frames")
 

@@ -95,3 +95,13 @@ def test_scan_reads_the_battery_of_recognised_devices() -> None:
              FoundSensor("ble", "11:22:33:44:55:66", "a phone", -80)]
     read = asyncio.run(read_batteries(found, client_class=radio.client))
     assert [(s.family, s.battery_pct) for s in read] == [("polar_h10", 64), (None, None)]
+
+
+def test_pairing_a_mixed_virtual_squad_stores_each_sensors_family(tmp_path: Path) -> None:
+    path = tmp_path / "edge.toml"
+    result = CliRunner().invoke(app, ["pair", "--config", str(path), "--address",
+                                      "virtual://squad?athletes=1&kit=mixed"])
+    assert result.exit_code == 0, result.output
+    stored = {(s.site, s.protocol) for s in load_config(path).sensors}
+    assert stored == {("waist", "witmotion"), ("calf", "movesense"), ("chest", "polar_h10"),
+                      ("gps", "nmea"), ("hr", "ble_hr")}
