@@ -13,6 +13,7 @@ from hypothesis import strategies as st
 from firmware_bridge.cobs import cobs_decode, cobs_decode_many, cobs_encode
 from firmware_bridge.errors import DECODER_ERROR, FrameError
 from firmware_bridge.frame import decode_frame, encode_gps, encode_status
+from firmware_bridge.profiles import movesense, polar
 from firmware_bridge.standard.ble_gatt import decode_battery_level, decode_heart_rate_measurement
 from firmware_bridge.standard.nmea import NmeaGpsDecoder, format_epoch
 from firmware_bridge.standard.witmotion import (
@@ -27,6 +28,11 @@ MESSAGE_DECODERS = (
     lambda b: decode_heart_rate_measurement(b, sensor_id=1, seq=0, t_us=0),
     lambda b: decode_battery_level(b, sensor_id=1, seq=0, t_us=0),
     lambda b: decode_ble_packet(b, sensor_id=1, seq=0, t_us=0),
+    lambda b: polar.decode_data(b, rate_hz=52.0),
+    lambda b: polar.decode_data(b, rate_hz=0.0, factor=0.5, previous_ns=100),
+    polar.parse_response,
+    polar.parse_settings,
+    lambda b: movesense.decode_imu6(b, 104.0),
 )
 
 
