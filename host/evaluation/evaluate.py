@@ -19,8 +19,10 @@ from host.evaluation.results import (
     ActionScores,
     Checkpoint,
     Checkpoints,
+    Interval,
     RiskScores,
     RunEvaluation,
+    SceneScores,
 )
 from host.evaluation.splits import Split, SplitError, SplitPlan
 from host.models.run import LoadedRun, load_run
@@ -35,8 +37,8 @@ EVALUATION_FILE = "evaluation.json"
 PREDICTIONS_FILE = "predictions.npz"
 
 
-def _interval(value: tuple[float, float, float]) -> dict[str, float]:
-    return {"value": value[0], "low": value[1], "high": value[2]}
+def _interval(value: tuple[float, float, float]) -> Interval:
+    return Interval(value=value[0], low=value[1], high=value[2])
 
 
 def _embed(
@@ -98,72 +100,44 @@ def score(
     y, pred = task.labels[index], out["predicted"]
     athletes = task.clip_athletes[index]
     n_labels = len(labels)
-    actions = metrics.action_report(y, pred, labels)
-    actions["accuracy_ci"] = _interval(
-        cluster_bootstrap(lambda i: metrics.accuracy(y[i], pred[i]), athletes, resamples, seed)
+    report = metrics.action_report(y, pred, labels)
+    accuracy_ci = cluster_bootstrap(
+        lambda i: metrics.accuracy(y[i], pred[i]), athletes, resamples, seed
     )
-    actions["macro_f1_ci"] = _interval(
-        cluster_bootstrap(
-            lambda i: metrics.macro_f1(y[i], pred[i], n_labels), athletes, resamples, seed
-        )
+    macro_f1_ci = cluster_bootstrap(
+        lambda i: metrics.macro_f1(y[i], pred[i], n_labels), athletes, resamples, seed
     )
-    actions["n"] = int(len(index))
-    actions["athletes"] = int(len(np.unique(athletes)))
-    scenes = run.info.get("scenes", [])
     per_scene = {}
-    for s, name in enumerate(scenes):
+    for s, name in enumerate(run.info.get("scenes", [])):
         mask = task.scenes[index] == s
         if mask.any():
             ys, ps = y[mask], pred[mask]
-            per_scene[name] = {
-                "n": int(mask.sum()),
-                "accuracy": metrics.accuracy(ys, ps),
-                "accuracy_ci": _interval(
-                    cluster_bootstrap(
-                        lambda i, ys=ys, ps=ps: metrics.accuracy(ys[i], ps[i]),
-                        athletes[mask],
-                        resamples,
-                        seed,
-                    )
-                ),
-                "macro_f1": metrics.macro_f1(ys, ps, n_labels),
-                "attention": dict(
-                    zip(
-                        run.model_config.branches,
-                        out["attention"][mask].mean(0).tolist(),
-                        strict=True,
-                    )
-                ),
-            }
-    actions["per_scene"] = per_scene
-    risk_scores: RiskScores | None = None
-    rows = out["week_rows"]
-    if len(rows):
-        y_r, p = task.weekly.label[rows], out["risk"]
-        week_athletes = task.weekly.athlete_id[rows]
-        risk = metrics.risk_report(y_r, p)
-        risk["auc_ci"] = _interval(
-            cluster_bootstrap(lambda i: metrics.auc(y_r[i], p[i]), week_athletes, resamples, seed)
-        )
-        risk["high_risk_recall_ci"] = _interval(
-            cluster_bootstrap(
-                lambda i: metrics.high_risk_recall(y_r[i], p[i]), week_athletes, resamples, seed
+            scene_ci = cluster_bootstrap(
+                lambda i, ys=ys, ps=ps: metrics.accuracy(ys[i], ps[i]),
+                athletes[mask],
+                resamples,
+                seed,
             )
-        )
-        if truth is not None:
-            hazard = truth.set_index(["athlete_id", "week"])["hazard"]
-            keys = list(zip(week_athletes.tolist(), task.weekly.week[rows].tolist(), strict=True))
-            oracle = np.array([hazard.get(k, np.nan) for k in keys], dtype=float)
-            known = np.isfinite(oracle)
-            if known.any():
-                risk["oracle_auc"] = metrics.auc(y_r[known], oracle[known])
-                risk["oracle_high_risk_recall"] = metrics.high_risk_recall(
-                    y_r[known], oracle[known]
-                )
-        risk_scores = RiskScores.model_validate(risk)
+            attention = out["attention"][mask].mean(0).tolist()
+            per_scene[name] = SceneScores(
+                n=int(mask.sum()),
+                accuracy=metrics.accuracy(ys, ps),
+                accuracy_ci=_interval(scene_ci),
+                macro_f1=metrics.macro_f1(ys, ps, n_labels),
+                attention=dict(zip(run.model_config.branches, attention, strict=True)),
+            )
+    actions = ActionScores(
+        **dict(report),
+        accuracy_ci=_interval(accuracy_ci),
+        macro_f1_ci=_interval(macro_f1_ci),
+        n=int(len(index)),
+        athletes=int(len(np.unique(athletes))),
+        per_scene=per_scene,
+    )
+    rows = out["week_rows"]
     result = RunEvaluation(
-        actions=ActionScores.model_validate(actions),
-        risk=risk_scores,
+        actions=actions,
+        risk=_risk_scores(task, rows, out["risk"], truth, resamples, seed) if len(rows) else None,
         synthetic=run.synthetic,
         split=task.plan.description,
         run=str(run.run_dir),
@@ -181,6 +155,40 @@ def score(
         "week_athlete": task.weekly.athlete_id[rows].astype(str),
     }
     return result, predictions
+
+
+def _risk_scores(
+    task: TaskData,
+    rows: np.ndarray,
+    p: np.ndarray,
+    truth: Any | None,
+    resamples: int,
+    seed: int,
+) -> RiskScores:
+    """Risk scores of the test athlete-weeks `rows`, with intervals over athletes and the
+    simulator's oracle beside them where the data has its true hazard."""
+    y = task.weekly.label[rows]
+    week_athletes = task.weekly.athlete_id[rows]
+    auc_ci = cluster_bootstrap(lambda i: metrics.auc(y[i], p[i]), week_athletes, resamples, seed)
+    recall_ci = cluster_bootstrap(
+        lambda i: metrics.high_risk_recall(y[i], p[i]), week_athletes, resamples, seed
+    )
+    oracle_auc = oracle_recall = None
+    if truth is not None:
+        hazard = truth.set_index(["athlete_id", "week"])["hazard"]
+        keys = list(zip(week_athletes.tolist(), task.weekly.week[rows].tolist(), strict=True))
+        oracle = np.array([hazard.get(k, np.nan) for k in keys], dtype=float)
+        known = np.isfinite(oracle)
+        if known.any():
+            oracle_auc = metrics.auc(y[known], oracle[known])
+            oracle_recall = metrics.high_risk_recall(y[known], oracle[known])
+    return RiskScores(
+        **dict(metrics.risk_report(y, p)),
+        auc_ci=_interval(auc_ci),
+        high_risk_recall_ci=_interval(recall_ci),
+        oracle_auc=oracle_auc,
+        oracle_high_risk_recall=oracle_recall,
+    )
 
 
 def only_athletes(plan: SplitPlan, groups: np.ndarray, athletes: list[str]) -> SplitPlan:

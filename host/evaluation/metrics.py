@@ -6,13 +6,12 @@ the paper's high band (P ≥ 0.65): the athletes staff would have been warned ab
 
 from __future__ import annotations
 
-from typing import Any
-
 import numpy as np
 from sklearn import metrics as skm
 from sklearn.calibration import calibration_curve
 
 from edge import taxonomy
+from host.evaluation.results import ActionReport, Calibration, ClassScores, RiskReport, Roc
 
 HIGH_RISK = dict(taxonomy.RISK_BANDS)["high"]
 
@@ -27,26 +26,26 @@ def macro_f1(y_true: np.ndarray, y_pred: np.ndarray, n_labels: int) -> float:
     return float(skm.f1_score(y_true, y_pred, labels=present, average="macro", zero_division=0))
 
 
-def action_report(y_true: np.ndarray, y_pred: np.ndarray, labels: list[str]) -> dict[str, Any]:
+def action_report(y_true: np.ndarray, y_pred: np.ndarray, labels: list[str]) -> ActionReport:
     """Accuracy, macro-F1, per-class precision/recall/F1/support and the confusion matrix."""
     index = list(range(len(labels)))
     precision, recall, f1, support = skm.precision_recall_fscore_support(
         y_true, y_pred, labels=index, zero_division=0
     )
-    return {
-        "accuracy": accuracy(y_true, y_pred),
-        "macro_f1": macro_f1(y_true, y_pred, len(labels)),
-        "per_class": {
-            label: {
-                "precision": float(precision[i]),
-                "recall": float(recall[i]),
-                "f1": float(f1[i]),
-                "support": int(support[i]),
-            }
+    return ActionReport(
+        accuracy=accuracy(y_true, y_pred),
+        macro_f1=macro_f1(y_true, y_pred, len(labels)),
+        per_class={
+            label: ClassScores(
+                precision=float(precision[i]),
+                recall=float(recall[i]),
+                f1=float(f1[i]),
+                support=int(support[i]),
+            )
             for i, label in enumerate(labels)
         },
-        "confusion": skm.confusion_matrix(y_true, y_pred, labels=index).tolist(),
-    }
+        confusion=skm.confusion_matrix(y_true, y_pred, labels=index).tolist(),
+    )
 
 
 def auc(y_true: np.ndarray, p: np.ndarray) -> float:
@@ -63,25 +62,25 @@ def high_risk_recall(y_true: np.ndarray, p: np.ndarray, threshold: float = HIGH_
     return float((p[positives] >= threshold).mean())
 
 
-def risk_report(y_true: np.ndarray, p: np.ndarray, bins: int = 10) -> dict[str, Any]:
-    """AUC, high-risk recall, sensitivity/specificity at 0.5, Brier score, ROC and calibration."""
+def risk_report(y_true: np.ndarray, p: np.ndarray, bins: int = 10) -> RiskReport:
+    """AUC, high-risk recall, sensitivity/specificity at 0.5, Brier score, ROC and calibration
+    (the last two only when both outcomes occur)."""
     y = (y_true > 0.5).astype(int)
-    report: dict[str, Any] = {
-        "auc": auc(y, p),
-        "high_risk_recall": high_risk_recall(y, p),
-        "brier": float(skm.brier_score_loss(y, p)) if len(y) else float("nan"),
-        "n": int(len(y)),
-        "positives": int(y.sum()),
-    }
     predicted = p >= 0.5
-    report["sensitivity"] = float(predicted[y == 1].mean()) if y.any() else float("nan")
-    report["specificity"] = float((~predicted[y == 0]).mean()) if (y == 0).any() else float("nan")
+    roc, reliability = None, None
     if len(np.unique(y)) == 2:
         fpr, tpr, _ = skm.roc_curve(y, p)
-        report["roc"] = {"fpr": fpr.tolist(), "tpr": tpr.tolist()}
+        roc = Roc(fpr=fpr.tolist(), tpr=tpr.tolist())
         observed, predicted_mean = calibration_curve(y, p, n_bins=bins, strategy="quantile")
-        report["calibration"] = {
-            "predicted": predicted_mean.tolist(),
-            "observed": observed.tolist(),
-        }
-    return report
+        reliability = Calibration(predicted=predicted_mean.tolist(), observed=observed.tolist())
+    return RiskReport(
+        auc=auc(y, p),
+        high_risk_recall=high_risk_recall(y, p),
+        brier=float(skm.brier_score_loss(y, p)) if len(y) else float("nan"),
+        n=int(len(y)),
+        positives=int(y.sum()),
+        sensitivity=float(predicted[y == 1].mean()) if y.any() else float("nan"),
+        specificity=float((~predicted[y == 0]).mean()) if (y == 0).any() else float("nan"),
+        roc=roc,
+        calibration=reliability,
+    )

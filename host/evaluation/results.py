@@ -39,13 +39,18 @@ class SceneScores(_Result):
     attention: dict[str, float]  # mean attention weight per branch
 
 
-class ActionScores(_Result):
-    """Action recognition on clips of athletes the model never trained on."""
+class ActionReport(_Result):
+    """Accuracy, macro-F1, per-class scores and the confusion matrix of some predictions."""
 
     accuracy: float
     macro_f1: float
     per_class: dict[str, ClassScores]
     confusion: list[list[int]]
+
+
+class ActionScores(ActionReport):
+    """Action recognition on clips of athletes the model never trained on."""
+
     accuracy_ci: Interval
     macro_f1_ci: Interval
     n: int
@@ -63,8 +68,8 @@ class Calibration(_Result):
     observed: list[float]
 
 
-class RiskScores(_Result):
-    """Next-week injury risk on the run's held-out athlete-weeks."""
+class RiskReport(_Result):
+    """Ranking, calibration and thresholded scores of risk probabilities."""
 
     auc: float
     high_risk_recall: float
@@ -75,6 +80,11 @@ class RiskScores(_Result):
     specificity: float
     roc: Roc | None = None  # both outcomes needed
     calibration: Calibration | None = None
+
+
+class RiskScores(RiskReport):
+    """Next-week injury risk on the run's held-out athlete-weeks."""
+
     auc_ci: Interval
     high_risk_recall_ci: Interval
     oracle_auc: float | None = None  # the simulator's true hazard, where the data has it

@@ -18,12 +18,10 @@ def test_action_report_per_class_and_confusion() -> None:
     y = np.array([0, 0, 1, 1, 2])
     pred = np.array([0, 1, 1, 1, 2])
     report = action_report(y, pred, ["a", "b", "c", "d"])
-    assert report["accuracy"] == 0.8
-    assert (
-        report["per_class"]["a"]["recall"] == 0.5 and report["per_class"]["b"]["precision"] == 2 / 3
-    )
-    assert report["confusion"][0] == [1, 1, 0, 0]
-    assert report["per_class"]["d"]["support"] == 0
+    assert report.accuracy == 0.8
+    assert report.per_class["a"].recall == 0.5 and report.per_class["b"].precision == 2 / 3
+    assert report.confusion[0] == [1, 1, 0, 0]
+    assert report.per_class["d"].support == 0
 
 
 def test_risk_report_auc_and_calibration() -> None:
@@ -31,8 +29,8 @@ def test_risk_report_auc_and_calibration() -> None:
     y = rng.random(400) < 0.3
     p = np.clip(0.3 + 0.4 * y + rng.normal(0, 0.15, 400), 0, 1)
     report = risk_report(y.astype(float), p)
-    assert 0.85 < report["auc"] <= 1.0
-    assert len(report["calibration"]["observed"]) >= 5
+    assert 0.85 < report.auc <= 1.0
+    assert report.calibration is not None and len(report.calibration.observed) >= 5
 
 
 def test_cluster_bootstrap_brackets_the_estimate_and_respects_athlete_correlation() -> None:
