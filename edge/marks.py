@@ -164,3 +164,16 @@ class SessionMarks:
                                     json.dumps(summary))
             reissued += 1
         return reissued
+
+
+def current_session(store: Store, session_id: str | None = None) -> str:
+    """`session_id` if stored, else the session recording now, else the newest one."""
+    if session_id is not None:
+        if store.session(session_id) is None:
+            raise MarkError(f"session: no session {session_id!r} in {store.path}")
+        return session_id
+    recording = store.sessions("recording")
+    every = recording or store.sessions()
+    if not every:
+        raise MarkError(f"session: no sessions in {store.path} yet (edge record first)")
+    return every[-1].session_id

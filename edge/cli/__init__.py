@@ -39,10 +39,12 @@ def _root(
 
 # Command modules register their commands on `app` when imported.
 # (one line per module, alphabetical)
+from edge.cli import marks as _marks  # noqa: E402,F401
 from edge.cli import models as _models  # noqa: E402,F401
 from edge.cli import pair as _pair  # noqa: E402,F401
 from edge.cli import record as _record  # noqa: E402,F401
 from edge.cli import replay as _replay  # noqa: E402,F401
+from edge.cli import serve as _serve  # noqa: E402,F401
 from edge.cli import status as _status  # noqa: E402,F401
 from edge.cli import sync as _sync  # noqa: E402,F401
 

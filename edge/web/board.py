@@ -13,6 +13,7 @@ import threading
 from collections import Counter
 from typing import Any
 
+from edge.store import Store
 from edge.stream import SessionProcessor
 from edge.transports.base import LinkStatus
 
@@ -85,3 +86,30 @@ class LiveBoard:
     def athlete_ids(self) -> list[str]:
         with self._lock:
             return [card["athlete_id"] for card in self._state["athletes"]]
+
+
+def stored_cards(store: Store, session_id: str) -> list[dict]:
+    """Cards of a session from what its store holds (for `edge serve` on its own): actions
+    from the stored events, loads from the summaries once built; no link state."""
+    summaries = {a: json.loads(body) for a, body in store.summaries(session_id).items()}
+    events: dict[str, list] = {}
+    for event in store.events(session_id):
+        events.setdefault(event.athlete_id, []).append(event)
+    athletes = dict.fromkeys(sensor.athlete_id for sensor in store.sensors(session_id))
+    cards = []
+    for athlete_id in athletes:
+        mine = events.get(athlete_id, [])
+        load = summaries.get(athlete_id, {}).get("load", {})
+        last = mine[-1] if mine else None
+        cards.append({
+            "athlete_id": athlete_id, "links": [], "battery_pct": None, "loss_pct": 0.0,
+            "distance_m": _rounded(load.get("distance_m")), "hsr_m": _rounded(load.get("hsr_m")),
+            "sprints": load.get("sprints"), "player_load": round(load.get("player_load", 0)),
+            "actions": dict(Counter(event.label for event in mine).most_common()),
+            "last": {"label": last.label, "t_s": round(last.t_s, 1)} if last else None,
+        })
+    return cards
+
+
+def _rounded(value: float | None) -> int | None:
+    return None if value is None else round(value)
