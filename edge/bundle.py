@@ -185,9 +185,7 @@ class InputSpec(BaseModel):
         if self.hop_s > self.window_s:
             raise ValueError(f"hop_s {self.hop_s} is longer than window_s {self.window_s}")
         if self.hop_samples < 1:
-            raise ValueError(
-                f"hop_s {self.hop_s} is under one sample at {self.sample_rate_hz} Hz"
-            )
+            raise ValueError(f"hop_s {self.hop_s} is under one sample at {self.sample_rate_hz} Hz")
         nyquist = self.sample_rate_hz / 2
         for channel in self.channels:
             if channel.lowpass_hz is not None and channel.lowpass_hz >= nyquist:

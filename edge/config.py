@@ -70,8 +70,9 @@ class SensorConfig(_Section):
         from firmware_bridge.profiles import PROFILES  # a dict of frozen profiles: cheap
 
         if value not in PROFILES:
-            raise ValueError(f"unknown sensor family {value!r}; expected one of "
-                             f"{', '.join(PROFILES)}")
+            raise ValueError(
+                f"unknown sensor family {value!r}; expected one of {', '.join(PROFILES)}"
+            )
         return value
 
 
@@ -93,7 +94,9 @@ class RecordSettings(_Section):
     )
     session_type: Literal["training", "match", "recovery", "rehab", "other"] = "training"
     hr_max_bpm: float = Field(
-        default=200.0, gt=100, lt=250,
+        default=200.0,
+        gt=100,
+        lt=250,
         description="heart-rate maximum the five HR zones are fractions of (squad default)",
     )
 

@@ -114,7 +114,10 @@ class Normaliser:
 
     @classmethod
     def fit(
-        cls, x: np.ndarray, axis: int = -2, valid: np.ndarray | None = None,
+        cls,
+        x: np.ndarray,
+        axis: int = -2,
+        valid: np.ndarray | None = None,
         eps: float = NORMALISER_EPS,
     ) -> Normaliser:
         """Channel means and standard deviations over every other axis of `x`.
@@ -161,16 +164,23 @@ class Normaliser:
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready form for the bundle manifest."""
-        return {"mean": self.mean.tolist(), "std": self.std.tolist(), "axis": self.axis,
-                "eps": self.eps}
+        return {
+            "mean": self.mean.tolist(),
+            "std": self.std.tolist(),
+            "axis": self.axis,
+            "eps": self.eps,
+        }
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> Normaliser:
         """Inverse of `to_dict`; a missing or malformed field is a `SignalError`."""
         try:
-            return cls(mean=np.asarray(data["mean"], dtype=np.float64),
-                       std=np.asarray(data["std"], dtype=np.float64),
-                       axis=int(data.get("axis", -2)), eps=float(data.get("eps", NORMALISER_EPS)))
+            return cls(
+                mean=np.asarray(data["mean"], dtype=np.float64),
+                std=np.asarray(data["std"], dtype=np.float64),
+                axis=int(data.get("axis", -2)),
+                eps=float(data.get("eps", NORMALISER_EPS)),
+            )
         except SignalError:
             raise
         except (KeyError, TypeError, ValueError) as exc:

@@ -38,9 +38,7 @@ class _OnnxRunner:
         options.inter_op_num_threads = 1
         options.execution_mode = ort.ExecutionMode.ORT_SEQUENTIAL
         try:
-            self._session = ort.InferenceSession(
-                model, options, providers=["CPUExecutionProvider"]
-            )
+            self._session = ort.InferenceSession(model, options, providers=["CPUExecutionProvider"])
         except Exception as exc:  # onnxruntime raises its own untyped errors
             raise InferenceError(f"onnxruntime cannot load the model: {exc}") from exc
         model_input = self._session.get_inputs()[0]
@@ -118,7 +116,7 @@ class ActionModel:
             if "model.tflite" not in bundle.files:
                 raise InferenceError(
                     f"{bundle.source}: bundle {bundle.manifest.version} has no model.tflite "
-                    "for the LiteRT backend; use model_backend = \"onnxruntime\""
+                    'for the LiteRT backend; use model_backend = "onnxruntime"'
                 )
             runner = _LiteRtRunner(bundle.files["model.tflite"])
         else:

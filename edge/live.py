@@ -29,8 +29,7 @@ SHORT = {
     "confrontation": "duel",
     "landing": "land",
 }
-LEGEND = ("links W waist C calf T chest (torso) G GPS H heart rate · dist, HSR in m · "
-          "PL PlayerLoad")
+LEGEND = "links W waist C calf T chest (torso) G GPS H heart rate · dist, HSR in m · PL PlayerLoad"
 LINK_LETTERS = {"waist": "W", "calf": "C", "chest": "T", "gps": "G", "hr": "H"}
 
 
@@ -49,12 +48,22 @@ def session_table(
     """
     by_address = {status.address: status for status in statuses}
     table = Table(
-        title=f"Touchline · session {_clock(session_s)}", expand=True, box=box.SIMPLE_HEAD,
-        padding=(0, 1), caption=LEGEND, caption_justify="left",
+        title=f"Touchline · session {_clock(session_s)}",
+        expand=True,
+        box=box.SIMPLE_HEAD,
+        padding=(0, 1),
+        caption=LEGEND,
+        caption_justify="left",
     )
     for name, justify in (
-        ("athlete", "left"), ("links", "left"), ("batt", "right"), ("loss", "right"),
-        ("dist", "right"), ("HSR", "right"), ("spr", "right"), ("PL", "right"),
+        ("athlete", "left"),
+        ("links", "left"),
+        ("batt", "right"),
+        ("loss", "right"),
+        ("dist", "right"),
+        ("HSR", "right"),
+        ("spr", "right"),
+        ("PL", "right"),
     ):
         table.add_column(name, justify=justify, no_wrap=True)  # type: ignore[arg-type]
     table.add_column("actions", ratio=1, min_width=18, overflow="fold")

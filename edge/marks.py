@@ -89,15 +89,19 @@ class SessionMarks:
         """Start the drill `name` now; a drill still running must be ended first."""
         name = " ".join(name.split())
         if not name or len(name) > MAX_DRILL_NAME or not name.isprintable():
-            raise MarkError(f"drill: a name of 1-{MAX_DRILL_NAME} printable characters "
-                            f"is expected (got {name[:20]!r})")
+            raise MarkError(
+                f"drill: a name of 1-{MAX_DRILL_NAME} printable characters "
+                f"is expected (got {name[:20]!r})"
+            )
         self._session(session_id)
         running = self.running_drill(session_id)
         if running is not None:
             raise MarkError(f"drill: {running.name!r} is still running; end it first")
         started = utc_now()
-        self._db.execute("INSERT INTO drills(session_id, name, started_at) VALUES (?, ?, ?)",
-                         (session_id, name, started))
+        self._db.execute(
+            "INSERT INTO drills(session_id, name, started_at) VALUES (?, ?, ?)",
+            (session_id, name, started),
+        )
         return Drill(name, started, None)
 
     def end_drill(self, session_id: str) -> Drill:
@@ -107,19 +111,25 @@ class SessionMarks:
         if running is None:
             raise MarkError("drill: no drill is running; start one first")
         ended = utc_now()
-        self._db.execute("UPDATE drills SET ended_at=? WHERE session_id=? AND ended_at IS NULL",
-                         (ended, session_id))
+        self._db.execute(
+            "UPDATE drills SET ended_at=? WHERE session_id=? AND ended_at IS NULL",
+            (ended, session_id),
+        )
         return Drill(running.name, running.started_at, ended)
 
     def running_drill(self, session_id: str) -> Drill | None:
         row = self._db.execute(
             "SELECT name, started_at, ended_at FROM drills WHERE session_id=? "
-            "AND ended_at IS NULL ORDER BY id DESC LIMIT 1", (session_id,)).fetchone()
+            "AND ended_at IS NULL ORDER BY id DESC LIMIT 1",
+            (session_id,),
+        ).fetchone()
         return Drill(*row) if row else None
 
     def drills(self, session_id: str) -> list[Drill]:
-        rows = self._db.execute("SELECT name, started_at, ended_at FROM drills "
-                                "WHERE session_id=? ORDER BY id", (session_id,))
+        rows = self._db.execute(
+            "SELECT name, started_at, ended_at FROM drills WHERE session_id=? ORDER BY id",
+            (session_id,),
+        )
         return [Drill(*row) for row in rows]
 
     # -- RPE -----------------------------------------------------------------------------
@@ -129,22 +139,28 @@ class SessionMarks:
         status = self._session(session_id)
         athletes = {sensor.athlete_id for sensor in self.store.sensors(session_id)}
         if athlete_id not in athletes:
-            raise MarkError(f"athlete_id: {athlete_id!r} did not wear a sensor in session "
-                            f"{session_id!r} (athletes: {', '.join(sorted(athletes))})")
+            raise MarkError(
+                f"athlete_id: {athlete_id!r} did not wear a sensor in session "
+                f"{session_id!r} (athletes: {', '.join(sorted(athletes))})"
+            )
         low, high = RPE_RANGE
         if not low <= rpe <= high:  # also refuses NaN
-            raise MarkError(f"rpe: a value from {low:g} to {high:g} (CR-10) is expected "
-                            f"(got {rpe!r})")
+            raise MarkError(
+                f"rpe: a value from {low:g} to {high:g} (CR-10) is expected (got {rpe!r})"
+            )
         self._db.execute(
             "INSERT INTO rpe(session_id, athlete_id, rpe, entered_at) VALUES (?, ?, ?, ?) "
             "ON CONFLICT(session_id, athlete_id) DO UPDATE SET rpe=excluded.rpe, "
-            "entered_at=excluded.entered_at", (session_id, athlete_id, float(rpe), utc_now()))
+            "entered_at=excluded.entered_at",
+            (session_id, athlete_id, float(rpe), utc_now()),
+        )
         if status != "recording":
             self.apply_rpe(session_id)
 
     def rpes(self, session_id: str) -> dict[str, float]:
-        rows = self._db.execute("SELECT athlete_id, rpe FROM rpe WHERE session_id=? "
-                                "ORDER BY athlete_id", (session_id,))
+        rows = self._db.execute(
+            "SELECT athlete_id, rpe FROM rpe WHERE session_id=? ORDER BY athlete_id", (session_id,)
+        )
         return dict(rows.fetchall())
 
     def apply_rpe(self, session_id: str) -> int:
@@ -160,8 +176,9 @@ class SessionMarks:
             summary["session"]["rpe"] = rpe
             summary["revision"] = self.store.next_revision(session_id, athlete_id)
             validate_summary(summary)
-            self.store.save_summary(session_id, athlete_id, summary["revision"],
-                                    json.dumps(summary))
+            self.store.save_summary(
+                session_id, athlete_id, summary["revision"], json.dumps(summary)
+            )
             reissued += 1
         return reissued
 

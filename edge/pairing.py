@@ -70,8 +70,9 @@ def scan_serial() -> list[FoundSensor]:
     from serial.tools import list_ports
 
     return [
-        FoundSensor("serial", port.device, port.description or port.name or "",
-                    detail=port.hwid or "")
+        FoundSensor(
+            "serial", port.device, port.description or port.name or "", detail=port.hwid or ""
+        )
         for port in list_ports.comports()
     ]
 
@@ -87,9 +88,13 @@ async def scan_ble(timeout_s: float = 5.0) -> list[FoundSensor]:
         raise PairingError(f"Bluetooth not available: {exc}") from exc
     return sorted(
         (
-            FoundSensor("ble", device.address, device.name or adv.local_name or "",
-                        rssi_dbm=adv.rssi, family=_family(device.name or adv.local_name,
-                                                          adv.service_uuids))
+            FoundSensor(
+                "ble",
+                device.address,
+                device.name or adv.local_name or "",
+                rssi_dbm=adv.rssi,
+                family=_family(device.name or adv.local_name, adv.service_uuids),
+            )
             for device, adv in found.values()
         ),
         key=lambda s: -(s.rssi_dbm or -200),
@@ -101,8 +106,9 @@ def _family(name: str | None, service_uuids: list[str] | None) -> str | None:
     return profile.name if profile else None
 
 
-async def read_batteries(found: list[FoundSensor], client_class: object = None,
-                         timeout_s: float = 4.0) -> list[FoundSensor]:
+async def read_batteries(
+    found: list[FoundSensor], client_class: object = None, timeout_s: float = 4.0
+) -> list[FoundSensor]:
     """The recognised BLE devices with their Battery Level (0x2A19) read, where they have
     one; a device that does not answer in time keeps an unknown battery."""
     from bleak import BleakClient
@@ -128,8 +134,9 @@ async def read_batteries(found: list[FoundSensor], client_class: object = None,
     return [await one(sensor) for sensor in found]
 
 
-def missing_channels(sensors: Iterable[tuple[str, str]],
-                     channels: Iterable[BundleChannel]) -> list[str]:
+def missing_channels(
+    sensors: Iterable[tuple[str, str]], channels: Iterable[BundleChannel]
+) -> list[str]:
     """Required model channels that one athlete's sensors, given as (site, protocol), cannot
     feed: a site with no sensor, an accelerometer-only sensor where gyro is needed, no GPS.
 
@@ -153,18 +160,23 @@ def missing_channels(sensors: Iterable[tuple[str, str]],
     return missing
 
 
-def check_feeds_model(config_sensors: Iterable[SensorConfig],
-                      channels: list[BundleChannel]) -> None:
+def check_feeds_model(
+    config_sensors: Iterable[SensorConfig], channels: list[BundleChannel]
+) -> None:
     """PairingError naming, per athlete, the required channels its sensors cannot feed."""
     by_athlete: dict[str, list[tuple[str, str]]] = {}
     for sensor in config_sensors:
         by_athlete.setdefault(sensor.athlete_id, []).append((sensor.site, sensor.protocol))
-    problems = [f"athlete {athlete}: {', '.join(missing)}"
-                for athlete, pairs in by_athlete.items()
-                if (missing := missing_channels(pairs, channels))]
+    problems = [
+        f"athlete {athlete}: {', '.join(missing)}"
+        for athlete, pairs in by_athlete.items()
+        if (missing := missing_channels(pairs, channels))
+    ]
     if problems:
-        raise PairingError("these sensors cannot feed the installed model, which needs "
-                           "channels they do not measure — " + "; ".join(problems))
+        raise PairingError(
+            "these sensors cannot feed the installed model, which needs "
+            "channels they do not measure — " + "; ".join(problems)
+        )
 
 
 def virtual_sensors(address: str) -> Iterator[tuple[str, str, str, str]]:
@@ -174,8 +186,12 @@ def virtual_sensors(address: str) -> Iterator[tuple[str, str, str, str]]:
         yield role.address, role.athlete_id, role.site, role.protocol
 
 
-async def verify(address: str, frames: int = VERIFY_FRAMES,
-                 timeout_s: float = VERIFY_TIMEOUT_S, protocol: str = "frame") -> Verified:
+async def verify(
+    address: str,
+    frames: int = VERIFY_FRAMES,
+    timeout_s: float = VERIFY_TIMEOUT_S,
+    protocol: str = "frame",
+) -> Verified:
     """Read frames from one sensor address through its real transport."""
     sites = get_profile(protocol).sites
     role = SensorRole(address, "pairing", sites[0] if sites else "waist", protocol)
@@ -225,8 +241,15 @@ def _inspect(address: str, packets: list[Packet], decoder: PacketDecoder) -> Ver
             samples += len(sample)
     if not decoded:
         raise PairingError(f"{address}: {len(packets)} packets arrived and none was valid")
-    return Verified(address, len(packets) - rejected, rejected, sensor_id, tuple(sorted(kinds)),
-                    battery, 100.0 * clipped / samples if samples else 0.0)
+    return Verified(
+        address,
+        len(packets) - rejected,
+        rejected,
+        sensor_id,
+        tuple(sorted(kinds)),
+        battery,
+        100.0 * clipped / samples if samples else 0.0,
+    )
 
 
 class HostPairing(NamedTuple):
@@ -260,6 +283,7 @@ def register_device(host_url: str, code: str, client: httpx.Client) -> HostPairi
     if pairing.host_key is not None and not (
         isinstance(pairing.host_key, str) and is_public_key_text(pairing.host_key)
     ):
-        raise PairingError(f"host answered with a signing key that is no Ed25519 key: "
-                           f"{pairing.host_key!r}")
+        raise PairingError(
+            f"host answered with a signing key that is no Ed25519 key: {pairing.host_key!r}"
+        )
     return pairing

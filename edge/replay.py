@@ -126,8 +126,15 @@ def replay_simulated(
     truth = {a: [(e.label, e.t_s) for e in true] for a, true in squad.truth.items()}
     found = {a: [(e.label, e.t_s) for e in ev] for a, ev in events.items()}
     return ReplayResult(
-        athletes, _imu_sensors(roles), count, latest, spent, events,
-        score_events(found, truth), processor, f1_intervals(found, truth, seed=seed),
+        athletes,
+        _imu_sensors(roles),
+        count,
+        latest,
+        spent,
+        events,
+        score_events(found, truth),
+        processor,
+        f1_intervals(found, truth, seed=seed),
     )
 
 
@@ -149,8 +156,14 @@ def replay_stored(
     count, latest, spent = run_pipeline(processor, packets, progress)
     events = {a: list(state.events) for a, state in processor.athletes.items()}
     return ReplayResult(
-        len(processor.athletes), _imu_sensors(roles), count, latest, spent, events,
-        None, processor,
+        len(processor.athletes),
+        _imu_sensors(roles),
+        count,
+        latest,
+        spent,
+        events,
+        None,
+        processor,
     )
 
 

@@ -88,8 +88,9 @@ async def _merge(transports: list[Transport]) -> AsyncIterator[Packet]:
 class _Recorder:
     """Feeds packets to the pipeline and commits frames and events every second."""
 
-    def __init__(self, store: Store, session_id: str, processor: SessionProcessor,
-                 commit_every_s: float) -> None:
+    def __init__(
+        self, store: Store, session_id: str, processor: SessionProcessor, commit_every_s: float
+    ) -> None:
         self.store = store
         self.session_id = session_id
         self.processor = processor
@@ -183,8 +184,9 @@ async def record(
     if observer:
         observer(processor, _statuses(transports), recorder.latest_s)
     if not result.disk_full:  # with a full disk the session stays open, to close later
-        result.summaries = finish_session(store, session_id, processor, started_at,
-                                          config.record.session_type, config.device_id)
+        result.summaries = finish_session(
+            store, session_id, processor, started_at, config.record.session_type, config.device_id
+        )
     return result
 
 
@@ -231,8 +233,13 @@ def finish_session(
     for athlete_id in processor.athletes:
         revision = store.next_revision(session_id, athlete_id)
         summary = build_summary(
-            processor, athlete_id, session_id=session_id, revision=revision,
-            started_at=started_at, session_type=session_type, device_id=device_id,
+            processor,
+            athlete_id,
+            session_id=session_id,
+            revision=revision,
+            started_at=started_at,
+            session_type=session_type,
+            device_id=device_id,
         )
         store.save_summary(session_id, athlete_id, revision, json.dumps(summary))
         summaries[athlete_id] = summary
@@ -240,13 +247,13 @@ def finish_session(
     return summaries
 
 
-def reprocess_stored(store: Store, session_id: str, model: ActionModel,
-                     config: EdgeConfig) -> SessionProcessor:
+def reprocess_stored(
+    store: Store, session_id: str, model: ActionModel, config: EdgeConfig
+) -> SessionProcessor:
     """Run a stored session's raw frames through the pipeline again (newer model, or a
     session cut short); the session's events are replaced by the new ones."""
     roles = [
-        SensorRole(s.address, s.athlete_id, s.site, s.protocol)
-        for s in store.sensors(session_id)
+        SensorRole(s.address, s.athlete_id, s.site, s.protocol) for s in store.sensors(session_id)
     ]
     processor = SessionProcessor(roles, model, config.record, config.events)
     events: list[EventRow] = []
@@ -259,8 +266,9 @@ def reprocess_stored(store: Store, session_id: str, model: ActionModel,
     return processor
 
 
-def close_session(store: Store, session_id: str, model: ActionModel,
-                  config: EdgeConfig) -> dict[str, dict]:
+def close_session(
+    store: Store, session_id: str, model: ActionModel, config: EdgeConfig
+) -> dict[str, dict]:
     """Close a session left open by a crash: re-process what was stored, then summarise."""
     row = store.session(session_id)
     if row is None:

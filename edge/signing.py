@@ -131,8 +131,9 @@ def verify_manifest(manifest: bytes, signature: bytes | None, trusted: Sequence[
     for endorsement in document.endorsements:
         if endorsement.by not in known or endorsement.key in known:
             continue
-        if not _valid(endorsement.by, endorsement.signature,
-                      ENDORSEMENT_CONTEXT + _raw_key(endorsement.key)):
+        if not _valid(
+            endorsement.by, endorsement.signature, ENDORSEMENT_CONTEXT + _raw_key(endorsement.key)
+        ):
             raise SignatureError(
                 f"the endorsement of key {key_id(endorsement.key)} by trusted key "
                 f"{key_id(endorsement.by)} does not verify: the bundle was altered"

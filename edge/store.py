@@ -254,8 +254,14 @@ class Store:
             db.execute(
                 "INSERT OR REPLACE INTO sensors(session_id, address, athlete_id, site, sensor_id, "
                 "protocol) VALUES (?, ?, ?, ?, ?, ?)",
-                (session_id, sensor.address, sensor.athlete_id, sensor.site, sensor.sensor_id,
-                 sensor.protocol),
+                (
+                    session_id,
+                    sensor.address,
+                    sensor.athlete_id,
+                    sensor.site,
+                    sensor.sensor_id,
+                    sensor.protocol,
+                ),
             )
 
     def end_session(self, session_id: str, ended_at: str | None = None) -> None:
@@ -419,7 +425,6 @@ class Store:
     def mark_retry(self, item_id: int, next_attempt_at: float, reason: str) -> None:
         with self._write() as db:
             db.execute(
-                "UPDATE outbox SET attempts=attempts+1, next_attempt_at=?, last_error=? "
-                "WHERE id=?",
+                "UPDATE outbox SET attempts=attempts+1, next_attempt_at=?, last_error=? WHERE id=?",
                 (next_attempt_at, reason, item_id),
             )

@@ -192,6 +192,7 @@ class AthleteState:
         self.player_load += load.player_load(accel, taxonomy.IMU_RATE_HZ)
         self.last_waist_accel = accel[-1:]
         self.pending_waist_accel = []
+
     # Whole-session series for the summary: 8 bytes a sample (0.6 MB for 2 h of 10 Hz GPS).
     speeds: array[float] = field(default_factory=lambda: array("d"))
     heart_rates: array[float] = field(default_factory=lambda: array("d"))
@@ -238,8 +239,11 @@ class SessionProcessor:
             rate = get_profile(role.protocol).rate_hz or taxonomy.IMU_RATE_HZ
             rates[role.site] = max(rates.get(role.site, 0.0), rate)
         # (athlete, site) whose sensor has no gyroscope: its gyro rows are fed as absent.
-        self._accel_only = {(r.athlete_id, r.site) for r in roles
-                            if _measures_imu(r) and "gyro" not in get_profile(r.protocol).measures}
+        self._accel_only = {
+            (r.athlete_id, r.site)
+            for r in roles
+            if _measures_imu(r) and "gyro" not in get_profile(r.protocol).measures
+        }
         for role in roles:
             if role.athlete_id not in self.athletes:
                 self.athletes[role.athlete_id] = AthleteState(
@@ -250,8 +254,10 @@ class SessionProcessor:
                         self.event_settings.nms_s or manifest.events.nms_s,
                         self.event_settings.default_threshold,
                     ),
-                    {site: RingBuffer(int(self.record.buffer_s * rate), 6)
-                     for site, rate in sorted(rates.items())},
+                    {
+                        site: RingBuffer(int(self.record.buffer_s * rate), 6)
+                        for site, rate in sorted(rates.items())
+                    },
                     RingBuffer(int(self.record.buffer_s * taxonomy.GPS_RATE_HZ), 1),
                 )
         self._rejects: Counter[str] = Counter()
@@ -433,8 +439,9 @@ class SessionProcessor:
                 nearest = np.abs(t[np.clip(np.searchsorted(t, gps_grid), 0, len(t) - 1)] - gps_grid)
                 gps_valid = nearest <= 1.5 * GPS_PERIOD_S
                 values["gps"] = dsp.resample_linear(t, x, grid, axis=0)
-        reason = drop_reason(imu_valid=np.stack(valid_rows), gps_valid=gps_valid,
-                             imu_rate_hz=self.rate_hz)
+        reason = drop_reason(
+            imu_valid=np.stack(valid_rows), gps_valid=gps_valid, imu_rate_hz=self.rate_hz
+        )
         if reason:
             return reason
         window = np.zeros((len(self._channel_rows), len(grid)), dtype=np.float32)

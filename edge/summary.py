@@ -29,6 +29,7 @@ from edge.stream import SessionProcessor
 
 SCHEMA_FILE = "session_summary.v1.json"
 
+
 class SummaryError(Exception):
     """A built summary does not satisfy the session summary schema."""
 

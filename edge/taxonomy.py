@@ -103,7 +103,12 @@ MAX_OCCLUSION_S = 1.5
 # A skeleton frame counts as occluded when any lower-body joint is below this confidence.
 OCCLUSION_CONFIDENCE = 0.5
 OCCLUSION_JOINTS: tuple[str, ...] = (
-    "left_hip", "right_hip", "left_knee", "right_knee", "left_ankle", "right_ankle",
+    "left_hip",
+    "right_hip",
+    "left_knee",
+    "right_knee",
+    "left_ankle",
+    "right_ankle",
 )
 RISK_BANDS: tuple[tuple[str, float], ...] = (("low", 0.0), ("medium", 0.35), ("high", 0.65))
 

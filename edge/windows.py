@@ -74,8 +74,7 @@ def _sensor_lost(valid: np.ndarray | None, rate_hz: float, max_gap_s: float) -> 
     if valid is None:
         return False
     return any(
-        _longest_run_s(~row, rate_hz) > max_gap_s + _TIME_TOLERANCE_S
-        for row in _sensor_rows(valid)
+        _longest_run_s(~row, rate_hz) > max_gap_s + _TIME_TOLERANCE_S for row in _sensor_rows(valid)
     )
 
 
@@ -186,5 +185,6 @@ class WindowSpec:
 
     def starts(self, n_samples: int, valid: np.ndarray | None = None) -> np.ndarray:
         """`window_starts` with this geometry."""
-        return window_starts(n_samples, self.rate_hz, self.window_s, self.hop_s,
-                             self.context_s, valid)
+        return window_starts(
+            n_samples, self.rate_hz, self.window_s, self.hop_s, self.context_s, valid
+        )

@@ -128,8 +128,13 @@ def _logging_to(path: Path) -> Iterator[None]:
         handler.close()
 
 
-def run_nightly(settings: Settings | None = None, *, data: Path | None = None,
-                work_dir: Path | None = None, edge_model: bool = False) -> NightlyReport:
+def run_nightly(
+    settings: Settings | None = None,
+    *,
+    data: Path | None = None,
+    work_dir: Path | None = None,
+    edge_model: bool = False,
+) -> NightlyReport:
     """One nightly run. `data`: a dataset directory to import (and, with `edge_model`, to
     train the teacher on, distil and export a new sideline bundle)."""
     settings = settings or get_settings()
@@ -144,18 +149,23 @@ def run_nightly(settings: Settings | None = None, *, data: Path | None = None,
         return report
 
 
-def _run(settings: Settings, data: Path | None, work_dir: Path | None,
-         edge_model: bool) -> NightlyReport:
+def _run(
+    settings: Settings, data: Path | None, work_dir: Path | None, edge_model: bool
+) -> NightlyReport:
     engine = engine_for(settings.database_url)
     started = datetime.now(UTC)
     with session_scope(engine) as db:
         last = db.scalar(select(func.max(ModelVersion.created)).where(ModelVersion.kind == "risk"))
-        query = select(func.count()).select_from(TrainingSession).where(
-            TrainingSession.source == "summary")
+        query = (
+            select(func.count())
+            .select_from(TrainingSession)
+            .where(TrainingSession.source == "summary")
+        )
         if last is not None:
             query = query.where(TrainingSession.received > last)
-        report = NightlyReport(started=started.isoformat(timespec="seconds"),
-                               new_summaries=int(db.scalar(query) or 0))
+        report = NightlyReport(
+            started=started.isoformat(timespec="seconds"), new_summaries=int(db.scalar(query) or 0)
+        )
         log.info("ingest: %d new synced summaries", report.new_summaries)
         if data is not None:
             dataset = load_dataset(data)
@@ -182,26 +192,34 @@ def _current_risk_head(settings: Settings) -> tuple[ModelVersion | None, RiskHea
     return current, RiskHead.load(Path(current.path))
 
 
-def risk_gate(new_auc: float, new_recall: float, current_auc: float | None,
-              current_recall: float | None) -> tuple[bool, str]:
+def risk_gate(
+    new_auc: float, new_recall: float, current_auc: float | None, current_recall: float | None
+) -> tuple[bool, str]:
     """Publish a candidate risk head only when its held-out AUC beats the current head's on
     the same weeks without losing more than `RECALL_TOLERANCE` of high-risk recall."""
     if not np.isfinite(new_auc):
-        return False, ("not published: the held-out weeks hold no injury (or only injuries), "
-                       "so the candidate cannot be judged")
+        return False, (
+            "not published: the held-out weeks hold no injury (or only injuries), "
+            "so the candidate cannot be judged"
+        )
     if current_auc is None or not np.isfinite(current_auc):
         return True, f"no current risk head; publishing (held-out AUC {new_auc:.3f})"
     if not new_auc > current_auc + MIN_AUC_GAIN:
-        return False, (f"kept the current head: candidate held-out AUC {new_auc:.3f} does not "
-                       f"beat the current head's {current_auc:.3f} on the same weeks")
+        return False, (
+            f"kept the current head: candidate held-out AUC {new_auc:.3f} does not "
+            f"beat the current head's {current_auc:.3f} on the same weeks"
+        )
     if current_recall is not None and new_recall < current_recall - RECALL_TOLERANCE:
-        return False, (f"kept the current head: high-risk recall would fall from "
-                       f"{current_recall:.2f} to {new_recall:.2f}")
+        return False, (
+            f"kept the current head: high-risk recall would fall from "
+            f"{current_recall:.2f} to {new_recall:.2f}"
+        )
     return True, f"published: held-out AUC {new_auc:.3f} beats the current {current_auc:.3f}"
 
 
-def _score_current(head: RiskHead, features: pd.DataFrame, train: np.ndarray,
-                   test: np.ndarray) -> dict[str, Any]:
+def _score_current(
+    head: RiskHead, features: pd.DataFrame, train: np.ndarray, test: np.ndarray
+) -> dict[str, Any]:
     """The current head's held-out AUC, recall and Brier on weeks it never saw: as published
     when its training cut-off lies before the held-out weeks, else its recipe refitted on
     the candidate's training weeks."""
@@ -227,8 +245,9 @@ def _score_current(head: RiskHead, features: pd.DataFrame, train: np.ndarray,
     }
 
 
-def _retrain_risk(settings: Settings, features: pd.DataFrame, started: datetime,
-                  synthetic: bool) -> tuple[Decision, dict[str, Any]]:
+def _retrain_risk(
+    settings: Settings, features: pd.DataFrame, started: datetime, synthetic: bool
+) -> tuple[Decision, dict[str, Any]]:
     current_row, current_head = _current_risk_head(settings)
     kept = current_row.version if current_row else None
     try:
@@ -236,10 +255,21 @@ def _retrain_risk(settings: Settings, features: pd.DataFrame, started: datetime,
         first_test = int(features.index.get_level_values("week").to_numpy()[test].min())
         # A warm start from a head that learnt the held-out weeks would carry them into
         # the candidate; only a head trained before them may seed it.
-        seed = current_head if (current_head is not None and current_head.trained_on is not None
-                                and current_head.trained_on.last_week < first_test) else None
-        candidate = evaluate(features, holdout_weeks=settings.risk_holdout_weeks,
-                             synthetic=synthetic, warm_start=seed)
+        seed = (
+            current_head
+            if (
+                current_head is not None
+                and current_head.trained_on is not None
+                and current_head.trained_on.last_week < first_test
+            )
+            else None
+        )
+        candidate = evaluate(
+            features,
+            holdout_weeks=settings.risk_holdout_weeks,
+            synthetic=synthetic,
+            warm_start=seed,
+        )
     except EvaluationError as exc:
         return Decision(False, f"kept the current head: {exc}", kept), {}
     metrics = candidate.to_dict()
@@ -248,9 +278,12 @@ def _retrain_risk(settings: Settings, features: pd.DataFrame, started: datetime,
         current = _score_current(current_head, features, train, test)
         metrics["current"] = {"version": current_row.version, **current}
         current_auc, current_recall = current["auc"], current["high_risk_recall"]
-    publish, reason = risk_gate(candidate.head["auc"].value,
-                                candidate.head["high_risk_recall"].value, current_auc,
-                                current_recall)
+    publish, reason = risk_gate(
+        candidate.head["auc"].value,
+        candidate.head["high_risk_recall"].value,
+        current_auc,
+        current_recall,
+    )
     if "current" in metrics:
         reason += f" (current head scored {metrics['current']['scored']})"
     if not publish:
@@ -269,8 +302,9 @@ def _retrain_risk(settings: Settings, features: pd.DataFrame, started: datetime,
     return Decision(True, reason, version), metrics
 
 
-def _store_predictions(db: Session, features: pd.DataFrame, head: RiskHead, week: int,
-                       version: str) -> None:
+def _store_predictions(
+    db: Session, features: pd.DataFrame, head: RiskHead, week: int, version: str
+) -> None:
     now = features.xs(week, level="week")
     x = now[head.features].to_numpy(dtype=np.float64)
     probability = head.predict_proba(x)
@@ -278,11 +312,19 @@ def _store_predictions(db: Session, features: pd.DataFrame, head: RiskHead, week
     z = head.standardise(x).numpy()
     rated = bands(probability, head.trained_on)
     for i, athlete in enumerate(now.index):
-        db.add(RiskPrediction(
-            athlete_id=str(athlete), week=week, probability=float(probability[i]),
-            band=rated[i], model_version=version,
-            drivers={"reasons": top_drivers(head.features, x[i], pushes[i], z[i]), "change": None},
-        ))
+        db.add(
+            RiskPrediction(
+                athlete_id=str(athlete),
+                week=week,
+                probability=float(probability[i]),
+                band=rated[i],
+                model_version=version,
+                drivers={
+                    "reasons": top_drivers(head.features, x[i], pushes[i], z[i]),
+                    "change": None,
+                },
+            )
+        )
 
 
 def bundle_gate(candidate: dict[str, float], current: dict[str, float] | None) -> tuple[bool, str]:
@@ -297,12 +339,15 @@ def bundle_gate(candidate: dict[str, float], current: dict[str, float] | None) -
         return True, f"no comparable current bundle; publishing (student val macro-F1 {new:.3f})"
     if new > old + MIN_F1_GAIN:
         return True, f"published: student val macro-F1 {new:.3f} beats the current {old:.3f}"
-    return False, (f"kept the current bundle: candidate val macro-F1 {new:.3f} does not beat "
-                   f"the current {old:.3f}")
+    return False, (
+        f"kept the current bundle: candidate val macro-F1 {new:.3f} does not beat "
+        f"the current {old:.3f}"
+    )
 
 
-def _refresh_bundle(settings: Settings, data: Path | None, work_dir: Path | None,
-                    started: datetime) -> Decision:
+def _refresh_bundle(
+    settings: Settings, data: Path | None, work_dir: Path | None, started: datetime
+) -> Decision:
     """Teacher → student → bundle with the training, distillation and export stages;
     published only when the student beats the current bundle."""
     if data is None:
@@ -319,20 +364,31 @@ def _refresh_bundle(settings: Settings, data: Path | None, work_dir: Path | None
     # host.train offers resume of an interrupted run, not a warm start from last night's
     # teacher, so the teacher is trained afresh; the student and bundle follow from it.
     try:
-        train(
-            data, run_dir, show_progress=False, features=FeatureSettings.from_settings(settings)
-        )
+        train(data, run_dir, show_progress=False, features=FeatureSettings.from_settings(settings))
         distill_run(run_dir, data)
         exported = export_run(run_dir, None, data, False, version)
         candidate = read_bundle(exported.archive).manifest
-    except (DatasetError, TrainingError, DistillError, StudentRunError, StudentDataError,
-            ExportError, BundleError) as exc:
+    except (
+        DatasetError,
+        TrainingError,
+        DistillError,
+        StudentRunError,
+        StudentDataError,
+        ExportError,
+        BundleError,
+    ) as exc:
         log.warning("edge bundle stage stopped: %s", exc)
         return Decision(False, f"kept the current bundle: {type(exc).__name__}: {exc}")
     with session_scope(engine_for(settings.database_url)) as db:
         current = latest_published(db, "bundle")
         publish, reason = bundle_gate(candidate.metrics, current.metrics if current else None)
         if publish:
-            publish_bundle(db, exported.archive, candidate.version, candidate.metrics,
-                           synthetic=candidate.synthetic, bundle_dir=settings.bundle_dir)
+            publish_bundle(
+                db,
+                exported.archive,
+                candidate.version,
+                candidate.metrics,
+                synthetic=candidate.synthetic,
+                bundle_dir=settings.bundle_dir,
+            )
     return Decision(publish, reason, candidate.version if publish else None)

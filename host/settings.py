@@ -63,13 +63,14 @@ class Settings(BaseSettings):
         default=600, gt=0, description="Requests one token may make per minute."
     )
     rate_limit_max_clients: int = Field(
-        default=10_000, gt=0,
+        default=10_000,
+        gt=0,
         description="Most rate-limit buckets kept; the least recently seen go first.",
     )
     trusted_proxies: list[str] = Field(
         default_factory=list,
-        description="Reverse proxies (addresses or networks, e.g. [\"127.0.0.1\"] or "
-        "[\"10.0.0.0/8\"], JSON) whose X-Forwarded-For names the client. Empty: the TCP "
+        description='Reverse proxies (addresses or networks, e.g. ["127.0.0.1"] or '
+        '["10.0.0.0/8"], JSON) whose X-Forwarded-For names the client. Empty: the TCP '
         "peer is the client and forwarding headers are ignored.",
     )
     max_body_bytes: int = Field(
@@ -84,7 +85,9 @@ class Settings(BaseSettings):
         description="First day of week 0 for synced data; default: Monday of the first session.",
     )
     time_loss_min_days: int = Field(
-        default=DEFAULT_TIME_LOSS_MIN_DAYS, ge=0, le=365,
+        default=DEFAULT_TIME_LOSS_MIN_DAYS,
+        ge=0,
+        le=365,
         description="Time-loss definition for the risk label: an injury counts when the player "
         "lost at least this many days (an open injury always counts). Shorter knocks stay in "
         "the injury history features. 2 matches the importer's time_loss flag.",
@@ -99,7 +102,7 @@ class Settings(BaseSettings):
     nightly_log: Path = Field(default=DATA_DIR / "nightly.log", description="Nightly run log.")
     club_timezone: str = Field(
         default="UTC",
-        description="IANA time zone the staff pages show times in, e.g. \"Europe/London\".",
+        description='IANA time zone the staff pages show times in, e.g. "Europe/London".',
     )
 
     @field_validator("club_timezone")
@@ -116,8 +119,12 @@ class Settings(BaseSettings):
     def _networks(cls, proxies: list[str]) -> list[str]:
         """Each entry normalised (10.1.2.3/8 is 10.0.0.0/8), so every one is matched."""
         try:
-            return [str(ipaddress.ip_network(proxy, strict=False)) if "/" in proxy
-                    else str(ipaddress.ip_address(proxy)) for proxy in proxies]
+            return [
+                str(ipaddress.ip_network(proxy, strict=False))
+                if "/" in proxy
+                else str(ipaddress.ip_address(proxy))
+                for proxy in proxies
+            ]
         except ValueError as exc:
             raise ValueError(f"not an IP address or network ({exc})") from None
 

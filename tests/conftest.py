@@ -25,7 +25,8 @@ def _postgres_server() -> str:
     server = os.environ.get(POSTGRES_ENV)
     if not server:
         missing_capability(
-            f"{POSTGRES_ENV} is not set (source .ci/services.sh to start PostgreSQL)")
+            f"{POSTGRES_ENV} is not set (source .ci/services.sh to start PostgreSQL)"
+        )
     return server
 
 

@@ -15,8 +15,15 @@ if TYPE_CHECKING:
 
 BROWSERS = ("chromium", "chromium-browser", "google-chrome")
 DRIVERS = ("chromedriver", "/usr/lib/chromium/chromedriver")
-FLAGS = ("--headless=new", "--no-sandbox", "--disable-dev-shm-usage", "--disable-gpu",
-         "--no-first-run", "--hide-scrollbars", "--disable-background-networking")
+FLAGS = (
+    "--headless=new",
+    "--no-sandbox",
+    "--disable-dev-shm-usage",
+    "--disable-gpu",
+    "--no-first-run",
+    "--hide-scrollbars",
+    "--disable-background-networking",
+)
 
 
 class BrowserMissing(RuntimeError):
@@ -50,8 +57,10 @@ def open_chromium(width: int = 1280, height: int = 900, *, mobile: bool = False)
         options.add_argument(flag)
     options.add_argument(f"--window-size={width},{height}")
     chrome = webdriver.Chrome(options=options, service=Service(driver))
-    chrome.execute_cdp_cmd("Emulation.setDeviceMetricsOverride", {
-        "width": width, "height": height, "deviceScaleFactor": 1, "mobile": mobile})
+    chrome.execute_cdp_cmd(
+        "Emulation.setDeviceMetricsOverride",
+        {"width": width, "height": height, "deviceScaleFactor": 1, "mobile": mobile},
+    )
     if mobile:
         chrome.execute_cdp_cmd("Emulation.setTouchEmulationEnabled", {"enabled": True})
     return chrome

@@ -39,15 +39,27 @@ def main() -> int:
     with tempfile.TemporaryDirectory() as tmp:
         dest = args.keep or Path(tmp)
         command = [
-            sys.executable, "-m", "pip", "download", "--quiet", "--disable-pip-version-check",
-            "--only-binary=:all:", "--implementation", "cp",
-            "--python-version", args.python_version, "--dest", str(dest),
+            sys.executable,
+            "-m",
+            "pip",
+            "download",
+            "--quiet",
+            "--disable-pip-version-check",
+            "--only-binary=:all:",
+            "--implementation",
+            "cp",
+            "--python-version",
+            args.python_version,
+            "--dest",
+            str(dest),
             *[arg for platform in PLATFORMS for arg in ("--platform", platform)],
             *requirements,
         ]
-        print("$ pip download --only-binary=:all: --platform manylinux2014_aarch64 "
-              f"(+ manylinux_2_28/2_34) --python-version {args.python_version} "
-              f"<edge extra: {len(requirements)} requirements>")
+        print(
+            "$ pip download --only-binary=:all: --platform manylinux2014_aarch64 "
+            f"(+ manylinux_2_28/2_34) --python-version {args.python_version} "
+            f"<edge extra: {len(requirements)} requirements>"
+        )
         result = subprocess.run(command, capture_output=True, text=True)
         if result.returncode != 0:
             print(result.stderr.strip().splitlines()[-1] if result.stderr else "pip failed")
@@ -60,8 +72,7 @@ def main() -> int:
         if not_binary:
             print(f"FAIL: unexpected wheels {not_binary}")
             return 1
-        print(f"OK: {len(wheels)} wheels, every edge dependency installs on a Pi "
-              "without compiling")
+        print(f"OK: {len(wheels)} wheels, every edge dependency installs on a Pi without compiling")
     return 0
 
 

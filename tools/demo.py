@@ -40,7 +40,9 @@ def run(step: str, *args: str, env: dict[str, str], capture: bool = False) -> st
     console.rule(f"[bold]{step}")
     console.print(f"[dim]$ {' '.join(args)}[/dim]")
     result = subprocess.run(
-        [str(BIN / args[0]), *args[1:]], env=env, text=True,
+        [str(BIN / args[0]), *args[1:]],
+        env=env,
+        text=True,
         stdout=subprocess.PIPE if capture else None,
     )
     if capture and result.stdout:
@@ -90,45 +92,149 @@ def demo(out: Path, seed: int, quick: bool) -> dict[str, Path]:
     # sessions it syncs join their history on the host.
     squad = "virtual://squad?athletes=4&ids=A001,A002,A003,A004"
 
-    run("Simulate a squad (synthetic)", "touchline", "synth", str(data), "--size", size,
-        "--seed", str(seed), env=env)
+    run(
+        "Simulate a squad (synthetic)",
+        "touchline",
+        "synth",
+        str(data),
+        "--size",
+        size,
+        "--seed",
+        str(seed),
+        env=env,
+    )
     run("Check the dataset", "touchline", "data", "check", str(data), env=env)
-    run("Train the paper's multimodal model", "touchline", "train", "--data", str(data),
-        "--out", str(run_dir), "--epochs", epochs, "--seed", str(seed), env=env)
-    run("Evaluate on athletes and weeks it never saw", "touchline", "evaluate", str(run_dir),
-        env=env)
-    run("Distil the sideline student", "touchline", "distill", str(run_dir), "--epochs",
-        student_epochs, "--seed", str(seed), env=env)
-    run("Export the model bundle", "touchline", "export", str(run_dir), "--out", str(bundle),
-        env=env)
-    run("Report on the run", "touchline", "report", str(run_dir), "--out",
-        str(out / "run-report.html"), env=env)
+    run(
+        "Train the paper's multimodal model",
+        "touchline",
+        "train",
+        "--data",
+        str(data),
+        "--out",
+        str(run_dir),
+        "--epochs",
+        epochs,
+        "--seed",
+        str(seed),
+        env=env,
+    )
+    run(
+        "Evaluate on athletes and weeks it never saw",
+        "touchline",
+        "evaluate",
+        str(run_dir),
+        env=env,
+    )
+    run(
+        "Distil the sideline student",
+        "touchline",
+        "distill",
+        str(run_dir),
+        "--epochs",
+        student_epochs,
+        "--seed",
+        str(seed),
+        env=env,
+    )
+    run(
+        "Export the model bundle",
+        "touchline",
+        "export",
+        str(run_dir),
+        "--out",
+        str(bundle),
+        env=env,
+    )
+    run(
+        "Report on the run",
+        "touchline",
+        "report",
+        str(run_dir),
+        "--out",
+        str(out / "run-report.html"),
+        env=env,
+    )
 
     port = free_port()
     url = f"http://127.0.0.1:{port}"
     console.rule("[bold]Start the host API")
     log = (out / "host-api.log").open("w")
-    server = subprocess.Popen([str(BIN / "touchline"), "serve", "--host", "127.0.0.1",
-                               "--port", str(port)], env=env, stdout=log, stderr=log)
+    server = subprocess.Popen(
+        [str(BIN / "touchline"), "serve", "--host", "127.0.0.1", "--port", str(port)],
+        env=env,
+        stdout=log,
+        stderr=log,
+    )
     try:
         wait_healthy(url, server)
         console.print(f"host API on {url} (docs at {url}/api/v1/docs)")
-        code = run("Create a pairing code for the sideline", "touchline", "token", "create",
-                   "--role", "device", "--device", "sideline-demo", env=env,
-                   capture=True).strip().splitlines()[-1]
-        run("Pair the sideline with the host", "edge", "pair", "--host", url, "--code", code,
-            env=env)
+        code = (
+            run(
+                "Create a pairing code for the sideline",
+                "touchline",
+                "token",
+                "create",
+                "--role",
+                "device",
+                "--device",
+                "sideline-demo",
+                env=env,
+                capture=True,
+            )
+            .strip()
+            .splitlines()[-1]
+        )
+        run(
+            "Pair the sideline with the host",
+            "edge",
+            "pair",
+            "--host",
+            url,
+            "--code",
+            code,
+            env=env,
+        )
         run("Pair a virtual squad of 4 athletes", "edge", "pair", "--address", squad, env=env)
-        run("Install the exported bundle on the sideline", "edge", "models", "install",
-            f"{bundle}.tar.gz", env=env)
-        run(f"Record {record_s} s of training with live action detection", "edge", "record",
-            "--simulate", squad, "--duration", record_s, env=env)
+        run(
+            "Install the exported bundle on the sideline",
+            "edge",
+            "models",
+            "install",
+            f"{bundle}.tar.gz",
+            env=env,
+        )
+        run(
+            f"Record {record_s} s of training with live action detection",
+            "edge",
+            "record",
+            "--simulate",
+            squad,
+            "--duration",
+            record_s,
+            env=env,
+        )
         run("Sync session summaries to the host", "edge", "sync", env=env)
         run("Sideline status", "edge", "status", env=env)
-        run("Next week's injury risk for the squad (synthetic)", "touchline", "risk",
-            "--week", "9", "--data", str(data), env=env)
-        run("Squad report", "touchline", "report", "--week", "9", "--out",
-            str(out / "squad-report.html"), env=env)
+        run(
+            "Next week's injury risk for the squad (synthetic)",
+            "touchline",
+            "risk",
+            "--week",
+            "9",
+            "--data",
+            str(data),
+            env=env,
+        )
+        run(
+            "Squad report",
+            "touchline",
+            "report",
+            "--week",
+            "9",
+            "--out",
+            str(out / "squad-report.html"),
+            env=env,
+        )
     finally:
         server.terminate()
         server.wait(timeout=30)
@@ -150,8 +256,11 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--out", type=Path, default=Path("demo-out"), help="output directory")
     parser.add_argument("--seed", type=int, default=7, help="seed of every step")
-    parser.add_argument("--quick", action="store_true",
-                        help="tiny squad, few epochs, one minute of recording (a smoke run)")
+    parser.add_argument(
+        "--quick",
+        action="store_true",
+        help="tiny squad, few epochs, one minute of recording (a smoke run)",
+    )
     args = parser.parse_args()
     started = time.monotonic()
     try:

@@ -37,7 +37,11 @@ def main() -> None:
     plan = SplitPlan.from_dict(json.loads((args.run_dir / SPLITS_FILE).read_text()))
     dataset = load_dataset(run.info["data"])
     task = load_task_data(
-        dataset, run.config, plan, run.stats, run.weekly_normaliser,
+        dataset,
+        run.config,
+        plan,
+        run.stats,
+        run.weekly_normaliser,
         features=FeatureSettings.of_run(run.info),
     )
     present = task.arrays.present.copy()

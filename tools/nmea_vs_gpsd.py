@@ -48,8 +48,19 @@ def main() -> int:
     parser.add_argument("--tolerance", type=float, default=0.1, help="speed, m/s")
     args = parser.parse_args()
     totals = dict.fromkeys(
-        ["captures", "errors", "fixes", "compared", "position_off", "speed_compared",
-         "speed_off", "nan_speed", "zero_where_gpsd_moves"], 0)
+        [
+            "captures",
+            "errors",
+            "fixes",
+            "compared",
+            "position_off",
+            "speed_compared",
+            "speed_off",
+            "nan_speed",
+            "zero_where_gpsd_moves",
+        ],
+        0,
+    )
     worst = 0.0
     for log in args.logs:
         totals["captures"] += 1

@@ -24,14 +24,14 @@ VIEWPORTS = {"phone": (390, 844), "tablet": (810, 1080)}
 HOST_PAGES = ("/squad", "/sessions")
 
 
-def capture(out: Path, sideline: str | None, host: str | None, token: str | None,
-            athlete: str | None) -> list[Path]:
+def capture(
+    out: Path, sideline: str | None, host: str | None, token: str | None, athlete: str | None
+) -> list[Path]:
     """Every page in every viewport; returns the files written."""
     out.mkdir(parents=True, exist_ok=True)
     written = []
     for device, (width, height) in VIEWPORTS.items():
-        for orientation, (w, h) in (("portrait", (width, height)),
-                                    ("landscape", (height, width))):
+        for orientation, (w, h) in (("portrait", (width, height)), ("landscape", (height, width))):
             chrome = open_chromium(w, h, mobile=True)
             try:
                 if sideline:

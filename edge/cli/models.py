@@ -52,7 +52,9 @@ def _warn_unverified(problem: SignatureError) -> None:
     typer.secho(
         f"WARNING: INSTALLING AN UNVERIFIED MODEL BUNDLE ({problem}). Anyone could have made "
         "it. Use --allow-unsigned for local development only.",
-        err=True, fg=typer.colors.RED, bold=True,
+        err=True,
+        fg=typer.colors.RED,
+        bold=True,
     )
 
 
@@ -79,7 +81,8 @@ def install(
     bundle_path: Path = BundlePathArgument,
     config_path: Path | None = ConfigOption,
     allow_unsigned: bool = typer.Option(
-        False, "--allow-unsigned",
+        False,
+        "--allow-unsigned",
         help="Install even if the bundle is unsigned or not signed by the paired host. "
         "Local development only: anyone could have made such a bundle.",
     ),
@@ -96,8 +99,9 @@ def install(
 
     store, config = _store(config_path)
     try:
-        bundle = store.install(bundle_path, allow_unsigned=_warn_unverified if allow_unsigned
-                               else None)
+        bundle = store.install(
+            bundle_path, allow_unsigned=_warn_unverified if allow_unsigned else None
+        )
     except (ModelStoreError, BundleError) as exc:
         fail(f"bundle refused, still using {store.current_version or 'no model'}: {exc}")
     _save_learned_keys(store, config, config_path)
@@ -117,8 +121,13 @@ def list_models(config_path: Path | None = ConfigOption) -> None:
     for model in store.list():
         metrics = ", ".join(f"{k} {v:.3f}" for k, v in sorted(model.metrics.items()))
         mark = "in use" if model.current else ("rollback" if model.previous else "")
-        table.add_row(model.version, model.created, "synthetic" if model.synthetic else "real",
-                      metrics or "–", mark)
+        table.add_row(
+            model.version,
+            model.created,
+            "synthetic" if model.synthetic else "real",
+            metrics or "–",
+            mark,
+        )
     Console().print(table)
 
 

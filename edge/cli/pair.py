@@ -38,8 +38,7 @@ def _scan(console: Console, timeout_s: float) -> list[FoundSensor]:
         signal = f"{sensor.rssi_dbm} dBm" if sensor.rssi_dbm is not None else "–"
         family = get_profile(sensor.family).family if sensor.family else "–"
         battery = f"{sensor.battery_pct}%" if sensor.battery_pct is not None else "–"
-        table.add_row(str(index), sensor.kind, family, sensor.address, sensor.name, signal,
-                      battery)
+        table.add_row(str(index), sensor.kind, family, sensor.address, sensor.name, signal, battery)
     console.print(table if found else "no sensors found (switched on? in range? plugged in?)")
     return found
 
@@ -47,7 +46,8 @@ def _scan(console: Console, timeout_s: float) -> list[FoundSensor]:
 def _add(config: EdgeConfig, sensor: SensorConfig) -> None:
     """One sensor per athlete and site: a new one replaces the old."""
     config.sensors = [
-        s for s in config.sensors
+        s
+        for s in config.sensors
         if s.address != sensor.address
         and not (s.athlete_id == sensor.athlete_id and s.site == sensor.site)
     ] + [sensor]
@@ -65,17 +65,25 @@ def _check_feeds_model(config: EdgeConfig, sensor: SensorConfig, console: Consol
         manifest = ModelStore(config.models_dir).load().manifest
     except (ModelStoreError, BundleError):
         return  # no model yet: `edge models install` comes later
-    at_site = [c for c in manifest.channels if c.name.startswith(f"{sensor.site}_")
-               or (sensor.site == "gps" and c.name == "speed_mps")]
+    at_site = [
+        c
+        for c in manifest.channels
+        if c.name.startswith(f"{sensor.site}_") or (sensor.site == "gps" and c.name == "speed_mps")
+    ]
     missing = missing_channels([(sensor.site, sensor.protocol)], at_site)
     if missing:
-        fail(f"{sensor.address} ({get_profile(sensor.protocol).family}) on the {sensor.site} "
-             f"cannot feed model {manifest.version}: it needs {', '.join(missing)}", code=2)
+        fail(
+            f"{sensor.address} ({get_profile(sensor.protocol).family}) on the {sensor.site} "
+            f"cannot feed model {manifest.version}: it needs {', '.join(missing)}",
+            code=2,
+        )
     own = [(s.site, s.protocol) for s in config.sensors if s.athlete_id == sensor.athlete_id]
     rest = missing_channels(own, manifest.channels)
     if rest:
-        console.print(f"[yellow]athlete {sensor.athlete_id} still needs sensors for model "
-                      f"{manifest.version}: {', '.join(rest)}[/yellow]")
+        console.print(
+            f"[yellow]athlete {sensor.athlete_id} still needs sensors for model "
+            f"{manifest.version}: {', '.join(rest)}[/yellow]"
+        )
 
 
 def _pair_virtual(config: EdgeConfig, address: str, console: Console) -> None:
@@ -88,11 +96,15 @@ def _pair_virtual(config: EdgeConfig, address: str, console: Console) -> None:
     except VirtualAddressError as exc:
         fail(str(exc), code=2)
     for sensor_address, athlete_id, site, family in sensors:
-        _add(config, SensorConfig(address=sensor_address, site=site, athlete_id=athlete_id,
-                                  protocol=family))
+        _add(
+            config,
+            SensorConfig(address=sensor_address, site=site, athlete_id=athlete_id, protocol=family),
+        )
     checked = asyncio.run(verify(sensors[0][0], protocol=sensors[0][3]))
-    console.print(f"virtual squad: {len(sensors)} sensors paired; "
-                  f"{sensors[0][0]} sent {checked.frames} valid frames")
+    console.print(
+        f"virtual squad: {len(sensors)} sensors paired; "
+        f"{sensors[0][0]} sent {checked.frames} valid frames"
+    )
 
 
 @app.command("pair")
@@ -101,17 +113,21 @@ def pair_command(
     athlete: str | None = typer.Option(None, "--athlete", "-a", help="Athlete id the club uses."),
     site: str | None = typer.Option(None, "--site", "-s", help="waist, calf, chest, gps or hr."),
     address: str | None = typer.Option(
-        None, "--address", help="BLE address, serial port, or virtual://squad?athletes=N "
-        "(athlete ids V01…, or ids=A001,A002,… / prefix=…)."
+        None,
+        "--address",
+        help="BLE address, serial port, or virtual://squad?athletes=N "
+        "(athlete ids V01…, or ids=A001,A002,… / prefix=…).",
     ),
     side: str | None = typer.Option(None, "--side", help="left or right (calf sensor)."),
     host: str | None = typer.Option(None, "--host", help="The club's host, e.g. https://host:8000"),
     code: str | None = typer.Option(None, "--code", help="One-time code shown on the host."),
     scan_s: float = typer.Option(5.0, "--scan-seconds", min=1, help="BLE scan time."),
     protocol: str | None = typer.Option(
-        None, "--protocol", help="Sensor family (docs/sensors.md): frame (Touchline sensors, "
+        None,
+        "--protocol",
+        help="Sensor family (docs/sensors.md): frame (Touchline sensors, "
         "the default), ble_hr (a heart-rate strap), nmea (a serial GPS), witmotion, "
-        "witmotion_serial, polar_h10, polar_verity, movesense. A scan fills it in."
+        "witmotion_serial, polar_h10, polar_verity, movesense. A scan fills it in.",
     ),
 ) -> None:
     """Pair sensors with athletes (verified by reading frames), or this sideline with the host.
@@ -147,9 +163,11 @@ def pair_command(
             fail(str(exc))
         console.print(f"paired with {config.host_url} as device {device_id}")
         if host_key is None:
-            console.print("[yellow]the host has no bundle-signing key yet, so this sideline "
-                          "cannot check model bundles: run `touchline key create` on the host, "
-                          "then pair again[/yellow]")
+            console.print(
+                "[yellow]the host has no bundle-signing key yet, so this sideline "
+                "cannot check model bundles: run `touchline key create` on the host, "
+                "then pair again[/yellow]"
+            )
         else:
             # Pairing resets trust to the host's current key (after a suspected key leak too).
             config.host_public_keys = [host_key]
@@ -170,10 +188,15 @@ def pair_command(
             fail(f"--site must be one of {', '.join(SITES)}, got {site!r}", code=2)
         protocol = protocol or "frame"
         try:
-            sensor = SensorConfig.model_validate({
-                "address": address, "site": site, "athlete_id": athlete, "side": side,
-                "protocol": protocol,
-            })
+            sensor = SensorConfig.model_validate(
+                {
+                    "address": address,
+                    "site": site,
+                    "athlete_id": athlete,
+                    "side": side,
+                    "protocol": protocol,
+                }
+            )
             checked = asyncio.run(verify(address, protocol=protocol))
             sensor.sensor_id = checked.sensor_id
         except PairingError as exc:
@@ -183,8 +206,10 @@ def pair_command(
         _add(config, sensor)
         _check_feeds_model(config, sensor, console)
         battery = f", battery {checked.battery_pct}%" if checked.battery_pct is not None else ""
-        console.print(f"{address}: {checked.frames} valid frames from sensor "
-                      f"{checked.sensor_id}{battery} → athlete {athlete}, {site}")
+        console.print(
+            f"{address}: {checked.frames} valid frames from sensor "
+            f"{checked.sensor_id}{battery} → athlete {athlete}, {site}"
+        )
     try:
         path = save_config(config, config_path)
     except OSError as exc:

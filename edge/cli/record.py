@@ -45,8 +45,11 @@ def _roles(config: EdgeConfig, simulate: str | None) -> list[SensorRole]:
         except VirtualAddressError as exc:
             fail(str(exc), code=2)
     if not config.sensors:
-        fail("no sensors paired: run `edge pair …` first, or try "
-             "`edge record --simulate 'virtual://squad?athletes=4'`", code=2)
+        fail(
+            "no sensors paired: run `edge pair …` first, or try "
+            "`edge record --simulate 'virtual://squad?athletes=4'`",
+            code=2,
+        )
     return [SensorRole(s.address, s.athlete_id, s.site, s.protocol) for s in config.sensors]
 
 
@@ -74,9 +77,13 @@ def print_result(result: RecordResult, console: Console) -> None:
         load = summary["load"]
         actions = ", ".join(f"{k} {v['n']}" for k, v in summary["actions"].items())
         table.add_row(
-            athlete_id, f"{summary['session']['duration_s'] / 60:.1f}",
-            f"{load['player_load']:.0f}", f"{load['distance_m'] or 0:.0f}",
-            f"{load['hsr_m'] or 0:.0f}", str(load["sprints"] or 0), actions or "–",
+            athlete_id,
+            f"{summary['session']['duration_s'] / 60:.1f}",
+            f"{load['player_load']:.0f}",
+            f"{load['distance_m'] or 0:.0f}",
+            f"{load['hsr_m'] or 0:.0f}",
+            str(load["sprints"] or 0),
+            actions or "–",
         )
     console.print(table)
     speed = result.session_s / result.wall_s if result.wall_s else 0.0
@@ -86,8 +93,9 @@ def print_result(result: RecordResult, console: Console) -> None:
     )
 
 
-def _sideline(store: Store, session_id: str, port: int, model: ActionModel,
-              console: Console) -> Sideline | None:
+def _sideline(
+    store: Store, session_id: str, port: int, model: ActionModel, console: Console
+) -> Sideline | None:
     """The sideline page, started; None when turned off or its port is taken (recording
     goes on either way)."""
     if not port:
@@ -112,16 +120,22 @@ def record_command(
         None, "--duration", "-d", min=1, help="Stop after this many seconds of session."
     ),
     simulate: str | None = typer.Option(
-        None, "--simulate", help="Record a virtual squad instead of the paired sensors, "
+        None,
+        "--simulate",
+        help="Record a virtual squad instead of the paired sensors, "
         "e.g. 'virtual://squad?athletes=4&speed=10', or with the club's athlete ids: "
-        "'virtual://squad?ids=A001,A002&loss=0.02&disconnect=60:5'."
+        "'virtual://squad?ids=A001,A002&loss=0.02&disconnect=60:5'.",
     ),
     bundle: Path | None = BundleOption,
     live: bool = typer.Option(True, "--live/--no-live", help="Show the live table."),
     web_port: int = typer.Option(
-        8080, "--web-port", min=0, max=65535, help="Serve the sideline page for tablets and "
+        8080,
+        "--web-port",
+        min=0,
+        max=65535,
+        help="Serve the sideline page for tablets and "
         "phones on the Pi's network on this port; its address, PIN and staff code are printed "
-        "at start. 0 turns the page off."
+        "at start. 0 turns the page off.",
     ),
 ) -> None:
     """Record a session from the paired sensors until Ctrl-C (or --duration).
@@ -164,11 +178,28 @@ def record_command(
         with stop_on_signals(stop):
             if live:
                 with LiveView(console) as view:
-                    return await record(config, roles, transports, model, store,
-                                        session_id=session_id, duration_s=duration, stop=stop,
-                                        observer=fan_out(view, board))
-            return await record(config, roles, transports, model, store, session_id=session_id,
-                                duration_s=duration, stop=stop, observer=board)
+                    return await record(
+                        config,
+                        roles,
+                        transports,
+                        model,
+                        store,
+                        session_id=session_id,
+                        duration_s=duration,
+                        stop=stop,
+                        observer=fan_out(view, board),
+                    )
+            return await record(
+                config,
+                roles,
+                transports,
+                model,
+                store,
+                session_id=session_id,
+                duration_s=duration,
+                stop=stop,
+                observer=board,
+            )
 
     with store:
         try:

@@ -37,24 +37,31 @@ def _print(result: ReplayResult, console: Console, synthetic: bool) -> None:
         " — synthetic data" if synthetic else ""
     )
     table = Table(title=title)
-    for column in ("action", "true", "found", "matched", "precision", "recall", "F1",
-                   "F1 95% CI"):
+    for column in ("action", "true", "found", "matched", "precision", "recall", "F1", "F1 95% CI"):
         table.add_column(column, justify="left" if column == "action" else "right")
     for score in result.scores:
         true = score.true_positives + score.false_negatives
         found = score.true_positives + score.false_positives
         low, high = (result.intervals or {}).get(score.label, (float("nan"), float("nan")))
-        table.add_row(score.label, str(true), str(found), str(score.true_positives),
-                      f"{score.precision:.2f}", f"{score.recall:.2f}", f"{score.f1:.2f}",
-                      f"{low:.2f}–{high:.2f}")
+        table.add_row(
+            score.label,
+            str(true),
+            str(found),
+            str(score.true_positives),
+            f"{score.precision:.2f}",
+            f"{score.recall:.2f}",
+            f"{score.f1:.2f}",
+            f"{low:.2f}–{high:.2f}",
+        )
     console.print(table)
 
 
 @app.command("replay")
 def replay_command(
     session_id: str = typer.Argument(None, help="A recorded session id (see `edge status`)."),
-    simulate: int = typer.Option(0, "--simulate", min=0, max=99,
-                                 help="Simulate this many athletes instead."),
+    simulate: int = typer.Option(
+        0, "--simulate", min=0, max=99, help="Simulate this many athletes instead."
+    ),
     duration: float = typer.Option(600.0, "--duration", min=10, help="Simulated seconds."),
     seed: int = typer.Option(0, "--seed", help="Simulation seed."),
     loss: float = typer.Option(0.02, "--loss", min=0, max=0.5, help="Extra frame loss."),
@@ -79,12 +86,23 @@ def replay_command(
     config = config_or_fail(config_path)
     model = load_model(config, bundle)
     console = Console()
-    with Progress(TextColumn("replaying"), BarColumn(), TextColumn("{task.completed:.0f} s"),
-                  TimeElapsedColumn(), console=console, transient=True) as progress:
+    with Progress(
+        TextColumn("replaying"),
+        BarColumn(),
+        TextColumn("{task.completed:.0f} s"),
+        TimeElapsedColumn(),
+        console=console,
+        transient=True,
+    ) as progress:
         if simulate:
             task = progress.add_task("replay", total=duration)
             result = replay_simulated(
-                model, config, simulate, duration, seed=seed, loss=loss,
+                model,
+                config,
+                simulate,
+                duration,
+                seed=seed,
+                loss=loss,
                 progress=lambda t: progress.update(task, completed=t),
             )
         else:
@@ -95,6 +113,11 @@ def replay_command(
                 if row is None:
                     fail(f"no session {session_id!r} in {config.store_path}")
                 task = progress.add_task("replay", total=None)
-                result = replay_stored(store, session_id, model, config,
-                                       progress=lambda t: progress.update(task, completed=t))
+                result = replay_stored(
+                    store,
+                    session_id,
+                    model,
+                    config,
+                    progress=lambda t: progress.update(task, completed=t),
+                )
     _print(result, console, synthetic=bool(simulate))

@@ -13,7 +13,8 @@ from edge.cli._common import ConfigOption, config_or_fail, fail
 @app.command("serve")
 def serve_command(
     session: str | None = typer.Argument(
-        None, help="Session to show; default: the one recording now, else the newest."),
+        None, help="Session to show; default: the one recording now, else the newest."
+    ),
     host: str = typer.Option("0.0.0.0", "--host", help="Address to listen on."),
     port: int = typer.Option(8080, "--port", min=1, max=65535, help="TCP port."),
     config_path: Path | None = ConfigOption,

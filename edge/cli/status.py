@@ -53,16 +53,23 @@ def status_command(config_path: Path | None = ConfigOption, probe: bool = ProbeO
         current = ModelStore(config.models_dir).current_version
     except ModelStoreError as exc:
         current = f"unreadable: {exc}"
-    console.print(f"model    {current or 'none installed (edge models pull)'}"
-                  f"  backend {config.model_backend}")
+    console.print(
+        f"model    {current or 'none installed (edge models pull)'}  backend {config.model_backend}"
+    )
 
     table = Table(title="Paired sensors")
     columns = ["athlete", "site", "side", "kind", "address", "sensor id"]
     for column in columns + (["now"] if probe else []):
         table.add_column(column)
     for sensor in config.sensors:
-        row = [sensor.athlete_id, sensor.site, sensor.side or "–", kind_of(sensor.address),
-               sensor.address, str(sensor.sensor_id) if sensor.sensor_id else "–"]
+        row = [
+            sensor.athlete_id,
+            sensor.site,
+            sensor.side or "–",
+            kind_of(sensor.address),
+            sensor.address,
+            str(sensor.sensor_id) if sensor.sensor_id else "–",
+        ]
         table.add_row(*row, *([_probe(sensor.address)] if probe else []))
     console.print(table if config.sensors else "sensors  none paired (edge pair)")
 
@@ -78,9 +85,13 @@ def status_command(config_path: Path | None = ConfigOption, probe: bool = ProbeO
         console.print(f"store    {exc}")
         return
     open_ids = [s.session_id for s in sessions if s.status == "recording"]
-    console.print(f"store    {config.store_path}: {len(sessions)} sessions"
-                  + (f", open: {', '.join(open_ids)} (edge close)" if open_ids else ""))
-    console.print(f"outbox   {counts['pending']} waiting, {counts['sent']} sent, "
-                  f"{counts['rejected']} refused by the host")
+    console.print(
+        f"store    {config.store_path}: {len(sessions)} sessions"
+        + (f", open: {', '.join(open_ids)} (edge close)" if open_ids else "")
+    )
+    console.print(
+        f"outbox   {counts['pending']} waiting, {counts['sent']} sent, "
+        f"{counts['rejected']} refused by the host"
+    )
     for item in rejected[-3:]:
         console.print(f"  refused {item.idempotency_key}: {item.last_error}")

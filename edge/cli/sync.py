@@ -32,7 +32,9 @@ def sync_command(config_path: Path | None = ConfigOption) -> None:
                 outbox.close()
     except (SyncError, StoreError) as exc:
         fail(str(exc))
-    typer.echo(f"{report.sent} sent, {report.retrying} will be retried, "
-               f"{report.rejected} refused by the host, {report.pending} waiting")
+    typer.echo(
+        f"{report.sent} sent, {report.retrying} will be retried, "
+        f"{report.rejected} refused by the host, {report.pending} waiting"
+    )
     if report.rejected:
         fail("some summaries were refused: see `edge status`")

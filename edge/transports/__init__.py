@@ -23,7 +23,7 @@ SERIAL_PREFIXES = ("/dev/", "COM", "loop://", "socket://", "rfc2217://", "spy://
 
 
 def kind_of(address: str) -> str:
-    """"virtual", "serial" or "ble" for a sensor address."""
+    """ "virtual", "serial" or "ble" for a sensor address."""
     from edge.transports.virtual import is_virtual
 
     if is_virtual(address):

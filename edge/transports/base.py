@@ -139,8 +139,12 @@ class LinkTransport:
             self._tasks.append(
                 asyncio.create_task(
                     run_link(
-                        link, self._queue.put_nowait, status, self.backoff,
-                        self.session_clock, self._stop,
+                        link,
+                        self._queue.put_nowait,
+                        status,
+                        self.backoff,
+                        self.session_clock,
+                        self._stop,
                     )
                 )
             )

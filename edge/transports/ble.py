@@ -59,7 +59,9 @@ class BleLink:
         self._queue = asyncio.Queue()
         try:
             self._client = await establish_connection(
-                self._client_class, device, device.name or self.address,
+                self._client_class,
+                device,
+                device.name or self.address,
                 disconnected_callback=lambda _client: self._lost.set(),
                 max_attempts=CONNECT_ATTEMPTS,
             )
@@ -67,8 +69,7 @@ class BleLink:
             for index, uuid in enumerate(self.profile.notify_uuids):
                 await self._client.start_notify(uuid, self._notifier(index))
             for command in self.profile.start_commands:
-                await self._client.write_gatt_char(self.profile.write_uuid, command,
-                                                   response=True)
+                await self._client.write_gatt_char(self.profile.write_uuid, command, response=True)
         except (BleakError, TimeoutError, OSError) as exc:
             await self.disconnect()
             raise LinkLost(f"{self.address}: {exc}") from exc

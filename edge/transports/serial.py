@@ -38,7 +38,9 @@ class SerialLink:
     async def connect(self) -> None:
         try:
             self._port = await asyncio.to_thread(
-                serial.serial_for_url, self.address, baudrate=self.baudrate,
+                serial.serial_for_url,
+                self.address,
+                baudrate=self.baudrate,
                 timeout=READ_TIMEOUT_S,
             )
         except (serial.SerialException, ValueError) as exc:

@@ -64,8 +64,13 @@ SCHEME = "virtual://squad"
 # Sensor family (firmware_bridge.profiles name) per site, for each kit.
 KITS: dict[str, dict[str, str]] = {
     "touchline": {"waist": "frame", "calf": "frame", "gps": "frame", "hr": "frame"},
-    "mixed": {"waist": "witmotion", "calf": "movesense", "chest": "polar_h10",
-              "gps": "nmea", "hr": "ble_hr"},
+    "mixed": {
+        "waist": "witmotion",
+        "calf": "movesense",
+        "chest": "polar_h10",
+        "gps": "nmea",
+        "hr": "ble_hr",
+    },
 }
 UTC_START_S = 15 * 3600.0  # time of day of the virtual session's start, for NMEA
 STATUS_EVERY_S = 10.0
@@ -107,10 +112,23 @@ class SquadSpec:
         parts = urlsplit(address)
         if f"{parts.scheme}://{parts.netloc}" != SCHEME or parts.path not in ("", "/"):
             raise VirtualAddressError(f"{address}: expected {SCHEME}?athletes=N&…")
-        known = {"athletes": int, "ids": _ids, "prefix": str, "loss": float, "burst": float,
-                 "reorder": float, "disconnect": _window, "drift_ppm": float,
-                 "drain_pct_h": float, "duration_s": float, "speed": float, "seed": int,
-                 "scene": str, "session_type": str, "kit": str}
+        known = {
+            "athletes": int,
+            "ids": _ids,
+            "prefix": str,
+            "loss": float,
+            "burst": float,
+            "reorder": float,
+            "disconnect": _window,
+            "drift_ppm": float,
+            "drain_pct_h": float,
+            "duration_s": float,
+            "speed": float,
+            "seed": int,
+            "scene": str,
+            "session_type": str,
+            "kit": str,
+        }
         values: dict[str, object] = {}
         for key, raw in parse_qsl(parts.query, strict_parsing=False):
             if key not in known:
@@ -171,8 +189,7 @@ class SquadSpec:
 
     def roles(self) -> list[SensorRole]:
         return [
-            SensorRole(self.sensor_address(i, site), self.athlete_id(i), site,
-                       KITS[self.kit][site])
+            SensorRole(self.sensor_address(i, site), self.athlete_id(i), site, KITS[self.kit][site])
             for i in range(self.athletes)
             for site in self.sites
         ]
@@ -229,8 +246,10 @@ class _Sensor:
 def _runs_of(invalid: np.ndarray, t_s: np.ndarray, period_s: float) -> list[tuple[float, float]]:
     """(start, duration) of every run of invalid samples: the simulator's sensor dropouts."""
     edges = np.flatnonzero(np.diff(np.concatenate([[0], invalid.astype(np.int8), [0]])))
-    return [(float(t_s[a]), float(t_s[b - 1] - t_s[a]) + period_s)
-            for a, b in zip(edges[::2], edges[1::2], strict=True)]
+    return [
+        (float(t_s[a]), float(t_s[b - 1] - t_s[a]) + period_s)
+        for a, b in zip(edges[::2], edges[1::2], strict=True)
+    ]
 
 
 def _frames_made(device: VirtualDevice, data_frames: int) -> int:
@@ -260,8 +279,10 @@ class VirtualSquad:
         self.truth: dict[str, list[SimEvent]] = {athlete: [] for athlete in ids}
         self.sensors = {
             (i, site): _Sensor(
-                DeviceClock(int(self._rng.uniform(10, 5000) * 1e6),
-                            float(self._rng.uniform(-spec.drift_ppm, spec.drift_ppm))),
+                DeviceClock(
+                    int(self._rng.uniform(10, 5000) * 1e6),
+                    float(self._rng.uniform(-spec.drift_ppm, spec.drift_ppm)),
+                ),
                 float(self._rng.uniform(80, 100)),
             )
             for i in range(spec.athletes)
@@ -279,9 +300,7 @@ class VirtualSquad:
             length = min(SEGMENT_S, self.spec.duration_s - start)
             if length < 10.0:  # the simulator's shortest session; pad the tail segment
                 length = 10.0
-            streams = [
-                self._athlete_segment(i, start, length) for i in range(self.spec.athletes)
-            ]
+            streams = [self._athlete_segment(i, start, length) for i in range(self.spec.athletes)]
             yield from heapq.merge(*streams, key=lambda p: p.arrival_s)
             start += length
 
@@ -294,7 +313,11 @@ class VirtualSquad:
         """
         spec = self.spec
         signals = simulate_session(
-            self.traits[index], self._rng, length, spec.scene, spec.session_type,
+            self.traits[index],
+            self._rng,
+            length,
+            spec.scene,
+            spec.session_type,
             with_skeleton=False,
         )
         self.truth[spec.athlete_id(index)] += [
@@ -303,16 +326,20 @@ class VirtualSquad:
         period = float(np.median(np.diff(signals.imu_t_s)))
         mixed = spec.kit == "mixed"
         devices: dict[str, tuple[VirtualDevice, int]] = {}
-        imu_sites = [("waist", signals.waist, signals.waist_valid, VirtualWitMotion),
-                     ("calf", signals.calf, signals.calf_valid, VirtualMovesense)]
+        imu_sites = [
+            ("waist", signals.waist, signals.waist_valid, VirtualWitMotion),
+            ("calf", signals.calf, signals.calf_valid, VirtualMovesense),
+        ]
         if mixed:
             imu_sites.append(("chest", signals.waist, signals.waist_valid, VirtualPolar))
         for site, values, valid, vendor in imu_sites:
-            common = {**self._device_state(index, site, start, length),
-                      "link": self._link(index, start, length,
-                                         _runs_of(~valid, signals.imu_t_s, period)),
-                      "t_s": signals.imu_t_s, "accel_g": values[:, :3],
-                      "gyro_dps": values[:, 3:]}
+            common = {
+                **self._device_state(index, site, start, length),
+                "link": self._link(index, start, length, _runs_of(~valid, signals.imu_t_s, period)),
+                "t_s": signals.imu_t_s,
+                "accel_g": values[:, :3],
+                "gyro_dps": values[:, 3:],
+            }
             sensor_id = self.sensor_id(index, site)
             if not mixed:
                 device = VirtualImuDevice(sensor_id, **common)
@@ -323,19 +350,34 @@ class VirtualSquad:
                 devices[site] = (vendor(sensor_id, **common), 0)
         fixes = np.flatnonzero(signals.gps_valid)
         x, y, speed = (signals.gps[fixes, k].astype(float) for k in range(3))
-        devices["gps"] = (VirtualGpsDevice(
-            self.sensor_id(index, "gps"), **self._device_state(index, "gps", start, length),
-            link=self._link(index, start, length, []), t_s=signals.gps_t_s[fixes],
-            lat_deg=PITCH_ORIGIN[0] + y / METRES_PER_DEG,
-            lon_deg=PITCH_ORIGIN[1] + x / (METRES_PER_DEG * np.cos(np.radians(PITCH_ORIGIN[0]))),
-            speed_mps=speed, hdop=0.9, sats=12, fix=True, utc_start_s=UTC_START_S + start,
-        ), fixes.size)
+        devices["gps"] = (
+            VirtualGpsDevice(
+                self.sensor_id(index, "gps"),
+                **self._device_state(index, "gps", start, length),
+                link=self._link(index, start, length, []),
+                t_s=signals.gps_t_s[fixes],
+                lat_deg=PITCH_ORIGIN[0] + y / METRES_PER_DEG,
+                lon_deg=PITCH_ORIGIN[1]
+                + x / (METRES_PER_DEG * np.cos(np.radians(PITCH_ORIGIN[0]))),
+                speed_mps=speed,
+                hdop=0.9,
+                sats=12,
+                fix=True,
+                utc_start_s=UTC_START_S + start,
+            ),
+            fixes.size,
+        )
         beats = np.flatnonzero(signals.hr_valid)
-        devices["hr"] = (VirtualHrDevice(
-            self.sensor_id(index, "hr"), **self._device_state(index, "hr", start, length),
-            link=self._link(index, start, length, []), t_s=signals.hr_t_s[beats],
-            bpm=np.round(signals.hr[beats]).astype(int),
-        ), beats.size)
+        devices["hr"] = (
+            VirtualHrDevice(
+                self.sensor_id(index, "hr"),
+                **self._device_state(index, "hr", start, length),
+                link=self._link(index, start, length, []),
+                t_s=signals.hr_t_s[beats],
+                bpm=np.round(signals.hr[beats]).astype(int),
+            ),
+            beats.size,
+        )
         packets: list[Packet] = []
         for site, (device, data_frames) in devices.items():
             address = spec.sensor_address(index, site)
@@ -358,8 +400,9 @@ class VirtualSquad:
             "seed": int(self._rng.integers(2**32)),
         }
 
-    def _link(self, index: int, start: float, length: float,
-              dropouts: list[tuple[float, float]]) -> LinkProfile:
+    def _link(
+        self, index: int, start: float, length: float, dropouts: list[tuple[float, float]]
+    ) -> LinkProfile:
         """The radio of one segment: loss bursts, reordering, dropouts and disconnects."""
         spec = self.spec
         # A burst starts with probability p and lasts `burst` frames on average, so the
@@ -370,9 +413,14 @@ class VirtualSquad:
             at, seconds = spec.disconnect
             if at < start + length and at + seconds > start:
                 windows.append((at - start, seconds))
-        return LinkProfile(loss_prob=start_prob, loss_burst_frames=spec.burst,
-                           reorder_prob=spec.reorder, latency_s=LATENCY_S, jitter_s=JITTER_S,
-                           disconnects=tuple(windows))
+        return LinkProfile(
+            loss_prob=start_prob,
+            loss_burst_frames=spec.burst,
+            reorder_prob=spec.reorder,
+            latency_s=LATENCY_S,
+            jitter_s=JITTER_S,
+            disconnects=tuple(windows),
+        )
 
 
 class VirtualSquadTransport:
@@ -389,8 +437,7 @@ class VirtualSquadTransport:
         self._open = False
         self._now_s = 0.0
         self._delivered = {role.address: 0 for role in self.spec.roles()}
-        self._index = {role.address: int(role.address.split("/")[3])
-                       for role in self.spec.roles()}
+        self._index = {role.address: int(role.address.split("/")[3]) for role in self.spec.roles()}
 
     async def open(self) -> None:
         self._open = True

@@ -41,8 +41,10 @@ VIEW_COOKIE = "touchline_view"
 STAFF_COOKIE = "touchline_staff"
 MAX_TRIES = 10
 TRY_WINDOW_S = 60.0
-SYNTHETIC_NOTE = ("Actions are detected by a model trained on SYNTHETIC data: treat the counts "
-                  "as a demonstration, not as what players did.")
+SYNTHETIC_NOTE = (
+    "Actions are detected by a model trained on SYNTHETIC data: treat the counts "
+    "as a demonstration, not as what players did."
+)
 
 
 @dataclass
@@ -75,8 +77,9 @@ def _client(request: Request) -> str:
 
 
 def _problem(message: str, status_code: int) -> JSONResponse:
-    return JSONResponse({"message": message, "field": message.split(": ", 1)[0]},
-                        status_code=status_code)
+    return JSONResponse(
+        {"message": message, "field": message.split(": ", 1)[0]}, status_code=status_code
+    )
 
 
 async def _json_body(request: Request) -> dict[str, Any]:
@@ -89,9 +92,15 @@ async def _json_body(request: Request) -> dict[str, Any]:
     return body
 
 
-def create_app(board: LiveBoard, store_path: Path, *, access: Access | None = None,
-               on_close: Callable[[], None] | None = None, synthetic: bool = False,
-               poll_s: float = 0.2) -> Starlette:
+def create_app(
+    board: LiveBoard,
+    store_path: Path,
+    *,
+    access: Access | None = None,
+    on_close: Callable[[], None] | None = None,
+    synthetic: bool = False,
+    poll_s: float = 0.2,
+) -> Starlette:
     """The page for `board`'s session; `on_close` ends the recording (None: not recording
     here, so the page cannot close it)."""
     access = access or Access()
@@ -111,12 +120,12 @@ def create_app(board: LiveBoard, store_path: Path, *, access: Access | None = No
         if pin is not None:
             wait = too_many(request)
             if wait:
-                return HTMLResponse(pin_page(f"pin: too many tries; wait {math.ceil(wait)} s"),
-                                    status_code=429)
+                return HTMLResponse(
+                    pin_page(f"pin: too many tries; wait {math.ceil(wait)} s"), status_code=429
+                )
             if not _matches(pin.strip(), access.pin):
                 access.failed(_client(request))
-                return HTMLResponse(pin_page("pin: wrong PIN for this session"),
-                                    status_code=401)
+                return HTMLResponse(pin_page("pin: wrong PIN for this session"), status_code=401)
             response = RedirectResponse("/", status_code=303)
             response.set_cookie(VIEW_COOKIE, access.view_key, httponly=True, samesite="strict")
             return response
@@ -140,8 +149,9 @@ def create_app(board: LiveBoard, store_path: Path, *, access: Access | None = No
                     return
                 await asyncio.sleep(poll_s)
 
-        return StreamingResponse(stream(), media_type="text/event-stream",
-                                 headers={"Cache-Control": "no-cache"})
+        return StreamingResponse(
+            stream(), media_type="text/event-stream", headers={"Cache-Control": "no-cache"}
+        )
 
     async def state(request: Request) -> Response:
         if not viewer(request):
@@ -172,13 +182,15 @@ def create_app(board: LiveBoard, store_path: Path, *, access: Access | None = No
                 with SessionMarks.open(store_path) as marks:
                     message = act(marks, body)
                     running = marks.running_drill(session_id)
-                    board.publish(drill=running.name if running else None,
-                                  rpe=marks.rpes(session_id))
+                    board.publish(
+                        drill=running.name if running else None, rpe=marks.rpes(session_id)
+                    )
             except MarkError as exc:
                 return _problem(str(exc), 422)
             except StoreError as exc:
                 return _problem(f"store: {exc}", 503)
             return JSONResponse({"message": message})
+
         return endpoint
 
     def start_drill(marks: SessionMarks, body: dict[str, Any]) -> str:
@@ -198,8 +210,7 @@ def create_app(board: LiveBoard, store_path: Path, *, access: Access | None = No
 
     def close(marks: SessionMarks, body: dict[str, Any]) -> str:
         if on_close is None:
-            raise MarkError("session: not recording here; `edge close` closes a session "
-                            "left open")
+            raise MarkError("session: not recording here; `edge close` closes a session left open")
         on_close()
         return "session: closing; summaries are being built"
 

@@ -27,23 +27,26 @@ def athlete_cards(processor: SessionProcessor, statuses: list[LinkStatus]) -> li
         links = []
         for sensor in sensors:
             status = by_address.get(sensor.role.address)
-            links.append({"site": sensor.role.site,
-                          "up": status.connected if status else sensor.frames > 0})
+            links.append(
+                {"site": sensor.role.site, "up": status.connected if status else sensor.frames > 0}
+            )
         batteries = [s.battery_pct for s in sensors if s.battery_pct is not None]
         zones = processor.speed_zones(athlete_id)
         last = athlete.events[-1] if athlete.events else None
-        cards.append({
-            "athlete_id": athlete_id,
-            "links": links,
-            "battery_pct": min(batteries) if batteries else None,
-            "loss_pct": round(max((s.loss_pct for s in sensors), default=0.0), 1),
-            "distance_m": round(zones.distance_m) if zones else None,
-            "hsr_m": round(zones.hsr_m) if zones else None,
-            "sprints": zones.sprints if zones else None,
-            "player_load": round(athlete.player_load),
-            "actions": dict(Counter(event.label for event in athlete.events).most_common()),
-            "last": {"label": last.label, "t_s": round(last.t_s, 1)} if last else None,
-        })
+        cards.append(
+            {
+                "athlete_id": athlete_id,
+                "links": links,
+                "battery_pct": min(batteries) if batteries else None,
+                "loss_pct": round(max((s.loss_pct for s in sensors), default=0.0), 1),
+                "distance_m": round(zones.distance_m) if zones else None,
+                "hsr_m": round(zones.hsr_m) if zones else None,
+                "sprints": zones.sprints if zones else None,
+                "player_load": round(athlete.player_load),
+                "actions": dict(Counter(event.label for event in athlete.events).most_common()),
+                "last": {"label": last.label, "t_s": round(last.t_s, 1)} if last else None,
+            }
+        )
     return cards
 
 
@@ -54,13 +57,19 @@ class LiveBoard:
         self.session_id = session_id
         self._lock = threading.Lock()
         self._version = 0
-        self._state: dict[str, Any] = {"session_id": session_id, "session_s": 0.0,
-                                       "athletes": [], "drill": None, "rpe": {},
-                                       "closed": False}
+        self._state: dict[str, Any] = {
+            "session_id": session_id,
+            "session_s": 0.0,
+            "athletes": [],
+            "drill": None,
+            "rpe": {},
+            "closed": False,
+        }
         self._text = json.dumps(self._state)
 
-    def __call__(self, processor: SessionProcessor, statuses: list[LinkStatus],
-                 session_s: float) -> None:
+    def __call__(
+        self, processor: SessionProcessor, statuses: list[LinkStatus], session_s: float
+    ) -> None:
         """`record`'s observer: the same call the terminal's live table gets."""
         self.publish(session_s=round(session_s, 1), athletes=athlete_cards(processor, statuses))
 
@@ -101,13 +110,20 @@ def stored_cards(store: Store, session_id: str) -> list[dict]:
         mine = events.get(athlete_id, [])
         load = summaries.get(athlete_id, {}).get("load", {})
         last = mine[-1] if mine else None
-        cards.append({
-            "athlete_id": athlete_id, "links": [], "battery_pct": None, "loss_pct": 0.0,
-            "distance_m": _rounded(load.get("distance_m")), "hsr_m": _rounded(load.get("hsr_m")),
-            "sprints": load.get("sprints"), "player_load": round(load.get("player_load", 0)),
-            "actions": dict(Counter(event.label for event in mine).most_common()),
-            "last": {"label": last.label, "t_s": round(last.t_s, 1)} if last else None,
-        })
+        cards.append(
+            {
+                "athlete_id": athlete_id,
+                "links": [],
+                "battery_pct": None,
+                "loss_pct": 0.0,
+                "distance_m": _rounded(load.get("distance_m")),
+                "hsr_m": _rounded(load.get("hsr_m")),
+                "sprints": load.get("sprints"),
+                "player_load": round(load.get("player_load", 0)),
+                "actions": dict(Counter(event.label for event in mine).most_common()),
+                "last": {"label": last.label, "t_s": round(last.t_s, 1)} if last else None,
+            }
+        )
     return cards
 
 

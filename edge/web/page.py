@@ -153,5 +153,5 @@ def pin_page(message: str = "") -> str:
         f'{error}<form class="panel" method="get" action="/"><label for="pin">Session PIN'
         '</label><input id="pin" name="pin" type="password" inputmode="numeric" '
         'autocomplete="off" required><button class="primary" type="submit">Open</button></form>'
-        '<p>The PIN is printed where the session was started.</p></main></body></html>'
+        "<p>The PIN is printed where the session was started.</p></main></body></html>"
     )

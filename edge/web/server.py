@@ -39,15 +39,20 @@ class PageServer:
             self._socket.bind((host, port))
         except OSError as exc:
             self._socket.close()
-            raise WebError(f"--web-port: cannot serve the page on {host}:{port} ({exc.strerror})"
-                           ) from None
+            raise WebError(
+                f"--web-port: cannot serve the page on {host}:{port} ({exc.strerror})"
+            ) from None
         self.port = self._socket.getsockname()[1]
-        config = uvicorn.Config(app, log_level="warning", timeout_graceful_shutdown=2,
-                                lifespan="off")
+        config = uvicorn.Config(
+            app, log_level="warning", timeout_graceful_shutdown=2, lifespan="off"
+        )
         self._server = uvicorn.Server(config)
-        self._thread = threading.Thread(target=self._server.run,
-                                        kwargs={"sockets": [self._socket]},
-                                        name="sideline-page", daemon=True)
+        self._thread = threading.Thread(
+            target=self._server.run,
+            kwargs={"sockets": [self._socket]},
+            name="sideline-page",
+            daemon=True,
+        )
 
     def url(self) -> str:
         """The address staff open: the machine's network address when serving on all."""

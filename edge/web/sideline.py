@@ -16,14 +16,26 @@ from edge.web.server import PageServer
 class Sideline:
     """Serves `session_id`'s page from `store_path` on `host:port` while it records."""
 
-    def __init__(self, store_path: Path, session_id: str, *, host: str = "0.0.0.0",
-                 port: int = 8080, synthetic: bool = False,
-                 access: Access | None = None) -> None:
+    def __init__(
+        self,
+        store_path: Path,
+        session_id: str,
+        *,
+        host: str = "0.0.0.0",
+        port: int = 8080,
+        synthetic: bool = False,
+        access: Access | None = None,
+    ) -> None:
         self.board = LiveBoard(session_id)
         self.access = access or Access()
         self._on_close: Callable[[], None] | None = None
-        app = create_app(self.board, store_path, access=self.access, synthetic=synthetic,
-                         on_close=self._close_requested)
+        app = create_app(
+            self.board,
+            store_path,
+            access=self.access,
+            synthetic=synthetic,
+            on_close=self._close_requested,
+        )
         self.server = PageServer(app, host, port)  # raises WebError if the port is taken
 
     def _close_requested(self) -> None:
@@ -39,8 +51,10 @@ class Sideline:
         """Start serving; the lines to print for staff."""
         self.server.start()
         url = self.server.url()
-        return [f"sideline page: {url}?pin={self.access.pin}  (PIN {self.access.pin})",
-                f"staff code for drills, RPE and closing: {self.access.staff_code}"]
+        return [
+            f"sideline page: {url}?pin={self.access.pin}  (PIN {self.access.pin})",
+            f"staff code for drills, RPE and closing: {self.access.staff_code}",
+        ]
 
     def stop(self) -> None:
         self.board.close()

@@ -29,8 +29,11 @@ class StoreFeed:
                 try:
                     sid = self.board.session_id
                     running = marks.running_drill(sid)
-                    state = {"athletes": stored_cards(store, sid), "rpe": marks.rpes(sid),
-                             "drill": running.name if running else None}
+                    state = {
+                        "athletes": stored_cards(store, sid),
+                        "rpe": marks.rpes(sid),
+                        "drill": running.name if running else None,
+                    }
                 except StoreError:
                     state = None  # a write in progress elsewhere: try at the next tick
                 text = json.dumps(state, sort_keys=True)

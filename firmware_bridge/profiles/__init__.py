@@ -53,5 +53,13 @@ def recognise(local_name: str | None, service_uuids: tuple[str, ...] = ()) -> Se
     return None
 
 
-__all__ = ["PROFILES", "AxisMap", "Decoder", "ProfileError", "SensorProfile", "get_profile",
-           "recognise", "strap_id"]
+__all__ = [
+    "PROFILES",
+    "AxisMap",
+    "Decoder",
+    "ProfileError",
+    "SensorProfile",
+    "get_profile",
+    "recognise",
+    "strap_id",
+]

@@ -73,9 +73,14 @@ class AxisMap:
 
     def imu(self, samples: ImuSamples) -> ImuSamples:
         """The same samples with accel and gyro in the taxonomy frame."""
-        return ImuSamples(samples.sensor_id, samples.seq, samples.t_device_us,
-                          self.apply(samples.accel_g), self.apply(samples.gyro_dps),
-                          samples.clipped)
+        return ImuSamples(
+            samples.sensor_id,
+            samples.seq,
+            samples.t_device_us,
+            self.apply(samples.accel_g),
+            self.apply(samples.gyro_dps),
+            samples.clipped,
+        )
 
 
 IDENTITY = AxisMap("already in the sensor frame (x forward, y left, z up)")

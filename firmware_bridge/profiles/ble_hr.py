@@ -20,8 +20,9 @@ class HeartRateDecoder:
 
     def decode(self, data: bytes, t_us: int) -> list[Sample]:
         self._seq += 1
-        return [decode_heart_rate_measurement(data, sensor_id=self.sensor_id, seq=self._seq,
-                                              t_us=t_us)]
+        return [
+            decode_heart_rate_measurement(data, sensor_id=self.sensor_id, seq=self._seq, t_us=t_us)
+        ]
 
 
 PROFILE = SensorProfile(

@@ -37,8 +37,9 @@ ACCEL_RANGE_G = 8.0  # the sensor's default range
 GYRO_RANGE_DPS = 2000.0
 IMU6_SAMPLE_BYTES = 24  # 3 float32 acceleration + 3 float32 angular rate
 HEADER_BYTES = 6  # type, reference, u32 timestamp
-SHANK_AXES = AxisMap("front of the shin, logo facing out: X left, Y up, Z forward",
-                     ((2, 1), (0, 1), (1, 1)))
+SHANK_AXES = AxisMap(
+    "front of the shin, logo facing out: X left, Y up, Z forward", ((2, 1), (0, 1), (1, 1))
+)
 
 
 def subscribe_command(path: str, reference: int = REFERENCE) -> bytes:
@@ -60,8 +61,11 @@ def decode_imu6(payload: bytes, rate_hz: float) -> tuple[np.ndarray, np.ndarray,
     if len(payload) < 4 + IMU6_SAMPLE_BYTES:
         raise FrameError("truncated", f"Movesense IMU6 data of {len(payload)} bytes")
     if (len(payload) - 4) % IMU6_SAMPLE_BYTES:
-        raise FrameError("bad_length", f"Movesense IMU6 data of {len(payload)} bytes is not a "
-                                       f"timestamp and whole 24-byte samples")
+        raise FrameError(
+            "bad_length",
+            f"Movesense IMU6 data of {len(payload)} bytes is not a "
+            f"timestamp and whole 24-byte samples",
+        )
     n = (len(payload) - 4) // IMU6_SAMPLE_BYTES
     t0 = int.from_bytes(payload[:4], "little")
     floats = np.frombuffer(payload, dtype="<f4", offset=4).reshape(2, n, 3)
@@ -71,11 +75,11 @@ def decode_imu6(payload: bytes, rate_hz: float) -> tuple[np.ndarray, np.ndarray,
     return t_ms, floats[0].astype(np.float64), floats[1].astype(np.float64)
 
 
-def encode_imu6(t0_ms: int, acc_ms2: np.ndarray, gyro_dps: np.ndarray,
-                reference: int = REFERENCE) -> bytes:
+def encode_imu6(
+    t0_ms: int, acc_ms2: np.ndarray, gyro_dps: np.ndarray, reference: int = REFERENCE
+) -> bytes:
     """A DATA notification as the sensor sends it (virtual devices use this)."""
-    body = (np.asarray(acc_ms2, dtype="<f4").tobytes()
-            + np.asarray(gyro_dps, dtype="<f4").tobytes())
+    body = np.asarray(acc_ms2, dtype="<f4").tobytes() + np.asarray(gyro_dps, dtype="<f4").tobytes()
     return bytes([DATA, reference]) + (t0_ms & 0xFFFFFFFF).to_bytes(4, "little") + body
 
 
@@ -102,14 +106,16 @@ class MovesenseDecoder:
         if kind == COMMAND_RESULT:
             status = int.from_bytes(body, "big") if len(body) == 2 else 0
             if status >= 400:
-                raise FrameError("refused", f"Movesense answered HTTP {status} to reference "
-                                            f"{reference}")
+                raise FrameError(
+                    "refused", f"Movesense answered HTTP {status} to reference {reference}"
+                )
             return []
         if kind not in (DATA, DATA_PART2):
             raise FrameError("unknown_kind", f"Movesense packet type {kind}")
         if reference != REFERENCE:
-            raise FrameError("bad_value", f"Movesense data for reference {reference}, "
-                                          f"subscribed as {REFERENCE}")
+            raise FrameError(
+                "bad_value", f"Movesense data for reference {reference}, subscribed as {REFERENCE}"
+            )
         if kind == DATA_PART2:
             if self._part is None:
                 raise FrameError("unpaired", "Movesense DATA_PART2 without its first part")
@@ -131,10 +137,18 @@ class MovesenseDecoder:
         self._seq += 1
         accel_g = acc / STANDARD_GRAVITY
         clipped = (np.abs(accel_g) >= ACCEL_RANGE_G).any(axis=1) | (
-            np.abs(gyro) >= GYRO_RANGE_DPS).any(axis=1)
-        return SHANK_AXES.imu(ImuSamples(self.sensor_id, self._seq, t_us,
-                                         accel_g.astype(np.float32), gyro.astype(np.float32),
-                                         clipped))
+            np.abs(gyro) >= GYRO_RANGE_DPS
+        ).any(axis=1)
+        return SHANK_AXES.imu(
+            ImuSamples(
+                self.sensor_id,
+                self._seq,
+                t_us,
+                accel_g.astype(np.float32),
+                gyro.astype(np.float32),
+                clipped,
+            )
+        )
 
 
 def _decoder(sensor_id: int) -> MovesenseDecoder:

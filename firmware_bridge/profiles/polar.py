@@ -81,16 +81,36 @@ class SettingType(IntEnum):
     SECURITY = 6
 
 
-SETTING_BYTES = {SettingType.SAMPLE_RATE: 2, SettingType.RESOLUTION: 2, SettingType.RANGE: 2,
-                 SettingType.RANGE_MILLIUNIT: 4, SettingType.CHANNELS: 1,
-                 SettingType.FACTOR: 4, SettingType.SECURITY: 16}
-STATUS = ("success", "invalid op code", "invalid measurement type", "not supported",
-          "invalid length", "invalid parameter", "already in state", "invalid resolution",
-          "invalid sample rate", "invalid range", "invalid MTU", "invalid number of channels",
-          "invalid state", "device in charger", "disk full")
+SETTING_BYTES = {
+    SettingType.SAMPLE_RATE: 2,
+    SettingType.RESOLUTION: 2,
+    SettingType.RANGE: 2,
+    SettingType.RANGE_MILLIUNIT: 4,
+    SettingType.CHANNELS: 1,
+    SettingType.FACTOR: 4,
+    SettingType.SECURITY: 16,
+}
+STATUS = (
+    "success",
+    "invalid op code",
+    "invalid measurement type",
+    "not supported",
+    "invalid length",
+    "invalid parameter",
+    "already in state",
+    "invalid resolution",
+    "invalid sample rate",
+    "invalid range",
+    "invalid MTU",
+    "invalid number of channels",
+    "invalid state",
+    "device in charger",
+    "disk full",
+)
 
 
 # --- control point ------------------------------------------------------------------------
+
 
 def settings_query(kind: MeasurementType) -> bytes:
     """Ask which rates, resolutions and ranges a measurement type offers."""
@@ -142,9 +162,13 @@ def parse_response(data: bytes) -> ControlPointResponse:
     if data[3] >= len(STATUS):
         raise FrameError("bad_value", f"PMD response status {data[3]}")
     ok = data[3] == 0
-    return ControlPointResponse(OpCode(data[1]), data[2], data[3],
-                                ok and len(data) > 4 and data[4] != 0,
-                                bytes(data[5:]) if ok else b"")
+    return ControlPointResponse(
+        OpCode(data[1]),
+        data[2],
+        data[3],
+        ok and len(data) > 4 and data[4] != 0,
+        bytes(data[5:]) if ok else b"",
+    )
 
 
 @frame_errors_only
@@ -182,6 +206,7 @@ def factor_of(settings: Mapping[SettingType, tuple[int, ...]]) -> float:
 
 # --- data frames --------------------------------------------------------------------------
 
+
 @dataclass(frozen=True)
 class PmdValues:
     """One decoded data frame: sample times (ns since 2000-01-01) and values (n, channels)."""
@@ -191,8 +216,9 @@ class PmdValues:
     values: np.ndarray  # float64 (n, channels): mG (ACC), deg/s (GYR), gauss (MAG)
 
 
-def delta_samples(content: bytes, channels: int, resolution: int, *, float_bits: bool = False
-                  ) -> np.ndarray:
+def delta_samples(
+    content: bytes, channels: int, resolution: int, *, float_bits: bool = False
+) -> np.ndarray:
     """A delta-compressed frame's samples (n, channels) as integers.
 
     The reference sample is `channels` little-endian values of ceil(resolution/8) bytes,
@@ -200,10 +226,13 @@ def delta_samples(content: bytes, channels: int, resolution: int, *, float_bits:
     """
     size = math.ceil(resolution / 8)
     if len(content) < channels * size:
-        raise FrameError("truncated", f"PMD reference sample needs {channels * size} bytes, "
-                                      f"got {len(content)}")
-    ref = [int.from_bytes(content[i * size : (i + 1) * size], "little", signed=not float_bits)
-           for i in range(channels)]
+        raise FrameError(
+            "truncated", f"PMD reference sample needs {channels * size} bytes, got {len(content)}"
+        )
+    ref = [
+        int.from_bytes(content[i * size : (i + 1) * size], "little", signed=not float_bits)
+        for i in range(channels)
+    ]
     rows = [np.array(ref, dtype=np.int64)[None, :]]
     at = channels * size
     while at < len(content):
@@ -252,8 +281,10 @@ def sample_times_ns(frame_ns: int, previous_ns: int, n: int, rate_hz: float) -> 
 
 def _raw(content: bytes, size: int) -> np.ndarray:
     if len(content) == 0 or len(content) % (3 * size):
-        raise FrameError("bad_length", f"PMD raw frame of {len(content)} bytes is not "
-                                       f"whole {3 * size}-byte samples")
+        raise FrameError(
+            "bad_length",
+            f"PMD raw frame of {len(content)} bytes is not whole {3 * size}-byte samples",
+        )
     raw = np.frombuffer(content, dtype=np.uint8).reshape(-1, size).astype(np.int64)
     values = raw @ (np.int64(1) << (8 * np.arange(size, dtype=np.int64)))
     values = np.where(values >= 1 << (8 * size - 1), values - (1 << (8 * size)), values)
@@ -264,8 +295,9 @@ def _f32(x: np.ndarray | float) -> np.ndarray:
     return np.asarray(x, dtype=np.float32)
 
 
-def _values(kind: int, frame_type: int, compressed: bool, content: bytes,
-            factor: float) -> np.ndarray:
+def _values(
+    kind: int, frame_type: int, compressed: bool, content: bytes, factor: float
+) -> np.ndarray:
     """Frame content → values in the SDK's units (mG, deg/s, gauss)."""
     f = np.float32(factor)
     if kind == MeasurementType.ACC:
@@ -295,13 +327,17 @@ def _values(kind: int, frame_type: int, compressed: bool, content: bytes,
         xyz = samples[:, :3] * f if factor != 1.0 else samples[:, :3]
         return (xyz / np.float32(1000.0) if frame_type == 1 else xyz).astype(np.float64)
     kind_name = MeasurementType(kind).name if kind in MeasurementType._value2member_map_ else kind
-    raise FrameError("unknown_kind", f"PMD {kind_name} {'compressed' if compressed else 'raw'} "
-                                     f"frame type {frame_type} is not decoded")
+    raise FrameError(
+        "unknown_kind",
+        f"PMD {kind_name} {'compressed' if compressed else 'raw'} "
+        f"frame type {frame_type} is not decoded",
+    )
 
 
 @frame_errors_only
-def decode_data(data: bytes, *, rate_hz: float, factor: float = 1.0,
-                previous_ns: int = 0) -> PmdValues:
+def decode_data(
+    data: bytes, *, rate_hz: float, factor: float = 1.0, previous_ns: int = 0
+) -> PmdValues:
     """One PMD data notification → sample times and values (see the module docstring)."""
     if len(data) < HEADER_BYTES:
         raise FrameError("truncated", f"PMD data frame of {len(data)} bytes, header is 10")
@@ -352,8 +388,15 @@ class PolarPmdDecoder:
     accelerometer-only sensor, which the edge masks).
     """
 
-    def __init__(self, sensor_id: int, *, rates_hz: Mapping[int, float], axes: AxisMap,
-                 accel_range_g: float, gyro: bool) -> None:
+    def __init__(
+        self,
+        sensor_id: int,
+        *,
+        rates_hz: Mapping[int, float],
+        axes: AxisMap,
+        accel_range_g: float,
+        gyro: bool,
+    ) -> None:
         self.sensor_id = sensor_id
         self.rejects: Counter[str] = Counter()
         self._rates = dict(rates_hz)
@@ -378,8 +421,11 @@ class PolarPmdDecoder:
             return []
         if index == HR_INDEX:
             self._hr_seq += 1
-            return [decode_heart_rate_measurement(body, sensor_id=self.sensor_id,
-                                                  seq=self._hr_seq, t_us=t_us)]
+            return [
+                decode_heart_rate_measurement(
+                    body, sensor_id=self.sensor_id, seq=self._hr_seq, t_us=t_us
+                )
+            ]
         if index != DATA_INDEX:
             raise FrameError("unknown_kind", f"Polar characteristic index {index}")
         return self._data(body)
@@ -391,8 +437,11 @@ class PolarPmdDecoder:
         if response.op_code != OpCode.REQUEST_MEASUREMENT_START:
             return
         if not response.ok:
-            raise FrameError("refused", f"Polar refused to start measurement "
-                                        f"{response.measurement_type}: {response.status_text}")
+            raise FrameError(
+                "refused",
+                f"Polar refused to start measurement "
+                f"{response.measurement_type}: {response.status_text}",
+            )
         self._factors[response.measurement_type] = factor_of(parse_settings(response.parameters))
 
     def _data(self, body: bytes) -> list[Sample]:
@@ -404,8 +453,12 @@ class PolarPmdDecoder:
         (frame_ns,) = struct.unpack_from("<Q", body, 1)
         if frame_ns <= previous:
             previous = 0  # the device clock restarted: time this frame by its rate
-        frame = decode_data(body, rate_hz=self._rates.get(kind, 0.0),
-                            factor=self._factors.get(kind, 1.0), previous_ns=previous)
+        frame = decode_data(
+            body,
+            rate_hz=self._rates.get(kind, 0.0),
+            factor=self._factors.get(kind, 1.0),
+            previous_ns=previous,
+        )
         self._previous[key] = frame_ns
         t_ns = np.array(frame.timestamps_ns, dtype=np.uint64)
         if kind == MeasurementType.GYRO and self._gyro:
@@ -437,42 +490,69 @@ class PolarPmdDecoder:
         take = ready & ~early
         self._acc_t, self._acc = [t[~ready]], [acc[~ready]]
         keep = max(0, int(np.searchsorted(self._gyr_t, t[ready][-1] if ready.any() else 0)) - 1)
-        gyro = np.stack([np.interp(t[take], self._gyr_t, self._gyr[:, k]) for k in range(3)],
-                        axis=1)
+        gyro = np.stack(
+            [np.interp(t[take], self._gyr_t, self._gyr[:, k]) for k in range(3)], axis=1
+        )
         self._gyr_t, self._gyr = self._gyr_t[keep:], self._gyr[keep:]
         return [self._samples(t[take], acc[take], gyro)] if take.any() else []
 
     def _samples(self, t_us: np.ndarray, acc: np.ndarray, gyro: np.ndarray) -> ImuSamples:
         self._seq += 1
         clipped = (np.abs(acc) >= self._range_g).any(axis=1)
-        return self._axes.imu(ImuSamples(self.sensor_id, self._seq, t_us.astype(np.int64),
-                                         acc.astype(np.float32), gyro.astype(np.float32),
-                                         clipped))
+        return self._axes.imu(
+            ImuSamples(
+                self.sensor_id,
+                self._seq,
+                t_us.astype(np.int64),
+                acc.astype(np.float32),
+                gyro.astype(np.float32),
+                clipped,
+            )
+        )
 
 
 # --- the two families ---------------------------------------------------------------------
 
-H10_ACC_SETTINGS = {SettingType.SAMPLE_RATE: 200, SettingType.RESOLUTION: 16,
-                    SettingType.RANGE: 8}
-VERITY_ACC_SETTINGS = {SettingType.SAMPLE_RATE: 52, SettingType.RESOLUTION: 16,
-                       SettingType.RANGE: 8, SettingType.CHANNELS: 3}
-VERITY_GYRO_SETTINGS = {SettingType.SAMPLE_RATE: 52, SettingType.RESOLUTION: 16,
-                        SettingType.RANGE: 2000, SettingType.CHANNELS: 3}
-CHEST_AXES = AxisMap("H10 on the chest strap, connector facing out: X left, Y up, Z forward",
-                     ((2, 1), (0, 1), (1, 1)))
-SHANK_AXES = AxisMap("Verity Sense in its clip on the shank: X up, Y backwards, Z right",
-                     ((1, -1), (2, -1), (0, 1)))
+H10_ACC_SETTINGS = {SettingType.SAMPLE_RATE: 200, SettingType.RESOLUTION: 16, SettingType.RANGE: 8}
+VERITY_ACC_SETTINGS = {
+    SettingType.SAMPLE_RATE: 52,
+    SettingType.RESOLUTION: 16,
+    SettingType.RANGE: 8,
+    SettingType.CHANNELS: 3,
+}
+VERITY_GYRO_SETTINGS = {
+    SettingType.SAMPLE_RATE: 52,
+    SettingType.RESOLUTION: 16,
+    SettingType.RANGE: 2000,
+    SettingType.CHANNELS: 3,
+}
+CHEST_AXES = AxisMap(
+    "H10 on the chest strap, connector facing out: X left, Y up, Z forward",
+    ((2, 1), (0, 1), (1, 1)),
+)
+SHANK_AXES = AxisMap(
+    "Verity Sense in its clip on the shank: X up, Y backwards, Z right", ((1, -1), (2, -1), (0, 1))
+)
 
 
 def _h10(sensor_id: int) -> PolarPmdDecoder:
-    return PolarPmdDecoder(sensor_id, rates_hz={MeasurementType.ACC: 200.0}, axes=CHEST_AXES,
-                           accel_range_g=8.0, gyro=False)
+    return PolarPmdDecoder(
+        sensor_id,
+        rates_hz={MeasurementType.ACC: 200.0},
+        axes=CHEST_AXES,
+        accel_range_g=8.0,
+        gyro=False,
+    )
 
 
 def _verity(sensor_id: int) -> PolarPmdDecoder:
-    return PolarPmdDecoder(sensor_id, rates_hz={MeasurementType.ACC: 52.0,
-                                                MeasurementType.GYRO: 52.0},
-                           axes=SHANK_AXES, accel_range_g=8.0, gyro=True)
+    return PolarPmdDecoder(
+        sensor_id,
+        rates_hz={MeasurementType.ACC: 52.0, MeasurementType.GYRO: 52.0},
+        axes=SHANK_AXES,
+        accel_range_g=8.0,
+        gyro=True,
+    )
 
 
 H10 = SensorProfile(
@@ -503,8 +583,10 @@ VERITY = SensorProfile(
     name_patterns=(r"^Polar Sense",),
     notify_uuids=(PMD_CP_UUID, PMD_DATA_UUID),
     write_uuid=PMD_CP_UUID,
-    start_commands=(start_command(MeasurementType.ACC, VERITY_ACC_SETTINGS),
-                    start_command(MeasurementType.GYRO, VERITY_GYRO_SETTINGS)),
+    start_commands=(
+        start_command(MeasurementType.ACC, VERITY_ACC_SETTINGS),
+        start_command(MeasurementType.GYRO, VERITY_GYRO_SETTINGS),
+    ),
     stop_commands=(stop_command(MeasurementType.ACC), stop_command(MeasurementType.GYRO)),
     rates_hz=(52.0,),
     accel_range_g=8.0,

@@ -56,8 +56,9 @@ class WitMotionBleDecoder:
 
     def decode(self, data: bytes, t_us: int) -> list[Sample]:
         self._seq += 1
-        sample = decode_ble_packet(data, sensor_id=self.sensor_id, seq=self._seq,
-                                   t_us=self._sample_time(t_us))
+        sample = decode_ble_packet(
+            data, sensor_id=self.sensor_id, seq=self._seq, t_us=self._sample_time(t_us)
+        )
         return [WAIST_AXES.imu(sample)]
 
     def _sample_time(self, arrival_us: int) -> int:

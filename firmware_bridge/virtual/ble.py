@@ -145,8 +145,12 @@ def heart_rate_strap(
 
 
 def profiled_sensor(
-    device: VirtualDevice, profile: SensorProfile, *, address: str | None = None,
-    name: str | None = None, rssi: int = -65,
+    device: VirtualDevice,
+    profile: SensorProfile,
+    *,
+    address: str | None = None,
+    name: str | None = None,
+    rssi: int = -65,
 ) -> VirtualPeripheral:
     """A vendor's device (firmware_bridge.virtual.vendors) behind its profile's GATT layout:
     each notification on the characteristic its index names, the battery readable."""
@@ -339,8 +343,9 @@ class FakeBleakClient:
         await asyncio.sleep(0)
         return bytearray(read(self.radio.now_s()))
 
-    async def write_gatt_char(self, char_specifier: str, data: bytes | bytearray,
-                              response: bool | None = None) -> None:
+    async def write_gatt_char(
+        self, char_specifier: str, data: bytes | bytearray, response: bool | None = None
+    ) -> None:
         """Record a command the central writes (start/stop commands of a profile)."""
         characteristic = self._characteristic(char_specifier)
         await asyncio.sleep(0)

@@ -29,8 +29,9 @@ POLAR_CLOCK_START_NS = 820_454_400 * 1_000_000_000
 def _resampled(t_s: np.ndarray, values: np.ndarray, rate_hz: float) -> tuple[np.ndarray, ...]:
     """Motion at times t_s → the same motion sampled at `rate_hz` on [t_s[0], t_s[-1]]."""
     grid = np.arange(t_s[0], t_s[-1] + 1e-9, 1.0 / rate_hz)
-    return grid, np.stack([np.interp(grid, t_s, values[:, k])
-                           for k in range(values.shape[1])], axis=1)
+    return grid, np.stack(
+        [np.interp(grid, t_s, values[:, k]) for k in range(values.shape[1])], axis=1
+    )
 
 
 @dataclass
@@ -48,8 +49,9 @@ class _VendorImu(VirtualDevice):
         if self.t_s.size < 2:
             raise ValueError("a virtual IMU needs ≥ 2 sample times")
         axes = self.profile.axes
-        motion = np.concatenate([axes.to_device(self.accel_g), axes.to_device(self.gyro_dps)],
-                                axis=1)
+        motion = np.concatenate(
+            [axes.to_device(self.accel_g), axes.to_device(self.gyro_dps)], axis=1
+        )
         self._t, self._x = _resampled(self.t_s, motion, self.profile.rate_hz or 100.0)
 
     def _status_frames(self) -> list[_Pending]:
@@ -63,12 +65,14 @@ class VirtualWitMotion(_VendorImu):
     profile = witmotion.PROFILE
 
     def _data_frames(self) -> list[_Pending]:
-        scale = np.array([32768 / witmotion.ACCEL_FULL_SCALE_G] * 3
-                         + [32768 / witmotion.GYRO_FULL_SCALE_DPS] * 3)
+        scale = np.array(
+            [32768 / witmotion.ACCEL_FULL_SCALE_G] * 3 + [32768 / witmotion.GYRO_FULL_SCALE_DPS] * 3
+        )
         counts = np.clip(np.round(self._x * scale), -32768, 32767).astype(int)
-        return [(float(t), lambda seq, c=c: encode_ble_packet(tuple(c[:3]), tuple(c[3:]),
-                                                              (0, 0, 0)))
-                for t, c in zip(self._t, counts, strict=True)]
+        return [
+            (float(t), lambda seq, c=c: encode_ble_packet(tuple(c[:3]), tuple(c[3:]), (0, 0, 0)))
+            for t, c in zip(self._t, counts, strict=True)
+        ]
 
 
 @dataclass
@@ -84,9 +88,14 @@ class VirtualMovesense(_VendorImu):
         for start in range(0, len(self._t) - step + 1, step):
             block = self._x[start : start + step]
             t0_ms = self.clock.device_us(float(self._t[start])) // 1000
-            pending.append((float(self._t[start + step - 1]), lambda seq, t0=t0_ms, b=block:
-                            movesense.encode_imu6(t0, b[:, :3] * movesense.STANDARD_GRAVITY,
-                                                  b[:, 3:])))
+            pending.append(
+                (
+                    float(self._t[start + step - 1]),
+                    lambda seq, t0=t0_ms, b=block: movesense.encode_imu6(
+                        t0, b[:, :3] * movesense.STANDARD_GRAVITY, b[:, 3:]
+                    ),
+                )
+            )
         return pending
 
 
@@ -103,14 +112,23 @@ class VirtualPolar(_VendorImu):
         profile = self.profile
         with_gyro = "gyro" in profile.measures
         kinds = [polar.MeasurementType.ACC] + ([polar.MeasurementType.GYRO] if with_gyro else [])
-        factors = {polar.MeasurementType.ACC: self.acc_factor,
-                   polar.MeasurementType.GYRO: self.gyro_factor}
+        factors = {
+            polar.MeasurementType.ACC: self.acc_factor,
+            polar.MeasurementType.GYRO: self.gyro_factor,
+        }
         pending: list[_Pending] = [
-            (float(self._t[0]), lambda seq, k=kind: profile.framed(
-                polar.CP_INDEX, polar.encode_response(
-                    polar.OpCode.REQUEST_MEASUREMENT_START, k, 0,
-                    bytes([polar.SettingType.FACTOR, 1])
-                    + np.float32(factors[k]).tobytes())))
+            (
+                float(self._t[0]),
+                lambda seq, k=kind: profile.framed(
+                    polar.CP_INDEX,
+                    polar.encode_response(
+                        polar.OpCode.REQUEST_MEASUREMENT_START,
+                        k,
+                        0,
+                        bytes([polar.SettingType.FACTOR, 1]) + np.float32(factors[k]).tobytes(),
+                    ),
+                ),
+            )
             for kind in kinds
         ]
         step = self.samples_per_frame
@@ -119,16 +137,27 @@ class VirtualPolar(_VendorImu):
             frame_ns = POLAR_CLOCK_START_NS + self.clock.device_us(last) * 1000
             mg = np.round(self._x[start : start + step, :3] * 1000).astype(np.int64)
             if with_gyro:
-                acc = polar.encode_data(polar.MeasurementType.ACC, frame_ns, 0x81,
-                                        polar.encode_delta_frame(
-                                            np.round(mg / self.acc_factor).astype(np.int64)))
+                acc = polar.encode_data(
+                    polar.MeasurementType.ACC,
+                    frame_ns,
+                    0x81,
+                    polar.encode_delta_frame(np.round(mg / self.acc_factor).astype(np.int64)),
+                )
                 counts = np.round(self._x[start : start + step, 3:] / self.gyro_factor)
-                gyr = polar.encode_data(polar.MeasurementType.GYRO, frame_ns, 0x80,
-                                        polar.encode_delta_frame(counts.astype(np.int64)))
+                gyr = polar.encode_data(
+                    polar.MeasurementType.GYRO,
+                    frame_ns,
+                    0x80,
+                    polar.encode_delta_frame(counts.astype(np.int64)),
+                )
                 frames = [acc, gyr]
             else:
-                frames = [polar.encode_data(polar.MeasurementType.ACC, frame_ns, 0x01,
-                                            mg.astype("<i2").tobytes())]
-            pending += [(last, lambda seq, f=f: profile.framed(polar.DATA_INDEX, f))
-                        for f in frames]
+                frames = [
+                    polar.encode_data(
+                        polar.MeasurementType.ACC, frame_ns, 0x01, mg.astype("<i2").tobytes()
+                    )
+                ]
+            pending += [
+                (last, lambda seq, f=f: profile.framed(polar.DATA_INDEX, f)) for f in frames
+            ]
         return pending

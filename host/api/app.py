@@ -27,16 +27,19 @@ class AsciiJSONResponse(JSONResponse):
     checked is sent as `\\ud800` instead of failing the response, so no row is unreadable."""
 
     def render(self, content: object) -> bytes:
-        return json.dumps(content, ensure_ascii=True, allow_nan=False,
-                          separators=(",", ":")).encode("ascii")
+        return json.dumps(
+            content, ensure_ascii=True, allow_nan=False, separators=(",", ":")
+        ).encode("ascii")
 
 
-def _error(status_code: int, message: str, field: str | None = None,
-           headers: dict[str, str] | None = None) -> JSONResponse:
+def _error(
+    status_code: int, message: str, field: str | None = None, headers: dict[str, str] | None = None
+) -> JSONResponse:
     if field is None and ": " in message:
         field = message.split(": ", 1)[0]
-    return AsciiJSONResponse(status_code=status_code, content={"message": message, "field": field},
-                        headers=headers)
+    return AsciiJSONResponse(
+        status_code=status_code, content={"message": message, "field": field}, headers=headers
+    )
 
 
 async def _summary_error(_: Request, exc: SummaryError) -> JSONResponse:
@@ -86,8 +89,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.settings = settings
     app.state.engine = engine
     app.state.sessions = sessionmaker(engine, expire_on_commit=False)
-    app.state.rate_limiter = RateLimiter(settings.rate_limit_per_minute,
-                                         max_keys=settings.rate_limit_max_clients)
+    app.state.rate_limiter = RateLimiter(
+        settings.rate_limit_per_minute, max_keys=settings.rate_limit_max_clients
+    )
     for module in (devices, sessions, models, risk, health):
         app.include_router(module.router, prefix=PREFIX)
     from host.web.pages import router as web_pages  # here: host.web reads host.api's routes

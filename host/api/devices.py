@@ -13,8 +13,12 @@ router = APIRouter(tags=["devices"])
 
 
 class Registration(BaseModel):
-    code: str = Field(min_length=4, max_length=32, pattern=r"^[A-Za-z0-9 -]+$",
-                      description="Pairing code from staff, e.g. ABCDE-FGHJK")
+    code: str = Field(
+        min_length=4,
+        max_length=32,
+        pattern=r"^[A-Za-z0-9 -]+$",
+        description="Pairing code from staff, e.g. ABCDE-FGHJK",
+    )
 
 
 class DeviceToken(BaseModel):
@@ -37,5 +41,6 @@ def register(body: Registration, request: Request, db: DB) -> DeviceToken:
         db.rollback()
         raise HTTPException(status.HTTP_400_BAD_REQUEST, detail=str(exc)) from None
     db.commit()
-    return DeviceToken(device_id=device_id, token=token,
-                       signing_key=published_public_key(app_settings(request)))
+    return DeviceToken(
+        device_id=device_id, token=token, signing_key=published_public_key(app_settings(request))
+    )

@@ -25,8 +25,9 @@ def clean_text(value: str) -> str:
 
 
 ShortText = Annotated[str, StringConstraints(max_length=64), AfterValidator(clean_text)]
-Identifier = Annotated[str, StringConstraints(min_length=1, max_length=64,
-                                              pattern=IDENTIFIER_PATTERN)]
+Identifier = Annotated[
+    str, StringConstraints(min_length=1, max_length=64, pattern=IDENTIFIER_PATTERN)
+]
 Count = Annotated[int, Field(ge=0, le=INT32_MAX)]
 # An identifier in a URL path (session, athlete, model version): a bad one is a 422 naming it.
 IdPath = Annotated[str, Path(min_length=1, max_length=64, pattern=IDENTIFIER_PATTERN)]

@@ -48,13 +48,22 @@ class BodySizeLimit:
             await self._refuse(send)
 
     async def _refuse(self, send: Send) -> None:
-        body = json.dumps({
-            "message": f"body: larger than the limit of {self.max_bytes} bytes",
-            "field": "body",
-        }).encode()
-        await send({"type": "http.response.start", "status": 413,
-                    "headers": [(b"content-type", b"application/json"),
-                                (b"content-length", str(len(body)).encode())]})
+        body = json.dumps(
+            {
+                "message": f"body: larger than the limit of {self.max_bytes} bytes",
+                "field": "body",
+            }
+        ).encode()
+        await send(
+            {
+                "type": "http.response.start",
+                "status": 413,
+                "headers": [
+                    (b"content-type", b"application/json"),
+                    (b"content-length", str(len(body)).encode()),
+                ],
+            }
+        )
         await send({"type": "http.response.body", "body": body})
 
 
@@ -65,8 +74,9 @@ class RateLimiter:
     is dropped, and beyond `max_keys` the least recently seen key is dropped first.
     """
 
-    def __init__(self, per_minute: int, clock: Callable[[], float] = time.monotonic,
-                 max_keys: int = 10_000) -> None:
+    def __init__(
+        self, per_minute: int, clock: Callable[[], float] = time.monotonic, max_keys: int = 10_000
+    ) -> None:
         self.capacity = float(per_minute)
         self.refill_per_s = per_minute / 60.0
         self.clock = clock
@@ -95,8 +105,10 @@ class RateLimiter:
         """Drop least recently seen buckets that are full again, and any beyond max_keys."""
         while self._buckets:
             oldest = next(iter(self._buckets))
-            if (len(self._buckets) > self.max_keys
-                    or self._level(self._buckets[oldest], now) >= self.capacity):
+            if (
+                len(self._buckets) > self.max_keys
+                or self._level(self._buckets[oldest], now) >= self.capacity
+            ):
                 del self._buckets[oldest]
             else:
                 return

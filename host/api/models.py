@@ -41,16 +41,24 @@ def latest(caller: Caller, db: DB) -> ModelInfo:
 @router.get("/models/{version}/bundle", response_class=FileResponse)
 def bundle(
     version: IdPath,
-    caller: Caller, db: DB,
+    caller: Caller,
+    db: DB,
 ) -> FileResponse:
     """The bundle archive; its sha256 is in the `X-Bundle-SHA256` header to check on receipt."""
     row = db.scalars(
-        select(ModelVersion).where(ModelVersion.version == version, ModelVersion.kind == "bundle",
-                                   ModelVersion.published.is_not(None))
+        select(ModelVersion).where(
+            ModelVersion.version == version,
+            ModelVersion.kind == "bundle",
+            ModelVersion.published.is_not(None),
+        )
     ).one_or_none()
     if row is None or row.path is None or not Path(row.path).is_file():
-        raise HTTPException(status.HTTP_404_NOT_FOUND,
-                            detail=f"version: no published bundle {version!r}")
-    return FileResponse(row.path, media_type="application/gzip",
-                        filename=f"touchline-{version}.tar.gz",
-                        headers={SHA256_HEADER: row.sha256 or ""})
+        raise HTTPException(
+            status.HTTP_404_NOT_FOUND, detail=f"version: no published bundle {version!r}"
+        )
+    return FileResponse(
+        row.path,
+        media_type="application/gzip",
+        filename=f"touchline-{version}.tar.gz",
+        headers={SHA256_HEADER: row.sha256 or ""},
+    )

@@ -19,8 +19,10 @@ def _week(db: Session, week: int | None) -> int:
         return week
     newest = db.scalar(select(func.max(RiskPrediction.week)))
     if newest is None:
-        raise HTTPException(status.HTTP_404_NOT_FOUND,
-                            detail="week: no risk computed yet (run touchline risk or nightly)")
+        raise HTTPException(
+            status.HTTP_404_NOT_FOUND,
+            detail="week: no risk computed yet (run touchline risk or nightly)",
+        )
     return newest
 
 
@@ -47,20 +49,25 @@ def _describe(row: RiskPrediction) -> AthleteRisk:
     )
 
 
-WeekQuery = Query(default=None, ge=0, le=INT32_MAX,
-                  description="Week number; newest with risk if omitted")
+WeekQuery = Query(
+    default=None, ge=0, le=INT32_MAX, description="Week number; newest with risk if omitted"
+)
 
 
 @router.get("/athletes/{athlete_id}/risk", response_model=AthleteRisk)
 def athlete_risk(
     athlete_id: IdPath,
-    caller: Staff, db: DB, week: int | None = WeekQuery,
+    caller: Staff,
+    db: DB,
+    week: int | None = WeekQuery,
 ) -> AthleteRisk:
     chosen = _week(db, week)
     rows = _predictions(db, chosen, athlete_id)
     if not rows:
-        raise HTTPException(status.HTTP_404_NOT_FOUND,
-                            detail=f"athlete_id: no risk for {athlete_id!r} in week {chosen}")
+        raise HTTPException(
+            status.HTTP_404_NOT_FOUND,
+            detail=f"athlete_id: no risk for {athlete_id!r} in week {chosen}",
+        )
     return _describe(rows[0])
 
 

@@ -23,12 +23,19 @@ from host.db.tokens import Role
 router = APIRouter(tags=["sessions"])
 
 
-@router.post("/sessions", status_code=status.HTTP_200_OK, response_model=StoredOutcome, responses={
-    201: {"model": StoredOutcome,
-          "description": "Created: the first revision of this session for this athlete"},
-    403: {"description": "The session belongs to another device, or to staff"},
-    409: {"description": "An older revision, or this revision with different content"},
-})
+@router.post(
+    "/sessions",
+    status_code=status.HTTP_200_OK,
+    response_model=StoredOutcome,
+    responses={
+        201: {
+            "model": StoredOutcome,
+            "description": "Created: the first revision of this session for this athlete",
+        },
+        403: {"description": "The session belongs to another device, or to staff"},
+        409: {"description": "An older revision, or this revision with different content"},
+    },
+)
 def post_session(
     summary: SessionSummaryBody, caller: Caller, db: DB, response: Response
 ) -> StoredOutcome:
@@ -54,8 +61,7 @@ def post_session(
 
 
 @router.get("/sessions/{session_id}/{athlete_id}", response_model=StoredSession)
-def get_session(session_id: IdPath, athlete_id: IdPath, caller: Caller,
-                db: DB) -> StoredSession:
+def get_session(session_id: IdPath, athlete_id: IdPath, caller: Caller, db: DB) -> StoredSession:
     """The stored summary; staff read any, a device only those it posted."""
     stored = db.scalars(
         select(TrainingSession).where(

@@ -25,7 +25,8 @@ _SCHEMA: dict[str, Any] = summary_validator().schema
 _CONTRACT: dict[str, Any] = _SCHEMA["properties"]
 # Without `action_labels`, the keys the schema's first version allowed: the paper's eight.
 PAPER_ACTIONS: tuple[str, ...] = tuple(
-    _SCHEMA["then"]["properties"]["actions"]["propertyNames"]["enum"])
+    _SCHEMA["then"]["properties"]["actions"]["propertyNames"]["enum"]
+)
 _LABEL_RULE: dict[str, Any] = _CONTRACT["actions"]["propertyNames"]
 LABEL_PATTERN = re.compile(_LABEL_RULE["pattern"])
 NOT_A_LABEL = _LABEL_RULE["not"]["const"]  # background is a class, never an action
@@ -108,9 +109,12 @@ class SessionSummaryBody(Strict):
     sensors: Annotated[list[Sensor], Field(max_length=64)]
     quality: Quality
     action_labels: Annotated[
-        list[ActionLabel], Field(min_length=1, max_length=MAX_ACTION_LABELS)] = None
-    actions: Annotated[dict[str, ActionCount], Field(
-        max_length=MAX_ACTION_LABELS, json_schema_extra={"propertyNames": _LABEL_RULE})]
+        list[ActionLabel], Field(min_length=1, max_length=MAX_ACTION_LABELS)
+    ] = None
+    actions: Annotated[
+        dict[str, ActionCount],
+        Field(max_length=MAX_ACTION_LABELS, json_schema_extra={"propertyNames": _LABEL_RULE}),
+    ]
     load: Load
     heart_rate: HeartRate | None = None
     model_version: ShortText | None
@@ -122,29 +126,38 @@ class SessionSummaryBody(Strict):
             raise PydanticCustomError("action_label", f"{NOT_A_LABEL!r} is not an action label")
         repeated = sorted({label for label in labels if labels.count(label) > 1})
         if repeated:
-            raise PydanticCustomError("action_label", "{labels} appear more than once",
-                                      {"labels": repeated})
+            raise PydanticCustomError(
+                "action_label", "{labels} appear more than once", {"labels": repeated}
+            )
         return labels
 
     @field_validator("actions")
     @classmethod
-    def _labelled_by_the_model(cls, actions: dict[str, ActionCount],
-                               info: ValidationInfo) -> dict[str, ActionCount]:
+    def _labelled_by_the_model(
+        cls, actions: dict[str, ActionCount], info: ValidationInfo
+    ) -> dict[str, ActionCount]:
         """Each key a label of the vocabulary that produced the counts; the first bad one
         is named (a malformed `action_labels` is reported on its own, before this)."""
         vocabulary = info.data.get("action_labels") or PAPER_ACTIONS
         for label in actions:
             if not LABEL_PATTERN.match(label) or label == NOT_A_LABEL:
                 raise PydanticCustomError(
-                    "action_label", "key {label} is not an action label: 1 to 40 letters, "
+                    "action_label",
+                    "key {label} is not an action label: 1 to 40 letters, "
                     "digits, '_' or '-', starting with a letter or digit, not 'background'",
-                    {"label": repr(label)})
+                    {"label": repr(label)},
+                )
             if label not in vocabulary:
-                where = "action_labels" if info.data.get("action_labels") else (
-                    "the paper's eight actions; send action_labels for a club's own words")
+                where = (
+                    "action_labels"
+                    if info.data.get("action_labels")
+                    else ("the paper's eight actions; send action_labels for a club's own words")
+                )
                 raise PydanticCustomError(
-                    "action_label", "key {label} is not one of {where}",
-                    {"label": repr(label), "where": where})
+                    "action_label",
+                    "key {label} is not one of {where}",
+                    {"label": repr(label), "where": where},
+                )
         return actions
 
     def as_posted(self) -> dict[str, Any]:

@@ -81,5 +81,6 @@ def _signer(bundle: Bundle) -> str:
         ours = signed_by == published_public_key(get_settings())
     except SettingsError:
         ours = False
-    return f"signed by key {key_id(signed_by)}" + (" (this host's key)" if ours else
-                                                  " [yellow](not this host's key)[/yellow]")
+    return f"signed by key {key_id(signed_by)}" + (
+        " (this host's key)" if ours else " [yellow](not this host's key)[/yellow]"
+    )

@@ -51,8 +51,15 @@ def export_command(
     console = Console()
     try:
         result = export_run(run_dir, out, data, tflite, version)
-    except (ExportError, StudentRunError, DatasetError, BundleError, LiteRtUnavailable,
-            SigningKeyError, SettingsError) as exc:
+    except (
+        ExportError,
+        StudentRunError,
+        DatasetError,
+        BundleError,
+        LiteRtUnavailable,
+        SigningKeyError,
+        SettingsError,
+    ) as exc:
         console.print(f"[red]error:[/red] {exc}", soft_wrap=True)
         raise typer.Exit(1) from None
     if result.key_created:

@@ -16,46 +16,93 @@ if TYPE_CHECKING:
     from host.data.importer import ImportOptions, ImportReport
 
 import_app = typer.Typer(
-    help=("Import a club's exports (CSV or Excel: sessions, injuries) into a dataset "
-          "directory; columns and values are recognised by name and every bad row is listed."
-          "\n\n"
-          "Example:  touchline import sessions gps.csv --out data/club  ·  "
-          "touchline import injuries medical.csv --out data/club"),
+    help=(
+        "Import a club's exports (CSV or Excel: sessions, injuries) into a dataset "
+        "directory; columns and values are recognised by name and every bad row is listed."
+        "\n\n"
+        "Example:  touchline import sessions gps.csv --out data/club  ·  "
+        "touchline import injuries medical.csv --out data/club"
+    ),
     no_args_is_help=True,
 )
 app.add_typer(import_app, name="import")
 
-Out = Annotated[Path, typer.Option(
-    "--out", help="Dataset directory to create or add to (rows already there are kept).")]
-Mapping = Annotated[list[str], typer.Option(
-    "--map", help="COLUMN=FIELD: read the file's COLUMN as FIELD when its name is not "
-    "recognised, e.g. --map 'Player Code=athlete_id'. Repeat for several columns.")]
-SkipBad = Annotated[bool, typer.Option(
-    "--skip-bad", help="Import the good rows and skip the bad ones (they are still listed).")]
-MapValue = Annotated[list[str], typer.Option(
-    "--map-value", help="FIELD:TEXT=VALUE: read the word TEXT in FIELD as VALUE, e.g. "
-    "--map-value 'location:Gemelo interno=calf'. Unknown words are kept as 'other'.")]
-DayFirst = Annotated[bool, typer.Option(
-    "--dayfirst", help="Dates like 03/02/2026 are 3 February (needed when no date in the "
-    "column has a day above 12).")]
-MonthFirst = Annotated[bool, typer.Option(
-    "--monthfirst", help="Dates like 03/02/2026 are 2 March (US style).")]
-Sheet = Annotated[str | None, typer.Option(
-    "--sheet", help="Sheet of an Excel workbook to read (default: the first).")]
-Replace = Annotated[bool, typer.Option(
-    "--replace", help="The file is the new truth for the athletes and dates it covers: rows "
-    "there that the file lacks are removed and blanked values cleared. Without it, imports "
-    "only add and update.")]
-Scales = Annotated[list[str], typer.Option(
-    "--scale", help="ITEM=LOW-HIGH:high-good|low-good: the scale a wellness item was asked "
-    "on, stored on 1-5 (5 = best), e.g. --scale sleep=1-7:high-good. Repeat per item.")]
-Rename = Annotated[list[str], typer.Option(
-    "--rename", help="OLD=NEW: the athlete stored as OLD is NEW from now on, in every table, "
-    "e.g. --rename 'Pablo G.=P07'.")]
+Out = Annotated[
+    Path,
+    typer.Option(
+        "--out", help="Dataset directory to create or add to (rows already there are kept)."
+    ),
+]
+Mapping = Annotated[
+    list[str],
+    typer.Option(
+        "--map",
+        help="COLUMN=FIELD: read the file's COLUMN as FIELD when its name is not "
+        "recognised, e.g. --map 'Player Code=athlete_id'. Repeat for several columns.",
+    ),
+]
+SkipBad = Annotated[
+    bool,
+    typer.Option(
+        "--skip-bad", help="Import the good rows and skip the bad ones (they are still listed)."
+    ),
+]
+MapValue = Annotated[
+    list[str],
+    typer.Option(
+        "--map-value",
+        help="FIELD:TEXT=VALUE: read the word TEXT in FIELD as VALUE, e.g. "
+        "--map-value 'location:Gemelo interno=calf'. Unknown words are kept as 'other'.",
+    ),
+]
+DayFirst = Annotated[
+    bool,
+    typer.Option(
+        "--dayfirst",
+        help="Dates like 03/02/2026 are 3 February (needed when no date in the "
+        "column has a day above 12).",
+    ),
+]
+MonthFirst = Annotated[
+    bool, typer.Option("--monthfirst", help="Dates like 03/02/2026 are 2 March (US style).")
+]
+Sheet = Annotated[
+    str | None,
+    typer.Option("--sheet", help="Sheet of an Excel workbook to read (default: the first)."),
+]
+Replace = Annotated[
+    bool,
+    typer.Option(
+        "--replace",
+        help="The file is the new truth for the athletes and dates it covers: rows "
+        "there that the file lacks are removed and blanked values cleared. Without it, imports "
+        "only add and update.",
+    ),
+]
+Scales = Annotated[
+    list[str],
+    typer.Option(
+        "--scale",
+        help="ITEM=LOW-HIGH:high-good|low-good: the scale a wellness item was asked "
+        "on, stored on 1-5 (5 = best), e.g. --scale sleep=1-7:high-good. Repeat per item.",
+    ),
+]
+Rename = Annotated[
+    list[str],
+    typer.Option(
+        "--rename",
+        help="OLD=NEW: the athlete stored as OLD is NEW from now on, in every table, "
+        "e.g. --rename 'Pablo G.=P07'.",
+    ),
+]
 
 
-def _run(importer: Callable[..., ImportReport], file: Path, out: Path, options: ImportOptions,
-         ) -> None:
+def _run(
+    importer: Callable[..., ImportReport],
+    file: Path,
+    out: Path,
+    options: ImportOptions,
+) -> None:
     from host.data.dataset import DatasetError
     from host.data.importer import ImportFileError
 
@@ -69,7 +116,10 @@ def _run(importer: Callable[..., ImportReport], file: Path, out: Path, options: 
     if report.errors and not options.skip_bad:
         console.print(
             f"[red]nothing written:[/red] {len(report.bad_rows)} bad row(s) in {file}; fix them, "
-            "or pass --skip-bad to import the others", soft_wrap=True, highlight=False)
+            "or pass --skip-bad to import the others",
+            soft_wrap=True,
+            highlight=False,
+        )
         raise typer.Exit(1)
 
 
@@ -81,8 +131,9 @@ def render(report: ImportReport, console: Console) -> None:
     recognised = ", ".join(f"{col} → {name}" for col, name in report.columns.items())
     console.print(f"columns: {recognised}", soft_wrap=True, highlight=False)
     if report.ignored_columns:
-        console.print(f"ignored columns: {', '.join(report.ignored_columns)}", soft_wrap=True,
-                      highlight=False)
+        console.print(
+            f"ignored columns: {', '.join(report.ignored_columns)}", soft_wrap=True, highlight=False
+        )
     for note in report.notes:
         console.print(f"note: {note}", soft_wrap=True, highlight=False)
     if report.errors:
@@ -96,30 +147,42 @@ def render(report: ImportReport, console: Console) -> None:
         console.print(
             f"{report.table}: {report.rows_read} row(s) read, {report.added} added, "
             f"{report.updated} updated, {report.unchanged} unchanged{removed}{skipped}",
-            highlight=False)
+            highlight=False,
+        )
         if report.replace:
             for kind, what in report.changes[:SHOWN_CHANGES]:
                 console.print(f"  {kind}: {what}", soft_wrap=True, highlight=False)
             if len(report.changes) > SHOWN_CHANGES:
-                console.print(f"  … and {len(report.changes) - SHOWN_CHANGES} more",
-                              highlight=False)
+                console.print(
+                    f"  … and {len(report.changes) - SHOWN_CHANGES} more", highlight=False
+                )
         else:
-            console.print("additive import: rows already stored that this file lacks were "
-                          "kept (pass --replace to make the file the truth for its athletes "
-                          "and dates)", soft_wrap=True, highlight=False)
+            console.print(
+                "additive import: rows already stored that this file lacks were "
+                "kept (pass --replace to make the file the truth for its athletes "
+                "and dates)",
+                soft_wrap=True,
+                highlight=False,
+            )
         for old, new in report.renamed.items():
             console.print(f"renamed athlete {old} → {new}", soft_wrap=True, highlight=False)
         if report.athletes_added:
-            console.print(f"new athletes in athletes.csv: {', '.join(report.athletes_added)}",
-                          soft_wrap=True, highlight=False)
-        console.print(f"wrote {', '.join(str(p) for p in report.written)}", soft_wrap=True,
-                      highlight=False)
+            console.print(
+                f"new athletes in athletes.csv: {', '.join(report.athletes_added)}",
+                soft_wrap=True,
+                highlight=False,
+            )
+        console.print(
+            f"wrote {', '.join(str(p) for p in report.written)}", soft_wrap=True, highlight=False
+        )
 
 
 @import_app.command("sessions")
 def sessions(
-    file: Annotated[Path, typer.Argument(
-        help="CSV or .xlsx export, one row per athlete per session (or per drill).")],
+    file: Annotated[
+        Path,
+        typer.Argument(help="CSV or .xlsx export, one row per athlete per session (or per drill)."),
+    ],
     out: Out,
     mapping: Mapping = [],  # noqa: B006 (typer copies option defaults)
     skip_bad: SkipBad = False,
@@ -159,8 +222,12 @@ def sessions(
     # The importer (pandas) is imported when the command runs: `--help` stays fast.
     from host.data.importer import import_sessions
 
-    _run(import_sessions, file, out, _options(mapping, skip_bad, map_value, dayfirst,
-                                              monthfirst, sheet, replace, rename, scale))
+    _run(
+        import_sessions,
+        file,
+        out,
+        _options(mapping, skip_bad, map_value, dayfirst, monthfirst, sheet, replace, rename, scale),
+    )
 
 
 @import_app.command("injuries")
@@ -196,14 +263,19 @@ def injuries(
     """
     from host.data.importer import import_injuries
 
-    _run(import_injuries, file, out, _options(mapping, skip_bad, map_value, dayfirst,
-                                              monthfirst, sheet, replace, rename))
+    _run(
+        import_injuries,
+        file,
+        out,
+        _options(mapping, skip_bad, map_value, dayfirst, monthfirst, sheet, replace, rename),
+    )
 
 
 @import_app.command("wellness")
 def wellness(
-    file: Annotated[Path, typer.Argument(
-        help="CSV or .xlsx questionnaire export, one row per athlete per day.")],
+    file: Annotated[
+        Path, typer.Argument(help="CSV or .xlsx questionnaire export, one row per athlete per day.")
+    ],
     out: Out,
     mapping: Mapping = [],  # noqa: B006 (typer copies option defaults)
     skip_bad: SkipBad = False,
@@ -226,13 +298,25 @@ def wellness(
     """
     from host.data.importer import import_wellness
 
-    _run(import_wellness, file, out, _options(mapping, skip_bad, [], dayfirst, monthfirst,
-                                              sheet, replace, rename, scale))
+    _run(
+        import_wellness,
+        file,
+        out,
+        _options(mapping, skip_bad, [], dayfirst, monthfirst, sheet, replace, rename, scale),
+    )
 
 
-def _options(mapping: list[str], skip_bad: bool, map_value: list[str], dayfirst: bool,
-             monthfirst: bool, sheet: str | None, replace: bool, rename: list[str],
-             scale: list[str] | None = None) -> ImportOptions:
+def _options(
+    mapping: list[str],
+    skip_bad: bool,
+    map_value: list[str],
+    dayfirst: bool,
+    monthfirst: bool,
+    sheet: str | None,
+    replace: bool,
+    rename: list[str],
+    scale: list[str] | None = None,
+) -> ImportOptions:
     """The command's options, checked, as the importer takes them."""
     from host.data.importer import ImportFileError, ImportOptions, parse_mapping, parse_renames
 
@@ -242,10 +326,15 @@ def _options(mapping: list[str], skip_bad: bool, map_value: list[str], dayfirst:
         raise typer.Exit(1)
     try:
         return ImportOptions(
-            mapping=parse_mapping(mapping), skip_bad=skip_bad, value_map=tuple(map_value),
-            date_order="day" if dayfirst else "month" if monthfirst else None, sheet=sheet,
-            replace=replace, renames=parse_renames(rename), scales=tuple(scale or ()))
+            mapping=parse_mapping(mapping),
+            skip_bad=skip_bad,
+            value_map=tuple(map_value),
+            date_order="day" if dayfirst else "month" if monthfirst else None,
+            sheet=sheet,
+            replace=replace,
+            renames=parse_renames(rename),
+            scales=tuple(scale or ()),
+        )
     except ImportFileError as exc:
         console.print(f"[red]error:[/red] {exc}", soft_wrap=True, highlight=False)
         raise typer.Exit(1) from None
-

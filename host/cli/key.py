@@ -19,8 +19,10 @@ key_app = typer.Typer(
 )
 app.add_typer(key_app, name="key")
 KeyDirOption = typer.Option(
-    None, "--key-dir", help="Key directory; default $TOUCHLINE_KEY_DIR, else keys/ in the "
-    "host data directory.", file_okay=False,
+    None,
+    "--key-dir",
+    help="Key directory; default $TOUCHLINE_KEY_DIR, else keys/ in the host data directory.",
+    file_okay=False,
 )
 
 

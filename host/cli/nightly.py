@@ -14,17 +14,29 @@ from host.cli import app
 
 @app.command("nightly")
 def nightly(
-    data: Annotated[Path | None, typer.Option(
-        "--data", help="Dataset directory to import (club CSV imports, synthetic squad).")
+    data: Annotated[
+        Path | None,
+        typer.Option(
+            "--data", help="Dataset directory to import (club CSV imports, synthetic squad)."
+        ),
     ] = None,
-    edge_model: Annotated[bool, typer.Option(
-        "--edge-model", help="Also retrain the teacher, distil and export a sideline bundle "
-        "(needs --data with clips).")] = False,
-    work_dir: Annotated[Path | None, typer.Option(
-        "--work-dir", help="Where training runs are written (default: beside the bundles).")
+    edge_model: Annotated[
+        bool,
+        typer.Option(
+            "--edge-model",
+            help="Also retrain the teacher, distil and export a sideline bundle "
+            "(needs --data with clips).",
+        ),
+    ] = False,
+    work_dir: Annotated[
+        Path | None,
+        typer.Option(
+            "--work-dir", help="Where training runs are written (default: beside the bundles)."
+        ),
     ] = None,
-    db: Annotated[str | None, typer.Option(
-        "--db", help="Database URL (default: TOUCHLINE_DATABASE_URL).")] = None,
+    db: Annotated[
+        str | None, typer.Option("--db", help="Database URL (default: TOUCHLINE_DATABASE_URL).")
+    ] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print the run report as JSON.")] = False,
 ) -> None:
     """Ingest new data, update weekly features, retrain the risk head (warm start),
@@ -51,15 +63,23 @@ def nightly(
     try:
         settings = get_settings(database_url=db)
         report = run_nightly(settings, data=data, work_dir=work_dir, edge_model=edge_model)
-    except (NightlyLocked, DatasetError, DatabaseError, EvaluationError, FeatureError,
-            SettingsError) as exc:
+    except (
+        NightlyLocked,
+        DatasetError,
+        DatabaseError,
+        EvaluationError,
+        FeatureError,
+        SettingsError,
+    ) as exc:
         Console(stderr=True).print(f"[red]error:[/red] {exc}", soft_wrap=True)
         raise typer.Exit(1) from None
     if as_json:
         typer.echo(json.dumps(report.to_dict(), indent=2, default=str))
         return
-    console.print(f"ingested {report.new_summaries} new summaries"
-                  + (f", imported {report.imported}" if report.imported else ""))
+    console.print(
+        f"ingested {report.new_summaries} new summaries"
+        + (f", imported {report.imported}" if report.imported else "")
+    )
     console.print(f"features: {report.player_weeks} player-weeks")
     console.print(f"risk head: {report.risk.reason}")
     if report.bundle is not None:

@@ -35,28 +35,56 @@ class Format(enum.StrEnum):
 @app.command("risk")
 def risk(
     week: Annotated[int, typer.Option("--week", min=0, help="Week to score (0 = first week).")],
-    data: Annotated[Path | None, typer.Option(
-        "--data", help="Dataset directory to import first (e.g. made by `touchline import`).")
+    data: Annotated[
+        Path | None,
+        typer.Option(
+            "--data", help="Dataset directory to import first (e.g. made by `touchline import`)."
+        ),
     ] = None,
     output: Annotated[Format, typer.Option("--format", help="table, csv or json.")] = Format.TABLE,
-    db: Annotated[str | None, typer.Option(
-        "--db", help="Database URL (default: TOUCHLINE_DATABASE_URL).")] = None,
-    evaluation: Annotated[bool, typer.Option(
-        "--evaluate", help="Instead of the table: how well the head and the baseline did on "
-        "the newest weeks up to W that they never saw.")] = False,
-    holdout: Annotated[int | None, typer.Option(
-        "--holdout-weeks", min=1, help="Weeks held out by --evaluate "
-        "(default: TOUCHLINE_RISK_HOLDOUT_WEEKS, 2).")] = None,
-    split: Annotated[SplitKind, typer.Option(
-        "--split", help="--evaluate on the newest weeks (time) or, to compare with the paper, "
-        "a random 7:1.5:1.5 of player-weeks (random; optimistic).")] = SplitKind.TIME,
-    plot: Annotated[Path | None, typer.Option(
-        "--plot", help="With --evaluate: also write the reliability plot to this PNG file.")
+    db: Annotated[
+        str | None, typer.Option("--db", help="Database URL (default: TOUCHLINE_DATABASE_URL).")
     ] = None,
-    min_days_lost: Annotated[int | None, typer.Option(
-        "--min-days-lost", min=0, max=365, help="Time-loss definition: an injury is the "
-        "outcome to predict when it cost at least this many days, or is still open "
-        "(default: TOUCHLINE_TIME_LOSS_MIN_DAYS, 2). Shorter knocks still count as history.")
+    evaluation: Annotated[
+        bool,
+        typer.Option(
+            "--evaluate",
+            help="Instead of the table: how well the head and the baseline did on "
+            "the newest weeks up to W that they never saw.",
+        ),
+    ] = False,
+    holdout: Annotated[
+        int | None,
+        typer.Option(
+            "--holdout-weeks",
+            min=1,
+            help="Weeks held out by --evaluate (default: TOUCHLINE_RISK_HOLDOUT_WEEKS, 2).",
+        ),
+    ] = None,
+    split: Annotated[
+        SplitKind,
+        typer.Option(
+            "--split",
+            help="--evaluate on the newest weeks (time) or, to compare with the paper, "
+            "a random 7:1.5:1.5 of player-weeks (random; optimistic).",
+        ),
+    ] = SplitKind.TIME,
+    plot: Annotated[
+        Path | None,
+        typer.Option(
+            "--plot", help="With --evaluate: also write the reliability plot to this PNG file."
+        ),
+    ] = None,
+    min_days_lost: Annotated[
+        int | None,
+        typer.Option(
+            "--min-days-lost",
+            min=0,
+            max=365,
+            help="Time-loss definition: an injury is the "
+            "outcome to predict when it cost at least this many days, or is still open "
+            "(default: TOUCHLINE_TIME_LOSS_MIN_DAYS, 2). Shorter knocks still count as history.",
+        ),
     ] = None,
 ) -> None:
     """Print each player's probability of a time-loss injury next week, highest first.
@@ -93,8 +121,9 @@ def risk(
     try:
         settings = get_settings(database_url=db, time_loss_min_days=min_days_lost)
         if evaluation:
-            report = evaluate_until(week, data=data, holdout_weeks=holdout, split=split.value,
-                                    settings=settings)
+            report = evaluate_until(
+                week, data=data, holdout_weeks=holdout, split=split.value, settings=settings
+            )
         else:
             result = squad_risk(week, data=data, settings=settings)
     except (DatasetError, DatabaseError, EvaluationError, FeatureError, SettingsError) as exc:
@@ -128,10 +157,13 @@ def _records(result: SquadRisk) -> dict:
         "base_rate": None if math.isnan(result.base_rate) else round(result.base_rate, 4),
         "history_problem": result.history_problem,
         "players": [
-            {"athlete_id": row.athlete_id, "probability": round(float(row.probability), 4),
-             "band": row.band,
-             "change": None if math.isnan(row.change) else round(float(row.change), 4),
-             "drivers": list(row.drivers)}
+            {
+                "athlete_id": row.athlete_id,
+                "probability": round(float(row.probability), 4),
+                "band": row.band,
+                "change": None if math.isnan(row.change) else round(float(row.change), 4),
+                "drivers": list(row.drivers),
+            }
             for row in result.table.itertuples(index=False)
         ],
     }
@@ -146,22 +178,27 @@ def _evaluation_table(report: Evaluation) -> Table:
     if split.kind == "random":
         where = "a random 15 % of player-weeks (paper's 7:1.5:1.5; optimistic)"
     else:
-        where = (f"held-out weeks {split.test_weeks[0]}-{split.test_weeks[-1]} (trained on "
-                 f"{split.train_weeks[0]}-{split.train_weeks[-1]})")
+        where = (
+            f"held-out weeks {split.test_weeks[0]}-{split.test_weeks[-1]} (trained on "
+            f"{split.train_weeks[0]}-{split.train_weeks[-1]})"
+        )
     rate = report.test_rate
-    table = Table(title=f"Risk on {where}: {split.test_rows} player-weeks, "
-                  f"{split.test_injuries} injuries{flag}",
-                  caption=f"Always predicting the held-out rate {f(rate)} scores Brier "
-                  f"{f(rate * (1 - rate))} (skill 0). High band: calibrated head >= "
-                  f"{f(high_threshold(report.base_rate))} ({HIGH_MULTIPLE:g}x the training "
-                  "rate), others >= 0.65.")
+    table = Table(
+        title=f"Risk on {where}: {split.test_rows} player-weeks, "
+        f"{split.test_injuries} injuries{flag}",
+        caption=f"Always predicting the held-out rate {f(rate)} scores Brier "
+        f"{f(rate * (1 - rate))} (skill 0). High band: calibrated head >= "
+        f"{f(high_threshold(report.base_rate))} ({HIGH_MULTIPLE:g}x the training "
+        "rate), others >= 0.65.",
+    )
     table.add_column("metric (95 % interval, athletes resampled)")
     table.add_column("calibrated head")
     table.add_column("head before calibration")
     table.add_column("gradient boosting")
     for key in report.head:
-        table.add_row(key, str(report.head[key]), str(report.uncalibrated[key]),
-                      str(report.baseline[key]))
+        table.add_row(
+            key, str(report.head[key]), str(report.uncalibrated[key]), str(report.baseline[key])
+        )
     return table
 
 
@@ -169,18 +206,32 @@ def _reliability_table(report: Evaluation) -> Table:
     from host.risk.evaluate import format_figure as f
 
     calibration = report.model.calibration
-    how = "" if calibration is None else (
-        f" ({calibration.method} on {calibration.rows} out-of-time player-weeks)"
-        if calibration.method == "platt" else " (class weighting undone; too few injuries "
-        "out of time for Platt)")
+    how = (
+        ""
+        if calibration is None
+        else (
+            f" ({calibration.method} on {calibration.rows} out-of-time player-weeks)"
+            if calibration.method == "platt"
+            else " (class weighting undone; too few injuries out of time for Platt)"
+        )
+    )
     table = Table(title=f"Reliability of the calibrated head on the held-out weeks{how}")
-    for column in ("predicted range", "player-weeks", "injuries", "mean predicted",
-                   "observed rate (95 % Wilson)"):
+    for column in (
+        "predicted range",
+        "player-weeks",
+        "injuries",
+        "mean predicted",
+        "observed rate (95 % Wilson)",
+    ):
         table.add_column(column, justify="left" if column == "predicted range" else "right")
     for b in report.reliability:
-        table.add_row(f"{f(b.low)}-{f(b.high)}", str(b.rows), str(b.injuries),
-                      f(b.predicted), f"{f(b.observed)} [{f(b.observed_low)}, "
-                      f"{f(b.observed_high)}]")
+        table.add_row(
+            f"{f(b.low)}-{f(b.high)}",
+            str(b.rows),
+            str(b.injuries),
+            f(b.predicted),
+            f"{f(b.observed)} [{f(b.observed_low)}, {f(b.observed_high)}]",
+        )
     return table
 
 
@@ -203,14 +254,17 @@ def _table(result: SquadRisk) -> Table:
     if result.history_problem:
         caption = f"{result.history_problem}."
     else:
-        caption = (f"Squad base rate {result.base_rate:.3f} a week: medium >= 1.5x, "
-                   "high >= 3x.")
-    table = Table(title=f"Injury risk for the week after week {result.week}{flag}",
-                  caption=caption)
+        caption = f"Squad base rate {result.base_rate:.3f} a week: medium >= 1.5x, high >= 3x."
+    table = Table(title=f"Injury risk for the week after week {result.week}{flag}", caption=caption)
     for column in ("player", "probability", "band", "change", "top drivers"):
         table.add_column(column, justify="right" if column in ("probability", "change") else "left")
     for row in result.table.itertuples(index=False):
         change = "" if math.isnan(row.change) else f"{row.change:+.2f}"
-        table.add_row(row.athlete_id, f"{row.probability:.2f}",
-                      f"[{BAND_STYLE[row.band]}]{row.band}[/]", change, sentence(list(row.drivers)))
+        table.add_row(
+            row.athlete_id,
+            f"{row.probability:.2f}",
+            f"[{BAND_STYLE[row.band]}]{row.band}[/]",
+            change,
+            sentence(list(row.drivers)),
+        )
     return table

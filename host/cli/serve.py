@@ -12,11 +12,13 @@ from host.cli import app
 
 @app.command("serve")
 def serve(
-    host: Annotated[str, typer.Option(
-        "--host", help="Address to listen on; 0.0.0.0 for the club network.")] = "127.0.0.1",
+    host: Annotated[
+        str, typer.Option("--host", help="Address to listen on; 0.0.0.0 for the club network.")
+    ] = "127.0.0.1",
     port: Annotated[int, typer.Option("--port", help="TCP port.")] = 8000,
-    db: Annotated[str | None, typer.Option(
-        "--db", help="Database URL (default: TOUCHLINE_DATABASE_URL).")] = None,
+    db: Annotated[
+        str | None, typer.Option("--db", help="Database URL (default: TOUCHLINE_DATABASE_URL).")
+    ] = None,
 ) -> None:
     """Serve the Touchline API (/api/v1, docs at /api/v1/docs) until stopped with Ctrl-C.
 
@@ -42,8 +44,9 @@ def serve(
     except (DatabaseError, SettingsError) as exc:
         console.print(f"[red]error:[/red] {exc}", soft_wrap=True)
         raise typer.Exit(1) from None
-    console.print(f"Touchline API on http://{host}:{port}/api/v1 "
-                  f"(database {safe_url(settings.database_url)})")
+    console.print(
+        f"Touchline API on http://{host}:{port}/api/v1 (database {safe_url(settings.database_url)})"
+    )
     # The app believes X-Forwarded-For only from TOUCHLINE_TRUSTED_PROXIES; uvicorn's own
     # default (trust it from loopback) would let any local client pick its rate-limit key.
     uvicorn.run(api, host=host, port=port, log_level="info", proxy_headers=False)

@@ -13,12 +13,14 @@ from rich.console import Console
 from host.cli import app
 from host.db.roles import Role
 
-token_app = typer.Typer(help="Create, list and revoke API tokens and device pairing codes.",
-                        no_args_is_help=True)
+token_app = typer.Typer(
+    help="Create, list and revoke API tokens and device pairing codes.", no_args_is_help=True
+)
 app.add_typer(token_app, name="token")
 
-DbOption = Annotated[str | None, typer.Option(
-    "--db", help="Database URL (default: TOUCHLINE_DATABASE_URL).")]
+DbOption = Annotated[
+    str | None, typer.Option("--db", help="Database URL (default: TOUCHLINE_DATABASE_URL).")
+]
 UNITS = {"s": "seconds", "m": "minutes", "h": "hours", "d": "days", "w": "weeks"}
 
 
@@ -28,21 +30,33 @@ def parse_lifetime(text: str | None) -> timedelta | None:
         return None
     match = re.fullmatch(r"\s*(\d{1,6})\s*([smhdw])\s*", text)
     if match is None or int(match.group(1)) == 0:
-        raise typer.BadParameter(f"{text!r}: give a positive number and a unit, e.g. 30d, "
-                                 "12h, 90m, 2w (s, m, h, d, w)")
+        raise typer.BadParameter(
+            f"{text!r}: give a positive number and a unit, e.g. 30d, 12h, 90m, 2w (s, m, h, d, w)"
+        )
     return timedelta(**{UNITS[match.group(2)]: int(match.group(1))})
 
 
 @token_app.command("create")
 def create(
-    role: Annotated[Role, typer.Option(
-        "--role", help="staff: reads risk and reports. device: a sideline unit posting sessions.")],
-    device: Annotated[str | None, typer.Option(
-        "--device", help="Name of the sideline unit (device role).")] = None,
-    label: Annotated[str | None, typer.Option(
-        "--label", help="Who or what the staff token is for.")] = None,
-    expires_in: Annotated[str | None, typer.Option(
-        "--expires-in", help="Staff token lifetime, e.g. 30d, 12h, 2w (default: never).")] = None,
+    role: Annotated[
+        Role,
+        typer.Option(
+            "--role",
+            help="staff: reads risk and reports. device: a sideline unit posting sessions.",
+        ),
+    ],
+    device: Annotated[
+        str | None, typer.Option("--device", help="Name of the sideline unit (device role).")
+    ] = None,
+    label: Annotated[
+        str | None, typer.Option("--label", help="Who or what the staff token is for.")
+    ] = None,
+    expires_in: Annotated[
+        str | None,
+        typer.Option(
+            "--expires-in", help="Staff token lifetime, e.g. 30d, 12h, 2w (default: never)."
+        ),
+    ] = None,
     db: DbOption = None,
 ) -> None:
     """Create a staff token, or a one-time pairing code for a sideline unit.
@@ -66,8 +80,10 @@ def create(
         console.print("[red]error:[/red] --device: name the sideline unit the code is for")
         raise typer.Exit(2)
     if role is Role.DEVICE and expires_in:
-        console.print("[red]error:[/red] --expires-in: applies to staff tokens; a device "
-                      "token lasts until `touchline token revoke --device NAME`")
+        console.print(
+            "[red]error:[/red] --expires-in: applies to staff tokens; a device "
+            "token lasts until `touchline token revoke --device NAME`"
+        )
         raise typer.Exit(2)
     lifetime = parse_lifetime(expires_in)
     try:
@@ -75,11 +91,14 @@ def create(
         with session_scope(engine_for(settings.database_url)) as session:
             if role is Role.STAFF:
                 secret = create_token(
-                    session, Role.STAFF, label=label, token_bytes=settings.token_bytes,
-                    expires=None if lifetime is None else utcnow() + lifetime)
+                    session,
+                    Role.STAFF,
+                    label=label,
+                    token_bytes=settings.token_bytes,
+                    expires=None if lifetime is None else utcnow() + lifetime,
+                )
             else:
-                secret = create_registration_code(session, device,
-                                                  settings.registration_code_ttl_s)
+                secret = create_registration_code(session, device, settings.registration_code_ttl_s)
     except (DatabaseError, SettingsError) as exc:
         console.print(f"[red]error:[/red] {exc}", soft_wrap=True)
         raise typer.Exit(1) from None
@@ -110,10 +129,14 @@ def list_(db: DbOption = None) -> None:
     try:
         with session_scope(engine_for(get_settings(database_url=db).database_url)) as session:
             for row in list_tokens(session):
-                table.add_row(str(row.id), row.role, row.device_id or row.label or "",
-                              f"{row.created:%Y-%m-%d %H:%M}",
-                              "never" if row.expires is None else f"{row.expires:%Y-%m-%d %H:%M}",
-                              token_state(row))
+                table.add_row(
+                    str(row.id),
+                    row.role,
+                    row.device_id or row.label or "",
+                    f"{row.created:%Y-%m-%d %H:%M}",
+                    "never" if row.expires is None else f"{row.expires:%Y-%m-%d %H:%M}",
+                    token_state(row),
+                )
     except (DatabaseError, SettingsError) as exc:
         console.print(f"[red]error:[/red] {exc}", soft_wrap=True)
         raise typer.Exit(1) from None
@@ -122,10 +145,13 @@ def list_(db: DbOption = None) -> None:
 
 @token_app.command("revoke")
 def revoke(
-    token_id: Annotated[int | None, typer.Argument(
-        help="Id of the token to revoke, from `touchline token list`.")] = None,
-    device: Annotated[str | None, typer.Option(
-        "--device", help="Revoke every live token of this sideline unit instead.")] = None,
+    token_id: Annotated[
+        int | None, typer.Argument(help="Id of the token to revoke, from `touchline token list`.")
+    ] = None,
+    device: Annotated[
+        str | None,
+        typer.Option("--device", help="Revoke every live token of this sideline unit instead."),
+    ] = None,
     db: DbOption = None,
 ) -> None:
     """Revoke a token at once: its next request is refused with 401. Give its id, or
@@ -149,5 +175,4 @@ def revoke(
     except (DatabaseError, SettingsError) as exc:
         console.print(f"[red]error:[/red] {exc}", soft_wrap=True)
         raise typer.Exit(1) from None
-    console.print(f"Revoked token{'s' if len(revoked) > 1 else ''} "
-                  f"{', '.join(map(str, revoked))}.")
+    console.print(f"Revoked token{'s' if len(revoked) > 1 else ''} {', '.join(map(str, revoked))}.")

@@ -28,8 +28,12 @@ TEXT_LIMITS = (
     ("injuries.csv", "location", CATEGORY_LENGTH),
 )
 # Columns the database cannot store empty.
-NOT_EMPTY = (("sessions.csv", "date"), ("sessions.csv", "duration_min"),
-             ("injuries.csv", "date"), ("wellness.csv", "date"))
+NOT_EMPTY = (
+    ("sessions.csv", "date"),
+    ("sessions.csv", "duration_min"),
+    ("injuries.csv", "date"),
+    ("wellness.csv", "date"),
+)
 SESSION_IDENTITY = ("athlete_id", "date", "session_id")
 
 
@@ -58,8 +62,11 @@ class DatasetSummary:
 def check_storable(dataset: Dataset) -> None:
     """Raise `DatasetError` for anything the host database would refuse: a session twice
     (same athlete, date and session label), an empty required value, a text too long."""
-    tables = {"athletes.csv": dataset.athletes, "sessions.csv": dataset.sessions,
-              "injuries.csv": dataset.injuries}
+    tables = {
+        "athletes.csv": dataset.athletes,
+        "sessions.csv": dataset.sessions,
+        "injuries.csv": dataset.injuries,
+    }
     if dataset.wellness is not None:
         tables["wellness.csv"] = dataset.wellness
     for name, column in NOT_EMPTY:
@@ -68,8 +75,10 @@ def check_storable(dataset: Dataset) -> None:
         table = tables[name]
         empty = table[column].isna()
         if empty.any():
-            raise DatasetError(f"{dataset.root / name}: row {int(table.index[empty][0]) + 2}, "
-                               f"column '{column}': empty (it is required)")
+            raise DatasetError(
+                f"{dataset.root / name}: row {int(table.index[empty][0]) + 2}, "
+                f"column '{column}': empty (it is required)"
+            )
     sessions = dataset.sessions
     twice = sessions.duplicated(list(SESSION_IDENTITY), keep=False)
     if twice.any():
@@ -78,13 +87,16 @@ def check_storable(dataset: Dataset) -> None:
         raise DatasetError(
             f"{dataset.root / 'sessions.csv'}: rows {rows[0]} and {rows[1]} are the same "
             f"session (athlete {first['athlete_id']!r}, {first['date']:%Y-%m-%d}, session "
-            f"{first['session_id']!r}); give one its own session label or remove it")
+            f"{first['session_id']!r}); give one its own session label or remove it"
+        )
     answers = tables.get("wellness.csv")
     if answers is not None and answers.duplicated(["athlete_id", "date"]).any():
         index = answers.index[answers.duplicated(["athlete_id", "date"])][0]
-        raise DatasetError(f"{dataset.root / 'wellness.csv'}: row {int(index) + 2}: a second "
-                           f"row for athlete {answers['athlete_id'][index]!r} on "
-                           f"{answers['date'][index]:%Y-%m-%d} (one row per athlete-day)")
+        raise DatasetError(
+            f"{dataset.root / 'wellness.csv'}: row {int(index) + 2}: a second "
+            f"row for athlete {answers['athlete_id'][index]!r} on "
+            f"{answers['date'][index]:%Y-%m-%d} (one row per athlete-day)"
+        )
     for name, column, limit in TEXT_LIMITS:
         table = tables[name]
         if column not in table.columns:
@@ -92,9 +104,11 @@ def check_storable(dataset: Dataset) -> None:
         long = table[column].astype("string").str.len() > limit
         if long.fillna(False).any():
             index = table.index[long.fillna(False)][0]
-            raise DatasetError(f"{dataset.root / name}: row {int(index) + 2}, column "
-                               f"'{column}': {table[column][index]!r} is longer than "
-                               f"{limit} characters")
+            raise DatasetError(
+                f"{dataset.root / name}: row {int(index) + 2}, column "
+                f"'{column}': {table[column][index]!r} is longer than "
+                f"{limit} characters"
+            )
 
 
 def summarise(dataset: Dataset) -> DatasetSummary:

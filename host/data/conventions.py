@@ -84,8 +84,10 @@ def number_style(values: Sequence[str], decimal_in_file: str | None, column: str
         undecided |= {open_separator} - {None}
     both = (decimals & thousands) or (len(decimals) > 1) or (len(thousands) > 1)
     if both:
-        raise ConventionError(f"column '{column}' writes numbers two ways (both '.' and ',' "
-                              "as decimal or thousands separators); write it one way")
+        raise ConventionError(
+            f"column '{column}' writes numbers two ways (both '.' and ',' "
+            "as decimal or thousands separators); write it one way"
+        )
     decimal = next(iter(decimals), None)
     thousand = next(iter(thousands), None)
     if decimal is None and thousand is not None:
@@ -114,8 +116,9 @@ def _day_part(raw: str) -> str:
     return re.split(r"[T ](?=\d{1,2}:)", raw.strip(), maxsplit=1)[0].strip()
 
 
-def date_order(cells: Sequence[tuple[int, str]], column: str,
-               chosen: DateOrder | None) -> DateOrder | None:
+def date_order(
+    cells: Sequence[tuple[int, str]], column: str, chosen: DateOrder | None
+) -> DateOrder | None:
     """Whether the column's numeric dates are day- or month-first.
 
     A first number above 12 shows day-first, a second above 12 month-first; dotted dates
@@ -142,7 +145,8 @@ def date_order(cells: Sequence[tuple[int, str]], column: str,
         (d_row, d_raw), (m_row, m_raw) = day_rows[0], month_rows[0]
         raise ConventionError(
             f"column '{column}' mixes day-first (row {d_row}: {d_raw!r}) and month-first "
-            f"(row {m_row}: {m_raw!r}) dates; write them one way")
+            f"(row {m_row}: {m_raw!r}) dates; write them one way"
+        )
     if day_rows:
         return "day"
     if month_rows:
@@ -152,7 +156,8 @@ def date_order(cells: Sequence[tuple[int, str]], column: str,
         raise ConventionError(
             f"column '{column}': dates like {raw!r} (row {row}) could be day-first or "
             "month-first and no date in the column has a day above 12; pass --dayfirst "
-            "(03/02/2026 is 3 February) or --monthfirst (it is 2 March)")
+            "(03/02/2026 is 3 February) or --monthfirst (it is 2 March)"
+        )
     return None
 
 

@@ -259,8 +259,14 @@ def read_manifest(root: Path) -> Manifest:
         raise DatasetError(f"{file}: field '{where}': {first['msg']}") from None
 
 
-def read_csv_checked(path: Path, required: Iterable[str], error: type[ValueError], *,
-                     suffix: str = "", **read_options: Any) -> pd.DataFrame:
+def read_csv_checked(
+    path: Path,
+    required: Iterable[str],
+    error: type[ValueError],
+    *,
+    suffix: str = "",
+    **read_options: Any,
+) -> pd.DataFrame:
     """Read a dataset CSV and refuse, with one message naming the file, an empty or
     unreadable one or one without its required columns (shared by loading and importing)."""
     try:
@@ -276,8 +282,13 @@ def read_csv_checked(path: Path, required: Iterable[str], error: type[ValueError
 
 
 def _read_csv(path: Path, required: Iterable[str]) -> pd.DataFrame:
-    table = read_csv_checked(path, required, DatasetError,
-                             dtype={col: "string" for col in ID_COLUMNS}, keep_default_na=True)
+    table = read_csv_checked(
+        path,
+        required,
+        DatasetError,
+        dtype={col: "string" for col in ID_COLUMNS},
+        keep_default_na=True,
+    )
     for col in ID_COLUMNS:
         if col in table.columns and table[col].isna().any():
             row = int(table.index[table[col].isna()][0]) + 2  # header is row 1

@@ -45,11 +45,15 @@ def read_sheet(path: Path, sheet: str | None) -> list[tuple[int, list[str]]]:
         raise WorkbookError(f"{path}: not a readable Excel workbook ({exc})") from None
     try:
         if sheet is not None and sheet not in workbook.sheetnames:
-            raise WorkbookError(f"{path}: no sheet {sheet!r} (sheets: "
-                                f"{', '.join(workbook.sheetnames)}); choose one with --sheet")
+            raise WorkbookError(
+                f"{path}: no sheet {sheet!r} (sheets: "
+                f"{', '.join(workbook.sheetnames)}); choose one with --sheet"
+            )
         worksheet = workbook[sheet] if sheet is not None else workbook.worksheets[0]
-        rows = [(number, [_text(value) for value in values])
-                for number, values in enumerate(worksheet.iter_rows(values_only=True), start=1)]
+        rows = [
+            (number, [_text(value) for value in values])
+            for number, values in enumerate(worksheet.iter_rows(values_only=True), start=1)
+        ]
     finally:
         workbook.close()
     width = max((i + 1 for _, cells in rows for i, c in enumerate(cells) if c), default=0)

@@ -39,8 +39,7 @@ def _read_csv_rows(path: Path) -> list[tuple[int, list[str]]]:
     if not text.strip():
         raise ImportFileError(f"{path}: empty file (expected a header row, then one row each)")
     try:
-        return list(enumerate(csv.reader(io.StringIO(text), delimiter=_delimiter(text)),
-                              start=1))
+        return list(enumerate(csv.reader(io.StringIO(text), delimiter=_delimiter(text)), start=1))
     except csv.Error as exc:
         raise ImportFileError(f"{path}: not readable as CSV ({exc})") from None
 
@@ -60,8 +59,9 @@ def _delimiter(text: str) -> str:
     return best
 
 
-def read_export(path: Path, sheet: str | None = None
-                ) -> tuple[list[str], list[tuple[int, list[str]]]]:
+def read_export(
+    path: Path, sheet: str | None = None
+) -> tuple[list[str], list[tuple[int, list[str]]]]:
     """(header, [(row number, cells)]) of a CSV export or an Excel sheet; blank rows skipped.
 
     The delimiter (comma, semicolon, tab or pipe) is sniffed; a UTF-8 byte-order mark is

@@ -32,11 +32,27 @@ CHRONIC_DAYS = 28
 DAYS_PER_WEEK = 7
 
 DAILY_COLUMNS = (
-    "athlete_id", "date", "week", "srpe_load", "sessions", "acute_load", "chronic_load", "acwr",
-    "ewma_acute", "ewma_chronic", "ewma_acwr",
+    "athlete_id",
+    "date",
+    "week",
+    "srpe_load",
+    "sessions",
+    "acute_load",
+    "chronic_load",
+    "acwr",
+    "ewma_acute",
+    "ewma_chronic",
+    "ewma_acwr",
 )
 WEEKLY_COLUMNS = (
-    "athlete_id", "week", "week_start", "srpe_load", "sessions", "monotony", "strain", "acwr",
+    "athlete_id",
+    "week",
+    "week_start",
+    "srpe_load",
+    "sessions",
+    "monotony",
+    "strain",
+    "acwr",
     "ewma_acwr",
 )
 
@@ -67,13 +83,18 @@ def daily_load(sessions: pd.DataFrame, origin: pd.Timestamp | None = None) -> pd
         return pd.DataFrame({col: pd.Series(dtype="float64") for col in DAILY_COLUMNS})
     dates = pd.to_datetime(sessions["date"]).dt.normalize()
     origin = week_origin(dates) if origin is None else origin
-    loads = pd.DataFrame({
-        "athlete_id": sessions["athlete_id"].astype(str).to_numpy(),
-        "date": dates.to_numpy(),
-        "srpe_load": pd.to_numeric(sessions["srpe_load"], errors="coerce").fillna(0.0).to_numpy(),
-    })
+    loads = pd.DataFrame(
+        {
+            "athlete_id": sessions["athlete_id"].astype(str).to_numpy(),
+            "date": dates.to_numpy(),
+            "srpe_load": pd.to_numeric(sessions["srpe_load"], errors="coerce")
+            .fillna(0.0)
+            .to_numpy(),
+        }
+    )
     per_day = loads.groupby(["athlete_id", "date"]).agg(
-        srpe_load=("srpe_load", "sum"), sessions=("srpe_load", "size"))
+        srpe_load=("srpe_load", "sum"), sessions=("srpe_load", "size")
+    )
     # Each athlete's calendar, as days since the origin: from the Monday of their first
     # session's week to the last day of the last week in the table.
     first_day = (per_day.reset_index().groupby("athlete_id")["date"].min() - origin).dt.days
@@ -81,10 +102,15 @@ def daily_load(sessions: pd.DataFrame, origin: pd.Timestamp | None = None) -> pd
     end = (int(week_number(dates, origin).max()) + 1) * DAYS_PER_WEEK - 1
     lengths = end - start + 1
     day_index = np.repeat(start, lengths) + (
-        np.arange(lengths.sum()) - np.repeat(np.cumsum(lengths) - lengths, lengths))
+        np.arange(lengths.sum()) - np.repeat(np.cumsum(lengths) - lengths, lengths)
+    )
     calendar = pd.MultiIndex.from_arrays(
-        [np.repeat(first_day.index.to_numpy(), lengths),
-         origin + pd.to_timedelta(day_index, unit="D")], names=["athlete_id", "date"])
+        [
+            np.repeat(first_day.index.to_numpy(), lengths),
+            origin + pd.to_timedelta(day_index, unit="D"),
+        ],
+        names=["athlete_id", "date"],
+    )
     day = per_day.reindex(calendar, fill_value=0)
     load = day["srpe_load"].astype("float64")
     per_athlete = load.groupby(level="athlete_id")
@@ -97,19 +123,21 @@ def daily_load(sessions: pd.DataFrame, origin: pd.Timestamp | None = None) -> pd
     ewma_acute = along(per_athlete.ewm(alpha=2 / (ACUTE_DAYS + 1), adjust=False).mean())
     ewma_chronic = along(per_athlete.ewm(alpha=2 / (CHRONIC_DAYS + 1), adjust=False).mean())
     history = per_athlete.cumcount() >= CHRONIC_DAYS - 1
-    return pd.DataFrame({
-        "athlete_id": calendar.get_level_values("athlete_id"),
-        "date": calendar.get_level_values("date"),
-        "week": day_index // DAYS_PER_WEEK,
-        "srpe_load": load.to_numpy(),
-        "sessions": day["sessions"].astype("int64").to_numpy(),
-        "acute_load": acute.to_numpy(),
-        "chronic_load": chronic.to_numpy(),
-        "acwr": _ratio(acute, chronic).to_numpy(),
-        "ewma_acute": ewma_acute.to_numpy(),
-        "ewma_chronic": ewma_chronic.to_numpy(),
-        "ewma_acwr": _ratio(ewma_acute, ewma_chronic).where(history).to_numpy(),
-    })[list(DAILY_COLUMNS)]
+    return pd.DataFrame(
+        {
+            "athlete_id": calendar.get_level_values("athlete_id"),
+            "date": calendar.get_level_values("date"),
+            "week": day_index // DAYS_PER_WEEK,
+            "srpe_load": load.to_numpy(),
+            "sessions": day["sessions"].astype("int64").to_numpy(),
+            "acute_load": acute.to_numpy(),
+            "chronic_load": chronic.to_numpy(),
+            "acwr": _ratio(acute, chronic).to_numpy(),
+            "ewma_acute": ewma_acute.to_numpy(),
+            "ewma_chronic": ewma_chronic.to_numpy(),
+            "ewma_acwr": _ratio(ewma_acute, ewma_chronic).where(history).to_numpy(),
+        }
+    )[list(DAILY_COLUMNS)]
 
 
 def _on_last_day(values: pd.Series) -> float:

@@ -44,14 +44,22 @@ def cell_text(value: object) -> str:
 def read_existing(path: Path, required: Sequence[str]) -> pd.DataFrame | None:
     if not path.exists():
         return None
-    table = read_csv_checked(path, required, ImportFileError, suffix="; nothing was changed",
-                             dtype=str, keep_default_na=False)
+    table = read_csv_checked(
+        path,
+        required,
+        ImportFileError,
+        suffix="; nothing was changed",
+        dtype=str,
+        keep_default_na=False,
+    )
     if "date" in table.columns:
         dates = pd.to_datetime(table["date"], format="%Y-%m-%d", errors="coerce")
         if dates.isna().any():
             row = int(dates.index[dates.isna()][0]) + 2  # header is row 1
-            raise ImportFileError(f"{path}: row {row}, column 'date': {table['date'][row - 2]!r} "
-                                  "is not an ISO date; nothing was changed")
+            raise ImportFileError(
+                f"{path}: row {row}, column 'date': {table['date'][row - 2]!r} "
+                "is not an ISO date; nothing was changed"
+            )
     return table
 
 
@@ -71,13 +79,21 @@ class Coverage:
         return cls(frozenset(row["athlete_id"] for row in rows), min(dates), max(dates))
 
     def holds(self, row: dict[str, str]) -> bool:
-        return (row.get("athlete_id") in self.athletes
-                and self.first <= row.get("date", "") <= self.last)
+        return (
+            row.get("athlete_id") in self.athletes
+            and self.first <= row.get("date", "") <= self.last
+        )
 
 
-def merge_rows(existing: pd.DataFrame | None, rows: list[dict[str, str]], name: str,
-           key: Sequence[str], order: Sequence[str], report: ChangeTally,
-           coverage: Coverage | None = None) -> pd.DataFrame:
+def merge_rows(
+    existing: pd.DataFrame | None,
+    rows: list[dict[str, str]],
+    name: str,
+    key: Sequence[str],
+    order: Sequence[str],
+    report: ChangeTally,
+    coverage: Coverage | None = None,
+) -> pd.DataFrame:
     """Existing rows kept; an imported row with a known key updates the fields it has.
 
     With a `coverage` (--replace), existing rows inside it that the file lacks are removed,
@@ -115,11 +131,17 @@ def merge_rows(existing: pd.DataFrame | None, rows: list[dict[str, str]], name: 
             report.changes.append(("added", label(row)))
             continue
         if coverage is not None:
-            changes = {col: row.get(col, "") for col in carried
-                       if col in columns and target.get(col, "") != row.get(col, "")}
+            changes = {
+                col: row.get(col, "")
+                for col in carried
+                if col in columns and target.get(col, "") != row.get(col, "")
+            }
         else:
-            changes = {col: value for col, value in row.items()
-                       if value != "" and col in columns and target.get(col, "") != value}
+            changes = {
+                col: value
+                for col, value in row.items()
+                if value != "" and col in columns and target.get(col, "") != value
+            }
         target.update(changes)
         if changes:
             report.updated += 1
@@ -184,8 +206,10 @@ def assign_weeks(sessions: pd.DataFrame, previous: pd.DataFrame | None) -> pd.Da
 def session_loads(sessions: pd.DataFrame) -> pd.DataFrame:
     """Dates and sRPE loads of the merged table; rows written by hand without `srpe_load`
     but with RPE and minutes get it derived here too."""
+
     def column(name: str) -> pd.Series:
         values = sessions[name] if name in sessions.columns else pd.Series("", sessions.index)
         return pd.to_numeric(values, errors="coerce")
+
     load = column("srpe_load").fillna(column("rpe") * column("duration_min"))
     return sessions.assign(date=pd.to_datetime(sessions["date"]), srpe_load=load)

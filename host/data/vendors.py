@@ -18,21 +18,46 @@ from host.data.vocabulary import plain
 # Extra column names per field, as vendors and Spanish-speaking staff write them (already
 # normalised: lower case, no spaces, punctuation or units).
 SESSION_ALIASES: dict[str, tuple[str, ...]] = {
-    "athlete_id": ("playerdisplayname", "playerfullname", "athletedisplayname", "jugador",
-                   "nombre", "deportista"),
+    "athlete_id": (
+        "playerdisplayname",
+        "playerfullname",
+        "athletedisplayname",
+        "jugador",
+        "nombre",
+        "deportista",
+    ),
     "date": ("startdate", "activitydate", "sessionstartdate", "fecha"),
-    "duration_min": ("totalduration", "totaltime", "drillduration", "periodduration",
-                     "splitduration", "phaseduration", "totalminutes", "duracion", "minutos",
-                     "tiempototal"),
+    "duration_min": (
+        "totalduration",
+        "totaltime",
+        "drillduration",
+        "periodduration",
+        "splitduration",
+        "phaseduration",
+        "totalminutes",
+        "duracion",
+        "minutos",
+        "tiempototal",
+    ),
     "session_id": ("sessiontitle", "activityname", "sessionlabel", "sesion"),
     "type": ("tiposesion", "tipo"),
     "distance_m": ("distancetotal", "distancia", "distanciatotal"),
     "hsr_m": ("hsrtotaldistance", "highspeedrunningtotal", "hsrtotal"),
     "sprints": ("sprintsnumber", "numberofsprintefforts", "sprinttotal"),
-    "accels": ("numberofaccelerations", "accelerationefforts", "accelerationstotal",
-               "accelerationsnumber", "aceleraciones"),
-    "decels": ("numberofdecelerations", "decelerationefforts", "decelerationstotal",
-               "decelerationsnumber", "deceleraciones"),
+    "accels": (
+        "numberofaccelerations",
+        "accelerationefforts",
+        "accelerationstotal",
+        "accelerationsnumber",
+        "aceleraciones",
+    ),
+    "decels": (
+        "numberofdecelerations",
+        "decelerationefforts",
+        "decelerationstotal",
+        "decelerationsnumber",
+        "deceleraciones",
+    ),
     "player_load": ("playerloadtotal",),
     "hr_mean": ("hraverage", "heartrateaverage", "avgheartrate", "fcmedia"),
     "hr_max": ("hrmax", "heartratemax", "maximumheartrate", "fcmax", "fcmaxima"),
@@ -40,30 +65,76 @@ SESSION_ALIASES: dict[str, tuple[str, ...]] = {
 INJURY_ALIASES: dict[str, tuple[str, ...]] = {
     "athlete_id": ("jugador", "nombre", "deportista"),
     # date_injured / date_recovered / localisation: survival-analysis exports (R, Stata)
-    "date": ("fechalesion", "fechadelesion", "fechadelalesion", "fecha", "injuryonset",
-             "dateinjured", "injured", "injuredon"),
-    "return_date": ("daterecovered", "recovered", "recoverydate", "datereturned",
-                    "returnedon"),
+    "date": (
+        "fechalesion",
+        "fechadelesion",
+        "fechadelalesion",
+        "fecha",
+        "injuryonset",
+        "dateinjured",
+        "injured",
+        "injuredon",
+    ),
+    "return_date": ("daterecovered", "recovered", "recoverydate", "datereturned", "returnedon"),
     "days_lost": ("diasbaja", "diasdebaja", "diasperdidos", "dias", "daysinjured"),
     "type": ("tipo", "tipolesion", "tipodelesion", "injuryclass", "classification"),
-    "location": ("localizacion", "zona", "zonacorporal", "bodylocation", "bodyarea",
-                 "localisation", "localization"),
+    "location": (
+        "localizacion",
+        "zona",
+        "zonacorporal",
+        "bodylocation",
+        "bodyarea",
+        "localisation",
+        "localization",
+    ),
 }
-PART_ALIASES = ("part", "drill", "drilltitle", "drillname", "period", "periodname", "split",
-                "splitname", "phase", "phasename", "segment", "segmentname", "tarea",
-                "ejercicio")
+PART_ALIASES = (
+    "part",
+    "drill",
+    "drilltitle",
+    "drillname",
+    "period",
+    "periodname",
+    "split",
+    "splitname",
+    "phase",
+    "phasename",
+    "segment",
+    "segmentname",
+    "tarea",
+    "ejercicio",
+)
 
 # Part names that mean "the whole session" (compared without case, accents or punctuation).
-TOTAL_MARKERS = frozenset({
-    "session total", "total", "totals", "entire session", "whole session", "full session",
-    "all", "session", "total session", "sesion completa", "total sesion", "sesion",
-})
+TOTAL_MARKERS = frozenset(
+    {
+        "session total",
+        "total",
+        "totals",
+        "entire session",
+        "whole session",
+        "full session",
+        "all",
+        "session",
+        "total session",
+        "sesion completa",
+        "total sesion",
+        "sesion",
+    }
+)
 
 # How drills add up to a session where the export has no total row.
-SUMMED = ("duration_min", "srpe_load", "distance_m", "hsr_m", "sprints", "accels", "decels",
-          "player_load")
-PART_COLUMNS = ("session_id", "athlete_id", "date", "part", *SUMMED, "rpe", "hr_mean",
-                "hr_max")
+SUMMED = (
+    "duration_min",
+    "srpe_load",
+    "distance_m",
+    "hsr_m",
+    "sprints",
+    "accels",
+    "decels",
+    "player_load",
+)
+PART_COLUMNS = ("session_id", "athlete_id", "date", "part", *SUMMED, "rpe", "hr_mean", "hr_max")
 
 Row = dict[str, object]
 
@@ -92,14 +163,20 @@ def _added_up(rows: Sequence[Row]) -> Row:
     for name in ("hr_mean", "rpe"):
         timed = [(r[name], r["duration_min"]) for r in rows if r.get(name) is not None]
         minutes = sum(m for _, m in timed)  # type: ignore[misc]
-        session[name] = (sum(v * m for v, m in timed) / minutes  # type: ignore[operator]
-                         if timed and minutes else None)
+        session[name] = (
+            sum(v * m for v, m in timed) / minutes  # type: ignore[operator]
+            if timed and minutes
+            else None
+        )
     return session
 
 
-def consolidate(rows: Sequence[tuple[int, Row]], key: Callable[[int], tuple[object, ...]],
-                bad_groups: set[tuple[object, ...]],
-                skipped: Callable[[int, str], None]) -> Consolidated:
+def consolidate(
+    rows: Sequence[tuple[int, Row]],
+    key: Callable[[int], tuple[object, ...]],
+    bad_groups: set[tuple[object, ...]],
+    skipped: Callable[[int, str], None],
+) -> Consolidated:
     """One session per group (`key` of a row number): its total row, else its drills added up.
 
     A group holding a bad row (its key in `bad_groups`) is skipped whole and each of its
@@ -112,15 +189,17 @@ def consolidate(rows: Sequence[tuple[int, Row]], key: Callable[[int], tuple[obje
     for identity, members in groups.items():
         if identity in bad_groups:
             for number, _ in members:
-                skipped(number, "skipped with the bad row of the same session, which would "
-                        "otherwise be incomplete")
+                skipped(
+                    number,
+                    "skipped with the bad row of the same session, which would "
+                    "otherwise be incomplete",
+                )
             continue
         totals = [(n, r) for n, r in members if is_total(r.get("part"))]
         drills = [(n, r) for n, r in members if not is_total(r.get("part"))]
         result.parts += [{**r} for _, r in drills]
         if totals:
-            result.sessions += [(n, {k: v for k, v in r.items() if k != "part"})
-                                for n, r in totals]
+            result.sessions += [(n, {k: v for k, v in r.items() if k != "part"}) for n, r in totals]
         else:
             result.sessions.append((drills[0][0], _added_up([r for _, r in drills])))
             result.added_up += 1

@@ -18,48 +18,111 @@ from functools import cached_property
 
 SESSION_TYPES = ("training", "match", "recovery", "rehab", "other")
 INJURY_TYPES = ("muscle", "ligament", "contusion", "overuse", "other")
-INJURY_LOCATIONS = ("hamstring", "groin", "knee", "ankle", "calf", "thigh", "hip", "foot",
-                    "other")
+INJURY_LOCATIONS = ("hamstring", "groin", "knee", "ankle", "calf", "thigh", "hip", "foot", "other")
 
 # Synonyms, English and Spanish, written without accents (texts are compared without them).
 SESSION_TYPE_SYNONYMS = {
-    "game": "match", "fixture": "match", "friendly": "match", "competition": "match",
-    "partido": "match", "amistoso": "match",
-    "train": "training", "practice": "training", "pitch": "training", "session": "training",
-    "entrenamiento": "training", "entreno": "training",
-    "regen": "recovery", "recuperacion": "recovery", "regeneracion": "recovery",
-    "rehabilitation": "rehab", "rehabilitacion": "rehab", "readaptacion": "rehab",
+    "game": "match",
+    "fixture": "match",
+    "friendly": "match",
+    "competition": "match",
+    "partido": "match",
+    "amistoso": "match",
+    "train": "training",
+    "practice": "training",
+    "pitch": "training",
+    "session": "training",
+    "entrenamiento": "training",
+    "entreno": "training",
+    "regen": "recovery",
+    "recuperacion": "recovery",
+    "regeneracion": "recovery",
+    "rehabilitation": "rehab",
+    "rehabilitacion": "rehab",
+    "readaptacion": "rehab",
 }
 INJURY_TYPE_SYNONYMS = {
-    "strain": "muscle", "muscular": "muscle", "tear": "muscle", "muscle injury": "muscle",
-    "rotura": "muscle", "rotura fibrilar": "muscle", "distension": "muscle",
-    "elongacion": "muscle", "desgarro": "muscle", "musculo": "muscle",
-    "sprain": "ligament", "ligamentous": "ligament", "joint": "ligament",
-    "articular": "ligament", "esguince": "ligament", "ligamentosa": "ligament",
-    "ligamentoso": "ligament", "ligamento": "ligament", "menisco": "ligament",
+    "strain": "muscle",
+    "muscular": "muscle",
+    "tear": "muscle",
+    "muscle injury": "muscle",
+    "rotura": "muscle",
+    "rotura fibrilar": "muscle",
+    "distension": "muscle",
+    "elongacion": "muscle",
+    "desgarro": "muscle",
+    "musculo": "muscle",
+    "sprain": "ligament",
+    "ligamentous": "ligament",
+    "joint": "ligament",
+    "articular": "ligament",
+    "esguince": "ligament",
+    "ligamentosa": "ligament",
+    "ligamentoso": "ligament",
+    "ligamento": "ligament",
+    "menisco": "ligament",
     "meniscus": "ligament",
-    "bruise": "contusion", "knock": "contusion", "dead leg": "contusion",
-    "contusión": "contusion", "golpe": "contusion", "traumatismo": "contusion",
-    "tendinopathy": "overuse", "tendinitis": "overuse", "tendinosis": "overuse",
-    "tendinopatia": "overuse", "tendinosa": "overuse", "sobrecarga": "overuse",
+    "bruise": "contusion",
+    "knock": "contusion",
+    "dead leg": "contusion",
+    "contusión": "contusion",
+    "golpe": "contusion",
+    "traumatismo": "contusion",
+    "tendinopathy": "overuse",
+    "tendinitis": "overuse",
+    "tendinosis": "overuse",
+    "tendinopatia": "overuse",
+    "tendinosa": "overuse",
+    "sobrecarga": "overuse",
     "overload": "overuse",
-    "fracture": "other", "fractura": "other", "bone": "other", "osea": "other",
-    "illness": "other", "enfermedad": "other",
+    "fracture": "other",
+    "fractura": "other",
+    "bone": "other",
+    "osea": "other",
+    "illness": "other",
+    "enfermedad": "other",
 }
 INJURY_LOCATION_SYNONYMS = {
-    "hamstrings": "hamstring", "biceps femoris": "hamstring", "semitendinosus": "hamstring",
-    "semimembranosus": "hamstring", "isquiotibiales": "hamstring",
-    "isquiotibial": "hamstring", "isquios": "hamstring", "biceps femoral": "hamstring",
-    "adductor": "groin", "adductors": "groin", "aductor": "groin", "aductores": "groin",
-    "ingle": "groin", "pubis": "groin", "pubalgia": "groin",
-    "quad": "thigh", "quads": "thigh", "quadriceps": "thigh", "rectus femoris": "thigh",
-    "muslo": "thigh", "cuadriceps": "thigh", "recto femoral": "thigh",
-    "calves": "calf", "gastrocnemius": "calf", "soleus": "calf", "gemelo": "calf",
-    "gemelos": "calf", "pantorrilla": "calf", "soleo": "calf",
-    "knees": "knee", "rodilla": "knee", "acl": "knee", "mcl": "knee", "lca": "knee",
-    "ankles": "ankle", "tobillo": "ankle",
-    "feet": "foot", "pie": "foot",
-    "hips": "hip", "cadera": "hip",
+    "hamstrings": "hamstring",
+    "biceps femoris": "hamstring",
+    "semitendinosus": "hamstring",
+    "semimembranosus": "hamstring",
+    "isquiotibiales": "hamstring",
+    "isquiotibial": "hamstring",
+    "isquios": "hamstring",
+    "biceps femoral": "hamstring",
+    "adductor": "groin",
+    "adductors": "groin",
+    "aductor": "groin",
+    "aductores": "groin",
+    "ingle": "groin",
+    "pubis": "groin",
+    "pubalgia": "groin",
+    "quad": "thigh",
+    "quads": "thigh",
+    "quadriceps": "thigh",
+    "rectus femoris": "thigh",
+    "muslo": "thigh",
+    "cuadriceps": "thigh",
+    "recto femoral": "thigh",
+    "calves": "calf",
+    "gastrocnemius": "calf",
+    "soleus": "calf",
+    "gemelo": "calf",
+    "gemelos": "calf",
+    "pantorrilla": "calf",
+    "soleo": "calf",
+    "knees": "knee",
+    "rodilla": "knee",
+    "acl": "knee",
+    "mcl": "knee",
+    "lca": "knee",
+    "ankles": "ankle",
+    "tobillo": "ankle",
+    "feet": "foot",
+    "pie": "foot",
+    "hips": "hip",
+    "cadera": "hip",
 }
 
 
@@ -94,7 +157,7 @@ class Vocabulary:
         tokens = word.split()
         for size in (2, 1):
             for start in range(len(tokens) - size + 1):
-                hit = known.get(" ".join(tokens[start:start + size]))
+                hit = known.get(" ".join(tokens[start : start + size]))
                 if hit is not None:
                     return hit
         return None
@@ -118,16 +181,22 @@ def parse_value_map(entries: Iterable[str], table: str) -> dict[str, dict[str, s
         target, eq, value = entry.rpartition("=")
         name, colon, text = target.partition(":")
         if not eq or not colon or not name.strip() or not plain(text) or not value.strip():
-            raise ValueMapError(f"--map-value {entry!r}: expected FIELD:TEXT=VALUE, "
-                                "e.g. 'location:Gemelo interno=calf'")
+            raise ValueMapError(
+                f"--map-value {entry!r}: expected FIELD:TEXT=VALUE, "
+                "e.g. 'location:Gemelo interno=calf'"
+            )
         vocabulary = VOCABULARIES.get((table, name.strip()))
         if vocabulary is None:
             fields = ", ".join(f for t, f in VOCABULARIES if t == table)
-            raise ValueMapError(f"--map-value {entry!r}: {table} have no field '{name.strip()}' "
-                                f"with categories (one of {fields})")
+            raise ValueMapError(
+                f"--map-value {entry!r}: {table} have no field '{name.strip()}' "
+                f"with categories (one of {fields})"
+            )
         if value.strip() not in vocabulary.values:
-            raise ValueMapError(f"--map-value {entry!r}: '{value.strip()}' is not a "
-                                f"{name.strip()} (one of {', '.join(vocabulary.values)})")
+            raise ValueMapError(
+                f"--map-value {entry!r}: '{value.strip()}' is not a "
+                f"{name.strip()} (one of {', '.join(vocabulary.values)})"
+            )
         mapping.setdefault(name.strip(), {})[plain(text)] = value.strip()
     return mapping
 
@@ -145,10 +214,13 @@ class UnknownWords:
         """One line per field, each word once: what staff may want to --map-value."""
         lines = []
         for name, counts in self.seen.items():
-            words = ", ".join(f"{word!r} ({n} row{'s' if n > 1 else ''})"
-                              for word, n in counts.most_common())
-            lines.append(f"{name}: unknown word(s) stored as 'other', original text kept in "
-                         f"{name}_raw: {words}; map one with --map-value '{name}:TEXT=VALUE'")
+            words = ", ".join(
+                f"{word!r} ({n} row{'s' if n > 1 else ''})" for word, n in counts.most_common()
+            )
+            lines.append(
+                f"{name}: unknown word(s) stored as 'other', original text kept in "
+                f"{name}_raw: {words}; map one with --map-value '{name}:TEXT=VALUE'"
+            )
         return lines
 
 
@@ -160,8 +232,9 @@ class Categorised:
     raw: str | None
 
 
-def categoriser(vocabulary: Vocabulary, overrides: Mapping[str, str],
-                unknown: UnknownWords) -> Callable[[str], Categorised]:
+def categoriser(
+    vocabulary: Vocabulary, overrides: Mapping[str, str], unknown: UnknownWords
+) -> Callable[[str], Categorised]:
     """A cell reader that never refuses a word: unknown ones become `other`, and counted."""
 
     def categorise(text: str) -> Categorised:

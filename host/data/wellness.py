@@ -47,16 +47,22 @@ def parse_scales(entries: Iterable[str]) -> dict[str, Scale]:
         item, sep, text = entry.partition("=")
         found = _SCALE.fullmatch(text.strip().lower())
         if not sep or found is None:
-            raise ScaleError(f"--scale {entry!r}: expected ITEM=LOW-HIGH:high-good or "
-                             ":low-good, e.g. 'sleep=1-7:high-good'")
+            raise ScaleError(
+                f"--scale {entry!r}: expected ITEM=LOW-HIGH:high-good or "
+                ":low-good, e.g. 'sleep=1-7:high-good'"
+            )
         if item.strip() not in WELLNESS_ITEMS:
-            raise ScaleError(f"--scale {entry!r}: '{item.strip()}' is not a wellness item "
-                             f"(one of {', '.join(WELLNESS_ITEMS)})")
+            raise ScaleError(
+                f"--scale {entry!r}: '{item.strip()}' is not a wellness item "
+                f"(one of {', '.join(WELLNESS_ITEMS)})"
+            )
         low, high, direction = int(found.group(1)), int(found.group(2)), found.group(3)
         if high <= low:
             raise ScaleError(f"--scale {entry!r}: the top of the scale must be above its bottom")
         if direction is None:
-            raise ScaleError(f"--scale {entry!r}: say which end is good, e.g. "
-                             f"'{item.strip()}={low}-{high}:high-good'")
+            raise ScaleError(
+                f"--scale {entry!r}: say which end is good, e.g. "
+                f"'{item.strip()}={low}-{high}:high-good'"
+            )
         scales[item.strip()] = Scale(low, high, direction == "high-good")
     return scales

@@ -22,11 +22,22 @@ def file_sha256(path: Path) -> str:
     return digest.hexdigest()
 
 
-def record_model(db: Session, version: str, kind: str, metrics: dict[str, Any], *,
-                 synthetic: bool, path: Path | None = None, publish: bool = False) -> ModelVersion:
+def record_model(
+    db: Session,
+    version: str,
+    kind: str,
+    metrics: dict[str, Any],
+    *,
+    synthetic: bool,
+    path: Path | None = None,
+    publish: bool = False,
+) -> ModelVersion:
     """Add a model version (published now when `publish`)."""
     row = ModelVersion(
-        version=version, kind=kind, metrics=metrics, synthetic=synthetic,
+        version=version,
+        kind=kind,
+        metrics=metrics,
+        synthetic=synthetic,
         path=None if path is None else str(path),
         sha256=None if path is None or path.is_dir() else file_sha256(path),
         published=utcnow() if publish else None,
@@ -36,16 +47,24 @@ def record_model(db: Session, version: str, kind: str, metrics: dict[str, Any], 
     return row
 
 
-def publish_bundle(db: Session, archive: Path, version: str, metrics: dict[str, Any], *,
-                   synthetic: bool, bundle_dir: Path) -> ModelVersion:
+def publish_bundle(
+    db: Session,
+    archive: Path,
+    version: str,
+    metrics: dict[str, Any],
+    *,
+    synthetic: bool,
+    bundle_dir: Path,
+) -> ModelVersion:
     """Copy a bundle archive (.tar.gz) into the served store and publish it."""
     bundle_dir.mkdir(parents=True, exist_ok=True)
     target = bundle_dir / f"{version}.tar.gz"
     partial = target.with_suffix(".part")
     shutil.copyfile(archive, partial)
     partial.replace(target)
-    return record_model(db, version, "bundle", metrics, synthetic=synthetic, path=target,
-                        publish=True)
+    return record_model(
+        db, version, "bundle", metrics, synthetic=synthetic, path=target, publish=True
+    )
 
 
 def latest_published(db: Session, kind: str) -> ModelVersion | None:

@@ -76,8 +76,11 @@ def validate_summary(summary: Any) -> dict[str, Any]:
     start, end = (_parse_time(summary["session"], key) for key in ("start", "end"))
     if (start.tzinfo is None) != (end.tzinfo is None):
         naive, other = ("start", "end") if start.tzinfo is None else ("end", "start")
-        raise SummaryError(f"session.{naive}", f"has no UTC offset but session.{other} has one; "
-                           "give both with an offset (e.g. +00:00) or both without")
+        raise SummaryError(
+            f"session.{naive}",
+            f"has no UTC offset but session.{other} has one; "
+            "give both with an offset (e.g. +00:00) or both without",
+        )
     if end < start:
         raise SummaryError("session.end", "is before session.start")
     return summary
@@ -136,15 +139,22 @@ def store_summary(db: Session, summary: dict[str, Any], device_id: str | None) -
         raise ForeignSessionError(
             f"device_id: this token belongs to device {device_id!r}, not {claimed!r}"
         )
-    columns = {"session_id": session_id, "athlete_id": athlete_id,
-               **_columns(summary, device_id or claimed)}
+    columns = {
+        "session_id": session_id,
+        "athlete_id": athlete_id,
+        **_columns(summary, device_id or claimed),
+    }
     insert = _dialect_insert(db)
     # The athlete first: on SQLite this write also takes the database's write lock.
-    db.execute(insert(Athlete.__table__)
-               .values(athlete_id=athlete_id, prior_injuries=0, created=utcnow())
-               .on_conflict_do_nothing())
+    db.execute(
+        insert(Athlete.__table__)
+        .values(athlete_id=athlete_id, prior_injuries=0, created=utcnow())
+        .on_conflict_do_nothing()
+    )
     created = db.execute(
-        insert(SESSIONS).values(columns).on_conflict_do_nothing(index_elements=KEY)
+        insert(SESSIONS)
+        .values(columns)
+        .on_conflict_do_nothing(index_elements=KEY)
         .returning(SESSIONS.c.id)
     ).first()
     if created is not None:
@@ -183,8 +193,9 @@ def _replace(insert: Callable[..., Any], columns: dict[str, Any], device_id: str
 
 def _refusal(db: Session, summary: dict[str, Any], device_id: str | None) -> StoreResult:
     """Why the stored row was kept: foreign, newer, or the same revision (same or not)."""
-    session_id, athlete_id, revision = (summary[key] for key in
-                                        ("session_id", "athlete_id", "revision"))
+    session_id, athlete_id, revision = (
+        summary[key] for key in ("session_id", "athlete_id", "revision")
+    )
     stored = db.scalars(
         select(TrainingSession).where(
             TrainingSession.session_id == session_id, TrainingSession.athlete_id == athlete_id
@@ -198,8 +209,9 @@ def _refusal(db: Session, summary: dict[str, Any], device_id: str | None) -> Sto
         raise changed
     if device_id is not None and stored.device_id != device_id:
         owner = "another device" if stored.device_id else "staff (no device)"
-        raise ForeignSessionError(f"{where} was posted by {owner}; a device may only "
-                                  "replace its own sessions")
+        raise ForeignSessionError(
+            f"{where} was posted by {owner}; a device may only replace its own sessions"
+        )
     if revision < stored.revision:
         raise StaleRevisionError(
             f"revision: {revision} is older than stored revision {stored.revision} of "

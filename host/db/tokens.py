@@ -41,9 +41,15 @@ def digest(secret: str) -> str:
     return hashlib.sha256(secret.strip().encode()).hexdigest()
 
 
-def create_token(db: Session, role: Role, *, device_id: str | None = None,
-                 label: str | None = None, token_bytes: int = 32,
-                 expires: datetime | None = None) -> str:
+def create_token(
+    db: Session,
+    role: Role,
+    *,
+    device_id: str | None = None,
+    label: str | None = None,
+    token_bytes: int = 32,
+    expires: datetime | None = None,
+) -> str:
     """A new token, refused from `expires` on (never, if None); the plain text is returned
     once and never stored."""
     if role is Role.DEVICE and not device_id:
@@ -51,8 +57,15 @@ def create_token(db: Session, role: Role, *, device_id: str | None = None,
     if device_id is not None:
         _ensure_device(db, device_id)
     token = f"tl_{role.value[0]}_{secrets.token_urlsafe(token_bytes)}"
-    db.add(Token(token_hash=digest(token), role=role.value, device_id=device_id, label=label,
-                 expires=expires))
+    db.add(
+        Token(
+            token_hash=digest(token),
+            role=role.value,
+            device_id=device_id,
+            label=label,
+            expires=expires,
+        )
+    )
     db.flush()
     return token
 
@@ -60,8 +73,13 @@ def create_token(db: Session, role: Role, *, device_id: str | None = None,
 def create_registration_code(db: Session, device_id: str, ttl_s: int) -> str:
     """A one-time code the sideline unit `device_id` trades for its device token."""
     code = "".join(secrets.choice(CODE_ALPHABET) for _ in range(CODE_LENGTH))
-    db.add(RegistrationCode(code_hash=digest(_normalise(code)), device_id=device_id,
-                            expires=utcnow() + timedelta(seconds=ttl_s)))
+    db.add(
+        RegistrationCode(
+            code_hash=digest(_normalise(code)),
+            device_id=device_id,
+            expires=utcnow() + timedelta(seconds=ttl_s),
+        )
+    )
     db.flush()
     return f"{code[:5]}-{code[5:]}"
 
@@ -76,16 +94,20 @@ def redeem_registration_code(db: Session, code: str, token_bytes: int = 32) -> t
     now = utcnow()
     spent = db.execute(
         update(RegistrationCode)
-        .where(RegistrationCode.code_hash == code_hash, RegistrationCode.used.is_(None),
-               RegistrationCode.expires > now)
+        .where(
+            RegistrationCode.code_hash == code_hash,
+            RegistrationCode.used.is_(None),
+            RegistrationCode.expires > now,
+        )
         .values(used=now)
         .returning(RegistrationCode.device_id)
         .execution_options(synchronize_session=False)
     ).first()
     if spent is None:
         raise _why_refused(db, code_hash)
-    token = create_token(db, Role.DEVICE, device_id=spent.device_id, label="registered",
-                         token_bytes=token_bytes)
+    token = create_token(
+        db, Role.DEVICE, device_id=spent.device_id, label="registered", token_bytes=token_bytes
+    )
     return spent.device_id, token
 
 
@@ -103,8 +125,11 @@ def _why_refused(db: Session, code_hash: str) -> RegistrationError:
 def authenticate(db: Session, token: str) -> Principal | None:
     """The principal a token stands for, or None when it is unknown, revoked or expired."""
     row = db.scalars(
-        select(Token).where(Token.token_hash == digest(token), Token.revoked.is_(None),
-                            or_(Token.expires.is_(None), Token.expires > utcnow()))
+        select(Token).where(
+            Token.token_hash == digest(token),
+            Token.revoked.is_(None),
+            or_(Token.expires.is_(None), Token.expires > utcnow()),
+        )
     ).one_or_none()
     if row is None:
         return None
@@ -116,8 +141,9 @@ def list_tokens(db: Session) -> list[Token]:
     return list(db.scalars(select(Token).order_by(Token.id)))
 
 
-def revoke_tokens(db: Session, *, token_id: int | None = None,
-                  device_id: str | None = None) -> list[int]:
+def revoke_tokens(
+    db: Session, *, token_id: int | None = None, device_id: str | None = None
+) -> list[int]:
     """Revoke one token by id, or every live token of a device; the ids revoked.
 
     Raises `TokenError` when nothing matches, so a typo never reads as success.

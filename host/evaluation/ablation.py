@@ -58,7 +58,10 @@ def run_ablations(
         run_dir = out / row
         wall, cpu = time.perf_counter(), time.process_time()
         train(
-            data, run_dir, config.replace(model=model), show_progress=show_progress,
+            data,
+            run_dir,
+            config.replace(model=model),
+            show_progress=show_progress,
             features=features,
         )
         result = evaluate_run(run_dir, data, resamples=resamples)
@@ -84,9 +87,7 @@ def run_ablations(
     return report
 
 
-def _merge_row(
-    out: Path, row: str, cells: dict[str, Any], result: RunEvaluation
-) -> dict[str, Any]:
+def _merge_row(out: Path, row: str, cells: dict[str, Any], result: RunEvaluation) -> dict[str, Any]:
     """Add one finished row to `out/ablation.json`, refreshing every row's paired difference
     to the full model; refuses a row trained on other splits than the rows already there."""
     path = out / ABLATION_FILE

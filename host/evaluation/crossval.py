@@ -47,7 +47,12 @@ def cross_validate(
     for k, plan in enumerate(plans, start=1):
         run_dir = out / f"fold-{k:02d}"
         train(
-            data, run_dir, config, plan=plan, show_progress=show_progress, groups=groups,
+            data,
+            run_dir,
+            config,
+            plan=plan,
+            show_progress=show_progress,
+            groups=groups,
             features=features,
         )
         result = evaluate_run(run_dir, data, resamples=resamples)
@@ -161,7 +166,12 @@ def leave_one_athlete_out_cv(
     for k, plan in enumerate(plans, start=1):
         run_dir = out / f"athlete-{k:02d}"
         train(
-            data, run_dir, config, plan=plan, show_progress=show_progress, groups=groups,
+            data,
+            run_dir,
+            config,
+            plan=plan,
+            show_progress=show_progress,
+            groups=groups,
             features=features,
         )
         evaluate_run(run_dir, data, resamples=0)

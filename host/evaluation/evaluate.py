@@ -231,7 +231,11 @@ def evaluate_run(
     else:
         dataset = load_dataset(source)
         task = load_task_data(
-            dataset, run.config, plan, run.stats, run.weekly_normaliser,
+            dataset,
+            run.config,
+            plan,
+            run.stats,
+            run.weekly_normaliser,
             features=FeatureSettings.of_run(run.info),
         )
         truth = dataset.truth_hazard()

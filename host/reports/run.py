@@ -118,9 +118,7 @@ def _curves(history: list[dict[str, float]]) -> Figure:
     return fig
 
 
-def _fmt(
-    block: Interval | dict[str, float] | None, scale: float = 100.0, digits: int = 1
-) -> str:
+def _fmt(block: Interval | dict[str, float] | None, scale: float = 100.0, digits: int = 1) -> str:
     if not block:
         return "–"
     if isinstance(block, Interval):

@@ -54,31 +54,48 @@ def write_squad_report(week: int, out: Path, settings: Settings) -> Path:
     except (DatabaseError, EvaluationError, FeatureError) as exc:
         raise SquadReportError(str(exc)) from exc
     try:
-        card: Evaluation | str = evaluate(seen, holdout_weeks=settings.risk_holdout_weeks,
-                                          synthetic=synthetic)
+        card: Evaluation | str = evaluate(
+            seen, holdout_weeks=settings.risk_holdout_weeks, synthetic=synthetic
+        )
     except EvaluationError as exc:
         card = str(exc)
     trend = _risk_by_week(seen, head)
     rate = head.trained_on.base_rate if head.trained_on else float("nan")
     problem = history_problem(head.trained_on)
-    bands_note = (f"Nobody is rated: {problem}." if problem else
-                  f"Bands compare with the squad's usual week (injury rate {rate:.3f} in the "
-                  f"weeks learnt from): medium from {MEDIUM_MULTIPLE:g}x, high from "
-                  f"{HIGH_MULTIPLE:g}x that rate.")
+    bands_note = (
+        f"Nobody is rated: {problem}."
+        if problem
+        else f"Bands compare with the squad's usual week (injury rate {rate:.3f} in the "
+        f"weeks learnt from): medium from {MEDIUM_MULTIPLE:g}x, high from "
+        f"{HIGH_MULTIPLE:g}x that rate."
+    )
     body = [
-        paragraph(f"Probability of a time-loss injury in the week after week {week}, from a "
-                  f"risk head fitted on weeks 0-{week - 1} (outcomes known by then) and "
-                  f"recalibrated on weeks it had not seen. {bands_note}", "note"),
+        paragraph(
+            f"Probability of a time-loss injury in the week after week {week}, from a "
+            f"risk head fitted on weeks 0-{week - 1} (outcomes known by then) and "
+            f"recalibrated on weeks it had not seen. {bands_note}",
+            "note",
+        ),
         section("Squad risk", _risk_table(table)),
         section("Risk trend", figure_html(_trend_figure(trend, week), "squad risk by week")),
-        section("Load of the players most at risk",
-                paragraph(f"Acute (7-day) and chronic (28-day) session-RPE load per day; ACWR "
-                          f"on the right, shaded {ACWR_SWEET_SPOT[0]}-{ACWR_SWEET_SPOT[1]}, "
-                          f"dashed at {ACWR_DANGER}.", "note"),
-                '<div class="grid">' + "".join(
-                    figure_html(_load_figure(seen.xs(athlete, level="athlete_id"), athlete),
-                                f"load of {athlete}")
-                    for athlete in _chart_players(table)) + "</div>"),
+        section(
+            "Load of the players most at risk",
+            paragraph(
+                f"Acute (7-day) and chronic (28-day) session-RPE load per day; ACWR "
+                f"on the right, shaded {ACWR_SWEET_SPOT[0]}-{ACWR_SWEET_SPOT[1]}, "
+                f"dashed at {ACWR_DANGER}.",
+                "note",
+            ),
+            '<div class="grid">'
+            + "".join(
+                figure_html(
+                    _load_figure(seen.xs(athlete, level="athlete_id"), athlete),
+                    f"load of {athlete}",
+                )
+                for athlete in _chart_players(table)
+            )
+            + "</div>",
+        ),
         section("Actions recognised per week", _actions_html(seen)),
         section("Model card", *_model_card(card, seen, synthetic, week)),
     ]
@@ -87,12 +104,16 @@ def write_squad_report(week: int, out: Path, settings: Settings) -> Path:
 
 def _risk_table(table: pd.DataFrame) -> str:
     rows = [
-        (row.athlete_id, f"{row.probability:.2f}", row.band,
-         "" if math.isnan(row.change) else f"{row.change:+.2f}", sentence(list(row.drivers)))
+        (
+            row.athlete_id,
+            f"{row.probability:.2f}",
+            row.band,
+            "" if math.isnan(row.change) else f"{row.change:+.2f}",
+            sentence(list(row.drivers)),
+        )
         for row in table.itertuples(index=False)
     ]
-    return table_html(("player", "probability", "band", "change vs last week", "top drivers"),
-                      rows)
+    return table_html(("player", "probability", "band", "change vs last week", "top drivers"), rows)
 
 
 def _risk_by_week(features: pd.DataFrame, head: RiskHead) -> pd.DataFrame:
@@ -100,10 +121,12 @@ def _risk_by_week(features: pd.DataFrame, head: RiskHead) -> pd.DataFrame:
     scored = pd.DataFrame({"p": head.predict_proba(x)}, index=features.index)
     weekly = scored.groupby(level="week")["p"]
     high = high_threshold(head.trained_on.base_rate) if head.trained_on else float("inf")
-    return pd.DataFrame({
-        "mean": weekly.mean(),
-        "high_share": weekly.apply(lambda p: float((p >= high).mean())),
-    })
+    return pd.DataFrame(
+        {
+            "mean": weekly.mean(),
+            "high_share": weekly.apply(lambda p: float((p >= high).mean())),
+        }
+    )
 
 
 def _trend_figure(trend: pd.DataFrame, week: int) -> Figure:
@@ -170,53 +193,90 @@ def _actions_figure(totals: pd.DataFrame) -> Figure:
     return figure
 
 
-def _model_card(card: Evaluation | str, features: pd.DataFrame, synthetic: bool,
-                week: int) -> list[str]:
+def _model_card(
+    card: Evaluation | str, features: pd.DataFrame, synthetic: bool, week: int
+) -> list[str]:
     labelled = features[features[LABEL].notna()]
-    data = table_html(("data", "value"), [
-        ("players", features.index.get_level_values("athlete_id").nunique()),
-        ("weeks", f"0-{week}"),
-        ("player-weeks with a known outcome", len(labelled)),
-        ("of which followed by an injury", int(labelled[LABEL].sum())),
-        ("synthetic", "yes" if synthetic else "no"),
-    ])
-    parts = [paragraph("Risk head: logistic regression on the weekly vector V_t (paper Eq. "
-                       "20-22, class-weighted loss), features z-scored on training weeks, then "
-                       "recalibrated (Platt) on predictions for weeks it had not been trained "
-                       "on, so probabilities mean what they say. Baseline: gradient-boosted "
-                       "trees on the same features."), data]
+    data = table_html(
+        ("data", "value"),
+        [
+            ("players", features.index.get_level_values("athlete_id").nunique()),
+            ("weeks", f"0-{week}"),
+            ("player-weeks with a known outcome", len(labelled)),
+            ("of which followed by an injury", int(labelled[LABEL].sum())),
+            ("synthetic", "yes" if synthetic else "no"),
+        ],
+    )
+    parts = [
+        paragraph(
+            "Risk head: logistic regression on the weekly vector V_t (paper Eq. "
+            "20-22, class-weighted loss), features z-scored on training weeks, then "
+            "recalibrated (Platt) on predictions for weeks it had not been trained "
+            "on, so probabilities mean what they say. Baseline: gradient-boosted "
+            "trees on the same features."
+        ),
+        data,
+    ]
     if isinstance(card, str):
         return [*parts, paragraph(f"No held-out evaluation: {card}", "note")]
     split = card.split
     rate = card.test_rate
-    parts.append(paragraph(
-        f"Time-ordered split: trained on weeks {split.train_weeks[0]}-{split.train_weeks[-1]} "
-        f"({split.train_rows} player-weeks), tested on weeks {split.test_weeks[0]}-"
-        f"{split.test_weeks[-1]} ({split.test_rows} player-weeks, {split.test_injuries} "
-        f"injuries). Always predicting the tested weeks' injury rate "
-        f"({format_figure(rate)}) scores Brier {format_figure(rate * (1 - rate))}; the Brier "
-        "skill score is the improvement on that (above 0 beats it). 95 % intervals from "
-        "resampling athletes.", "note"))
-    names = {"auc": "AUC", "brier": "Brier score", "brier_skill": "Brier skill score",
-             "high_risk_recall": "high-risk recall (high band)",
-             "precision": "precision (high band)"}
-    parts.append(table_html(("metric", "risk head (calibrated)", "before calibration",
-                             "baseline"), [
-        (label, str(card.head[key]), str(card.uncalibrated[key]), str(card.baseline[key]))
-        for key, label in names.items()
-    ]))
+    parts.append(
+        paragraph(
+            f"Time-ordered split: trained on weeks {split.train_weeks[0]}-{split.train_weeks[-1]} "
+            f"({split.train_rows} player-weeks), tested on weeks {split.test_weeks[0]}-"
+            f"{split.test_weeks[-1]} ({split.test_rows} player-weeks, {split.test_injuries} "
+            f"injuries). Always predicting the tested weeks' injury rate "
+            f"({format_figure(rate)}) scores Brier {format_figure(rate * (1 - rate))}; the Brier "
+            "skill score is the improvement on that (above 0 beats it). 95 % intervals from "
+            "resampling athletes.",
+            "note",
+        )
+    )
+    names = {
+        "auc": "AUC",
+        "brier": "Brier score",
+        "brier_skill": "Brier skill score",
+        "high_risk_recall": "high-risk recall (high band)",
+        "precision": "precision (high band)",
+    }
+    parts.append(
+        table_html(
+            ("metric", "risk head (calibrated)", "before calibration", "baseline"),
+            [
+                (label, str(card.head[key]), str(card.uncalibrated[key]), str(card.baseline[key]))
+                for key, label in names.items()
+            ],
+        )
+    )
     if card.history_problem:
         parts.append(paragraph(f"Read with care: {card.history_problem}.", "note"))
     if card.reliability:
-        parts.append(paragraph("Reliability on the held-out weeks: player-weeks in bins of "
-                               "predicted probability, and the injury rate that followed "
-                               "(95 % Wilson interval).", "note"))
-        parts.append(table_html(
-            ("predicted", "player-weeks", "injuries", "mean predicted", "observed rate"),
-            [(f"{format_figure(b.low)}-{format_figure(b.high)}", b.rows, b.injuries,
-              format_figure(b.predicted), f"{format_figure(b.observed)} "
-              f"[{format_figure(b.observed_low)}, {format_figure(b.observed_high)}]")
-             for b in card.reliability]))
-        parts.append(figure_html(reliability_figure({"risk head": card.reliability}, rate),
-                                 "reliability"))
+        parts.append(
+            paragraph(
+                "Reliability on the held-out weeks: player-weeks in bins of "
+                "predicted probability, and the injury rate that followed "
+                "(95 % Wilson interval).",
+                "note",
+            )
+        )
+        parts.append(
+            table_html(
+                ("predicted", "player-weeks", "injuries", "mean predicted", "observed rate"),
+                [
+                    (
+                        f"{format_figure(b.low)}-{format_figure(b.high)}",
+                        b.rows,
+                        b.injuries,
+                        format_figure(b.predicted),
+                        f"{format_figure(b.observed)} "
+                        f"[{format_figure(b.observed_low)}, {format_figure(b.observed_high)}]",
+                    )
+                    for b in card.reliability
+                ],
+            )
+        )
+        parts.append(
+            figure_html(reliability_figure({"risk head": card.reliability}, rate), "reliability")
+        )
     return parts

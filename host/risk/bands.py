@@ -30,10 +30,12 @@ def history_problem(trained_on: TrainedOn | None) -> str | None:
     if trained_on is None:
         return "the head does not record what it was trained on"
     if trained_on.weeks < MIN_HISTORY_WEEKS or trained_on.injuries < MIN_HISTORY_INJURIES:
-        return (f"too little history to rate players: {trained_on.weeks} labelled week(s) "
-                f"with {trained_on.injuries} injur{'y' if trained_on.injuries == 1 else 'ies'}"
-                f"; bands need at least {MIN_HISTORY_WEEKS} weeks and "
-                f"{MIN_HISTORY_INJURIES} injuries")
+        return (
+            f"too little history to rate players: {trained_on.weeks} labelled week(s) "
+            f"with {trained_on.injuries} injur{'y' if trained_on.injuries == 1 else 'ies'}"
+            f"; bands need at least {MIN_HISTORY_WEEKS} weeks and "
+            f"{MIN_HISTORY_INJURIES} injuries"
+        )
     return None
 
 

@@ -45,16 +45,21 @@ def fit_platt(logit: np.ndarray, y: np.ndarray) -> Calibration:
     """Platt scaling of out-of-time logits against what happened (scikit-learn's logistic
     regression on the one logit feature, unweighted so the base rate is kept)."""
     model = LogisticRegression(C=1.0).fit(np.asarray(logit).reshape(-1, 1), y)
-    return Calibration(slope=max(float(model.coef_[0, 0]), MIN_SLOPE),
-                       intercept=float(model.intercept_[0]), method="platt", rows=len(y),
-                       injuries=int(np.sum(y)))
+    return Calibration(
+        slope=max(float(model.coef_[0, 0]), MIN_SLOPE),
+        intercept=float(model.intercept_[0]),
+        method="platt",
+        rows=len(y),
+        injuries=int(np.sum(y)),
+    )
 
 
 def prior_correction(omega0: float, omega1: float) -> Calibration:
     """Undo Eq. 22's class weights: the logit of a weighted fit is shifted by
     log(omega_1 / omega_0) from an unweighted one."""
-    return Calibration(slope=1.0, intercept=-float(np.log(omega1 / omega0)), method="prior",
-                       rows=0, injuries=0)
+    return Calibration(
+        slope=1.0, intercept=-float(np.log(omega1 / omega0)), method="prior", rows=0, injuries=0
+    )
 
 
 def calibrate(logit: np.ndarray, y: np.ndarray, omega0: float, omega1: float) -> Calibration:

@@ -44,8 +44,10 @@ _PHRASES: dict[str, Callable[[float], str]] = {
     "player_load": lambda v: f"PlayerLoad {v:.0f}",
     "injuries_before": lambda v: f"{v:.0f} previous injuries",
     "weeks_since_injury": lambda v: (
-        "injured this week" if v < 1
-        else "injured last week" if v < 2
+        "injured this week"
+        if v < 1
+        else "injured last week"
+        if v < 2
         else f"injured {v:.0f} weeks ago"
     ),
     "days_lost_recent": lambda v: f"{v:.0f} days lost to injury in 8 weeks",
@@ -74,8 +76,13 @@ def describe(feature: str, value: float) -> str:
     return _count(feature.removeprefix(COUNT_PREFIX).replace("_", " "))(value)
 
 
-def top_drivers(features: list[str], values: np.ndarray, contributions: np.ndarray,
-                standardised: np.ndarray, limit: int = TOP_DRIVERS) -> list[str]:
+def top_drivers(
+    features: list[str],
+    values: np.ndarray,
+    contributions: np.ndarray,
+    standardised: np.ndarray,
+    limit: int = TOP_DRIVERS,
+) -> list[str]:
     """The features (at most `limit`) that raised this prediction from their alarming
     side (`standardised`: z-score against the training weeks), largest push first."""
     side = np.array([-1.0 if name in LOW_IS_ALARMING else 1.0 for name in features])

@@ -95,8 +95,14 @@ def _metrics(y: np.ndarray, p: np.ndarray, high: float) -> dict[str, float]:
     }
 
 
-def score(y: np.ndarray, p: np.ndarray, athletes: np.ndarray, seed: int = 0,
-          rounds: int = BOOTSTRAP_ROUNDS, high: float = PAPER_HIGH_RISK) -> dict[str, Interval]:
+def score(
+    y: np.ndarray,
+    p: np.ndarray,
+    athletes: np.ndarray,
+    seed: int = 0,
+    rounds: int = BOOTSTRAP_ROUNDS,
+    high: float = PAPER_HIGH_RISK,
+) -> dict[str, Interval]:
     """Metrics with 95 % intervals from resampling whole athletes (their weeks correlate);
     `high` is the probability from which a week counts as flagged high."""
     point = _metrics(y, p, high)
@@ -111,7 +117,7 @@ def score(y: np.ndarray, p: np.ndarray, athletes: np.ndarray, seed: int = 0,
     out = {}
     for name, value in point.items():
         finite = np.asarray([d for d in draws[name] if np.isfinite(d)])
-        low, high = (np.percentile(finite, [2.5, 97.5]) if len(finite) else (np.nan, np.nan))
+        low, high = np.percentile(finite, [2.5, 97.5]) if len(finite) else (np.nan, np.nan)
         out[name] = Interval(float(value), float(low), float(high))
     return out
 
@@ -145,8 +151,9 @@ def random_split(features: pd.DataFrame, seed: int) -> tuple[np.ndarray, np.ndar
     y = features[LABEL].to_numpy()[labelled]
     if y.sum() < 3:
         raise EvaluationError("fewer than 3 injuries: too few for a stratified random split")
-    train_part, rest = train_test_split(labelled, train_size=PAPER_FRACTIONS[0],
-                                        stratify=y, random_state=seed)
+    train_part, rest = train_test_split(
+        labelled, train_size=PAPER_FRACTIONS[0], stratify=y, random_state=seed
+    )
     rest_y = features[LABEL].to_numpy()[rest]
     stratify = rest_y if min(rest_y.sum(), len(rest_y) - rest_y.sum()) >= 2 else None
     _, test_part = train_test_split(rest, test_size=0.5, stratify=stratify, random_state=seed)
@@ -196,13 +203,23 @@ class Evaluation:
 
 
 def _strict_dict(values: dict[str, Any]) -> dict[str, Any]:
-    return {key: None if isinstance(value, float) and not np.isfinite(value) else value
-            for key, value in values.items()}
+    return {
+        key: None if isinstance(value, float) and not np.isfinite(value) else value
+        for key, value in values.items()
+    }
 
 
-def evaluate(features: pd.DataFrame, *, holdout_weeks: int, synthetic: bool,
-             config: HeadConfig | None = None, warm_start: RiskHead | None = None,
-             seed: int = 0, rounds: int = BOOTSTRAP_ROUNDS, split: str = "time") -> Evaluation:
+def evaluate(
+    features: pd.DataFrame,
+    *,
+    holdout_weeks: int,
+    synthetic: bool,
+    config: HeadConfig | None = None,
+    warm_start: RiskHead | None = None,
+    seed: int = 0,
+    rounds: int = BOOTSTRAP_ROUNDS,
+    split: str = "time",
+) -> Evaluation:
     """Fit the calibrated head (`host.risk.recipe`) and the baseline on the training part,
     score them on the held-out part: the newest `holdout_weeks` (split="time", the default
     and the honest one) or the paper's random 7:1.5:1.5 (split="random")."""
@@ -228,7 +245,8 @@ def evaluate(features: pd.DataFrame, *, holdout_weeks: int, synthetic: bool,
         kind=split,
         train_weeks=sorted(int(w) for w in np.unique(week[train])),
         test_weeks=sorted(int(w) for w in np.unique(week[test])),
-        train_rows=int(train.sum()), test_rows=int(test.sum()),
+        train_rows=int(train.sum()),
+        test_rows=int(test.sum()),
         test_injuries=int(y[test].sum()),
     )
     base_rate = float(y[train].mean())

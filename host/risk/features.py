@@ -44,7 +44,8 @@ HISTORY_WINDOW_WEEKS = 8
 
 COUNT_PREFIX = "n_"
 ACTION_COUNT_COLUMNS: tuple[str, ...] = tuple(
-    f"{COUNT_PREFIX}{action}" for action in taxonomy.ACTIONS)
+    f"{COUNT_PREFIX}{action}" for action in taxonomy.ACTIONS
+)
 # Recognised actions of the week under labels outside the paper's eight (a club's own words).
 CLUB_ACTIONS = "club_actions"
 _LABEL = re.compile(taxonomy.LABEL_PATTERN)
@@ -131,8 +132,10 @@ class FeatureSettings:
         return cls(dict(settings.impact_weights), settings.time_loss_min_days)
 
     def to_dict(self) -> dict[str, Any]:
-        return {"impact_weights": dict(self.impact_weights),
-                "time_loss_min_days": self.time_loss_min_days}
+        return {
+            "impact_weights": dict(self.impact_weights),
+            "time_loss_min_days": self.time_loss_min_days,
+        }
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> FeatureSettings:
@@ -146,7 +149,8 @@ class FeatureSettings:
 
 
 def weekly_features(
-    dataset: Dataset, impact_weights: Mapping[str, float] | None = None,
+    dataset: Dataset,
+    impact_weights: Mapping[str, float] | None = None,
     time_loss_min_days: int | None = None,
 ) -> pd.DataFrame:
     """V_t for every athlete and week of a `host.data.dataset.Dataset`.
@@ -167,7 +171,8 @@ def weekly_features(
 
 
 def features_from_tables(
-    tables: RiskTables, impact_weights: Mapping[str, float] | None = None,
+    tables: RiskTables,
+    impact_weights: Mapping[str, float] | None = None,
     time_loss_min_days: int | None = None,
 ) -> pd.DataFrame:
     """V_t per (athlete_id, week) from plain tables (see `RiskTables`).
@@ -205,8 +210,10 @@ def features_from_tables(
 def club_label_columns(table: pd.DataFrame) -> list[str]:
     """The n_<label> columns of `table` counting labels outside the paper's eight, sorted."""
     return sorted(
-        name for name in map(str, table.columns)
-        if name.startswith(COUNT_PREFIX) and name not in ACTION_COUNT_COLUMNS
+        name
+        for name in map(str, table.columns)
+        if name.startswith(COUNT_PREFIX)
+        and name not in ACTION_COUNT_COLUMNS
         and _LABEL.match(name.removeprefix(COUNT_PREFIX))
         and name.removeprefix(COUNT_PREFIX) != taxonomy.BACKGROUND
     )
@@ -310,7 +317,8 @@ def _with_srpe(sessions: pd.DataFrame) -> pd.DataFrame:
     order = pd.to_datetime(sessions["date"]).sort_values(kind="stable").index
     ordered = rpe.loc[order]
     athlete_rpe = ordered.groupby(sessions["athlete_id"].loc[order]).transform(
-        lambda r: r.expanding().median())
+        lambda r: r.expanding().median()
+    )
     squad_rpe = ordered.expanding().median()
     rpe = rpe.fillna(athlete_rpe.reindex(rpe.index)).fillna(squad_rpe.reindex(rpe.index))
     rpe = rpe.fillna(0.0)
@@ -375,8 +383,7 @@ def _action_features(
             out[CLUB_ACTIONS] += count
     out["impact_score"] = impact
     quality = _column(table, "movement_quality", index)
-    out["movement_quality"] = quality.fillna(_squad_median_so_far(quality)).fillna(
-        CLEAN_TECHNIQUE)
+    out["movement_quality"] = quality.fillna(_squad_median_so_far(quality)).fillna(CLEAN_TECHNIQUE)
     return out
 
 
@@ -394,7 +401,7 @@ def _hr_so_far(hr: pd.DataFrame, index: pd.MultiIndex) -> pd.Series:
     athlete = sums.groupby(level="athlete_id").cumsum()
     mine = athlete["sum"] / athlete["count"].replace(0, np.nan)
     squad = sums.groupby(level="week").sum().sort_index().cumsum()
-    squad_mean = (squad["sum"] / squad["count"].replace(0, np.nan))
+    squad_mean = squad["sum"] / squad["count"].replace(0, np.nan)
     fallback = index.get_level_values("week").map(squad_mean).to_numpy(dtype=float)
     return mine.fillna(pd.Series(fallback, index=index))
 
@@ -453,8 +460,12 @@ def _history_features(
         before += athlete_of.map(prior.fillna(0)).to_numpy(dtype=float)
     for athlete, mine in injuries.groupby("athlete_id"):
         rows = athlete_of == athlete
-        for day, week, days in zip(mine["day"].to_numpy(), mine["week"].to_numpy(),
-                                   mine["days_lost"].to_numpy(dtype=float), strict=True):
+        for day, week, days in zip(
+            mine["day"].to_numpy(),
+            mine["week"].to_numpy(),
+            mine["days_lost"].to_numpy(dtype=float),
+            strict=True,
+        ):
             happened = rows & (week_of >= week)
             before[happened] += 1
             since[happened] = np.minimum(since[happened], week_of[happened] - week)
@@ -466,8 +477,9 @@ def _history_features(
     )
 
 
-def _labels(tables: RiskTables, origin: pd.Timestamp, index: pd.MultiIndex,
-            time_loss_min_days: int) -> pd.Series:
+def _labels(
+    tables: RiskTables, origin: pd.Timestamp, index: pd.MultiIndex, time_loss_min_days: int
+) -> pd.Series:
     """weekly.csv's label where given, else whether a time-loss injury (at least
     `time_loss_min_days` days lost, or still open) began in the following week."""
     injuries = _injury_weeks(tables.injuries, origin)

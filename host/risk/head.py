@@ -112,13 +112,21 @@ class RiskHead:
 
     def save(self, path: Path) -> None:
         """One small JSON file: readable, diffable, and quick to load without torch.load."""
-        path.write_text(json.dumps({
-            "features": self.features, "mean": self.mean.tolist(), "std": self.std.tolist(),
-            "config": asdict(self.config),
-            "calibration": None if self.calibration is None else asdict(self.calibration),
-            "trained_on": None if self.trained_on is None else asdict(self.trained_on),
-            "state": {name: value.tolist() for name, value in self.net.state_dict().items()},
-        }))
+        path.write_text(
+            json.dumps(
+                {
+                    "features": self.features,
+                    "mean": self.mean.tolist(),
+                    "std": self.std.tolist(),
+                    "config": asdict(self.config),
+                    "calibration": None if self.calibration is None else asdict(self.calibration),
+                    "trained_on": None if self.trained_on is None else asdict(self.trained_on),
+                    "state": {
+                        name: value.tolist() for name, value in self.net.state_dict().items()
+                    },
+                }
+            )
+        )
 
     @classmethod
     def load(cls, path: Path) -> RiskHead:
@@ -127,9 +135,15 @@ class RiskHead:
         net = RiskNet(len(meta["features"]), config.hidden)
         net.load_state_dict({name: torch.tensor(value) for name, value in meta["state"].items()})
         calibration, trained_on = meta.get("calibration"), meta.get("trained_on")
-        return cls(meta["features"], np.asarray(meta["mean"]), np.asarray(meta["std"]), net,
-                   config, None if calibration is None else Calibration(**calibration),
-                   None if trained_on is None else TrainedOn(**trained_on))
+        return cls(
+            meta["features"],
+            np.asarray(meta["mean"]),
+            np.asarray(meta["std"]),
+            net,
+            config,
+            None if calibration is None else Calibration(**calibration),
+            None if trained_on is None else TrainedOn(**trained_on),
+        )
 
 
 def class_weights(y: np.ndarray) -> tuple[float, float]:
@@ -141,8 +155,13 @@ def class_weights(y: np.ndarray) -> tuple[float, float]:
     return len(y) / (2 * negatives), len(y) / (2 * positives)
 
 
-def fit_head(x: np.ndarray, y: np.ndarray, features: list[str],
-             config: HeadConfig | None = None, warm_start: RiskHead | None = None) -> RiskHead:
+def fit_head(
+    x: np.ndarray,
+    y: np.ndarray,
+    features: list[str],
+    config: HeadConfig | None = None,
+    warm_start: RiskHead | None = None,
+) -> RiskHead:
     """Fit on (x, y) with weighted BCE; `warm_start` continues from a previous head's weights
     (same features and hidden size) while taking this data's z-score statistics."""
     config = config or HeadConfig()
@@ -151,8 +170,11 @@ def fit_head(x: np.ndarray, y: np.ndarray, features: list[str],
     std = x.std(axis=0)
     std[std < 1e-9] = 1.0
     net = RiskNet(x.shape[1], config.hidden)
-    if warm_start is not None and warm_start.features == features \
-            and warm_start.config.hidden == config.hidden:
+    if (
+        warm_start is not None
+        and warm_start.features == features
+        and warm_start.config.hidden == config.hidden
+    ):
         net.load_state_dict(warm_start.net.state_dict())
     head = RiskHead(list(features), mean, std, net, config)
     omega0, omega1 = class_weights(y)
@@ -174,7 +196,8 @@ def fit_head(x: np.ndarray, y: np.ndarray, features: list[str],
 
     start = parameters_to_vector(params).detach().numpy().astype(np.float64)
     net.train()
-    result = minimize(loss_and_grad, start, jac=True, method="L-BFGS-B",
-                      options={"maxiter": config.max_iter})
+    result = minimize(
+        loss_and_grad, start, jac=True, method="L-BFGS-B", options={"maxiter": config.max_iter}
+    )
     vector_to_parameters(torch.as_tensor(result.x, dtype=torch.float32), params)
     return head

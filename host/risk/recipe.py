@@ -21,9 +21,13 @@ from host.risk.head import HeadConfig, RiskHead, TrainedOn, class_weights, fit_h
 CALIBRATION_BLOCKS = 4
 
 
-def fit_calibrated(features: pd.DataFrame, train: np.ndarray, config: HeadConfig | None = None,
-                   warm_start: RiskHead | None = None,
-                   columns: list[str] | None = None) -> RiskHead:
+def fit_calibrated(
+    features: pd.DataFrame,
+    train: np.ndarray,
+    config: HeadConfig | None = None,
+    warm_start: RiskHead | None = None,
+    columns: list[str] | None = None,
+) -> RiskHead:
     """A calibrated head from the labelled rows of `features` selected by `train` (a boolean
     row mask). `warm_start` only seeds the final fit; the out-of-time heads start cold, as
     a warm start may have seen the weeks they predict. `columns` defaults to every feature."""
@@ -35,7 +39,7 @@ def fit_calibrated(features: pd.DataFrame, train: np.ndarray, config: HeadConfig
     head = fit_head(x[rows], y[rows], columns, config, warm_start)
 
     weeks = np.unique(week[rows])
-    later = weeks[len(weeks) // 2:] if len(weeks) > 1 else weeks[:0]
+    later = weeks[len(weeks) // 2 :] if len(weeks) > 1 else weeks[:0]
     logits, outcomes = [], []
     for block in np.array_split(later, min(CALIBRATION_BLOCKS, len(later))) if len(later) else []:
         before = rows & (week < block[0])
@@ -50,7 +54,11 @@ def fit_calibrated(features: pd.DataFrame, train: np.ndarray, config: HeadConfig
         np.concatenate(outcomes) if outcomes else np.empty(0),
         *class_weights(y[rows]),
     )
-    head.trained_on = TrainedOn(first_week=int(weeks.min()), last_week=int(weeks.max()),
-                                weeks=len(weeks), rows=int(rows.sum()),
-                                injuries=int(y[rows].sum()))
+    head.trained_on = TrainedOn(
+        first_week=int(weeks.min()),
+        last_week=int(weeks.max()),
+        weeks=len(weeks),
+        rows=int(rows.sum()),
+        injuries=int(y[rows].sum()),
+    )
     return head

@@ -32,8 +32,7 @@ class ReliabilityBin:
         return asdict(self)
 
 
-def reliability(y: np.ndarray, p: np.ndarray, bins: int = RELIABILITY_BINS
-                ) -> list[ReliabilityBin]:
+def reliability(y: np.ndarray, p: np.ndarray, bins: int = RELIABILITY_BINS) -> list[ReliabilityBin]:
     """Equal-count bins of `p` (fewer when probabilities repeat), lowest first."""
     if len(p) == 0:
         return []
@@ -44,21 +43,33 @@ def reliability(y: np.ndarray, p: np.ndarray, bins: int = RELIABILITY_BINS
         inside = which == b
         rows, injuries = int(inside.sum()), int(y[inside].sum())
         interval = binomtest(injuries, rows).proportion_ci(method="wilson")
-        out.append(ReliabilityBin(
-            low=float(p[inside].min()), high=float(p[inside].max()), rows=rows,
-            injuries=injuries, predicted=float(p[inside].mean()), observed=injuries / rows,
-            observed_low=float(interval.low), observed_high=float(interval.high)))
+        out.append(
+            ReliabilityBin(
+                low=float(p[inside].min()),
+                high=float(p[inside].max()),
+                rows=rows,
+                injuries=injuries,
+                predicted=float(p[inside].mean()),
+                observed=injuries / rows,
+                observed_low=float(interval.low),
+                observed_high=float(interval.high),
+            )
+        )
     return out
 
 
-def reliability_figure(curves: dict[str, list[ReliabilityBin]], base_rate: float | None = None
-                       ) -> Figure:
+def reliability_figure(
+    curves: dict[str, list[ReliabilityBin]], base_rate: float | None = None
+) -> Figure:
     """Observed injury rate against predicted probability per model, with the diagonal of
     perfect calibration and, when given, the injury rate of the weeks shown."""
     figure = Figure(figsize=(4.2, 3.6))
     ax = figure.subplots()
-    top = max([b.predicted for bins in curves.values() for b in bins]
-              + [b.observed_high for bins in curves.values() for b in bins] + [0.05])
+    top = max(
+        [b.predicted for bins in curves.values() for b in bins]
+        + [b.observed_high for bins in curves.values() for b in bins]
+        + [0.05]
+    )
     top = min(1.0, top * 1.05)
     ax.plot([0, top], [0, top], color="#999", linestyle=":", label="perfectly calibrated")
     if base_rate is not None:
@@ -68,12 +79,22 @@ def reliability_figure(curves: dict[str, list[ReliabilityBin]], base_rate: float
             continue
         predicted = np.array([b.predicted for b in bins])
         observed = np.array([b.observed for b in bins])
-        errors = np.array([[b.observed - b.observed_low for b in bins],
-                           [b.observed_high - b.observed for b in bins]])
-        ax.errorbar(predicted, observed, yerr=np.clip(errors, 0, None), marker="o",
-                    capsize=3, label=name)
-    ax.set(xlabel="predicted probability", ylabel="observed injury rate",
-           title="Reliability on held-out weeks", xlim=(0, top), ylim=(0, top))
+        errors = np.array(
+            [
+                [b.observed - b.observed_low for b in bins],
+                [b.observed_high - b.observed for b in bins],
+            ]
+        )
+        ax.errorbar(
+            predicted, observed, yerr=np.clip(errors, 0, None), marker="o", capsize=3, label=name
+        )
+    ax.set(
+        xlabel="predicted probability",
+        ylabel="observed injury rate",
+        title="Reliability on held-out weeks",
+        xlim=(0, top),
+        ylim=(0, top),
+    )
     ax.legend(fontsize=7, loc="upper left")
     figure.tight_layout()
     return figure

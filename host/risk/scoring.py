@@ -21,8 +21,12 @@ def weeks_of(features: pd.DataFrame) -> list[int]:
     return sorted(int(w) for w in features.index.get_level_values("week").unique())
 
 
-def fit_until(features: pd.DataFrame, week: int, config: HeadConfig | None = None,
-              warm_start: RiskHead | None = None) -> RiskHead:
+def fit_until(
+    features: pd.DataFrame,
+    week: int,
+    config: HeadConfig | None = None,
+    warm_start: RiskHead | None = None,
+) -> RiskHead:
     """The calibrated head trained on labelled weeks before `week` (their outcomes are known
     by then)."""
     before = np.asarray(features.index.get_level_values("week") < week)
@@ -55,11 +59,13 @@ def squad_table(features: pd.DataFrame, head: RiskHead, week: int) -> pd.DataFra
         change = probability - previous
     else:
         change = np.full(len(now), np.nan)
-    table = pd.DataFrame({
-        "athlete_id": now.index.astype(str),
-        "probability": probability,
-        "band": bands(probability, head.trained_on),
-        "change": change,
-        "drivers": [top_drivers(head.features, x[i], pushes[i], z[i]) for i in range(len(now))],
-    })
+    table = pd.DataFrame(
+        {
+            "athlete_id": now.index.astype(str),
+            "probability": probability,
+            "band": bands(probability, head.trained_on),
+            "change": change,
+            "drivers": [top_drivers(head.features, x[i], pushes[i], z[i]) for i in range(len(now))],
+        }
+    )
     return table.sort_values("probability", ascending=False, kind="stable").reset_index(drop=True)

@@ -33,14 +33,21 @@ class SquadRisk:
 
 def current_features(db: Session, settings: Settings) -> pd.DataFrame:
     """V_t for every player-week the database knows, saved back for the report and API."""
-    features = features_from_tables(load_tables(db, settings.season_start),
-                                    settings.impact_weights, settings.time_loss_min_days)
+    features = features_from_tables(
+        load_tables(db, settings.season_start), settings.impact_weights, settings.time_loss_min_days
+    )
     save_features(db, features)
     return features
 
 
-def evaluate_until(week: int, *, data: Path | None = None, holdout_weeks: int | None = None,
-                   split: str = "time", settings: Settings | None = None) -> Evaluation:
+def evaluate_until(
+    week: int,
+    *,
+    data: Path | None = None,
+    holdout_weeks: int | None = None,
+    split: str = "time",
+    settings: Settings | None = None,
+) -> Evaluation:
     """Time-ordered evaluation on weeks 0..`week`: head and baseline fitted on the earlier
     weeks, scored on the newest `holdout_weeks` whose outcome is known."""
     settings = settings or get_settings()
@@ -50,12 +57,17 @@ def evaluate_until(week: int, *, data: Path | None = None, holdout_weeks: int | 
         features = current_features(db, settings)
         synthetic = holds_synthetic_data(db)
     seen = features[features.index.get_level_values("week") <= week]
-    return evaluate(seen, holdout_weeks=holdout_weeks or settings.risk_holdout_weeks,
-                    synthetic=synthetic, split=split)
+    return evaluate(
+        seen,
+        holdout_weeks=holdout_weeks or settings.risk_holdout_weeks,
+        synthetic=synthetic,
+        split=split,
+    )
 
 
-def squad_risk(week: int, *, data: Path | None = None, settings: Settings | None = None
-               ) -> SquadRisk:
+def squad_risk(
+    week: int, *, data: Path | None = None, settings: Settings | None = None
+) -> SquadRisk:
     """Score `week` for the whole squad and store the predictions (staff read them over the
     API). With `data`, that dataset directory is imported into the database first."""
     settings = settings or get_settings()
@@ -68,15 +80,30 @@ def squad_risk(week: int, *, data: Path | None = None, settings: Settings | None
         head = fit_until(features, week)
         table = squad_table(features, head, week)
         version = f"risk-head-w{week}"
-        db.execute(delete(RiskPrediction).where(RiskPrediction.week == week,
-                                                RiskPrediction.model_version == version))
+        db.execute(
+            delete(RiskPrediction).where(
+                RiskPrediction.week == week, RiskPrediction.model_version == version
+            )
+        )
         for row in table.itertuples(index=False):
-            db.add(RiskPrediction(
-                athlete_id=row.athlete_id, week=week, probability=float(row.probability),
-                band=row.band, model_version=version,
-                drivers={"reasons": list(row.drivers),
-                         "change": None if pd.isna(row.change) else float(row.change)},
-            ))
-    return SquadRisk(week=week, table=table, model_version=version, synthetic=synthetic,
-                     base_rate=head.trained_on.base_rate if head.trained_on else float("nan"),
-                     history_problem=history_problem(head.trained_on))
+            db.add(
+                RiskPrediction(
+                    athlete_id=row.athlete_id,
+                    week=week,
+                    probability=float(row.probability),
+                    band=row.band,
+                    model_version=version,
+                    drivers={
+                        "reasons": list(row.drivers),
+                        "change": None if pd.isna(row.change) else float(row.change),
+                    },
+                )
+            )
+    return SquadRisk(
+        week=week,
+        table=table,
+        model_version=version,
+        synthetic=synthetic,
+        base_rate=head.trained_on.base_rate if head.trained_on else float("nan"),
+        history_problem=history_problem(head.trained_on),
+    )

@@ -38,8 +38,19 @@ from host.risk.features import (
     origin_of,
 )
 
-_SESSION_NUMBERS = ("duration_min", "rpe", "srpe_load", "distance_m", "hsr_m", "sprints",
-                    "accels", "decels", "player_load", "hr_mean", "hr_max")
+_SESSION_NUMBERS = (
+    "duration_min",
+    "rpe",
+    "srpe_load",
+    "distance_m",
+    "hsr_m",
+    "sprints",
+    "accels",
+    "decels",
+    "player_load",
+    "hr_mean",
+    "hr_max",
+)
 
 
 def _clean(value: Any) -> Any:
@@ -65,8 +76,13 @@ def import_dataset(db: Session, dataset: Dataset) -> dict[str, int]:
     check_storable(dataset)
     _follow_renames(db, dataset.athletes)
     counts = {"athletes": 0, "sessions": 0, "injuries": 0, "wellness": 0, "weekly": 0}
-    db.add(DataSource(name=dataset.manifest.name, synthetic=dataset.manifest.synthetic,
-                      weeks=dataset.manifest.weeks))
+    db.add(
+        DataSource(
+            name=dataset.manifest.name,
+            synthetic=dataset.manifest.synthetic,
+            weeks=dataset.manifest.weeks,
+        )
+    )
     for row in dataset.athletes.to_dict("records"):
         athlete_id = str(row["athlete_id"])
         athlete = db.get(Athlete, athlete_id) or Athlete(athlete_id=athlete_id)
@@ -83,8 +99,11 @@ def import_dataset(db: Session, dataset: Dataset) -> dict[str, int]:
 
     origin = origin_of(dataset.sessions, dataset.weekly)
     weeks = dataset.manifest.weeks or 0
-    weekly = dataset.weekly if dataset.weekly is not None else pd.DataFrame(
-        columns=["athlete_id", "week"])
+    weekly = (
+        dataset.weekly
+        if dataset.weekly is not None
+        else pd.DataFrame(columns=["athlete_id", "week"])
+    )
     rows = {(str(r["athlete_id"]), int(r["week"])): r for r in weekly.to_dict("records")}
     for athlete in dataset.athletes["athlete_id"].astype(str):
         for week in range(weeks):
@@ -108,20 +127,27 @@ def _follow_renames(db: Session, athletes: pd.DataFrame) -> None:
     risk history move to the new id unless the new id has the same, and the old id goes."""
     if PREVIOUS_IDS not in athletes.columns:
         return
-    for new, previous in zip(athletes["athlete_id"].astype(str), athletes[PREVIOUS_IDS],
-                             strict=True):
+    for new, previous in zip(
+        athletes["athlete_id"].astype(str), athletes[PREVIOUS_IDS], strict=True
+    ):
         for old in str(_clean(previous) or "").split(";"):
             stale = db.get(Athlete, old) if old else None
             if stale is None:
                 continue
             if db.get(Athlete, new) is None:
-                db.add(Athlete(athlete_id=new, position=stale.position,
-                               prior_injuries=stale.prior_injuries))
+                db.add(
+                    Athlete(
+                        athlete_id=new, position=stale.position, prior_injuries=stale.prior_injuries
+                    )
+                )
                 db.flush()
             for model in (Injury, WellnessAnswer, WeeklyInput, WeeklyFeature):
                 db.execute(delete(model).where(model.athlete_id == old))
-            db.execute(delete(TrainingSession).where(TrainingSession.athlete_id == old,
-                                                     TrainingSession.source != "summary"))
+            db.execute(
+                delete(TrainingSession).where(
+                    TrainingSession.athlete_id == old, TrainingSession.source != "summary"
+                )
+            )
             _move(db, TrainingSession, old, new, ("session_id",))
             _move(db, RiskPrediction, old, new, ("week", "model_version"))
             db.delete(stale)
@@ -130,8 +156,10 @@ def _follow_renames(db: Session, athletes: pd.DataFrame) -> None:
 
 def _move(db: Session, model: Any, old: str, new: str, key: tuple[str, ...]) -> None:
     """Re-point `old`'s rows to `new`, dropping those `new` already has under the same key."""
-    taken = {tuple(getattr(row, k) for k in key)
-             for row in db.scalars(select(model).where(model.athlete_id == new))}
+    taken = {
+        tuple(getattr(row, k) for k in key)
+        for row in db.scalars(select(model).where(model.athlete_id == new))
+    }
     for row in db.scalars(select(model).where(model.athlete_id == old)).all():
         if tuple(getattr(row, k) for k in key) in taken:
             db.delete(row)
@@ -230,50 +258,76 @@ def _import_wellness(db: Session, wellness: pd.DataFrame | None, athletes: set[s
 def load_tables(db: Session, season_start: date | None = None) -> RiskTables:
     """Everything weekly features need, read from the database."""
     athletes = pd.DataFrame(
-        [{"athlete_id": a.athlete_id, "position": a.position, "prior_injuries": a.prior_injuries}
-         for a in db.scalars(select(Athlete))],
+        [
+            {"athlete_id": a.athlete_id, "position": a.position, "prior_injuries": a.prior_injuries}
+            for a in db.scalars(select(Athlete))
+        ],
         columns=["athlete_id", "position", "prior_injuries"],
     )
     session_rows = []
     summary_actions = []
     for s in db.scalars(select(TrainingSession)):
-        row = {"session_id": s.session_id, "athlete_id": s.athlete_id,
-               "date": pd.Timestamp(s.date), "type": s.type}
+        row = {
+            "session_id": s.session_id,
+            "athlete_id": s.athlete_id,
+            "date": pd.Timestamp(s.date),
+            "type": s.type,
+        }
         row.update({name: getattr(s, name) for name in _SESSION_NUMBERS})
         row.update(s.wellness or {})
         session_rows.append(row)
         if s.actions:
             summary_actions.append((s.athlete_id, pd.Timestamp(s.date), s.actions))
-    sessions = pd.DataFrame(session_rows, columns=[
-        "session_id", "athlete_id", "date", "type", *_SESSION_NUMBERS, *WELLNESS_ITEMS])
+    sessions = pd.DataFrame(
+        session_rows,
+        columns=["session_id", "athlete_id", "date", "type", *_SESSION_NUMBERS, *WELLNESS_ITEMS],
+    )
     for column in (*_SESSION_NUMBERS, *WELLNESS_ITEMS):
         sessions[column] = pd.to_numeric(sessions[column])
     injuries = pd.DataFrame(
-        [{"athlete_id": i.athlete_id, "date": pd.Timestamp(i.date), "days_lost": i.days_lost,
-          "type": i.type, "location": i.location} for i in db.scalars(select(Injury))],
+        [
+            {
+                "athlete_id": i.athlete_id,
+                "date": pd.Timestamp(i.date),
+                "days_lost": i.days_lost,
+                "type": i.type,
+                "location": i.location,
+            }
+            for i in db.scalars(select(Injury))
+        ],
         columns=["athlete_id", "date", "days_lost", "type", "location"],
     )
     weekly = pd.DataFrame(
-        [{"athlete_id": w.athlete_id, "week": w.week, **w.values}
-         for w in db.scalars(select(WeeklyInput))]
+        [
+            {"athlete_id": w.athlete_id, "week": w.week, **w.values}
+            for w in db.scalars(select(WeeklyInput))
+        ]
     )
     if "week_start" in weekly.columns:
         weekly["week_start"] = pd.to_datetime(weekly["week_start"])
     elif not sessions.empty:
         start = pd.Timestamp(season_start) if season_start else sessions["date"].min()
         monday = (start - pd.Timedelta(days=start.weekday())).normalize()
-        weekly = pd.DataFrame({"athlete_id": [athletes["athlete_id"].iloc[0]], "week": [0],
-                               "week_start": [monday]})
+        weekly = pd.DataFrame(
+            {"athlete_id": [athletes["athlete_id"].iloc[0]], "week": [0], "week_start": [monday]}
+        )
     weekly = _merge_summary_actions(weekly, summary_actions)
-    answers = [{"athlete_id": w.athlete_id, "date": pd.Timestamp(w.date), **w.answers}
-               for w in db.scalars(select(WellnessAnswer))]
-    return RiskTables(athletes=athletes, sessions=sessions, injuries=injuries,
-                      weekly=weekly if not weekly.empty else None,
-                      wellness=pd.DataFrame(answers) if answers else None)
+    answers = [
+        {"athlete_id": w.athlete_id, "date": pd.Timestamp(w.date), **w.answers}
+        for w in db.scalars(select(WellnessAnswer))
+    ]
+    return RiskTables(
+        athletes=athletes,
+        sessions=sessions,
+        injuries=injuries,
+        weekly=weekly if not weekly.empty else None,
+        wellness=pd.DataFrame(answers) if answers else None,
+    )
 
 
-def _merge_summary_actions(weekly: pd.DataFrame, actions: list[tuple[str, pd.Timestamp, dict]]
-                           ) -> pd.DataFrame:
+def _merge_summary_actions(
+    weekly: pd.DataFrame, actions: list[tuple[str, pd.Timestamp, dict]]
+) -> pd.DataFrame:
     """Add per-week action counts and mean impacts from synced summaries; where a week has
     summaries, their counts replace imported ones for the actions they report."""
     if not actions or weekly.empty:
@@ -299,11 +353,14 @@ def save_features(db: Session, features: pd.DataFrame) -> int:
     db.execute(delete(WeeklyFeature))
     for (athlete, week), row in features.iterrows():
         label = row[LABEL]
-        db.add(WeeklyFeature(
-            athlete_id=athlete, week=int(week),
-            features={name: float(row[name]) for name in FEATURE_COLUMNS},
-            label=None if pd.isna(label) else float(label),
-        ))
+        db.add(
+            WeeklyFeature(
+                athlete_id=athlete,
+                week=int(week),
+                features={name: float(row[name]) for name in FEATURE_COLUMNS},
+                label=None if pd.isna(label) else float(label),
+            )
+        )
     db.flush()
     return len(features)
 

@@ -34,8 +34,9 @@ def signed_in(request: Request, db: Session) -> Principal | None:
 def to_login(request: Request) -> RedirectResponse:
     """Send a visitor without a session to the login page, coming back here afterwards."""
     target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
-    return RedirectResponse(f"/login?next={quote(target, safe='')}",
-                            status_code=status.HTTP_303_SEE_OTHER)
+    return RedirectResponse(
+        f"/login?next={quote(target, safe='')}", status_code=status.HTTP_303_SEE_OTHER
+    )
 
 
 def _local(target: str) -> str:
@@ -45,12 +46,13 @@ def _local(target: str) -> str:
     return "/squad"
 
 
-def _login_page(request: Request, next_path: str, message: str = "",
-                status_code: int = 200) -> Response:
+def _login_page(
+    request: Request, next_path: str, message: str = "", status_code: int = 200
+) -> Response:
     zone = request.app.state.settings.club_timezone
     error = f'<p class="error" role="alert">{esc(message)}</p>' if message else ""
     body = (
-        f"{error}<form class=\"login\" method=\"post\" action=\"/login\">"
+        f'{error}<form class="login" method="post" action="/login">'
         '<label for="token">Staff token</label>'
         '<input id="token" name="token" type="password" autocomplete="current-password" '
         'required placeholder="tl_s_…">'
@@ -70,8 +72,12 @@ def login_form(request: Request, db: DB, next: str = "/squad") -> Response:
 
 
 @router.post("/login")
-def login(request: Request, db: DB, token: Annotated[str, Form(max_length=256)] = "",
-          next: Annotated[str, Form(max_length=2048)] = "/squad") -> Response:
+def login(
+    request: Request,
+    db: DB,
+    token: Annotated[str, Form(max_length=256)] = "",
+    next: Annotated[str, Form(max_length=2048)] = "/squad",
+) -> Response:
     principal = authenticate(db, token) if token.strip() else None
     if principal is None or principal.role is not Role.STAFF:
         try:
@@ -79,12 +85,20 @@ def login(request: Request, db: DB, token: Annotated[str, Form(max_length=256)] 
             rate_limit(request, ("unauthenticated", peer(request)))
         except HTTPException as exc:
             return _login_page(request, next, str(exc.detail), exc.status_code)
-        reason = ("that is a device token; log in with a staff token" if principal
-                  else "unknown, revoked or expired token")
+        reason = (
+            "that is a device token; log in with a staff token"
+            if principal
+            else "unknown, revoked or expired token"
+        )
         return _login_page(request, next, f"token: {reason}", status.HTTP_401_UNAUTHORIZED)
     response = RedirectResponse(_local(next), status_code=status.HTTP_303_SEE_OTHER)
-    response.set_cookie(COOKIE, token.strip(), httponly=True, samesite="strict",
-                        secure=request.url.scheme == "https")
+    response.set_cookie(
+        COOKIE,
+        token.strip(),
+        httponly=True,
+        samesite="strict",
+        secure=request.url.scheme == "https",
+    )
     return response
 
 

@@ -75,8 +75,10 @@ document.querySelectorAll('table.sortable').forEach(function (table) {
 """
 
 BAND_SYMBOL = {"high": "▲▲", "medium": "▲", "low": "●", "unrated": "–"}
-SYNTHETIC_BANNER = ("Trained and evaluated on SYNTHETIC data: these figures describe the "
-                    "simulator, not real players.")
+SYNTHETIC_BANNER = (
+    "Trained and evaluated on SYNTHETIC data: these figures describe the "
+    "simulator, not real players."
+)
 
 
 def esc(value: object) -> str:
@@ -86,8 +88,7 @@ def esc(value: object) -> str:
 def band_badge(band: str) -> str:
     """The band as a word and a symbol, coloured too, so colour is never the only signal."""
     known = band if band in BAND_SYMBOL else "unrated"
-    return (f'<span class="band band-{known}">{BAND_SYMBOL[known]} '
-            f"{esc(band)}</span>")
+    return f'<span class="band band-{known}">{BAND_SYMBOL[known]} {esc(band)}</span>'
 
 
 def club_time(moment: datetime, zone: str) -> str:
@@ -97,12 +98,25 @@ def club_time(moment: datetime, zone: str) -> str:
     return moment.astimezone(ZoneInfo(zone)).strftime("%Y-%m-%d %H:%M %Z")
 
 
-def page(title: str, body: str, *, zone: str, synthetic: bool = False,
-         logged_in: bool = True, status_code: int = 200) -> HTMLResponse:
+def page(
+    title: str,
+    body: str,
+    *,
+    zone: str,
+    synthetic: bool = False,
+    logged_in: bool = True,
+    status_code: int = 200,
+) -> HTMLResponse:
     """The whole page: header with navigation (when logged in), banner, body, footer."""
-    nav = ('<nav aria-label="pages"><a href="/squad">Squad</a> · <a href="/sessions">Sessions'
-           '</a></nav><form method="post" action="/logout"><button type="submit">Log out'
-           "</button></form>") if logged_in else ""
+    nav = (
+        (
+            '<nav aria-label="pages"><a href="/squad">Squad</a> · <a href="/sessions">Sessions'
+            '</a></nav><form method="post" action="/logout"><button type="submit">Log out'
+            "</button></form>"
+        )
+        if logged_in
+        else ""
+    )
     banner = f'<p class="banner" role="note">{SYNTHETIC_BANNER}</p>' if synthetic else ""
     document = (
         '<!doctype html><html lang="en"><head><meta charset="utf-8">'

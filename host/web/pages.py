@@ -55,20 +55,30 @@ def _zone(request: Request) -> str:
 
 
 def _problem(request: Request, title: str, message: str, code: int, synthetic: bool) -> Response:
-    return page(title, f'<p class="error" role="alert">{esc(message)}</p>', zone=_zone(request),
-                synthetic=synthetic, status_code=code)
+    return page(
+        title,
+        f'<p class="error" role="alert">{esc(message)}</p>',
+        zone=_zone(request),
+        synthetic=synthetic,
+        status_code=code,
+    )
 
 
-def _table(header: list[tuple[str, str]], rows: list[str], sortable: bool = False,
-           label: str = "") -> str:
+def _table(
+    header: list[tuple[str, str]], rows: list[str], sortable: bool = False, label: str = ""
+) -> str:
     """An HTML table; header is (text, css class); sortable ones sort on header clicks."""
     heads = "".join(
-        f'<th scope="col" class="{cls}">' + (f"<button type=\"button\">{esc(text)}</button>"
-                                             if sortable else esc(text)) + "</th>"
-        for text, cls in header)
+        f'<th scope="col" class="{cls}">'
+        + (f'<button type="button">{esc(text)}</button>' if sortable else esc(text))
+        + "</th>"
+        for text, cls in header
+    )
     css = "sortable" if sortable else ""
-    return (f'<div class="scroll"><table class="{css}" aria-label="{esc(label)}"><thead><tr>'
-            f"{heads}</tr></thead><tbody>{''.join(rows)}</tbody></table></div>")
+    return (
+        f'<div class="scroll"><table class="{css}" aria-label="{esc(label)}"><thead><tr>'
+        f"{heads}</tr></thead><tbody>{''.join(rows)}</tbody></table></div>"
+    )
 
 
 def _history(db: Session, athlete_id: str | None = None) -> dict[str, list[RiskPrediction]]:
@@ -88,15 +98,19 @@ def trend_svg(rows: list[RiskPrediction], up_to: int) -> str:
         return "–"
     width, height = 96, 26
     step = width / max(1, len(points) - 1)
-    coords = " ".join(f"{i * step if len(points) > 1 else width / 2:.1f},"
-                      f"{height - 2 - row.probability * (height - 4):.1f}"
-                      for i, row in enumerate(points))
+    coords = " ".join(
+        f"{i * step if len(points) > 1 else width / 2:.1f},"
+        f"{height - 2 - row.probability * (height - 4):.1f}"
+        for i, row in enumerate(points)
+    )
     words = ", ".join(f"week {row.week} {row.probability:.2f}" for row in points)
     last = coords.split(" ")[-1].split(",")
-    return (f'<svg class="trend" width="{width}" height="{height}" role="img" '
-            f'aria-label="risk by week: {esc(words)}"><title>{esc(words)}</title>'
-            f'<polyline fill="none" stroke="#17324d" stroke-width="1.5" points="{coords}"/>'
-            f'<circle cx="{last[0]}" cy="{last[1]}" r="2.5" fill="#17324d"/></svg>')
+    return (
+        f'<svg class="trend" width="{width}" height="{height}" role="img" '
+        f'aria-label="risk by week: {esc(words)}"><title>{esc(words)}</title>'
+        f'<polyline fill="none" stroke="#17324d" stroke-width="1.5" points="{coords}"/>'
+        f'<circle cx="{last[0]}" cy="{last[1]}" r="2.5" fill="#17324d"/></svg>'
+    )
 
 
 @router.get("/", include_in_schema=False)
@@ -119,15 +133,26 @@ def squad_page(request: Request, db: DB, week: str | None = None) -> Response:
         return _problem(request, "Squad risk", str(exc.detail), exc.status_code, synthetic)
     chosen = squad.week
     history = _history(db)
-    rows = [_squad_row(player, history.get(player.athlete_id, []), chosen)
-            for player in squad.players]
+    rows = [
+        _squad_row(player, history.get(player.athlete_id, []), chosen) for player in squad.players
+    ]
     weeks = sorted({row.week for rows_ in history.values() for row in rows_})
     body = (
         _week_links(weeks, chosen)
         + f'<p class="note">{esc(CALIBRATION_NOTE)}</p>'
-        + _table([("player", ""), ("probability", "num"), ("band", ""), ("change", "num"),
-                  ("drivers", ""), ("trend", "")], rows, sortable=True,
-                 label=f"squad risk week {chosen}")
+        + _table(
+            [
+                ("player", ""),
+                ("probability", "num"),
+                ("band", ""),
+                ("change", "num"),
+                ("drivers", ""),
+                ("trend", ""),
+            ],
+            rows,
+            sortable=True,
+            label=f"squad risk week {chosen}",
+        )
         + f'<p><a href="/reports/squad?week={chosen}">Squad report for week {chosen}</a> '
         "(load charts, action counts, model card; takes a few seconds)</p>"
     )
@@ -171,37 +196,71 @@ def athlete_page(request: Request, db: DB, athlete_id: str) -> Response:
         return auth.to_login(request)
     synthetic = holds_synthetic_data(db)
     risk_rows = _history(db, athlete_id).get(athlete_id, [])
-    sessions = db.scalars(select(TrainingSession).where(TrainingSession.athlete_id == athlete_id)
-                          .order_by(TrainingSession.date.desc())).all()
-    injuries = db.scalars(select(Injury).where(Injury.athlete_id == athlete_id)
-                          .order_by(Injury.date.desc())).all()
+    sessions = db.scalars(
+        select(TrainingSession)
+        .where(TrainingSession.athlete_id == athlete_id)
+        .order_by(TrainingSession.date.desc())
+    ).all()
+    injuries = db.scalars(
+        select(Injury).where(Injury.athlete_id == athlete_id).order_by(Injury.date.desc())
+    ).all()
     if not (risk_rows or sessions or injuries):
-        return _problem(request, f"Athlete {athlete_id}",
-                        f"athlete_id: nothing stored for {athlete_id!r}", 404, synthetic)
+        return _problem(
+            request,
+            f"Athlete {athlete_id}",
+            f"athlete_id: nothing stored for {athlete_id!r}",
+            404,
+            synthetic,
+        )
     zone = _zone(request)
     risk_table = _table(
-        [("week", "num"), ("probability", "num"), ("band", ""), ("change", "num"),
-         ("drivers", ""), ("model", "wide")],
-        [f'<tr><td class="num">{r.week}</td><td class="num">{r.probability:.2f}</td>'
-         f"<td>{band_badge(r.band)}</td><td class=\"num\">"
-         f"{'–' if r.drivers.get('change') is None else format(r.drivers['change'], '+.2f')}"
-         f"</td><td>{esc(sentence(list(r.drivers.get('reasons', []))) or '–')}</td>"
-         f'<td class="wide">{esc(r.model_version)}</td></tr>' for r in reversed(risk_rows)],
-        label="risk history")
+        [
+            ("week", "num"),
+            ("probability", "num"),
+            ("band", ""),
+            ("change", "num"),
+            ("drivers", ""),
+            ("model", "wide"),
+        ],
+        [
+            f'<tr><td class="num">{r.week}</td><td class="num">{r.probability:.2f}</td>'
+            f'<td>{band_badge(r.band)}</td><td class="num">'
+            f"{'–' if r.drivers.get('change') is None else format(r.drivers['change'], '+.2f')}"
+            f"</td><td>{esc(sentence(list(r.drivers.get('reasons', []))) or '–')}</td>"
+            f'<td class="wide">{esc(r.model_version)}</td></tr>'
+            for r in reversed(risk_rows)
+        ],
+        label="risk history",
+    )
     body = (
         "<h2>Risk history</h2>"
-        + (f'<p class="note">{esc(CALIBRATION_NOTE)}</p>{risk_table}' if risk_rows
-           else '<p class="note">No risk computed yet (touchline risk or nightly).</p>')
+        + (
+            f'<p class="note">{esc(CALIBRATION_NOTE)}</p>{risk_table}'
+            if risk_rows
+            else '<p class="note">No risk computed yet (touchline risk or nightly).</p>'
+        )
         + _figures(db, athlete_id)
-        + "<h2>Injuries</h2>" + (_table(
-            [("date", ""), ("days lost", "num"), ("type", ""), ("location", "")],
-            [f"<tr><td>{i.date}</td><td class=\"num\">"
-             f"{'open' if i.days_lost is None else f'{i.days_lost:.0f}'}</td>"
-             f"<td>{esc(i.type or '–')}</td><td>{esc(i.location or '–')}</td></tr>"
-             for i in injuries], label="injuries")
-            if injuries else '<p class="note">No injuries recorded.</p>')
-        + "<h2>Sessions</h2>" + (_sessions_table(sessions, zone, show_athlete=False)
-                                 if sessions else '<p class="note">No sessions.</p>')
+        + "<h2>Injuries</h2>"
+        + (
+            _table(
+                [("date", ""), ("days lost", "num"), ("type", ""), ("location", "")],
+                [
+                    f'<tr><td>{i.date}</td><td class="num">'
+                    f"{'open' if i.days_lost is None else f'{i.days_lost:.0f}'}</td>"
+                    f"<td>{esc(i.type or '–')}</td><td>{esc(i.location or '–')}</td></tr>"
+                    for i in injuries
+                ],
+                label="injuries",
+            )
+            if injuries
+            else '<p class="note">No injuries recorded.</p>'
+        )
+        + "<h2>Sessions</h2>"
+        + (
+            _sessions_table(sessions, zone, show_athlete=False)
+            if sessions
+            else '<p class="note">No sessions.</p>'
+        )
     )
     return page(f"Athlete {athlete_id}", body, zone=zone, synthetic=synthetic)
 
@@ -210,17 +269,24 @@ def _figures(db: Session, athlete_id: str) -> str:
     """The report's load chart and actions-per-week chart, from the stored weekly features."""
     from host.reports.squad import _actions_html, _load_figure
 
-    stored = db.scalars(select(WeeklyFeature).where(WeeklyFeature.athlete_id == athlete_id)
-                        .order_by(WeeklyFeature.week)).all()
+    stored = db.scalars(
+        select(WeeklyFeature)
+        .where(WeeklyFeature.athlete_id == athlete_id)
+        .order_by(WeeklyFeature.week)
+    ).all()
     if not stored:
-        return ('<h2>Load and actions</h2><p class="note">No weekly features yet: '
-                "touchline risk computes them.</p>")
-    frame = pd.DataFrame([row.features for row in stored],
-                         index=pd.Index([row.week for row in stored], name="week"))
-    by_week = frame.set_index(pd.MultiIndex.from_product([[athlete_id], frame.index],
-                                                         names=["athlete_id", "week"]))
+        return (
+            '<h2>Load and actions</h2><p class="note">No weekly features yet: '
+            "touchline risk computes them.</p>"
+        )
+    frame = pd.DataFrame(
+        [row.features for row in stored], index=pd.Index([row.week for row in stored], name="week")
+    )
+    by_week = frame.set_index(
+        pd.MultiIndex.from_product([[athlete_id], frame.index], names=["athlete_id", "week"])
+    )
     return (
-        "<h2>Load</h2><p class=\"note\">Acute (7-day) and chronic (28-day) session-RPE load "
+        '<h2>Load</h2><p class="note">Acute (7-day) and chronic (28-day) session-RPE load '
         "per day; ACWR on the right, shaded where risk is lowest, dashed at 1.5.</p>"
         + figure_html(_load_figure(frame, athlete_id), f"load of {athlete_id}")
         + "<h2>Actions per week</h2>"
@@ -233,28 +299,49 @@ def _number(value: float | None, digits: int = 0) -> str:
 
 
 def _sessions_table(sessions: list[TrainingSession], zone: str, show_athlete: bool) -> str:
-    header = [("date", ""), ("type", ""), ("min", "num"), ("RPE", "num"), ("dist m", "num"),
-              ("HSR m", "num"), ("sprints", "num"), ("PlayerLoad", "num"), ("actions", "num"),
-              ("source", "wide"), ("received", "wide")]
+    header = [
+        ("date", ""),
+        ("type", ""),
+        ("min", "num"),
+        ("RPE", "num"),
+        ("dist m", "num"),
+        ("HSR m", "num"),
+        ("sprints", "num"),
+        ("PlayerLoad", "num"),
+        ("actions", "num"),
+        ("source", "wide"),
+        ("received", "wide"),
+    ]
     if show_athlete:
         header.insert(0, ("athlete", ""))
     rows = []
     for s in sessions:
-        actions = sum(int(v.get("n", 0)) for v in (s.actions or {}).values()
-                      if isinstance(v, dict))
+        actions = sum(int(v.get("n", 0)) for v in (s.actions or {}).values() if isinstance(v, dict))
         start = (s.payload or {}).get("session", {}).get("start")
         when = club_time(pd.Timestamp(start).to_pydatetime(), zone) if start else str(s.date)
-        cells = [when, esc(s.type or "–"), _number(s.duration_min), _number(s.rpe, 1),
-                 _number(s.distance_m), _number(s.hsr_m), _number(s.sprints),
-                 _number(s.player_load), str(actions) if s.actions else "–"]
-        first = (f'<td><a href="/athletes/{esc(s.athlete_id)}">{esc(s.athlete_id)}</a></td>'
-                 if show_athlete else "")
+        cells = [
+            when,
+            esc(s.type or "–"),
+            _number(s.duration_min),
+            _number(s.rpe, 1),
+            _number(s.distance_m),
+            _number(s.hsr_m),
+            _number(s.sprints),
+            _number(s.player_load),
+            str(actions) if s.actions else "–",
+        ]
+        first = (
+            f'<td><a href="/athletes/{esc(s.athlete_id)}">{esc(s.athlete_id)}</a></td>'
+            if show_athlete
+            else ""
+        )
         rows.append(
             f'<tr data-session="{esc(s.session_id)}">{first}<td>{esc(cells[0])}</td>'
             f"<td>{cells[1]}</td>"
             + "".join(f'<td class="num">{c}</td>' for c in cells[2:])
             + f'<td class="wide">{esc(s.source)}</td>'
-            f'<td class="wide">{esc(club_time(s.received, zone))}</td></tr>')
+            f'<td class="wide">{esc(club_time(s.received, zone))}</td></tr>'
+        )
     return _table(header, rows, sortable=True, label="sessions")
 
 
@@ -265,12 +352,18 @@ def sessions_page(request: Request, db: DB) -> Response:
     if staff is None:
         return auth.to_login(request)
     synthetic = holds_synthetic_data(db)
-    synced = db.scalars(select(TrainingSession).where(TrainingSession.source == "summary")
-                        .order_by(TrainingSession.received.desc(), TrainingSession.id.desc())
-                        .limit(SESSIONS_SHOWN)).all()
-    body = (_sessions_table(list(synced), _zone(request), show_athlete=True) if synced else
-            '<p class="note">No sessions synced yet: sideline units post them with '
-            "<code>edge sync</code>.</p>")
+    synced = db.scalars(
+        select(TrainingSession)
+        .where(TrainingSession.source == "summary")
+        .order_by(TrainingSession.received.desc(), TrainingSession.id.desc())
+        .limit(SESSIONS_SHOWN)
+    ).all()
+    body = (
+        _sessions_table(list(synced), _zone(request), show_athlete=True)
+        if synced
+        else '<p class="note">No sessions synced yet: sideline units post them with '
+        "<code>edge sync</code>.</p>"
+    )
     return page("Synced sessions", body, zone=_zone(request), synthetic=synthetic)
 
 
@@ -291,8 +384,9 @@ def squad_report(request: Request, db: DB, week: str | None = None) -> Response:
         return _problem(request, "Squad report", str(exc), 422, synthetic)
     with tempfile.TemporaryDirectory() as folder:
         try:
-            path = write_squad_report(chosen, Path(folder) / "squad.html",
-                                      request.app.state.settings)
+            path = write_squad_report(
+                chosen, Path(folder) / "squad.html", request.app.state.settings
+            )
         except SquadReportError as exc:
             return _problem(request, "Squad report", str(exc), 404, synthetic)
         return HTMLResponse(path.read_text(encoding="utf-8"))

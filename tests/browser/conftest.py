@@ -53,8 +53,9 @@ def test_key() -> Ed25519PrivateKey:
 
 @pytest.fixture(scope="session")
 def sim_bundle(tmp_path_factory: pytest.TempPathFactory, test_key: Ed25519PrivateKey) -> Path:
-    return simulator_bundle(tmp_path_factory.mktemp("bundle") / "sim-1",
-                            partial(sign_manifest, test_key))
+    return simulator_bundle(
+        tmp_path_factory.mktemp("bundle") / "sim-1", partial(sign_manifest, test_key)
+    )
 
 
 @dataclass
@@ -81,24 +82,42 @@ def _reader(stream, lines: list[str], fresh: queue.Queue) -> None:
 
 
 @pytest.fixture
-def start_recording(tmp_path: Path, sim_bundle: Path, test_key: Ed25519PrivateKey
-                    ) -> Iterator[Callable[..., Recording]]:
+def start_recording(
+    tmp_path: Path, sim_bundle: Path, test_key: Ed25519PrivateKey
+) -> Iterator[Callable[..., Recording]]:
     """Start `edge record --simulate …` with its page on a free port on loopback."""
     started: list[Recording] = []
 
     def start(athletes: int = 4, speed: float = 3.0, duration_s: float = 900) -> Recording:
         data = tmp_path / "edge-data"
         config = tmp_path / "edge.toml"
-        config.write_text(f'data_dir = "{data.as_posix()}"\n'
-                          f'host_public_keys = ["{public_key_text(test_key)}"]\n')
+        config.write_text(
+            f'data_dir = "{data.as_posix()}"\nhost_public_keys = ["{public_key_text(test_key)}"]\n'
+        )
         port = free_port()
         address = f"virtual://squad?athletes={athletes}&speed={speed}&duration_s={duration_s}"
         process = subprocess.Popen(
-            [sys.executable, "-c", "from edge.cli import main; main()", "record",
-             "--config", str(config), "--simulate", address, "--bundle", str(sim_bundle),
-             "--no-live", "--web-port", str(port)],
-            cwd=REPO, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
-            env={**os.environ, "PYTHONUNBUFFERED": "1", "COLUMNS": "200"})
+            [
+                sys.executable,
+                "-c",
+                "from edge.cli import main; main()",
+                "record",
+                "--config",
+                str(config),
+                "--simulate",
+                address,
+                "--bundle",
+                str(sim_bundle),
+                "--no-live",
+                "--web-port",
+                str(port),
+            ],
+            cwd=REPO,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            text=True,
+            env={**os.environ, "PYTHONUNBUFFERED": "1", "COLUMNS": "200"},
+        )
         lines: list[str] = []
         fresh: queue.Queue = queue.Queue()
         threading.Thread(target=_reader, args=(process.stdout, lines, fresh), daemon=True).start()
@@ -116,8 +135,9 @@ def start_recording(tmp_path: Path, sim_bundle: Path, test_key: Ed25519PrivateKe
         if pin is None or code is None:
             process.kill()
             raise AssertionError("edge record printed no page address:\n" + "\n".join(lines))
-        recording = Recording(process, f"http://127.0.0.1:{port}", pin, code,
-                              data / "edge.sqlite", lines)
+        recording = Recording(
+            process, f"http://127.0.0.1:{port}", pin, code, data / "edge.sqlite", lines
+        )
         started.append(recording)
         return recording
 
@@ -142,8 +162,11 @@ def live_host(settings) -> Iterator[str]:  # noqa: F811
     from host.db.engine import engine_for
 
     port = free_port()
-    server = uvicorn.Server(uvicorn.Config(create_app(settings), host="127.0.0.1", port=port,
-                                           log_level="warning", lifespan="off"))
+    server = uvicorn.Server(
+        uvicorn.Config(
+            create_app(settings), host="127.0.0.1", port=port, log_level="warning", lifespan="off"
+        )
+    )
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
     deadline = time.monotonic() + 30

@@ -28,5 +28,10 @@ def simulator_bundle(out_dir: Path, sign: Callable[[bytes], bytes], seed: int = 
             both = np.concatenate([clip.waist, clip.calf], axis=1).T
             windows.append(both[:, :WINDOW_SAMPLES])
             labels.append(k)
-    return train_bundle(out_dir, np.stack(windows).astype(np.float32), np.array(labels),
-                        version="sim-linear-1", sign=sign)
+    return train_bundle(
+        out_dir,
+        np.stack(windows).astype(np.float32),
+        np.array(labels),
+        version="sim-linear-1",
+        sign=sign,
+    )

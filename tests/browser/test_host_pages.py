@@ -19,7 +19,8 @@ def _staff_token(settings) -> str:
 
 
 def test_visitor_sees_only_the_login_then_staff_see_the_squad_in_api_order(
-        chrome, live_host, settings) -> None:
+    chrome, live_host, settings
+) -> None:
     seed_squad(settings.database_url)
     token = _staff_token(settings)
     chrome.get(f"{live_host}/squad")
@@ -30,17 +31,20 @@ def test_visitor_sees_only_the_login_then_staff_see_the_squad_in_api_order(
     chrome.find_element(By.ID, "token").send_keys(token)
     chrome.find_element(By.CSS_SELECTOR, "form.login button").click()
     WebDriverWait(chrome, 20).until(lambda c: c.current_url == f"{live_host}/squad")
-    shown = [row.get_attribute("data-athlete") for row in chrome.find_elements(By.CSS_SELECTOR,
-                                                                               ROWS)]
-    api = httpx.get(f"{live_host}/api/v1/squad/risk",
-                    headers={"Authorization": f"Bearer {token}"}).json()
+    shown = [
+        row.get_attribute("data-athlete") for row in chrome.find_elements(By.CSS_SELECTOR, ROWS)
+    ]
+    api = httpx.get(
+        f"{live_host}/api/v1/squad/risk", headers={"Authorization": f"Bearer {token}"}
+    ).json()
     assert shown == [player["athlete_id"] for player in api["players"]]
     first = chrome.find_element(By.CSS_SELECTOR, ROWS)
     assert "▲▲ high" in first.text  # the band in words and symbols, not only colour
 
     chrome.find_element(By.XPATH, "//th/button[text()='probability']").click()
-    ascending = [row.get_attribute("data-athlete")
-                 for row in chrome.find_elements(By.CSS_SELECTOR, ROWS)]
+    ascending = [
+        row.get_attribute("data-athlete") for row in chrome.find_elements(By.CSS_SELECTOR, ROWS)
+    ]
     assert ascending == list(reversed(shown))
 
     chrome.find_element(By.LINK_TEXT, "A07").click()

@@ -22,7 +22,10 @@ def _texts(chrome, selector: str, attribute: str = "textContent") -> list[str]:
     go stale between two WebDriver calls."""
     return chrome.execute_script(
         "return Array.from(document.querySelectorAll(arguments[0]))"
-        ".map(e => e.getAttribute(arguments[1]) ?? e[arguments[1]]);", selector, attribute)
+        ".map(e => e.getAttribute(arguments[1]) ?? e[arguments[1]]);",
+        selector,
+        attribute,
+    )
 
 
 def _actions_total(chrome) -> int:
@@ -84,18 +87,19 @@ def test_staff_mark_a_drill_enter_rpe_and_close_into_the_store(chrome, start_rec
     _open(chrome, recording)
 
     def status_says(text: str) -> None:
-        WebDriverWait(chrome, 20).until(
-            lambda c: text in c.find_element(By.ID, "status").text)
+        WebDriverWait(chrome, 20).until(lambda c: text in c.find_element(By.ID, "status").text)
 
     chrome.find_element(By.ID, "code").send_keys(recording.staff_code)
     chrome.find_element(By.CSS_SELECTOR, "#staff-login button").click()
     WebDriverWait(chrome, 20).until(
-        lambda c: "staff" in c.find_element(By.TAG_NAME, "body").get_attribute("class"))
+        lambda c: "staff" in c.find_element(By.TAG_NAME, "body").get_attribute("class")
+    )
     chrome.find_element(By.ID, "drill-name").send_keys("rondo 4v2")
     chrome.find_element(By.CSS_SELECTOR, "#drill-form button[type=submit]").click()
     status_says("drill: 'rondo 4v2' started")
     WebDriverWait(chrome, 5).until(
-        lambda c: c.find_element(By.ID, "drill").text == "drill: rondo 4v2")
+        lambda c: c.find_element(By.ID, "drill").text == "drill: rondo 4v2"
+    )
     chrome.find_element(By.ID, "drill-end").click()
     status_says("drill: 'rondo 4v2' ended")
     WebDriverWait(chrome, 10).until(lambda c: _enter_rpe(c, "V02", "7"))

@@ -37,8 +37,7 @@ def trained_bundle_dir(
     tmp_path_factory: pytest.TempPathFactory, sign: Callable[[bytes], bytes]
 ) -> Path:
     windows, labels = toy_windows(np.random.default_rng(0), n_per_class=40)
-    return train_bundle(tmp_path_factory.mktemp("bundle") / "linear-1", windows, labels,
-                        sign=sign)
+    return train_bundle(tmp_path_factory.mktemp("bundle") / "linear-1", windows, labels, sign=sign)
 
 
 @pytest.fixture(scope="session")

@@ -112,8 +112,9 @@ def train_bundle(
         for name in taxonomy.IMU_CHANNELS
     ]
     if with_speed:
-        channels.append({"name": "speed_mps", "unit": "m/s", "optional": True,
-                         "lowpass_hz": dsp.GPS_CUTOFF_HZ})
+        channels.append(
+            {"name": "speed_mps", "unit": "m/s", "optional": True, "lowpass_hz": dsp.GPS_CUTOFF_HZ}
+        )
     cutoffs = np.array([c["lowpass_hz"] for c in channels])
     filtered = np.array(windows, dtype=np.float32)
     for cutoff in np.unique(cutoffs):
@@ -125,8 +126,10 @@ def train_bundle(
         "channels": channels,
         "normalisation": {"mean": mean.tolist(), "std": std.tolist()},
         "labels": list(label_names),
-        "events": {"thresholds": {a: 0.5 for a in taxonomy.action_labels(label_names)},
-                   "nms_s": 1.5},
+        "events": {
+            "thresholds": {a: 0.5 for a in taxonomy.action_labels(label_names)},
+            "nms_s": 1.5,
+        },
         "data_hash": "toy-" + version,
         "synthetic": True,
         "default_model": "model.onnx",

@@ -34,8 +34,11 @@ from firmware_bridge.virtual.devices import (
 def test_ble_sensor_out_of_range_is_reconnected_and_frames_continue() -> None:
     t = np.arange(0, 12, 0.01)
     device = VirtualImuDevice(
-        sensor_id=21, t_s=t, accel_g=np.tile([0.0, 0.0, 1.0], (len(t), 1)),
-        gyro_dps=np.zeros((len(t), 3)), link=LinkProfile(disconnects=((4.0, 1.5),)),
+        sensor_id=21,
+        t_s=t,
+        accel_g=np.tile([0.0, 0.0, 1.0], (len(t), 1)),
+        gyro_dps=np.zeros((len(t), 3)),
+        link=LinkProfile(disconnects=((4.0, 1.5),)),
         battery=BatteryProfile(status_every_s=0),
     )
     sensor = touchline_sensor(device)
@@ -70,13 +73,18 @@ def test_standard_heart_rate_strap_feeds_the_summary(trained_bundle) -> None:
     """A club's own chest strap (0x2A37, no Touchline clock) paired with protocol ble_hr."""
     t = np.arange(0, 30, 1.0)
     bpm = np.linspace(120, 178, len(t)).astype(int)
-    strap = heart_rate_strap(VirtualHrDevice(sensor_id=5, t_s=t, bpm=bpm,
-                                             battery=BatteryProfile(status_every_s=0)))
+    strap = heart_rate_strap(
+        VirtualHrDevice(sensor_id=5, t_s=t, bpm=bpm, battery=BatteryProfile(status_every_s=0))
+    )
 
     async def session() -> list[Packet]:
         radio = FakeRadio([strap], speed=None)
-        link = BleLink(strap.address, scanner_class=radio.scanner, client_class=radio.client,
-                       profile=get_profile("ble_hr"))
+        link = BleLink(
+            strap.address,
+            scanner_class=radio.scanner,
+            client_class=radio.client,
+            profile=get_profile("ble_hr"),
+        )
         transport = LinkTransport([link], Backoff(0.05, 0.2, 0.25, random.Random(1)))
         await transport.open()
         received: list[Packet] = []
@@ -96,8 +104,14 @@ def test_standard_heart_rate_strap_feeds_the_summary(trained_bundle) -> None:
     processor = SessionProcessor(roles, ActionModel.from_bundle(trained_bundle))
     for packet in packets:
         processor.feed(packet)
-    summary = build_summary(processor, "7", session_id="s1", revision=1,
-                            started_at=datetime.now(UTC), session_type="training")
+    summary = build_summary(
+        processor,
+        "7",
+        session_id="s1",
+        revision=1,
+        started_at=datetime.now(UTC),
+        session_type="training",
+    )
     assert len(packets) == len(bpm)  # session time waits for the link: nothing goes by
     assert summary["heart_rate"]["max_bpm"] == 178
     assert summary["heart_rate"]["mean_bpm"] == pytest.approx(bpm.mean(), abs=0.5)

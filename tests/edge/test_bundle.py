@@ -268,8 +268,10 @@ def test_prepare_windows_refuses_a_window_of_the_wrong_shape(bundle_dir: Path) -
         ({"sample_rate_hz": float("inf")}, "sample_rate_hz: Input should be a finite number"),
         ({"sample_rate_hz": float("nan")}, "sample_rate_hz: Input should be a finite number"),
         ({"sample_rate_hz": 1e9}, "sample_rate_hz: Input should be less than or equal to 1000"),
-        ({"normalisation": {"mean": [float("inf")] + [0.1] * 12, "std": [1.5] * 13}},
-         r"normalisation\.mean\.0: Input should be a finite number"),
+        (
+            {"normalisation": {"mean": [float("inf")] + [0.1] * 12, "std": [1.5] * 13}},
+            r"normalisation\.mean\.0: Input should be a finite number",
+        ),
         ({"normalisation": {"mean": [0.1] * 13, "std": [1e300] * 13}}, r"normalisation\.std"),
         ({"window_s": 1e12}, "window_s: Input should be less than or equal to 20"),
         ({"hop_s": 1e-9}, "under one sample"),
@@ -322,9 +324,7 @@ def test_empty_file_and_empty_archive_are_one_clear_line(tmp_path: Path) -> None
     assert "\n" not in str(refused.value)
 
 
-def test_signature_travels_with_the_bundle_through_pack_and_read(
-    tmp_path: Path, sign
-) -> None:
+def test_signature_travels_with_the_bundle_through_pack_and_read(tmp_path: Path, sign) -> None:
     written = write_bundle(tmp_path / "b", _fields(), {"model.onnx": MODEL}, sign=sign)
     assert (written / SIGNATURE_NAME).exists()
     from_dir = read_bundle(written)

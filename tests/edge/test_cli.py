@@ -27,8 +27,7 @@ def config_file(tmp_path: Path, monkeypatch, host_public_key: str) -> Path:
     """A sideline paired with the tests' host: it trusts `host_public_key`."""
     path = tmp_path / "edge.toml"
     path.write_text(
-        f'data_dir = "{(tmp_path / "data").as_posix()}"\n'
-        f'host_public_keys = ["{host_public_key}"]\n'
+        f'data_dir = "{(tmp_path / "data").as_posix()}"\nhost_public_keys = ["{host_public_key}"]\n'
     )
     monkeypatch.setenv(CONFIG_ENV_VAR, str(path))
     return path
@@ -93,8 +92,9 @@ def test_models_rollback_through_the_cli(config_file: Path, trained_bundle_dir) 
 def test_status_probe_reads_every_paired_sensor(config_file: Path) -> None:
     # The squad plays its 12 s on its own session clock (speed 0): what each probe reads,
     # and when a silent sensor's stream ends, does not depend on the machine's load.
-    paired = runner.invoke(app, ["pair", "--address",
-                                 "virtual://squad?athletes=1&duration_s=12&seed=9"])
+    paired = runner.invoke(
+        app, ["pair", "--address", "virtual://squad?athletes=1&duration_s=12&seed=9"]
+    )
     assert paired.exit_code == 0, paired.output
     config = load_config(config_file)
     # a sensor that is not there: out of range for the whole session
@@ -137,10 +137,14 @@ def test_help_and_version_load_no_heavy_dependency() -> None:
 
 
 def test_virtual_squad_with_club_ids_and_a_bad_id_list(config_file: Path) -> None:
-    paired = runner.invoke(app, ["pair", "--address", "virtual://squad?ids=A001,A002&duration_s=10"])
+    paired = runner.invoke(
+        app, ["pair", "--address", "virtual://squad?ids=A001,A002&duration_s=10"]
+    )
     assert paired.exit_code == 0, paired.output
     assert [s.athlete_id for s in load_config(config_file).sensors] == ["A001"] * 4 + ["A002"] * 4
-    result = runner.invoke(app, ["record", "--simulate", "virtual://squad?athletes=3&ids=A001,A002"])
+    result = runner.invoke(
+        app, ["record", "--simulate", "virtual://squad?athletes=3&ids=A001,A002"]
+    )
     assert result.exit_code == 2
     assert result.output.strip().splitlines() == [
         "error: virtual://squad?athletes=3&ids=A001,A002: ids lists 2 athletes but athletes=3"
@@ -172,8 +176,9 @@ def test_refused_install_is_one_line_and_the_model_stays(
     config_file: Path, trained_bundle_dir, sign, tmp_path: Path, changes, signed, words
 ) -> None:
     assert runner.invoke(app, ["models", "install", str(trained_bundle_dir)]).exit_code == 0
-    crafted = _crafted(trained_bundle_dir, tmp_path / "crafted", sign if signed else None,
-                       **changes)
+    crafted = _crafted(
+        trained_bundle_dir, tmp_path / "crafted", sign if signed else None, **changes
+    )
     result = runner.invoke(app, ["models", "install", str(crafted)])
     assert result.exit_code == 1
     (line,) = result.output.strip().splitlines()
@@ -208,8 +213,11 @@ def test_install_saves_the_rotated_key_the_bundle_vouches_for(
 ) -> None:
     new_key = Ed25519PrivateKey.generate()
     chain = [endorse(host_key, public_key_text(new_key))]
-    rotated = _crafted(trained_bundle_dir, tmp_path / "rotated",
-                       partial(sign_manifest, new_key, endorsements=chain))
+    rotated = _crafted(
+        trained_bundle_dir,
+        tmp_path / "rotated",
+        partial(sign_manifest, new_key, endorsements=chain),
+    )
     result = runner.invoke(app, ["models", "install", str(rotated)])
     assert result.exit_code == 0, result.output
     assert f"now also trusting {key_id(public_key_text(new_key))}" in result.output

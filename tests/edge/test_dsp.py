@@ -250,5 +250,6 @@ def test_lowpass_of_a_series_with_unknown_stretches_filters_each_known_run() -> 
     assert np.isnan(lowpass(x, 10.0, 2.0)).all()
     assert np.allclose(y[:80], lowpass(x[:80], 10.0, 2.0))
     assert np.allclose(y[90:150], lowpass(x[90:150], 10.0, 2.0))
-    assert np.array_equal(lowpass_finite_runs(np.full(5, np.nan), 10.0, 2.0), np.full(5, np.nan),
-                          equal_nan=True)
+    assert np.array_equal(
+        lowpass_finite_runs(np.full(5, np.nan), 10.0, 2.0), np.full(5, np.nan), equal_nan=True
+    )

@@ -47,8 +47,10 @@ def test_drills_start_and_end_one_at_a_time(tmp_path: Path) -> None:
         ended = marks.end_drill(sid)
         assert ended.name == "rondo 4v2" and ended.ended_at >= ended.started_at
         marks.start_drill(sid, "7v7")
-        assert [(d.name, d.ended_at is None) for d in marks.drills(sid)] == \
-            [("rondo 4v2", False), ("7v7", True)]
+        assert [(d.name, d.ended_at is None) for d in marks.drills(sid)] == [
+            ("rondo 4v2", False),
+            ("7v7", True),
+        ]
         for bad in ("", "x" * 65, "tab\there\x00"):
             with pytest.raises(MarkError, match="drill: a name of 1-64 printable"):
                 marks.start_drill(sid, bad)

@@ -25,8 +25,9 @@ from edge.signing import SignatureError, endorse, public_key_text, sign_manifest
 @pytest.fixture(scope="module")
 def second_bundle_dir(tmp_path_factory: pytest.TempPathFactory, sign) -> Path:
     windows, labels = toy_windows(np.random.default_rng(5), n_per_class=20)
-    return train_bundle(tmp_path_factory.mktemp("b2") / "linear-2", windows, labels, "linear-2",
-                        sign=sign)
+    return train_bundle(
+        tmp_path_factory.mktemp("b2") / "linear-2", windows, labels, "linear-2", sign=sign
+    )
 
 
 def test_install_use_and_rollback(
@@ -135,8 +136,13 @@ def _tree(root: Path) -> dict[str, bytes | None]:
         ({"sample_rate_hz": float("inf")}, "sample_rate_hz: Input should be a finite number"),
         ({"window_s": 1e12}, "window_s"),
         ({"hop_s": 1e-9}, "under one sample"),
-        ({"labels": ["sprint", "pass", "background"],
-          "events": {"thresholds": {"sprint": 0.5}, "nms_s": 1.5}}, "9 outputs for 3 labels"),
+        (
+            {
+                "labels": ["sprint", "pass", "background"],
+                "events": {"thresholds": {"sprint": 0.5}, "nms_s": 1.5},
+            },
+            "9 outputs for 3 labels",
+        ),
     ],
 )
 def test_crafted_bundle_signed_by_the_host_writes_nothing_and_the_model_stays(
@@ -157,8 +163,12 @@ def test_infinite_normalisation_mean_is_refused(
 ) -> None:
     manifest = json.loads((second_bundle_dir / MANIFEST_NAME).read_text())
     mean = [float("inf"), *manifest["normalisation"]["mean"][1:]]
-    crafted = _craft(second_bundle_dir, tmp_path / "crafted", sign,
-                     normalisation={**manifest["normalisation"], "mean": mean})
+    crafted = _craft(
+        second_bundle_dir,
+        tmp_path / "crafted",
+        sign,
+        normalisation={**manifest["normalisation"], "mean": mean},
+    )
     with pytest.raises(BundleError, match=r"normalisation\.mean\.0: Input should be a finite"):
         ModelStore(tmp_path / "models", [host_public_key]).install(crafted)
 
@@ -229,8 +239,9 @@ def test_rotated_key_is_learned_from_the_endorsement_the_bundle_carries(
     # An endorsement by a key the sideline never trusted teaches it nothing.
     stranger = Ed25519PrivateKey.generate()
     other = ModelStore(tmp_path / "other", [host_public_key])
-    vouched = partial(sign_manifest, new_key,
-                      endorsements=[endorse(stranger, public_key_text(new_key))])
+    vouched = partial(
+        sign_manifest, new_key, endorsements=[endorse(stranger, public_key_text(new_key))]
+    )
     with pytest.raises(SignatureError, match="does not trust"):
         other.install(_craft(second_bundle_dir, tmp_path / "vouched", vouched))
     assert other.trusted_keys == [host_public_key]
@@ -267,9 +278,13 @@ def test_a_manifest_whose_channels_the_model_cannot_take_is_refused(
     manifest = json.loads((second_bundle_dir / MANIFEST_NAME).read_text())
     speed = {"name": "speed_mps", "unit": "m/s", "optional": True, "lowpass_hz": 2.0}
     norm = manifest["normalisation"]
-    crafted = _craft(second_bundle_dir, tmp_path / "crafted", sign,
-                     channels=[*manifest["channels"], speed],
-                     normalisation={"mean": [*norm["mean"], 0.0], "std": [*norm["std"], 1.0]})
+    crafted = _craft(
+        second_bundle_dir,
+        tmp_path / "crafted",
+        sign,
+        channels=[*manifest["channels"], speed],
+        normalisation={"mean": [*norm["mean"], 0.0], "std": [*norm["std"], 1.0]},
+    )
     with pytest.raises(BundleError, match=r"model\.onnx: cannot run a \(1, 13, 600\) window"):
         ModelStore(tmp_path / "models", [host_public_key]).install(crafted)
 

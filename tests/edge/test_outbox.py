@@ -70,8 +70,7 @@ class FakeHost:
         self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
         self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
         # polled every 20 ms rather than 0.5 s, so leaving the `with` block is quick
-        self._thread = threading.Thread(target=self.server.serve_forever, args=(0.02,),
-                                        daemon=True)
+        self._thread = threading.Thread(target=self.server.serve_forever, args=(0.02,), daemon=True)
 
     def __enter__(self) -> FakeHost:
         self._thread.start()

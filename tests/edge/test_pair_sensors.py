@@ -30,8 +30,17 @@ def test_a_full_mixed_kit_feeds_the_model(trained_bundle) -> None:
 
 def test_accelerometer_only_calf_and_absent_waist_name_their_channels(trained_bundle) -> None:
     missing = missing_channels([("calf", "polar_h10")], trained_bundle.manifest.channels)
-    assert missing == ["waist_ax", "waist_ay", "waist_az", "waist_gx", "waist_gy", "waist_gz",
-                       "calf_gx", "calf_gy", "calf_gz"]
+    assert missing == [
+        "waist_ax",
+        "waist_ay",
+        "waist_az",
+        "waist_gx",
+        "waist_gy",
+        "waist_gz",
+        "calf_gx",
+        "calf_gy",
+        "calf_gz",
+    ]
 
 
 def _config(tmp_path: Path, trained_bundle_dir: Path, host_public_key: str) -> Path:
@@ -45,6 +54,7 @@ def _config(tmp_path: Path, trained_bundle_dir: Path, host_public_key: str) -> P
 @pytest.fixture
 def verified(monkeypatch: pytest.MonkeyPatch) -> None:
     """Reading the sensor over the air is `verify`'s job, tested elsewhere; here it answers."""
+
     async def answer(address: str, protocol: str = "frame", **_: object) -> Verified:
         return Verified(address, 20, 0, 4242, ("imu",), 80, 0.0)
 
@@ -52,11 +62,25 @@ def verified(monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 def test_pairing_an_h10_on_the_calf_is_refused_naming_the_channels(
-        tmp_path: Path, trained_bundle_dir: Path, host_public_key: str, verified) -> None:
+    tmp_path: Path, trained_bundle_dir: Path, host_public_key: str, verified
+) -> None:
     path = _config(tmp_path, trained_bundle_dir, host_public_key)
-    result = CliRunner().invoke(app, ["pair", "--config", str(path), "--athlete", "7",
-                                      "--site", "calf", "--address", "AA:BB:CC:DD:EE:01",
-                                      "--protocol", "polar_h10"])
+    result = CliRunner().invoke(
+        app,
+        [
+            "pair",
+            "--config",
+            str(path),
+            "--athlete",
+            "7",
+            "--site",
+            "calf",
+            "--address",
+            "AA:BB:CC:DD:EE:01",
+            "--protocol",
+            "polar_h10",
+        ],
+    )
     assert result.exit_code == 2
     message = " ".join(result.output.split())
     assert "cannot feed model" in message and "calf_gx, calf_gy, calf_gz" in message
@@ -64,11 +88,25 @@ def test_pairing_an_h10_on_the_calf_is_refused_naming_the_channels(
 
 
 def test_pairing_a_movesense_calf_is_stored_and_names_what_is_still_missing(
-        tmp_path: Path, trained_bundle_dir: Path, host_public_key: str, verified) -> None:
+    tmp_path: Path, trained_bundle_dir: Path, host_public_key: str, verified
+) -> None:
     path = _config(tmp_path, trained_bundle_dir, host_public_key)
-    result = CliRunner().invoke(app, ["pair", "--config", str(path), "--athlete", "7",
-                                      "--site", "calf", "--address", "AA:BB:CC:DD:EE:02",
-                                      "--protocol", "movesense"])
+    result = CliRunner().invoke(
+        app,
+        [
+            "pair",
+            "--config",
+            str(path),
+            "--athlete",
+            "7",
+            "--site",
+            "calf",
+            "--address",
+            "AA:BB:CC:DD:EE:02",
+            "--protocol",
+            "movesense",
+        ],
+    )
     assert result.exit_code == 0, result.output
     assert "still needs sensors" in result.output and "waist_ax" in result.output
     (sensor,) = load_config(path).sensors
@@ -77,31 +115,62 @@ def test_pairing_a_movesense_calf_is_stored_and_names_what_is_still_missing(
 
 def test_an_unknown_family_is_refused(tmp_path: Path) -> None:
     path = tmp_path / "edge.toml"
-    result = CliRunner().invoke(app, ["pair", "--config", str(path), "--athlete", "7",
-                                      "--site", "calf", "--address", "AA:BB:CC:DD:EE:03",
-                                      "--protocol", "garmin"])
+    result = CliRunner().invoke(
+        app,
+        [
+            "pair",
+            "--config",
+            str(path),
+            "--athlete",
+            "7",
+            "--site",
+            "calf",
+            "--address",
+            "AA:BB:CC:DD:EE:03",
+            "--protocol",
+            "garmin",
+        ],
+    )
     assert result.exit_code == 2 and "unknown sensor family 'garmin'" in result.output
 
 
 def test_scan_reads_the_battery_of_recognised_devices() -> None:
     t = np.arange(0, 2, 0.01)
-    device = VirtualPolar(3, profile=polar.H10, t_s=t, accel_g=np.zeros((len(t), 3)),
-                          gyro_dps=np.zeros((len(t), 3)),
-                          battery=BatteryProfile(start_pct=64, status_every_s=0))
+    device = VirtualPolar(
+        3,
+        profile=polar.H10,
+        t_s=t,
+        accel_g=np.zeros((len(t), 3)),
+        gyro_dps=np.zeros((len(t), 3)),
+        battery=BatteryProfile(start_pct=64, status_every_s=0),
+    )
     peripheral = profiled_sensor(device, get_profile("polar_h10"), name="Polar H10 1A2B3C")
     radio = FakeRadio([peripheral], speed=None)
-    found = [FoundSensor("ble", peripheral.address, peripheral.name, -60,
-                         family=pairing._family(peripheral.name, [])),
-             FoundSensor("ble", "11:22:33:44:55:66", "a phone", -80)]
+    found = [
+        FoundSensor(
+            "ble",
+            peripheral.address,
+            peripheral.name,
+            -60,
+            family=pairing._family(peripheral.name, []),
+        ),
+        FoundSensor("ble", "11:22:33:44:55:66", "a phone", -80),
+    ]
     read = asyncio.run(read_batteries(found, client_class=radio.client))
     assert [(s.family, s.battery_pct) for s in read] == [("polar_h10", 64), (None, None)]
 
 
 def test_pairing_a_mixed_virtual_squad_stores_each_sensors_family(tmp_path: Path) -> None:
     path = tmp_path / "edge.toml"
-    result = CliRunner().invoke(app, ["pair", "--config", str(path), "--address",
-                                      "virtual://squad?athletes=1&kit=mixed"])
+    result = CliRunner().invoke(
+        app, ["pair", "--config", str(path), "--address", "virtual://squad?athletes=1&kit=mixed"]
+    )
     assert result.exit_code == 0, result.output
     stored = {(s.site, s.protocol) for s in load_config(path).sensors}
-    assert stored == {("waist", "witmotion"), ("calf", "movesense"), ("chest", "polar_h10"),
-                      ("gps", "nmea"), ("hr", "ble_hr")}
+    assert stored == {
+        ("waist", "witmotion"),
+        ("calf", "movesense"),
+        ("chest", "polar_h10"),
+        ("gps", "nmea"),
+        ("hr", "ble_hr"),
+    }

@@ -46,9 +46,17 @@ def test_live_table_shows_each_athlete_with_load_and_link_state(tmp_path, traine
         snapshots.append((processor, statuses, session_s))
 
     with Store(config.store_path) as store:
-        asyncio.run(record(config, SquadSpec.from_address(SQUAD).roles(),
-                           [VirtualSquadTransport(SQUAD)], ActionModel.from_bundle(trained_bundle),
-                           store, observer=observe, observe_every_s=0.0))
+        asyncio.run(
+            record(
+                config,
+                SquadSpec.from_address(SQUAD).roles(),
+                [VirtualSquadTransport(SQUAD)],
+                ActionModel.from_bundle(trained_bundle),
+                store,
+                observer=observe,
+                observe_every_s=0.0,
+            )
+        )
     processor, statuses, session_s = snapshots[-1]
     console = Console(width=160, record=True)
     console.print(session_table(processor, statuses, session_s))
@@ -64,8 +72,9 @@ def test_live_table_shows_each_athlete_with_load_and_link_state(tmp_path, traine
     # A small Pi screen: 80 columns still show every column and every action count.
     labels = ("sprint", "change_of_direction", "pass", "shot", "header", "landing")
     for k, athlete in enumerate(processor.athletes.values()):
-        athlete.events = [ActionEvent(labels[(i * (k + 1)) % 6], 5.0 + 6 * i, 0.9)
-                          for i in range(6 + 3 * k)]
+        athlete.events = [
+            ActionEvent(labels[(i * (k + 1)) % 6], 5.0 + 6 * i, 0.9) for i in range(6 + 3 * k)
+        ]
     narrow = Console(width=80, record=True)
     narrow.print(session_table(processor, statuses, session_s))
     text = narrow.export_text()

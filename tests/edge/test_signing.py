@@ -42,8 +42,11 @@ def test_unsigned_unknown_key_and_no_trusted_key_say_which() -> None:
     host, stranger = _key(1), _key(2)
     with pytest.raises(SignatureError, match="unsigned"):
         verify_manifest(MANIFEST, None, [public_key_text(host)])
-    with pytest.raises(SignatureError, match=f"signed by key {key_id(public_key_text(stranger))}"
-                                             f".*it trusts {key_id(public_key_text(host))}"):
+    with pytest.raises(
+        SignatureError,
+        match=f"signed by key {key_id(public_key_text(stranger))}"
+        f".*it trusts {key_id(public_key_text(host))}",
+    ):
         verify_manifest(MANIFEST, sign_manifest(stranger, MANIFEST), [public_key_text(host)])
     with pytest.raises(SignatureError, match="no host key"):
         verify_manifest(MANIFEST, sign_manifest(host, MANIFEST), [])
@@ -85,8 +88,9 @@ def test_a_forged_endorsement_is_refused() -> None:
         update={"by": public_key_text(first)}  # claims the trusted key vouched for it
     )
     with pytest.raises(SignatureError, match="endorsement .* does not verify"):
-        verify_manifest(MANIFEST, sign_manifest(attacker, MANIFEST, [forged]),
-                        [public_key_text(first)])
+        verify_manifest(
+            MANIFEST, sign_manifest(attacker, MANIFEST, [forged]), [public_key_text(first)]
+        )
 
 
 def test_a_bundle_signature_cannot_serve_as_an_endorsement() -> None:
@@ -95,8 +99,13 @@ def test_a_bundle_signature_cannot_serve_as_an_endorsement() -> None:
     host, attacker = _key(1), _key(9)
     raw = base64.b64decode(public_key_text(attacker))
     manifest_signature = json.loads(sign_manifest(host, raw))["signature"]
-    chain = [{"key": public_key_text(attacker), "by": public_key_text(host),
-              "signature": manifest_signature}]
+    chain = [
+        {
+            "key": public_key_text(attacker),
+            "by": public_key_text(host),
+            "signature": manifest_signature,
+        }
+    ]
     document = json.loads(sign_manifest(attacker, MANIFEST))
     document["endorsements"] = chain
     with pytest.raises(SignatureError, match="does not verify"):

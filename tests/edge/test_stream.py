@@ -131,14 +131,30 @@ def test_gps_speed_reaches_a_model_that_reads_it(tmp_path) -> None:
     sprinting = labels == 0
     windows[sprinting, 0] = rng.normal(0, 0.3, windows[sprinting, 0].shape)  # no IMU pulse
     speed[sprinting, 0, 270:330] = 8.0
-    bundle = read_bundle(train_bundle(tmp_path / "b", np.concatenate([windows, speed], axis=1),
-                                      labels, "speed-1", with_speed=True))
+    bundle = read_bundle(
+        train_bundle(
+            tmp_path / "b",
+            np.concatenate([windows, speed], axis=1),
+            labels,
+            "speed-1",
+            with_speed=True,
+        )
+    )
 
     packets = _stream(60, {}, {"waist": 0.0, "calf": 0.0}, np.random.default_rng(5))
     for k in range(600):  # 10 Hz GPS, 8 m/s between 30.0 and 30.6 s
         t = k / 10
-        data = encode_gps(3, k, 5_000_000 + k * 100_000, 51.5, -0.28,
-                          8.0 if 30.0 <= t < 30.6 else 2.0, 0.9, 12, True)
+        data = encode_gps(
+            3,
+            k,
+            5_000_000 + k * 100_000,
+            51.5,
+            -0.28,
+            8.0 if 30.0 <= t < 30.6 else 2.0,
+            0.9,
+            12,
+            True,
+        )
         packets.append(Packet("virtual://test/gps", data, t + 0.004))
     packets.sort(key=lambda p: p.arrival_s)
     roles = [*ROLES, SensorRole("virtual://test/gps", "7", "gps")]
@@ -149,8 +165,7 @@ def test_gps_speed_reaches_a_model_that_reads_it(tmp_path) -> None:
 
 
 def test_frames_reordered_on_the_radio_land_in_time_order(trained_bundle) -> None:
-    packets = _stream(30, {15.0: "waist_gx"}, {"waist": 0.0, "calf": 0.0},
-                      np.random.default_rng(8))
+    packets = _stream(30, {15.0: "waist_gx"}, {"waist": 0.0, "calf": 0.0}, np.random.default_rng(8))
     swapped = list(packets)
     for i in range(10, len(swapped) - 1, 37):  # every 37th pair arrives the other way round
         swapped[i], swapped[i + 1] = swapped[i + 1], swapped[i]
@@ -190,8 +205,15 @@ def _session(tmp_path, speed_from_s: float) -> tuple[SessionProcessor, list[bool
     rng = np.random.default_rng(6)
     windows, labels = toy_windows(rng, n_per_class=10)
     speed = np.full((len(windows), 1, windows.shape[2]), 2.0, dtype=np.float32)
-    bundle = read_bundle(train_bundle(tmp_path / "b", np.concatenate([windows, speed], axis=1),
-                                      labels, "speed-1", with_speed=True))
+    bundle = read_bundle(
+        train_bundle(
+            tmp_path / "b",
+            np.concatenate([windows, speed], axis=1),
+            labels,
+            "speed-1",
+            with_speed=True,
+        )
+    )
     packets = _stream(40, {}, {"waist": 0.0, "calf": 0.0}, rng)
     packets += _nmea_gps("virtual://test/gps", 40, 2.0, speed_from_s)
     packets.sort(key=lambda p: p.arrival_s)
@@ -210,8 +232,14 @@ def _session(tmp_path, speed_from_s: float) -> tuple[SessionProcessor, list[bool
 
 
 def _load(processor: SessionProcessor) -> dict:
-    return build_summary(processor, "7", session_id="s1", revision=1,
-                         started_at=datetime.now(UTC), session_type="training")
+    return build_summary(
+        processor,
+        "7",
+        session_id="s1",
+        revision=1,
+        started_at=datetime.now(UTC),
+        session_type="training",
+    )
 
 
 def test_a_receiver_without_speed_counts_as_unknown_never_as_standing_still(tmp_path) -> None:

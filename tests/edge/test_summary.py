@@ -26,10 +26,21 @@ from firmware_bridge.frame import encode_imu
 RATE = 100.0
 # Label index k of the toy model answers a pulse on IMU channel k; the club's words replace
 # the paper's names index by index, keeping `pass` (a word both share) and background.
-CLUB = ("instep_kick", "juggle", "dribble", "pass", "volley", "side_foot", "tackle", "chip",
-        "background")
-ROLES = [SensorRole("virtual://test/waist", "7", "waist"),
-         SensorRole("virtual://test/calf", "7", "calf")]
+CLUB = (
+    "instep_kick",
+    "juggle",
+    "dribble",
+    "pass",
+    "volley",
+    "side_foot",
+    "tackle",
+    "chip",
+    "background",
+)
+ROLES = [
+    SensorRole("virtual://test/waist", "7", "waist"),
+    SensorRole("virtual://test/calf", "7", "calf"),
+]
 STARTED = datetime(2026, 3, 2, 9, 30, tzinfo=UTC)
 
 
@@ -54,8 +65,9 @@ def _packets(duration_s: float, pulses: dict[float, int], seed: int) -> list[Pac
 
 def _processor(tmp_path, labels: tuple[str, ...], pulses: dict[float, int]) -> SessionProcessor:
     windows, y = toy_windows(np.random.default_rng(0), n_per_class=40)
-    bundle = read_bundle(train_bundle(tmp_path / "bundle", windows, y, version="club-1",
-                                      label_names=labels))
+    bundle = read_bundle(
+        train_bundle(tmp_path / "bundle", windows, y, version="club-1", label_names=labels)
+    )
     processor = SessionProcessor(ROLES, ActionModel.from_bundle(bundle))
     for i, packet in enumerate(_packets(80, pulses, seed=1)):
         processor.feed(packet)
@@ -66,8 +78,9 @@ def _processor(tmp_path, labels: tuple[str, ...], pulses: dict[float, int]) -> S
 
 
 def _summary(processor: SessionProcessor) -> dict:
-    return build_summary(processor, "7", session_id="s1", revision=1, started_at=STARTED,
-                         session_type="training")
+    return build_summary(
+        processor, "7", session_id="s1", revision=1, started_at=STARTED, session_type="training"
+    )
 
 
 @pytest.fixture(scope="module")
@@ -80,7 +93,9 @@ def test_actions_are_counted_under_the_bundles_own_labels(club_processor) -> Non
     summary = _summary(club_processor)  # validated on the way out
     assert summary["action_labels"] == list(CLUB[:-1])
     assert {label: a["n"] for label, a in summary["actions"].items()} == {
-        "instep_kick": 2, "juggle": 1}
+        "instep_kick": 2,
+        "juggle": 1,
+    }
     assert summary["model_version"] == "club-1"
 
 
@@ -125,8 +140,9 @@ def test_club_labels_sync_to_the_host_and_show_in_weekly_counts(
     from host.risk.store import load_tables
     from host.settings import Settings
 
-    settings = Settings(database_url=db_url, bundle_dir=tmp_path / "bundles",
-                        rate_limit_per_minute=1000)
+    settings = Settings(
+        database_url=db_url, bundle_dir=tmp_path / "bundles", rate_limit_per_minute=1000
+    )
     with session_scope(engine_for(db_url)) as db:
         token = create_token(db, Role.DEVICE, device_id="pi-1")
     with Store(tmp_path / "edge.db") as store, TestClient(create_app(settings)) as client:
@@ -146,5 +162,6 @@ def test_club_labels_sync_to_the_host_and_show_in_weekly_counts(
     assert (week["n_instep_kick"], week["n_juggle"], week[CLUB_ACTIONS]) == (2, 1, 3)
     impacts = sent["7"]["actions"]
     club_weight = np.mean([1.0, 0.2])  # the mean of the configured weights
-    assert week["impact_score"] == pytest.approx(sum(
-        club_weight * a["n"] * a["impact_mean"] for a in impacts.values()), rel=1e-3)
+    assert week["impact_score"] == pytest.approx(
+        sum(club_weight * a["n"] * a["impact_mean"] for a in impacts.values()), rel=1e-3
+    )

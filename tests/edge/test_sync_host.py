@@ -130,22 +130,40 @@ def test_summaries_of_earlier_sessions_sync_in_the_background_while_recording(
         code = create_registration_code(db, "sideline-2", ttl_s=600)
     with httpx.Client(timeout=10) as client:
         device_id, token, _ = register_device(url, code, client)
-    config = EdgeConfig(data_dir=tmp_path / "edge", host_url=url, device_id=device_id,
-                        device_token=token)
+    config = EdgeConfig(
+        data_dir=tmp_path / "edge", host_url=url, device_id=device_id, device_token=token
+    )
     config.sync.every_s = 0.2
     model = ActionModel.from_bundle(trained_bundle)
     first = "virtual://squad?athletes=2&duration_s=20&seed=1"
     second = "virtual://squad?athletes=1&duration_s=20&seed=2&speed=20"
     with Store(config.store_path) as store:
-        earlier = asyncio.run(record(config, SquadSpec.from_address(first).roles(),
-                                     [VirtualSquadTransport(first)], model, store))
+        earlier = asyncio.run(
+            record(
+                config,
+                SquadSpec.from_address(first).roles(),
+                [VirtualSquadTransport(first)],
+                model,
+                store,
+            )
+        )
         assert store.outbox_counts()["pending"] == 2  # queued at the end of the session
-        asyncio.run(record(config, SquadSpec.from_address(second).roles(),
-                           [VirtualSquadTransport(second)], model, store))
+        asyncio.run(
+            record(
+                config,
+                SquadSpec.from_address(second).roles(),
+                [VirtualSquadTransport(second)],
+                model,
+                store,
+            )
+        )
         states = {item.idempotency_key: item.state for item in store.outbox_items()}
     # the earlier session's summaries went out during the second one, which is now queued
-    assert states == {f"{earlier.session_id}/V01/1": "sent", f"{earlier.session_id}/V02/1": "sent",
-                      **{k: "pending" for k in states if not k.startswith(earlier.session_id)}}
+    assert states == {
+        f"{earlier.session_id}/V01/1": "sent",
+        f"{earlier.session_id}/V02/1": "sent",
+        **{k: "pending" for k in states if not k.startswith(earlier.session_id)},
+    }
     assert list(states.values()).count("pending") == 1
 
 

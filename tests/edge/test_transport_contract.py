@@ -51,9 +51,13 @@ def _serial(tmp_path: Path) -> tuple[Transport, Callable[[], None]]:
 
 def _ble(tmp_path: Path) -> tuple[Transport, Callable[[], None]]:
     t = np.arange(0, N * 0.1 + 0.05, 0.01)
-    device = VirtualImuDevice(sensor_id=4, t_s=t, accel_g=np.tile([0.0, 0.0, 1.0], (len(t), 1)),
-                              gyro_dps=np.zeros((len(t), 3)),
-                              battery=BatteryProfile(status_every_s=0))
+    device = VirtualImuDevice(
+        sensor_id=4,
+        t_s=t,
+        accel_g=np.tile([0.0, 0.0, 1.0], (len(t), 1)),
+        gyro_dps=np.zeros((len(t), 3)),
+        battery=BatteryProfile(status_every_s=0),
+    )
     sensor = touchline_sensor(device)
     radio = FakeRadio([sensor], speed=2.0)
     link = BleLink(sensor.address, scanner_class=radio.scanner, client_class=radio.client)

@@ -156,8 +156,10 @@ def test_serial_nmea_gps_receiver_feeds_speed(tmp_path: Path, trained_bundle) ->
     speeds = [3.0 + 0.1 * k for k in range(30)]
 
     async def session() -> list[Packet]:
-        transport = LinkTransport([SerialLink(str(sensor.link), protocol="nmea")],
-                                  Backoff(0.05, 0.2, 0.25, random.Random(0)))
+        transport = LinkTransport(
+            [SerialLink(str(sensor.link), protocol="nmea")],
+            Backoff(0.05, 0.2, 0.25, random.Random(0)),
+        )
         await transport.open()
         await asyncio.sleep(0.3)
         assert sensor.master is not None
@@ -178,8 +180,9 @@ def test_serial_nmea_gps_receiver_feeds_speed(tmp_path: Path, trained_bundle) ->
         return received
 
     packets = asyncio.run(session())
-    processor = SessionProcessor([SensorRole(str(sensor.link), "7", "gps", "nmea")],
-                                 ActionModel.from_bundle(trained_bundle))
+    processor = SessionProcessor(
+        [SensorRole(str(sensor.link), "7", "gps", "nmea")], ActionModel.from_bundle(trained_bundle)
+    )
     for packet in packets:
         processor.feed(packet)
     # each epoch's fix is complete when the next epoch starts: all but the last one

@@ -33,9 +33,14 @@ def _processed(spec: SquadSpec, trained_bundle) -> tuple[VirtualSquad, SessionPr
 
 def _summary(processor: SessionProcessor, athlete_id: str) -> dict:
     processor.advance(final=True)
-    return build_summary(processor, athlete_id, session_id="s1", revision=1,
-                         started_at=datetime(2026, 3, 14, 10, tzinfo=UTC),
-                         session_type="training")
+    return build_summary(
+        processor,
+        athlete_id,
+        session_id="s1",
+        revision=1,
+        started_at=datetime(2026, 3, 14, 10, tzinfo=UTC),
+        session_type="training",
+    )
 
 
 def test_squad_drifting_100_ppm_is_aligned_within_one_sample(trained_bundle, monkeypatch) -> None:
@@ -54,13 +59,20 @@ def test_squad_drifting_100_ppm_is_aligned_within_one_sample(trained_bundle, mon
         errors.append(state.clock.to_session(device_us) - t)
     errors = np.array(errors)
     assert errors.max() - errors.min() < 0.010  # every sensor on one timeline
-    assert abs(processor.sensors[spec.sensor_address(0, "waist")].clock.drift_ppm
-               - squad.sensors[(0, "waist")].clock.drift_ppm) < 10
+    assert (
+        abs(
+            processor.sensors[spec.sensor_address(0, "waist")].clock.drift_ppm
+            - squad.sensors[(0, "waist")].clock.drift_ppm
+        )
+        < 10
+    )
 
 
 def test_loss_bursts_show_in_the_data_quality_columns(trained_bundle) -> None:
     clean = SquadSpec.from_address("virtual://squad?athletes=1&duration_s=60&seed=8")
-    lossy = SquadSpec.from_address("virtual://squad?athletes=1&duration_s=60&seed=8&loss=0.15&burst=4")
+    lossy = SquadSpec.from_address(
+        "virtual://squad?athletes=1&duration_s=60&seed=8&loss=0.15&burst=4"
+    )
     quality = {}
     for spec in (clean, lossy):
         _, processor = _processed(spec, trained_bundle)
@@ -107,8 +119,11 @@ def test_disconnect_knob_takes_the_first_athlete_off_the_air_and_back(trained_bu
 
     packets = asyncio.run(run())
     assert seen == {"during": (False, 0), "other": (True, 0), "after": (True, 1)}
-    silent = [p for p in packets if p.address.startswith("virtual://squad/0/")
-              and 20.05 < p.arrival_s < 26.0]
+    silent = [
+        p
+        for p in packets
+        if p.address.startswith("virtual://squad/0/") and 20.05 < p.arrival_s < 26.0
+    ]
     assert silent == []
 
     processor = SessionProcessor(transport.spec.roles(), ActionModel.from_bundle(trained_bundle))
@@ -124,8 +139,9 @@ def test_disconnect_knob_takes_the_first_athlete_off_the_air_and_back(trained_bu
 
 
 def test_batteries_drain_in_the_status_frames() -> None:
-    squad = VirtualSquad(SquadSpec.from_address(
-        "virtual://squad?athletes=1&duration_s=70&seed=2&drain_pct_h=360"))
+    squad = VirtualSquad(
+        SquadSpec.from_address("virtual://squad?athletes=1&duration_s=70&seed=2&drain_pct_h=360")
+    )
     readings: dict[str, list[int]] = {}
     for packet in squad.packets():
         sample = decode_frame(packet.data)
@@ -142,7 +158,9 @@ def test_athlete_ids_come_from_the_address() -> None:
     assert [r.athlete_id for r in given.roles()[::4]] == ["A001", "A002", "A003"]
     assert SquadSpec.from_address("virtual://squad?ids=A1,B2").athletes == 2
     assert SquadSpec.from_address("virtual://squad?athletes=2&prefix=U17-").athlete_ids == (
-        "U17-01", "U17-02")
+        "U17-01",
+        "U17-02",
+    )
     assert SquadSpec.from_address("virtual://squad?athletes=2").athlete_ids == ("V01", "V02")
     squad = VirtualSquad(SquadSpec.from_address("virtual://squad?ids=A1,B2&duration_s=10"))
     assert set(squad.truth) == {"A1", "B2"}

@@ -51,8 +51,10 @@ def test_message_decoders_reject_by_their_own_reasons(data: bytes, which: int) -
 
 
 @settings(max_examples=200, deadline=None)
-@given(frames=st.lists(st.binary(min_size=1, max_size=60), max_size=6),
-       junk=st.lists(st.binary(max_size=60), max_size=6))
+@given(
+    frames=st.lists(st.binary(min_size=1, max_size=60), max_size=6),
+    junk=st.lists(st.binary(max_size=60), max_size=6),
+)
 def test_cobs_gives_back_every_valid_packet_and_counts_the_rest(frames, junk) -> None:
     valid = [cobs_encode(f)[:-1] for f in frames]
     decoded, invalid = cobs_decode_many([*junk, *valid])
@@ -117,16 +119,18 @@ CHECKSUMMED = st.builds(
     st.lists(FIELD, max_size=16),
 )
 GARBAGE = st.one_of(CHECKSUMMED.map(lambda s: (s + "\r\n").encode()), st.binary(max_size=120))
-LATER = "".join(s + "\r\n" for t in (45_400.0, 45_400.1, 45_400.2) for s in format_epoch(
-    t, 48.1, 11.5, 4.0, 0.8, 9, True)).encode()
+LATER = "".join(
+    s + "\r\n"
+    for t in (45_400.0, 45_400.1, 45_400.2)
+    for s in format_epoch(t, 48.1, 11.5, 4.0, 0.8, 9, True)
+).encode()
 
 
 def _nmea(pieces: list[bytes]) -> tuple[list[tuple], NmeaGpsDecoder]:
     decoder = NmeaGpsDecoder(1)
     fixes = [f for p in pieces for f in decoder.feed(p)] + decoder.flush()
     return [
-        (f.t_device_us % 86_400_000_000, f.fix, f.lat_deg, f.lon_deg, f.speed_mps)
-        for f in fixes
+        (f.t_device_us % 86_400_000_000, f.fix, f.lat_deg, f.lon_deg, f.speed_mps) for f in fixes
     ], decoder
 
 

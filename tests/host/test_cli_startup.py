@@ -54,10 +54,29 @@ def test_help_of_every_command_loads_no_heavy_dependency() -> None:
     )
     report = json.loads(out.stdout.splitlines()[-1])
     commands = {row["command"] for row in report}
-    expected = {"", "train", "evaluate", "ablate", "distill", "student-check", "export",
-                "report", "risk", "serve", "nightly", "pose", "synth", "bundle verify",
-                "data check", "import sessions", "import injuries", "token create",
-                "key create", "key rotate", "key show"}
+    expected = {
+        "",
+        "train",
+        "evaluate",
+        "ablate",
+        "distill",
+        "student-check",
+        "export",
+        "report",
+        "risk",
+        "serve",
+        "nightly",
+        "pose",
+        "synth",
+        "bundle verify",
+        "data check",
+        "import sessions",
+        "import injuries",
+        "token create",
+        "key create",
+        "key rotate",
+        "key show",
+    }
     assert expected <= commands, f"help not reached for {sorted(expected - commands)}"
     assert all(row["exit"] == 0 for row in report), [r for r in report if r["exit"] != 0]
     first = next((row for row in report if row["heavy"]), None)
@@ -83,8 +102,10 @@ def test_user_errors_stay_one_line_in_evaluate_ablate_and_report(tmp_path: Path)
     runner = CliRunner()
     for args, needle in (
         (["evaluate", str(tmp_path)], "config.json"),
-        (["ablate", "--data", str(tmp_path / "nowhere"), "--out", str(tmp_path / "a")],
-         "not a directory"),
+        (
+            ["ablate", "--data", str(tmp_path / "nowhere"), "--out", str(tmp_path / "a")],
+            "not a directory",
+        ),
         (["report", str(tmp_path)], "config.json"),
     ):
         result = runner.invoke(app, args)

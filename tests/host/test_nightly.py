@@ -81,9 +81,7 @@ def _club_features(night: Settings, tmp_path) -> pd.DataFrame:
         return current_features(db, night)
 
 
-def test_a_better_candidate_beats_an_incumbent_that_saw_the_held_out_weeks(
-    night, tmp_path
-) -> None:
+def test_a_better_candidate_beats_an_incumbent_that_saw_the_held_out_weeks(night, tmp_path) -> None:
     features = _club_features(night, tmp_path)
     labelled = features[LABEL].notna().to_numpy()
     # an over-fitted incumbent trained on every week: perfect on the held-out weeks in-sample
@@ -99,13 +97,12 @@ def test_a_better_candidate_beats_an_incumbent_that_saw_the_held_out_weeks(
     assert current["version"] == "risk-overfit"
     assert current["scored"].startswith("recipe refitted")
     assert current["auc"] < report.risk_metrics["head"]["auc"]["value"]
-    assert report.risk.reason.endswith("(current head scored recipe refitted on the "
-                                       "candidate's training weeks)")
+    assert report.risk.reason.endswith(
+        "(current head scored recipe refitted on the candidate's training weeks)"
+    )
 
 
-def test_a_head_trained_before_the_held_out_weeks_is_scored_as_published(
-    night, tmp_path
-) -> None:
+def test_a_head_trained_before_the_held_out_weeks_is_scored_as_published(night, tmp_path) -> None:
     features = _club_features(night, tmp_path)
     _publish(night, fit_until(features, 4), "risk-early")  # learnt weeks 0-3; holdout 5-6
     report = run_nightly(night)
@@ -180,13 +177,16 @@ def test_nightly_command_reports_a_running_night_in_one_line(night, monkeypatch)
     assert "Traceback" not in result.output
 
 
-@pytest.mark.parametrize(("new", "current", "published", "words"), [
-    ((0.80, 0.7), (None, None), True, "no current risk head"),
-    ((float("nan"), 0.0), (None, None), False, "cannot be judged"),
-    ((0.84, 0.7), (0.80, 0.7), True, "beats the current 0.800"),
-    ((0.80, 0.7), (0.80, 0.7), False, "does not beat"),
-    ((0.85, 0.5), (0.80, 0.7), False, "recall would fall from 0.70 to 0.50"),
-])
+@pytest.mark.parametrize(
+    ("new", "current", "published", "words"),
+    [
+        ((0.80, 0.7), (None, None), True, "no current risk head"),
+        ((float("nan"), 0.0), (None, None), False, "cannot be judged"),
+        ((0.84, 0.7), (0.80, 0.7), True, "beats the current 0.800"),
+        ((0.80, 0.7), (0.80, 0.7), False, "does not beat"),
+        ((0.85, 0.5), (0.80, 0.7), False, "recall would fall from 0.70 to 0.50"),
+    ],
+)
 def test_risk_gate(new, current, published, words) -> None:
     decision, reason = risk_gate(*new, *current)
     assert decision is published

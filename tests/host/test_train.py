@@ -169,8 +169,13 @@ def test_ts_series_reach_the_model_on_its_imu_grid_with_the_time_crop(tmp_path: 
     t = np.arange(600) / 100.0
     slow = np.sin(2 * np.pi * 0.5 * t)
     x = np.stack([np.stack([slow * (1 + i % 2), np.sin(2 * np.pi * 40 * t)]) for i in range(8)])
-    save_to_ts_file(x, np.array(["a", "b"] * 4), label_type="classification",
-                    path=str(tmp_path), problem_name="Swing_TRAIN")
+    save_to_ts_file(
+        x,
+        np.array(["a", "b"] * 4),
+        label_type="classification",
+        path=str(tmp_path),
+        problem_name="Swing_TRAIN",
+    )
     config = TrainConfig()
     fitted, task, _ = ts_task(tmp_path / "Swing_TRAIN.ts", config)
     samples = int(taxonomy.STORED_CLIP_S * config.imu_rate_hz)
@@ -309,7 +314,10 @@ def test_imported_takes_train_and_evaluate_with_their_own_labels(tmp_path: Path)
 
     import_takes(write_takes(tmp_path / "club", per_label=4), tmp_path / "takes")
     result = train(
-        tmp_path / "takes", tmp_path / "run", TAKES_CONFIG, show_progress=False,
+        tmp_path / "takes",
+        tmp_path / "run",
+        TAKES_CONFIG,
+        show_progress=False,
         test_athletes=["p4"],
     )
     loaded = load_run(result.run_dir)
@@ -339,14 +347,21 @@ def test_ts_groups_keep_validation_and_test_athletes_apart(tmp_path: Path) -> No
     athletes = [f"a{i % 8}" for i in range(80)]  # 40 training series, then 40 test series
     groups.write_text("athlete_id\n" + "\n".join(athletes) + "\n")
     config = TrainConfig(max_epochs=2, batch_size=8)
-    run = train(data / "BasicMotions_TRAIN.ts", tmp_path / "g", config, show_progress=False,
-                groups=groups).run_dir
+    run = train(
+        data / "BasicMotions_TRAIN.ts", tmp_path / "g", config, show_progress=False, groups=groups
+    ).run_dir
     splits = json.loads((run / "splits.json").read_text())["actions"]
     names = np.array(athletes)
     assert not set(names[splits["val"]]) & set(names[splits["train"]])
     assert max(splits["train"] + splits["val"]) < 40 and min(splits["test"]) == 40
-    held = train(data / "BasicMotions_TRAIN.ts", tmp_path / "h", config, show_progress=False,
-                 groups=groups, test_athletes=["a3", "a5"]).run_dir
+    held = train(
+        data / "BasicMotions_TRAIN.ts",
+        tmp_path / "h",
+        config,
+        show_progress=False,
+        groups=groups,
+        test_athletes=["a3", "a5"],
+    ).run_dir
     splits = json.loads((held / "splits.json").read_text())["actions"]
     assert set(names[splits["test"]]) == {"a3", "a5"} and len(splits["test"]) == 20
     evaluation = evaluate_run(held, resamples=20, test_athletes=["a5"])
@@ -354,8 +369,13 @@ def test_ts_groups_keep_validation_and_test_athletes_apart(tmp_path: Path) -> No
     short = tmp_path / "short.txt"
     short.write_text("\n".join(athletes[:50]))
     with pytest.raises(TrainingError, match="50 athlete ids for 80 series"):
-        train(data / "BasicMotions_TRAIN.ts", tmp_path / "s", config, show_progress=False,
-              groups=short)
+        train(
+            data / "BasicMotions_TRAIN.ts",
+            tmp_path / "s",
+            config,
+            show_progress=False,
+            groups=short,
+        )
 
 
 def test_test_athletes_on_the_command_line(tmp_path: Path, squad: Path) -> None:
@@ -365,21 +385,40 @@ def test_test_athletes_on_the_command_line(tmp_path: Path, squad: Path) -> None:
 
     runner = CliRunner()
     unknown = runner.invoke(
-        app, ["train", "--data", str(squad), "--out", str(tmp_path / "r"), "--test-athletes",
-              "nobody", "--epochs", "1"]
+        app,
+        [
+            "train",
+            "--data",
+            str(squad),
+            "--out",
+            str(tmp_path / "r"),
+            "--test-athletes",
+            "nobody",
+            "--epochs",
+            "1",
+        ],
     )
     assert unknown.exit_code == 1 and "no athlete nobody" in unknown.output
     assert "Traceback" not in unknown.output
     athletes = sorted(set(load_dataset(squad).clips().athlete_id.tolist()))
     chosen = ",".join(athletes[:2])
     done = runner.invoke(
-        app, ["train", "--data", str(squad), "--out", str(tmp_path / "r"), "--test-athletes",
-              chosen, "--epochs", "1"]
+        app,
+        [
+            "train",
+            "--data",
+            str(squad),
+            "--out",
+            str(tmp_path / "r"),
+            "--test-athletes",
+            chosen,
+            "--epochs",
+            "1",
+        ],
     )
     assert done.exit_code == 0, done.output
     scored = runner.invoke(
-        app, ["evaluate", str(tmp_path / "r"), "--resamples", "0", "--test-athletes",
-              athletes[2]]
+        app, ["evaluate", str(tmp_path / "r"), "--resamples", "0", "--test-athletes", athletes[2]]
     )
     assert scored.exit_code == 1 and "not in this run's test part" in scored.output
 
@@ -421,8 +460,8 @@ def test_resume_applies_epochs_and_time_budget_and_refuses_a_new_seed(
     first = runner.invoke(app, ["train", "--data", str(squad), "--out", out, "--epochs", "1"])
     assert first.exit_code == 0, first.output
     reseeded = runner.invoke(
-        app, ["train", "--data", str(squad), "--out", out, "--resume", "--epochs", "2",
-              "--seed", "7"]
+        app,
+        ["train", "--data", str(squad), "--out", out, "--resume", "--epochs", "2", "--seed", "7"],
     )
     assert reseeded.exit_code == 1 and "seed 0 -> 7" in " ".join(reseeded.output.split())
     recipe = runner.invoke(
@@ -430,8 +469,19 @@ def test_resume_applies_epochs_and_time_budget_and_refuses_a_new_seed(
     )
     assert recipe.exit_code == 1 and "keeps the recipe" in " ".join(recipe.output.split())
     resumed = runner.invoke(
-        app, ["train", "--data", str(squad), "--out", out, "--resume", "--epochs", "2",
-              "--time-budget", "30"]
+        app,
+        [
+            "train",
+            "--data",
+            str(squad),
+            "--out",
+            out,
+            "--resume",
+            "--epochs",
+            "2",
+            "--time-budget",
+            "30",
+        ],
     )
     assert resumed.exit_code == 0, resumed.output
     assert len(json.loads((tmp_path / "r" / "metrics.json").read_text())) == 2
@@ -451,8 +501,9 @@ def test_train_command_labels_weeks_with_the_settings_and_evaluation_reuses_them
 
     monkeypatch.setenv("TOUCHLINE_TIME_LOSS_MIN_DAYS", "9")
     out = tmp_path / "r"
-    done = CliRunner().invoke(app, ["train", "--data", str(squad), "--out", str(out),
-                                    "--epochs", "1"])
+    done = CliRunner().invoke(
+        app, ["train", "--data", str(squad), "--out", str(out), "--epochs", "1"]
+    )
     assert done.exit_code == 0, done.output
     info = json.loads((out / "run.json").read_text())
     assert FeatureSettings.of_run(info).time_loss_min_days == 9

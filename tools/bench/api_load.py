@@ -42,15 +42,33 @@ from host.db.tokens import Role, create_token  # noqa: E402
 from host.settings import Settings  # noqa: E402
 
 SUMMARY = {
-    "schema": 1, "session_id": "", "athlete_id": "", "revision": 1,
-    "session": {"start": "2026-03-02T09:30:00+00:00", "end": "2026-03-02T11:00:00+00:00",
-                "duration_s": 5400, "type": "training", "rpe": 6},
+    "schema": 1,
+    "session_id": "",
+    "athlete_id": "",
+    "revision": 1,
+    "session": {
+        "start": "2026-03-02T09:30:00+00:00",
+        "end": "2026-03-02T11:00:00+00:00",
+        "duration_s": 5400,
+        "type": "training",
+        "rpe": 6,
+    },
     "sensors": [{"sensor_id": 12, "site": "calf"}, {"sensor_id": 13, "site": "waist"}],
     "quality": {"loss_pct": 0.4, "gaps": 1, "windows_total": 10000, "windows_dropped": 3},
-    "actions": {"landing": {"n": 14, "impact_mean": 0.6}, "sprint": {"n": 22, "impact_mean": 0.3},
-                "change_of_direction": {"n": 31, "impact_mean": 0.4}},
-    "load": {"player_load": 612.5, "accels": 31, "decels": 35, "distance_m": 6120.0,
-             "hsr_m": 410.0, "sprints": 9, "impact_score": 10.2},
+    "actions": {
+        "landing": {"n": 14, "impact_mean": 0.6},
+        "sprint": {"n": 22, "impact_mean": 0.3},
+        "change_of_direction": {"n": 31, "impact_mean": 0.4},
+    },
+    "load": {
+        "player_load": 612.5,
+        "accels": 31,
+        "decels": 35,
+        "distance_m": 6120.0,
+        "hsr_m": 410.0,
+        "sprints": 9,
+        "impact_score": 10.2,
+    },
     "heart_rate": {"mean_bpm": 141, "max_bpm": 187, "zones_s": [600, 1200, 1800, 1200, 600]},
     "model_version": "bench",
 }
@@ -67,8 +85,13 @@ class Server:
 
     def __init__(self, settings: Settings) -> None:
         self.port = free_port()
-        config = uvicorn.Config(create_app(settings), host="127.0.0.1", port=self.port,
-                                log_level="warning", access_log=False)
+        config = uvicorn.Config(
+            create_app(settings),
+            host="127.0.0.1",
+            port=self.port,
+            log_level="warning",
+            access_log=False,
+        )
         self.server = uvicorn.Server(config)
         self.thread = threading.Thread(target=self.server.run, daemon=True)
 
@@ -116,18 +139,22 @@ def main() -> None:
 
     with tempfile.TemporaryDirectory() as tmp:
         url = args.db or f"sqlite:///{Path(tmp) / 'bench.db'}"
-        settings = Settings(database_url=url, bundle_dir=Path(tmp) / "bundles",
-                            rate_limit_per_minute=10_000_000)
+        settings = Settings(
+            database_url=url, bundle_dir=Path(tmp) / "bundles", rate_limit_per_minute=10_000_000
+        )
         engine = engine_for(url)
         with session_scope(engine) as db:
-            tokens = [create_token(db, Role.DEVICE, device_id=f"bench-{i}")
-                      for i in range(args.clients)]
+            tokens = [
+                create_token(db, Role.DEVICE, device_id=f"bench-{i}") for i in range(args.clients)
+            ]
         per_client = args.summaries // args.clients
         distinct = int(per_client * (1 - args.duplicates))
         run_id = f"{os.getpid()}-{int(time.time())}"
         with Server(settings) as base:
-            health = [[("GET", f"{base}/api/v1/health", None, {})] * per_client
-                      for _ in range(args.clients)]
+            health = [
+                [("GET", f"{base}/api/v1/health", None, {})] * per_client
+                for _ in range(args.clients)
+            ]
             posts = []
             for i, token in enumerate(tokens):
                 jobs = []
@@ -141,21 +168,30 @@ def main() -> None:
             health_s, health_failures = run_clients(args.clients, health)
             post_s, post_failures = run_clients(args.clients, posts)
         with session_scope(engine) as db:
-            stored = db.scalar(select(func.count()).select_from(TrainingSession).where(
-                TrainingSession.session_id.like(f"{run_id}-%")))
+            stored = db.scalar(
+                select(func.count())
+                .select_from(TrainingSession)
+                .where(TrainingSession.session_id.like(f"{run_id}-%"))
+            )
     expected = distinct * args.clients
     total = per_client * args.clients
-    print(f"machine: {platform.processor() or platform.machine()}, {os.cpu_count()} CPUs, "
-          f"Python {platform.python_version()}, database {url.split(':')[0]}")
-    print(f"clients {args.clients}, posts {total} ({expected} distinct, "
-          f"{total - expected} re-sent)")
-    print(f"baseline GET /health : {total / health_s:8.0f} requests/s  "
-          f"(failures {health_failures})")
+    print(
+        f"machine: {platform.processor() or platform.machine()}, {os.cpu_count()} CPUs, "
+        f"Python {platform.python_version()}, database {url.split(':')[0]}"
+    )
+    print(
+        f"clients {args.clients}, posts {total} ({expected} distinct, {total - expected} re-sent)"
+    )
+    print(
+        f"baseline GET /health : {total / health_s:8.0f} requests/s  (failures {health_failures})"
+    )
     print(f"POST /sessions       : {total / post_s:8.0f} summaries/s  (failures {post_failures})")
     print(f"ratio POST / health  : {(total / post_s) / (total / health_s):.2f}")
     lost = expected - stored
-    print(f"stored {stored} of {expected} distinct summaries: "
-          f"{'no loss, no duplicates' if lost == 0 else f'{lost} MISSING or extra'}")
+    print(
+        f"stored {stored} of {expected} distinct summaries: "
+        f"{'no loss, no duplicates' if lost == 0 else f'{lost} MISSING or extra'}"
+    )
     if lost or post_failures:
         sys.exit(1)
 

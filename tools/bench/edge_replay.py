@@ -47,9 +47,11 @@ def rss_mib() -> float:
 
 
 def squad(athletes: int, minutes: float, seed: int) -> VirtualSquad:
-    return VirtualSquad(SquadSpec.from_address(
-        f"virtual://squad?athletes={athletes}&duration_s={minutes * 60}&loss=0.02&seed={seed}"
-    ))
+    return VirtualSquad(
+        SquadSpec.from_address(
+            f"virtual://squad?athletes={athletes}&duration_s={minutes * 60}&loss=0.02&seed={seed}"
+        )
+    )
 
 
 def speed(athletes: int, minutes: float, seed: int, model: ActionModel) -> None:
@@ -71,12 +73,16 @@ def speed(athletes: int, minutes: float, seed: int, model: ActionModel) -> None:
     _, _, pipeline_s = run_pipeline(processor, iter(packets))
     windows = sum(a.windows_total for a in processor.athletes.values())
 
-    print(f"{athletes} athletes × {minutes:g} min: {len(packets)} packets, {windows} windows, "
-          f"{imu_streams} IMU streams at 100 Hz")
+    print(
+        f"{athletes} athletes × {minutes:g} min: {len(packets)} packets, {windows} windows, "
+        f"{imu_streams} IMU streams at 100 Hz"
+    )
     for name, seconds in (("decode only", decode_s), ("pipeline", pipeline_s)):
         factor = session_s / seconds
-        print(f"  {name:12s} {seconds:7.2f} s  {factor:8.1f}× real time  "
-              f"= {factor * imu_streams:7.0f} IMU streams in real time on one core")
+        print(
+            f"  {name:12s} {seconds:7.2f} s  {factor:8.1f}× real time  "
+            f"= {factor * imu_streams:7.0f} IMU streams in real time on one core"
+        )
     print(f"  pipeline / decode-only time: {pipeline_s / decode_s:.1f}")
     print(f"  per window (all stages): {1e3 * pipeline_s / max(1, windows):.3f} ms")
 
@@ -112,8 +118,10 @@ def main() -> None:
     args = parser.parse_args()
     bundle = read_bundle(args.bundle)
     model = ActionModel.from_bundle(bundle)
-    print(f"python {platform.python_version()} on {platform.machine()}, "
-          f"{os.cpu_count()} cpus; model {bundle.manifest.version}")
+    print(
+        f"python {platform.python_version()} on {platform.machine()}, "
+        f"{os.cpu_count()} cpus; model {bundle.manifest.version}"
+    )
     if args.memory:
         memory(args.athletes, args.minutes, args.seed, model)
     else:

@@ -51,9 +51,17 @@ def main() -> int:
         config = EdgeConfig(data_dir=Path(folder))
         captured = []
         with Store(config.store_path) as store:
-            asyncio.run(record(config, SquadSpec.from_address(address).roles(),
-                               [VirtualSquadTransport(address)], model, store, session_id="B1",
-                               observer=lambda *state: captured.__setitem__(slice(None), state)))
+            asyncio.run(
+                record(
+                    config,
+                    SquadSpec.from_address(address).roles(),
+                    [VirtualSquadTransport(address)],
+                    model,
+                    store,
+                    session_id="B1",
+                    observer=lambda *state: captured.__setitem__(slice(None), state),
+                )
+            )
         processor, statuses, session_s = captured
         board = LiveBoard("B1")
         start = time.perf_counter()
@@ -61,12 +69,24 @@ def main() -> int:
             board(processor, statuses, session_s)
         build_ms = (time.perf_counter() - start) / 20 * 1000
         access = Access()
-        server = PageServer(create_app(board, config.store_path, access=access),
-                            "127.0.0.1", 0).start()
+        server = PageServer(
+            create_app(board, config.store_path, access=access), "127.0.0.1", 0
+        ).start()
         base = f"http://127.0.0.1:{server.port}"
-        clients = [subprocess.Popen(
-            ["curl", "-sN", "-o", "/dev/null", "-b",
-             f"touchline_view={access.view_key}", f"{base}/events"]) for _ in range(args.clients)]
+        clients = [
+            subprocess.Popen(
+                [
+                    "curl",
+                    "-sN",
+                    "-o",
+                    "/dev/null",
+                    "-b",
+                    f"touchline_view={access.view_key}",
+                    f"{base}/events",
+                ]
+            )
+            for _ in range(args.clients)
+        ]
         stop = threading.Event()
 
         def feed() -> None:
@@ -85,9 +105,11 @@ def main() -> int:
             client.terminate()
         server.stop()
     share = 100 * cpu / wall
-    print(f"{args.athletes} athletes, {args.clients} SSE clients, board {len(board.read()[1])} "
-          f"bytes: board build {build_ms:.2f} ms each ({OBSERVE_HZ:g}/s); page total "
-          f"{cpu:.2f} s CPU in {wall:.1f} s = {share:.2f} % of one core's real time")
+    print(
+        f"{args.athletes} athletes, {args.clients} SSE clients, board {len(board.read()[1])} "
+        f"bytes: board build {build_ms:.2f} ms each ({OBSERVE_HZ:g}/s); page total "
+        f"{cpu:.2f} s CPU in {wall:.1f} s = {share:.2f} % of one core's real time"
+    )
     return 0
 
 

@@ -41,8 +41,13 @@ from host.data.manifest import new_manifest
 
 DATE_FORMAT = "%d.%m.%Y"
 EPISODE_GAP_DAYS = 7
-WELLNESS = {"sleep_quality": "sleep", "soreness": "soreness", "fatigue": "fatigue",
-            "stress": "stress", "mood": "mood"}
+WELLNESS = {
+    "sleep_quality": "sleep",
+    "soreness": "soreness",
+    "fatigue": "fatigue",
+    "stress": "stress",
+    "mood": "mood",
+}
 # SoccerMon's body parts (left_/right_ dropped) in Touchline's location words.
 LOCATIONS = {"knee": "knee", "foot": "foot", "thigh": "thigh"}
 
@@ -54,18 +59,27 @@ class SoccerMonError(ValueError):
 def _need(root: Path, relative: str) -> Path:
     path = root / relative
     if not path.is_file():
-        raise SoccerMonError(f"{path}: missing; give the folder holding SoccerMon's "
-                             "training-load/, wellness/ and injury/")
+        raise SoccerMonError(
+            f"{path}: missing; give the folder holding SoccerMon's "
+            "training-load/, wellness/ and injury/"
+        )
     return path
 
 
 def read_sessions(root: Path) -> pd.DataFrame:
     """session.json ({player: [{date, duration, rpe, srpe}, ...]}) as one row per session."""
     reports = json.loads(_need(root, "training-load/session.json").read_text())
-    rows = [{"athlete_id": player, "date": pd.to_datetime(s["date"], format=DATE_FORMAT),
-             "duration_min": s.get("duration"), "rpe": s.get("rpe"),
-             "srpe_load": s.get("srpe")}
-            for player, sessions in reports.items() for s in sessions]
+    rows = [
+        {
+            "athlete_id": player,
+            "date": pd.to_datetime(s["date"], format=DATE_FORMAT),
+            "duration_min": s.get("duration"),
+            "rpe": s.get("rpe"),
+            "srpe_load": s.get("srpe"),
+        }
+        for player, sessions in reports.items()
+        for s in sessions
+    ]
     sessions = pd.DataFrame(rows)
     sessions = sessions[pd.to_numeric(sessions["duration_min"], errors="coerce") > 0]
     sessions = sessions.sort_values(["athlete_id", "date"], kind="stable")
@@ -99,17 +113,23 @@ def read_injuries(root: Path, gap_days: int = EPISODE_GAP_DAYS) -> pd.DataFrame:
         for _, one in mine.groupby(episode):
             reported = [(part, level) for found in one["parts"] for part, level in found.items()]
             part = pd.Series([p for p, _ in reported]).value_counts().sort_index().idxmax()
-            episodes.append({
-                "athlete_id": player, "date": one["date"].min(),
-                "days_lost": (one["date"].max() - one["date"].min()).days + 1,
-                "type": "other",
-                "type_raw": "major" if any(lv == "major" for _, lv in reported) else "minor",
-                "location": LOCATIONS.get(part.removeprefix("left_").removeprefix("right_"),
-                                          "other"),
-                "location_raw": part,
-            })
-    return pd.DataFrame(episodes, columns=["athlete_id", "date", "days_lost", "type",
-                                           "type_raw", "location", "location_raw"])
+            episodes.append(
+                {
+                    "athlete_id": player,
+                    "date": one["date"].min(),
+                    "days_lost": (one["date"].max() - one["date"].min()).days + 1,
+                    "type": "other",
+                    "type_raw": "major" if any(lv == "major" for _, lv in reported) else "minor",
+                    "location": LOCATIONS.get(
+                        part.removeprefix("left_").removeprefix("right_"), "other"
+                    ),
+                    "location_raw": part,
+                }
+            )
+    return pd.DataFrame(
+        episodes,
+        columns=["athlete_id", "date", "days_lost", "type", "type_raw", "location", "location_raw"],
+    )
 
 
 def convert(root: Path, out: Path, team: str | None = None) -> dict[str, int]:
@@ -131,18 +151,29 @@ def convert(root: Path, out: Path, team: str | None = None) -> dict[str, int]:
     name = f"SoccerMon {team or 'TeamA+TeamB'} (subjective reports)"
     write_manifest(out, new_manifest(name, synthetic=False, weeks=weeks))
     write_table(out, "athletes.csv", pd.DataFrame({"athlete_id": athletes, "prior_injuries": 0}))
-    write_table(out, "sessions.csv", sessions[[
-        "session_id", "athlete_id", "date", "duration_min", "rpe", "srpe_load"]])
+    write_table(
+        out,
+        "sessions.csv",
+        sessions[["session_id", "athlete_id", "date", "duration_min", "rpe", "srpe_load"]],
+    )
     write_table(out, "wellness.csv", wellness.reset_index(drop=True))
     write_table(out, "injuries.csv", injuries.reset_index(drop=True))
-    return {"athletes": len(athletes), "sessions": len(sessions), "wellness": len(wellness),
-            "injuries": len(injuries), "weeks": weeks}
+    return {
+        "athletes": len(athletes),
+        "sessions": len(sessions),
+        "wellness": len(wellness),
+        "injuries": len(injuries),
+        "weeks": weeks,
+    }
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("subjective", type=Path,
-                        help="SoccerMon's subjective folder (training-load/, wellness/, injury/)")
+    parser.add_argument(
+        "subjective",
+        type=Path,
+        help="SoccerMon's subjective folder (training-load/, wellness/, injury/)",
+    )
     parser.add_argument("--out", type=Path, required=True, help="Dataset directory to write.")
     parser.add_argument("--team", choices=("TeamA", "TeamB"), help="Only this squad.")
     args = parser.parse_args()

@@ -34,15 +34,24 @@ def write_season(out: Path, size: str, seed: int, weeks: int | None = None) -> d
     squad = make_squad(rng, spec.athletes)
     calendar = team_calendar(rng, spec.weeks + 1)
     schedules = [athlete_schedule(rng, p, i, calendar) for i, p in enumerate(squad)]
-    planned = [plan_athlete(seed, p.traits, [s for s in sched if s.session.week < spec.weeks])
-               for p, sched in zip(squad, schedules, strict=True)]
+    planned = [
+        plan_athlete(seed, p.traits, [s for s in sched if s.session.week < spec.weeks])
+        for p, sched in zip(squad, schedules, strict=True)
+    ]
     season = simulate_weeks(rng, squad, planned, calendar, spec.weeks)
     out.mkdir(parents=True, exist_ok=True)
-    write_manifest(out, new_manifest(
-        f"Touchline synthetic season ({size}, seed {seed}, {spec.weeks} weeks, no clips)",
-        synthetic=True, weeks=spec.weeks, split_seed=seed,
-        generator=Generator(name=GENERATOR_NAME, version=GENERATOR_VERSION, seed=seed,
-                            size=size)))
+    write_manifest(
+        out,
+        new_manifest(
+            f"Touchline synthetic season ({size}, seed {seed}, {spec.weeks} weeks, no clips)",
+            synthetic=True,
+            weeks=spec.weeks,
+            split_seed=seed,
+            generator=Generator(
+                name=GENERATOR_NAME, version=GENERATOR_VERSION, seed=seed, size=size
+            ),
+        ),
+    )
     write_table(out, "athletes.csv", athletes_table(squad))
     write_table(out, "sessions.csv", season.sessions)
     write_table(out, "injuries.csv", season.injuries)

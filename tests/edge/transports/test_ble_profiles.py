@@ -26,8 +26,12 @@ GYRO = np.tile([10.0, 20.0, -30.0], (len(T), 1))
 
 
 def _device(name: str):
-    common = {"t_s": T, "accel_g": ACCEL, "gyro_dps": GYRO,
-              "battery": BatteryProfile(start_pct=77, status_every_s=0)}
+    common = {
+        "t_s": T,
+        "accel_g": ACCEL,
+        "gyro_dps": GYRO,
+        "battery": BatteryProfile(start_pct=77, status_every_s=0),
+    }
     if name == "polar_verity":
         return VirtualPolar(11, profile=polar.VERITY, **common)
     if name == "movesense":
@@ -38,8 +42,12 @@ def _device(name: str):
 async def _record(name: str, packets_wanted: int) -> tuple[list[Packet], object]:
     peripheral = profiled_sensor(_device(name), get_profile(name))
     radio = FakeRadio([peripheral], speed=None)
-    link = BleLink(peripheral.address, scanner_class=radio.scanner, client_class=radio.client,
-                   profile=get_profile(name))
+    link = BleLink(
+        peripheral.address,
+        scanner_class=radio.scanner,
+        client_class=radio.client,
+        profile=get_profile(name),
+    )
     transport = LinkTransport([link], Backoff(0.05, 0.2, 0.25, random.Random(1)))
     await transport.open()
     received: list[Packet] = []
@@ -55,15 +63,18 @@ async def _record(name: str, packets_wanted: int) -> tuple[list[Packet], object]
     return received, peripheral
 
 
-@pytest.mark.parametrize("name, wanted", [("polar_verity", 6), ("movesense", 20),
-                                          ("witmotion", 150)])
+@pytest.mark.parametrize(
+    "name, wanted", [("polar_verity", 6), ("movesense", 20), ("witmotion", 150)]
+)
 def test_vendor_link_starts_streams_and_decodes(name: str, wanted: int) -> None:
     profile = get_profile(name)
     received, peripheral = asyncio.run(_record(name, wanted))
     assert peripheral.written[: len(profile.start_commands)] == [
-        (profile.write_uuid, command) for command in profile.start_commands]
-    assert peripheral.written[len(profile.start_commands):] == [
-        (profile.write_uuid, command) for command in profile.stop_commands]
+        (profile.write_uuid, command) for command in profile.start_commands
+    ]
+    assert peripheral.written[len(profile.start_commands) :] == [
+        (profile.write_uuid, command) for command in profile.stop_commands
+    ]
     decoder = PacketDecoder(peripheral.address, name)
     samples = [s for p in received for s in decoder.decode(p)]
     imu = [s for s in samples if isinstance(s, ImuSamples)]

@@ -25,15 +25,22 @@ class _Recording:
 
 def test_h10_on_the_calf_masks_calf_gyro_only(trained_bundle) -> None:
     t = np.arange(0, 20, 0.01)
-    motion = {"t_s": t, "accel_g": np.tile([0.0, 0.0, 1.0], (len(t), 1)),
-              "gyro_dps": np.tile([5.0, 0.0, 0.0], (len(t), 1))}
-    roles = [SensorRole("waist-ms", "7", "waist", "movesense"),
-             SensorRole("calf-h10", "7", "calf", "polar_h10")]
+    motion = {
+        "t_s": t,
+        "accel_g": np.tile([0.0, 0.0, 1.0], (len(t), 1)),
+        "gyro_dps": np.tile([5.0, 0.0, 0.0], (len(t), 1)),
+    }
+    roles = [
+        SensorRole("waist-ms", "7", "waist", "movesense"),
+        SensorRole("calf-h10", "7", "calf", "polar_h10"),
+    ]
     model = _Recording(ActionModel.from_bundle(trained_bundle))
     processor = SessionProcessor(roles, model)  # type: ignore[arg-type]
     packets = [Packet("waist-ms", e.data, e.t_s) for e in VirtualMovesense(1, **motion).emissions()]
-    packets += [Packet("calf-h10", e.data, e.t_s)
-                for e in VirtualPolar(2, profile=polar.H10, **motion).emissions()]
+    packets += [
+        Packet("calf-h10", e.data, e.t_s)
+        for e in VirtualPolar(2, profile=polar.H10, **motion).emissions()
+    ]
     for packet in sorted(packets, key=lambda p: p.arrival_s):
         processor.feed(packet)
     processor.advance(final=True)

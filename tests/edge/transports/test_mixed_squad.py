@@ -54,15 +54,22 @@ def test_every_vendor_stream_decodes_without_rejects(processed) -> None:
 def test_every_summary_is_complete(processed) -> None:
     spec, processor = processed
     for athlete_id in spec.athlete_ids:
-        summary = build_summary(processor, athlete_id, session_id="s1", revision=1,
-                                started_at=datetime(2026, 3, 14, 10, tzinfo=UTC),
-                                session_type="training")
+        summary = build_summary(
+            processor,
+            athlete_id,
+            session_id="s1",
+            revision=1,
+            started_at=datetime(2026, 3, 14, 10, tzinfo=UTC),
+            session_type="training",
+        )
         load = summary["load"]
         assert load["player_load"] > 0 and load["distance_m"] > 0
         assert summary["heart_rate"]["mean_bpm"] > 0
         assert processor.athletes[athlete_id].windows_total > 0
-        assert processor.athletes[athlete_id].windows_dropped < processor.athletes[
-            athlete_id].windows_total
+        assert (
+            processor.athletes[athlete_id].windows_dropped
+            < processor.athletes[athlete_id].windows_total
+        )
 
 
 def test_unknown_kit_is_refused() -> None:

@@ -94,16 +94,20 @@ def test_staff_mark_drills_and_rpe_into_the_store(store_path, access) -> None:
     assert wrong.status_code == 401 and wrong.json()["field"] == "code"
     assert client.post("/staff", json={"code": "87654321"}).status_code == 200
 
-    assert client.post("/drill/start", json={"name": "rondo 4v2"}).json()["message"] == \
-        "drill: 'rondo 4v2' started"
+    assert (
+        client.post("/drill/start", json={"name": "rondo 4v2"}).json()["message"]
+        == "drill: 'rondo 4v2' started"
+    )
     assert json.loads(board.read()[1])["drill"] == "rondo 4v2"
     busy = client.post("/drill/start", json={"name": "again"})
     assert busy.status_code == 422 and busy.json()["field"] == "drill"
     assert client.post("/drill/end").status_code == 200
     assert client.post("/rpe", json={"athlete_id": "V02", "rpe": 6}).status_code == 200
-    for body, field in (({"athlete_id": "V02", "rpe": "hard"}, "rpe"),
-                        ({"athlete_id": "V02", "rpe": True}, "rpe"),
-                        ({"athlete_id": "X", "rpe": 5}, "athlete_id")):
+    for body, field in (
+        ({"athlete_id": "V02", "rpe": "hard"}, "rpe"),
+        ({"athlete_id": "V02", "rpe": True}, "rpe"),
+        ({"athlete_id": "X", "rpe": 5}, "athlete_id"),
+    ):
         answer = client.post("/rpe", json=body)
         assert answer.status_code == 422 and answer.json()["field"] == field, body
     garbled = client.post("/rpe", content=b"{not json")
@@ -113,8 +117,9 @@ def test_staff_mark_drills_and_rpe_into_the_store(store_path, access) -> None:
     assert closed == [True]
 
     with Store(store_path) as store, SessionMarks(store) as marks:
-        assert [(d.name, d.ended_at is not None) for d in marks.drills("S1")] == \
-            [("rondo 4v2", True)]
+        assert [(d.name, d.ended_at is not None) for d in marks.drills("S1")] == [
+            ("rondo 4v2", True)
+        ]
         assert marks.rpes("S1") == {"V02": 6.0}
 
 

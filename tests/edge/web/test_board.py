@@ -32,10 +32,18 @@ def test_board_and_live_table_take_the_same_observer_calls(tmp_path, trained_bun
         versions.append(board.read()[0])
 
     with Store(config.store_path) as store:
-        asyncio.run(record(config, SquadSpec.from_address(SQUAD).roles(),
-                           [VirtualSquadTransport(SQUAD)], ActionModel.from_bundle(trained_bundle),
-                           store, session_id="S1", observer=fan_out(table, board),
-                           observe_every_s=0.0))
+        asyncio.run(
+            record(
+                config,
+                SquadSpec.from_address(SQUAD).roles(),
+                [VirtualSquadTransport(SQUAD)],
+                ActionModel.from_bundle(trained_bundle),
+                store,
+                session_id="S1",
+                observer=fan_out(table, board),
+                observe_every_s=0.0,
+            )
+        )
         processor, statuses, session_s = calls[-1]
         processor.athletes["V02"].events.append(ActionEvent("header", 12.5, 0.9))
         board(processor, statuses, session_s)

@@ -32,7 +32,8 @@ from firmware_bridge.profiles.movesense import (
 
 def test_commands_are_the_vendor_clients_bytes() -> None:
     assert subscribe_command("/Meas/Acc/13") == bytearray([1, 99]) + bytearray(
-        "/Meas/Acc/13", "utf-8")
+        "/Meas/Acc/13", "utf-8"
+    )
     assert unsubscribe_command() == bytearray([2, 99])
     assert PROFILE.start_commands == (bytes([1, 99]) + b"/Meas/IMU6/104",)
 
@@ -48,21 +49,26 @@ def test_command_results() -> None:
 def _imu6_bytes(t0_ms: int) -> bytes:
     acc = [(0.1, 0.2, 9.80665), (0.3, -0.4, 9.5)]
     gyro = [(1.0, -2.0, 3.0), (4.0, 5.0, -6.0)]
-    body = struct.pack("<I", t0_ms) + struct.pack("<6f", *acc[0], *acc[1]) + struct.pack(
-        "<6f", *gyro[0], *gyro[1])
+    body = (
+        struct.pack("<I", t0_ms)
+        + struct.pack("<6f", *acc[0], *acc[1])
+        + struct.pack("<6f", *gyro[0], *gyro[1])
+    )
     return bytes([2, 99]) + body
 
 
 def test_imu6_notification_layout_units_time_and_axes() -> None:
     data = _imu6_bytes(123_456)
-    assert data == encode_imu6(123_456, [(0.1, 0.2, 9.80665), (0.3, -0.4, 9.5)],
-                               [(1.0, -2.0, 3.0), (4.0, 5.0, -6.0)])
+    assert data == encode_imu6(
+        123_456, [(0.1, 0.2, 9.80665), (0.3, -0.4, 9.5)], [(1.0, -2.0, 3.0), (4.0, 5.0, -6.0)]
+    )
     (sample,) = MovesenseDecoder(7).decode(data, 0)
     assert sample.t_device_us.tolist() == [123_456_000, round((123_456 + 1000 / 104) * 1000)]
     # Device (X, Y, Z) = (left, up, forward) on the shin: sensor frame is (Z, X, Y).
     device_acc = np.array([[0.1, 0.2, 9.80665], [0.3, -0.4, 9.5]], dtype=np.float32)
-    np.testing.assert_allclose(sample.accel_g, device_acc[:, [2, 0, 1]] / STANDARD_GRAVITY,
-                               rtol=1e-6)
+    np.testing.assert_allclose(
+        sample.accel_g, device_acc[:, [2, 0, 1]] / STANDARD_GRAVITY, rtol=1e-6
+    )
     np.testing.assert_allclose(sample.gyro_dps, [[3.0, 1.0, -2.0], [-6.0, 4.0, 5.0]])
     assert not sample.clipped.any()
 
@@ -77,13 +83,16 @@ def test_split_notification_is_joined_and_the_clock_unwraps() -> None:
     assert after_wrap.t_device_us[0] == ((1 << 32) + 10) * 1000
 
 
-@pytest.mark.parametrize("data, reason", [
-    (b"\x02", "truncated"),
-    (bytes([3, 99, 1, 2]), "unpaired"),
-    (bytes([2, 98]) + bytes(28), "bad_value"),
-    (bytes([9, 99]), "unknown_kind"),
-    (bytes([2, 99]) + struct.pack("<I6f6f", 1, *[float("nan")] * 12), "bad_value"),
-])
+@pytest.mark.parametrize(
+    "data, reason",
+    [
+        (b"\x02", "truncated"),
+        (bytes([3, 99, 1, 2]), "unpaired"),
+        (bytes([2, 98]) + bytes(28), "bad_value"),
+        (bytes([9, 99]), "unknown_kind"),
+        (bytes([2, 99]) + struct.pack("<I6f6f", 1, *[float("nan")] * 12), "bad_value"),
+    ],
+)
 def test_bad_notifications(data: bytes, reason: str) -> None:
     with pytest.raises(FrameError) as caught:
         MovesenseDecoder(7).decode(data, 0)

@@ -18,12 +18,14 @@ FRAME_NS = 800_000_000_000_000_000
 def _start_answer(kind: int, factor: float, status: int = 0) -> bytes:
     parameters = bytes([polar.SettingType.FACTOR, 1]) + np.float32(factor).tobytes()
     return bytes([polar.CP_INDEX]) + polar.encode_response(
-        polar.OpCode.REQUEST_MEASUREMENT_START, kind, status, parameters)
+        polar.OpCode.REQUEST_MEASUREMENT_START, kind, status, parameters
+    )
 
 
 def _acc(counts: np.ndarray, frame_ns: int = FRAME_NS) -> bytes:
     return bytes([polar.DATA_INDEX]) + polar.encode_data(
-        polar.MeasurementType.ACC, frame_ns, 0x81, polar.encode_delta_frame(counts))
+        polar.MeasurementType.ACC, frame_ns, 0x81, polar.encode_delta_frame(counts)
+    )
 
 
 def test_start_answer_factor_scales_compressed_acc() -> None:
@@ -56,7 +58,8 @@ def test_verity_acc_waits_for_gyro_then_pairs_by_time() -> None:
     assert decoder.decode(_acc(counts), 0) == []  # no gyro yet
     gyro = np.array([[0, 0, 0], [100, 0, 0], [200, 0, 0], [300, 0, 0]])
     data = bytes([polar.DATA_INDEX]) + polar.encode_data(
-        polar.MeasurementType.GYRO, FRAME_NS, 0x80, polar.encode_delta_frame(gyro))
+        polar.MeasurementType.GYRO, FRAME_NS, 0x80, polar.encode_delta_frame(gyro)
+    )
     (sample,) = decoder.decode(data, 0)
     assert isinstance(sample, ImuSamples) and len(sample) == 4
     assert np.abs(np.diff(sample.t_device_us) - step / 1000).max() <= 1  # 52 Hz, in µs

@@ -39,7 +39,8 @@ ACC_RAW_TYPE1 = bytes.fromhex(
     "f9fffeffe703f9ff0000e603f9ffffffe603f7fffeffe503f9ffffffe503f9ffffffe503faff0000e603"
     "f9fffeffe603f8ffffffe603f8ffffffe503f9ffffffe603f9ffffffe503faffffffe603f9ffffffe503"
     "f9ffffffe503f8fffeffe603f9ffffffe603f9ffffffe603f9ff0000e503f9fffeffe603f8fffeffe603"
-    "f7fffeffe603")
+    "f7fffeffe603"
+)
 ACC_DELTA_TYPE0 = bytes.fromhex(
     "02009435770000000080"
     "7107f06a9e8d0a38be5cbeba2f96b3ee4be5adfb42b9ebbe4cfeba2f92bfee4be4b1fb12b9ecbd3c3ebb2f"
@@ -47,13 +48,15 @@ ACC_DELTA_TYPE0 = bytes.fromhex(
     "3b2f8403bfcbe0c2ef32b8f0bb044ebc2e8113af0be0c6eff2f7f1b9fc7dbc2e7d279f4bdfcaebc2f7f2b8"
     "eccd7c2e7b378f4bdecee392f7f3b8e00dfd2d774b7fcbddd2df6237f5b7d44dbd2d745b6fcbdcd7d73237"
     "f6b5c88d7d2d716b4f4bdcdcd3f236f7b4bcddfd2c6f7b3f4bdbe0cfd236f8b2b02dbe2c6c8f1fcbdae3c7"
-    "a276f9")
-ACC_DELTA_TYPE1 = bytes.fromhex("02650000000000000081" "f1ff1400f00306017b0f08")
-GYR_DELTA_TYPE0 = bytes.fromhex("05ffffffffffffff7f80" "eaff08000d000301df00")
+    "a276f9"
+)
+ACC_DELTA_TYPE1 = bytes.fromhex("02650000000000000081f1ff1400f00306017b0f08")
+GYR_DELTA_TYPE0 = bytes.fromhex("05ffffffffffffff7f80eaff08000d000301df00")
 GYR_DELTA_TYPE1 = bytes.fromhex(
-    "05009435770000000081" "0000803f000020410000a0411c010000a001000008cdccec0d")
-MAG_DELTA_TYPE0 = bytes.fromhex("06009435770000000080" "e2e6fa15490a06017f20fc")
-MAG_DELTA_TYPE1 = bytes.fromhex("06009435770000000081" "37ff51fd6cf600000301f802")
+    "050094357700000000810000803f000020410000a0411c010000a001000008cdccec0d"
+)
+MAG_DELTA_TYPE0 = bytes.fromhex("06009435770000000080e2e6fa15490a06017f20fc")
+MAG_DELTA_TYPE1 = bytes.fromhex("0600943577000000008137ff51fd6cf600000301f802")
 
 
 def _f32(bits: int) -> np.float32:
@@ -78,8 +81,11 @@ def test_acc_delta_type0_with_factor_and_previous_timestamp() -> None:
         return int(np.float32(np.float32(factor) * np.float32(sample)) * np.float32(1000))
 
     assert frame.values[0].tolist() == [as_sdk(1905), as_sdk(27376), as_sdk(-29282)]
-    assert frame.values[1].tolist() == [as_sdk(1905 + 190), as_sdk(27376 - 105),
-                                        as_sdk(-29282 - 85)]
+    assert frame.values[1].tolist() == [
+        as_sdk(1905 + 190),
+        as_sdk(27376 - 105),
+        as_sdk(-29282 - 85),
+    ]
     assert np.abs(frame.values).max() <= 8 * 1000  # the test's ±8 g range check
     delta = (TS - 100) / 57
     assert frame.timestamps_ns[0] == round(100 + delta)
@@ -102,11 +108,13 @@ def test_gyro_delta_type0() -> None:
 def test_gyro_delta_type1_float_bits(factor: float) -> None:
     frame = decode_data(GYR_DELTA_TYPE1, rate_hz=0, factor=factor, previous_ns=100)
     f = np.float32(factor)
-    expected = [[_f32(0x3F800000), _f32(0x41200000), _f32(0x41A00000)],
-                [_f32(0x3F800000 + 0x1A00000), _f32(0x41200000 + 0x0800000),
-                 _f32(0x41A00000 + 0xFDECCCCD)]]
-    assert frame.values.tolist() == [[float(v * f if factor != 1.0 else v) for v in row]
-                                     for row in expected]
+    expected = [
+        [_f32(0x3F800000), _f32(0x41200000), _f32(0x41A00000)],
+        [_f32(0x3F800000 + 0x1A00000), _f32(0x41200000 + 0x0800000), _f32(0x41A00000 + 0xFDECCCCD)],
+    ]
+    assert frame.values.tolist() == [
+        [float(v * f if factor != 1.0 else v) for v in row] for row in expected
+    ]
     assert frame.timestamps_ns[1] == TS
 
 
@@ -125,22 +133,49 @@ def test_mag_delta_type1_milligauss_with_status_channel() -> None:
 def test_settings_with_range_from_pmd_setting_test() -> None:
     raw = bytes.fromhex("0001340001011000020 4f500f401e803d007040103".replace(" ", ""))
     settings = parse_settings(raw)
-    assert settings == {SettingType.SAMPLE_RATE: (52,), SettingType.RESOLUTION: (16,),
-                        SettingType.RANGE: (245, 500, 1000, 2000), SettingType.CHANNELS: (3,)}
+    assert settings == {
+        SettingType.SAMPLE_RATE: (52,),
+        SettingType.RESOLUTION: (16,),
+        SettingType.RANGE: (245, 500, 1000, 2000),
+        SettingType.CHANNELS: (3,),
+    }
     assert factor_of(settings) == 1.0
 
 
 def test_settings_with_range_milliunit() -> None:
-    raw = bytes([SettingType.RANGE_MILLIUNIT, 2, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0, 0, 0,
-                 SettingType.RESOLUTION, 1, 0x0E, 0])
-    assert parse_settings(raw) == {SettingType.RANGE_MILLIUNIT: (-1, 0xFF),
-                                   SettingType.RESOLUTION: (14,)}
+    raw = bytes(
+        [
+            SettingType.RANGE_MILLIUNIT,
+            2,
+            0xFF,
+            0xFF,
+            0xFF,
+            0xFF,
+            0xFF,
+            0,
+            0,
+            0,
+            SettingType.RESOLUTION,
+            1,
+            0x0E,
+            0,
+        ]
+    )
+    assert parse_settings(raw) == {
+        SettingType.RANGE_MILLIUNIT: (-1, 0xFF),
+        SettingType.RESOLUTION: (14,),
+    }
 
 
 def test_start_command_round_trips_its_settings_and_leaves_out_the_factor() -> None:
-    selected = {SettingType.SAMPLE_RATE: 0x7FFF, SettingType.RESOLUTION: 0,
-                SettingType.RANGE: 15, SettingType.RANGE_MILLIUNIT: 2**31 - 1,
-                SettingType.CHANNELS: 4, SettingType.FACTOR: 15}
+    selected = {
+        SettingType.SAMPLE_RATE: 0x7FFF,
+        SettingType.RESOLUTION: 0,
+        SettingType.RANGE: 15,
+        SettingType.RANGE_MILLIUNIT: 2**31 - 1,
+        SettingType.CHANNELS: 4,
+        SettingType.FACTOR: 15,
+    }
     command = start_command(MeasurementType.ACC, selected)
     assert command[:2] == bytes([OpCode.REQUEST_MEASUREMENT_START, MeasurementType.ACC])
     settings = parse_settings(command[2:])
@@ -151,10 +186,19 @@ def test_start_command_round_trips_its_settings_and_leaves_out_the_factor() -> N
 def test_control_point_responses() -> None:
     ok = parse_response(bytes.fromhex("f00102000 0ffffff".replace(" ", "")))
     assert (ok.op_code, ok.measurement_type, ok.ok, ok.more, ok.parameters) == (
-        OpCode.GET_MEASUREMENT_SETTINGS, 2, True, False, b"\xff\xff\xff")
+        OpCode.GET_MEASUREMENT_SETTINGS,
+        2,
+        True,
+        False,
+        b"\xff\xff\xff",
+    )
     failed = parse_response(bytes.fromhex("f001060700"))
     assert (failed.measurement_type, failed.ok, failed.status_text, failed.parameters) == (
-        6, False, "invalid resolution", b"")
+        6,
+        False,
+        "invalid resolution",
+        b"",
+    )
 
 
 def test_first_frame_is_timed_back_from_its_timestamp_by_the_rate() -> None:
@@ -162,12 +206,15 @@ def test_first_frame_is_timed_back_from_its_timestamp_by_the_rate() -> None:
     assert times == (TS - 20_000_000, TS - 10_000_000, TS)
 
 
-@pytest.mark.parametrize("data, reason", [
-    (bytes.fromhex("0200943577"), "truncated"),
-    (ACC_DELTA_TYPE1[:-2], "truncated"),
-    (bytes.fromhex("05009435770000000001") + b"\x00" * 6, "unknown_kind"),
-    (ACC_RAW_TYPE1[:-1], "bad_length"),
-])
+@pytest.mark.parametrize(
+    "data, reason",
+    [
+        (bytes.fromhex("0200943577"), "truncated"),
+        (ACC_DELTA_TYPE1[:-2], "truncated"),
+        (bytes.fromhex("05009435770000000001") + b"\x00" * 6, "unknown_kind"),
+        (ACC_RAW_TYPE1[:-1], "bad_length"),
+    ],
+)
 def test_bad_frames_are_frame_errors(data: bytes, reason: str) -> None:
     with pytest.raises(FrameError) as caught:
         decode_data(data, rate_hz=52)

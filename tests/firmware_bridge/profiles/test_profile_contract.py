@@ -15,12 +15,14 @@ from firmware_bridge.profiles.base import ProfileError
 from firmware_bridge.virtual.vendors import VirtualMovesense, VirtualPolar, VirtualWitMotion
 
 T = np.arange(0, 2, 0.01)
-MOTION = {"t_s": T, "accel_g": np.stack([np.sin(T), np.cos(T), 1 + 0 * T], axis=1),
-          "gyro_dps": np.stack([100 * np.sin(3 * T), -50 * T, 20 + 0 * T], axis=1)}
+MOTION = {
+    "t_s": T,
+    "accel_g": np.stack([np.sin(T), np.cos(T), 1 + 0 * T], axis=1),
+    "gyro_dps": np.stack([100 * np.sin(3 * T), -50 * T, 20 + 0 * T], axis=1),
+}
 VENDOR_BYTES = {
     "polar_h10": [e.data for e in VirtualPolar(1, profile=polar.H10, **MOTION).emissions()],
-    "polar_verity": [e.data for e in VirtualPolar(1, profile=polar.VERITY,
-                                                  **MOTION).emissions()],
+    "polar_verity": [e.data for e in VirtualPolar(1, profile=polar.VERITY, **MOTION).emissions()],
     "movesense": [e.data for e in VirtualMovesense(1, **MOTION).emissions()],
     "witmotion": [e.data for e in VirtualWitMotion(1, **MOTION).emissions()],
 }
@@ -29,17 +31,20 @@ VENDOR_BYTES = {
 @pytest.mark.parametrize("name", sorted(VENDOR_BYTES))
 def test_virtual_device_bytes_decode_without_rejects(name: str) -> None:
     decoder = get_profile(name).new_decoder(1)
-    samples = [s for i, data in enumerate(VENDOR_BYTES[name])
-               for s in decoder.decode(data, 10_000 * i)]
+    samples = [
+        s for i, data in enumerate(VENDOR_BYTES[name]) for s in decoder.decode(data, 10_000 * i)
+    ]
     assert samples and not decoder.rejects
 
 
 @pytest.mark.parametrize("name", sorted(PROFILES))
 @settings(max_examples=150, deadline=None)
-@given(chunks=st.lists(st.binary(max_size=260), min_size=1, max_size=6),
-       flip=st.integers(0, 10_000))
-def test_decoders_raise_only_their_own_frame_errors(name: str, chunks: list[bytes],
-                                                    flip: int) -> None:
+@given(
+    chunks=st.lists(st.binary(max_size=260), min_size=1, max_size=6), flip=st.integers(0, 10_000)
+)
+def test_decoders_raise_only_their_own_frame_errors(
+    name: str, chunks: list[bytes], flip: int
+) -> None:
     decoder = get_profile(name).new_decoder(1)
     valid = VENDOR_BYTES.get(name, [])
     mutated = []

@@ -236,5 +236,8 @@ def test_one_wrong_time_of_day_does_not_shift_later_fixes_by_a_day() -> None:
     early = _checked(MUNICH_GGA.replace("123519", "000001"))  # valid checksum, wrong time
     fixes, _ = _feed([_checked(MUNICH_GGA), early, *_later_epochs()])
     assert [f.t_device_us for f in fixes] == [
-        45_319_000_000, 1_000_000, 45_400_000_000, 45_401_000_000
+        45_319_000_000,
+        1_000_000,
+        45_400_000_000,
+        45_401_000_000,
     ]

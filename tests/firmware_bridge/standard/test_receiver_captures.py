@@ -21,8 +21,16 @@ from firmware_bridge.standard.nmea import NmeaGpsDecoder, format_epoch
 
 DATA = Path(__file__).resolve().parents[1] / "data" / "gpsd"
 CAPTURES = sorted(path.name for path in DATA.glob("*.log"))
-REASONS = {"noise", "oversized", "bad_encoding", "bad_checksum", "parse_error", "no_time",
-           "bad_time", "bad_value"}
+REASONS = {
+    "noise",
+    "oversized",
+    "bad_encoding",
+    "bad_checksum",
+    "parse_error",
+    "no_time",
+    "bad_time",
+    "bad_value",
+}
 # Fixes with a 2D/3D fix at a time gpsd also reports: the comparison is never vacuous.
 MATCHED_FIXES = {
     "ublox8-uniqid-monhw.log": 6,
@@ -51,11 +59,20 @@ def decode(data: bytes, cuts: list[int] | None = None) -> tuple[list[GpsSample],
 
 def key(fix: GpsSample) -> tuple:
     """A fix as comparable values (NaN as None, so equal NaNs compare equal)."""
+
     def value(x: float) -> float | None:
         return None if math.isnan(x) else x
 
-    return (fix.seq, fix.t_device_us, fix.fix, value(fix.lat_deg), value(fix.lon_deg),
-            value(fix.speed_mps), value(fix.hdop), fix.sats)
+    return (
+        fix.seq,
+        fix.t_device_us,
+        fix.fix,
+        value(fix.lat_deg),
+        value(fix.lon_deg),
+        value(fix.speed_mps),
+        value(fix.hdop),
+        fix.sats,
+    )
 
 
 def reference(name: str) -> dict[int, dict]:
@@ -92,8 +109,9 @@ def test_decoding_goes_on_after_binary_packets_and_noise(name: str) -> None:
     sirf = receiver_bytes("bu303-nofix.log")  # SiRF binary, nothing NMEA in it
     data = receiver_bytes(name) + b"\r\n"
     alone, _ = decode(data)
-    later = "".join(s + "\r\n" for t in (1.0, 2.0) for s in format_epoch(
-        t, -33.9, 151.2, 5.0, 0.7, 14, True)).encode()
+    later = "".join(
+        s + "\r\n" for t in (1.0, 2.0) for s in format_epoch(t, -33.9, 151.2, 5.0, 0.7, 14, True)
+    ).encode()
     fixes, rejects = decode(sirf + noise + data + noise + b"\r\n" + later)
     assert [key(f)[1:] for f in fixes[: len(alone)]] == [key(f)[1:] for f in alone]
     assert [(f.t_device_us % _DAY_US, f.fix) for f in fixes[len(alone) :]] == [

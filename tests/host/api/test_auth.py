@@ -100,8 +100,10 @@ def test_staff_replacing_a_devices_session_leaves_it_the_devices(
 ) -> None:
     staff, device = make_token("staff"), make_token("device", "pi-1")
     assert client.post("/api/v1/sessions", json=summary(), headers=device).status_code == 201
-    assert client.post("/api/v1/sessions", json=summary(revision=2),
-                       headers=staff).json()["status"] == "replaced"
+    assert (
+        client.post("/api/v1/sessions", json=summary(revision=2), headers=staff).json()["status"]
+        == "replaced"
+    )
     again = client.post("/api/v1/sessions", json=summary(revision=3), headers=device)
     assert again.json()["status"] == "replaced"
 
@@ -118,8 +120,10 @@ def test_expired_and_revoked_tokens_are_refused_with_401(client, settings) -> No
         revoked = create_token(db, Role.STAFF)
     with session_scope(engine_for(settings.database_url)) as db:
         revoke_tokens(db, token_id=3)
-    answers = {name: client.get("/api/v1/squad/risk", headers={"Authorization": f"Bearer {t}"})
-               for name, t in (("expired", expired), ("later", later), ("revoked", revoked))}
+    answers = {
+        name: client.get("/api/v1/squad/risk", headers={"Authorization": f"Bearer {t}"})
+        for name, t in (("expired", expired), ("later", later), ("revoked", revoked))
+    }
     assert answers["expired"].status_code == 401
     assert "expired" in answers["expired"].json()["message"]
     assert answers["revoked"].status_code == 401

@@ -19,13 +19,18 @@ EXAMPLES_PER_OPERATION = 40
 
 
 def test_fuzzed_requests_never_get_a_server_error(db_url, tmp_path) -> None:
-    app = create_app(Settings(database_url=db_url, bundle_dir=tmp_path / "bundles",
-                              rate_limit_per_minute=1_000_000))
+    app = create_app(
+        Settings(
+            database_url=db_url, bundle_dir=tmp_path / "bundles", rate_limit_per_minute=1_000_000
+        )
+    )
     with session_scope(engine_for(db_url)) as db:
         tokens = [create_token(db, Role.STAFF), create_token(db, Role.DEVICE, device_id="pi-1")]
         codes = [create_registration_code(db, "pi-2", ttl_s=600) for _ in range(3)]
-    auth = st.sampled_from([{"Authorization": f"Bearer {token}"} for token in tokens]
-                           + [{"Authorization": "Bearer tl_s_unknown"}, {}])
+    auth = st.sampled_from(
+        [{"Authorization": f"Bearer {token}"} for token in tokens]
+        + [{"Authorization": "Bearer tl_s_unknown"}, {}]
+    )
     schema = schemathesis.openapi.from_asgi("/api/v1/openapi.json", app)
     failures: list[str] = []
     with TestClient(app):
@@ -33,14 +38,25 @@ def test_fuzzed_requests_never_get_a_server_error(db_url, tmp_path) -> None:
             operation = result.ok()
             # Valid and invalid requests mixed (an operation without parameters has no
             # invalid ones); real pairing codes too, so a registration can succeed.
-            strategy = st.one_of(operation.as_strategy(generation_mode=GenerationMode.POSITIVE),
-                                 operation.as_strategy(generation_mode=GenerationMode.NEGATIVE))
+            strategy = st.one_of(
+                operation.as_strategy(generation_mode=GenerationMode.POSITIVE),
+                operation.as_strategy(generation_mode=GenerationMode.NEGATIVE),
+            )
             if operation.path.endswith("/devices/register"):
-                strategy = st.one_of(strategy, st.sampled_from(codes).map(
-                    lambda code, op=operation: op.Case(body={"code": code})))
+                strategy = st.one_of(
+                    strategy,
+                    st.sampled_from(codes).map(
+                        lambda code, op=operation: op.Case(body={"code": code})
+                    ),
+                )
 
-            @settings(max_examples=EXAMPLES_PER_OPERATION, deadline=None, derandomize=True,
-                      database=None, suppress_health_check=list(HealthCheck))
+            @settings(
+                max_examples=EXAMPLES_PER_OPERATION,
+                deadline=None,
+                derandomize=True,
+                database=None,
+                suppress_health_check=list(HealthCheck),
+            )
             @given(case=strategy, headers=auth)
             def call(case, headers) -> None:
                 response = case.call(headers=headers)

@@ -25,8 +25,11 @@ def _stored(settings) -> int:
 
 
 def _post_raw(client, headers, text: str):
-    return client.post(SESSIONS, content=text.encode("utf-8", "surrogatepass"),
-                       headers={**headers, "Content-Type": "application/json"})
+    return client.post(
+        SESSIONS,
+        content=text.encode("utf-8", "surrogatepass"),
+        headers={**headers, "Content-Type": "application/json"},
+    )
 
 
 def test_start_with_a_time_zone_and_end_without_names_the_naive_one(
@@ -42,10 +45,12 @@ def test_start_with_a_time_zone_and_end_without_names_the_naive_one(
 
 
 @pytest.mark.parametrize("revision", [2**63, 2**63 + 1, 2**31])
-def test_revision_beyond_the_database_is_a_422(client, make_token, summary, settings,
-                                               revision) -> None:
-    answer = client.post(SESSIONS, json=summary(revision=revision),
-                         headers=make_token("device", "pi-1"))
+def test_revision_beyond_the_database_is_a_422(
+    client, make_token, summary, settings, revision
+) -> None:
+    answer = client.post(
+        SESSIONS, json=summary(revision=revision), headers=make_token("device", "pi-1")
+    )
     assert (answer.status_code, answer.json()["field"]) == (422, "revision")
     assert _stored(settings) == 0
 
@@ -58,14 +63,17 @@ def test_week_beyond_the_database_is_a_422(client, make_token, week) -> None:
     assert (answer.status_code, answer.json()["field"]) == (422, "query.week")
 
 
-@pytest.mark.parametrize(("path", "value", "field"), [
-    (("session", "duration_s"), "NaN", "session.duration_s"),
-    (("session", "rpe"), "NaN", "session.rpe"),
-    (("load", "player_load"), "Infinity", "load.player_load"),
-    (("quality", "longest_gap_s"), "Infinity", "quality.longest_gap_s"),
-    (("session", "duration_s"), "1e306", "session.duration_s"),
-    (("heart_rate", "max_bpm"), "1e5", "heart_rate.max_bpm"),
-])
+@pytest.mark.parametrize(
+    ("path", "value", "field"),
+    [
+        (("session", "duration_s"), "NaN", "session.duration_s"),
+        (("session", "rpe"), "NaN", "session.rpe"),
+        (("load", "player_load"), "Infinity", "load.player_load"),
+        (("quality", "longest_gap_s"), "Infinity", "quality.longest_gap_s"),
+        (("session", "duration_s"), "1e306", "session.duration_s"),
+        (("heart_rate", "max_bpm"), "1e5", "heart_rate.max_bpm"),
+    ],
+)
 def test_non_finite_and_impossible_numbers_are_refused_not_stored(
     client, make_token, summary, settings, path, value, field
 ) -> None:
@@ -94,13 +102,18 @@ def test_lone_surrogates_and_nuls_are_refused_and_never_break_a_read(
 
 def test_identifiers_in_paths_and_pairing_codes_are_checked(client, make_token) -> None:
     staff = make_token("staff")
-    for path in ("/api/v1/sessions/a%00b/p7", "/api/v1/athletes/p%00/risk",
-                 "/api/v1/models/v%00/bundle"):
+    for path in (
+        "/api/v1/sessions/a%00b/p7",
+        "/api/v1/athletes/p%00/risk",
+        "/api/v1/models/v%00/bundle",
+    ):
         answer = client.get(path, headers=staff)
         assert answer.status_code == 422, path
-    answer = client.post("/api/v1/devices/register",
-                         content=b'{"code": "ABCDE-\\ud800FGH"}',
-                         headers={"Content-Type": "application/json"})
+    answer = client.post(
+        "/api/v1/devices/register",
+        content=b'{"code": "ABCDE-\\ud800FGH"}',
+        headers={"Content-Type": "application/json"},
+    )
     assert (answer.status_code, answer.json()["field"]) == (422, "code")
 
 

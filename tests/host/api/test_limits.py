@@ -40,26 +40,36 @@ def test_eviction_never_forgets_a_client_still_limited() -> None:
 
 
 def _limited(db_url, tmp_path, **settings) -> TestClient:
-    app = create_app(Settings(database_url=db_url, rate_limit_per_minute=3,
-                              bundle_dir=tmp_path / "b", **settings))
+    app = create_app(
+        Settings(
+            database_url=db_url, rate_limit_per_minute=3, bundle_dir=tmp_path / "b", **settings
+        )
+    )
     return TestClient(app, client=("127.0.0.1", 50000))
 
 
 def test_a_rotating_x_forwarded_for_does_not_escape_the_pairing_limit(db_url, tmp_path) -> None:
     with _limited(db_url, tmp_path) as limited:
-        codes = [limited.post("/api/v1/devices/register", json={"code": "WRONG-CODE1"},
-                              headers={"X-Forwarded-For": f"203.0.113.{i}"}).status_code
-                 for i in range(5)]
+        codes = [
+            limited.post(
+                "/api/v1/devices/register",
+                json={"code": "WRONG-CODE1"},
+                headers={"X-Forwarded-For": f"203.0.113.{i}"},
+            ).status_code
+            for i in range(5)
+        ]
     assert codes == [400, 400, 400, 429, 429]
 
 
-def test_behind_a_trusted_proxy_each_forwarded_client_has_its_own_limit(
-    db_url, tmp_path
-) -> None:
+def test_behind_a_trusted_proxy_each_forwarded_client_has_its_own_limit(db_url, tmp_path) -> None:
     with _limited(db_url, tmp_path, trusted_proxies=["127.0.0.0/8"]) as limited:
+
         def register(client: str) -> int:
-            return limited.post("/api/v1/devices/register", json={"code": "WRONG-CODE1"},
-                                headers={"X-Forwarded-For": client}).status_code
+            return limited.post(
+                "/api/v1/devices/register",
+                json={"code": "WRONG-CODE1"},
+                headers={"X-Forwarded-For": client},
+            ).status_code
 
         assert [register(f"203.0.113.{i}") for i in range(5)] == [400] * 5
         assert [register("198.51.100.7") for _ in range(4)] == [400, 400, 400, 429]
@@ -67,9 +77,12 @@ def test_behind_a_trusted_proxy_each_forwarded_client_has_its_own_limit(
 
 def test_bad_tokens_are_rate_limited_per_client(db_url, tmp_path) -> None:
     with _limited(db_url, tmp_path) as limited:
-        codes = [limited.get("/api/v1/models/latest",
-                             headers={"Authorization": f"Bearer tl_s_guess{i}"}).status_code
-                 for i in range(5)]
+        codes = [
+            limited.get(
+                "/api/v1/models/latest", headers={"Authorization": f"Bearer tl_s_guess{i}"}
+            ).status_code
+            for i in range(5)
+        ]
     assert codes == [401, 401, 401, 429, 429]
 
 

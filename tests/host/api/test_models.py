@@ -46,9 +46,13 @@ def test_health_reports_schema(client, settings) -> None:
 def test_openapi_lists_every_contract_6_route(client) -> None:
     paths = client.get("/api/v1/openapi.json").json()["paths"]
     assert {
-        "/api/v1/devices/register", "/api/v1/sessions", "/api/v1/models/latest",
-        "/api/v1/models/{version}/bundle", "/api/v1/athletes/{athlete_id}/risk",
-        "/api/v1/squad/risk", "/api/v1/health",
+        "/api/v1/devices/register",
+        "/api/v1/sessions",
+        "/api/v1/models/latest",
+        "/api/v1/models/{version}/bundle",
+        "/api/v1/athletes/{athlete_id}/risk",
+        "/api/v1/squad/risk",
+        "/api/v1/health",
     } <= set(paths)
     assert "post" in paths["/api/v1/sessions"] and "post" in paths["/api/v1/devices/register"]
 

@@ -10,21 +10,35 @@ def _predict(settings, rows) -> None:
             db.add(Athlete(athlete_id=athlete, prior_injuries=0))
         db.flush()
         for athlete, week, probability, version in rows:
-            db.add(RiskPrediction(athlete_id=athlete, week=week, probability=probability,
-                                  band="high" if probability >= 0.65 else "low",
-                                  drivers={"reasons": ["ACWR 1.6"], "change": 0.1},
-                                  model_version=version))
+            db.add(
+                RiskPrediction(
+                    athlete_id=athlete,
+                    week=week,
+                    probability=probability,
+                    band="high" if probability >= 0.65 else "low",
+                    drivers={"reasons": ["ACWR 1.6"], "change": 0.1},
+                    model_version=version,
+                )
+            )
 
 
-def test_squad_and_athlete_risk_use_the_newest_model_and_week(client, make_token,
-                                                              settings) -> None:
-    _predict(settings, [("p1", 3, 0.2, "old"), ("p2", 3, 0.4, "old"),
-                        ("p1", 3, 0.7, "new"), ("p1", 2, 0.9, "new")])
+def test_squad_and_athlete_risk_use_the_newest_model_and_week(client, make_token, settings) -> None:
+    _predict(
+        settings,
+        [
+            ("p1", 3, 0.2, "old"),
+            ("p2", 3, 0.4, "old"),
+            ("p1", 3, 0.7, "new"),
+            ("p1", 2, 0.9, "new"),
+        ],
+    )
     staff = make_token("staff")
     squad = client.get("/api/v1/squad/risk", headers=staff).json()
     assert squad["week"] == 3
-    assert [(p["athlete_id"], p["probability"], p["model_version"]) for p in squad["players"]] \
-        == [("p1", 0.7, "new"), ("p2", 0.4, "old")]
+    assert [(p["athlete_id"], p["probability"], p["model_version"]) for p in squad["players"]] == [
+        ("p1", 0.7, "new"),
+        ("p2", 0.4, "old"),
+    ]
     one = client.get("/api/v1/athletes/p1/risk?week=2", headers=staff).json()
     assert (one["probability"], one["band"], one["drivers"]) == (0.9, "high", ["ACWR 1.6"])
     missing = client.get("/api/v1/athletes/p9/risk?week=3", headers=staff)

@@ -17,11 +17,26 @@ from host.api.fields import INT32_MAX
 from host.api.summary_body import SessionSummaryBody
 from tests.host.api.sample import SUMMARY
 
-FLOAT_FIELDS = ["session.duration_s", "session.rpe", "quality.loss_pct", "load.player_load",
-                "load.distance_m", "load.hsr_m", "heart_rate.mean_bpm", "heart_rate.max_bpm",
-                "actions.landing.impact_mean", "sensors.0.battery_pct"]
-INT_FIELDS = ["revision", "quality.gaps", "quality.windows_total", "load.accels",
-              "actions.sprint.n", "sensors.0.sensor_id"]
+FLOAT_FIELDS = [
+    "session.duration_s",
+    "session.rpe",
+    "quality.loss_pct",
+    "load.player_load",
+    "load.distance_m",
+    "load.hsr_m",
+    "heart_rate.mean_bpm",
+    "heart_rate.max_bpm",
+    "actions.landing.impact_mean",
+    "sensors.0.battery_pct",
+]
+INT_FIELDS = [
+    "revision",
+    "quality.gaps",
+    "quality.windows_total",
+    "load.accels",
+    "actions.sprint.n",
+    "sensors.0.sensor_id",
+]
 
 
 def _with(path: str, value: Any) -> dict[str, Any]:

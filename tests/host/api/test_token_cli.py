@@ -51,8 +51,9 @@ def test_device_role_without_a_device_is_a_one_line_error(db_url) -> None:
 
 def test_bad_settings_and_urls_are_one_line_errors(monkeypatch, tmp_path) -> None:
     monkeypatch.setenv("TOUCHLINE_TOKEN_BYTES", "lots")
-    result = runner.invoke(app, ["token", "create", "--role", "staff",
-                                 "--db", f"sqlite:///{tmp_path / 'x.db'}"])
+    result = runner.invoke(
+        app, ["token", "create", "--role", "staff", "--db", f"sqlite:///{tmp_path / 'x.db'}"]
+    )
     assert result.exit_code == 1
     assert "TOUCHLINE_TOKEN_BYTES" in result.output and "Traceback" not in result.output
 
@@ -63,8 +64,21 @@ def test_bad_settings_and_urls_are_one_line_errors(monkeypatch, tmp_path) -> Non
 
 
 def test_list_shows_every_token_and_revoke_cuts_it_off(db_url) -> None:
-    staff = runner.invoke(app, ["token", "create", "--role", "staff", "--label", "physio",
-                                "--expires-in", "30d", "--db", db_url])
+    staff = runner.invoke(
+        app,
+        [
+            "token",
+            "create",
+            "--role",
+            "staff",
+            "--label",
+            "physio",
+            "--expires-in",
+            "30d",
+            "--db",
+            db_url,
+        ],
+    )
     assert staff.exit_code == 0, staff.output
     assert "valid 30d" in staff.output
     token = staff.output.strip().splitlines()[-1]
@@ -91,11 +105,14 @@ def test_list_shows_every_token_and_revoke_cuts_it_off(db_url) -> None:
 
 
 def test_revoking_what_is_not_there_and_bad_lifetimes_are_one_line_errors(db_url) -> None:
-    for args in (["token", "revoke", "42"], ["token", "revoke", "--device", "nobody"],
-                 ["token", "revoke"],
-                 ["token", "create", "--role", "staff", "--expires-in", "soon"],
-                 ["token", "create", "--role", "staff", "--expires-in", "0d"],
-                 ["token", "create", "--role", "device", "--device", "pi", "--expires-in", "1d"]):
+    for args in (
+        ["token", "revoke", "42"],
+        ["token", "revoke", "--device", "nobody"],
+        ["token", "revoke"],
+        ["token", "create", "--role", "staff", "--expires-in", "soon"],
+        ["token", "create", "--role", "staff", "--expires-in", "0d"],
+        ["token", "create", "--role", "device", "--device", "pi", "--expires-in", "1d"],
+    ):
         result = runner.invoke(app, [*args, "--db", db_url])
         assert result.exit_code == 2, (args, result.output)
         assert "error" in result.output.lower() and "Traceback" not in result.output

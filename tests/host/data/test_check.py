@@ -25,8 +25,13 @@ def club(root: Path, sessions: pd.DataFrame) -> Path:
 
 
 def session(**changes: object) -> dict[str, object]:
-    return {"session_id": "AM", "athlete_id": "A1", "date": "2026-02-03",
-            "duration_min": 60, **changes}
+    return {
+        "session_id": "AM",
+        "athlete_id": "A1",
+        "date": "2026-02-03",
+        "duration_min": 60,
+        **changes,
+    }
 
 
 @pytest.mark.parametrize(
@@ -53,7 +58,12 @@ def test_data_check_refuses_what_the_database_would(
 
 def test_data_check_refuses_two_wellness_rows_for_one_athlete_day(tmp_path: Path) -> None:
     root = club(tmp_path / "club", pd.DataFrame([session()]))
-    write_table(root, "wellness.csv", pd.DataFrame(
-        {"athlete_id": ["A1", "A1"], "date": ["2026-02-03", "2026-02-03"], "sleep": [4, 3]}))
+    write_table(
+        root,
+        "wellness.csv",
+        pd.DataFrame(
+            {"athlete_id": ["A1", "A1"], "date": ["2026-02-03", "2026-02-03"], "sleep": [4, 3]}
+        ),
+    )
     result = runner.invoke(app, ["data", "check", str(root)], env={"COLUMNS": "200"})
     assert result.exit_code == 1 and "a second row for athlete 'A1'" in result.output

@@ -60,8 +60,11 @@ def test_map_value_names_what_a_word_means(club: Path) -> None:
     assert not [note for note in report.notes if "unknown word" in note]
     assert read(club / "injuries.csv").set_index("athlete_id").loc["P05", "type"] == "contusion"
     with pytest.raises(ImportFileError, match="'elbow' is not a location"):
-        import_injuries(FIXTURES / "injuries_staff_log.csv", club,
-                        options=ImportOptions(value_map=("location:Codo=elbow",)))
+        import_injuries(
+            FIXTURES / "injuries_staff_log.csv",
+            club,
+            options=ImportOptions(value_map=("location:Codo=elbow",)),
+        )
 
 
 def test_an_injury_without_a_date_that_is_not_a_follow_up_row_is_named(
@@ -82,14 +85,28 @@ def test_a_vendor_export_with_drills_and_totals_gives_one_session_each(club: Pat
     assert len(sessions) == 3
     columns = ["session_id", "date", "duration_min", "distance_m", "hsr_m", "player_load"]
     assert sessions.loc["A07", columns].tolist() == [
-        "AM", "2026-02-03", "75", "6120.5", "410", "612.4"]  # the total, hh:mm:ss read
+        "AM",
+        "2026-02-03",
+        "75",
+        "6120.5",
+        "410",
+        "612.4",
+    ]  # the total, hh:mm:ss read
     assert sessions.loc["B12", "duration_min"] == "70"
     # No total row: the drills (mm:ss) are added up, never the warm-up alone.
     assert sessions.loc["C03", ["duration_min", "distance_m", "hr_max"]].tolist() == [
-        "60", "6000", "190"]
+        "60",
+        "6000",
+        "190",
+    ]
     parts = read(club / "session_parts.csv")
-    assert parts["part"].tolist() == ["Warm Up", "Small Sided Games", "Warm Up", "Warm Up",
-                                      "Match Play"]
+    assert parts["part"].tolist() == [
+        "Warm Up",
+        "Small Sided Games",
+        "Warm Up",
+        "Warm Up",
+        "Match Play",
+    ]
     assert parts.loc[1, "duration_min"] == "35.5"
     again = import_sessions(FIXTURES / "sessions_vendor_drills.csv", club)
     assert (again.added, again.unchanged) == (0, 3)
@@ -115,16 +132,21 @@ def test_thousands_separators_are_decided_per_column(club: Path) -> None:
     sessions = read(club / "sessions.csv").set_index(["athlete_id", "date"])
     # The file writes decimals with commas (RPE 6,5), so '.' in a distance groups thousands.
     assert sessions.loc[("P01", "2026-02-03"), ["rpe", "distance_m", "hsr_m"]].tolist() == [
-        "6.5", "5506", "410"]
+        "6.5",
+        "5506",
+        "410",
+    ]
     assert sessions.loc[("P01", "2026-02-14"), ["distance_m", "hsr_m"]].tolist() == [
-        "10850", "1020"]
+        "10850",
+        "1020",
+    ]
 
 
-def test_a_column_with_a_decimal_point_keeps_its_three_decimals(club: Path,
-                                                               tmp_path: Path) -> None:
+def test_a_column_with_a_decimal_point_keeps_its_three_decimals(club: Path, tmp_path: Path) -> None:
     source = tmp_path / "export.csv"
-    source.write_text("athlete,date,minutes,distance\nA1,2026-02-03,90,5.506\n"
-                      "A2,2026-02-03,90,6.25\n")
+    source.write_text(
+        "athlete,date,minutes,distance\nA1,2026-02-03,90,5.506\nA2,2026-02-03,90,6.25\n"
+    )
     assert import_sessions(source, club).ok
     assert read(club / "sessions.csv")["distance_m"].tolist() == ["5.506", "6.25"]
 
@@ -143,8 +165,9 @@ def test_dates_that_could_be_either_way_are_refused_even_with_skip_bad(
     result = runner.invoke(app, ["import", "sessions", str(source), "--out", str(club)])
     assert result.exit_code == 1 and "Traceback" not in result.output
     assert "--monthfirst" in " ".join(result.output.split())
-    result = runner.invoke(app, ["import", "sessions", str(source), "--out", str(club),
-                                 "--monthfirst"])
+    result = runner.invoke(
+        app, ["import", "sessions", str(source), "--out", str(club), "--monthfirst"]
+    )
     assert result.exit_code == 0, result.output
     assert read(club / "sessions.csv")["date"].tolist() == ["2026-03-02", "2026-04-02"]
 
@@ -154,7 +177,10 @@ def test_a_day_or_month_above_twelve_settles_the_column(club: Path, tmp_path: Pa
     source.write_text(AMBIGUOUS + "A1,02/13/2026,80\n")
     assert import_sessions(source, club).ok
     assert read(club / "sessions.csv")["date"].tolist() == [
-        "2026-02-13", "2026-03-02", "2026-04-02"]
+        "2026-02-13",
+        "2026-03-02",
+        "2026-04-02",
+    ]
     mixed = tmp_path / "mixed.csv"
     mixed.write_text(AMBIGUOUS + "A1,02/13/2026,80\nA1,14/02/2026,80\n")
     with pytest.raises(ImportFileError, match="mixes day-first"):
@@ -184,8 +210,12 @@ def test_an_excel_workbook_is_read_from_the_sheet_named_or_the_first(
     report = import_sessions(source, club, options=ImportOptions(sheet="GPS"))
     assert report.ok and report.added == 2, report.errors
     sessions = read(club / "sessions.csv")
-    assert sessions[["athlete_id", "date", "duration_min", "distance_m", "rpe"]].values.tolist(
-    ) == [["A07", "2026-02-03", "75.5", "6125", "6"], ["B12", "2026-02-04", "58", "5506", "8"]]
+    assert sessions[
+        ["athlete_id", "date", "duration_min", "distance_m", "rpe"]
+    ].values.tolist() == [
+        ["A07", "2026-02-03", "75.5", "6125", "6"],
+        ["B12", "2026-02-04", "58", "5506", "8"],
+    ]
     first = import_sessions(source, tmp_path / "first")
     assert first.ok and read(tmp_path / "first" / "sessions.csv")["athlete_id"].tolist() == ["X1"]
     with pytest.raises(ImportFileError, match="no sheet 'Wellness'.*Notes, GPS"):
@@ -200,14 +230,31 @@ def test_a_corrected_export_with_replace_ends_with_exactly_its_rows(club: Path) 
     import_sessions(FIXTURES / "sessions_before_correction.csv", club)
     corrected = FIXTURES / "sessions_corrected.csv"
     # Re-dated, deleted, blanked, renamed, and a new Type column that changes every id.
-    result = runner.invoke(app, ["import", "sessions", str(corrected), "--out", str(club),
-                                 "--replace", "--rename", "Pablo G.=P07"],
-                           env={"COLUMNS": "200"})
+    result = runner.invoke(
+        app,
+        [
+            "import",
+            "sessions",
+            str(corrected),
+            "--out",
+            str(club),
+            "--replace",
+            "--rename",
+            "Pablo G.=P07",
+        ],
+        env={"COLUMNS": "200"},
+    )
     assert result.exit_code == 0, result.output
     sessions = read(club / "sessions.csv")
-    expected = read(corrected).rename(columns={"Player": "athlete_id", "Date": "date",
-                                               "Type": "type", "Minutes": "duration_min",
-                                               "RPE": "rpe"})
+    expected = read(corrected).rename(
+        columns={
+            "Player": "athlete_id",
+            "Date": "date",
+            "Type": "type",
+            "Minutes": "duration_min",
+            "RPE": "rpe",
+        }
+    )
     mine = sessions[list(expected.columns)].sort_values(["athlete_id", "date"])
     assert mine.values.tolist() == expected.sort_values(["athlete_id", "date"]).values.tolist()
     assert read(club / "athletes.csv")["athlete_id"].tolist() == ["A07", "B12", "P07"]
@@ -226,8 +273,11 @@ def test_a_corrected_export_with_replace_ends_with_exactly_its_rows(club: Path) 
 
 def test_the_default_import_is_additive_and_says_so(club: Path) -> None:
     import_sessions(FIXTURES / "sessions_before_correction.csv", club)
-    result = runner.invoke(app, ["import", "sessions", str(FIXTURES / "sessions_corrected.csv"),
-                                 "--out", str(club)], env={"COLUMNS": "200"})
+    result = runner.invoke(
+        app,
+        ["import", "sessions", str(FIXTURES / "sessions_corrected.csv"), "--out", str(club)],
+        env={"COLUMNS": "200"},
+    )
     assert result.exit_code == 0, result.output
     assert "additive import" in result.output and "--replace" in result.output
     sessions = read(club / "sessions.csv")
@@ -236,14 +286,19 @@ def test_the_default_import_is_additive_and_says_so(club: Path) -> None:
     assert len(sessions) == 6 + 2
     a07 = sessions[sessions["athlete_id"] == "A07"].set_index("date")
     assert a07.loc["2026-02-03", ["session_id", "type", "rpe"]].tolist() == [
-        "2026-02-03-session", "training", "6"]  # a blank never erases without --replace
+        "2026-02-03-session",
+        "training",
+        "6",
+    ]  # a blank never erases without --replace
     assert a07.loc["2026-02-04", "rpe"] == "3"
 
 
 def test_replace_of_an_injury_log_closes_and_removes(club: Path, tmp_path: Path) -> None:
     first = tmp_path / "log1.csv"
-    first.write_text("Player,Injury date,Return date,Location\nA1,2026-02-03,,knee\n"
-                     "A1,2026-02-10,2026-02-20,calf\n")
+    first.write_text(
+        "Player,Injury date,Return date,Location\nA1,2026-02-03,,knee\n"
+        "A1,2026-02-10,2026-02-20,calf\n"
+    )
     import_injuries(first, club)
     second = tmp_path / "log2.csv"
     second.write_text("Player,Injury date,Return date,Location\nA1,2026-02-03,2026-02-24,knee\n")
@@ -251,7 +306,9 @@ def test_replace_of_an_injury_log_closes_and_removes(club: Path, tmp_path: Path)
     assert (report.updated, report.removed) == (1, 0)  # 10 Feb is outside the file's dates
     injuries = read(club / "injuries.csv")
     assert injuries[["date", "days_lost", "time_loss"]].values.tolist() == [
-        ["2026-02-03", "21", "1"], ["2026-02-10", "10", "1"]]
+        ["2026-02-03", "21", "1"],
+        ["2026-02-10", "10", "1"],
+    ]
 
 
 WELLNESS_APP = FIXTURES / "wellness_app_1to7.csv"  # sleep 1-7, fatigue 1-10 (1 = fresh)
@@ -269,9 +326,20 @@ def test_a_wellness_export_imports_on_its_scales_and_joins_the_weekly_features(
     club: Path,
 ) -> None:
     import_sessions(FIXTURES / "sessions_gps_export.csv", club)
-    result = runner.invoke(app, ["import", "wellness", str(WELLNESS_APP), "--out", str(club),
-                                 "--scale", "sleep=1-7:high-good",
-                                 "--scale", "fatigue=1-10:low-good"])
+    result = runner.invoke(
+        app,
+        [
+            "import",
+            "wellness",
+            str(WELLNESS_APP),
+            "--out",
+            str(club),
+            "--scale",
+            "sleep=1-7:high-good",
+            "--scale",
+            "fatigue=1-10:low-good",
+        ],
+    )
     assert result.exit_code == 0, result.output
     answers = read(club / "wellness.csv")
     assert answers.columns.tolist() == ["athlete_id", "date", "sleep", "fatigue", "mood"]
@@ -302,20 +370,56 @@ def test_a_wellness_export_imports_on_its_scales_and_joins_the_weekly_features(
 def test_a_file_of_another_kind_is_refused_not_imported_empty(
     club: Path, command: str, fixture: str, message: str
 ) -> None:
-    result = runner.invoke(app, ["import", command, str(FIXTURES / fixture), "--out", str(club)],
-                           env={"COLUMNS": "200"})
+    result = runner.invoke(
+        app,
+        ["import", command, str(FIXTURES / fixture), "--out", str(club)],
+        env={"COLUMNS": "200"},
+    )
     assert result.exit_code == 1 and message in result.output
     assert "Traceback" not in result.output and not club.exists()
 
 
 club_cell = st.one_of(
-    st.sampled_from(["A07", "2026-02-03", "03/02/2026", "13/02/2026", "02/13/2026", "75",
-                     "01:15:00", "15:00", "5.506", "1.234,5", "6,5", "10,850", "7", "",
-                     "Session Total", "Warm Up", "Muslo", "Articular", "Clavícula", "n/a"]),
+    st.sampled_from(
+        [
+            "A07",
+            "2026-02-03",
+            "03/02/2026",
+            "13/02/2026",
+            "02/13/2026",
+            "75",
+            "01:15:00",
+            "15:00",
+            "5.506",
+            "1.234,5",
+            "6,5",
+            "10,850",
+            "7",
+            "",
+            "Session Total",
+            "Warm Up",
+            "Muslo",
+            "Articular",
+            "Clavícula",
+            "n/a",
+        ]
+    ),
     st.text(max_size=5),
 )
-COLUMNS = ["Jugador", "Fecha", "Total Duration", "Period Name", "Session Title", "Total Distance",
-           "Fecha alta", "Días de baja", "Tipo", "Localización", "Sleep", "Fatigue"]
+COLUMNS = [
+    "Jugador",
+    "Fecha",
+    "Total Duration",
+    "Period Name",
+    "Session Title",
+    "Total Distance",
+    "Fecha alta",
+    "Días de baja",
+    "Tipo",
+    "Localización",
+    "Sleep",
+    "Fatigue",
+]
 
 
 @settings(
@@ -323,7 +427,8 @@ COLUMNS = ["Jugador", "Fecha", "Total Duration", "Period Name", "Session Title",
 )
 @given(
     header=st.lists(st.sampled_from(COLUMNS[2:]), max_size=5, unique=True).map(
-        lambda extra: ["Jugador", "Fecha", *extra]),
+        lambda extra: ["Jugador", "Fecha", *extra]
+    ),
     rows=st.lists(st.lists(club_cell, min_size=2, max_size=7), max_size=6),
     kind=st.sampled_from(["sessions", "injuries", "wellness"]),
     replace_rows=st.booleans(),
@@ -332,10 +437,13 @@ def test_any_club_file_gives_a_report_or_one_clear_file_error(
     tmp_path: Path, header: list[str], rows: list[list[str]], kind: str, replace_rows: bool
 ) -> None:
     source = tmp_path / "fuzz.csv"
-    rows = [(row + [""] * len(header))[:len(header)] for row in rows]  # mostly whole rows
+    rows = [(row + [""] * len(header))[: len(header)] for row in rows]  # mostly whole rows
     source.write_text("\n".join(";".join(r) for r in [header, *rows]), encoding="utf-8")
-    importer = {"sessions": import_sessions, "injuries": import_injuries,
-                "wellness": import_wellness}[kind]
+    importer = {
+        "sessions": import_sessions,
+        "injuries": import_injuries,
+        "wellness": import_wellness,
+    }[kind]
     options = ImportOptions(skip_bad=True, replace=replace_rows)
     for _ in range(2):  # a second import of the same file meets its own rows
         try:
@@ -351,22 +459,61 @@ def test_any_club_file_gives_a_report_or_one_clear_file_error(
     ("header", "expected"),
     [
         (  # Catapult OpenField
-            ["Player Name", "Date", "Activity Name", "Period Name", "Total Duration",
-             "Total Distance", "Total Player Load", "Maximum Heart Rate"],
-            ["athlete_id", "date", "session_id", "part", "duration_min", "distance_m",
-             "player_load", "hr_max"],
+            [
+                "Player Name",
+                "Date",
+                "Activity Name",
+                "Period Name",
+                "Total Duration",
+                "Total Distance",
+                "Total Player Load",
+                "Maximum Heart Rate",
+            ],
+            [
+                "athlete_id",
+                "date",
+                "session_id",
+                "part",
+                "duration_min",
+                "distance_m",
+                "player_load",
+                "hr_max",
+            ],
         ),
         (  # STATSports Apex
-            ["Player Display Name", "Session Date", "Drill Title", "Total Time",
-             "High Speed Running (Absolute)", "Sprints", "Accelerations", "Heart Rate Max"],
-            ["athlete_id", "date", "part", "duration_min", "hsr_m", "sprints", "accels",
-             "hr_max"],
+            [
+                "Player Display Name",
+                "Session Date",
+                "Drill Title",
+                "Total Time",
+                "High Speed Running (Absolute)",
+                "Sprints",
+                "Accelerations",
+                "Heart Rate Max",
+            ],
+            ["athlete_id", "date", "part", "duration_min", "hsr_m", "sprints", "accels", "hr_max"],
         ),
         (  # Polar Team Pro
-            ["Player name", "Date", "Session name", "Phase name", "Duration",
-             "Total distance [m]", "HR avg [bpm]", "HR max [bpm]"],
-            ["athlete_id", "date", "session_id", "part", "duration_min", "distance_m",
-             "hr_mean", "hr_max"],
+            [
+                "Player name",
+                "Date",
+                "Session name",
+                "Phase name",
+                "Duration",
+                "Total distance [m]",
+                "HR avg [bpm]",
+                "HR max [bpm]",
+            ],
+            [
+                "athlete_id",
+                "date",
+                "session_id",
+                "part",
+                "duration_min",
+                "distance_m",
+                "hr_mean",
+                "hr_max",
+            ],
         ),
     ],
 )

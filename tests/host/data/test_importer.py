@@ -279,8 +279,9 @@ def test_short_injuries_are_kept_and_flagged_and_unknown_places_kept_as_other(
     assert report.added == 4 and report.ignored_columns == ["Side"]
     assert report.short_injuries == 1
     injuries = read(club / "injuries.csv")
-    assert injuries[["athlete_id", "date", "days_lost", "time_loss", "location",
-                     "location_raw"]].values.tolist() == [
+    assert injuries[
+        ["athlete_id", "date", "days_lost", "time_loss", "location", "location_raw"]
+    ].values.tolist() == [
         ["A07", "2026-02-10", "14", "1", "hamstring", "Hamstrings"],
         ["B12", "2026-02-12", "1", "0", "thigh", ""],  # 1-day knock: kept, not time-loss
         ["C03", "2026-02-14", "21", "1", "other", "Elbow"],

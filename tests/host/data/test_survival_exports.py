@@ -42,8 +42,11 @@ def test_week_of_season_numbers_that_restart_give_way_to_weeks_from_the_dates(
     tmp_path: Path,
 ) -> None:
     # week 1 of each season: July 2017 and July 2018 must not share week numbers
-    source = _sessions(tmp_path / "load.csv", [1, 2, 1, 2],
-                       ["2017-07-03", "2017-07-10", "2018-07-02", "2018-07-09"])
+    source = _sessions(
+        tmp_path / "load.csv",
+        [1, 2, 1, 2],
+        ["2017-07-03", "2017-07-10", "2018-07-02", "2018-07-09"],
+    )
     report = import_sessions(source, tmp_path / "club")
     assert report.ok
     assert any("column 'week' ignored" in note and "row 4" in note for note in report.notes)
@@ -52,8 +55,9 @@ def test_week_of_season_numbers_that_restart_give_way_to_weeks_from_the_dates(
 
 
 def test_week_numbers_that_count_from_one_start_are_kept(tmp_path: Path) -> None:
-    source = _sessions(tmp_path / "load.csv", [1, 2, 53],
-                       ["2017-07-03", "2017-07-12", "2018-07-02"])
+    source = _sessions(
+        tmp_path / "load.csv", [1, 2, 53], ["2017-07-03", "2017-07-12", "2018-07-02"]
+    )
     report = import_sessions(source, tmp_path / "club")
     assert report.ok and not any("'week' ignored" in note for note in report.notes)
     assert list(read(tmp_path / "club" / "sessions.csv")["week"]) == ["1", "2", "53"]

@@ -131,8 +131,9 @@ def test_takes_join_a_dataset_that_pose_wrote_without_changing_it(tmp_path: Path
         box=np.zeros((k, 4), np.float32),
     )
     root = tmp_path / "club"
-    write_track(root, records, 30.0, ClipLabels("p1", "video-1", session_date=date(2026, 3, 2)),
-                "video-1")
+    write_track(
+        root, records, 30.0, ClipLabels("p1", "video-1", session_date=date(2026, 3, 2)), "video-1"
+    )
     before = load_dataset(root)
     old_labels = list(before.manifest.labels)
     old = before.clips()
@@ -148,9 +149,13 @@ def test_takes_join_a_dataset_that_pose_wrote_without_changing_it(tmp_path: Path
     assert clips.imu_valid is not None and clips.imu_valid[~pose].any()
     assert set(after.athletes["athlete_id"]) == {"p1", "p2"}
     # ... and pose output can join a takes dataset under one of the club's labels.
-    write_track(root, records, 30.0,
-                ClipLabels("p2", "video-2", label="juggling", session_date=date(2026, 3, 2)),
-                "video-2")
+    write_track(
+        root,
+        records,
+        30.0,
+        ClipLabels("p2", "video-2", label="juggling", session_date=date(2026, 3, 2)),
+        "video-2",
+    )
     assert len(load_dataset(root).clips()) == len(clips) + 1
 
 
@@ -190,12 +195,17 @@ def test_custom_labels_reach_the_bundle_and_the_sideline_table(
 
     monkeypatch.setenv("TOUCHLINE_KEY_DIR", str(tmp_path / "keys"))
     import_takes(write_takes(tmp_path / "club", per_label=3), tmp_path / "takes")
-    run = train(tmp_path / "takes", tmp_path / "run",
-                TrainConfig(max_epochs=4, batch_size=8, learning_rate=1e-2),
-                show_progress=False).run_dir
-    distilled = distill_run(run, config=DistillConfig(max_epochs=3, batch_size=8,
-                                                      bootstrap_samples=20),
-                            minirocket_kernels=84)
+    run = train(
+        tmp_path / "takes",
+        tmp_path / "run",
+        TrainConfig(max_epochs=4, batch_size=8, learning_rate=1e-2),
+        show_progress=False,
+    ).run_dir
+    distilled = distill_run(
+        run,
+        config=DistillConfig(max_epochs=3, batch_size=8, bootstrap_samples=20),
+        minirocket_kernels=84,
+    )
     assert json.loads((distilled.out_dir / "distill.json").read_text())["labels"] == list(LABELS)
     exported = export_run(run, version="takes-1")
     bundle = read_bundle(exported.bundle_dir)
@@ -205,10 +215,17 @@ def test_custom_labels_reach_the_bundle_and_the_sideline_table(
     squad = "virtual://squad?athletes=2&duration_s=30&seed=3"
     snapshots = []
     with Store(tmp_path / "edge" / "store.db") as store:
-        asyncio.run(record(EdgeConfig(data_dir=tmp_path / "edge"),
-                           SquadSpec.from_address(squad).roles(),
-                           [VirtualSquadTransport(squad)], ActionModel.from_bundle(bundle), store,
-                           observer=lambda *view: snapshots.append(view), observe_every_s=0.0))
+        asyncio.run(
+            record(
+                EdgeConfig(data_dir=tmp_path / "edge"),
+                SquadSpec.from_address(squad).roles(),
+                [VirtualSquadTransport(squad)],
+                ActionModel.from_bundle(bundle),
+                store,
+                observer=lambda *view: snapshots.append(view),
+                observe_every_s=0.0,
+            )
+        )
     processor, statuses, session_s = snapshots[-1]
     events = [e for athlete in processor.athletes.values() for e in athlete.events]
     assert events and {e.label for e in events} <= set(LABELS)

@@ -55,24 +55,34 @@ def test_racing_revisions_leave_the_highest_acknowledged_one_stored(db_url: str)
             summary.update(session_id=session_id, revision=index + 1)
             summary["session"]["rpe"] = index + 1
             return store_summary(db, summary, "pi-1")
+
         return work
 
     for round_ in range(50):
         session_id = f"race-{round_}"
         results = _race(factory, post(session_id))
-        unexpected = [r for r in results
-                      if not isinstance(r, StaleRevisionError) and not hasattr(r, "outcome")]
+        unexpected = [
+            r
+            for r in results
+            if not isinstance(r, StaleRevisionError) and not hasattr(r, "outcome")
+        ]
         assert unexpected == []
-        acknowledged = [r.revision for r in results if hasattr(r, "outcome")
-                        and r.outcome in (StoreOutcome.CREATED, StoreOutcome.REPLACED)]
-        assert sum(1 for r in results if hasattr(r, "outcome")
-                   and r.outcome is StoreOutcome.CREATED) == 1
+        acknowledged = [
+            r.revision
+            for r in results
+            if hasattr(r, "outcome") and r.outcome in (StoreOutcome.CREATED, StoreOutcome.REPLACED)
+        ]
+        assert (
+            sum(1 for r in results if hasattr(r, "outcome") and r.outcome is StoreOutcome.CREATED)
+            == 1
+        )
         with session_scope(engine) as db:
             stored = db.scalars(
                 select(TrainingSession).where(TrainingSession.session_id == session_id)
             ).one()
-            assert (stored.revision, stored.rpe) == (max(acknowledged), max(acknowledged)), \
+            assert (stored.revision, stored.rpe) == (max(acknowledged), max(acknowledged)), (
                 f"round {round_}: acknowledged {sorted(acknowledged)}, stored {stored.revision}"
+            )
             assert stored.revision == THREADS
 
 
@@ -85,6 +95,7 @@ def test_one_pairing_code_raced_has_exactly_one_winner(db_url: str) -> None:
             won = redeem_registration_code(db, code)
             db.commit()
             return won
+
         return work
 
     for round_ in range(10):

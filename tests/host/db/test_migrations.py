@@ -61,8 +61,10 @@ def test_tokens_made_before_expiry_existed_stay_valid_and_never_expire(
     upgrade(engine, "0003")
     with engine.begin() as connection:
         connection.execute(
-            text("INSERT INTO tokens (token_hash, role, label, created) "
-                 "VALUES (:hash, 'staff', 'old laptop', '2026-01-01 00:00:00+00:00')"),
+            text(
+                "INSERT INTO tokens (token_hash, role, label, created) "
+                "VALUES (:hash, 'staff', 'old laptop', '2026-01-01 00:00:00+00:00')"
+            ),
             {"hash": digest("tl_s_old")},
         )
     upgrade(engine)

@@ -14,9 +14,15 @@ from tests.host.risk.squad import risky_squad
 
 def test_model_card_with_undefined_metrics_is_stored_as_strict_json(db_url, tmp_path) -> None:
     frames = risky_squad(athletes=16, weeks=6, seed=1)
-    features = features_from_tables(RiskTables(
-        frames["athletes.csv"], frames["sessions.csv"], frames["injuries.csv"],
-        frames["weekly.csv"], weeks=6))
+    features = features_from_tables(
+        RiskTables(
+            frames["athletes.csv"],
+            frames["sessions.csv"],
+            frames["injuries.csv"],
+            frames["weekly.csv"],
+            weeks=6,
+        )
+    )
     report = evaluate(features, holdout_weeks=2, synthetic=True, rounds=10)
     nan = float("nan")
     report.head["precision"] = Interval(nan, nan, nan)  # nobody flagged high

@@ -46,12 +46,15 @@ def test_two_identical_posts_racing_store_one_row(db_url: str) -> None:
         assert db.scalar(select(func.count()).select_from(TrainingSession)) == 1
 
 
-@pytest.mark.parametrize(("path", "value", "field"), [
-    (("session", "type"), "friendly", "session.type"),
-    (("actions", "tackle"), {"n": 1, "impact_mean": 0.5}, "actions"),
-    (("quality", "loss_pct"), 140, "quality.loss_pct"),
-    (("revision",), 0, "revision"),
-])
+@pytest.mark.parametrize(
+    ("path", "value", "field"),
+    [
+        (("session", "type"), "friendly", "session.type"),
+        (("actions", "tackle"), {"n": 1, "impact_mean": 0.5}, "actions"),
+        (("quality", "loss_pct"), 140, "quality.loss_pct"),
+        (("revision",), 0, "revision"),
+    ],
+)
 def test_validation_names_the_field(path, value, field) -> None:
     summary = copy.deepcopy(SUMMARY)
     target = summary

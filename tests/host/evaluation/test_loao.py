@@ -28,8 +28,9 @@ def test_one_fold_per_athlete_and_validation_apart() -> None:
     assert len(plans) == 5
     tested = []
     for plan in plans:
-        test, val, train = (set(clips[i]) for i in (plan.actions.test, plan.actions.val,
-                                                      plan.actions.train))
+        test, val, train = (
+            set(clips[i]) for i in (plan.actions.test, plan.actions.val, plan.actions.train)
+        )
         assert len(test) == 1 and val and train
         assert not (test & val) and not (test & train) and not (val & train)
         assert set(weeks[plan.risk.test]) == test
@@ -43,13 +44,13 @@ def test_one_fold_per_athlete_and_validation_apart() -> None:
 def takes(tmp_path_factory: pytest.TempPathFactory) -> Path:
     torch.set_num_threads(1)
     root = tmp_path_factory.mktemp("loao")
-    return import_takes(write_takes(root / "club", athletes=("p1", "p2", "p3", "p4"), per_label=1),
-                        root / "takes").out
+    return import_takes(
+        write_takes(root / "club", athletes=("p1", "p2", "p3", "p4"), per_label=1), root / "takes"
+    ).out
 
 
 def test_loao_scores_every_athlete_once_with_pooled_interval(takes: Path, tmp_path: Path) -> None:
-    report = leave_one_athlete_out_cv(takes, tmp_path, ONE_EPOCH, resamples=30,
-                                      show_progress=False)
+    report = leave_one_athlete_out_cv(takes, tmp_path, ONE_EPOCH, resamples=30, show_progress=False)
     assert [f["athlete"] for f in report["folds"]] == ["p1", "p2", "p3", "p4"]
     assert all(f["n"] == 3 for f in report["folds"])  # that athlete's three takes
     pooled = report["pooled"]
@@ -68,11 +69,24 @@ def test_evaluate_loao_prints_each_fold_and_the_pool(takes: Path, tmp_path: Path
 
     runner = CliRunner()
     run = tmp_path / "run"
-    trained = runner.invoke(app, ["train", "--data", str(takes), "--out", str(run),
-                                  "--epochs", "1", "--test-athletes", "p4"])
+    trained = runner.invoke(
+        app,
+        [
+            "train",
+            "--data",
+            str(takes),
+            "--out",
+            str(run),
+            "--epochs",
+            "1",
+            "--test-athletes",
+            "p4",
+        ],
+    )
     assert trained.exit_code == 0, trained.output
-    result = runner.invoke(app, ["evaluate", str(run), "--loao", "--cv-epochs", "1",
-                                 "--resamples", "20"])
+    result = runner.invoke(
+        app, ["evaluate", str(run), "--loao", "--cv-epochs", "1", "--resamples", "20"]
+    )
     assert result.exit_code == 0, result.output
     assert "leave-one-athlete-out" in result.output and "pooled" in result.output
     folds = json.loads((run / "crossval" / "loao.json").read_text())["folds"]
@@ -85,9 +99,14 @@ def test_loao_on_a_ts_file_follows_its_groups_file(tmp_path: Path) -> None:
     data = Path(load_from_ts_file.__code__.co_filename).parent / "data" / "BasicMotions"
     groups = tmp_path / "groups.txt"
     groups.write_text("\n".join(f"a{i % 4}" for i in range(80)) + "\n")
-    report = leave_one_athlete_out_cv(data / "BasicMotions_TRAIN.ts", tmp_path / "cv",
-                                      TrainConfig(max_epochs=1, batch_size=8), resamples=20,
-                                      groups=groups, show_progress=False)
+    report = leave_one_athlete_out_cv(
+        data / "BasicMotions_TRAIN.ts",
+        tmp_path / "cv",
+        TrainConfig(max_epochs=1, batch_size=8),
+        resamples=20,
+        groups=groups,
+        show_progress=False,
+    )
     assert [f["athlete"] for f in report["folds"]] == ["a0", "a1", "a2", "a3"]
     assert all(f["n"] == 20 for f in report["folds"]) and report["pooled"]["n"] == 80
 
@@ -100,9 +119,15 @@ def test_grouped_folds_on_a_ts_file_pool_every_series_once(tmp_path: Path) -> No
     data = Path(load_from_ts_file.__code__.co_filename).parent / "data" / "BasicMotions"
     groups = tmp_path / "groups.txt"
     groups.write_text("\n".join(f"a{i % 6}" for i in range(80)) + "\n")
-    report = cross_validate(data / "BasicMotions_TRAIN.ts", tmp_path / "cv",
-                            TrainConfig(max_epochs=1, batch_size=8), folds=3, resamples=20,
-                            show_progress=False, groups=groups)
+    report = cross_validate(
+        data / "BasicMotions_TRAIN.ts",
+        tmp_path / "cv",
+        TrainConfig(max_epochs=1, batch_size=8),
+        folds=3,
+        resamples=20,
+        show_progress=False,
+        groups=groups,
+    )
     assert len(report["folds"]) == 3
     assert report["pooled"]["n"] == 80 and report["pooled"]["athletes"] == 6
     pooled = report["pooled"]

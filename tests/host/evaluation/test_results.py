@@ -24,8 +24,15 @@ def _evaluation(risk: RiskScores | None) -> RunEvaluation:
     ci = Interval(value=0.5, low=0.4, high=0.6)
     return RunEvaluation(
         actions=ActionScores(
-            accuracy=0.5, macro_f1=0.4, per_class={}, confusion=[[1, 0], [1, 0]],
-            accuracy_ci=ci, macro_f1_ci=ci, n=2, athletes=1, per_scene={},
+            accuracy=0.5,
+            macro_f1=0.4,
+            per_class={},
+            confusion=[[1, 0], [1, 0]],
+            accuracy_ci=ci,
+            macro_f1_ci=ci,
+            n=2,
+            athletes=1,
+            per_scene={},
         ),
         risk=risk,
         synthetic=True,
@@ -40,8 +47,14 @@ def _evaluation(risk: RiskScores | None) -> RunEvaluation:
 def test_round_trip_keeps_nan_and_an_explicit_missing_risk(tmp_path: Path) -> None:
     nan = float("nan")
     risk = RiskScores(
-        auc=nan, high_risk_recall=nan, brier=0.1, n=4, positives=0, sensitivity=nan,
-        specificity=1.0, auc_ci=Interval(value=nan, low=nan, high=nan),
+        auc=nan,
+        high_risk_recall=nan,
+        brier=0.1,
+        n=4,
+        positives=0,
+        sensitivity=nan,
+        specificity=1.0,
+        auc_ci=Interval(value=nan, low=nan, high=nan),
         high_risk_recall_ci=Interval(value=nan, low=nan, high=nan),
     )
     _evaluation(risk).save(tmp_path / "with.json")

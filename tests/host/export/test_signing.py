@@ -65,7 +65,8 @@ def test_rotation_keeps_old_sidelines_working(tmp_path: Path) -> None:
     assert verified.key == new.public_key and verified.learned == (new.public_key,)
     newest = rotate_key(tmp_path)
     assert verify_manifest(MANIFEST, newest.sign(MANIFEST), [old.public_key]).learned == (
-        new.public_key, newest.public_key
+        new.public_key,
+        newest.public_key,
     )
 
 

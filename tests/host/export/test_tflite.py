@@ -98,8 +98,9 @@ def tflite_exported(
 ) -> ExportResult:
     _, result = distilled
     out = tmp_path_factory.mktemp("tflite") / "tflite-1"
-    return export_run(result.out_dir.parent, out, tflite=True, version="tflite-1",
-                      signing_key=club_key)
+    return export_run(
+        result.out_dir.parent, out, tflite=True, version="tflite-1", signing_key=club_key
+    )
 
 
 @needs_converter

@@ -10,8 +10,15 @@ from host.cli import app
 def test_squad_report_of_an_empty_database_is_one_clear_line(tmp_path: Path) -> None:
     result = CliRunner().invoke(
         app,
-        ["report", "--week", "0", "--out", str(tmp_path / "squad.html"),
-         "--db", f"sqlite:///{tmp_path / 'empty.db'}"],
+        [
+            "report",
+            "--week",
+            "0",
+            "--out",
+            str(tmp_path / "squad.html"),
+            "--db",
+            f"sqlite:///{tmp_path / 'empty.db'}",
+        ],
     )
     assert result.exit_code == 1
     assert "no sessions" in result.output

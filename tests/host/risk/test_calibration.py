@@ -34,17 +34,16 @@ def test_class_weighting_inflates_and_both_corrections_bring_back_the_rate() -> 
         assert p.mean() == pytest.approx(rate, rel=0.35)
         assert np.mean((p - y[2000:]) ** 2) < rate * (1 - rate)  # beats the base rate
         # monotone: same order as the raw output
-        np.testing.assert_array_equal(np.argsort(p, kind="stable"),
-                                      np.argsort(raw, kind="stable"))
+        np.testing.assert_array_equal(np.argsort(p, kind="stable"), np.argsort(raw, kind="stable"))
 
 
 def test_too_few_injuries_for_platt_fall_back_to_the_prior_correction() -> None:
     logit = np.linspace(-3, 3, 200)
     few = np.zeros(200)
-    few[-(MIN_PLATT_INJURIES - 1):] = 1
+    few[-(MIN_PLATT_INJURIES - 1) :] = 1
     assert calibrate(logit, few, 0.5, 10.0) == prior_correction(0.5, 10.0)
     enough = np.zeros(200)
-    enough[-MIN_PLATT_INJURIES * 2:] = 1
+    enough[-MIN_PLATT_INJURIES * 2 :] = 1
     fitted = calibrate(logit, enough, 0.5, 10.0)
     assert fitted.method == "platt" and fitted.slope > 0 and fitted.rows == 200
 
@@ -63,8 +62,9 @@ def test_saved_head_keeps_its_calibration_and_training_cut_off(tmp_path) -> None
     x, y = _rare(n=400)
     head = fit_head(x, y, ["a", "b", "c"])
     head.calibration = Calibration(0.8, -2.0, "platt", 120, 9)
-    head.trained_on = TrainedOn(first_week=0, last_week=11, weeks=12, rows=400,
-                                injuries=int(y.sum()))
+    head.trained_on = TrainedOn(
+        first_week=0, last_week=11, weeks=12, rows=400, injuries=int(y.sum())
+    )
     head.save(tmp_path / "risk.json")
     again = RiskHead.load(tmp_path / "risk.json")
     assert again.calibration == head.calibration
@@ -86,5 +86,6 @@ def test_bands_are_multiples_of_the_base_rate() -> None:
 def test_short_history_rates_nobody_and_says_why() -> None:
     week_one = TrainedOn(first_week=0, last_week=0, weeks=1, rows=24, injuries=1)
     assert bands(np.array([1.0, 0.5]), week_one) == [UNRATED, UNRATED]
-    assert history_problem(week_one).startswith("too little history to rate players: "
-                                                "1 labelled week(s) with 1 injury")
+    assert history_problem(week_one).startswith(
+        "too little history to rate players: 1 labelled week(s) with 1 injury"
+    )

@@ -43,11 +43,10 @@ def test_squad_table_ranks_players_and_bands_them_against_the_base_rate(features
     assert len(table) == 30
     assert table["probability"].is_monotonic_decreasing
     rate = head.trained_on.base_rate
-    assert rate == pytest.approx(features[LABEL][features.index.get_level_values("week") < 6]
-                                 .mean())
-    assert all(
-        band(p, rate) == b for p, b in zip(table["probability"], table["band"], strict=True)
+    assert rate == pytest.approx(
+        features[LABEL][features.index.get_level_values("week") < 6].mean()
     )
+    assert all(band(p, rate) == b for p, b in zip(table["probability"], table["band"], strict=True))
     assert set(table["band"]) <= {"low", "medium", "high"}
     assert table["change"].notna().all()
     top = table.iloc[0]
@@ -82,7 +81,11 @@ def test_week_without_history_is_refused(features) -> None:
 
 def test_drivers_say_a_clubs_action_counts_in_its_own_words() -> None:
     names = [CLUB_ACTIONS, "n_instep_kick", "n_landing"]
-    drivers = top_drivers(names, np.array([52.0, 31.0, 9.0]), np.array([0.6, 0.4, 0.2]),
-                          np.array([1.5, 1.2, 0.8]))
-    assert drivers == ["52 actions in the club's own labels this week",
-                       "31 instep kick this week", "9 hard landings this week"]
+    drivers = top_drivers(
+        names, np.array([52.0, 31.0, 9.0]), np.array([0.6, 0.4, 0.2]), np.array([1.5, 1.2, 0.8])
+    )
+    assert drivers == [
+        "52 actions in the club's own labels this week",
+        "31 instep kick this week",
+        "9 hard landings this week",
+    ]

@@ -97,8 +97,7 @@ def test_brier_skill_against_the_outcomes_own_rate() -> None:
     assert np.isnan(brier_skill(np.zeros(4), np.full(4, 0.1)))
 
 
-def test_the_scored_weeks_never_shape_the_head_or_its_calibration(risky_features, report
-                                                                   ) -> None:
+def test_the_scored_weeks_never_shape_the_head_or_its_calibration(risky_features, report) -> None:
     flipped = risky_features.copy()
     _, test = time_ordered_split(risky_features, holdout_weeks=3)
     flipped.loc[test, LABEL] = 1 - flipped.loc[test, LABEL]

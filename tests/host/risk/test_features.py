@@ -152,15 +152,17 @@ def _club_weeks(frames: dict[str, pd.DataFrame], keep_paper: bool) -> dict[str, 
     if not keep_paper:
         weekly = weekly[["athlete_id", "week", "movement_quality"]]
     spike = (weekly["athlete_id"] == "a1") & (weekly["week"] == 4)
-    frames["weekly.csv"] = weekly.assign(n_instep_kick=np.where(spike, 30, 6), s_instep_kick=0.4,
-                                         n_juggle=20, s_juggle=0.1)
+    frames["weekly.csv"] = weekly.assign(
+        n_instep_kick=np.where(spike, 30, 6), s_instep_kick=0.4, n_juggle=20, s_juggle=0.1
+    )
     return frames
 
 
 def test_a_club_vocabulary_neither_crashes_nor_zeroes_the_action_features() -> None:
     weights = {"landing": 2.0, "sprint": 0.5}
-    club = features_from_tables(_tables(_club_weeks(squad_frames(), keep_paper=False)),
-                                impact_weights=weights)
+    club = features_from_tables(
+        _tables(_club_weeks(squad_frames(), keep_paper=False)), impact_weights=weights
+    )
     assert list(club.columns) == [*FEATURE_COLUMNS, "n_instep_kick", "n_juggle", LABEL]
     spiked, steady = club.loc[("a1", 4)], club.loc[("a0", 4)]
     assert (spiked["n_instep_kick"], spiked["n_juggle"], spiked[CLUB_ACTIONS]) == (30, 20, 50)
@@ -176,12 +178,14 @@ def test_a_club_vocabulary_neither_crashes_nor_zeroes_the_action_features() -> N
 def test_the_papers_actions_keep_their_role_beside_a_clubs() -> None:
     weights = {"landing": 2.0, "sprint": 0.5}
     paper = features_from_tables(_tables(squad_frames()), impact_weights=weights)
-    mixed = features_from_tables(_tables(_club_weeks(squad_frames(), keep_paper=True)),
-                                 impact_weights=weights)
+    mixed = features_from_tables(
+        _tables(_club_weeks(squad_frames(), keep_paper=True)), impact_weights=weights
+    )
     columns = [c for c in FEATURE_COLUMNS if c not in ("impact_score", CLUB_ACTIONS)]
     pd.testing.assert_frame_equal(mixed[columns], paper[columns])
     assert mixed.loc[("a1", 4), "n_landing"] == 14
     assert mixed.loc[("a1", 4), "impact_score"] == pytest.approx(
-        paper.loc[("a1", 4), "impact_score"] + 1.25 * (30 * 0.4 + 20 * 0.1))
+        paper.loc[("a1", 4), "impact_score"] + 1.25 * (30 * 0.4 + 20 * 0.1)
+    )
     assert (paper[CLUB_ACTIONS] == 0).all()
     assert action_count_columns(mixed) == [*ACTION_COUNT_COLUMNS, "n_instep_kick", "n_juggle"]

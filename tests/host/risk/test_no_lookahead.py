@@ -38,8 +38,9 @@ def _after(dates: pd.Series, week: int) -> np.ndarray:
     return (pd.to_datetime(dates) >= ORIGIN + pd.Timedelta(days=7 * (week + 1))).to_numpy()
 
 
-def _rewrite_the_future(frames: dict[str, pd.DataFrame], week: int, seed: int
-                        ) -> dict[str, pd.DataFrame]:
+def _rewrite_the_future(
+    frames: dict[str, pd.DataFrame], week: int, seed: int
+) -> dict[str, pd.DataFrame]:
     """Change everything recorded after `week`, and nothing known by its end."""
     rng = np.random.default_rng(seed)
     sessions = frames["sessions.csv"].copy()
@@ -62,24 +63,36 @@ def _rewrite_the_future(frames: dict[str, pd.DataFrame], week: int, seed: int
     end = 7 * week + 6
     out_past_t = (day <= end) & ~(day + injuries["days_lost"].to_numpy() <= end)
     # a player still out at the end of week t: any return after it is still unknown then
-    injuries.loc[out_past_t, "days_lost"] = (end - day[out_past_t] + 1
-                                             + rng.integers(0, 30, out_past_t.sum()))
+    injuries.loc[out_past_t, "days_lost"] = (
+        end - day[out_past_t] + 1 + rng.integers(0, 30, out_past_t.sum())
+    )
     later_injuries = _after(injuries["date"], week)
-    new = pd.DataFrame({
-        "athlete_id": rng.choice(frames["athletes.csv"]["athlete_id"], 3),
-        "date": [ORIGIN + pd.Timedelta(days=int(d))
-                 for d in rng.integers(7 * (week + 1), 7 * WEEKS, 3)],
-        "days_lost": rng.integers(1, 20, 3).astype(float),
-    })
-    injuries = pd.concat([injuries[~later_injuries | (rng.random(len(injuries)) < 0.5)], new],
-                         ignore_index=True)
+    new = pd.DataFrame(
+        {
+            "athlete_id": rng.choice(frames["athletes.csv"]["athlete_id"], 3),
+            "date": [
+                ORIGIN + pd.Timedelta(days=int(d))
+                for d in rng.integers(7 * (week + 1), 7 * WEEKS, 3)
+            ],
+            "days_lost": rng.integers(1, 20, 3).astype(float),
+        }
+    )
+    injuries = pd.concat(
+        [injuries[~later_injuries | (rng.random(len(injuries)) < 0.5)], new], ignore_index=True
+    )
     return {**frames, "sessions.csv": sessions, "weekly.csv": weekly, "injuries.csv": injuries}
 
 
 def _features(frames: dict[str, pd.DataFrame]) -> pd.DataFrame:
-    return features_from_tables(RiskTables(frames["athletes.csv"], frames["sessions.csv"],
-                                           frames["injuries.csv"], frames["weekly.csv"],
-                                           weeks=WEEKS))
+    return features_from_tables(
+        RiskTables(
+            frames["athletes.csv"],
+            frames["sessions.csv"],
+            frames["injuries.csv"],
+            frames["weekly.csv"],
+            weeks=WEEKS,
+        )
+    )
 
 
 @settings(max_examples=8, deadline=None)

@@ -20,20 +20,37 @@ def test_daily_reports_fold_into_injuries_with_days_lost() -> None:
     injuries = read_injuries(EXCERPT)
     mine = injuries[injuries["athlete_id"] == REPORTER]
     assert mine["date"].dt.strftime("%Y-%m-%d").tolist() == [
-        "2020-03-21", "2020-05-11", "2020-05-19", "2020-06-09", "2020-06-22", "2020-07-28"]
+        "2020-03-21",
+        "2020-05-11",
+        "2020-05-19",
+        "2020-06-09",
+        "2020-06-22",
+        "2020-07-28",
+    ]
     # 19-29 May reported on 6 days, no gap over 7 days: one injury of 11 days
     assert mine["days_lost"].tolist() == [2, 1, 11, 6, 1, 15]
     # 9-14 June: thigh once, leg three times, knee twice -> the leg, not a Touchline word
-    assert mine["location_raw"].tolist() == ["right_thigh", "right_thigh", "right_thigh",
-                                             "right_leg", "right_knee", "right_knee"]
+    assert mine["location_raw"].tolist() == [
+        "right_thigh",
+        "right_thigh",
+        "right_thigh",
+        "right_leg",
+        "right_knee",
+        "right_knee",
+    ]
     assert mine["location"].tolist() == ["thigh", "thigh", "thigh", "other", "knee", "knee"]
     assert len(injuries) == 7 and set(injuries["type_raw"]) == {"minor"}
 
 
 def test_converted_excerpt_is_a_real_dataset_the_risk_features_read(tmp_path) -> None:
     counts = convert(EXCERPT, tmp_path / "soccermon")
-    assert counts == {"athletes": 3, "sessions": 393, "wellness": counts["wellness"],
-                      "injuries": 7, "weeks": 24}
+    assert counts == {
+        "athletes": 3,
+        "sessions": 393,
+        "wellness": counts["wellness"],
+        "injuries": 7,
+        "weeks": 24,
+    }
     assert 300 < counts["wellness"] <= 3 * 168  # at most one answer a day
     dataset = load_dataset(tmp_path / "soccermon")
     assert dataset.manifest.synthetic is False

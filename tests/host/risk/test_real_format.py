@@ -17,12 +17,24 @@ runner = CliRunner()
 
 def _club_exports(tmp_path):
     frames = risky_squad(athletes=20, weeks=8, seed=2)
-    gps = frames["sessions.csv"].drop(columns=["session_id"]).rename(columns={
-        "athlete_id": "Player", "date": "Session Date", "duration_min": "Duration",
-        "rpe": "RPE", "accels": "Accelerations", "decels": "Decelerations"})
+    gps = (
+        frames["sessions.csv"]
+        .drop(columns=["session_id"])
+        .rename(
+            columns={
+                "athlete_id": "Player",
+                "date": "Session Date",
+                "duration_min": "Duration",
+                "rpe": "RPE",
+                "accels": "Accelerations",
+                "decels": "Decelerations",
+            }
+        )
+    )
     gps["Session Date"] = gps["Session Date"].dt.strftime("%d/%m/%Y")
-    medical = frames["injuries.csv"].rename(columns={
-        "athlete_id": "Player", "date": "Date", "days_lost": "Days Lost"})
+    medical = frames["injuries.csv"].rename(
+        columns={"athlete_id": "Player", "date": "Date", "days_lost": "Days Lost"}
+    )
     medical["Date"] = medical["Date"].dt.strftime("%d/%m/%Y")
     medical["Type"], medical["Location"] = "muscle", "hamstring"
     gps.to_csv(tmp_path / "gps_export.csv", index=False)
@@ -47,8 +59,20 @@ def test_imported_csvs_give_features_evaluation_and_the_squad_table(tmp_path) ->
     assert report.split.train_weeks[-1] < report.split.test_weeks[0]
     assert report.head["auc"].value > 0.6
 
-    result = runner.invoke(app, ["risk", "--week", "6", "--data", str(data), "--format", "json",
-                                 "--db", f"sqlite:///{tmp_path / 'host.db'}"])
+    result = runner.invoke(
+        app,
+        [
+            "risk",
+            "--week",
+            "6",
+            "--data",
+            str(data),
+            "--format",
+            "json",
+            "--db",
+            f"sqlite:///{tmp_path / 'host.db'}",
+        ],
+    )
     assert result.exit_code == 0, result.output
     table = json.loads(result.output)
     assert table["synthetic"] is False

@@ -31,30 +31,67 @@ def test_risk_command_prints_the_squad_in_every_format(tmp_path) -> None:
     assert lines[0] == "athlete_id,probability,band,change,drivers"
     assert len(lines) == 13
 
-    evaluated = runner.invoke(app, ["risk", "--week", "7", "--db", db, "--evaluate",
-                                    "--holdout-weeks", "2", "--format", "json"])
+    evaluated = runner.invoke(
+        app,
+        [
+            "risk",
+            "--week",
+            "7",
+            "--db",
+            db,
+            "--evaluate",
+            "--holdout-weeks",
+            "2",
+            "--format",
+            "json",
+        ],
+    )
     assert evaluated.exit_code == 0, evaluated.output
     card = json.loads(evaluated.output)
     assert card["split"]["test_weeks"] == [5, 6]  # week 7's outcome is not known yet
     assert card["synthetic"] is True
-    assert {"auc", "high_risk_recall", "precision", "brier", "brier_skill"} <= set(
-        card["baseline"])
+    assert {"auc", "high_risk_recall", "precision", "brier", "brier_skill"} <= set(card["baseline"])
     assert card["head"]["brier_skill"]["value"] is not None
     assert sum(b["rows"] for b in card["reliability"]) == card["split"]["test_rows"]
 
     plot = tmp_path / "reliability.png"
-    as_text = runner.invoke(app, ["risk", "--week", "7", "--db", db, "--evaluate",
-                                  "--holdout-weeks", "2", "--plot", str(plot)],
-                            env={"COLUMNS": "200"})
+    as_text = runner.invoke(
+        app,
+        [
+            "risk",
+            "--week",
+            "7",
+            "--db",
+            db,
+            "--evaluate",
+            "--holdout-weeks",
+            "2",
+            "--plot",
+            str(plot),
+        ],
+        env={"COLUMNS": "200"},
+    )
     assert as_text.exit_code == 0, as_text.output
     assert "brier_skill" in as_text.output and "calibrated head" in as_text.output
     assert "Reliability of the calibrated head" in as_text.output
     assert "observed rate" in as_text.output
     assert plot.read_bytes().startswith(b"\x89PNG")
 
-    unwritable = runner.invoke(app, ["risk", "--week", "7", "--db", db, "--evaluate",
-                                     "--holdout-weeks", "2", "--plot",
-                                     str(tmp_path / "no" / "such" / "dir.png")])
+    unwritable = runner.invoke(
+        app,
+        [
+            "risk",
+            "--week",
+            "7",
+            "--db",
+            db,
+            "--evaluate",
+            "--holdout-weeks",
+            "2",
+            "--plot",
+            str(tmp_path / "no" / "such" / "dir.png"),
+        ],
+    )
     assert unwritable.exit_code == 1, unwritable.output
     assert "--plot" in unwritable.output and "Traceback" not in unwritable.output
 
@@ -82,8 +119,9 @@ def test_risk_command_errors_are_one_line(tmp_path) -> None:
 def test_week_one_says_there_is_too_little_history(tmp_path) -> None:
     data = write_squad(tmp_path / "club", risky_squad(athletes=12, weeks=6, seed=2), weeks=6)
     db = f"sqlite:///{tmp_path / 'host.db'}"
-    result = runner.invoke(app, ["risk", "--week", "1", "--data", str(data), "--db", db,
-                                 "--format", "json"])
+    result = runner.invoke(
+        app, ["risk", "--week", "1", "--data", str(data), "--db", db, "--format", "json"]
+    )
     assert result.exit_code == 0, result.output
     report = json.loads(result.output)
     assert "too little history" in report["history_problem"]

@@ -78,8 +78,9 @@ def test_synced_summaries_alone_give_weeks_from_the_first_monday(db_url) -> None
             for day in ("2026-03-04", "2026-03-11", "2026-03-19"):  # Wed, Wed, Thu
                 summary = copy.deepcopy(SUMMARY)
                 summary.update(athlete_id=athlete, session_id=f"s-{day}")
-                summary["session"].update(start=f"{day}T09:00:00+00:00",
-                                          end=f"{day}T10:30:00+00:00")
+                summary["session"].update(
+                    start=f"{day}T09:00:00+00:00", end=f"{day}T10:30:00+00:00"
+                )
                 store_summary(db, summary, device_id="pi-1")
     with session_scope(engine_for(db_url)) as db:
         features = features_from_tables(load_tables(db))
@@ -99,9 +100,7 @@ def _labelled_like_a_club(frames: dict[str, pd.DataFrame]) -> dict[str, pd.DataF
     return {**frames, "sessions.csv": sessions}
 
 
-def test_session_labels_that_repeat_across_dates_are_separate_sessions(
-    db_url, tmp_path
-) -> None:
+def test_session_labels_that_repeat_across_dates_are_separate_sessions(db_url, tmp_path) -> None:
     frames = _labelled_like_a_club(risky_squad(athletes=12, weeks=8, seed=2))
     root = write_squad(tmp_path / "club", frames, weeks=8, synthetic=False)
     dataset = load_dataset(root)
@@ -112,16 +111,16 @@ def test_session_labels_that_repeat_across_dates_are_separate_sessions(
         assert len(stored) == len(dataset.sessions) == 12 * 8 * 3
         first = min(s.date for s in stored if s.athlete_id == "p00")
         assert {s.session_id for s in stored if s.athlete_id == "p00" and s.date == first} == {
-            f"Mon AM@{first.isoformat()}"}
-    result = runner.invoke(app, ["risk", "--week", "6", "--data", str(root), "--db", db_url,
-                                 "--format", "json"])
+            f"Mon AM@{first.isoformat()}"
+        }
+    result = runner.invoke(
+        app, ["risk", "--week", "6", "--data", str(root), "--db", db_url, "--format", "json"]
+    )
     assert result.exit_code == 0, result.output
     assert "Traceback" not in result.output
 
 
-def test_the_directory_is_the_truth_for_its_athletes_rows_in_the_database(
-    db_url, tmp_path
-) -> None:
+def test_the_directory_is_the_truth_for_its_athletes_rows_in_the_database(db_url, tmp_path) -> None:
     frames = _labelled_like_a_club(risky_squad(athletes=4, weeks=4, seed=2))
     root = write_squad(tmp_path / "club", frames, weeks=4, synthetic=False)
     with session_scope(engine_for(db_url)) as db:
@@ -135,15 +134,22 @@ def test_the_directory_is_the_truth_for_its_athletes_rows_in_the_database(
     write_squad(root, {**frames, "sessions.csv": corrected}, weeks=4, synthetic=False)
     with session_scope(engine_for(db_url)) as db:
         import_dataset(db, load_dataset(root))
-        stored = {(s.athlete_id, s.date, s.session_id): s
-                  for s in db.scalars(select(TrainingSession))}
+        stored = {
+            (s.athlete_id, s.date, s.session_id): s for s in db.scalars(select(TrainingSession))
+        }
     assert len(stored) == len(corrected)
     old = sessions.loc[moved]
-    assert (old["athlete_id"], old["date"].date(),
-            f"Mon AM@{old['date'].date().isoformat()}") not in stored
+    assert (
+        old["athlete_id"],
+        old["date"].date(),
+        f"Mon AM@{old['date'].date().isoformat()}",
+    ) not in stored
     blanked = corrected.loc[sessions.index[2]]
-    key = (blanked["athlete_id"], blanked["date"].date(),
-           f"{blanked['session_id']}@{blanked['date'].date().isoformat()}")
+    key = (
+        blanked["athlete_id"],
+        blanked["date"].date(),
+        f"{blanked['session_id']}@{blanked['date'].date().isoformat()}",
+    )
     assert stored[key].rpe is None
 
 
@@ -151,8 +157,9 @@ def test_a_directory_the_database_would_refuse_is_one_clear_error(db_url, tmp_pa
     frames = _labelled_like_a_club(risky_squad(athletes=4, weeks=4, seed=2))
     sessions = frames["sessions.csv"]
     twice = pd.concat([sessions, sessions.iloc[[5]]], ignore_index=True)
-    root = write_squad(tmp_path / "club", {**frames, "sessions.csv": twice}, weeks=4,
-                       synthetic=False)
+    root = write_squad(
+        tmp_path / "club", {**frames, "sessions.csv": twice}, weeks=4, synthetic=False
+    )
     result = runner.invoke(app, ["risk", "--week", "3", "--data", str(root), "--db", db_url])
     assert result.exit_code == 1 and "Traceback" not in result.output
     assert "rows 7 and " in result.output and "same session" in result.output
@@ -167,8 +174,7 @@ def test_daily_wellness_answers_reach_the_features_from_the_database(db_url, tmp
     club = tmp_path / "club"
     import_sessions(fixtures / "sessions_gps_export.csv", club)
     scales = ("sleep=1-7:high-good", "fatigue=1-10:low-good")
-    import_wellness(fixtures / "wellness_app_1to7.csv", club,
-                    options=ImportOptions(scales=scales))
+    import_wellness(fixtures / "wellness_app_1to7.csv", club, options=ImportOptions(scales=scales))
     dataset = load_dataset(club)
     with session_scope(engine_for(db_url)) as db:
         counts = import_dataset(db, dataset)
@@ -196,10 +202,15 @@ def test_a_corrected_and_renamed_club_export_converges_in_the_database(db_url, t
     with session_scope(engine_for(db_url)) as db:
         import_dataset(db, dataset)
         assert set(db.scalars(select(Athlete.athlete_id))) == {"A07", "B12", "P07"}
-        stored = sorted((s.athlete_id, s.date.isoformat(), s.rpe)
-                        for s in db.scalars(select(TrainingSession)))
-    expected = sorted(zip(dataset.sessions["athlete_id"],
-                          dataset.sessions["date"].dt.date.astype(str),
-                          dataset.sessions["rpe"].astype(object).where(
-                              dataset.sessions["rpe"].notna(), None), strict=True))
+        stored = sorted(
+            (s.athlete_id, s.date.isoformat(), s.rpe) for s in db.scalars(select(TrainingSession))
+        )
+    expected = sorted(
+        zip(
+            dataset.sessions["athlete_id"],
+            dataset.sessions["date"].dt.date.astype(str),
+            dataset.sessions["rpe"].astype(object).where(dataset.sessions["rpe"].notna(), None),
+            strict=True,
+        )
+    )
     assert stored == expected and len(stored) == 5

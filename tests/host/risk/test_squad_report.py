@@ -24,8 +24,9 @@ def club_db(tmp_path) -> Settings:
 def test_report_holds_table_charts_and_an_honest_model_card(club_db, tmp_path) -> None:
     page = write_squad_report(6, tmp_path / "squad.html", club_db).read_text()
     assert "SYNTHETIC" in page
-    rows = re.findall(r"<tr><td>(p\d\d)</td><td>(0\.\d\d|1\.00)</td><td>(low|medium|high)</td>",
-                      page)
+    rows = re.findall(
+        r"<tr><td>(p\d\d)</td><td>(0\.\d\d|1\.00)</td><td>(low|medium|high)</td>", page
+    )
     assert len(rows) == 16
     probabilities = [float(p) for _, p, _ in rows]
     assert probabilities == sorted(probabilities, reverse=True)
@@ -54,8 +55,9 @@ def test_report_for_a_week_without_history_says_why(club_db, tmp_path) -> None:
 def test_action_counts_name_a_clubs_own_labels_beside_the_papers(tmp_path) -> None:
     url = f"sqlite:///{tmp_path / 'host.db'}"
     frames = risky_squad(athletes=16, weeks=8, seed=3)
-    frames["weekly.csv"] = frames["weekly.csv"].assign(n_instep_kick=6, s_instep_kick=0.4,
-                                                       n_juggle=0, s_juggle=0.0)
+    frames["weekly.csv"] = frames["weekly.csv"].assign(
+        n_instep_kick=6, s_instep_kick=0.4, n_juggle=0, s_juggle=0.0
+    )
     data = write_squad(tmp_path / "club", frames, weeks=8)
     with session_scope(engine_for(url)) as db:
         import_dataset(db, load_dataset(data))

@@ -15,8 +15,7 @@ from tests.host.web.seed import seed_squad
 
 def _login(client: TestClient, headers: dict[str, str]) -> None:
     token = headers["Authorization"].removeprefix("Bearer ")
-    answer = client.post("/login", data={"token": token, "next": "/squad"},
-                         follow_redirects=False)
+    answer = client.post("/login", data={"token": token, "next": "/squad"}, follow_redirects=False)
     assert answer.status_code == 303 and answer.headers["location"] == "/squad"
     assert "httponly" in answer.headers["set-cookie"].lower()
     assert "samesite=strict" in answer.headers["set-cookie"].lower()
@@ -46,16 +45,15 @@ def test_wrong_and_device_tokens_are_refused_with_a_reason(client, make_token) -
 
 def test_login_goes_back_only_to_a_page_of_this_site(client, make_token) -> None:
     token = make_token("staff")["Authorization"].removeprefix("Bearer ")
-    back = client.post("/login", data={"token": token, "next": "/sessions"},
-                       follow_redirects=False)
+    back = client.post("/login", data={"token": token, "next": "/sessions"}, follow_redirects=False)
     assert back.headers["location"] == "/sessions"
-    away = client.post("/login", data={"token": token, "next": "//evil.example/x"},
-                       follow_redirects=False)
+    away = client.post(
+        "/login", data={"token": token, "next": "//evil.example/x"}, follow_redirects=False
+    )
     assert away.headers["location"] == "/squad"
 
 
-def test_squad_page_lists_the_weeks_risk_in_the_apis_order(client, make_token,
-                                                           settings) -> None:
+def test_squad_page_lists_the_weeks_risk_in_the_apis_order(client, make_token, settings) -> None:
     seed_squad(settings.database_url)
     staff = make_token("staff")
     api = client.get("/api/v1/squad/risk", headers=staff).json()
@@ -63,8 +61,9 @@ def test_squad_page_lists_the_weeks_risk_in_the_apis_order(client, make_token,
     page = client.get("/squad")
     assert page.status_code == 200
     shown = re.findall(r'<tr data-athlete="([^"]+)"', page.text)
-    assert shown == [player["athlete_id"] for player in api["players"]] == \
-        ["A07", "C03", "B12", "D44"]
+    assert (
+        shown == [player["athlete_id"] for player in api["players"]] == ["A07", "C03", "B12", "D44"]
+    )
     assert "Squad risk, week 4" in page.text
     # The band is a word and a symbol, not only a colour.
     assert re.search(r'band-high">▲▲ high<', page.text)
@@ -98,15 +97,18 @@ def test_synthetic_data_shows_the_banner_on_every_page(client, make_token, setti
         assert "SYNTHETIC data" in client.get(path).text, path
 
 
-def test_athlete_page_has_risk_history_figures_injuries_and_sessions(client, make_token,
-                                                                     settings) -> None:
+def test_athlete_page_has_risk_history_figures_injuries_and_sessions(
+    client, make_token, settings
+) -> None:
     seed_squad(settings.database_url)
     _login(client, make_token("staff"))
     page = client.get("/athletes/A07")
     assert page.status_code == 200
     history = page.text.split("<h2>Risk history</h2>")[1].split("<h2>")[0]
-    assert re.findall(r'<td class="num">(\d+)</td><td class="num">([\d.]+)</td>', history) \
-        == [("4", "0.41"), ("3", "0.05")]
+    assert re.findall(r'<td class="num">(\d+)</td><td class="num">([\d.]+)</td>', history) == [
+        ("4", "0.41"),
+        ("3", "0.05"),
+    ]
     assert "0.10 means about one player-week in ten" in history
     assert page.text.count("data:image/png;base64,") == 2  # load chart, actions per week
     assert "thigh" in page.text and "20260614T1730-ab12" in page.text

@@ -60,10 +60,21 @@ def upgrade() -> None:
         sa.Column("date", sa.Date(), nullable=False),
         sa.Column("duration_min", sa.Float(), nullable=False),
         sa.Column("type", sa.String(16), nullable=True),
-        *(sa.Column(name, sa.Float(), nullable=True) for name in (
-            "rpe", "srpe_load", "distance_m", "hsr_m", "sprints", "accels", "decels",
-            "player_load", "hr_mean", "hr_max",
-        )),
+        *(
+            sa.Column(name, sa.Float(), nullable=True)
+            for name in (
+                "rpe",
+                "srpe_load",
+                "distance_m",
+                "hsr_m",
+                "sprints",
+                "accels",
+                "decels",
+                "player_load",
+                "hr_mean",
+                "hr_max",
+            )
+        ),
         sa.Column("wellness", sa.JSON(), nullable=True),
         sa.Column("actions", sa.JSON(), nullable=True),
         sa.Column("payload", sa.JSON(), nullable=True),

@@ -79,6 +79,11 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
-    for table in ("model_versions", "risk_predictions", "weekly_features", "weekly_inputs",
-                  "injuries"):
+    for table in (
+        "model_versions",
+        "risk_predictions",
+        "weekly_features",
+        "weekly_inputs",
+        "injuries",
+    ):
         op.drop_table(table)

@@ -17,8 +17,9 @@ def upgrade() -> None:
     op.create_table(
         "wellness_answers",
         sa.Column("id", sa.Integer(), primary_key=True),
-        sa.Column("athlete_id", sa.String(64), sa.ForeignKey("athletes.athlete_id"),
-                  nullable=False),
+        sa.Column(
+            "athlete_id", sa.String(64), sa.ForeignKey("athletes.athlete_id"), nullable=False
+        ),
         sa.Column("date", sa.Date(), nullable=False),
         sa.Column("answers", sa.JSON(), nullable=False),
         sa.UniqueConstraint("athlete_id", "date", name="uq_wellness_answer"),
