@@ -26,8 +26,12 @@ def _week(db: Session, week: int | None) -> int:
     return newest
 
 
-def _predictions(db: Session, week: int, athlete_id: str | None = None) -> list[RiskPrediction]:
-    """The newest model's prediction per athlete for `week`."""
+def newest_predictions(
+    db: Session, week: int, athlete_id: str | None = None
+) -> list[RiskPrediction]:
+    """The newest model's prediction per athlete for `week`, riskiest first: the rows and
+    the order both risk routes answer with, public so the staff pages list exactly the
+    same."""
     query = select(RiskPrediction).where(RiskPrediction.week == week)
     if athlete_id is not None:
         query = query.where(RiskPrediction.athlete_id == athlete_id)
@@ -62,7 +66,7 @@ def athlete_risk(
     week: int | None = WeekQuery,
 ) -> AthleteRisk:
     chosen = _week(db, week)
-    rows = _predictions(db, chosen, athlete_id)
+    rows = newest_predictions(db, chosen, athlete_id)
     if not rows:
         raise HTTPException(
             status.HTTP_404_NOT_FOUND,
@@ -74,4 +78,6 @@ def athlete_risk(
 @router.get("/squad/risk", response_model=SquadRisk)
 def squad_risk(caller: Staff, db: DB, week: int | None = WeekQuery) -> SquadRisk:
     chosen = _week(db, week)
-    return SquadRisk(week=chosen, players=[_describe(row) for row in _predictions(db, chosen)])
+    return SquadRisk(
+        week=chosen, players=[_describe(row) for row in newest_predictions(db, chosen)]
+    )

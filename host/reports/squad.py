@@ -89,14 +89,14 @@ def write_squad_report(week: int, out: Path, settings: Settings) -> Path:
             '<div class="grid">'
             + "".join(
                 figure_html(
-                    _load_figure(seen.xs(athlete, level="athlete_id"), athlete),
+                    load_figure(seen.xs(athlete, level="athlete_id"), athlete),
                     f"load of {athlete}",
                 )
                 for athlete in _chart_players(table)
             )
             + "</div>",
         ),
-        section("Actions recognised per week", _actions_html(seen)),
+        section("Actions recognised per week", actions_per_week_html(seen)),
         section("Model card", *_model_card(card, seen, synthetic, week)),
     ]
     return write_page(Path(out), f"Squad injury risk, week {week}", body, synthetic=synthetic)
@@ -152,7 +152,10 @@ def _chart_players(table: pd.DataFrame) -> list[str]:
     return chosen
 
 
-def _load_figure(player: pd.DataFrame, athlete: str) -> Figure:
+def load_figure(player: pd.DataFrame, athlete: str) -> Figure:
+    """One player's acute and chronic load with the ACWR and its sweet-spot band, by week
+    (`player` is indexed by week): the report's chart, reused by the athlete page so the
+    two never draw load differently."""
     figure = Figure(figsize=(3.4, 2.4))
     ax = figure.subplots()
     weeks = player.index.to_numpy()
@@ -169,9 +172,10 @@ def _load_figure(player: pd.DataFrame, athlete: str) -> Figure:
     return figure
 
 
-def _actions_html(features: pd.DataFrame) -> str:
-    """Squad totals per week of every action label recognised in the weeks shown, the
-    paper's eight and a club's own words alike, named in the chart's text too."""
+def actions_per_week_html(features: pd.DataFrame) -> str:
+    """Totals per week of every action label recognised in `features` (indexed by athlete
+    and week; the squad, or one athlete for the athlete page), the paper's eight and a
+    club's own words alike, named in the chart's text too."""
     totals = features.groupby(level="week")[action_count_columns(features)].sum()
     totals = totals.loc[:, totals.sum() > 0]
     totals.columns = [c.removeprefix(COUNT_PREFIX).replace("_", " ") for c in totals.columns]

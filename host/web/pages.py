@@ -86,7 +86,7 @@ def _history(db: Session, athlete_id: str | None = None) -> dict[str, list[RiskP
     weeks = db.scalars(select(RiskPrediction.week).distinct().order_by(RiskPrediction.week))
     history: dict[str, list[RiskPrediction]] = {}
     for week in weeks:
-        for row in risk_api._predictions(db, week, athlete_id):
+        for row in risk_api.newest_predictions(db, week, athlete_id):
             history.setdefault(row.athlete_id, []).append(row)
     return history
 
@@ -267,7 +267,7 @@ def athlete_page(request: Request, db: DB, athlete_id: str) -> Response:
 
 def _figures(db: Session, athlete_id: str) -> str:
     """The report's load chart and actions-per-week chart, from the stored weekly features."""
-    from host.reports.squad import _actions_html, _load_figure
+    from host.reports.squad import actions_per_week_html, load_figure
 
     stored = db.scalars(
         select(WeeklyFeature)
@@ -288,9 +288,9 @@ def _figures(db: Session, athlete_id: str) -> str:
     return (
         '<h2>Load</h2><p class="note">Acute (7-day) and chronic (28-day) session-RPE load '
         "per day; ACWR on the right, shaded where risk is lowest, dashed at 1.5.</p>"
-        + figure_html(_load_figure(frame, athlete_id), f"load of {athlete_id}")
+        + figure_html(load_figure(frame, athlete_id), f"load of {athlete_id}")
         + "<h2>Actions per week</h2>"
-        + _actions_html(by_week)
+        + actions_per_week_html(by_week)
     )
 
 
