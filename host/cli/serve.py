@@ -20,7 +20,13 @@ def serve(
         str | None, typer.Option("--db", help="Database URL (default: TOUCHLINE_DATABASE_URL).")
     ] = None,
 ) -> None:
-    """Serve the Touchline API (/api/v1, docs at /api/v1/docs) until stopped with Ctrl-C.
+    """Serve the Touchline API (/api/v1, docs at /api/v1/docs) and the staff pages (/)
+    until stopped with Ctrl-C.
+
+    The staff pages (squad risk by week, each athlete, synced sessions, the squad report)
+    open at http://HOST:PORT/ in a browser on a phone, tablet or laptop. Staff log in there
+    with a staff token from `touchline token create --role staff`; revoking the token ends
+    that login. Set TOUCHLINE_CLUB_TIMEZONE (e.g. Europe/London) for the pages' times.
 
     The database is created or upgraded to the current schema on start. Sideline units
     pair with a code from `touchline token create --role device`.
@@ -29,6 +35,9 @@ def serve(
     so rate limits apply per client; X-Forwarded-For from anyone else is ignored.
 
     Example:  touchline serve --host 0.0.0.0 --port 8000
+
+    then, on a tablet on the club network, open http://CLUB-PC:8000/ and give the staff
+    token (tl_s_…) on the login page.
     """
     # The server stack is imported when the command runs: `touchline --help` stays fast.
     import uvicorn
