@@ -5,8 +5,9 @@
 5. the run directory: config, statistics, splits, per-epoch metrics, checkpoints.
 
 The parts live in `host.training` (see its module map). Runs the same under
-`torchrun --nproc_per_node=N -m host.train ...` (data-parallel, gloo on CPU): each process
-takes its share of every batch and gradients are averaged.
+`torchrun --nproc_per_node=N -m host.train ...` (data-parallel: NCCL when each process
+holds a GPU, gloo on CPU): each process takes its share of every batch and gradients are
+averaged. Where it computes is one `host.device.Compute`; every device runs this code.
 """
 
 from __future__ import annotations
@@ -26,6 +27,7 @@ from torch import nn
 from torch.nn.parallel import DistributedDataParallel
 
 from host.data.ts_file import ts_task
+from host.device import Compute
 from host.evaluation.splits import SplitPlan
 from host.models.config import TrainConfig
 from host.models.heads import inverse_frequency_weights
@@ -75,6 +77,7 @@ def train(
     test_athletes: list[str] | None = None,
     groups: Path | None = None,
     features: FeatureSettings | None = None,
+    compute: Compute | None = None,
 ) -> TrainResult:
     """Train on the dataset directory (or labelled `.ts` file) `data`, writing the run to `out`.
 
@@ -85,9 +88,12 @@ def train(
     splits (cross-validation folds use this); `test_athletes` holds out exactly those
     athletes; `groups` names the athlete of each `.ts` series. `features` are the impact
     weights and time-loss definition of the risk label (default: the documented ones);
-    they are saved in run.json, and a resumed run keeps its own.
+    they are saved in run.json, and a resumed run keeps its own. `compute` is the device,
+    precision and loader workers (default: the CPU in fp32, loading in this process);
+    run.json records them, and a resumed run may change them.
     """
-    rank, world = distributed()
+    compute = compute or Compute()
+    rank, world = distributed(compute.device)
     out = Path(out)
     # 1. Config and seeds; a resumed run keeps its recipe, splits and groups file.
     saved = saved_config(out) if resume else None
@@ -116,16 +122,18 @@ def train(
 
     # 3. Model, loss weights (class-weighted CE, weighted BCE) and IMU augmentation (waist
     # + calf sensors: datasets only, a .ts file's channels are not known sensors).
-    net = MultimodalNet(config.model)
+    net = MultimodalNet(config.model).to(compute.device)
     class_weights = inverse_frequency_weights(
         torch.from_numpy(task.labels[task.plan.actions.train]), config.model.n_labels
-    )
+    ).to(compute.device)
     injured = task.weekly.label[task.plan.risk.train]
     positive_weight = float((injured < 0.5).sum() / max((injured > 0.5).sum(), 1))
     objective: nn.Module = Objective(net, class_weights, positive_weight, config.risk_weight)
     if world > 1:
         objective = DistributedDataParallel(
-            objective, find_unused_parameters=len(task.plan.risk.train) == 0
+            objective,
+            device_ids=[compute.device] if compute.device.type == "cuda" else None,
+            find_unused_parameters=len(task.plan.risk.train) == 0,
         )
     optimiser = torch.optim.AdamW(
         net.parameters(), lr=config.learning_rate, weight_decay=config.weight_decay
@@ -140,11 +148,11 @@ def train(
             )
     if rank == 0:
         out.mkdir(parents=True, exist_ok=True)
-        _write_run_files(out, config, task, info, world)
+        _write_run_files(out, config, task, {**info, "compute": compute.describe()}, world)
 
     # 4. Epochs: train, validate, keep each head's best weights, stop early or on time.
     augmenter = imu_augmenter(config) if info["format"] == "dataset" else None
-    runner = EpochRunner(net, objective, optimiser, task, config, augmenter, rank, world)
+    runner = EpochRunner(net, objective, optimiser, task, config, augmenter, rank, world, compute)
     progress = _progress(show_progress and rank == 0)
     started, stop_reason, first_epoch = time.perf_counter(), "max_epochs", state.epochs_done
     bar = progress.add_task("training", total=(config.max_epochs - first_epoch) * runner.steps)
@@ -179,7 +187,7 @@ def train(
             if state.best.stale >= config.early_stop_patience:
                 stop_reason = "early_stop"
                 break
-            if out_of_time(config, started, epoch + 1 - first_epoch, world):
+            if out_of_time(config, started, epoch + 1 - first_epoch, world, compute.device):
                 stop_reason = "time_budget"
                 break
     if world > 1:
@@ -283,9 +291,13 @@ def _main() -> None:
     parser.add_argument("--data", type=Path, required=True)
     parser.add_argument("--out", type=Path, required=True)
     parser.add_argument("--config", type=Path)
+    parser.add_argument("--device", default="auto", help="auto, cpu, cuda or cuda:N")
+    parser.add_argument("--precision", default="fp32", choices=("fp32", "bf16"))
+    parser.add_argument("--workers", type=int, default=0, help="data-loading processes")
     args = parser.parse_args()
     config = load_config(args.config) if args.config else None
-    train(args.data, args.out, config, show_progress=False)
+    compute = Compute.choose(args.device, args.precision, args.workers)
+    train(args.data, args.out, config, show_progress=False, compute=compute)
     if dist.is_initialized():
         dist.destroy_process_group()
 

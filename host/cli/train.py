@@ -16,6 +16,7 @@ def user_errors() -> tuple[type[Exception], ...]:
     defining them load torch, scipy and scikit-learn, which `touchline --help` must not."""
     from edge.dsp import SignalError
     from host.data.dataset import DatasetError
+    from host.device import DeviceError
     from host.evaluation.splits import SplitError
     from host.models.config import ConfigError
     from host.models.run import RunError
@@ -30,7 +31,16 @@ def user_errors() -> tuple[type[Exception], ...]:
         SplitError,
         SignalError,
         SettingsError,
+        DeviceError,
     )
+
+
+DEVICE_HELP = (
+    "Where to compute: auto (the first CUDA GPU if there is one, else the CPU), cpu, "
+    "cuda or cuda:N. Results on the CPU are the same whichever of auto and cpu chose it."
+)
+PRECISION_HELP = "fp32, or bf16 autocast on CUDA (slower than fp32 at this model's size)."
+WORKERS_HELP = "Processes loading and preparing clips ahead of training (0: in this one)."
 
 
 def fail(exc: Exception) -> None:
@@ -72,6 +82,9 @@ def train_command(
         help="For a .ts file: one athlete id per line per series (training file, then its "
         "_TEST sibling), so validation and tests hold out whole athletes.",
     ),
+    device: str = typer.Option("auto", "--device", help=DEVICE_HELP),
+    precision: str = typer.Option("fp32", "--precision", help=PRECISION_HELP),
+    workers: int = typer.Option(0, "--workers", help=WORKERS_HELP),
 ) -> None:
     """Train the paper's multimodal model (skeleton + IMU + GPS + physiology, action and
     next-week injury risk) and write a run directory: config, normalisation statistics,
@@ -85,8 +98,10 @@ def train_command(
     Example:  touchline train --data data/squad-small --out runs/small
     Example:  touchline train --data data/club-takes --test-athletes p07,p08 --out runs/takes
     Example:  touchline train --data data/squad-small --out runs/small --resume --epochs 40
+    Example:  touchline train --data data/squad-paper --out runs/paper --device cuda --workers 4
     """
     # The training stack is imported when the command runs: `touchline --help` stays fast.
+    from host.device import Compute
     from host.evaluation.splits import parse_athletes
     from host.models.config import TrainConfig, load_config
     from host.risk.features import FeatureSettings
@@ -96,6 +111,7 @@ def train_command(
 
     errors = user_errors()
     try:
+        compute = Compute.choose(device, precision, workers)
         held_out = parse_athletes(test_athletes) if test_athletes else None
         if resume and config is not None:
             raise TrainingError(
@@ -122,6 +138,7 @@ def train_command(
             test_athletes=held_out,
             groups=groups,
             features=features,
+            compute=compute,
         )
     except errors as exc:
         fail(exc)
@@ -139,5 +156,6 @@ def train_command(
     ended = {"max_epochs": "epoch cap", "early_stop": "early stop", "time_budget": "time budget"}
     Console().print(
         f"run written to {result.run_dir}: best epoch {result.best_epoch} of {result.epochs_run} "
-        f"(stopped by the {ended[result.stop_reason]}); validation {', '.join(shown)}"
+        f"(stopped by the {ended[result.stop_reason]}) on {compute.device} "
+        f"({compute.precision}); validation {', '.join(shown)}"
     )

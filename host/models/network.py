@@ -65,8 +65,10 @@ class MultimodalNet(nn.Module):
         if not self.config.multitask:
             fused = fused.detach()
         width = fused.shape[1]
-        sums = torch.zeros(n_weeks, width, dtype=fused.dtype).index_add(0, owner, fused)
-        counts = torch.zeros(n_weeks, dtype=fused.dtype).index_add(
+        sums = torch.zeros(n_weeks, width, dtype=fused.dtype, device=fused.device).index_add(
+            0, owner, fused
+        )
+        counts = torch.zeros(n_weeks, dtype=fused.dtype, device=fused.device).index_add(
             0, owner, torch.ones_like(owner, dtype=fused.dtype)
         )
         pooled = sums / counts.clamp(min=1)[:, None]

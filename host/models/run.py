@@ -46,8 +46,10 @@ class LoadedRun:
 
     @torch.no_grad()
     def embed(self, clips: Any, batch_size: int = 256) -> np.ndarray:
-        """Fused clip features Z (N, width) for stored clips (any modality may be missing)."""
+        """Fused clip features Z (N, width) for stored clips (any modality may be missing),
+        computed on the device the model was moved to."""
         arrays = prepare(clips, self.stats, self.config)
+        device = next(self.model.parameters()).device
         parts = [np.zeros((0, self.config.model.shared_width), np.float32)]
         for start in range(0, len(arrays), batch_size):
             batch = crop(
@@ -56,14 +58,16 @@ class LoadedRun:
                 0.5,
                 self.stats.rates,
             )
-            parts.append(self.model.encode(batch)[0].numpy())
+            batch = {key: value.to(device) for key, value in batch.items()}
+            parts.append(self.model.encode(batch)[0].cpu().numpy())
         return np.concatenate(parts)
 
     @torch.no_grad()
     def predict_proba(self, clips: Any, batch_size: int = 256) -> np.ndarray:
         """Action probabilities (N, n_labels): the teacher's soft labels."""
         fused = torch.from_numpy(self.embed(clips, batch_size))
-        return torch.softmax(self.model.action_head(fused), dim=1).numpy()
+        device = next(self.model.parameters()).device
+        return torch.softmax(self.model.action_head(fused.to(device)), dim=1).cpu().numpy()
 
 
 def load_run(run_dir: str | Path, checkpoint: str = "best.pt") -> LoadedRun:
@@ -87,7 +91,7 @@ def load_run(run_dir: str | Path, checkpoint: str = "best.pt") -> LoadedRun:
     if not weights.exists():
         raise RunError(f"{weights}: missing (training stopped before its first epoch finished?)")
     try:
-        model.load_state_dict(torch.load(weights, weights_only=True))
+        model.load_state_dict(torch.load(weights, map_location="cpu", weights_only=True))
     except (RuntimeError, EOFError, OSError) as exc:
         raise RunError(f"{weights}: cannot be loaded ({str(exc).splitlines()[0]})") from None
     model.eval()

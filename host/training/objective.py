@@ -7,11 +7,13 @@ import numpy as np
 import torch
 from torch import nn
 
+from host.device import Compute
 from host.evaluation import metrics
 from host.models import heads
 from host.models.config import TrainConfig
-from host.models.inputs import ClipArrays, crop
+from host.models.inputs import crop
 from host.models.network import MultimodalNet
+from host.training.feed import ClipSource
 from host.training.task import TaskData, week_members
 
 
@@ -59,22 +61,30 @@ class Objective(nn.Module):
 @torch.no_grad()
 def embed(
     net: MultimodalNet,
-    arrays: ClipArrays,
+    arrays: ClipSource,
     index: np.ndarray,
     config: TrainConfig,
     rates: dict[str, float],
     batch_size: int = 256,
+    compute: Compute | None = None,
 ) -> tuple[torch.Tensor, torch.Tensor]:
-    """Fused features and attention weights of the clips at `index` (eval mode, centre crop)."""
+    """Fused features and attention weights of the clips at `index` (eval mode, centre
+    crop), in fp32 on the device `net` lives on."""
+    compute = compute or Compute(_device_of(net))
     net.eval()
-    fused = [torch.zeros(0, net.config.shared_width)]
-    weights = [torch.zeros(0, len(net.config.branches))]
+    fused = [torch.zeros(0, net.config.shared_width, device=compute.device)]
+    weights = [torch.zeros(0, len(net.config.branches), device=compute.device)]
     for start in range(0, len(index), batch_size):
         batch = crop(arrays.tensors(index[start : start + batch_size]), config.crop_s, 0.5, rates)
-        z, alpha = net.encode(batch)
-        fused.append(z)
-        weights.append(alpha)
+        with compute.autocast():
+            z, alpha = net.encode(compute.put(batch))
+        fused.append(z.float())
+        weights.append(alpha.float())
     return torch.cat(fused), torch.cat(weights)
+
+
+def _device_of(net: nn.Module) -> torch.device:
+    return next(net.parameters()).device
 
 
 @torch.no_grad()
@@ -92,13 +102,14 @@ def risk_probabilities(
     for k, row in enumerate(week_rows):
         clip_rows += [position[int(c)] for c in members[row]]
         owner += [k] * len(members[row])
+    device = fused.device
     logits = net.risk(
-        fused[torch.as_tensor(clip_rows, dtype=torch.long)],
-        torch.as_tensor(owner, dtype=torch.long),
+        fused[torch.as_tensor(clip_rows, dtype=torch.long, device=device)],
+        torch.as_tensor(owner, dtype=torch.long, device=device),
         len(week_rows),
-        torch.from_numpy(data.weekly_z[week_rows]),
+        torch.from_numpy(data.weekly_z[week_rows]).to(device),
     )
-    return torch.sigmoid(logits).numpy()
+    return torch.sigmoid(logits).cpu().numpy()
 
 
 def validate(
@@ -119,9 +130,9 @@ def validate(
     fused, _ = embed(net, data.arrays, needed, config, rates)
     position = {int(c): i for i, c in enumerate(needed)}
     action_fused = fused[[position[int(c)] for c in clip_index]]
-    logits = net.action_head(action_fused)
+    logits = net.action_head(action_fused).cpu()
     labels = torch.from_numpy(data.labels[clip_index])
-    action_loss = heads.action_loss(logits, labels, class_weights).item()
+    action_loss = heads.action_loss(logits, labels, class_weights.cpu()).item()
     predicted = logits.argmax(1).numpy()
     out = {
         f"{part}_action_loss": action_loss,

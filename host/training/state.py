@@ -58,7 +58,7 @@ class TrainState:
         """Restore `net` and `optimiser` from a state written by `save` and return the
         rest (runs saved before the risk tracker existed resume with no best risk epoch)."""
         try:
-            saved = torch.load(path, weights_only=True)
+            saved = torch.load(path, map_location="cpu", weights_only=True)
             net.load_state_dict(saved["model"])
             optimiser.load_state_dict(saved["optimiser"])
             return cls(

@@ -507,3 +507,65 @@ def test_train_command_labels_weeks_with_the_settings_and_evaluation_reuses_them
     assert done.exit_code == 0, done.output
     info = json.loads((out / "run.json").read_text())
     assert FeatureSettings.of_run(info).time_loss_min_days == 9
+
+
+def test_device_cpu_and_auto_train_identically_on_the_cpu(squad: Path, tmp_path: Path) -> None:
+    from typer.testing import CliRunner
+
+    from host.cli import app
+
+    if torch.cuda.is_available():
+        pytest.skip("auto picks the GPU on this machine; the CUDA test covers it")
+    torch.set_num_threads(1)
+    runner = CliRunner()
+    histories, computes = [], []
+    for device in ("cpu", "auto"):
+        out = tmp_path / device
+        args = ["train", "--data", str(squad), "--out", str(out), "--epochs", "2"]
+        result = runner.invoke(app, [*args, "--seed", "3", "--device", device])
+        assert result.exit_code == 0, result.output
+        assert "on cpu (fp32)" in " ".join(result.output.split())
+        histories.append(json.loads((out / "metrics.json").read_text()))
+        computes.append(json.loads((out / "run.json").read_text())["compute"])
+        weights = torch.load(out / "last.pt", weights_only=True)["model"]
+        histories[-1].append({name: float(t.double().sum()) for name, t in weights.items()})
+    assert histories[0] == histories[1]
+    assert (
+        computes[0]
+        == computes[1]
+        == {
+            "device": "cpu",
+            "device_name": "cpu",
+            "precision": "fp32",
+            "workers": 0,
+        }
+    )
+
+
+def test_train_command_refuses_cuda_without_a_gpu_in_one_line(squad: Path, tmp_path: Path) -> None:
+    from typer.testing import CliRunner
+
+    from host.cli import app
+
+    if torch.cuda.is_available():
+        pytest.skip("this machine has a CUDA device")
+    args = ["train", "--data", str(squad), "--out", str(tmp_path / "gpu"), "--device", "cuda"]
+    result = CliRunner().invoke(app, args)
+    assert result.exit_code == 1 and "no CUDA device" in result.output
+    assert "Traceback" not in result.output and not (tmp_path / "gpu").exists()
+
+
+@pytest.mark.skipif(not torch.cuda.is_available(), reason="needs a CUDA device (none here)")
+def test_training_on_the_gpu_matches_the_cpu_run_closely(squad: Path, tmp_path: Path) -> None:
+    from host.device import Compute
+
+    config = TrainConfig(max_epochs=1, batch_size=16, seed=5)
+    cpu = train(squad, tmp_path / "cpu", config, show_progress=False)
+    gpu = train(
+        squad, tmp_path / "gpu", config, show_progress=False, compute=Compute.choose("cuda")
+    )
+    assert json.loads((tmp_path / "gpu" / "run.json").read_text())["compute"]["device"] == "cuda:0"
+    assert gpu.history[0]["val_loss"] == pytest.approx(cpu.history[0]["val_loss"], rel=1e-3)
+    assert load_run(tmp_path / "gpu").predict_proba(
+        load_dataset(squad).clips().subset(slice(0, 4))
+    ).shape == (4, 9)
