@@ -1,5 +1,20 @@
-"""The one exception type for bytes that are not a valid sensor message, and the rule
-that turns any failure on one input into that input's counted reject."""
+"""The root of every error Touchline raises, the exception type for bytes that are not a
+valid sensor message, and the rule that turns any failure on one input into that input's
+counted reject.
+
+The root lives here, in the lowest package, so that edge and host (which may import
+firmware_bridge, never the other way: tests/test_layering.py) derive from the same two
+classes:
+
+- `TouchlineError`: anything Touchline raises on purpose. Caught by callers that handle
+  "any of ours"; one that is not also a `UserError` is the program's own business (a
+  broken invariant, a signal between layers) and keeps its traceback.
+- `UserError`: the cause is outside the program and the person running it can act on it:
+  an argument or option, a file, a dataset, the configuration, the store, a device, the
+  host, a missing optional install. The message says what and where; a command prints it
+  as one line and ends with `exit_code` (edge/cli/errors.py), as click's ClickException
+  carries its own.
+"""
 
 from __future__ import annotations
 
@@ -16,7 +31,22 @@ R = TypeVar("R")
 DECODER_ERROR = "decoder_error"
 
 
-class FrameError(ValueError):
+class TouchlineError(Exception):
+    """Root of every exception Touchline raises on purpose."""
+
+
+class UserError(TouchlineError):
+    """An error the user can fix (input, files, configuration, environment); its message
+    names what and where.
+
+    `exit_code`: 1 by default (the work was refused); 2 for a value given on the command
+    line or in the configuration that cannot be used; 3 for a missing optional install.
+    """
+
+    exit_code: int = 1
+
+
+class FrameError(UserError, ValueError):
     """Bytes that cannot be decoded; `reason` is a short code read loops count by.
 
     Codes: truncated, oversized, bad_length, bad_version, unknown_kind, bad_crc, bad_range,

@@ -6,6 +6,7 @@ from __future__ import annotations
 import typer
 
 from edge import __version__
+from edge.cli.errors import EXIT_CODES, ReportsUserErrors
 
 app = typer.Typer(
     name="edge",
@@ -15,7 +16,9 @@ app = typer.Typer(
         "Typical session:  edge pair --athlete 7 --site calf --address virtual://imu  ·  "
         "edge record  ·  edge sync"
     ),
+    epilog=EXIT_CODES,
     no_args_is_help=True,
+    cls=ReportsUserErrors,
     rich_markup_mode="rich",
     pretty_exceptions_enable=False,
 )

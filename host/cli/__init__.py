@@ -10,6 +10,7 @@ from __future__ import annotations
 import typer
 
 from edge import __version__
+from edge.cli.errors import EXIT_CODES, ReportsUserErrors
 
 app = typer.Typer(
     name="touchline",
@@ -19,7 +20,9 @@ app = typer.Typer(
         "injury risk.\n\n"
         "First run:  touchline synth data/ --size small  ·  touchline data check data/"
     ),
+    epilog=EXIT_CODES,
     no_args_is_help=True,
+    cls=ReportsUserErrors,
     rich_markup_mode="markdown",
     pretty_exceptions_enable=False,
 )
