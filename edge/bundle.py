@@ -47,6 +47,7 @@ from pydantic import (
 )
 
 from edge import dsp, taxonomy
+from firmware_bridge.errors import UserError
 
 SCHEMA_VERSION = 1
 MANIFEST_NAME = "manifest.json"
@@ -78,7 +79,7 @@ MAX_NMS_S = 60.0
 MAX_ABS_STATISTIC = 1e4
 
 
-class BundleError(Exception):
+class BundleError(UserError):
     """A bundle cannot be used: unreadable, wrong schema, bad hash, unsafe or missing file."""
 
 

@@ -19,6 +19,7 @@ import tomli_w
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from edge.taxonomy import ACTIONS
+from firmware_bridge.errors import UserError
 
 CONFIG_ENV_VAR = "TOUCHLINE_EDGE_CONFIG"
 APP_NAME = "touchline"
@@ -28,8 +29,10 @@ SensorSite = Literal["waist", "calf", "chest", "gps", "hr"]
 ID_PATTERN = r"^[A-Za-z0-9._:-]+$"
 
 
-class ConfigError(Exception):
+class ConfigError(UserError):
     """The configuration file is missing, unreadable or holds a bad value."""
+
+    exit_code = 2
 
     def __init__(self, path: Path | str, key: str, problem: str) -> None:
         self.path = str(path)

@@ -14,6 +14,8 @@ from typing import Any
 import numpy as np
 from scipy import signal
 
+from firmware_bridge.errors import UserError
+
 # Default filter settings (paper Eq. 1, DESIGN contract 3). A 4th-order Butterworth run
 # forwards and backwards has zero phase, so action peaks do not shift in time.
 FILTER_ORDER = 4
@@ -28,7 +30,7 @@ NORMALISER_EPS = 1e-6
 FUSION_STEP_S = 0.2
 
 
-class SignalError(ValueError):
+class SignalError(UserError, ValueError):
     """A signal or a processing setting that cannot be used, with what was wrong."""
 
 

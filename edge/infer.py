@@ -15,11 +15,12 @@ from typing import Literal, Protocol
 import numpy as np
 
 from edge.bundle import Bundle, Manifest, prepare_windows
+from firmware_bridge.errors import UserError
 
 Backend = Literal["onnxruntime", "litert"]
 
 
-class InferenceError(Exception):
+class InferenceError(UserError):
     """The bundle cannot be run here (backend missing, model file absent or unreadable)."""
 
 

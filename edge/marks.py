@@ -16,6 +16,7 @@ from pathlib import Path
 
 from edge.store import Store, StoreError, utc_now
 from edge.summary import validate_summary
+from firmware_bridge.errors import UserError
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS drills (
@@ -37,8 +38,10 @@ RPE_RANGE = (0.0, 10.0)  # Borg CR-10, as the session summary schema bounds it
 MAX_DRILL_NAME = 64
 
 
-class MarkError(ValueError):
+class MarkError(UserError, ValueError):
     """A drill or RPE that cannot be stored: says which field and why."""
+
+    exit_code = 2
 
 
 @dataclass(frozen=True)

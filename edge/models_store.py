@@ -38,12 +38,13 @@ from edge.bundle import (
     read_bundle,
 )
 from edge.signing import SignatureError, verify_manifest
+from firmware_bridge.errors import UserError
 
 LATEST_PATH = "/api/v1/models/latest"
 BUNDLE_PATH = "/api/v1/models/{version}/bundle"
 
 
-class ModelStoreError(Exception):
+class ModelStoreError(UserError):
     """A model command cannot be done (unknown version, nothing to roll back, no host)."""
 
 

@@ -26,13 +26,14 @@ import httpx
 from edge.backoff import Backoff
 from edge.config import SyncSettings
 from edge.store import OutboxItem, Store
+from firmware_bridge.errors import UserError
 
 SESSIONS_PATH = "/api/v1/sessions"
 ACKNOWLEDGED = {200, 201, 409}
 RETRYABLE = {408, 425, 429}
 
 
-class SyncError(Exception):
+class SyncError(UserError):
     """Sync cannot run at all: no host configured, or the host refused the device token."""
 
 

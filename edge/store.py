@@ -20,6 +20,8 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
+from firmware_bridge.errors import UserError
+
 SCHEMA_VERSION = 2
 # Columns added after a table first shipped: (table, column, definition), in order. A
 # store written by an older version gains them when opened; nothing stored is touched.
@@ -90,7 +92,7 @@ CREATE TABLE IF NOT EXISTS outbox (
 _FRAME_HEADER = struct.Struct("<dH")
 
 
-class StoreError(Exception):
+class StoreError(UserError):
     """The store cannot be opened or written."""
 
 

@@ -26,11 +26,12 @@ import numpy as np
 from edge import taxonomy
 from edge.load import hr_zone_seconds
 from edge.stream import SessionProcessor
+from firmware_bridge.errors import TouchlineError
 
 SCHEMA_FILE = "session_summary.v1.json"
 
 
-class SummaryError(Exception):
+class SummaryError(TouchlineError):
     """A built summary does not satisfy the session summary schema."""
 
 

@@ -27,13 +27,16 @@ from edge.sim.sensors import (
 )
 from edge.sim.traits import AthleteTraits
 from edge.taxonomy import ACTIONS, BACKGROUND, IMU_RATE_HZ, SCENES, SKELETON_RATE_HZ, STORED_CLIP_S
+from firmware_bridge.errors import UserError
 
 MIN_ACTION_GAP_S = 0.5
 SESSION_TYPES = tuple(PHASES_BY_SESSION_TYPE)
 
 
-class SimulationError(ValueError):
+class SimulationError(UserError, ValueError):
     """A simulation request names an unknown action, scene or session type, or a bad duration."""
+
+    exit_code = 2
 
 
 @dataclass(frozen=True)

@@ -11,8 +11,10 @@ import time
 import uvicorn
 from starlette.applications import Starlette
 
+from firmware_bridge.errors import UserError
 
-class WebError(OSError):
+
+class WebError(UserError, OSError):
     """The page cannot be served (the port is taken, the address is not this machine's)."""
 
 

@@ -24,14 +24,17 @@ from typing import Literal, Protocol
 
 import numpy as np
 
+from firmware_bridge.errors import UserError
 from firmware_bridge.samples import ImuSamples, Sample
 
 Modality = Literal["accel", "gyro", "mag", "hr", "gps"]
 Clock = Literal["device", "arrival"]
 
 
-class ProfileError(ValueError):
+class ProfileError(UserError, ValueError):
     """A sensor profile name or setting that the registry does not know."""
+
+    exit_code = 2
 
 
 class Decoder(Protocol):
