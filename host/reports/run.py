@@ -224,7 +224,7 @@ def write_run_report(run_dir: Path, out: Path | None = None, resamples: int = 10
             f"(hash {info['data_hash'][:12]}). "
             f"Split: {evaluation.split}. Test: {actions.n} clips from {actions.athletes} "
             f"athletes never seen in training; {risk.n if risk else 0} athlete-weeks "
-            f"({risk.positives if risk else 0} injuries).",
+            f"({risk.positives if risk else 0} injuries). {_computed_on(info)}",
             "note",
         ),
         section("Headline", headline),
@@ -267,3 +267,16 @@ def write_run_report(run_dir: Path, out: Path | None = None, resamples: int = 10
         body,
         synthetic=bool(info.get("synthetic")),
     )
+
+
+def _computed_on(info: dict[str, Any]) -> str:
+    """Where the run trained (device and precision, from run.json), and how long it took."""
+    compute = info.get("compute")
+    if compute is None:
+        return "Trained before devices were recorded (on the CPU, fp32)."
+    where = compute["device"]
+    if compute["device_name"] != where:
+        where = f"{where} ({compute['device_name']})"
+    seconds = info.get("stop", {}).get("train_wall_s")
+    took = f" in {seconds:.0f} s" if seconds is not None else ""
+    return f"Trained on {where} in {compute['precision']}{took}."

@@ -42,6 +42,8 @@ def test_page_holds_the_evaluation_numbers_and_every_plot(run_dir: Path) -> None
     )  # confusion, classes, scenes, ROC+calibration, curves
     assert "SYNTHETIC" in page
     assert "No ablation table yet" in page
+    seconds = json.loads((run_dir / "run.json").read_text())["stop"]["train_wall_s"]
+    assert f"Trained on cpu in fp32 in {seconds:.0f} s." in page  # device and precision
     assert not re.search(r'src="(?!data:)', page)  # self-contained: nothing fetched
 
 
