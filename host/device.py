@@ -19,11 +19,13 @@ from typing import Any
 
 import torch
 
+from firmware_bridge.errors import UserError
+
 PRECISIONS = ("fp32", "bf16")
 _SPEC = re.compile(r"^(auto|cpu|cuda)(?::(\d+))?$")
 
 
-class DeviceError(ValueError):
+class DeviceError(UserError, ValueError):
     """A device, precision or worker count that cannot be used here; says which and why."""
 
 

@@ -32,6 +32,7 @@ import pandas as pd
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from firmware_bridge.errors import UserError
 from host.data.dataset import DatasetError, load_dataset
 from host.db.engine import engine_for, session_scope
 from host.db.models import ModelVersion, RiskPrediction, TrainingSession
@@ -57,12 +58,8 @@ RECALL_TOLERANCE = 0.05
 MIN_F1_GAIN = 0.0
 
 
-class NightlyLocked(RuntimeError):
+class NightlyLocked(UserError, RuntimeError):
     """Another nightly run holds the lock."""
-
-
-class NightlyError(RuntimeError):
-    """A step failed in a way that stops the run; what is published stays as it was."""
 
 
 @dataclass

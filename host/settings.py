@@ -18,6 +18,7 @@ from pydantic import Field, ValidationError, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from edge import taxonomy
+from firmware_bridge.errors import UserError
 
 DATA_DIR = Path(user_data_dir("touchline", appauthor=False))
 
@@ -139,7 +140,7 @@ class Settings(BaseSettings):
         return {action: float(weights.get(action, 0.0)) for action in taxonomy.ACTIONS}
 
 
-class SettingsError(ValueError):
+class SettingsError(UserError, ValueError):
     """A TOUCHLINE_* variable (or .env line) holds a value the host cannot use."""
 
 

@@ -30,6 +30,7 @@ from cryptography.hazmat.primitives.serialization import (
 from pydantic import TypeAdapter, ValidationError
 
 from edge.signing import Endorsement, endorse, key_id, public_key_text, sign_manifest
+from firmware_bridge.errors import UserError
 from host.settings import Settings
 
 KEY_NAME = "signing.pem"
@@ -39,7 +40,7 @@ _ENDORSEMENTS = TypeAdapter(list[Endorsement])
 log = logging.getLogger(__name__)
 
 
-class SigningKeyError(Exception):
+class SigningKeyError(UserError):
     """The club key is missing, unreadable, readable by others, or already exists."""
 
 

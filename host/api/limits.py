@@ -11,9 +11,11 @@ from collections.abc import Callable
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from firmware_bridge.errors import TouchlineError
 
-class BodyTooLarge(Exception):
-    pass
+
+class BodyTooLarge(TouchlineError):
+    """Raised inside the app's receive to unwind it; the middleware answers 413 instead."""
 
 
 class BodySizeLimit:

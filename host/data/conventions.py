@@ -14,6 +14,8 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Literal
 
+from firmware_bridge.errors import UserError
+
 SEPARATORS = ".,"
 _PLAIN = re.compile(r"-?\d+")
 _ONE_SEPARATOR = re.compile(r"-?(\d+)([.,])(\d+)")
@@ -21,7 +23,7 @@ _GROUPED = re.compile(r"-?\d{1,3}(?:([.,])\d{3})(?:\1\d{3})+")  # 1.234.567
 _BOTH = re.compile(r"-?\d{1,3}(?:([.,])\d{3})*([.,])\d+")  # 12.345,6
 
 
-class ConventionError(ValueError):
+class ConventionError(UserError, ValueError):
     """A column that can be read more than one way and nothing in the file settles which."""
 
 

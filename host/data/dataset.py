@@ -21,6 +21,7 @@ import numpy as np
 import pandas as pd
 from pydantic import ValidationError
 
+from firmware_bridge.errors import UserError
 from host.data.manifest import Manifest
 
 MANIFEST = "manifest.json"
@@ -106,7 +107,7 @@ def _default_file_mode() -> int:
 _FILE_MODE = _default_file_mode()
 
 
-class DatasetError(ValueError):
+class DatasetError(UserError, ValueError):
     """A dataset directory does not conform to docs/dataset.md; the message says where."""
 
 

@@ -11,10 +11,12 @@ import zipfile
 from datetime import date, datetime, time, timedelta
 from pathlib import Path
 
+from firmware_bridge.errors import UserError
+
 EXCEL_SUFFIXES = (".xlsx", ".xlsm")
 
 
-class WorkbookError(ValueError):
+class WorkbookError(UserError, ValueError):
     """A workbook that cannot be read, or has no sheet of the name asked for."""
 
 

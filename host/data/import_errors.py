@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+from firmware_bridge.errors import UserError
 
-class ImportFileError(ValueError):
+
+class ImportFileError(UserError, ValueError):
     """The file as a whole cannot be imported (unreadable, empty, a required column
     missing, a bad --map, or a target dataset that cannot take it)."""
 
 
-class ImportRowError(ValueError):
+class ImportRowError(UserError, ValueError):
     """One bad cell (or row): where it is in the file and what is wrong with it."""
 
     def __init__(self, row: int, column: str | None, value: str | None, reason: str) -> None:

@@ -24,6 +24,7 @@ from typing import Literal
 
 import pandas as pd
 
+from firmware_bridge.errors import UserError
 from host.data.conventions import (
     ConventionError,
     DateOrder,
@@ -103,7 +104,7 @@ MIN_DAYS_LOST = 2
 AMBIGUOUS_COLUMNS = {"srpe": ("rpe", "srpe_load")}
 
 
-class _BadValue(ValueError):
+class _BadValue(UserError, ValueError):
     """Raised by a cell parser; the caller adds row and column."""
 
 

@@ -16,6 +16,8 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from functools import cached_property
 
+from firmware_bridge.errors import UserError
+
 SESSION_TYPES = ("training", "match", "recovery", "rehab", "other")
 INJURY_TYPES = ("muscle", "ligament", "contusion", "overuse", "other")
 INJURY_LOCATIONS = ("hamstring", "groin", "knee", "ankle", "calf", "thigh", "hip", "foot", "other")
@@ -170,7 +172,7 @@ VOCABULARIES = {
 }
 
 
-class ValueMapError(ValueError):
+class ValueMapError(UserError, ValueError):
     """A --map-value option that cannot be used (bad shape, unknown field or category)."""
 
 

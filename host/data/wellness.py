@@ -12,11 +12,13 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 
+from firmware_bridge.errors import UserError
+
 WELLNESS_ITEMS = ("sleep", "soreness", "fatigue", "stress", "mood")
 _SCALE = re.compile(r"(\d+)-(\d+)(?::(high-good|low-good))?")
 
 
-class ScaleError(ValueError):
+class ScaleError(UserError, ValueError):
     """A --scale option that cannot be used."""
 
 

@@ -18,6 +18,7 @@ from sqlalchemy import and_, func, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
+from firmware_bridge.errors import UserError
 from host.db.models import Athlete, TrainingSession, utcnow
 
 SCHEMA_RESOURCE = "schemas/session_summary.v1.json"
@@ -25,7 +26,7 @@ KEY = ["session_id", "athlete_id"]
 SESSIONS = TrainingSession.__table__  # Core statements; RETURNING says which one wrote
 
 
-class SummaryError(ValueError):
+class SummaryError(UserError, ValueError):
     """A summary does not follow the schema; `field` is the dotted path of the culprit."""
 
     def __init__(self, field: str, message: str) -> None:
@@ -34,15 +35,15 @@ class SummaryError(ValueError):
         self.message = message
 
 
-class StaleRevisionError(ValueError):
+class StaleRevisionError(UserError, ValueError):
     """A summary arrived with an older revision than the one stored; nothing was changed."""
 
 
-class RevisionConflictError(ValueError):
+class RevisionConflictError(UserError, ValueError):
     """A summary reuses the stored revision with different content; nothing was changed."""
 
 
-class ForeignSessionError(PermissionError):
+class ForeignSessionError(UserError, PermissionError):
     """A device tried to post or replace a session that belongs to another device."""
 
 

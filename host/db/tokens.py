@@ -11,6 +11,7 @@ from datetime import UTC, datetime, timedelta
 from sqlalchemy import or_, select, update
 from sqlalchemy.orm import Session
 
+from firmware_bridge.errors import UserError
 from host.db.models import Device, RegistrationCode, Token, utcnow
 from host.db.roles import Role
 
@@ -20,12 +21,14 @@ CODE_LENGTH = 10
 ASK_STAFF = "ask staff for a new one"
 
 
-class RegistrationError(ValueError):
+class RegistrationError(UserError, ValueError):
     """A pairing code is unknown, already used or expired."""
 
 
-class TokenError(ValueError):
+class TokenError(UserError, ValueError):
     """A token to revoke does not exist or is already revoked."""
+
+    exit_code = 2
 
 
 @dataclass(frozen=True)

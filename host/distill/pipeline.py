@@ -28,6 +28,7 @@ from edge.bundle import InputSpec, filter_windows, prepare_windows
 from edge.infer import softmax
 from edge.replay import f1_intervals, score_events
 from edge.windows import drop_reason, occluded_frames
+from firmware_bridge.errors import UserError
 from host.data.dataset import Clips, Dataset, load_dataset
 from host.distill.augment import imu_sensors
 from host.distill.baselines import fit_minirocket
@@ -66,7 +67,7 @@ ROCKET_CLIPS = "MiniRocket + ridge (clips)"
 ROCKET_SAME = "MiniRocket + ridge (student's windows)"
 
 
-class DistillError(Exception):
+class DistillError(UserError):
     """Distillation cannot run on this input (no IMU clips, no teacher, bad run dir)."""
 
 

@@ -14,6 +14,7 @@ from torch import nn
 
 from edge import taxonomy
 from edge.bundle import InputSpec, prepare_windows
+from firmware_bridge.errors import UserError
 from host.data.dataset import load_dataset
 from host.distill.config import DistillConfig
 from host.distill.student import build_student
@@ -25,7 +26,7 @@ REPORT_JSON = "report.json"
 REPORT_MD = "report.md"
 
 
-class StudentRunError(ValueError):
+class StudentRunError(UserError, ValueError):
     """A student directory is missing files or cannot be read; the message names the file."""
 
 

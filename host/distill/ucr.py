@@ -25,6 +25,7 @@ from sklearn.metrics import f1_score
 from sklearn.model_selection import GroupShuffleSplit, train_test_split
 
 from edge import dsp
+from firmware_bridge.errors import UserError
 from host.distill.augment import Sensor, imu_sensors
 from host.distill.baselines import fit_hydra, fit_minirocket
 from host.distill.config import (
@@ -44,7 +45,7 @@ SHIPPED = ("BasicMotions",)
 VALIDATION_SHARE = 0.25
 
 
-class UcrError(ValueError):
+class UcrError(UserError, ValueError):
     """The dataset asked for cannot be loaded: what is wrong, and where."""
 
 

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from edge import dsp, taxonomy
+from firmware_bridge.errors import UserError
 from host.data.dataset import Clips
 from host.distill.config import (
     GPS_SPEED_CHANNEL,
@@ -23,7 +24,7 @@ from host.distill.config import (
 )
 
 
-class StudentDataError(ValueError):
+class StudentDataError(UserError, ValueError):
     """The dataset cannot feed the student (no IMU, unknown labels); says what is missing."""
 
 

@@ -16,6 +16,7 @@ from typing import Any
 
 import numpy as np
 
+from firmware_bridge.errors import UserError
 from host.evaluation import metrics
 from host.evaluation.bootstrap import cluster_bootstrap
 from host.evaluation.evaluate import PREDICTIONS_FILE, evaluate_run
@@ -28,7 +29,7 @@ from host.training.rundir import SPLITS_FILE
 ABLATION_FILE = "ablation.json"
 
 
-class AblationError(ValueError):
+class AblationError(UserError, ValueError):
     """An unknown ablation name, or runs that did not share their splits."""
 
 

@@ -15,8 +15,10 @@ from typing import Any
 import numpy as np
 from sklearn.model_selection import GroupKFold
 
+from firmware_bridge.errors import UserError
 
-class SplitError(ValueError):
+
+class SplitError(UserError, ValueError):
     """A split cannot be drawn from the data given (too few athletes or weeks)."""
 
 

@@ -22,6 +22,7 @@ import numpy as np
 import torch
 
 from edge.bundle import FP32_MODEL_NAME, check_version, pack_bundle, write_bundle
+from firmware_bridge.errors import UserError
 from host.distill.trained import TrainedStudentRun, load_student
 from host.export.onnx import onnx_session, run_onnx, to_onnx_bytes
 from host.export.quantize import Choice, choose_variant, quantize_int8
@@ -36,7 +37,7 @@ FP32_LOGIT_TOLERANCE = 1e-4
 EXPORT_REPORT = "export.json"
 
 
-class ExportError(Exception):
+class ExportError(UserError):
     """The student cannot be exported faithfully (parity failed, bundle over budget...)."""
 
 

@@ -20,9 +20,13 @@ from pathlib import Path
 import torch
 from torch import nn
 
+from firmware_bridge.errors import UserError
 
-class LiteRtUnavailable(RuntimeError):
+
+class LiteRtUnavailable(UserError, RuntimeError):
     """The LiteRT converter (litert-torch) is not installed here."""
+
+    exit_code = 3
 
 
 def to_tflite_bytes(model: nn.Module, channels: int, samples: int) -> bytes:

@@ -16,9 +16,10 @@ from pathlib import Path
 from typing import Any
 
 from edge import taxonomy
+from firmware_bridge.errors import UserError
 
 
-class ConfigError(ValueError):
+class ConfigError(UserError, ValueError):
     """A config file or value that cannot be used; the message names the file and field."""
 
 

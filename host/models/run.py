@@ -12,12 +12,13 @@ import numpy as np
 import torch
 
 from edge import dsp
+from firmware_bridge.errors import UserError
 from host.models.config import TrainConfig
 from host.models.inputs import InputStats, crop, prepare
 from host.models.network import MultimodalNet
 
 
-class RunError(ValueError):
+class RunError(UserError, ValueError):
     """A run directory that is missing files or cannot be read; the message names the file."""
 
 

@@ -4,13 +4,17 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from firmware_bridge.errors import UserError
 
-class PoseError(ValueError):
+
+class PoseError(UserError, ValueError):
     """Bad input to the pose pipeline (unreadable video, bad ROI or option): what and where."""
 
 
-class VideoExtraMissing(RuntimeError):
+class VideoExtraMissing(UserError, RuntimeError):
     """The optional `video` extra (MediaPipe, OpenCV) is not installed."""
+
+    exit_code = 3
 
     def __init__(self, missing: str) -> None:
         super().__init__(

@@ -16,6 +16,7 @@ import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
 
+from firmware_bridge.errors import UserError
 from host.db.engine import DatabaseError, engine_for, session_scope
 from host.reports.html import figure_html, paragraph, section, table_html, write_page
 from host.risk.bands import HIGH_MULTIPLE, MEDIUM_MULTIPLE, high_threshold, history_problem
@@ -37,7 +38,7 @@ ACWR_DANGER = 1.5
 BAND_COLOURS = {"low": "#2e7d32", "medium": "#f9a825", "high": "#c62828"}
 
 
-class SquadReportError(ValueError):
+class SquadReportError(UserError, ValueError):
     """The report cannot be written (no data for that week, database unreachable)."""
 
 

@@ -22,6 +22,7 @@ from scipy.stats import rankdata
 from sklearn.model_selection import train_test_split
 
 from edge import taxonomy
+from firmware_bridge.errors import UserError
 from host.risk.bands import high_threshold, history_problem
 from host.risk.baseline import fit_baseline
 from host.risk.features import FEATURE_COLUMNS, LABEL
@@ -33,7 +34,7 @@ PAPER_HIGH_RISK = dict(taxonomy.RISK_BANDS)["high"]
 BOOTSTRAP_ROUNDS = 300
 
 
-class EvaluationError(ValueError):
+class EvaluationError(UserError, ValueError):
     """Not enough labelled weeks (or no injuries) to train and test on."""
 
 

@@ -30,6 +30,7 @@ import numpy as np
 import pandas as pd
 
 from edge import taxonomy
+from firmware_bridge.errors import UserError
 from host.data import load_metrics
 from host.data.dataset import Dataset
 from host.settings import DEFAULT_IMPACT_WEIGHTS, DEFAULT_TIME_LOSS_MIN_DAYS, Settings
@@ -97,7 +98,7 @@ _SUMMED = {
 }
 
 
-class FeatureError(ValueError):
+class FeatureError(UserError, ValueError):
     """The tables cannot give weekly features (e.g. no dates to place weeks on)."""
 
 

@@ -9,15 +9,19 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date
 
+from firmware_bridge.errors import UserError
+
 GENERATOR_NAME = "touchline.synth"
 # 1.1: players differ more (edge.sim.config.PlayerVariability): the same seed gives
 # different data than 1.0.
 GENERATOR_VERSION = "1.1"
 
 
-class SynthError(ValueError):
+class SynthError(UserError, ValueError):
     """A synthesis request that cannot be carried out (unknown size or variability, output
     not empty)."""
+
+    exit_code = 2
 
 
 @dataclass(frozen=True)

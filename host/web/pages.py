@@ -14,6 +14,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from firmware_bridge.errors import UserError
 from host.api import risk as risk_api
 from host.api.deps import DB
 from host.api.fields import INT32_MAX
@@ -38,7 +39,7 @@ CALIBRATION_NOTE = (
 )
 
 
-class PageInputError(ValueError):
+class PageInputError(UserError, ValueError):
     """A query value on a page URL that the page cannot use."""
 
 
