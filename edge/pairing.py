@@ -19,8 +19,8 @@ from typing import TYPE_CHECKING, NamedTuple
 import httpx
 
 from edge.config import ReconnectSettings
+from edge.packets import Packet, PacketDecoder, SensorRole
 from edge.signing import is_public_key_text
-from edge.stream import Packet, PacketDecoder, SensorRole
 from edge.transports import build_transports
 from edge.transports.virtual import SquadSpec
 from firmware_bridge.errors import FrameError

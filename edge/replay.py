@@ -20,8 +20,9 @@ from scipy.optimize import linear_sum_assignment
 from edge.config import EdgeConfig
 from edge.events import ActionEvent
 from edge.infer import ActionModel
+from edge.packets import Packet, SensorRole
 from edge.store import Store
-from edge.stream import Packet, SensorRole, SessionProcessor
+from edge.stream import SessionProcessor
 from edge.taxonomy import ACTIONS
 from edge.transports.virtual import SquadSpec, VirtualSquad
 

@@ -28,8 +28,9 @@ from edge.config import EdgeConfig
 from edge.events import ActionEvent
 from edge.infer import ActionModel
 from edge.outbox import Outbox, SyncError
+from edge.packets import Packet, SensorRole
 from edge.store import EventRow, SensorRow, Store, StoreError, StoreFullError
-from edge.stream import Packet, SensorRole, SessionProcessor
+from edge.stream import SessionProcessor
 from edge.summary import build_summary
 from edge.transports.base import LinkStatus, Transport
 

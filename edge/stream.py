@@ -12,9 +12,8 @@ Loads (PlayerLoad, distance, speed zones, heart rate) are accumulated on the way
 
 from __future__ import annotations
 
-from array import array
 from collections import Counter
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import numpy as np
 
@@ -23,9 +22,12 @@ from edge.clock import ClockSync
 from edge.config import EventSettings, RecordSettings
 from edge.events import ActionEvent, EventDetector, impact_score
 from edge.infer import ActionModel
+from edge.packets import Packet, SensorRole
+from edge.ring_buffer import RingBuffer
+from edge.state import AthleteState, SensorState
 from edge.windows import drop_reason
 from firmware_bridge.errors import FrameError
-from firmware_bridge.profiles import get_profile, strap_id
+from firmware_bridge.profiles import get_profile
 from firmware_bridge.samples import GpsSample, HrSample, ImuSamples, Sample, StatusSample
 
 IMU_PERIOD_S = 1.0 / taxonomy.IMU_RATE_HZ
@@ -37,171 +39,19 @@ GPS_PERIOD_S = 1.0 / taxonomy.GPS_RATE_HZ
 
 
 @dataclass(frozen=True)
-class Packet:
-    """One frame as it arrived: who sent it, its bytes, when (session seconds)."""
+class Window:
+    """One athlete's window, ready to score: values (C, T) and which channels are present
+    (C,), in the manifest's channel order."""
 
-    address: str
-    data: bytes
-    arrival_s: float
+    values: np.ndarray
+    present: np.ndarray
 
 
 @dataclass(frozen=True)
-class SensorRole:
-    """What the pipeline needs to know about a paired sensor."""
+class DroppedWindow:
+    """A window the paper's rules (or a silent athlete) keep from the model, and why."""
 
-    address: str
-    athlete_id: str
-    site: str
-    protocol: str = "frame"  # a firmware_bridge.profiles name: "ble_hr", "nmea", "movesense"…
-
-
-class RingBuffer:
-    """The last `capacity` timed samples of one sensor, oldest overwritten first."""
-
-    def __init__(self, capacity: int, width: int) -> None:
-        self._t = np.zeros(capacity)
-        self._x = np.zeros((capacity, width), dtype=np.float32)
-        self._head = 0  # next write position
-        self._count = 0
-
-    @property
-    def capacity(self) -> int:
-        return len(self._t)
-
-    @property
-    def latest_t(self) -> float | None:
-        return float(self._t[self._head - 1]) if self._count else None
-
-    def append(self, t: np.ndarray, x: np.ndarray) -> None:
-        """Add samples; any not later than the newest held (a clock refit overlap) is dropped."""
-        latest = self.latest_t
-        if latest is not None and t[0] <= latest:
-            keep = t > latest
-            t, x = t[keep], x[keep]
-        n = len(t)
-        if n == 0:
-            return
-        if n >= self.capacity:
-            t, x, n = t[-self.capacity :], x[-self.capacity :], self.capacity
-        end = self._head + n
-        if end <= self.capacity:
-            self._t[self._head : end] = t
-            self._x[self._head : end] = x
-        else:
-            split = self.capacity - self._head
-            self._t[self._head :], self._t[: n - split] = t[:split], t[split:]
-            self._x[self._head :], self._x[: n - split] = x[:split], x[split:]
-        self._head = end % self.capacity
-        self._count = min(self.capacity, self._count + n)
-
-    def between(self, t0: float, t1: float) -> tuple[np.ndarray, np.ndarray]:
-        """Samples with t0 ≤ t ≤ t1, oldest first (copies only what is asked for)."""
-        if self._count == 0:
-            return np.zeros(0), np.zeros((0, self._x.shape[1]), dtype=np.float32)
-        start = (self._head - self._count) % self.capacity
-        if start + self._count <= self.capacity:
-            segments = [(start, start + self._count)]
-        else:
-            segments = [(start, self.capacity), (0, self._head)]
-        times, values = [], []
-        for lo_index, hi_index in segments:
-            t = self._t[lo_index:hi_index]
-            lo, hi = np.searchsorted(t, [t0, t1 + 1e-9])
-            if hi > lo:
-                times.append(t[lo:hi])
-                values.append(self._x[lo_index + lo : lo_index + hi])
-        if not times:
-            return np.zeros(0), np.zeros((0, self._x.shape[1]), dtype=np.float32)
-        if len(times) == 1:
-            return times[0], values[0]
-        return np.concatenate(times), np.concatenate(values)
-
-
-class PacketDecoder:
-    """Bytes of one sensor → samples, by its protocol's profile (`firmware_bridge.profiles`:
-    Touchline frame v1, a BLE heart-rate strap, NMEA GPS, WitMotion, Polar PMD, Movesense).
-    Raises FrameError for a bad packet; stateful decoders count their own rejects."""
-
-    def __init__(self, address: str, protocol: str = "frame") -> None:
-        self.address = address
-        self.protocol = protocol
-        self.packets = 0
-        self._decoder = get_profile(protocol).new_decoder(strap_id(address))
-
-    @property
-    def rejects(self) -> Counter[str]:
-        """Rejects counted inside a stateful decoder (NMEA, PMD pairing…), by reason."""
-        return self._decoder.rejects
-
-    def decode(self, packet: Packet) -> list[Sample]:
-        self.packets += 1
-        # Families without a clock of their own are stamped on arrival.
-        return self._decoder.decode(packet.data, int(packet.arrival_s * 1e6))
-
-
-@dataclass
-class SensorState:
-    """One sensor's link health and clock as the session goes."""
-
-    role: SensorRole
-    clock: ClockSync | None = None
-    frames: int = 0
-    battery_pct: float | None = None
-    last_arrival_s: float | None = None
-    sensor_id: int | None = None
-    # IMU frames waiting to be put on the timeline in one go at the next `advance`.
-    pending_imu: list[ImuSamples] = field(default_factory=list)
-    decoder: PacketDecoder = field(init=False)
-
-    def __post_init__(self) -> None:
-        self.decoder = PacketDecoder(self.role.address, self.role.protocol)
-
-    @property
-    def loss_pct(self) -> float:
-        if self.clock is None:
-            return 0.0
-        lost = self.clock.frames_lost
-        return 100.0 * lost / max(1, lost + self.frames)
-
-
-@dataclass
-class AthleteState:
-    """Buffers, detector and running totals of one athlete."""
-
-    athlete_id: str
-    detector: EventDetector
-    imu: dict[str, RingBuffer]
-    gps: RingBuffer  # speed over ground, m/s, for models that read it
-    next_start_s: float | None = None
-    windows_total: int = 0
-    windows_dropped: int = 0
-    drop_reasons: Counter[str] = field(default_factory=Counter)
-    events: list[ActionEvent] = field(default_factory=list)
-    player_load: float = 0.0
-    last_waist_accel: np.ndarray | None = None
-    pending_waist_accel: list[np.ndarray] = field(default_factory=list)
-
-    def accumulate_load(self) -> None:
-        """Add the waist samples received since the last call to PlayerLoad, in one go."""
-        if not self.pending_waist_accel:
-            return
-        chunks = self.pending_waist_accel
-        if self.last_waist_accel is not None:
-            chunks = [self.last_waist_accel, *chunks]
-        accel = np.concatenate(chunks)
-        self.player_load += load.player_load(accel, taxonomy.IMU_RATE_HZ)
-        self.last_waist_accel = accel[-1:]
-        self.pending_waist_accel = []
-
-    # Whole-session series for the summary: 8 bytes a sample (0.6 MB for 2 h of 10 Hz GPS).
-    speeds: array[float] = field(default_factory=lambda: array("d"))
-    heart_rates: array[float] = field(default_factory=lambda: array("d"))
-    first_t_s: float | None = None
-    last_t_s: float | None = None
-
-    def note_time(self, t0: float, t1: float) -> None:
-        self.first_t_s = t0 if self.first_t_s is None else min(self.first_t_s, t0)
-        self.last_t_s = t1 if self.last_t_s is None else max(self.last_t_s, t1)
+    reason: str
 
 
 def _measures_imu(role: SensorRole) -> bool:
@@ -375,13 +225,13 @@ class SessionProcessor:
             for start in self._ready_starts(athlete, final):
                 built = self._build_window(athlete, start)
                 athlete.windows_total += 1
-                if isinstance(built, str):
+                if isinstance(built, DroppedWindow):
                     athlete.windows_dropped += 1
-                    athlete.drop_reasons[built] += 1
+                    athlete.drop_reasons[built.reason] += 1
                     continue
                 starts.append((athlete, start))
-                windows.append(built[0])
-                present.append(built[1])
+                windows.append(built.values)
+                present.append(built.present)
         out: list[tuple[str, ActionEvent]] = []
         if windows:
             probs = self.model.predict(np.stack(windows), np.stack(present))
@@ -413,8 +263,8 @@ class SessionProcessor:
             athlete.next_start_s += self.hop_s
         return starts
 
-    def _build_window(self, athlete: AthleteState, start: float) -> tuple | str:
-        """(window (C, T), present (C,)) in manifest channel order, or why it was dropped."""
+    def _build_window(self, athlete: AthleteState, start: float) -> Window | DroppedWindow:
+        """The window starting at `start` on the model's grid, or why it was dropped."""
         grid = start + self._grid
         values: dict[str, np.ndarray] = {}
         valid_rows = []
@@ -429,7 +279,7 @@ class SessionProcessor:
             valid_rows.append(nearest <= VALID_TOLERANCE_S)
             values[site] = dsp.resample_linear(t, x, grid, axis=0)
         if not values:
-            return "no_imu"
+            return DroppedWindow("no_imu")
         gps_valid = None
         if self._wants_gps:
             gps_grid = start + np.arange(0, self.window_s, GPS_PERIOD_S)
@@ -443,7 +293,7 @@ class SessionProcessor:
             imu_valid=np.stack(valid_rows), gps_valid=gps_valid, imu_rate_hz=self.rate_hz
         )
         if reason:
-            return reason
+            return DroppedWindow(reason)
         window = np.zeros((len(self._channel_rows), len(grid)), dtype=np.float32)
         present = np.zeros(len(self._channel_rows), dtype=bool)
         for row, source in enumerate(self._channel_rows):
@@ -453,7 +303,7 @@ class SessionProcessor:
                 continue  # an accelerometer-only sensor: a channel mask, as a missing modality
             window[row] = values[source[0]][:, source[1]]
             present[row] = True
-        return window, present
+        return Window(window, present)
 
     def _with_impact(self, athlete: AthleteState, event: ActionEvent) -> ActionEvent:
         peaks = []

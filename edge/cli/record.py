@@ -16,9 +16,9 @@ if TYPE_CHECKING:
 
     from edge.config import EdgeConfig
     from edge.infer import ActionModel
+    from edge.packets import SensorRole
     from edge.session import RecordResult
     from edge.store import Store
-    from edge.stream import SensorRole
     from edge.web.sideline import Sideline
 
 
@@ -36,7 +36,7 @@ def load_model(config: EdgeConfig, bundle: Path | None) -> ActionModel:
 
 
 def _roles(config: EdgeConfig, simulate: str | None) -> list[SensorRole]:
-    from edge.stream import SensorRole
+    from edge.packets import SensorRole
     from edge.transports.virtual import SquadSpec, VirtualAddressError
 
     if simulate:

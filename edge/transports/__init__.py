@@ -16,7 +16,7 @@ from collections.abc import Callable
 
 from edge.backoff import Backoff
 from edge.config import ReconnectSettings
-from edge.stream import SensorRole
+from edge.packets import SensorRole
 from edge.transports.base import Link, LinkTransport, Transport
 
 SERIAL_PREFIXES = ("/dev/", "COM", "loop://", "socket://", "rfc2217://", "spy://", "alt://")

@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from typing import Protocol
 
 from edge.backoff import Backoff
-from edge.stream import Packet
+from edge.packets import Packet
 
 
 class LinkLost(Exception):

@@ -43,9 +43,9 @@ from urllib.parse import parse_qsl, urlsplit
 
 import numpy as np
 
+from edge.packets import Packet, SensorRole
 from edge.sim import SimEvent, random_traits, simulate_session
 from edge.sim.session import SESSION_TYPES
-from edge.stream import Packet, SensorRole
 from edge.taxonomy import SCENES
 from edge.transports.base import LinkStatus
 from firmware_bridge.profiles import polar

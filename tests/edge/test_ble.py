@@ -16,7 +16,8 @@ import pytest
 
 from edge.backoff import Backoff
 from edge.infer import ActionModel
-from edge.stream import Packet, SensorRole, SessionProcessor
+from edge.packets import Packet, SensorRole
+from edge.stream import SessionProcessor
 from edge.summary import build_summary
 from edge.transports.base import LinkTransport
 from edge.transports.ble import BleLink

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from edge.stream import Packet, PacketDecoder
+from edge.packets import Packet, PacketDecoder
 from edge.transports.serial import SerialLink
 from firmware_bridge.standard.nmea import NmeaGpsDecoder
 

@@ -10,7 +10,9 @@ from linear_bundle import toy_windows, train_bundle
 
 from edge.bundle import read_bundle
 from edge.infer import ActionModel
-from edge.stream import Packet, RingBuffer, SensorRole, SessionProcessor
+from edge.packets import Packet, SensorRole
+from edge.ring_buffer import RingBuffer
+from edge.stream import SessionProcessor
 from edge.summary import build_summary
 from edge.taxonomy import IMU_CHANNELS
 from firmware_bridge.frame import encode_gps, encode_imu

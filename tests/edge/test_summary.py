@@ -17,9 +17,10 @@ from edge import taxonomy
 from edge.bundle import read_bundle
 from edge.infer import ActionModel
 from edge.outbox import Outbox
+from edge.packets import Packet, SensorRole
 from edge.session import finish_session
 from edge.store import Store
-from edge.stream import Packet, SensorRole, SessionProcessor
+from edge.stream import SessionProcessor
 from edge.summary import SummaryError, build_summary, summary_schema, validate_summary
 from firmware_bridge.frame import encode_imu
 

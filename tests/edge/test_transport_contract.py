@@ -13,7 +13,7 @@ import numpy as np
 import pytest
 
 from edge.backoff import Backoff
-from edge.stream import Packet
+from edge.packets import Packet
 from edge.transports.base import LinkTransport, Transport
 from edge.transports.ble import BleLink
 from edge.transports.serial import SerialLink

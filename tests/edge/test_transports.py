@@ -14,7 +14,8 @@ import pytest
 from edge.backoff import Backoff
 from edge.config import ReconnectSettings
 from edge.infer import ActionModel
-from edge.stream import Packet, SensorRole, SessionProcessor
+from edge.packets import Packet, SensorRole
+from edge.stream import SessionProcessor
 from edge.transports import build_transports, kind_of
 from edge.transports.base import LinkTransport
 from edge.transports.serial import SerialLink

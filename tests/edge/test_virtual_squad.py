@@ -10,7 +10,8 @@ import numpy as np
 import pytest
 
 from edge.infer import ActionModel
-from edge.stream import Packet, SessionProcessor
+from edge.packets import Packet
+from edge.stream import SessionProcessor
 from edge.summary import build_summary
 from edge.transports import virtual
 from edge.transports.virtual import (

@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 
 from edge.backoff import Backoff
-from edge.stream import Packet, PacketDecoder
+from edge.packets import Packet, PacketDecoder
 from edge.transports.base import LinkTransport
 from edge.transports.ble import BleLink
 from firmware_bridge.profiles import get_profile, movesense, polar, witmotion

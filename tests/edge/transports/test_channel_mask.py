@@ -6,7 +6,8 @@ from __future__ import annotations
 import numpy as np
 
 from edge.infer import ActionModel
-from edge.stream import Packet, SensorRole, SessionProcessor
+from edge.packets import Packet, SensorRole
+from edge.stream import SessionProcessor
 from firmware_bridge.profiles import polar
 from firmware_bridge.virtual.vendors import VirtualMovesense, VirtualPolar
 
