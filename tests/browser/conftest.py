@@ -6,7 +6,6 @@ from __future__ import annotations
 import os
 import queue
 import re
-import socket
 import subprocess
 import sys
 import threading
@@ -23,6 +22,7 @@ from edge.signing import public_key_text, sign_manifest
 from tests.browser.sim_bundle import simulator_bundle
 from tests.capabilities import missing_capability
 from tests.host.api.conftest import settings  # noqa: F401  (the host's test settings)
+from tests.ports import free_port
 from tools.browser import BrowserMissing, open_chromium
 
 REPO = Path(__file__).resolve().parents[2]
@@ -38,12 +38,6 @@ def chrome() -> Iterator:
         yield driver
     finally:
         driver.quit()
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
 
 
 @pytest.fixture(scope="session")

@@ -18,6 +18,7 @@ from edge.cli import app
 from edge.config import CONFIG_ENV_VAR, load_config, save_config
 from edge.signing import endorse, key_id, public_key_text, sign_manifest
 from edge.store import Store
+from tests.ports import free_port
 
 runner = CliRunner()
 
@@ -52,8 +53,9 @@ def test_pair_virtual_squad_record_and_status(config_file: Path, trained_bundle_
     assert "8 sensors paired" in paired.output
     assert len(load_config(config_file).sensors) == 8
 
-    recorded = runner.invoke(app, ["record", "--no-live"])
+    recorded = runner.invoke(app, ["record", "--no-live", "--web-port", str(free_port())])
     assert recorded.exit_code == 0, recorded.output
+    assert "sideline page: http://" in recorded.output
     assert "V01" in recorded.output and "V02" in recorded.output
 
     store = Store(load_config(config_file).store_path)

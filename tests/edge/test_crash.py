@@ -15,6 +15,7 @@ from typer.testing import CliRunner
 from edge.cli import app
 from edge.config import CONFIG_ENV_VAR
 from edge.store import Store
+from tests.ports import free_port
 
 SQUAD = "virtual://squad?athletes=1&duration_s=60&speed=20&seed=2"
 
@@ -23,7 +24,8 @@ def _record_process(config: Path, *args: str) -> subprocess.Popen:
     env = {**os.environ, CONFIG_ENV_VAR: str(config)}
     code = "from edge.cli import main; main()"
     return subprocess.Popen(
-        [sys.executable, "-c", code, "record", "--no-live", "--simulate", SQUAD, *args],
+        [sys.executable, "-c", code, "record", "--no-live", "--web-port", str(free_port())]
+        + ["--simulate", SQUAD, *args],
         env=env,
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
