@@ -17,15 +17,17 @@ from firmware_bridge.errors import FrameError
 
 def cobs_encode(frame: bytes) -> bytes:
     """One frame as it goes on the wire: COBS bytes followed by the 0x00 delimiter."""
-    return _cobs.encode(frame) + COBS_DELIMITER
+    stuffed: bytes = _cobs.encode(frame)  # the cobs package ships no type hints
+    return stuffed + COBS_DELIMITER
 
 
 def cobs_decode(packet: bytes) -> bytes:
     """The frame inside one packet (without its delimiter); FrameError("bad_cobs") if invalid."""
     try:
-        return _cobs.decode(packet)
+        frame: bytes = _cobs.decode(packet)
     except _cobs.DecodeError as error:
         raise FrameError("bad_cobs", str(error)) from None
+    return frame
 
 
 def cobs_decode_many(packets: list[bytes] | list[bytearray]) -> tuple[list[bytes], int]:

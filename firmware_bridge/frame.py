@@ -12,7 +12,7 @@ from __future__ import annotations
 import struct
 from binascii import crc_hqx
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -315,7 +315,7 @@ def _decode_imu(data: bytes | bytearray | memoryview, h: FrameHeader) -> ImuSamp
         t_device_us=h.t0_us + _SAMPLE_INDEX[:n] * h.period_us,
         accel_g=values[:, :3],
         gyro_dps=values[:, 3:],
-        clipped=at_limit.any(axis=1),
+        clipped=np.asarray(at_limit.any(axis=1)),
     )
 
 
@@ -362,7 +362,7 @@ def _decode_status(data: bytes | bytearray | memoryview, h: FrameHeader) -> Stat
     )
 
 
-_DECODERS = {
+_DECODERS: dict[Kind, Callable[[bytes | bytearray | memoryview, FrameHeader], Sample]] = {
     Kind.IMU: _decode_imu,
     Kind.GPS: _decode_gps,
     Kind.HR: _decode_hr,
@@ -443,13 +443,15 @@ _HEADER_DTYPE = np.dtype(
 )
 
 
-def _header_view(length: int) -> np.dtype:
+def _header_view(length: int) -> np.dtype[np.void]:
     """A dtype reading the header fields of a whole frame row without copying it."""
+    names, fields = _HEADER_DTYPE.names, _HEADER_DTYPE.fields
+    assert names is not None and fields is not None  # _HEADER_DTYPE is a structured dtype
     return np.dtype(
         {
-            "names": _HEADER_DTYPE.names,
-            "formats": [_HEADER_DTYPE.fields[name][0] for name in _HEADER_DTYPE.names],
-            "offsets": [_HEADER_DTYPE.fields[name][1] for name in _HEADER_DTYPE.names],
+            "names": names,
+            "formats": [fields[name][0] for name in names],
+            "offsets": [fields[name][1] for name in names],
             "itemsize": length,
         }
     )
@@ -464,7 +466,7 @@ def _crc16_word_table() -> np.ndarray:
     CRC-16 is linear, so feeding two message bytes (b0, b1) to state c gives
     table[c ^ (b0 << 8 | b1)]: one gather per two bytes, done for all frames at once.
     """
-    state = np.arange(1 << 16, dtype=np.uint32)
+    state: np.ndarray = np.arange(1 << 16, dtype=np.uint32)
     for _ in range(16):
         state = np.where(state & 0x8000, (state << 1) ^ 0x1021, state << 1) & 0xFFFF
     return state.astype(np.uint16)
@@ -490,7 +492,7 @@ def crc16_many(rows: np.ndarray, n_bytes: int, chunk: int = 4096) -> np.ndarray:
     return out
 
 
-def _decode_imu_group(joined: bytes, n_samples: int) -> tuple[dict, np.ndarray]:
+def _decode_imu_group(joined: bytes, n_samples: int) -> tuple[dict[str, np.ndarray], np.ndarray]:
     """Decode same-length candidate IMU frames; returns arrays and a per-frame reject code.
 
     Codes index `_GROUP_REASONS` (0 = ok). Everything is whole-array numpy: header fields
@@ -521,7 +523,7 @@ def _decode_imu_group(joined: bytes, n_samples: int) -> tuple[dict, np.ndarray]:
     frames = rows.shape[0]
     counts = rows[:, HEADER_BYTES:-2].view("<i2").reshape(frames, n_samples, 6)
     scale = scale[:, None, :]
-    values = counts.astype(np.float32)
+    values: np.ndarray = counts.astype(np.float32)
     values *= scale
     values = values.reshape(-1, 6)
     # Full scale in either direction: counts of 32767, -32767 or -32768 (one subtraction
@@ -571,7 +573,7 @@ def decode_frames_bulk(frames: Sequence[bytes | bytearray | memoryview]) -> Bulk
     """
     result = BulkDecodeResult(imu=ImuBatch.empty())
     lengths = np.fromiter(map(len, frames), dtype=np.int64, count=len(frames))
-    parts: list[tuple[np.ndarray, dict]] = []
+    parts: list[tuple[np.ndarray, dict[str, np.ndarray]]] = []
     is_imu_length = np.zeros(len(frames), bool)
     for length in np.unique(lengths).tolist():
         n = _IMU_LENGTHS.get(length)

@@ -23,6 +23,7 @@ from dataclasses import dataclass, field
 from typing import Literal, Protocol
 
 import numpy as np
+import numpy.typing as npt
 
 from firmware_bridge.errors import UserError
 from firmware_bridge.samples import ImuSamples, Sample
@@ -40,7 +41,9 @@ class ProfileError(UserError, ValueError):
 class Decoder(Protocol):
     """Bytes of one sensor's packets to samples; one instance per sensor and session."""
 
-    rejects: Counter[str]
+    @property
+    def rejects(self) -> Counter[str]:
+        """Packets refused so far, by reason (a decoder counts rather than raises)."""
 
     def decode(self, data: bytes, t_us: int) -> list[Sample]:
         """One packet received at host time `t_us`; FrameError when it is not valid."""
@@ -58,7 +61,7 @@ class AxisMap:
     rows: tuple[tuple[int, int], tuple[int, int], tuple[int, int]] = ((0, 1), (1, 1), (2, 1))
 
     @property
-    def matrix(self) -> np.ndarray:
+    def matrix(self) -> npt.NDArray[np.float32]:
         out = np.zeros((3, 3), dtype=np.float32)
         for axis, (device_axis, sign) in enumerate(self.rows):
             out[axis, device_axis] = sign

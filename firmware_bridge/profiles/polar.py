@@ -201,7 +201,8 @@ def factor_of(settings: Mapping[SettingType, tuple[int, ...]]) -> float:
     values = settings.get(SettingType.FACTOR)
     if not values:
         return 1.0
-    return struct.unpack("<f", (values[0] & 0xFFFFFFFF).to_bytes(4, "little"))[0]
+    (factor,) = struct.unpack("<f", (values[0] & 0xFFFFFFFF).to_bytes(4, "little"))
+    return float(factor)
 
 
 # --- data frames --------------------------------------------------------------------------

@@ -14,6 +14,7 @@ from __future__ import annotations
 import datetime as dt
 import struct
 from collections import Counter
+from collections.abc import Sequence
 
 import numpy as np
 
@@ -47,7 +48,7 @@ def _imu(sensor_id: int, seq: int, t_us: list[int], counts: np.ndarray) -> ImuSa
         t_device_us=np.asarray(t_us, dtype=np.int64),
         accel_g=scaled[:, :3] * np.float32(ACCEL_FULL_SCALE_G),
         gyro_dps=scaled[:, 3:] * np.float32(GYRO_FULL_SCALE_DPS),
-        clipped=(np.abs(counts.astype(np.int32)) >= CLIP_COUNTS).any(axis=1),
+        clipped=np.asarray((np.abs(counts.astype(np.int32)) >= CLIP_COUNTS).any(axis=1)),
     )
 
 
@@ -68,7 +69,9 @@ def decode_ble_packet(
     return _imu(sensor_id, seq, [t_us], counts)
 
 
-def encode_ble_packet(accel_counts: tuple, gyro_counts: tuple, angle_counts: tuple) -> bytes:
+def encode_ble_packet(
+    accel_counts: Sequence[int], gyro_counts: Sequence[int], angle_counts: Sequence[int]
+) -> bytes:
     """A BLE 0x55 0x61 packet from raw counts (used by tests and the virtual device)."""
     return bytes([HEADER, BLE_COMBINED]) + struct.pack(
         "<9h", *accel_counts, *gyro_counts, *angle_counts
@@ -134,7 +137,9 @@ class WitMotionSerialDecoder:
         self._seq += 1
         return sample
 
-    def _take(self, packet: bytes, t_us: int, counts: list, times: list) -> None:
+    def _take(
+        self, packet: bytes, t_us: int, counts: list[tuple[int, ...]], times: list[int]
+    ) -> None:
         kind = packet[1]
         if kind == TIME:
             yy, mo, dd, hh, mi, ss = packet[2:8]

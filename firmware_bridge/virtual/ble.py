@@ -21,7 +21,7 @@ import inspect
 import itertools
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Literal, TypeAlias, overload
 
 from bleak.exc import BleakCharacteristicNotFoundError, BleakDeviceNotFoundError, BleakError
 
@@ -232,6 +232,18 @@ class FakeBleakScanner:
 
     radio: FakeRadio
 
+    @overload
+    @classmethod
+    async def discover(
+        cls, timeout: float = ..., *, return_adv: Literal[False] = ..., **kwargs: Any
+    ) -> list[FakeBLEDevice]: ...
+
+    @overload
+    @classmethod
+    async def discover(
+        cls, timeout: float = ..., *, return_adv: Literal[True], **kwargs: Any
+    ) -> dict[str, tuple[FakeBLEDevice, FakeAdvertisementData]]: ...
+
     @classmethod
     async def discover(
         cls, timeout: float = 5.0, *, return_adv: bool = False, **kwargs: Any
@@ -239,7 +251,7 @@ class FakeBleakScanner:
         """Peripherals in range and not inside a disconnect window."""
         await asyncio.sleep(0)
         now = cls.radio.now_s()
-        found = {}
+        found: dict[str, tuple[FakeBLEDevice, FakeAdvertisementData]] = {}
         for p in cls.radio.peripherals.values():
             if p.in_range and p.down_at(now) is None:
                 device = FakeBLEDevice(p.address, p.name, p.rssi, details=p)
@@ -255,6 +267,10 @@ class FakeBleakScanner:
             if device.address.upper() == device_identifier.upper():
                 return device
         return None
+
+
+# What start_notify calls per notification, as in bleak: plain or coroutine function.
+NotifyCallback: TypeAlias = Callable[[FakeCharacteristic, bytearray], object]
 
 
 class FakeBleakClient:
@@ -273,10 +289,14 @@ class FakeBleakClient:
     ) -> None:
         if not hasattr(self, "radio"):
             raise TypeError("FakeBleakClient needs a radio: use FakeRadio(...).client(address)")
-        self._address = getattr(address_or_ble_device, "address", address_or_ble_device)
+        self._address = (
+            address_or_ble_device
+            if isinstance(address_or_ble_device, str)
+            else address_or_ble_device.address
+        )
         self._disconnected_callback = disconnected_callback
         self._peripheral: VirtualPeripheral | None = None
-        self._tasks: dict[str, asyncio.Task] = {}
+        self._tasks: dict[str, asyncio.Task[None]] = {}
         self._characteristics: dict[str, FakeCharacteristic] = {}
 
     @property
@@ -337,7 +357,7 @@ class FakeBleakClient:
 
     async def read_gatt_char(self, char_specifier: str, **kwargs: Any) -> bytearray:
         characteristic = self._characteristic(char_specifier)
-        read = self._peripheral.reads.get(characteristic.uuid)
+        read = self._require_connected().reads.get(characteristic.uuid)
         if read is None:
             raise BleakError(f"Characteristic {characteristic.uuid} is not readable")
         await asyncio.sleep(0)
@@ -349,16 +369,19 @@ class FakeBleakClient:
         """Record a command the central writes (start/stop commands of a profile)."""
         characteristic = self._characteristic(char_specifier)
         await asyncio.sleep(0)
-        self._peripheral.written.append((characteristic.uuid, bytes(data)))
+        self._require_connected().written.append((characteristic.uuid, bytes(data)))
 
-    async def start_notify(self, char_specifier: str, callback: Callable, **kwargs: Any) -> None:
+    async def start_notify(
+        self, char_specifier: str, callback: NotifyCallback, **kwargs: Any
+    ) -> None:
         characteristic = self._characteristic(char_specifier)
-        if characteristic.uuid not in self._peripheral.notifications:
+        peripheral = self._require_connected()
+        if characteristic.uuid not in peripheral.notifications:
             raise BleakError(f"Characteristic {characteristic.uuid} does not notify")
         if characteristic.uuid in self._tasks:
             raise BleakError(f"Notifications already started on {characteristic.uuid}")
         self._tasks[characteristic.uuid] = asyncio.create_task(
-            self._deliver(self._peripheral, characteristic, callback)
+            self._deliver(peripheral, characteristic, callback)
         )
 
     async def stop_notify(self, char_specifier: str) -> None:
@@ -368,7 +391,10 @@ class FakeBleakClient:
         await asyncio.sleep(0)
 
     async def _deliver(
-        self, peripheral: VirtualPeripheral, characteristic: FakeCharacteristic, callback: Callable
+        self,
+        peripheral: VirtualPeripheral,
+        characteristic: FakeCharacteristic,
+        callback: NotifyCallback,
     ) -> None:
         """Notify every emission due from now on, in time order, while connected."""
         last = self.radio.now_s()

@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from typing import NamedTuple
 
 import numpy as np
+import numpy.typing as npt
 
 from firmware_bridge.config import (
     DEFAULT_ACCEL_RANGE_G,
@@ -88,6 +89,11 @@ class BatteryProfile:
 _Pending = tuple[float, Callable[[int], bytes]]
 
 
+def _fixed(data: bytes) -> Callable[[int], bytes]:
+    """The builder of a frame whose bytes do not carry the seq (vendor layouts)."""
+    return lambda _seq: data
+
+
 @dataclass
 class VirtualDevice:
     """Common clock, link and battery behaviour; subclasses say what frames they make."""
@@ -111,20 +117,16 @@ class VirtualDevice:
         every = self.battery.status_every_s
         if every <= 0:
             return []
-        pending = []
+        pending: list[_Pending] = []
         for t in np.arange(0.0, self._end_s() + 1e-9, every):
             pct = self.battery.percent(float(t))
             flags = StatusFlags.LOW_BATTERY if pct < self.battery.low_below_pct else 0
             device_t = self.clock.device_us(float(t))
-            pending.append(
-                (
-                    float(t),
-                    lambda seq, d=device_t, p=pct, f=int(flags): encode_status(
-                        self.sensor_id, seq, d, p, self.battery.temp_c, f
-                    ),
-                )
-            )
+            pending.append((float(t), self._status_builder(device_t, pct, int(flags))))
         return pending
+
+    def _status_builder(self, t_us: int, pct: int, flags: int) -> Callable[[int], bytes]:
+        return lambda seq: encode_status(self.sensor_id, seq, t_us, pct, self.battery.temp_c, flags)
 
     def emissions(self) -> list[Emission]:
         """Every frame that reaches the host, in arrival order."""
@@ -159,7 +161,9 @@ class VirtualDevice:
         return delivered
 
 
-def _as_array(value: float | Sequence[float] | np.ndarray, n: int, dtype=float) -> np.ndarray:
+def _as_array(
+    value: float | Sequence[float] | np.ndarray, n: int, dtype: npt.DTypeLike = float
+) -> np.ndarray:
     array = np.asarray(value, dtype=dtype)
     return np.full(n, array, dtype=dtype) if array.ndim == 0 else array
 
@@ -193,20 +197,20 @@ class VirtualImuDevice(VirtualDevice):
         period_us = round(float(np.median(np.diff(self.t_s))) * 1e6)
         code = range_code(self.accel_range_g, self.gyro_range_dps)
         counts = quantise_imu(self.accel_g, self.gyro_dps, self.accel_range_g, self.gyro_range_dps)
-        pending = []
+        pending: list[_Pending] = []
         step = self.samples_per_frame
         for start in range(0, self.t_s.size - step + 1, step):
             t0 = self.clock.device_us(float(self.t_s[start]))
             block = counts[start : start + step]
             pending.append(
-                (
-                    float(self.t_s[start + step - 1]),
-                    lambda seq, t0=t0, block=block: encode_imu_raw(
-                        self.sensor_id, seq, t0, block, code, period_us
-                    ),
-                )
+                (float(self.t_s[start + step - 1]), self._imu_builder(t0, block, code, period_us))
             )
         return pending
+
+    def _imu_builder(
+        self, t0_us: int, block: np.ndarray, code: int, period_us: int
+    ) -> Callable[[int], bytes]:
+        return lambda seq: encode_imu_raw(self.sensor_id, seq, t0_us, block, code, period_us)
 
 
 @dataclass
@@ -233,23 +237,22 @@ class VirtualGpsDevice(VirtualDevice):
         self.fix = _as_array(self.fix, n, bool)
 
     def _data_frames(self) -> list[_Pending]:
-        return [
-            (
-                float(t),
-                lambda seq, i=i, t=t: encode_gps(
-                    self.sensor_id,
-                    seq,
-                    self.clock.device_us(float(t)),
-                    float(self.lat_deg[i]),
-                    float(self.lon_deg[i]),
-                    float(self.speed_mps[i]),
-                    float(self.hdop[i]),
-                    int(self.sats[i]),
-                    bool(self.fix[i]),
-                ),
-            )
-            for i, t in enumerate(self.t_s)
-        ]
+        return [(float(t), self._gps_builder(i)) for i, t in enumerate(self.t_s)]
+
+    def _gps_builder(self, i: int) -> Callable[[int], bytes]:
+        t_us = self.clock.device_us(float(self.t_s[i]))
+        return lambda seq: encode_gps(self.sensor_id, seq, t_us, *self._fix(i))
+
+    def _fix(self, i: int) -> tuple[float, float, float, float, int, bool]:
+        """Fix i: latitude, longitude, speed, HDOP, satellites, valid (arrays since init)."""
+        return (
+            float(self.lat_deg[i]),
+            float(self.lon_deg[i]),
+            float(self.speed_mps[i]),
+            float(np.asarray(self.hdop)[i]),
+            int(np.asarray(self.sats)[i]),
+            bool(np.asarray(self.fix)[i]),
+        )
 
     def nmea_emissions(self, talker: str = "GN") -> list[Emission]:
         """The same fixes as a serial NMEA receiver sends them (CRLF-terminated lines)."""
@@ -257,16 +260,7 @@ class VirtualGpsDevice(VirtualDevice):
         for i, t in enumerate(self.t_s):
             text = "".join(
                 s + "\r\n"
-                for s in format_epoch(
-                    self.utc_start_s + float(t),
-                    float(self.lat_deg[i]),
-                    float(self.lon_deg[i]),
-                    float(self.speed_mps[i]),
-                    float(self.hdop[i]),
-                    int(self.sats[i]),
-                    bool(self.fix[i]),
-                    talker=talker,
-                )
+                for s in format_epoch(self.utc_start_s + float(t), *self._fix(i), talker=talker)
             )
             frames.append((float(t), text.encode("ascii"), i))
         return self._through_link(frames)
@@ -285,28 +279,22 @@ class VirtualHrDevice(VirtualDevice):
         self.bpm = _as_array(self.bpm, self.t_s.size, int)
         if self.rr_s is None:
             self.rr_s = [(60.0 / b,) if b > 0 else () for b in self.bpm]
+        self._rr: Sequence[Sequence[float]] = self.rr_s
 
     def _data_frames(self) -> list[_Pending]:
-        return [
-            (
-                float(t),
-                lambda seq, i=i, t=t: encode_hr(
-                    self.sensor_id,
-                    seq,
-                    self.clock.device_us(float(t)),
-                    int(self.bpm[i]),
-                    list(self.rr_s[i]),
-                ),
-            )
-            for i, t in enumerate(self.t_s)
-        ]
+        return [(float(t), self._hr_builder(i)) for i, t in enumerate(self.t_s)]
+
+    def _hr_builder(self, i: int) -> Callable[[int], bytes]:
+        t_us = self.clock.device_us(float(self.t_s[i]))
+        bpm, rr_s = int(self.bpm[i]), list(self._rr[i])
+        return lambda seq: encode_hr(self.sensor_id, seq, t_us, bpm, rr_s)
 
     def strap_emissions(self, contact: bool = True) -> list[Emission]:
         """The values a standard strap notifies on Heart Rate Measurement (0x2A37)."""
         frames = [
             (
                 float(t),
-                encode_heart_rate_measurement(int(self.bpm[i]), self.rr_s[i], contact=contact),
+                encode_heart_rate_measurement(int(self.bpm[i]), self._rr[i], contact=contact),
                 i,
             )
             for i, t in enumerate(self.t_s)

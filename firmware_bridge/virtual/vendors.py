@@ -19,8 +19,12 @@ import numpy as np
 
 from firmware_bridge.profiles import movesense, polar, witmotion
 from firmware_bridge.profiles.base import SensorProfile
-from firmware_bridge.standard.witmotion import encode_ble_packet
-from firmware_bridge.virtual.devices import VirtualDevice, _Pending
+from firmware_bridge.standard.witmotion import (
+    ACCEL_FULL_SCALE_G,
+    GYRO_FULL_SCALE_DPS,
+    encode_ble_packet,
+)
+from firmware_bridge.virtual.devices import VirtualDevice, _fixed, _Pending
 
 # 2026-01-01 in ns since Polar's epoch (2000-01-01): where virtual Polar clocks start.
 POLAR_CLOCK_START_NS = 820_454_400 * 1_000_000_000
@@ -65,12 +69,10 @@ class VirtualWitMotion(_VendorImu):
     profile = witmotion.PROFILE
 
     def _data_frames(self) -> list[_Pending]:
-        scale = np.array(
-            [32768 / witmotion.ACCEL_FULL_SCALE_G] * 3 + [32768 / witmotion.GYRO_FULL_SCALE_DPS] * 3
-        )
+        scale = np.array([32768 / ACCEL_FULL_SCALE_G] * 3 + [32768 / GYRO_FULL_SCALE_DPS] * 3)
         counts = np.clip(np.round(self._x * scale), -32768, 32767).astype(int)
         return [
-            (float(t), lambda seq, c=c: encode_ble_packet(tuple(c[:3]), tuple(c[3:]), (0, 0, 0)))
+            (float(t), _fixed(encode_ble_packet(c[:3].tolist(), c[3:].tolist(), (0, 0, 0))))
             for t, c in zip(self._t, counts, strict=True)
         ]
 
@@ -84,18 +86,14 @@ class VirtualMovesense(_VendorImu):
 
     def _data_frames(self) -> list[_Pending]:
         step = self.samples_per_packet
-        pending = []
+        pending: list[_Pending] = []
         for start in range(0, len(self._t) - step + 1, step):
             block = self._x[start : start + step]
             t0_ms = self.clock.device_us(float(self._t[start])) // 1000
-            pending.append(
-                (
-                    float(self._t[start + step - 1]),
-                    lambda seq, t0=t0_ms, b=block: movesense.encode_imu6(
-                        t0, b[:, :3] * movesense.STANDARD_GRAVITY, b[:, 3:]
-                    ),
-                )
+            packet = movesense.encode_imu6(
+                t0_ms, block[:, :3] * movesense.STANDARD_GRAVITY, block[:, 3:]
             )
+            pending.append((float(self._t[start + step - 1]), _fixed(packet)))
         return pending
 
 
@@ -119,14 +117,17 @@ class VirtualPolar(_VendorImu):
         pending: list[_Pending] = [
             (
                 float(self._t[0]),
-                lambda seq, k=kind: profile.framed(
-                    polar.CP_INDEX,
-                    polar.encode_response(
-                        polar.OpCode.REQUEST_MEASUREMENT_START,
-                        k,
-                        0,
-                        bytes([polar.SettingType.FACTOR, 1]) + np.float32(factors[k]).tobytes(),
-                    ),
+                _fixed(
+                    profile.framed(
+                        polar.CP_INDEX,
+                        polar.encode_response(
+                            polar.OpCode.REQUEST_MEASUREMENT_START,
+                            kind,
+                            0,
+                            bytes([polar.SettingType.FACTOR, 1])
+                            + np.float32(factors[kind]).tobytes(),
+                        ),
+                    )
                 ),
             )
             for kind in kinds
@@ -157,7 +158,5 @@ class VirtualPolar(_VendorImu):
                         polar.MeasurementType.ACC, frame_ns, 0x01, mg.astype("<i2").tobytes()
                     )
                 ]
-            pending += [
-                (last, lambda seq, f=f: profile.framed(polar.DATA_INDEX, f)) for f in frames
-            ]
+            pending += [(last, _fixed(profile.framed(polar.DATA_INDEX, f))) for f in frames]
         return pending
