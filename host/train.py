@@ -51,6 +51,7 @@ from host.training.rundir import (
     write_metrics,
 )
 from host.training.state import TrainState, check_resumable, saved_config
+from host.training.streaming import DEFAULT_CACHE_MB
 from host.training.task import TaskData, dataset_task
 
 __all__ = ["TrainResult", "TrainingError", "train"]
@@ -78,6 +79,7 @@ def train(
     groups: Path | None = None,
     features: FeatureSettings | None = None,
     compute: Compute | None = None,
+    cache_mb: float = 0,
 ) -> TrainResult:
     """Train on the dataset directory (or labelled `.ts` file) `data`, writing the run to `out`.
 
@@ -90,7 +92,9 @@ def train(
     weights and time-loss definition of the risk label (default: the documented ones);
     they are saved in run.json, and a resumed run keeps its own. `compute` is the device,
     precision and loader workers (default: the CPU in fp32, loading in this process);
-    run.json records them, and a resumed run may change them.
+    run.json records them, and a resumed run may change them. With `cache_mb` above 0 a
+    dataset's clips stream from their shards, at most that many megabytes of prepared
+    clips kept (`host.training.streaming`); 0 prepares every clip up front.
     """
     compute = compute or Compute()
     rank, world = distributed(compute.device)
@@ -114,7 +118,9 @@ def train(
             "directory names them itself"
         )
     else:
-        config, task, info = dataset_task(Path(data), config, plan, test_athletes, features)
+        config, task, info = dataset_task(
+            Path(data), config, plan, test_athletes, features, cache_mb
+        )
     if saved is not None:
         check_resumable(out, saved, config)
         if test_athletes:
@@ -148,7 +154,8 @@ def train(
             )
     if rank == 0:
         out.mkdir(parents=True, exist_ok=True)
-        _write_run_files(out, config, task, {**info, "compute": compute.describe()}, world)
+        where = {**compute.describe(), "stream_cache_mb": cache_mb}
+        _write_run_files(out, config, task, {**info, "compute": where}, world)
 
     # 4. Epochs: train, validate, keep each head's best weights, stop early or on time.
     augmenter = imu_augmenter(config) if info["format"] == "dataset" else None
@@ -294,10 +301,13 @@ def _main() -> None:
     parser.add_argument("--device", default="auto", help="auto, cpu, cuda or cuda:N")
     parser.add_argument("--precision", default="fp32", choices=("fp32", "bf16"))
     parser.add_argument("--workers", type=int, default=0, help="data-loading processes")
+    parser.add_argument(
+        "--cache-mb", type=float, default=DEFAULT_CACHE_MB, help="streamed clips kept (0: all)"
+    )
     args = parser.parse_args()
     config = load_config(args.config) if args.config else None
     compute = Compute.choose(args.device, args.precision, args.workers)
-    train(args.data, args.out, config, show_progress=False, compute=compute)
+    train(args.data, args.out, config, show_progress=False, compute=compute, cache_mb=args.cache_mb)
     if dist.is_initialized():
         dist.destroy_process_group()
 

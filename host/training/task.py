@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from edge import dsp
+from host.data.shards import ShardIndex
 from host.evaluation.splits import (
     Split,
     SplitPlan,
@@ -22,7 +23,6 @@ from host.evaluation.splits import (
 )
 from host.models.config import TrainConfig
 from host.models.inputs import (
-    ClipArrays,
     InputStats,
     WeeklyInputs,
     fit_stats,
@@ -30,8 +30,11 @@ from host.models.inputs import (
     weekly_inputs,
 )
 from host.training.errors import TrainingError
+from host.training.feed import ClipSource
+from host.training.streaming import StreamedClips, streamed_stats
 
 if TYPE_CHECKING:
+    from host.data.dataset import Clips
     from host.risk.features import FeatureSettings
 
 
@@ -39,7 +42,7 @@ if TYPE_CHECKING:
 class TaskData:
     """Everything a run trains and validates on, prepared once."""
 
-    arrays: ClipArrays
+    arrays: ClipSource  # in memory (ClipArrays) or streamed from the shards
     labels: np.ndarray  # (N,) action label per clip
     clip_athletes: np.ndarray
     scenes: np.ndarray
@@ -91,14 +94,17 @@ def val_share(config: TrainConfig) -> float:
     return val / (train + val)
 
 
-def athlete_weeks(dataset: Any, features: FeatureSettings | None = None) -> WeeklyInputs:
+def athlete_weeks(
+    dataset: Any, features: FeatureSettings | None = None, clips: Clips | None = None
+) -> WeeklyInputs:
     """The labelled athlete-weeks of a dataset with V_t and the clips of each week
-    (`features`: impact weights and time-loss definition, default the documented ones)."""
+    (`features`: impact weights and time-loss definition, default the documented ones;
+    `clips`: the clips' identity columns, when they are already at hand)."""
     from host.risk.features import FEATURE_COLUMNS, LABEL, FeatureSettings, weekly_features
 
     chosen = features or FeatureSettings()
     frame = weekly_features(dataset, chosen.impact_weights, chosen.time_loss_min_days)
-    clips = dataset.clips()
+    clips = clips if clips is not None else dataset.clips()
     return weekly_inputs(frame, clips.athlete_id, clips.week, tuple(FEATURE_COLUMNS), LABEL)
 
 
@@ -118,23 +124,34 @@ def load_task_data(
     weekly_normaliser: dsp.Normaliser | None = None,
     test_athletes: list[str] | None = None,
     features: FeatureSettings | None = None,
+    cache_mb: float = 0,
 ) -> TaskData:
-    """Clips and athlete-weeks of a dataset, split and normalised on the training part."""
-    clips = dataset.clips()
+    """Clips and athlete-weeks of a dataset, split and normalised on the training part.
+
+    With `cache_mb` above 0 the clips stream from their shards (`StreamedClips`, at most
+    that many megabytes of prepared clips kept); with 0 every clip is prepared up front.
+    Both give the same tensors, statistics and splits."""
+    index = ShardIndex.of(dataset) if cache_mb > 0 else None
+    clips = index.identity if index is not None else dataset.clips()
     if len(clips) == 0:
         raise TrainingError(f"{dataset.root}: the dataset has no clips to train on")
-    weekly = athlete_weeks(dataset, features)
+    weekly = athlete_weeks(dataset, features, clips)
     plan = plan or default_plan(
         clips.athlete_id, weekly, config, dataset.manifest.splits.seed, test_athletes
     )
-    stats = stats or fit_stats(clips.subset(plan.actions.train), config)
+    if index is not None:
+        stats = stats or streamed_stats(index, plan.actions.train, config)
+        arrays: ClipSource = StreamedClips(index, stats, config, cache_mb)
+    else:
+        stats = stats or fit_stats(clips.subset(plan.actions.train), config)
+        arrays = prepare(clips, stats, config)
     columns = config.model.risk_inputs
     chosen = weekly.features[:, [weekly.columns.index(c) for c in columns]]
     if weekly_normaliser is None and len(columns) and len(plan.risk.train):
         weekly_normaliser = dsp.Normaliser.fit(chosen[plan.risk.train], axis=1)
     weekly_z = weekly_normaliser.apply(chosen) if weekly_normaliser is not None else chosen
     return TaskData(
-        arrays=prepare(clips, stats, config),
+        arrays=arrays,
         labels=clips.label.astype(np.int64),
         clip_athletes=clips.athlete_id,
         scenes=clips.scene.astype(np.int64),
@@ -170,9 +187,11 @@ def dataset_task(
     plan: SplitPlan | None,
     test_athletes: list[str] | None,
     features: FeatureSettings | None = None,
+    cache_mb: float = 0,
 ) -> tuple[TrainConfig, TaskData, dict[str, Any]]:
     """A dataset directory's task data, the config filled from it, and its run.json facts
-    (with the feature settings, so evaluation labels the weeks as training did)."""
+    (with the feature settings, so evaluation labels the weeks as training did;
+    `cache_mb`: stream the clips, see `load_task_data`)."""
     from host.data.dataset import load_dataset
     from host.risk.features import FEATURE_COLUMNS, FeatureSettings
 
@@ -189,5 +208,7 @@ def dataset_task(
         "scenes": list(dataset.manifest.scenes),
         "features": features.to_dict(),
     }
-    task = load_task_data(dataset, config, plan, test_athletes=test_athletes, features=features)
+    task = load_task_data(
+        dataset, config, plan, test_athletes=test_athletes, features=features, cache_mb=cache_mb
+    )
     return config, task, info
