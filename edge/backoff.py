@@ -21,4 +21,4 @@ class Backoff:
 
     def delay(self, attempt: int) -> float:
         base = min(self.max_s, self.initial_s * 2 ** min(attempt, 30))
-        return base * (1 + self.jitter * self.rng.uniform(-1.0, 1.0))
+        return float(base * (1 + self.jitter * self.rng.uniform(-1.0, 1.0)))

@@ -34,7 +34,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Final, Literal
 
 import numpy as np
 from pydantic import (
@@ -49,7 +49,7 @@ from pydantic import (
 from edge import dsp, taxonomy
 from firmware_bridge.errors import UserError
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION: Final = 1
 MANIFEST_NAME = "manifest.json"
 # The host's Ed25519 signature of manifest.json (edge.signing).
 SIGNATURE_NAME = "signature.json"

@@ -155,14 +155,15 @@ class Normaliser:
         """(x - mean) / (std + eps), channel-wise; floating inputs keep their dtype."""
         x = np.asarray(x)
         shape = self._shape_for(x)
-        y = (x - self.mean.reshape(shape)) / (self.std.reshape(shape) + self.eps)
+        y: np.ndarray = (x - self.mean.reshape(shape)) / (self.std.reshape(shape) + self.eps)
         return y.astype(x.dtype, copy=False) if np.issubdtype(x.dtype, np.floating) else y
 
     def invert(self, z: np.ndarray) -> np.ndarray:
         """Back to physical units (for showing model inputs to staff)."""
         z = np.asarray(z)
         shape = self._shape_for(z)
-        return z * (self.std.reshape(shape) + self.eps) + self.mean.reshape(shape)
+        x: np.ndarray = z * (self.std.reshape(shape) + self.eps) + self.mean.reshape(shape)
+        return x
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready form for the bundle manifest."""

@@ -38,7 +38,8 @@ class SummaryError(TouchlineError):
 @lru_cache(maxsize=1)
 def summary_schema() -> dict[str, Any]:
     text = resources.files("edge").joinpath("schemas", SCHEMA_FILE).read_text(encoding="utf-8")
-    return json.loads(text)
+    schema: dict[str, Any] = json.loads(text)
+    return schema
 
 
 def validate_summary(summary: dict[str, Any]) -> None:

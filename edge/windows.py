@@ -162,7 +162,8 @@ def window_starts(
         for gap_start, gap_end in runs_of_true(~row):
             if gap_end - gap_start > max_gap:
                 keep &= (starts + span <= gap_start) | (starts >= gap_end)
-    return starts[keep]
+    kept: np.ndarray = starts[keep]
+    return kept
 
 
 @dataclass(frozen=True)

@@ -56,7 +56,7 @@ def impact_flaw(action: str, traits: AthleteTraits) -> float:
     return traits.fatigue
 
 
-def impact_score_array(intensity: np.ndarray, flaw: np.ndarray | float) -> np.ndarray:
+def impact_score_array(intensity: np.ndarray | float, flaw: np.ndarray | float) -> np.ndarray:
     """s_k = clip(0.15 + 0.6·intensity + 0.25·flaw): how hard and how poorly an action was done."""
     return np.clip(0.15 + 0.6 * np.asarray(intensity) + 0.25 * np.asarray(flaw), 0.0, 1.0)
 

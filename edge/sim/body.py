@@ -67,7 +67,8 @@ class Kinematics:
     @property
     def knee_flexion(self) -> np.ndarray:
         """(2,T) knee flexion, rad (0 = straight)."""
-        return self.thigh - self.shank
+        flexion: np.ndarray = self.thigh - self.shank
+        return flexion
 
 
 @functools.cache
@@ -77,11 +78,13 @@ def _gait_highpass(fs: float) -> np.ndarray:
 
 def _cubic_step(x: np.ndarray) -> np.ndarray:
     x = np.clip(x, 0.0, 1.0)
-    return x * x * (3 - 2 * x)
+    step: np.ndarray = x * x * (3 - 2 * x)
+    return step
 
 
 def _second_derivative(values: np.ndarray, fs: float) -> np.ndarray:
-    return np.gradient(np.gradient(values, axis=0), axis=0) * fs * fs
+    second: np.ndarray = np.gradient(np.gradient(values, axis=0), axis=0) * fs * fs
+    return second
 
 
 def kinematics(m: Motion, traits: AthleteTraits, rng: np.random.Generator) -> Kinematics:
@@ -279,7 +282,8 @@ def lever_arm_force_g(omega: np.ndarray, offset_m: np.ndarray, fs: float) -> np.
     if not r.any():
         return np.zeros_like(omega)
     alpha = np.gradient(omega, axis=0) * fs
-    return (np.cross(alpha, r) + np.cross(omega, np.cross(omega, r))) / G
+    force: np.ndarray = (np.cross(alpha, r) + np.cross(omega, np.cross(omega, r))) / G
+    return force
 
 
 def _to_body_frame(
@@ -305,7 +309,7 @@ def skeleton(kin: Kinematics, t_s: np.ndarray, traits: AthleteTraits) -> np.ndar
     t_imu = np.arange(kin.speed.shape[0]) / kin.fs
 
     def at(series: np.ndarray) -> np.ndarray:
-        return np.interp(t_s, t_imu, series)
+        return np.asarray(np.interp(t_s, t_imu, series))
 
     h = traits.height_m
     psi = at(kin.heading)

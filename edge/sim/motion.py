@@ -45,7 +45,7 @@ class Motion:
 
     @property
     def n(self) -> int:
-        return self.v.shape[0]
+        return int(self.v.shape[0])
 
     @property
     def duration_s(self) -> float:
@@ -64,7 +64,10 @@ class Motion:
 
 def empty_motion(n: int, fs: float = IMU_RATE_HZ) -> Motion:
     """A plan of n samples standing still."""
-    zeros = lambda: np.zeros(n)  # noqa: E731
+
+    def zeros() -> np.ndarray:
+        return np.zeros(n)
+
     return Motion(
         fs=fs,
         v=zeros(),
@@ -190,7 +193,8 @@ def add_pulse(target: np.ndarray, index: int, vector: np.ndarray | float, width:
 
 def smoothstep(x: np.ndarray) -> np.ndarray:
     """0 -> 1 over x in (-inf, inf), steepest (slope 1/2) at 0."""
-    return 0.5 + 0.5 * np.tanh(x)
+    step: np.ndarray = 0.5 + 0.5 * np.tanh(x)
+    return step
 
 
 def bump(t: np.ndarray, centre: float, width: float) -> np.ndarray:

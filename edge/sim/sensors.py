@@ -97,7 +97,7 @@ def observe_imu(
     raw *= FULL_SCALE_CODES / full
     np.rint(raw, out=raw)
     np.clip(raw, -FULL_SCALE_CODES, FULL_SCALE_CODES, out=raw)
-    clipped = (np.abs(raw) >= FULL_SCALE_CODES).any(axis=1)
+    clipped = np.asarray((np.abs(raw) >= FULL_SCALE_CODES).any(axis=1))
     raw *= full / FULL_SCALE_CODES
     return raw, clipped
 

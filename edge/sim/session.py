@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
+from typing import overload
 
 import numpy as np
 
@@ -108,6 +109,14 @@ def _check(scene: str, session_type: str | None = None, action: str | None = Non
         raise SimulationError(
             f"unknown action {action!r}; expected one of {', '.join((*ACTIONS, BACKGROUND))}"
         )
+
+
+@overload
+def action_intensity(rng: np.random.Generator, scene: str, size: None = None) -> float: ...
+
+
+@overload
+def action_intensity(rng: np.random.Generator, scene: str, size: int) -> np.ndarray: ...
 
 
 def action_intensity(

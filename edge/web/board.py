@@ -11,20 +11,45 @@ from __future__ import annotations
 import json
 import threading
 from collections import Counter
-from typing import Any
+from typing import Any, TypedDict
 
-from edge.store import Store
+from edge.store import EventRow, Store
 from edge.stream import SessionProcessor
 from edge.transports.base import LinkStatus
 
 
-def athlete_cards(processor: SessionProcessor, statuses: list[LinkStatus]) -> list[dict]:
+class CardLink(TypedDict):
+    site: str
+    up: bool
+
+
+class LastAction(TypedDict):
+    label: str
+    t_s: float
+
+
+class AthleteCard(TypedDict):
+    """One athlete on the sideline page, as the page's JSON carries it."""
+
+    athlete_id: str
+    links: list[CardLink]
+    battery_pct: float | None
+    loss_pct: float
+    distance_m: int | None
+    hsr_m: int | None
+    sprints: int | None
+    player_load: int
+    actions: dict[str, int]
+    last: LastAction | None
+
+
+def athlete_cards(processor: SessionProcessor, statuses: list[LinkStatus]) -> list[AthleteCard]:
     """One card per athlete: the live table's columns, as numbers rather than text."""
     by_address = {status.address: status for status in statuses}
-    cards = []
+    cards: list[AthleteCard] = []
     for athlete_id, athlete in processor.athletes.items():
         sensors = processor.sensors_of(athlete_id)
-        links = []
+        links: list[CardLink] = []
         for sensor in sensors:
             status = by_address.get(sensor.role.address)
             links.append(
@@ -97,15 +122,15 @@ class LiveBoard:
             return [card["athlete_id"] for card in self._state["athletes"]]
 
 
-def stored_cards(store: Store, session_id: str) -> list[dict]:
+def stored_cards(store: Store, session_id: str) -> list[AthleteCard]:
     """Cards of a session from what its store holds (for `edge serve` on its own): actions
     from the stored events, loads from the summaries once built; no link state."""
     summaries = {a: json.loads(body) for a, body in store.summaries(session_id).items()}
-    events: dict[str, list] = {}
+    events: dict[str, list[EventRow]] = {}
     for event in store.events(session_id):
         events.setdefault(event.athlete_id, []).append(event)
     athletes = dict.fromkeys(sensor.athlete_id for sensor in store.sensors(session_id))
-    cards = []
+    cards: list[AthleteCard] = []
     for athlete_id in athletes:
         mine = events.get(athlete_id, [])
         load = summaries.get(athlete_id, {}).get("load", {})

@@ -23,7 +23,8 @@ def lan_address() -> str:
     probe = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
     try:
         probe.connect(("10.255.255.255", 1))
-        return probe.getsockname()[0]
+        address: str = probe.getsockname()[0]  # (host, port) for AF_INET
+        return address
     except OSError:
         return "127.0.0.1"
     finally:
