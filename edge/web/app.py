@@ -16,7 +16,7 @@ import json
 import math
 import secrets
 import time
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -132,7 +132,9 @@ def create_app(
         if not viewer(request):
             return HTMLResponse(pin_page())
         note = SYNTHETIC_NOTE if synthetic else ""
-        return HTMLResponse(sideline_page(session_id, staff(request), note))
+        # The address this browser reached the page by also works for the next tablet.
+        share_url = f"{request.base_url}?pin={access.pin}"
+        return HTMLResponse(sideline_page(session_id, staff(request), note, share_url))
 
     async def events(request: Request) -> Response:
         if not viewer(request):
@@ -173,7 +175,9 @@ def create_app(
         response.set_cookie(STAFF_COOKIE, access.staff_key, httponly=True, samesite="strict")
         return response
 
-    def action(act: Callable[[SessionMarks, dict[str, Any]], str]) -> Callable:
+    def action(
+        act: Callable[[SessionMarks, dict[str, Any]], str],
+    ) -> Callable[[Request], Awaitable[Response]]:
         async def endpoint(request: Request) -> Response:
             if not staff(request):
                 return _problem("staff: log in with the staff code first", 401)

@@ -7,6 +7,8 @@ from __future__ import annotations
 
 import html
 
+import segno
+
 STYLE = """
 * { box-sizing: border-box; }
 body { margin: 0; font-family: system-ui, sans-serif; background: #f4f6f8; color: #111;
@@ -42,6 +44,12 @@ body:not(.staff) .staff-only, body.staff .viewer-only { display: none; }
   margin-bottom: .6rem; display: flex; flex-wrap: wrap; gap: .5rem; align-items: center; }
 .panel input[type=text], .panel input[type=password] { flex: 1 1 10rem; padding: 0 .5rem; }
 #closed { display: none; } body.closed #closed { display: block; }
+.share { margin-bottom: .6rem; } .share summary { min-height: 2.6rem; padding: .6rem 0;
+  cursor: pointer; color: #17324d; font-weight: 700; }
+.share figure { margin: 0; background: #fff; border: 1px solid #d5dbe1; border-radius: 8px;
+  padding: .6rem; display: inline-block; }
+.share svg { display: block; width: 12rem; height: 12rem; }
+.share figcaption { font-size: .9rem; margin-top: .3rem; overflow-wrap: anywhere; }
 """
 
 SCRIPT = """
@@ -117,9 +125,28 @@ source.onopen = () => say('live');
 """
 
 
-def sideline_page(session_id: str, staff: bool, synthetic_note: str = "") -> str:
-    """The live page; `staff` shows the staff controls from the start."""
+def share_qr(url: str) -> str:
+    """A QR code of `url` (the page's address with its PIN) as inline SVG, so a tablet's
+    camera opens the page from another screen without typing the address or the PIN."""
+    code = segno.make(url, error="m")
+    return code.svg_inline(
+        scale=4, border=2, omitsize=True, title=f"QR code of {url}", svgclass="qr"
+    )
+
+
+def sideline_page(
+    session_id: str, staff: bool, synthetic_note: str = "", share_url: str = ""
+) -> str:
+    """The live page; `staff` shows the staff controls from the start; `share_url`, when
+    given, is offered as a QR code for opening the page on another tablet."""
     banner = f'<p class="banner">{html.escape(synthetic_note)}</p>' if synthetic_note else ""
+    share = (
+        '<details class="share"><summary>Open on another tablet (QR code)</summary>'
+        f"<figure>{share_qr(share_url)}<figcaption>Scan with the tablet's camera, or open "
+        f"<code>{html.escape(share_url)}</code></figcaption></figure></details>"
+        if share_url
+        else ""
+    )
     return (
         '<!doctype html><html lang="en"><head><meta charset="utf-8">'
         '<meta name="viewport" content="width=device-width, initial-scale=1">'
@@ -129,6 +156,7 @@ def sideline_page(session_id: str, staff: bool, synthetic_note: str = "") -> str
         '<span class="clock" id="clock" aria-label="session time">0:00:00</span></header><main>'
         f'{banner}<p id="closed" class="banner" role="status">Session closed.</p>'
         '<div id="status" role="status" aria-live="polite"></div>'
+        f"{share}"
         '<form id="staff-login" class="panel viewer-only"><label for="code">Staff code</label>'
         '<input id="code" name="code" type="password" autocomplete="off" inputmode="numeric">'
         '<button type="submit">Staff log in</button></form>'

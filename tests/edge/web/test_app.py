@@ -4,9 +4,12 @@ staff actions land in the session's store as `edge drill` / `edge rpe` put them.
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
+import numpy as np
 import pytest
+import segno
 from starlette.testclient import TestClient
 
 from edge.marks import SessionMarks
@@ -58,6 +61,43 @@ def test_the_pin_opens_the_page_and_nothing_else_does(store_path, access) -> Non
     page = client.get("/")
     assert "Touchline · session S1" in page.text and 'id="cards"' in page.text
     assert json.loads(client.get("/state").text)["session_id"] == "S1"
+
+
+def _qr_modules(svg: str, border: int = 2) -> np.ndarray:
+    """The dark modules drawn by the page's QR path (segno's runs: M/m moves, h dark runs)."""
+    path = re.search(r' d="([^"]+)"', svg)
+    assert path is not None, "no QR path in the page"
+    cells: set[tuple[int, int]] = set()
+    x = y = 0.0
+    for command, numbers in re.findall(r"([Mmh])([-\d. ]+)", path.group(1)):
+        values = [float(v) for v in numbers.split()]
+        if command == "M":
+            x, y = values
+        elif command == "m":
+            x, y = x + values[0], y + values[1]
+        else:
+            cells.update((int(y) - border, int(x) - border + i) for i in range(int(values[0])))
+            x += values[0]
+    size = max(max(cell) for cell in cells) + 1
+    modules = np.zeros((size, size), dtype=bool)
+    for row, column in cells:
+        modules[row, column] = True
+    return modules
+
+
+def test_the_page_offers_a_qr_code_of_its_address_with_the_pin(store_path, access) -> None:
+    client, _ = _client(store_path, access)
+    client.get("/?pin=123456")
+    page = client.get("/").text
+    url = "http://testserver/?pin=123456"
+    assert f"<code>{url}</code>" in page
+    qr = re.search(r'<svg[^>]*class="qr".*?</svg>', page)
+    assert qr is not None, "no QR code on the page"
+    svg = qr.group(0)
+    expected = np.array(segno.make(url, error="m").matrix, dtype=bool)
+    assert np.array_equal(_qr_modules(svg), expected)
+    other = np.array(segno.make("http://testserver/?pin=000000", error="m").matrix, dtype=bool)
+    assert not np.array_equal(_qr_modules(svg), other)
 
 
 def test_guessing_the_pin_is_slowed_down(store_path, access) -> None:
