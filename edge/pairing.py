@@ -23,7 +23,7 @@ from edge.packets import Packet, PacketDecoder, SensorRole
 from edge.signing import is_public_key_text
 from edge.transports import build_transports
 from edge.transports.virtual import SquadSpec
-from firmware_bridge.errors import FrameError
+from firmware_bridge.errors import FrameError, UserError
 from firmware_bridge.profiles import get_profile, recognise
 from firmware_bridge.samples import ImuSamples, StatusSample
 
@@ -36,7 +36,7 @@ VERIFY_FRAMES = 20
 VERIFY_TIMEOUT_S = 8.0
 
 
-class PairingError(Exception):
+class PairingError(UserError):
     """A sensor could not be verified or the host refused the pairing code."""
 
 

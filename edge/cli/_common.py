@@ -1,4 +1,5 @@
-"""What every `edge` command shares: the --config option and one-line errors.
+"""What every `edge` command shares: the --config and --bundle options and loading the
+configuration. Errors are reported by the app's root group (edge/cli/errors.py).
 
 Command modules import only typer and this module at the top; everything heavier
 (numpy, scipy, onnxruntime, bleak, httpx, rich) is imported inside the command that
@@ -7,7 +8,7 @@ uses it, so `edge --help` and `edge --version` answer at once on a Pi."""
 from __future__ import annotations
 
 from pathlib import Path
-from typing import TYPE_CHECKING, NoReturn
+from typing import TYPE_CHECKING
 
 import typer
 
@@ -24,16 +25,9 @@ BundleOption = typer.Option(
 )
 
 
-def fail(message: str, code: int = 1) -> NoReturn:
-    """One clear line on stderr and a non-zero exit; never a traceback."""
-    typer.secho(f"error: {message}", err=True, fg=typer.colors.RED)
-    raise typer.Exit(code)
+def edge_config(path: Path | None, must_exist: bool = True) -> EdgeConfig:
+    """The sideline's configuration, loaded when a command runs (pydantic is not needed
+    for `--help`); a bad file is a ConfigError (exit 2)."""
+    from edge.config import load_config
 
-
-def config_or_fail(path: Path | None, must_exist: bool = True) -> EdgeConfig:
-    from edge.config import ConfigError, load_config
-
-    try:
-        return load_config(path, must_exist)
-    except ConfigError as exc:
-        fail(str(exc), code=2)
+    return load_config(path, must_exist)

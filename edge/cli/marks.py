@@ -8,7 +8,7 @@ from pathlib import Path
 import typer
 
 from edge.cli import app
-from edge.cli._common import ConfigOption, config_or_fail, fail
+from edge.cli._common import ConfigOption, edge_config
 
 SessionOption = typer.Option(
     None, "--session", help="Session id; default: the one recording now, else the newest."
@@ -23,13 +23,8 @@ app.add_typer(drill_app, name="drill")
 
 def _marks(config_path: Path | None):  # -> SessionMarks (imported lazily)
     from edge.marks import SessionMarks
-    from edge.store import StoreError
 
-    config = config_or_fail(config_path)
-    try:
-        return SessionMarks.open(config.store_path)
-    except StoreError as exc:
-        fail(str(exc))
+    return SessionMarks.open(edge_config(config_path).store_path)
 
 
 @drill_app.command("start")
@@ -42,13 +37,10 @@ def drill_start(
 
     Example:  edge drill start 'small-sided game 7v7'
     """
-    from edge.marks import MarkError, current_session
+    from edge.marks import current_session
 
     with _marks(config_path) as marks:
-        try:
-            drill = marks.start_drill(current_session(marks.store, session), name)
-        except MarkError as exc:
-            fail(str(exc), code=2)
+        drill = marks.start_drill(current_session(marks.store, session), name)
     typer.echo(f"drill {drill.name!r} started at {drill.started_at}")
 
 
@@ -61,13 +53,10 @@ def drill_end(
 
     Example:  edge drill end
     """
-    from edge.marks import MarkError, current_session
+    from edge.marks import current_session
 
     with _marks(config_path) as marks:
-        try:
-            drill = marks.end_drill(current_session(marks.store, session))
-        except MarkError as exc:
-            fail(str(exc), code=2)
+        drill = marks.end_drill(current_session(marks.store, session))
     typer.echo(f"drill {drill.name!r} ended at {drill.ended_at}")
 
 
@@ -85,12 +74,9 @@ def rpe_command(
 
     Example:  edge rpe A07 7
     """
-    from edge.marks import MarkError, current_session
+    from edge.marks import current_session
 
     with _marks(config_path) as marks:
-        try:
-            chosen = current_session(marks.store, session)
-            marks.set_rpe(chosen, athlete_id, rpe)
-        except MarkError as exc:
-            fail(str(exc), code=2)
+        chosen = current_session(marks.store, session)
+        marks.set_rpe(chosen, athlete_id, rpe)
     typer.echo(f"RPE {rpe:g} kept for {athlete_id} in session {chosen}")

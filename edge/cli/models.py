@@ -8,7 +8,8 @@ from typing import TYPE_CHECKING
 import typer
 
 from edge.cli import app
-from edge.cli._common import ConfigOption, config_or_fail, fail
+from edge.cli._common import ConfigOption, edge_config
+from edge.cli.errors import CommandError
 
 if TYPE_CHECKING:
     from edge.config import EdgeConfig
@@ -28,7 +29,7 @@ BundlePathArgument = typer.Argument(..., help="Bundle directory or .tar.gz.")
 def _store(config_path: Path | None) -> tuple[ModelStore, EdgeConfig]:
     from edge.models_store import ModelStore
 
-    config = config_or_fail(config_path)
+    config = edge_config(config_path)
     return ModelStore(config.models_dir, config.host_public_keys), config
 
 
@@ -44,7 +45,9 @@ def _save_learned_keys(store: ModelStore, config: EdgeConfig, config_path: Path 
     try:
         save_config(config, config_path)
     except OSError as exc:
-        fail(f"the model is installed but the host's new key could not be saved: {exc}")
+        raise CommandError(
+            f"the model is installed but the host's new key could not be saved: {exc}"
+        ) from exc
     typer.echo(f"the host rotated its signing key: now also trusting {', '.join(new)}")
 
 
@@ -71,7 +74,9 @@ def pull(config_path: Path | None = ConfigOption) -> None:
         with httpx.Client(timeout=config.sync.timeout_s) as client:
             bundle = store.pull(config.host_url, config.device_token, client)
     except (ModelStoreError, BundleError) as exc:
-        fail(f"bundle refused, still using {store.current_version or 'no model'}: {exc}")
+        raise CommandError(
+            f"bundle refused, still using {store.current_version or 'no model'}: {exc}"
+        ) from exc
     _save_learned_keys(store, config, config_path)
     typer.echo(f"using model {bundle.manifest.version}")
 
@@ -103,7 +108,9 @@ def install(
             bundle_path, allow_unsigned=_warn_unverified if allow_unsigned else None
         )
     except (ModelStoreError, BundleError) as exc:
-        fail(f"bundle refused, still using {store.current_version or 'no model'}: {exc}")
+        raise CommandError(
+            f"bundle refused, still using {store.current_version or 'no model'}: {exc}"
+        ) from exc
     _save_learned_keys(store, config, config_path)
     typer.echo(f"using model {bundle.manifest.version}")
 
@@ -137,26 +144,14 @@ def use(
     config_path: Path | None = ConfigOption,
 ) -> None:
     """Switch to an installed version.  Example: edge models use student-2026-03-01"""
-    from edge.bundle import BundleError
-    from edge.models_store import ModelStoreError
-
     store, _ = _store(config_path)
-    try:
-        store.use(version)
-    except (ModelStoreError, BundleError) as exc:
-        fail(str(exc))
+    store.use(version)
     typer.echo(f"using model {version}")
 
 
 @models_app.command("rollback")
 def rollback(config_path: Path | None = ConfigOption) -> None:
     """Go back to the model used before the current one.  Example: edge models rollback"""
-    from edge.bundle import BundleError
-    from edge.models_store import ModelStoreError
-
     store, _ = _store(config_path)
-    try:
-        bundle = store.rollback()
-    except (ModelStoreError, BundleError) as exc:
-        fail(str(exc))
+    bundle = store.rollback()
     typer.echo(f"using model {bundle.manifest.version}")

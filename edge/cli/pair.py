@@ -9,7 +9,8 @@ from typing import TYPE_CHECKING
 import typer
 
 from edge.cli import app
-from edge.cli._common import ConfigOption, config_or_fail, fail
+from edge.cli._common import ConfigOption, edge_config
+from edge.cli.errors import CommandError
 
 if TYPE_CHECKING:
     from rich.console import Console
@@ -72,10 +73,10 @@ def _check_feeds_model(config: EdgeConfig, sensor: SensorConfig, console: Consol
     ]
     missing = missing_channels([(sensor.site, sensor.protocol)], at_site)
     if missing:
-        fail(
+        raise CommandError(
             f"{sensor.address} ({get_profile(sensor.protocol).family}) on the {sensor.site} "
             f"cannot feed model {manifest.version}: it needs {', '.join(missing)}",
-            code=2,
+            exit_code=2,
         )
     own = [(s.site, s.protocol) for s in config.sensors if s.athlete_id == sensor.athlete_id]
     rest = missing_channels(own, manifest.channels)
@@ -89,12 +90,8 @@ def _check_feeds_model(config: EdgeConfig, sensor: SensorConfig, console: Consol
 def _pair_virtual(config: EdgeConfig, address: str, console: Console) -> None:
     from edge.config import SensorConfig
     from edge.pairing import verify, virtual_sensors
-    from edge.transports.virtual import VirtualAddressError
 
-    try:
-        sensors = list(virtual_sensors(address))
-    except VirtualAddressError as exc:
-        fail(str(exc), code=2)
+    sensors = list(virtual_sensors(address))
     for sensor_address, athlete_id, site, family in sensors:
         _add(
             config,
@@ -146,21 +143,21 @@ def pair_command(
     from rich.prompt import Prompt
 
     from edge.config import SensorConfig, save_config
-    from edge.pairing import PairingError, register_device, verify
+    from edge.pairing import register_device, verify
     from edge.signing import key_id
     from edge.transports.virtual import is_virtual
 
-    config = config_or_fail(config_path, must_exist=False)  # pairing writes a new file
+    config = edge_config(config_path, must_exist=False)  # pairing writes a new file
     console = Console()
     if host or code:
         if not (host and code):
-            fail("--host and --code go together", code=2)
+            raise CommandError("--host and --code go together", exit_code=2)
+        with httpx.Client(timeout=config.sync.timeout_s) as client:
+            device_id, token, host_key = register_device(host, code, client)
         try:
-            with httpx.Client(timeout=config.sync.timeout_s) as client:
-                device_id, token, host_key = register_device(host, code, client)
             config.host_url, config.device_id, config.device_token = host, device_id, token
-        except (PairingError, ValueError) as exc:
-            fail(str(exc))
+        except ValueError as exc:  # pydantic checks each value as it is set
+            raise CommandError(f"cannot keep the pairing: {exc}") from exc
         console.print(f"paired with {config.host_url} as device {device_id}")
         if host_key is None:
             console.print(
@@ -178,14 +175,16 @@ def pair_command(
         if not address:
             found = _scan(console, scan_s)
             if not found:
-                fail("nothing to pair")
+                raise CommandError("nothing to pair")
             choice = Prompt.ask("pair which #", choices=[str(i) for i in range(1, len(found) + 1)])
             address = found[int(choice) - 1].address
             protocol = protocol or found[int(choice) - 1].family
         athlete = athlete or Prompt.ask("athlete id")
         site = site or Prompt.ask("body site", choices=list(SITES))
         if site not in SITES:
-            fail(f"--site must be one of {', '.join(SITES)}, got {site!r}", code=2)
+            raise CommandError(
+                f"--site must be one of {', '.join(SITES)}, got {site!r}", exit_code=2
+            )
         protocol = protocol or "frame"
         try:
             sensor = SensorConfig.model_validate(
@@ -197,12 +196,10 @@ def pair_command(
                     "protocol": protocol,
                 }
             )
-            checked = asyncio.run(verify(address, protocol=protocol))
-            sensor.sensor_id = checked.sensor_id
-        except PairingError as exc:
-            fail(str(exc))
-        except ValueError as exc:
-            fail(f"bad sensor settings: {exc}", code=2)
+        except ValueError as exc:  # pydantic's ValidationError
+            raise CommandError(f"bad sensor settings: {exc}", exit_code=2) from exc
+        checked = asyncio.run(verify(address, protocol=protocol))
+        sensor.sensor_id = checked.sensor_id
         _add(config, sensor)
         _check_feeds_model(config, sensor, console)
         battery = f", battery {checked.battery_pct}%" if checked.battery_pct is not None else ""
@@ -213,5 +210,5 @@ def pair_command(
     try:
         path = save_config(config, config_path)
     except OSError as exc:
-        fail(f"cannot write the configuration: {exc}")
+        raise CommandError(f"cannot write the configuration: {exc}") from exc
     console.print(f"saved {path}")

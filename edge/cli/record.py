@@ -9,7 +9,8 @@ from typing import TYPE_CHECKING
 import typer
 
 from edge.cli import app
-from edge.cli._common import BundleOption, ConfigOption, config_or_fail, fail
+from edge.cli._common import BundleOption, ConfigOption, edge_config
+from edge.cli.errors import CommandError
 
 if TYPE_CHECKING:
     from rich.console import Console
@@ -24,31 +25,25 @@ if TYPE_CHECKING:
 
 def load_model(config: EdgeConfig, bundle: Path | None) -> ActionModel:
     """The bundle given on the command line, else the installed current one."""
-    from edge.bundle import BundleError, read_bundle
-    from edge.infer import ActionModel, InferenceError
-    from edge.models_store import ModelStore, ModelStoreError
+    from edge.bundle import read_bundle
+    from edge.infer import ActionModel
+    from edge.models_store import ModelStore
 
-    try:
-        loaded = read_bundle(bundle) if bundle else ModelStore(config.models_dir).load()
-        return ActionModel.from_bundle(loaded, config.model_backend)
-    except (BundleError, ModelStoreError, InferenceError) as exc:
-        fail(str(exc))
+    loaded = read_bundle(bundle) if bundle else ModelStore(config.models_dir).load()
+    return ActionModel.from_bundle(loaded, config.model_backend)
 
 
 def _roles(config: EdgeConfig, simulate: str | None) -> list[SensorRole]:
     from edge.packets import SensorRole
-    from edge.transports.virtual import SquadSpec, VirtualAddressError
+    from edge.transports.virtual import SquadSpec
 
     if simulate:
-        try:
-            return SquadSpec.from_address(simulate).roles()
-        except VirtualAddressError as exc:
-            fail(str(exc), code=2)
+        return SquadSpec.from_address(simulate).roles()
     if not config.sensors:
-        fail(
+        raise CommandError(
             "no sensors paired: run `edge pair …` first, or try "
             "`edge record --simulate 'virtual://squad?athletes=4'`",
-            code=2,
+            exit_code=2,
         )
     return [SensorRole(s.address, s.athlete_id, s.site, s.protocol) for s in config.sensors]
 
@@ -152,17 +147,14 @@ def record_command(
     from edge.live import LiveView
     from edge.marks import SessionMarks
     from edge.session import new_session_id, record, stop_on_signals
-    from edge.store import Store, StoreError
+    from edge.store import Store
     from edge.transports import build_transports
 
-    config = config_or_fail(config_path)
+    config = edge_config(config_path)
     roles = _roles(config, simulate)
     model = load_model(config, bundle)
     console = Console()
-    try:
-        store = Store(config.store_path)
-    except StoreError as exc:
-        fail(str(exc))
+    store = Store(config.store_path)
     transports = build_transports(roles, config.reconnect)
     session_id = new_session_id()
     page = _sideline(store, session_id, web_port, model, console)
@@ -206,13 +198,11 @@ def record_command(
             result = asyncio.run(run())
             with SessionMarks(store) as marks:
                 marks.apply_rpe(session_id)
-        except StoreError as exc:
-            fail(str(exc))
         finally:
             if page:
                 page.stop()
         if result.disk_full:
-            fail(result.stopped_by)
+            raise CommandError(result.stopped_by)
         print_result(result, console)
         _try_sync(config, store, console)
 
@@ -234,7 +224,7 @@ def close_command(
     from edge.session import close_session
     from edge.store import Store
 
-    config = config_or_fail(config_path)
+    config = edge_config(config_path)
     model = load_model(config, bundle)
     console = Console()
     with Store(config.store_path) as store:
@@ -245,6 +235,6 @@ def close_command(
         for sid in ids:
             row = store.session(sid)
             if row is None:
-                fail(f"no session {sid!r} in {config.store_path}")
+                raise CommandError(f"no session {sid!r} in {config.store_path}")
             summaries = close_session(store, sid, model, config)
             console.print(f"closed {sid}: {len(summaries)} summaries queued")

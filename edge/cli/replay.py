@@ -8,7 +8,8 @@ from typing import TYPE_CHECKING
 import typer
 
 from edge.cli import app
-from edge.cli._common import BundleOption, ConfigOption, config_or_fail, fail
+from edge.cli._common import BundleOption, ConfigOption, edge_config
+from edge.cli.errors import CommandError
 from edge.cli.record import load_model
 
 if TYPE_CHECKING:
@@ -82,8 +83,8 @@ def replay_command(
     from edge.store import Store
 
     if not session_id and not simulate:
-        fail("give a SESSION id or --simulate N", code=2)
-    config = config_or_fail(config_path)
+        raise CommandError("give a SESSION id or --simulate N", exit_code=2)
+    config = edge_config(config_path)
     model = load_model(config, bundle)
     console = Console()
     with Progress(
@@ -107,11 +108,11 @@ def replay_command(
             )
         else:
             if not config.store_path.exists():
-                fail(f"no store at {config.store_path}")
+                raise CommandError(f"no store at {config.store_path}")
             with Store(config.store_path) as store:
                 row = store.session(session_id)
                 if row is None:
-                    fail(f"no session {session_id!r} in {config.store_path}")
+                    raise CommandError(f"no session {session_id!r} in {config.store_path}")
                 task = progress.add_task("replay", total=None)
                 result = replay_stored(
                     store,

@@ -7,7 +7,8 @@ from pathlib import Path
 import typer
 
 from edge.cli import app
-from edge.cli._common import ConfigOption, config_or_fail, fail
+from edge.cli._common import ConfigOption, edge_config
+from edge.cli.errors import CommandError
 
 
 @app.command("serve")
@@ -27,19 +28,16 @@ def serve_command(
     """
     import uvicorn
 
-    from edge.marks import MarkError, current_session
-    from edge.store import Store, StoreError
+    from edge.marks import current_session
+    from edge.store import Store
     from edge.web.app import Access, create_app
     from edge.web.board import LiveBoard
-    from edge.web.server import WebError, lan_address
+    from edge.web.server import lan_address
     from edge.web.store_feed import StoreFeed
 
-    config = config_or_fail(config_path)
-    try:
-        with Store(config.store_path) as store:
-            chosen = current_session(store, session)
-    except (MarkError, StoreError) as exc:
-        fail(str(exc), code=2)
+    config = edge_config(config_path)
+    with Store(config.store_path) as store:
+        chosen = current_session(store, session)
     board = LiveBoard(chosen)
     access = Access()
     app_ = create_app(board, config.store_path, access=access)
@@ -49,5 +47,5 @@ def serve_command(
     with StoreFeed(board, config.store_path):
         try:
             uvicorn.run(app_, host=host, port=port, log_level="warning")
-        except (OSError, WebError) as exc:
-            fail(f"--port: cannot serve on {host}:{port} ({exc})")
+        except OSError as exc:  # a WebError, or uvicorn's own bind error
+            raise CommandError(f"--port: cannot serve on {host}:{port} ({exc})") from exc

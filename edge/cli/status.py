@@ -8,7 +8,7 @@ from pathlib import Path
 import typer
 
 from edge.cli import app
-from edge.cli._common import ConfigOption, config_or_fail
+from edge.cli._common import ConfigOption, edge_config
 
 PROBE_TIMEOUT_S = 4.0
 
@@ -43,7 +43,7 @@ def status_command(config_path: Path | None = ConfigOption, probe: bool = ProbeO
     from edge.store import Store, StoreError
     from edge.transports import kind_of
 
-    config = config_or_fail(config_path)
+    config = edge_config(config_path)
     path, _ = resolve_config_path(config_path)
     console = Console()
     console.print(f"config   {path}{'' if path.exists() else '  (not written yet: defaults)'}")

@@ -7,7 +7,8 @@ from pathlib import Path
 import typer
 
 from edge.cli import app
-from edge.cli._common import ConfigOption, config_or_fail, fail
+from edge.cli._common import ConfigOption, edge_config
+from edge.cli.errors import CommandError
 
 
 @app.command("sync")
@@ -19,22 +20,19 @@ def sync_command(config_path: Path | None = ConfigOption) -> None:
 
     Example:  edge sync
     """
-    from edge.outbox import Outbox, SyncError
-    from edge.store import Store, StoreError
+    from edge.outbox import Outbox
+    from edge.store import Store
 
-    config = config_or_fail(config_path)
-    try:
-        with Store(config.store_path) as store:
-            outbox = Outbox(store, config.host_url, config.device_token, config.sync)
-            try:
-                report = outbox.sync()
-            finally:
-                outbox.close()
-    except (SyncError, StoreError) as exc:
-        fail(str(exc))
+    config = edge_config(config_path)
+    with Store(config.store_path) as store:
+        outbox = Outbox(store, config.host_url, config.device_token, config.sync)
+        try:
+            report = outbox.sync()
+        finally:
+            outbox.close()
     typer.echo(
         f"{report.sent} sent, {report.retrying} will be retried, "
         f"{report.rejected} refused by the host, {report.pending} waiting"
     )
     if report.rejected:
-        fail("some summaries were refused: see `edge status`")
+        raise CommandError("some summaries were refused: see `edge status`")

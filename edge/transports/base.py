@@ -17,9 +17,10 @@ from typing import Protocol
 
 from edge.backoff import Backoff
 from edge.packets import Packet
+from firmware_bridge.errors import TouchlineError
 
 
-class LinkLost(Exception):
+class LinkLost(TouchlineError):
     """The device went away (unplugged, out of range, adapter reset)."""
 
 

@@ -48,6 +48,7 @@ from edge.sim import SimEvent, random_traits, simulate_session
 from edge.sim.session import SESSION_TYPES
 from edge.taxonomy import SCENES
 from edge.transports.base import LinkStatus
+from firmware_bridge.errors import UserError
 from firmware_bridge.profiles import polar
 from firmware_bridge.virtual import (
     BatteryProfile,
@@ -82,8 +83,10 @@ METRES_PER_DEG = 111_320.0
 ATHLETE_ID = re.compile(r"^[A-Za-z0-9._:-]{1,32}$")  # what the summary schema accepts
 
 
-class VirtualAddressError(ValueError):
+class VirtualAddressError(UserError, ValueError):
     """A virtual address that cannot be understood."""
+
+    exit_code = 2
 
 
 @dataclass(frozen=True)
