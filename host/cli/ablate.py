@@ -10,7 +10,6 @@ from rich.table import Table
 
 from host.cli import app
 from host.cli.evaluate import _ci
-from host.cli.train import fail, user_errors
 
 
 def _paired(delta: dict | None) -> str:
@@ -37,22 +36,17 @@ def ablate_command(
     Example:  touchline ablate --data data/squad-small --out runs/ablation
     """
     # The training stack is imported when the command runs: `touchline --help` stays fast.
-    from host.evaluation.ablation import AblationError, run_ablations
+    from host.evaluation.ablation import run_ablations
     from host.models.config import TrainConfig, load_config
     from host.risk.features import FeatureSettings
     from host.settings import get_settings
 
-    errors = (*user_errors(), AblationError)
-    try:
-        features = FeatureSettings.from_settings(get_settings())
-        recipe = load_config(config) if config else TrainConfig()
-        if epochs is not None:
-            recipe = recipe.replace(max_epochs=epochs)
-        rows = [r.strip() for r in only.split(",")] if only else None
-        report = run_ablations(data, out, recipe, rows, resamples=resamples, features=features)
-    except errors as exc:
-        fail(exc)
-        return
+    features = FeatureSettings.from_settings(get_settings())
+    recipe = load_config(config) if config else TrainConfig()
+    if epochs is not None:
+        recipe = recipe.replace(max_epochs=epochs)
+    rows = [r.strip() for r in only.split(",")] if only else None
+    report = run_ablations(data, out, recipe, rows, resamples=resamples, features=features)
     tag = " (synthetic data)" if report["synthetic"] else ""
     table = Table(
         "row",

@@ -31,16 +31,12 @@ def verify(
     Example:  touchline bundle verify runs/teacher-01/bundles/20261125-160000.tar.gz
     """
     # Imported when the command runs: edge.bundle loads scipy, `touchline --help` must not.
-    from edge.bundle import BundleError, check_model, read_bundle
+    from edge.bundle import check_model, read_bundle
 
     console = Console()
-    try:
-        bundle = read_bundle(path)
-        check_model(bundle)
-        signer = _signer(bundle)
-    except BundleError as exc:
-        console.print(f"[red]error:[/red] {exc}", soft_wrap=True)
-        raise typer.Exit(1) from None
+    bundle = read_bundle(path)
+    check_model(bundle)
+    signer = _signer(bundle)
     m = bundle.manifest
     flag = " [yellow](trained on synthetic data)[/yellow]" if m.synthetic else ""
     console.print(f"[bold]bundle {m.version}[/bold]: valid{flag}")

@@ -34,15 +34,10 @@ def check(
     """
     # The data stack (pandas, scipy) is imported when the command runs: `--help` stays fast.
     from host.data.check import summarise
-    from host.data.dataset import DatasetError, load_dataset
+    from host.data.dataset import load_dataset
 
     console = Console()
-    try:
-        summary = summarise(load_dataset(directory))
-    except DatasetError as exc:
-        console.print(f"[red]error:[/red] {exc}", soft_wrap=True)
-        raise typer.Exit(1) from None
-    render(summary, console)
+    render(summarise(load_dataset(directory)), console)
 
 
 def render(summary: DatasetSummary, console: Console) -> None:

@@ -8,6 +8,7 @@ import typer
 from rich.console import Console
 from rich.markdown import Markdown
 
+from edge.cli.errors import CommandError
 from host.cli import app
 
 # Shown in --help, so written out here: host.distill.config needs scipy (through edge.dsp),
@@ -66,7 +67,6 @@ def distill_command(
               touchline distill runs/teacher-01 --no-augment --epochs 40
     """
     # Training stack imported here, not at module level: `touchline --help` stays fast.
-    from host.data.dataset import DatasetError
     from host.distill.augment import AugmentConfig
     from host.distill.config import (
         PLAIN_PATIENCE,
@@ -75,14 +75,11 @@ def distill_command(
         DistillConfig,
         StudentConfig,
     )
-    from host.distill.pipeline import DistillError, distill_run, report_markdown
-    from host.distill.windows import StudentDataError
-    from host.evaluation.splits import SplitError
+    from host.distill.pipeline import distill_run, report_markdown
 
     console = Console()
     if student not in ("cnn", "gru"):
-        console.print(f"[red]error:[/red] --student must be cnn or gru, not {student!r}")
-        raise typer.Exit(1)
+        raise CommandError(f"--student must be cnn or gru, not {student!r}")
     config = DistillConfig(
         student=StudentConfig(kind=student),
         max_epochs=epochs,
@@ -91,11 +88,7 @@ def distill_command(
         augment=REAL_MOTION_AUGMENT if augment else AugmentConfig(),
         early_stop_patience=REAL_MOTION_PATIENCE if augment else PLAIN_PATIENCE,
     )
-    try:
-        result = distill_run(run_dir, data, config, minirocket_kernels)
-    except (DistillError, DatasetError, StudentDataError, SplitError) as exc:
-        console.print(f"[red]error:[/red] {exc}", soft_wrap=True)
-        raise typer.Exit(1) from None
+    result = distill_run(run_dir, data, config, minirocket_kernels)
     console.print(Markdown(report_markdown(result.report)))
     console.print(f"student written to {result.out_dir}")
 
@@ -126,15 +119,11 @@ def student_check_command(
     import numpy as np
     from rich.table import Table
 
-    from host.distill.ucr import UcrError, run_check
+    from host.distill.ucr import run_check
 
     console = Console()
     source = data if data is not None else dataset
-    try:
-        results = [run_check(source, seed=seed) for seed in range(seeds)]
-    except UcrError as exc:
-        console.print(f"[red]error:[/red] {exc}", soft_wrap=True)
-        raise typer.Exit(1) from None
+    results = [run_check(source, seed=seed) for seed in range(seeds)]
     first = results[0]
     console.print(
         f"{first.dataset}: {first.n_train} train / {first.n_test} test series "

@@ -10,7 +10,6 @@ from rich.console import Console
 from rich.table import Table
 
 from host.cli import app
-from host.cli.train import fail, user_errors
 
 
 def _ci(block: Any, scale: float = 100.0, digits: int = 1) -> str:
@@ -70,49 +69,45 @@ def evaluate_command(
     from host.models.run import load_run
     from host.risk.features import FeatureSettings
 
-    errors = user_errors()
     console = Console()
-    try:
-        held_out = parse_athletes(test_athletes) if test_athletes else None
-        result = evaluate_run(run_dir, data, resamples=resamples, test_athletes=held_out)
-        actions, risk = result.actions, result.risk
-        tag = " (synthetic data)" if result.synthetic else ""
-        table = Table("metric", "test value [95 % CI]", title=f"{run_dir}{tag}: {result.split}")
-        table.add_row("action accuracy %", _ci(actions.accuracy_ci))
-        table.add_row("action macro-F1 %", _ci(actions.macro_f1_ci))
-        table.add_row("injury AUC", _ci(risk and risk.auc_ci, 1.0, 3))
-        table.add_row("high-risk recall %", _ci(risk and risk.high_risk_recall_ci))
-        if risk is not None and risk.oracle_auc is not None:
-            table.add_row("oracle AUC (true hazard)", f"{risk.oracle_auc:.3f}")
-        kept_by_head = result.checkpoints
-        for head, kept in (("actions", kept_by_head.actions), ("risk", kept_by_head.risk)):
-            table.add_row(f"{head} checkpoint", f"{kept.file} (epoch {kept.epoch})")
-        console.print(table)
-        if folds:
-            run = load_run(run_dir)
-            config = run.config.replace(max_epochs=cv_epochs) if cv_epochs else run.config
-            groups = run.info.get("groups")
-            report = cross_validate(
-                data or Path(result_data(run_dir)),
-                Path(run_dir) / "crossval",
-                TrainConfig.from_dict(config.to_dict()),
-                folds,
-                resamples=min(resamples, 200),
-                groups=Path(groups) if groups else None,
-                features=FeatureSettings.of_run(run.info),
-            )
-            cv = Table(
-                "metric", "mean", "sd", "min", "max", title=f"{folds}-fold CV grouped by athlete"
-            )
-            for name, block in report["summary"].items():
-                if block:
-                    cv.add_row(name, *(f"{block[k]:.3f}" for k in ("mean", "sd", "min", "max")))
-            console.print(cv)
-            console.print(f"pooled macro-F1 % over {folds} folds: {_f1(report['pooled'])}")
-        if loao:
-            _print_loao(console, run_dir, data, cv_epochs, resamples)
-    except errors as exc:
-        fail(exc)
+    held_out = parse_athletes(test_athletes) if test_athletes else None
+    result = evaluate_run(run_dir, data, resamples=resamples, test_athletes=held_out)
+    actions, risk = result.actions, result.risk
+    tag = " (synthetic data)" if result.synthetic else ""
+    table = Table("metric", "test value [95 % CI]", title=f"{run_dir}{tag}: {result.split}")
+    table.add_row("action accuracy %", _ci(actions.accuracy_ci))
+    table.add_row("action macro-F1 %", _ci(actions.macro_f1_ci))
+    table.add_row("injury AUC", _ci(risk and risk.auc_ci, 1.0, 3))
+    table.add_row("high-risk recall %", _ci(risk and risk.high_risk_recall_ci))
+    if risk is not None and risk.oracle_auc is not None:
+        table.add_row("oracle AUC (true hazard)", f"{risk.oracle_auc:.3f}")
+    kept_by_head = result.checkpoints
+    for head, kept in (("actions", kept_by_head.actions), ("risk", kept_by_head.risk)):
+        table.add_row(f"{head} checkpoint", f"{kept.file} (epoch {kept.epoch})")
+    console.print(table)
+    if folds:
+        run = load_run(run_dir)
+        config = run.config.replace(max_epochs=cv_epochs) if cv_epochs else run.config
+        groups = run.info.get("groups")
+        report = cross_validate(
+            data or Path(result_data(run_dir)),
+            Path(run_dir) / "crossval",
+            TrainConfig.from_dict(config.to_dict()),
+            folds,
+            resamples=min(resamples, 200),
+            groups=Path(groups) if groups else None,
+            features=FeatureSettings.of_run(run.info),
+        )
+        cv = Table(
+            "metric", "mean", "sd", "min", "max", title=f"{folds}-fold CV grouped by athlete"
+        )
+        for name, block in report["summary"].items():
+            if block:
+                cv.add_row(name, *(f"{block[k]:.3f}" for k in ("mean", "sd", "min", "max")))
+        console.print(cv)
+        console.print(f"pooled macro-F1 % over {folds} folds: {_f1(report['pooled'])}")
+    if loao:
+        _print_loao(console, run_dir, data, cv_epochs, resamples)
 
 
 def _print_loao(

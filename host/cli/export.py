@@ -40,28 +40,10 @@ def export_command(
     then:     touchline bundle verify runs/teacher-01/bundles/2026.11.25.tar.gz
     """
     # Export stack imported here, not at module level: `touchline --help` stays fast.
-    from edge.bundle import BundleError
-    from host.data.dataset import DatasetError
-    from host.distill.trained import StudentRunError
-    from host.export.bundle import ExportError, export_run
-    from host.export.tflite import LiteRtUnavailable
-    from host.settings import SettingsError
-    from host.signing import SigningKeyError
+    from host.export.bundle import export_run
 
     console = Console()
-    try:
-        result = export_run(run_dir, out, data, tflite, version)
-    except (
-        ExportError,
-        StudentRunError,
-        DatasetError,
-        BundleError,
-        LiteRtUnavailable,
-        SigningKeyError,
-        SettingsError,
-    ) as exc:
-        console.print(f"[red]error:[/red] {exc}", soft_wrap=True)
-        raise typer.Exit(1) from None
+    result = export_run(run_dir, out, data, tflite, version)
     if result.key_created:
         console.print(
             f"[yellow]made the club's bundle-signing key {result.key_id}; back up its "

@@ -42,15 +42,10 @@ def takes(
     Example:  touchline import takes drills/TAKES.csv --out data/club-takes
     """
     # numpy, pandas and scipy are imported when the command runs: `--help` stays fast.
-    from host.data.dataset import DatasetError
     from host.data.takes import import_takes
 
     console = Console()
-    try:
-        report = import_takes(file, out, name=name)
-    except DatasetError as exc:
-        Console(stderr=True).print(f"[red]error:[/red] {exc}", soft_wrap=True, highlight=False)
-        raise typer.Exit(1) from None
+    report = import_takes(file, out, name=name)
     verb = "created" if report.created else "added to"
     console.print(
         f"{verb} {report.out}: {report.takes} take(s) of {len(report.athletes)} athlete(s) "

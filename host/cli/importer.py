@@ -10,6 +10,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+from edge.cli.errors import CommandError
 from host.cli import app
 
 if TYPE_CHECKING:
@@ -103,24 +104,14 @@ def _run(
     out: Path,
     options: ImportOptions,
 ) -> None:
-    from host.data.dataset import DatasetError
-    from host.data.importer import ImportFileError
-
     console = Console()
-    try:
-        report = importer(file, out, options=options)
-    except (ImportFileError, DatasetError) as exc:
-        console.print(f"[red]error:[/red] {exc}", soft_wrap=True, highlight=False)
-        raise typer.Exit(1) from None
+    report = importer(file, out, options=options)
     render(report, console)
     if report.errors and not options.skip_bad:
-        console.print(
-            f"[red]nothing written:[/red] {len(report.bad_rows)} bad row(s) in {file}; fix them, "
-            "or pass --skip-bad to import the others",
-            soft_wrap=True,
-            highlight=False,
+        raise CommandError(
+            f"nothing written: {len(report.bad_rows)} bad row(s) in {file}; fix them, "
+            "or pass --skip-bad to import the others"
         )
-        raise typer.Exit(1)
 
 
 SHOWN_CHANGES = 50  # a season's re-import can change thousands of rows
@@ -318,23 +309,17 @@ def _options(
     scale: list[str] | None = None,
 ) -> ImportOptions:
     """The command's options, checked, as the importer takes them."""
-    from host.data.importer import ImportFileError, ImportOptions, parse_mapping, parse_renames
+    from host.data.importer import ImportOptions, parse_mapping, parse_renames
 
-    console = Console()
     if dayfirst and monthfirst:
-        console.print("[red]error:[/red] pass --dayfirst or --monthfirst, not both")
-        raise typer.Exit(1)
-    try:
-        return ImportOptions(
-            mapping=parse_mapping(mapping),
-            skip_bad=skip_bad,
-            value_map=tuple(map_value),
-            date_order="day" if dayfirst else "month" if monthfirst else None,
-            sheet=sheet,
-            replace=replace,
-            renames=parse_renames(rename),
-            scales=tuple(scale or ()),
-        )
-    except ImportFileError as exc:
-        console.print(f"[red]error:[/red] {exc}", soft_wrap=True, highlight=False)
-        raise typer.Exit(1) from None
+        raise CommandError("pass --dayfirst or --monthfirst, not both")
+    return ImportOptions(
+        mapping=parse_mapping(mapping),
+        skip_bad=skip_bad,
+        value_map=tuple(map_value),
+        date_order="day" if dayfirst else "month" if monthfirst else None,
+        sheet=sheet,
+        replace=replace,
+        renames=parse_renames(rename),
+        scales=tuple(scale or ()),
+    )

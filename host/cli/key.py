@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import TYPE_CHECKING, NoReturn
+from typing import TYPE_CHECKING
 
 import typer
 
+from edge.cli.errors import CommandError
 from host.cli import app
 
 if TYPE_CHECKING:
@@ -26,20 +27,10 @@ KeyDirOption = typer.Option(
 )
 
 
-def _fail(message: str) -> NoReturn:
-    typer.secho(f"error: {message}", err=True, fg=typer.colors.RED)
-    raise typer.Exit(1)
-
-
 def _key_dir(key_dir: Path | None) -> Path:
-    from host.settings import SettingsError, get_settings
+    from host.settings import get_settings
 
-    if key_dir is not None:
-        return key_dir
-    try:
-        return get_settings().key_dir
-    except SettingsError as exc:
-        _fail(str(exc))
+    return key_dir if key_dir is not None else get_settings().key_dir
 
 
 def _describe(key: ClubKey) -> None:
@@ -58,12 +49,12 @@ def create(key_dir: Path | None = KeyDirOption) -> None:
 
     Example:  touchline key create
     """
-    from host.signing import SigningKeyError, create_key
+    from host.signing import create_key
 
     try:
         key = create_key(_key_dir(key_dir))
-    except (SigningKeyError, OSError) as exc:
-        _fail(str(exc))
+    except OSError as exc:  # the key directory cannot be written
+        raise CommandError(str(exc)) from exc
     _describe(key)
 
 
@@ -78,14 +69,14 @@ def rotate(key_dir: Path | None = KeyDirOption) -> None:
 
     Example:  touchline key rotate
     """
-    from host.signing import SigningKeyError, load_key, rotate_key
+    from host.signing import load_key, rotate_key
 
     directory = _key_dir(key_dir)
     try:
         old = load_key(directory)
         key = rotate_key(directory)
-    except (SigningKeyError, OSError) as exc:
-        _fail(str(exc))
+    except OSError as exc:  # the key directory cannot be read or written
+        raise CommandError(str(exc)) from exc
     typer.echo(f"rotated: {old.key_id} -> {key.key_id} (old key kept in {directory / 'retired'})")
     _describe(key)
 
@@ -96,10 +87,10 @@ def show(key_dir: Path | None = KeyDirOption) -> None:
 
     Example:  touchline key show
     """
-    from host.signing import SigningKeyError, load_key
+    from host.signing import load_key
 
     try:
         key = load_key(_key_dir(key_dir))
-    except (SigningKeyError, OSError) as exc:
-        _fail(str(exc))
+    except OSError as exc:  # the key file cannot be read
+        raise CommandError(str(exc)) from exc
     _describe(key)

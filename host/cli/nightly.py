@@ -52,27 +52,12 @@ def nightly(
     Example:  touchline nightly --data /srv/touchline/club-data
     """
     # The training stack is imported when the command runs: `touchline --help` stays fast.
-    from host.data.dataset import DatasetError
-    from host.db.engine import DatabaseError
-    from host.nightly import NightlyLocked, run_nightly
-    from host.risk.evaluate import EvaluationError
-    from host.risk.features import FeatureError
-    from host.settings import SettingsError, get_settings
+    from host.nightly import run_nightly
+    from host.settings import get_settings
 
     console = Console()
-    try:
-        settings = get_settings(database_url=db)
-        report = run_nightly(settings, data=data, work_dir=work_dir, edge_model=edge_model)
-    except (
-        NightlyLocked,
-        DatasetError,
-        DatabaseError,
-        EvaluationError,
-        FeatureError,
-        SettingsError,
-    ) as exc:
-        Console(stderr=True).print(f"[red]error:[/red] {exc}", soft_wrap=True)
-        raise typer.Exit(1) from None
+    settings = get_settings(database_url=db)
+    report = run_nightly(settings, data=data, work_dir=work_dir, edge_model=edge_model)
     if as_json:
         typer.echo(json.dumps(report.to_dict(), indent=2, default=str))
         return

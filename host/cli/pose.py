@@ -9,7 +9,6 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.console import Console
-from rich.markup import escape
 from rich.progress import (
     BarColumn,
     MofNCompleteColumn,
@@ -22,7 +21,7 @@ from rich.table import Table
 
 from edge import taxonomy
 from host.cli import app
-from host.pose.config import PoseConfig, PoseError, VideoExtraMissing
+from host.pose.config import PoseConfig, PoseError
 
 if TYPE_CHECKING:
     import numpy as np
@@ -56,6 +55,15 @@ def _parse_roi(text: str | None) -> tuple[int, int, int, int] | None:
     if w <= 0 or h <= 0 or x < 0 or y < 0:
         raise PoseError(f"--roi {text!r}: x and y must be >= 0, width and height > 0")
     return (x, y, x + w, y + h)
+
+
+def _parse_date(text: str | None) -> date | None:
+    if text is None:
+        return None
+    try:
+        return date.fromisoformat(text)
+    except ValueError as exc:
+        raise PoseError(f"--date {text!r}: {exc}") from None
 
 
 def _read_imu_csv(path: Path) -> tuple[np.ndarray, np.ndarray]:
@@ -129,40 +137,25 @@ def pose(
         int, typer.Option(help="Most people tracked at once.")
     ] = PoseConfig.max_people,
 ) -> None:
-    # The dataset and tracking stack (pandas, scipy) is imported when the command runs:
+    # The tracking stack (pandas, scipy) is imported by _run, when the command runs:
     # `touchline --help` stays fast.
-    from host.data.dataset import DatasetError
-
-    console = Console()
-    try:
-        _run(
-            console,
-            videos,
-            out,
-            athlete,
-            session,
-            person,
-            _parse_roi(roi),
-            fps,
-            label,
-            scene,
-            week,
-            date.fromisoformat(session_date) if session_date else None,
-            imu,
-            offset_s,
-            PoseConfig(max_people=max_people),
-        )
-    except VideoExtraMissing as exc:
-        console.print(f"[red]error:[/red] {escape(str(exc))}", soft_wrap=True)
-        raise typer.Exit(3) from None
-    except (PoseError, DatasetError) as exc:
-        console.print(f"[red]error:[/red] {escape(str(exc))}", soft_wrap=True)
-        raise typer.Exit(1) from None
-    except ValueError as exc:  # date.fromisoformat
-        console.print(
-            f"[red]error:[/red] --date {escape(repr(session_date))}: {exc}", soft_wrap=True
-        )
-        raise typer.Exit(1) from None
+    _run(
+        Console(),
+        videos,
+        out,
+        athlete,
+        session,
+        person,
+        _parse_roi(roi),
+        fps,
+        label,
+        scene,
+        week,
+        _parse_date(session_date),
+        imu,
+        offset_s,
+        PoseConfig(max_people=max_people),
+    )
 
 
 def _run(

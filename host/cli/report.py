@@ -7,8 +7,8 @@ from pathlib import Path
 import typer
 from rich.console import Console
 
+from edge.cli.errors import CommandError
 from host.cli import app
-from host.cli.train import fail, user_errors
 
 
 @app.command("report")
@@ -31,26 +31,16 @@ def report_command(
 
     Examples:  touchline report runs/small   ·   touchline report --week 9 --out squad.html
     """
-    errors = user_errors()
-    try:
-        if week is not None:
-            from host.reports.squad import SquadReportError, write_squad_report
-            from host.settings import SettingsError, get_settings
+    if week is not None:
+        from host.reports.squad import write_squad_report
+        from host.settings import get_settings
 
-            try:
-                settings = get_settings(database_url=db)
-                path = write_squad_report(week, out or Path(f"squad-week-{week}.html"), settings)
-            except (SquadReportError, SettingsError) as exc:
-                fail(exc)
-                return
-        elif run_dir is None:
-            fail(ValueError("give a RUN_DIR, or --week W for the squad report"))
-            return
-        else:
-            from host.reports.run import write_run_report
+        settings = get_settings(database_url=db)
+        path = write_squad_report(week, out or Path(f"squad-week-{week}.html"), settings)
+    elif run_dir is None:
+        raise CommandError("give a RUN_DIR, or --week W for the squad report")
+    else:
+        from host.reports.run import write_run_report
 
-            path = write_run_report(run_dir, out)
-    except errors as exc:
-        fail(exc)
-        return
+        path = write_run_report(run_dir, out)
     Console().print(f"report written to {path}")

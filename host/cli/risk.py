@@ -12,6 +12,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+from edge.cli.errors import CommandError
 from host.cli import app
 
 if TYPE_CHECKING:
@@ -109,27 +110,16 @@ def risk(
     Example:  touchline risk --week 9 --evaluate --split random
     """
     # The model stack is imported when the command runs: `touchline --help` stays fast.
-    from host.data.dataset import DatasetError
-    from host.db.engine import DatabaseError
     from host.risk.drivers import sentence
-    from host.risk.evaluate import EvaluationError
-    from host.risk.features import FeatureError
     from host.risk.service import evaluate_until, squad_risk
-    from host.settings import SettingsError, get_settings
+    from host.settings import get_settings
 
     console = Console()
-    try:
-        settings = get_settings(database_url=db, time_loss_min_days=min_days_lost)
-        if evaluation:
-            report = evaluate_until(
-                week, data=data, holdout_weeks=holdout, split=split.value, settings=settings
-            )
-        else:
-            result = squad_risk(week, data=data, settings=settings)
-    except (DatasetError, DatabaseError, EvaluationError, FeatureError, SettingsError) as exc:
-        Console(stderr=True).print(f"[red]error:[/red] {exc}", soft_wrap=True)
-        raise typer.Exit(1) from None
+    settings = get_settings(database_url=db, time_loss_min_days=min_days_lost)
     if evaluation:
+        report = evaluate_until(
+            week, data=data, holdout_weeks=holdout, split=split.value, settings=settings
+        )
         if output is Format.JSON:
             typer.echo(json.dumps(report.to_dict(), indent=2))
         else:
@@ -140,6 +130,7 @@ def risk(
         if plot is not None:  # said on stderr, so that --format json stays one document
             _write_plot(report, plot, Console(stderr=True))
         return
+    result = squad_risk(week, data=data, settings=settings)
     if output is Format.JSON:
         typer.echo(json.dumps(_records(result), indent=2))
     elif output is Format.CSV:
@@ -242,8 +233,7 @@ def _write_plot(report: Evaluation, path: Path, console: Console) -> None:
     try:
         figure.savefig(path, dpi=120)
     except OSError as exc:
-        console.print(f"[red]error:[/red] --plot {path}: {exc.strerror or exc}", soft_wrap=True)
-        raise typer.Exit(1) from None
+        raise CommandError(f"--plot {path}: {exc.strerror or exc}") from exc
     console.print(f"reliability plot written to {path}")
 
 

@@ -43,16 +43,12 @@ def serve(
     import uvicorn
 
     from host.api import create_app
-    from host.db.engine import DatabaseError, safe_url
-    from host.settings import SettingsError, get_settings
+    from host.db.engine import safe_url
+    from host.settings import get_settings
 
     console = Console(stderr=True, soft_wrap=True)
-    try:
-        settings = get_settings(database_url=db)
-        api = create_app(settings)
-    except (DatabaseError, SettingsError) as exc:
-        console.print(f"[red]error:[/red] {exc}", soft_wrap=True)
-        raise typer.Exit(1) from None
+    settings = get_settings(database_url=db)
+    api = create_app(settings)
     console.print(
         f"Touchline API on http://{host}:{port}/api/v1 (database {safe_url(settings.database_url)})"
     )

@@ -46,37 +46,33 @@ def synth(
     Example:  touchline synth data/squad-narrow --size small --variability narrow
     """
     # The simulator is imported when the command runs: `touchline --help` stays fast.
-    from host.synth.build import STAGES, SynthError, check_request, synthesize
+    from host.synth.build import STAGES, check_request, synthesize
     from host.synth.variability import load_variability
 
     console = Console(stderr=True)
-    try:
-        check_request(out, size)
-        players = load_variability(variability)
-        with Progress(
-            TextColumn("{task.description:<20}"),
-            BarColumn(),
-            MofNCompleteColumn(),
-            TimeElapsedColumn(),
-            console=console,
-            transient=False,
-        ) as bar:
-            tasks = {stage: bar.add_task(STAGE_TEXT[stage], total=None) for stage in STAGES}
+    check_request(out, size)
+    players = load_variability(variability)
+    with Progress(
+        TextColumn("{task.description:<20}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        console=console,
+        transient=False,
+    ) as bar:
+        tasks = {stage: bar.add_task(STAGE_TEXT[stage], total=None) for stage in STAGES}
 
-            def progress(stage: str, done: int, total: int) -> None:
-                bar.update(tasks[stage], completed=done, total=total)
+        def progress(stage: str, done: int, total: int) -> None:
+            bar.update(tasks[stage], completed=done, total=total)
 
-            summary = synthesize(
-                out,
-                size,
-                seed,
-                workers=workers or None,
-                progress=progress,
-                variability=players,
-            )
-    except SynthError as exc:
-        console.print(f"[red]error:[/red] {exc}", soft_wrap=True)
-        raise typer.Exit(2) from None
+        summary = synthesize(
+            out,
+            size,
+            seed,
+            workers=workers or None,
+            progress=progress,
+            variability=players,
+        )
     typer.echo(
         f"{summary.out}: synthetic squad '{summary.size}' (seed {summary.seed}): "
         f"{summary.athletes} athletes, {summary.weeks} weeks, {summary.sessions} athlete-sessions, "

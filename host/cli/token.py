@@ -10,6 +10,7 @@ from typing import Annotated
 import typer
 from rich.console import Console
 
+from edge.cli.errors import CommandError
 from host.cli import app
 from host.db.roles import Role
 
@@ -70,38 +71,33 @@ def create(
     Example:  touchline token create --role device --device sideline-1
     """
     # The database stack is imported when the command runs: `touchline --help` stays fast.
-    from host.db.engine import DatabaseError, engine_for, session_scope
+    from host.db.engine import engine_for, session_scope
     from host.db.models import utcnow
     from host.db.tokens import create_registration_code, create_token
-    from host.settings import SettingsError, get_settings
+    from host.settings import get_settings
 
     console = Console()
     if role is Role.DEVICE and not device:
-        console.print("[red]error:[/red] --device: name the sideline unit the code is for")
-        raise typer.Exit(2)
+        raise CommandError("--device: name the sideline unit the code is for", exit_code=2)
     if role is Role.DEVICE and expires_in:
-        console.print(
-            "[red]error:[/red] --expires-in: applies to staff tokens; a device "
-            "token lasts until `touchline token revoke --device NAME`"
+        raise CommandError(
+            "--expires-in: applies to staff tokens; a device "
+            "token lasts until `touchline token revoke --device NAME`",
+            exit_code=2,
         )
-        raise typer.Exit(2)
     lifetime = parse_lifetime(expires_in)
-    try:
-        settings = get_settings(database_url=db)
-        with session_scope(engine_for(settings.database_url)) as session:
-            if role is Role.STAFF:
-                secret = create_token(
-                    session,
-                    Role.STAFF,
-                    label=label,
-                    token_bytes=settings.token_bytes,
-                    expires=None if lifetime is None else utcnow() + lifetime,
-                )
-            else:
-                secret = create_registration_code(session, device, settings.registration_code_ttl_s)
-    except (DatabaseError, SettingsError) as exc:
-        console.print(f"[red]error:[/red] {exc}", soft_wrap=True)
-        raise typer.Exit(1) from None
+    settings = get_settings(database_url=db)
+    with session_scope(engine_for(settings.database_url)) as session:
+        if role is Role.STAFF:
+            secret = create_token(
+                session,
+                Role.STAFF,
+                label=label,
+                token_bytes=settings.token_bytes,
+                expires=None if lifetime is None else utcnow() + lifetime,
+            )
+        else:
+            secret = create_registration_code(session, device, settings.registration_code_ttl_s)
     if role is Role.STAFF:
         until = "" if lifetime is None else f", valid {expires_in.strip()}"
         console.print(f"Staff token (shown once{until}):")
@@ -120,26 +116,22 @@ def list_(db: DbOption = None) -> None:
     """
     from rich.table import Table
 
-    from host.db.engine import DatabaseError, engine_for, session_scope
+    from host.db.engine import engine_for, session_scope
     from host.db.tokens import list_tokens, token_state
-    from host.settings import SettingsError, get_settings
+    from host.settings import get_settings
 
     console = Console()
     table = Table("id", "role", "device / label", "created", "expires", "state")
-    try:
-        with session_scope(engine_for(get_settings(database_url=db).database_url)) as session:
-            for row in list_tokens(session):
-                table.add_row(
-                    str(row.id),
-                    row.role,
-                    row.device_id or row.label or "",
-                    f"{row.created:%Y-%m-%d %H:%M}",
-                    "never" if row.expires is None else f"{row.expires:%Y-%m-%d %H:%M}",
-                    token_state(row),
-                )
-    except (DatabaseError, SettingsError) as exc:
-        console.print(f"[red]error:[/red] {exc}", soft_wrap=True)
-        raise typer.Exit(1) from None
+    with session_scope(engine_for(get_settings(database_url=db).database_url)) as session:
+        for row in list_tokens(session):
+            table.add_row(
+                str(row.id),
+                row.role,
+                row.device_id or row.label or "",
+                f"{row.created:%Y-%m-%d %H:%M}",
+                "never" if row.expires is None else f"{row.expires:%Y-%m-%d %H:%M}",
+                token_state(row),
+            )
     console.print(table if table.row_count else "No tokens yet (touchline token create).")
 
 
@@ -161,18 +153,11 @@ def revoke(
 
     Example:  touchline token revoke --device sideline-1
     """
-    from host.db.engine import DatabaseError, engine_for, session_scope
-    from host.db.tokens import TokenError, revoke_tokens
-    from host.settings import SettingsError, get_settings
+    from host.db.engine import engine_for, session_scope
+    from host.db.tokens import revoke_tokens
+    from host.settings import get_settings
 
     console = Console()
-    try:
-        with session_scope(engine_for(get_settings(database_url=db).database_url)) as session:
-            revoked = revoke_tokens(session, token_id=token_id, device_id=device)
-    except TokenError as exc:
-        console.print(f"[red]error:[/red] {exc}", soft_wrap=True)
-        raise typer.Exit(2) from None
-    except (DatabaseError, SettingsError) as exc:
-        console.print(f"[red]error:[/red] {exc}", soft_wrap=True)
-        raise typer.Exit(1) from None
+    with session_scope(engine_for(get_settings(database_url=db).database_url)) as session:
+        revoked = revoke_tokens(session, token_id=token_id, device_id=device)
     console.print(f"Revoked token{'s' if len(revoked) > 1 else ''} {', '.join(map(str, revoked))}.")

@@ -9,44 +9,12 @@ from rich.console import Console
 
 from host.cli import app
 
-
-def user_errors() -> tuple[type[Exception], ...]:
-    """Problems with what the user gave us (one line, exit 1, no traceback) in train,
-    evaluate, ablate and report. Resolved when a command runs, not at import: the modules
-    defining them load torch, scipy and scikit-learn, which `touchline --help` must not."""
-    from edge.dsp import SignalError
-    from host.data.dataset import DatasetError
-    from host.device import DeviceError
-    from host.evaluation.splits import SplitError
-    from host.models.config import ConfigError
-    from host.models.run import RunError
-    from host.settings import SettingsError
-    from host.train import TrainingError
-
-    return (
-        DatasetError,
-        ConfigError,
-        TrainingError,
-        RunError,
-        SplitError,
-        SignalError,
-        SettingsError,
-        DeviceError,
-    )
-
-
 DEVICE_HELP = (
     "Where to compute: auto (the first CUDA GPU if there is one, else the CPU), cpu, "
     "cuda or cuda:N. Results on the CPU are the same whichever of auto and cpu chose it."
 )
 PRECISION_HELP = "fp32, or bf16 autocast on CUDA (slower than fp32 at this model's size)."
 WORKERS_HELP = "Processes loading and preparing clips ahead of training (0: in this one)."
-
-
-def fail(exc: Exception) -> None:
-    """Print EXC as one red line on stderr and exit 1."""
-    Console(stderr=True).print(f"[red]error:[/red] {exc}", soft_wrap=True, highlight=False)
-    raise typer.Exit(1)
 
 
 @app.command("train")
@@ -109,40 +77,35 @@ def train_command(
     from host.train import TrainingError, train
     from host.training.state import saved_config
 
-    errors = user_errors()
-    try:
-        compute = Compute.choose(device, precision, workers)
-        held_out = parse_athletes(test_athletes) if test_athletes else None
-        if resume and config is not None:
-            raise TrainingError(
-                f"--config {config}: a resumed run keeps the recipe saved in {out}; "
-                "only --epochs and --time-budget may change"
-            )
-        # A resumed run starts from its saved recipe; the options apply on top of it, and
-        # train() refuses any that would make it another run (a new --seed).
-        recipe = saved_config(out) if resume else load_config(config) if config else TrainConfig()
-        if epochs is not None:
-            recipe = recipe.replace(max_epochs=epochs)
-        if seed is not None:
-            recipe = recipe.replace(seed=seed)
-        if time_budget is not None:
-            recipe = recipe.replace(time_budget_min=time_budget)
-        # Impact weights and time-loss definition from the settings, once; a resumed run
-        # keeps those it was trained with.
-        features = None if resume else FeatureSettings.from_settings(get_settings())
-        result = train(
-            data,
-            out,
-            recipe,
-            resume=resume,
-            test_athletes=held_out,
-            groups=groups,
-            features=features,
-            compute=compute,
+    compute = Compute.choose(device, precision, workers)
+    held_out = parse_athletes(test_athletes) if test_athletes else None
+    if resume and config is not None:
+        raise TrainingError(
+            f"--config {config}: a resumed run keeps the recipe saved in {out}; "
+            "only --epochs and --time-budget may change"
         )
-    except errors as exc:
-        fail(exc)
-        return
+    # A resumed run starts from its saved recipe; the options apply on top of it, and
+    # train() refuses any that would make it another run (a new --seed).
+    recipe = saved_config(out) if resume else load_config(config) if config else TrainConfig()
+    if epochs is not None:
+        recipe = recipe.replace(max_epochs=epochs)
+    if seed is not None:
+        recipe = recipe.replace(seed=seed)
+    if time_budget is not None:
+        recipe = recipe.replace(time_budget_min=time_budget)
+    # Impact weights and time-loss definition from the settings, once; a resumed run
+    # keeps those it was trained with.
+    features = None if resume else FeatureSettings.from_settings(get_settings())
+    result = train(
+        data,
+        out,
+        recipe,
+        resume=resume,
+        test_athletes=held_out,
+        groups=groups,
+        features=features,
+        compute=compute,
+    )
     best = result.history[result.best_epoch - 1] if result.best_epoch > 0 else {}
     shown = [
         f"{name} {best[key]:.3f}"
