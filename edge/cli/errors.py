@@ -6,19 +6,22 @@ anything else is a bug and propagates with its traceback. The root group of both
 does it (`ReportsUserErrors`), so commands raise and never list error types by hand, as
 click does with its ClickException.
 
-Imported by host/cli too (host may import edge); it loads typer and click only, so
-`--help` stays fast.
+Imported by host/cli too (host may import edge); it loads typer only, so `--help` stays
+fast.
 """
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import click
 import typer
 from typer.core import TyperGroup
 
 from firmware_bridge.errors import UserError
+
+if TYPE_CHECKING:
+    # typer ships its own copy of click; TyperGroup.invoke takes that copy's Context.
+    from typer._click import Context
 
 EXIT_CODES = (
     "Exit status: 0 done; 1 refused, with one line saying what and where; 2 a value on the "
@@ -39,7 +42,7 @@ class ReportsUserErrors(TyperGroup):
     """Root group of a command-line app: a UserError from any command under it becomes
     one line on stderr and its exit code; every other exception goes on up."""
 
-    def invoke(self, ctx: click.Context) -> Any:
+    def invoke(self, ctx: Context) -> Any:
         try:
             return super().invoke(ctx)
         except UserError as error:
