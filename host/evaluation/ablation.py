@@ -17,6 +17,7 @@ from typing import Any
 import numpy as np
 
 from firmware_bridge.errors import UserError
+from host.device import Compute
 from host.evaluation import metrics
 from host.evaluation.bootstrap import cluster_bootstrap
 from host.evaluation.evaluate import PREDICTIONS_FILE, evaluate_run
@@ -41,11 +42,14 @@ def run_ablations(
     resamples: int = 1000,
     show_progress: bool = True,
     features: FeatureSettings | None = None,
+    compute: Compute | None = None,
+    cache_mb: float = 0,
 ) -> dict[str, Any]:
     """Train and evaluate each Table 3 row under `out/<row>`; the table goes to `ablation.json`.
 
     Rows already in `out/ablation.json` and not asked for again are kept, so rows can be
     run one at a time (or in parallel processes on different rows) into one table.
+    `compute` and `cache_mb` are training's and evaluation's (see `host.train.train`).
     """
     rows = rows or list(ABLATIONS)
     unknown = [row for row in rows if row not in ABLATIONS]
@@ -64,8 +68,12 @@ def run_ablations(
             config.replace(model=model),
             show_progress=show_progress,
             features=features,
+            compute=compute,
+            cache_mb=cache_mb,
         )
-        result = evaluate_run(run_dir, data, resamples=resamples)
+        result = evaluate_run(
+            run_dir, data, resamples=resamples, compute=compute, cache_mb=cache_mb
+        )
         risk = result.risk
         cells = {
             "wall_s": time.perf_counter() - wall,

@@ -14,6 +14,7 @@ from typing import Any
 import numpy as np
 
 from host.data.ts_file import ts_task
+from host.device import Compute
 from host.evaluation import metrics
 from host.evaluation.bootstrap import cluster_bootstrap
 from host.evaluation.evaluate import PREDICTIONS_FILE, evaluate_run
@@ -37,10 +38,13 @@ def cross_validate(
     show_progress: bool = True,
     groups: Path | None = None,
     features: FeatureSettings | None = None,
+    compute: Compute | None = None,
+    cache_mb: float = 0,
 ) -> dict[str, Any]:
     """Train and score `folds` grouped folds under `out/fold-K`; summary, and the pooled
     macro-F1 of all folds' predictions with an interval over athletes, in
-    `out/crossval.json`. `data` is a dataset directory or a `.ts` file with its `groups`."""
+    `out/crossval.json`. `data` is a dataset directory or a `.ts` file with its `groups`;
+    `compute` and `cache_mb` are training's and evaluation's (see `host.train.train`)."""
     clip_groups, week_groups, seed, synthetic = _athletes(data, config, groups)
     plans = grouped_folds(clip_groups, week_groups, folds, seed)
     rows, run_dirs = [], []
@@ -54,8 +58,12 @@ def cross_validate(
             show_progress=show_progress,
             groups=groups,
             features=features,
+            compute=compute,
+            cache_mb=cache_mb,
         )
-        result = evaluate_run(run_dir, data, resamples=resamples)
+        result = evaluate_run(
+            run_dir, data, resamples=resamples, compute=compute, cache_mb=cache_mb
+        )
         run_dirs.append(run_dir)
         risk = result.risk
         oracle = risk.oracle_auc if risk is not None else None
@@ -104,11 +112,13 @@ def _athletes(
         _, task, _ = ts_task(Path(data), config, groups=groups)
         return task.clip_athletes, np.zeros(0, str), config.seed, False
     from host.data.dataset import load_dataset
+    from host.data.shards import ShardIndex
 
     dataset = load_dataset(data)
+    identity = ShardIndex.of(dataset).identity  # ids only: the signals stay on disk
     return (
-        dataset.clips().athlete_id,
-        athlete_weeks(dataset).athlete_id,
+        identity.athlete_id,
+        athlete_weeks(dataset, clips=identity).athlete_id,
         dataset.manifest.splits.seed,
         dataset.manifest.synthetic,
     )
@@ -153,6 +163,8 @@ def leave_one_athlete_out_cv(
     groups: Path | None = None,
     show_progress: bool = True,
     features: FeatureSettings | None = None,
+    compute: Compute | None = None,
+    cache_mb: float = 0,
 ) -> dict[str, Any]:
     """One fold per athlete under `out/athlete-K`: train on the others (early stopping on
     validation athletes drawn from them), score the held-out athlete. Reports each fold's
@@ -173,8 +185,10 @@ def leave_one_athlete_out_cv(
             show_progress=show_progress,
             groups=groups,
             features=features,
+            compute=compute,
+            cache_mb=cache_mb,
         )
-        evaluate_run(run_dir, data, resamples=0)
+        evaluate_run(run_dir, data, resamples=0, compute=compute, cache_mb=cache_mb)
         run_dirs.append(run_dir)
         y, pred, athlete = _predictions(run_dir)
         value, low, high = cluster_bootstrap(

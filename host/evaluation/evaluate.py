@@ -13,6 +13,7 @@ import numpy as np
 import torch
 
 from host.data.ts_file import ts_task
+from host.device import Compute
 from host.evaluation import metrics
 from host.evaluation.bootstrap import cluster_bootstrap
 from host.evaluation.results import (
@@ -42,19 +43,26 @@ def _interval(value: tuple[float, float, float]) -> Interval:
 
 
 def _embed(
-    run: LoadedRun, task: TaskData, clips: np.ndarray
+    run: LoadedRun, task: TaskData, clips: np.ndarray, compute: Compute | None
 ) -> tuple[torch.Tensor, torch.Tensor, dict[int, int]]:
     """Fused features and attention weights of `clips`, and each clip's row in them."""
     needed = np.unique(clips).astype(np.int64)
-    fused, weights = embed(run.model, task.arrays, needed, run.config, task.stats.rates)
+    fused, weights = embed(
+        run.model, task.arrays, needed, run.config, task.stats.rates, compute=compute
+    )
     return fused, weights, {int(c): i for i, c in enumerate(needed)}
 
 
 def predict_test(
-    run: LoadedRun, task: TaskData, part: str = "test", risk_run: LoadedRun | None = None
+    run: LoadedRun,
+    task: TaskData,
+    part: str = "test",
+    risk_run: LoadedRun | None = None,
+    compute: Compute | None = None,
 ) -> dict[str, np.ndarray]:
     """Action predictions for the part's clips and risk probabilities for its athlete-weeks
-    (from `risk_run`, the run's best-risk checkpoint, when given)."""
+    (from `risk_run`, the run's best-risk checkpoint, when given), computed where the
+    models were moved to (`compute`: its precision; default the models' device in fp32)."""
     clip_index = getattr(task.plan.actions, part)
     week_rows = getattr(task.plan.risk, part)
     members = week_members(task.weekly)
@@ -62,20 +70,20 @@ def predict_test(
     # One pass when one model scores both heads; with a risk checkpoint each model
     # embeds only the clips its head reads.
     action_clips = clip_index if risk_run else np.union1d(clip_index, week_clips)
-    fused, weights, position = _embed(run, task, action_clips)
+    fused, weights, position = _embed(run, task, action_clips, compute)
     rows = [position[int(c)] for c in clip_index]
     with torch.no_grad():
-        logits = run.model.action_head(fused[rows])
+        logits = run.model.action_head(fused[rows]).cpu()
     p = np.zeros(0)
     if len(week_rows):
         if risk_run is not None:
-            fused, _, position = _embed(risk_run, task, week_clips)
+            fused, _, position = _embed(risk_run, task, week_clips, compute)
         p = risk_probabilities((risk_run or run).model, task, week_rows, fused, position)
     return {
         "clip_index": clip_index,
         "predicted": logits.argmax(1).numpy(),
         "proba": torch.softmax(logits, 1).numpy(),
-        "attention": weights[rows].numpy(),
+        "attention": weights[rows].cpu().numpy(),
         "week_rows": week_rows,
         "risk": p,
     }
@@ -89,13 +97,14 @@ def score(
     resamples: int = 1000,
     seed: int = 0,
     risk_run: LoadedRun | None = None,
+    compute: Compute | None = None,
 ) -> tuple[RunEvaluation, dict[str, np.ndarray]]:
     """All test metrics of a run with intervals, and the per-item test predictions they
     came from; `truth` is the dataset's true hazard table, `checkpoints` the weights each
     head was scored with."""
     labels = run.labels
     with torch.no_grad():
-        out = predict_test(run, task, risk_run=risk_run)
+        out = predict_test(run, task, risk_run=risk_run, compute=compute)
     index = out["clip_index"]
     y, pred = task.labels[index], out["predicted"]
     athletes = task.clip_athletes[index]
@@ -216,12 +225,17 @@ def evaluate_run(
     resamples: int = 1000,
     write: bool = True,
     test_athletes: list[str] | None = None,
+    compute: Compute | None = None,
+    cache_mb: float = 0,
 ) -> RunEvaluation:
     """Score the run on its own saved test split (only `test_athletes` of it, when given)
-    and write `evaluation.json` beside it."""
+    and write `evaluation.json` beside it. The models run on `compute`'s device (default
+    the CPU); with `cache_mb` above 0 the clips stream from their shards."""
     from host.data.dataset import load_dataset
 
+    compute = compute or Compute()
     run = load_run(run_dir)
+    run.model.to(compute.device)
     plan = SplitPlan.from_dict(json.loads((Path(run_dir) / SPLITS_FILE).read_text()))
     source = Path(data or run.info["data"])
     if run.info.get("format") == "ts":
@@ -237,6 +251,7 @@ def evaluate_run(
             run.stats,
             run.weekly_normaliser,
             features=FeatureSettings.of_run(run.info),
+            cache_mb=cache_mb,
         )
         truth = dataset.truth_hazard()
     if test_athletes:
@@ -245,6 +260,8 @@ def evaluate_run(
         )
     risk_weights = Path(run_dir) / BEST_RISK_CHECKPOINT
     risk_run = load_run(run_dir, BEST_RISK_CHECKPOINT) if risk_weights.exists() else None
+    if risk_run is not None:
+        risk_run.model.to(compute.device)
     stop = run.info.get("stop", {})
     checkpoints = Checkpoints(
         actions=Checkpoint(file=BEST_CHECKPOINT, epoch=stop.get("best_epoch")),
@@ -254,7 +271,7 @@ def evaluate_run(
         ),
     )
     evaluation, predictions = score(
-        run, task, truth, checkpoints, resamples, run.config.seed, risk_run
+        run, task, truth, checkpoints, resamples, run.config.seed, risk_run, compute
     )
     if write:
         evaluation.save(Path(run_dir) / EVALUATION_FILE)
