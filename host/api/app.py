@@ -97,9 +97,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     from host.web.pages import router as web_pages  # here: host.web reads host.api's routes
 
     app.include_router(web_pages)  # the staff pages, outside the API's prefix
-    app.add_exception_handler(SummaryError, _summary_error)
-    app.add_exception_handler(RequestValidationError, _validation_error)
-    app.add_exception_handler(StarletteHTTPException, _http_error)
+    # The decorator form: add_exception_handler's hint wants handlers of any Exception.
+    app.exception_handler(SummaryError)(_summary_error)
+    app.exception_handler(RequestValidationError)(_validation_error)
+    app.exception_handler(StarletteHTTPException)(_http_error)
     app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)
     if settings.trusted_proxies:
         # Only then is X-Forwarded-For believed, and only from those peers (uvicorn's own

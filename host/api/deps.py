@@ -10,7 +10,8 @@ from fastapi import Depends, HTTPException, Request, status
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from sqlalchemy.orm import Session, sessionmaker
 
-from host.db.tokens import Principal, Role, authenticate
+from host.db.roles import Role
+from host.db.tokens import Principal, authenticate
 from host.settings import Settings
 
 bearer = HTTPBearer(

@@ -10,6 +10,7 @@ from host.api.fields import IdPath
 from host.api.responses import StoredOutcome, StoredSession
 from host.api.summary_body import SessionSummaryBody
 from host.db.models import TrainingSession
+from host.db.roles import Role
 from host.db.summaries import (
     ForeignSessionError,
     RevisionConflictError,
@@ -18,7 +19,6 @@ from host.db.summaries import (
     store_summary,
     validate_summary,
 )
-from host.db.tokens import Role
 
 router = APIRouter(tags=["sessions"])
 

@@ -4,7 +4,8 @@ this), so the two never drift; this model adds what the schema lets through: NaN
 Infinity, integers beyond the database's columns, values no athlete produces, and text no
 database can store.
 
-A field written `name: T = None` may be left out but not sent as null, as in the schema.
+A field written `name: T = LEFT_OUT` may be left out (then it is None) but not sent as
+null, as in the schema.
 
 Action labels are the producing model's own words (`action_labels`, else the paper's
 eight); a key that is no label, or not one of that vocabulary, is refused naming the key.
@@ -13,15 +14,15 @@ eight); a key that is no label, or not one of that vocabulary, is refused naming
 from __future__ import annotations
 
 import re
-from typing import Annotated, Any, Literal
+from typing import TYPE_CHECKING, Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator
 from pydantic_core import PydanticCustomError
 
 from host.api.fields import INT32_MAX, Count, Identifier, ShortText
-from host.db.summaries import summary_validator
+from host.db.summaries import summary_schema
 
-_SCHEMA: dict[str, Any] = summary_validator().schema
+_SCHEMA = summary_schema()
 _CONTRACT: dict[str, Any] = _SCHEMA["properties"]
 # Without `action_labels`, the keys the schema's first version allowed: the paper's eight.
 PAPER_ACTIONS: tuple[str, ...] = tuple(
@@ -32,8 +33,16 @@ LABEL_PATTERN = re.compile(_LABEL_RULE["pattern"])
 NOT_A_LABEL = _LABEL_RULE["not"]["const"]  # background is a class, never an action
 MAX_ACTION_LABELS: int = _CONTRACT["actions"]["maxProperties"]
 ActionLabel = Annotated[str, Field(pattern=_LABEL_RULE["pattern"])]
-SessionType = Literal[tuple(_CONTRACT["session"]["properties"]["type"]["enum"])]  # type: ignore[valid-type]
-Site = Literal[tuple(_CONTRACT["sensors"]["items"]["properties"]["site"]["enum"])]  # type: ignore[valid-type]
+if TYPE_CHECKING:  # literals built from the schema at run time; plain text to mypy
+    SessionType = str
+    Site = str
+else:
+    SessionType = Literal[tuple(_CONTRACT["session"]["properties"]["type"]["enum"])]
+    Site = Literal[tuple(_CONTRACT["sensors"]["items"]["properties"]["site"]["enum"])]
+# Default of a field that may be left out but not sent as null: pydantic does not validate
+# defaults, so a left-out field is None while an explicit null is refused by its type. Any,
+# so that `name: T = LEFT_OUT` type-checks.
+LEFT_OUT: Any = None
 
 DAY_S = 24 * 3600  # a session, a gap or an HR zone lasts at most a day
 Fraction = Annotated[float, Field(ge=0, le=1)]
@@ -67,9 +76,9 @@ class Sensor(Strict):
 class Quality(Strict):
     loss_pct: Percent
     gaps: Count
-    longest_gap_s: Seconds = None
+    longest_gap_s: Seconds = LEFT_OUT
     clock_fit_residual_ms: Annotated[float, Field(ge=0, le=DAY_S * 1000)] | None = None
-    frames_rejected: dict[ShortText, Count] = None
+    frames_rejected: dict[ShortText, Count] = LEFT_OUT
     windows_total: Count
     windows_dropped: Count
 
@@ -77,24 +86,24 @@ class Quality(Strict):
 class ActionCount(Strict):
     n: Count
     impact_mean: Fraction
-    impact_max: Fraction = None
+    impact_max: Fraction = LEFT_OUT
 
 
 class Load(Strict):
     player_load: Annotated[float, Field(ge=0, le=100_000)]
-    accels: Count = None
-    decels: Count = None
+    accels: Count = LEFT_OUT
+    decels: Count = LEFT_OUT
     distance_m: Metres | None = None
     hsr_m: Metres | None = None
     sprints: Count | None = None
     max_speed_mps: Annotated[float, Field(ge=0, le=50)] | None = None
-    impact_score: Annotated[float, Field(ge=0, le=1e6)] = None
+    impact_score: Annotated[float, Field(ge=0, le=1e6)] = LEFT_OUT
 
 
 class HeartRate(Strict):
-    mean_bpm: Bpm = None
-    max_bpm: Bpm = None
-    zones_s: Annotated[list[Seconds], Field(min_length=5, max_length=5)] = None
+    mean_bpm: Bpm = LEFT_OUT
+    max_bpm: Bpm = LEFT_OUT
+    zones_s: Annotated[list[Seconds], Field(min_length=5, max_length=5)] = LEFT_OUT
 
 
 class SessionSummaryBody(Strict):
@@ -104,13 +113,13 @@ class SessionSummaryBody(Strict):
     session_id: Identifier
     athlete_id: Identifier
     revision: Annotated[int, Field(ge=1, le=INT32_MAX)]
-    device_id: ShortText = None
+    device_id: ShortText = LEFT_OUT
     session: SessionTimes
     sensors: Annotated[list[Sensor], Field(max_length=64)]
     quality: Quality
     action_labels: Annotated[
         list[ActionLabel], Field(min_length=1, max_length=MAX_ACTION_LABELS)
-    ] = None
+    ] = LEFT_OUT
     actions: Annotated[
         dict[str, ActionCount],
         Field(max_length=MAX_ACTION_LABELS, json_schema_extra={"propertyNames": _LABEL_RULE}),

@@ -62,10 +62,16 @@ class StoreResult:
 
 
 @lru_cache(maxsize=1)
-def summary_validator() -> Draft202012Validator:
-    schema = json.loads((resources.files("edge") / SCHEMA_RESOURCE).read_text())
+def summary_schema() -> dict[str, Any]:
+    """Contract 5 as the edge ships it, checked to be a valid JSON Schema."""
+    schema: dict[str, Any] = json.loads((resources.files("edge") / SCHEMA_RESOURCE).read_text())
     Draft202012Validator.check_schema(schema)
-    return Draft202012Validator(schema)
+    return schema
+
+
+@lru_cache(maxsize=1)
+def summary_validator() -> Draft202012Validator:
+    return Draft202012Validator(summary_schema())
 
 
 def validate_summary(summary: Any) -> dict[str, Any]:

@@ -12,7 +12,8 @@ from fastapi.responses import RedirectResponse, Response
 from sqlalchemy.orm import Session
 
 from host.api.deps import DB, peer, rate_limit
-from host.db.tokens import Principal, Role, authenticate
+from host.db.roles import Role
+from host.db.tokens import Principal, authenticate
 from host.web.layout import esc, page
 
 COOKIE = "touchline_staff"

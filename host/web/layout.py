@@ -26,6 +26,8 @@ h1 { font-size: 1.4rem; margin: .2rem 0 .6rem; } h2 { font-size: 1.15rem; margin
 .note { color: #555; font-size: .92rem; }
 .error { background: #fde7e7; border: 1px solid #c62828; padding: .5rem 1rem; border-radius: 4px; }
 .scroll { overflow-x: auto; -webkit-overflow-scrolling: touch; }
+.scroll.more::before { content: "Swipe the table sideways for more columns →"; display: block;
+  position: sticky; left: 0; color: #555; font-size: .85rem; padding: 0 0 .3rem; }
 table { border-collapse: collapse; width: 100%; background: #fff; }
 th, td { padding: .45rem .5rem; border-bottom: 1px solid #e5e5e5; text-align: left;
   vertical-align: top; }
@@ -51,11 +53,20 @@ form.login input { width: 100%; font-size: 1rem; padding: .6rem; margin: .4rem 0
 form.login button { font-size: 1rem; padding: .6rem 1.2rem; }
 footer { color: #666; font-size: .85rem; padding: 1rem; text-align: center; }
 @media (max-width: 600px) { th, td { padding: .35rem .3rem; font-size: .9rem; }
+  td:not(.num) { overflow-wrap: anywhere; } .band { padding: .1rem .35rem; }
   .wide { display: none; } }
 """
 
 # Clicking a column header sorts by it; numbers sort as numbers (data-sort holds the value).
-SORT_SCRIPT = """
+# A table wider than the screen says so above it: on a phone nothing else shows that
+# columns are hidden off the edge.
+PAGE_SCRIPT = """
+function markWide() {
+  document.querySelectorAll('.scroll').forEach(function (box) {
+    box.classList.toggle('more', box.scrollWidth > box.clientWidth + 1);
+  });
+}
+markWide(); window.addEventListener('resize', markWide);
 document.querySelectorAll('table.sortable').forEach(function (table) {
   table.querySelectorAll('th').forEach(function (th, col) {
     var button = th.querySelector('button'); if (!button) return;
@@ -124,6 +135,6 @@ def page(
         f"<title>{esc(title)} · Touchline</title><style>{STYLE}</style></head><body>"
         f'<header><span class="brand">Touchline</span>{nav}</header><main>'
         f"<h1>{esc(title)}</h1>{banner}{body}</main>"
-        f"<footer>Times in {esc(zone)}.</footer><script>{SORT_SCRIPT}</script></body></html>"
+        f"<footer>Times in {esc(zone)}.</footer><script>{PAGE_SCRIPT}</script></body></html>"
     )
     return HTMLResponse(document, status_code=status_code)

@@ -6,6 +6,7 @@ report's own."""
 from __future__ import annotations
 
 import tempfile
+from collections.abc import Sequence
 from pathlib import Path
 
 import pandas as pd
@@ -299,7 +300,7 @@ def _number(value: float | None, digits: int = 0) -> str:
     return "–" if value is None else f"{value:.{digits}f}"
 
 
-def _sessions_table(sessions: list[TrainingSession], zone: str, show_athlete: bool) -> str:
+def _sessions_table(sessions: Sequence[TrainingSession], zone: str, show_athlete: bool) -> str:
     header = [
         ("date", ""),
         ("type", ""),
