@@ -10,7 +10,7 @@ from __future__ import annotations
 import ipaddress
 from datetime import date
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from platformdirs import user_data_dir
@@ -101,6 +101,29 @@ class Settings(BaseSettings):
         description="Lock file so two nightly runs never overlap.",
     )
     nightly_log: Path = Field(default=DATA_DIR / "nightly.log", description="Nightly run log.")
+    # Where the models compute (train, ablate, evaluate, distil, nightly); each command's
+    # --device, --precision, --workers and --cache-mb override these (docs/host.md).
+    device: str = Field(
+        default="auto",
+        pattern=r"^(auto|cpu|cuda(:\d+)?)$",
+        description="auto (the first CUDA GPU if there is one, else the CPU), cpu, cuda or cuda:N.",
+    )
+    precision: Literal["fp32", "bf16"] = Field(
+        default="fp32",
+        description="fp32, or bf16 autocast on CUDA (measured slower at this model's size).",
+    )
+    loader_workers: int = Field(
+        default=0,
+        ge=0,
+        description="Processes reading and preparing clips ahead of the model (0: in the "
+        "command's own process).",
+    )
+    stream_cache_mb: float = Field(
+        default=1024,
+        ge=0,
+        description="Prepared clips kept in memory while clips stream from their shards "
+        "(MB per process); 0 prepares every clip in memory up front instead.",
+    )
     club_timezone: str = Field(
         default="UTC",
         description='IANA time zone the staff pages show times in, e.g. "Europe/London".',

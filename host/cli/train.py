@@ -8,13 +8,14 @@ import typer
 from rich.console import Console
 
 from host.cli import app
-
-DEVICE_HELP = (
-    "Where to compute: auto (the first CUDA GPU if there is one, else the CPU), cpu, "
-    "cuda or cuda:N. Results on the CPU are the same whichever of auto and cpu chose it."
+from host.cli.compute import (
+    CacheOption,
+    DeviceOption,
+    PrecisionOption,
+    WorkersOption,
+    chosen_cache_mb,
+    chosen_compute,
 )
-PRECISION_HELP = "fp32, or bf16 autocast on CUDA (slower than fp32 at this model's size)."
-WORKERS_HELP = "Processes loading and preparing clips ahead of training (0: in this one)."
 
 
 @app.command("train")
@@ -50,9 +51,10 @@ def train_command(
         help="For a .ts file: one athlete id per line per series (training file, then its "
         "_TEST sibling), so validation and tests hold out whole athletes.",
     ),
-    device: str = typer.Option("auto", "--device", help=DEVICE_HELP),
-    precision: str = typer.Option("fp32", "--precision", help=PRECISION_HELP),
-    workers: int = typer.Option(0, "--workers", help=WORKERS_HELP),
+    device: DeviceOption = None,
+    precision: PrecisionOption = None,
+    workers: WorkersOption = None,
+    cache_mb: CacheOption = None,
 ) -> None:
     """Train the paper's multimodal model (skeleton + IMU + GPS + physiology, action and
     next-week injury risk) and write a run directory: config, normalisation statistics,
@@ -69,7 +71,6 @@ def train_command(
     Example:  touchline train --data data/squad-paper --out runs/paper --device cuda --workers 4
     """
     # The training stack is imported when the command runs: `touchline --help` stays fast.
-    from host.device import Compute
     from host.evaluation.splits import parse_athletes
     from host.models.config import TrainConfig, load_config
     from host.risk.features import FeatureSettings
@@ -77,7 +78,8 @@ def train_command(
     from host.train import TrainingError, train
     from host.training.state import saved_config
 
-    compute = Compute.choose(device, precision, workers)
+    settings = get_settings()
+    compute = chosen_compute(settings, device, precision, workers)
     held_out = parse_athletes(test_athletes) if test_athletes else None
     if resume and config is not None:
         raise TrainingError(
@@ -95,7 +97,7 @@ def train_command(
         recipe = recipe.replace(time_budget_min=time_budget)
     # Impact weights and time-loss definition from the settings, once; a resumed run
     # keeps those it was trained with.
-    features = None if resume else FeatureSettings.from_settings(get_settings())
+    features = None if resume else FeatureSettings.from_settings(settings)
     result = train(
         data,
         out,
@@ -105,6 +107,7 @@ def train_command(
         groups=groups,
         features=features,
         compute=compute,
+        cache_mb=chosen_cache_mb(settings, cache_mb),
     )
     best = result.history[result.best_epoch - 1] if result.best_epoch > 0 else {}
     shown = [

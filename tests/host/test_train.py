@@ -538,6 +538,7 @@ def test_device_cpu_and_auto_train_identically_on_the_cpu(squad: Path, tmp_path:
             "device_name": "cpu",
             "precision": "fp32",
             "workers": 0,
+            "stream_cache_mb": 1024,  # the command streams clips by default
         }
     )
 
