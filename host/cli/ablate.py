@@ -9,6 +9,14 @@ from rich.console import Console
 from rich.table import Table
 
 from host.cli import app
+from host.cli.compute import (
+    CacheOption,
+    DeviceOption,
+    PrecisionOption,
+    WorkersOption,
+    chosen_cache_mb,
+    chosen_compute,
+)
 from host.cli.evaluate import _ci
 
 
@@ -28,12 +36,17 @@ def ablate_command(
     ),
     epochs: int | None = typer.Option(None, "--epochs", min=1, help="Cap on epochs per row."),
     resamples: int = typer.Option(1000, "--resamples", min=0, help="Bootstrap resamples."),
+    device: DeviceOption = None,
+    precision: PrecisionOption = None,
+    workers: WorkersOption = None,
+    cache_mb: CacheOption = None,
 ) -> None:
     """Train and evaluate the full model and each Table 3 ablation (no video, no IMU-GPS,
     no load, no attention, no multitask) on the same splits; writes OUT/ablation.json and
     prints our figures beside the paper's.
 
     Example:  touchline ablate --data data/squad-small --out runs/ablation
+    Example:  touchline ablate --data data/squad-paper --out runs/table3 --device cuda --workers 4
     """
     # The training stack is imported when the command runs: `touchline --help` stays fast.
     from host.evaluation.ablation import run_ablations
@@ -41,12 +54,23 @@ def ablate_command(
     from host.risk.features import FeatureSettings
     from host.settings import get_settings
 
-    features = FeatureSettings.from_settings(get_settings())
+    settings = get_settings()
+    compute = chosen_compute(settings, device, precision, workers)
+    features = FeatureSettings.from_settings(settings)
     recipe = load_config(config) if config else TrainConfig()
     if epochs is not None:
         recipe = recipe.replace(max_epochs=epochs)
     rows = [r.strip() for r in only.split(",")] if only else None
-    report = run_ablations(data, out, recipe, rows, resamples=resamples, features=features)
+    report = run_ablations(
+        data,
+        out,
+        recipe,
+        rows,
+        resamples=resamples,
+        features=features,
+        compute=compute,
+        cache_mb=chosen_cache_mb(settings, cache_mb),
+    )
     tag = " (synthetic data)" if report["synthetic"] else ""
     table = Table(
         "row",

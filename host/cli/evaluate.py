@@ -3,13 +3,24 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import typer
 from rich.console import Console
 from rich.table import Table
 
 from host.cli import app
+from host.cli.compute import (
+    CacheOption,
+    DeviceOption,
+    PrecisionOption,
+    WorkersOption,
+    chosen_cache_mb,
+    chosen_compute,
+)
+
+if TYPE_CHECKING:
+    from host.device import Compute
 
 
 def _ci(block: Any, scale: float = 100.0, digits: int = 1) -> str:
@@ -48,6 +59,10 @@ def evaluate_command(
         "--test-athletes",
         help="Score only these held-out athletes of the run's test part, e.g. p07,p08.",
     ),
+    device: DeviceOption = None,
+    precision: PrecisionOption = None,
+    workers: WorkersOption = None,
+    cache_mb: CacheOption = None,
 ) -> None:
     """Score RUN_DIR on its test part: accuracy, macro-F1, per-class precision and recall,
     confusion matrix and per-scene results on athletes the model never saw; AUC, high-risk
@@ -60,6 +75,7 @@ def evaluate_command(
 
     Example:  touchline evaluate runs/small --folds 10
     Example:  touchline evaluate runs/takes --loao --cv-epochs 20
+    Example:  touchline evaluate runs/paper --device cuda
     """
     # The evaluation stack is imported when the command runs: `touchline --help` stays fast.
     from host.evaluation.crossval import cross_validate
@@ -68,10 +84,21 @@ def evaluate_command(
     from host.models.config import TrainConfig
     from host.models.run import load_run
     from host.risk.features import FeatureSettings
+    from host.settings import get_settings
 
     console = Console()
+    settings = get_settings()
+    compute = chosen_compute(settings, device, precision, workers)
+    streamed = chosen_cache_mb(settings, cache_mb)
     held_out = parse_athletes(test_athletes) if test_athletes else None
-    result = evaluate_run(run_dir, data, resamples=resamples, test_athletes=held_out)
+    result = evaluate_run(
+        run_dir,
+        data,
+        resamples=resamples,
+        test_athletes=held_out,
+        compute=compute,
+        cache_mb=streamed,
+    )
     actions, risk = result.actions, result.risk
     tag = " (synthetic data)" if result.synthetic else ""
     table = Table("metric", "test value [95 % CI]", title=f"{run_dir}{tag}: {result.split}")
@@ -97,6 +124,8 @@ def evaluate_command(
             resamples=min(resamples, 200),
             groups=Path(groups) if groups else None,
             features=FeatureSettings.of_run(run.info),
+            compute=compute,
+            cache_mb=streamed,
         )
         cv = Table(
             "metric", "mean", "sd", "min", "max", title=f"{folds}-fold CV grouped by athlete"
@@ -107,11 +136,17 @@ def evaluate_command(
         console.print(cv)
         console.print(f"pooled macro-F1 % over {folds} folds: {_f1(report['pooled'])}")
     if loao:
-        _print_loao(console, run_dir, data, cv_epochs, resamples)
+        _print_loao(console, run_dir, data, cv_epochs, resamples, compute, streamed)
 
 
 def _print_loao(
-    console: Console, run_dir: Path, data: Path | None, epochs: int | None, resamples: int
+    console: Console,
+    run_dir: Path,
+    data: Path | None,
+    epochs: int | None,
+    resamples: int,
+    compute: Compute,
+    cache_mb: float,
 ) -> None:
     """Run leave-one-athlete-out with the run's recipe and print its table."""
     from host.evaluation.crossval import leave_one_athlete_out_cv
@@ -130,6 +165,8 @@ def _print_loao(
         resamples=resamples,
         groups=groups,
         features=FeatureSettings.of_run(info),
+        compute=compute,
+        cache_mb=cache_mb,
     )
     table = Table(
         "fold", "test athlete", "clips", "macro-F1 % [95 % CI]", title="leave-one-athlete-out"
