@@ -53,8 +53,9 @@ form.login input { width: 100%; font-size: 1rem; padding: .6rem; margin: .4rem 0
 form.login button { font-size: 1rem; padding: .6rem 1.2rem; }
 footer { color: #666; font-size: .85rem; padding: 1rem; text-align: center; }
 @media (max-width: 600px) { th, td { padding: .35rem .3rem; font-size: .9rem; }
-  td:not(.num) { overflow-wrap: anywhere; } .band { padding: .1rem .35rem; }
-  .wide { display: none; } }
+  .band { padding: .1rem .35rem; } }
+/* Secondary columns (source, received, model) give way below a landscape tablet. */
+@media (max-width: 900px) { .wide { display: none; } }
 """
 
 # Clicking a column header sorts by it; numbers sort as numbers (data-sort holds the value).

@@ -54,3 +54,24 @@ def test_visitor_sees_only_the_login_then_staff_see_the_squad_in_api_order(
     WebDriverWait(chrome, 20).until(lambda c: "/login" in c.current_url)
     chrome.get(f"{live_host}/sessions")
     assert "/login" in chrome.current_url
+
+
+def test_a_table_wider_than_the_screen_says_it_scrolls(chrome, live_host, settings) -> None:
+    seed_squad(settings.database_url)
+    chrome.get(f"{live_host}/login")
+    chrome.find_element(By.ID, "token").send_keys(_staff_token(settings))
+    chrome.find_element(By.CSS_SELECTOR, "form.login button").click()
+    WebDriverWait(chrome, 20).until(lambda c: c.current_url == f"{live_host}/squad")
+    hint = "return getComputedStyle(document.querySelector('.scroll'), '::before').content"
+    assert chrome.execute_script(hint) == "none"  # the squad fits a laptop's width
+    _viewport(chrome, 390, 844)  # a phone: drivers and trend are off the edge
+    WebDriverWait(chrome, 10).until(lambda c: "Swipe the table sideways" in c.execute_script(hint))
+    _viewport(chrome, 1024, 900)
+    WebDriverWait(chrome, 10).until(lambda c: c.execute_script(hint) == "none")
+
+
+def _viewport(chrome, width: int, height: int) -> None:
+    chrome.execute_cdp_cmd(
+        "Emulation.setDeviceMetricsOverride",
+        {"width": width, "height": height, "deviceScaleFactor": 1, "mobile": False},
+    )
