@@ -34,3 +34,6 @@ install_chromium() {
     echo "ci: Chromium installed for the report-rendering test"
 }
 install_chromium || echo "ci: Chromium not available; the report-rendering test will fail under CI=true"
+
+# The LiteRT converter in an environment of its own, for the .tflite checks.
+source "$(dirname "${BASH_SOURCE[0]}")/litert.sh"

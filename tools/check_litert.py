@@ -6,6 +6,11 @@ typer and bundle tests beside the converter.
 
     python tools/check_litert.py                      # temporary environment, removed after
     python tools/check_litert.py --venv ../litvenv    # kept there and reused next time
+    python tools/check_litert.py --venv ../litvenv --build-only   # install, test nothing
+    python tools/check_litert.py --venv ../litvenv --no-install   # test what is installed
+
+CI builds the environment once under .ci-cache/ (.ci/litert.sh) and the test suite runs the
+checks in it (tests/tools/test_check_litert.py), so a LiteRT that cannot run fails CI.
 
 Exits 1 on failure and says which step failed. Separate because litert-torch pulls
 transformers, torchao, jax and a LiteRT converter (≈ 0.9 GB) and, through that converter,
@@ -16,6 +21,7 @@ environment (`make install`) stays without it.
 from __future__ import annotations
 
 import argparse
+import hashlib
 import os
 import subprocess
 import sys
@@ -44,6 +50,9 @@ HOST_TESTS = [
     "tests/host/export/test_cli.py",
     "tests/host/export/test_edge_parity.py",
 ]
+# Written into a built environment: what it was built from, so a rebuild installs nothing
+# until pyproject.toml (or the pins here) change.
+BUILT_FROM = "touchline-built-from"
 WATCHED = ("pydantic", "pydantic-core", "typing-extensions", "anyio", "fastapi", "typer")
 
 
@@ -78,11 +87,19 @@ def _pytest(python: Path, paths: list[str], junit: Path) -> dict[str, Counter[st
     return outcomes
 
 
-def check(env_dir: Path) -> list[str]:
-    """Build (or reuse) the environment at `env_dir` and run every step; lines to print."""
+def _recipe() -> str:
+    pyproject = (ROOT / "pyproject.toml").read_bytes()
+    return hashlib.sha256(f"{TORCH} {HOST_EXTRAS}\n".encode() + pyproject).hexdigest()
+
+
+def build(env_dir: Path) -> list[str]:
+    """Build (or bring up to date) the environment at `env_dir`; lines to print."""
+    stamp = env_dir / BUILT_FROM
+    if stamp.exists() and stamp.read_text() == _recipe():
+        return [f"ok   environment {env_dir}: built from this pyproject.toml, nothing to install"]
     if not (env_dir / "bin" / "python").exists():
         venv.create(env_dir, with_pip=True)
-    python, pip = env_dir / "bin" / "python", env_dir / "bin" / "pip"
+    pip = env_dir / "bin" / "pip"
     quiet = ["--quiet", "--disable-pip-version-check"]
     _run([str(pip), "install", *quiet, TORCH], "install torch")
     _run([str(pip), "install", *quiet, "-e", f"{ROOT}[{HOST_EXTRAS}]"], "install the host")
@@ -99,15 +116,26 @@ def check(env_dir: Path) -> list[str]:
     ]
     added = sorted(set(after) - set(before))
     _run([str(pip), "check"], "pip check")
-    lines = [
+    stamp.write_text(_recipe())
+    return [
         f"ok   environment {env_dir}: litert-torch {after.get('litert-torch')}, "
-        f"ai-edge-litert {after.get('ai-edge-litert')}, torch {after.get('torch')}",
+        f"ai-edge-litert {after.get('ai-edge-litert')}, torch {after.get('torch')}, "
+        f"numpy {after.get('numpy')}",
         f"ok   the converter added {len(added)} packages and changed: "
         + (", ".join(changed) or "nothing"),
         "ok   pip check: no broken requirement ("
         + ", ".join(f"{name} {after[name]}" for name in WATCHED if name in after)
         + ")",
     ]
+
+
+def verify(env_dir: Path) -> list[str]:
+    """Run the converter's tests and the host's tests in the built environment; lines to
+    print. Fails when any converter test skips: that is LiteRT not running."""
+    python = env_dir / "bin" / "python"
+    if not python.exists():
+        raise StepFailed(f"no environment at {env_dir}: build it first (without --no-install)")
+    lines: list[str] = []
     outcomes = _pytest(python, [*CONVERTER_TESTS, *HOST_TESTS], env_dir / "junit.xml")
     converter = outcomes.pop(CONVERTER_MODULE, Counter())
     if converter["skipped"] or not converter["passed"]:
@@ -127,19 +155,30 @@ def check(env_dir: Path) -> list[str]:
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--venv", type=Path, help="environment to build or reuse (kept)")
+    steps = parser.add_mutually_exclusive_group()
+    steps.add_argument("--build-only", action="store_true", help="install, run no test")
+    steps.add_argument("--no-install", action="store_true", help="test the --venv as it is")
     args = parser.parse_args()
+    if (args.build_only or args.no_install) and args.venv is None:
+        parser.error("--build-only and --no-install need --venv")
     os.environ.setdefault("OMP_NUM_THREADS", "1")  # the build host is shared
     try:
         if args.venv:
-            lines = check(args.venv.resolve())
+            env_dir = args.venv.resolve()
+            lines = [] if args.no_install else build(env_dir)
+            if not args.build_only:
+                lines += verify(env_dir)
         else:
             with tempfile.TemporaryDirectory(prefix="touchline-litert-venv-") as tmp:
-                lines = check(Path(tmp) / "venv")
+                lines = build(Path(tmp) / "venv") + verify(Path(tmp) / "venv")
     except StepFailed as exc:
         print(f"FAIL: {exc}")
         return 1
     print("\n".join(lines))
-    print("PASS: the .tflite path converts, matches and runs on the sideline's LiteRT backend")
+    if args.build_only:
+        print(f"BUILT: the converter environment at {env_dir}")
+    else:
+        print("PASS: the .tflite path converts, matches and runs on the sideline's LiteRT backend")
     return 0
 
 

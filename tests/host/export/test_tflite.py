@@ -2,13 +2,16 @@
 
 The converter pins pydantic below the host's version, so it lives in a separate
 environment: `python tools/check_litert.py` builds one and runs this file there. Where
-litert-torch is not installed only the tests that need no converter run.
+litert-torch is not installed only the tests that need no converter run here; the rest
+run in that environment through tests/tools/test_check_litert.py when .ci/litert.sh built
+it, and otherwise skip (fail under CI).
 """
 
 from __future__ import annotations
 
 import importlib.util
 import json
+import os
 import sys
 
 import numpy as np
@@ -24,6 +27,7 @@ from host.distill.pipeline import DistillResult
 from host.distill.trained import load_student
 from host.export.bundle import BUNDLE_BUDGET_BYTES, EXPORT_REPORT, ExportResult, export_run
 from host.export.tflite import LiteRtUnavailable, to_tflite_bytes
+from tests.capabilities import LITERT_VENV_ENV, missing_capability
 from tests.host.export.sideline import run_without_torch
 
 # Stated tolerances (docs/student.md): LiteRT reproduces torch's logits as closely as ONNX
@@ -34,12 +38,31 @@ TFLITE_LOGIT_TOL = 1e-4
 EVENT_TIME_TOL = 1e-4
 EVENT_SCORE_TOL = 1e-5
 
-needs_converter = pytest.mark.skipif(
-    importlib.util.find_spec("litert_torch") is None
-    or importlib.util.find_spec("ai_edge_litert") is None,
-    reason="litert-torch (and ai-edge-litert) not installed here: "
-    "python tools/check_litert.py runs these tests in an environment that has them",
-)
+
+def _needs(*modules: str) -> None:
+    """Go on where `modules` import here; skip where the converter's environment runs this
+    file instead (tests/tools/test_check_litert.py); otherwise the capability is missing."""
+    absent = [name for name in modules if importlib.util.find_spec(name) is None]
+    if not absent:
+        return
+    if os.environ.get(LITERT_VENV_ENV):
+        pytest.skip(f"{', '.join(absent)} not here: run in {os.environ[LITERT_VENV_ENV]}")
+    missing_capability(
+        f"{', '.join(absent)} not installed here: python tools/check_litert.py runs these "
+        "tests in an environment that has them"
+    )
+
+
+# Session-scoped, so that a missing module is found before the session fixtures train.
+@pytest.fixture(scope="session")
+def converter() -> None:
+    _needs("litert_torch", "ai_edge_litert")
+
+
+@pytest.fixture(scope="session")
+def litert_runtime() -> None:
+    _needs("ai_edge_litert")
+
 
 # The sideline with torch made unimportable: the bundle's fp32 ONNX through onnxruntime
 # and its model.tflite through LiteRT score the same raw windows; events of each come out.
@@ -81,10 +104,7 @@ def test_conversion_without_the_converter_says_what_to_install(
         to_tflite_bytes(nn.Sequential(nn.Flatten(), nn.Linear(13 * 600, 9)), 13, 600)
 
 
-@pytest.mark.skipif(
-    importlib.util.find_spec("ai_edge_litert") is None,
-    reason="ai-edge-litert not installed here (pip install 'touchline[litert]')",
-)
+@pytest.mark.usefixtures("litert_runtime")
 def test_edge_refuses_an_unreadable_tflite_with_a_clear_error(exported: ExportResult) -> None:
     bundle = read_bundle(exported.archive)
     files = {**bundle.files, "model.tflite": b"not a flatbuffer"}
@@ -103,7 +123,7 @@ def tflite_exported(
     )
 
 
-@needs_converter
+@pytest.mark.usefixtures("converter")
 def test_bundle_carries_a_verified_tflite_beside_the_onnx_models(
     tflite_exported: ExportResult,
 ) -> None:
@@ -120,7 +140,7 @@ def test_bundle_carries_a_verified_tflite_beside_the_onnx_models(
     assert json.loads(report.read_text())["tflite"] is True
 
 
-@needs_converter
+@pytest.mark.usefixtures("converter")
 def test_bundle_with_tflite_fits_the_budget_carrying_each_model_once(
     tflite_exported: ExportResult,
 ) -> None:
@@ -132,7 +152,7 @@ def test_bundle_with_tflite_fits_the_budget_carrying_each_model_once(
     assert len(set(digests.values())) == len(digests), digests
 
 
-@needs_converter
+@pytest.mark.usefixtures("converter")
 def test_tflite_matches_torch_logits_on_real_windows(
     tflite_exported: ExportResult, distilled: tuple[Dataset, DistillResult]
 ) -> None:
@@ -174,7 +194,7 @@ def session(distilled: tuple[Dataset, DistillResult], tmp_path_factory: pytest.T
     return path
 
 
-@needs_converter
+@pytest.mark.usefixtures("converter")
 def test_edge_litert_finds_exactly_the_onnxruntime_events(
     tflite_exported: ExportResult, session
 ) -> None:
