@@ -39,8 +39,8 @@ class UserError(TouchlineError):
     """An error the user can fix (input, files, configuration, environment); its message
     names what and where.
 
-    `exit_code`: 1 by default (the work was refused); 2 for a value given on the command
-    line or in the configuration that cannot be used; 3 for a missing optional install.
+    `exit_code`: 1 by default (the work was refused); 2 for an argument, an option or the
+    sideline's configuration that cannot be used; 3 for a missing optional install.
     """
 
     exit_code: int = 1

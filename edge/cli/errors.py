@@ -24,8 +24,9 @@ if TYPE_CHECKING:
     from typer._click import Context
 
 EXIT_CODES = (
-    "Exit status: 0 done; 1 refused, with one line saying what and where; 2 a value on the "
-    "command line or in the configuration that cannot be used; 3 an optional install missing."
+    "Exit status: 0 done; 1 refused, with one line saying what and where; 2 the same for an "
+    "argument, an option or the sideline's configuration that cannot be used; 3 an optional "
+    "install is missing."
 )
 
 
