@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import typer
 from rich.console import Console
@@ -19,11 +20,14 @@ from host.cli.compute import (
 )
 from host.cli.evaluate import _ci
 
+if TYPE_CHECKING:
+    from host.evaluation.ablation import PairedDifferences
 
-def _paired(delta: dict | None) -> str:
-    if not delta:
+
+def _paired(delta: PairedDifferences | None) -> str:
+    if delta is None:
         return "—"
-    return f"{_ci(delta['accuracy'], 1.0)}; {_ci(delta['macro_f1'], 1.0)}"
+    return f"{_ci(delta.accuracy, 1.0)}; {_ci(delta.macro_f1, 1.0)}"
 
 
 @app.command("ablate")
@@ -71,7 +75,7 @@ def ablate_command(
         compute=compute,
         cache_mb=chosen_cache_mb(settings, cache_mb),
     )
-    tag = " (synthetic data)" if report["synthetic"] else ""
+    tag = " (synthetic data)" if report.synthetic else ""
     table = Table(
         "row",
         "accuracy %",
@@ -84,15 +88,15 @@ def ablate_command(
         caption="Rows already in OUT/ablation.json are kept; the last column above 0 means "
         "the full model is better on the same test athletes.",
     )
-    for row, cells in report["rows"].items():
-        paper = cells["paper"]
+    for row, cells in report.rows.items():
+        paper = cells.paper
         table.add_row(
             row,
-            _ci(cells["accuracy"]),
-            _ci(cells["macro_f1"]),
-            _ci(cells["auc"], 1.0, 3),
-            _ci(cells["high_risk_recall"]),
-            ", ".join(str(paper[k]) for k in ("accuracy", "macro_f1", "auc", "high_risk_recall")),
-            _paired(cells.get("full_minus_row")),
+            _ci(cells.accuracy),
+            _ci(cells.macro_f1),
+            _ci(cells.auc, 1.0, 3),
+            _ci(cells.high_risk_recall),
+            f"{paper.accuracy}, {paper.macro_f1}, {paper.auc}, {paper.high_risk_recall}",
+            _paired(cells.full_minus_row),
         )
     Console().print(table)

@@ -9,19 +9,18 @@ difference that excludes 0 says the full model is better (or worse) on these ath
 from __future__ import annotations
 
 import dataclasses
-import json
 import time
 from pathlib import Path
-from typing import Any
 
 import numpy as np
+from pydantic import BaseModel, ConfigDict, ValidationError
 
 from firmware_bridge.errors import UserError
 from host.device import Compute
 from host.evaluation import metrics
 from host.evaluation.bootstrap import cluster_bootstrap
 from host.evaluation.evaluate import PREDICTIONS_FILE, evaluate_run
-from host.evaluation.results import RunEvaluation
+from host.evaluation.results import Interval, RunEvaluation
 from host.models.config import ABLATIONS, PAPER_TABLE3, TrainConfig
 from host.risk.features import FeatureSettings
 from host.train import train
@@ -31,7 +30,75 @@ ABLATION_FILE = "ablation.json"
 
 
 class AblationError(UserError, ValueError):
-    """An unknown ablation name, or runs that did not share their splits."""
+    """An unknown ablation name, runs that did not share their splits, or an ablation.json
+    this version cannot read."""
+
+
+class _Table(BaseModel):
+    # NaN (an AUC with one class) is written as NaN, as ablation.json always held it.
+    model_config = ConfigDict(ser_json_inf_nan="constants")
+
+
+class PaperRow(_Table):
+    """The paper's Table 3 figures for one row (percent, AUC as a fraction)."""
+
+    accuracy: float
+    macro_f1: float
+    auc: float
+    high_risk_recall: float
+
+
+class PairedDifferences(_Table):
+    """Full model minus a row, scored on the same test items: accuracy and macro-F1 in
+    points, injury AUC (None when the runs had no test athlete-weeks)."""
+
+    accuracy: Interval
+    macro_f1: Interval
+    auc: Interval | None = None
+
+
+class AblationRow(_Table):
+    """One Table 3 row: its cost, our scores with intervals and the paper's beside them."""
+
+    wall_s: float
+    cpu_s: float
+    accuracy: Interval
+    macro_f1: Interval
+    auc: Interval | None  # None: the run had no risk split
+    high_risk_recall: Interval | None
+    oracle_auc: float | None
+    paper: PaperRow
+    full_minus_row: PairedDifferences | None = None  # None for the full row, or no full yet
+
+
+class AblationTable(_Table):
+    """`ablation.json`: the rows run so far, in Table 3 order."""
+
+    rows: dict[str, AblationRow]
+    synthetic: bool
+    split: str
+
+    def save(self, path: Path) -> None:
+        """Write through a temporary file, so an interrupted write leaves the old table."""
+        tmp = path.with_suffix(".json.tmp")
+        tmp.write_text(self.model_dump_json(indent=2))
+        tmp.replace(path)
+
+    @classmethod
+    def load(cls, path: Path) -> AblationTable:
+        """Read `ablation.json`; one that is unreadable or not a table is refused naming
+        the file and the first bad field."""
+        try:
+            return cls.model_validate_json(path.read_text())
+        except OSError as exc:
+            raise AblationError(f"{path}: cannot be read ({exc.strerror})") from None
+        except ValidationError as exc:
+            first = exc.errors()[0]
+            where = ".".join(str(part) for part in first["loc"]) or "file"
+            raise AblationError(
+                f"{path}: not an ablation table this version reads ({where}: {first['msg']}); "
+                "run `touchline ablate` again"
+            ) from None
 
 
 def run_ablations(
@@ -44,7 +111,7 @@ def run_ablations(
     features: FeatureSettings | None = None,
     compute: Compute | None = None,
     cache_mb: float = 0,
-) -> dict[str, Any]:
+) -> AblationTable:
     """Train and evaluate each Table 3 row under `out/<row>`; the table goes to `ablation.json`.
 
     Rows already in `out/ablation.json` and not asked for again are kept, so rows can be
@@ -57,7 +124,7 @@ def run_ablations(
         raise AblationError(
             f"unknown ablation(s) {', '.join(unknown)}; known: {', '.join(ABLATIONS)}"
         )
-    report: dict[str, Any] = {}
+    report: AblationTable | None = None
     for row in rows:
         model = dataclasses.replace(config.model, **ABLATIONS[row])
         run_dir = out / row
@@ -75,52 +142,49 @@ def run_ablations(
             run_dir, data, resamples=resamples, compute=compute, cache_mb=cache_mb
         )
         risk = result.risk
-        cells = {
-            "wall_s": time.perf_counter() - wall,
-            "cpu_s": time.process_time() - cpu,
-            "accuracy": result.actions.accuracy_ci.model_dump(),
-            "macro_f1": result.actions.macro_f1_ci.model_dump(),
-            "auc": risk.auc_ci.model_dump() if risk else None,
-            "high_risk_recall": risk.high_risk_recall_ci.model_dump() if risk else None,
-            "oracle_auc": risk.oracle_auc if risk else None,
-            "paper": dict(
-                zip(
-                    ("accuracy", "macro_f1", "auc", "high_risk_recall"),
-                    PAPER_TABLE3[row],
-                    strict=True,
-                )
+        accuracy, macro_f1, auc, high_risk_recall = PAPER_TABLE3[row]
+        cells = AblationRow(
+            wall_s=time.perf_counter() - wall,
+            cpu_s=time.process_time() - cpu,
+            accuracy=result.actions.accuracy_ci,
+            macro_f1=result.actions.macro_f1_ci,
+            auc=risk.auc_ci if risk else None,
+            high_risk_recall=risk.high_risk_recall_ci if risk else None,
+            oracle_auc=risk.oracle_auc if risk else None,
+            paper=PaperRow(
+                accuracy=accuracy, macro_f1=macro_f1, auc=auc, high_risk_recall=high_risk_recall
             ),
-        }
+        )
         # Merged and written after every row, so finished rows survive an interrupted run.
         report = _merge_row(out, row, cells, result)
+    assert report is not None  # `rows` is never empty
     return report
 
 
-def _merge_row(out: Path, row: str, cells: dict[str, Any], result: RunEvaluation) -> dict[str, Any]:
+def _merge_row(out: Path, row: str, cells: AblationRow, result: RunEvaluation) -> AblationTable:
     """Add one finished row to `out/ablation.json`, refreshing every row's paired difference
     to the full model; refuses a row trained on other splits than the rows already there."""
     path = out / ABLATION_FILE
-    report = json.loads(path.read_text()) if path.exists() else {"rows": {}}
+    before = AblationTable.load(path).rows if path.exists() else {}
     splits = (out / row / SPLITS_FILE).read_text()
-    for other in report["rows"]:
+    for other in before:
         if other != row and (out / other / SPLITS_FILE).read_text() != splits:
             raise AblationError(f"{out / row}: trained on different splits from row {other}")
-    rows = {**report["rows"], row: cells}
+    rows = {**before, row: cells}
     ordered = {name: rows[name] for name in ABLATIONS if name in rows}
     if "full" in ordered and (out / "full" / PREDICTIONS_FILE).exists():
         for name, row_cells in ordered.items():
             if name != "full":
-                row_cells["full_minus_row"] = paired_differences(out / "full", out / name)
-    report = {"rows": ordered, "synthetic": result.synthetic, "split": result.split}
-    tmp = path.with_suffix(".json.tmp")
-    tmp.write_text(json.dumps(report, indent=2, default=float))
-    tmp.replace(path)
+                difference = paired_differences(out / "full", out / name)
+                ordered[name] = row_cells.model_copy(update={"full_minus_row": difference})
+    report = AblationTable(rows=ordered, synthetic=result.synthetic, split=result.split)
+    report.save(path)
     return report
 
 
 def paired_differences(
     full_dir: Path, row_dir: Path, resamples: int = 1000, seed: int = 0
-) -> dict[str, dict[str, float]]:
+) -> PairedDifferences:
     """Full model minus the row on accuracy, macro-F1 (points) and injury AUC, with 95 %
     intervals from resampling athletes and scoring both runs on the same draw."""
     full, row = np.load(full_dir / PREDICTIONS_FILE), np.load(row_dir / PREDICTIONS_FILE)
@@ -154,4 +218,6 @@ def paired_differences(
             resamples,
             seed,
         )
-    return {name: {"value": v, "low": lo, "high": hi} for name, (v, lo, hi) in out.items()}
+    return PairedDifferences(
+        **{name: Interval(value=v, low=lo, high=hi) for name, (v, lo, hi) in out.items()}
+    )

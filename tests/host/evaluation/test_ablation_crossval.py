@@ -10,9 +10,15 @@ import numpy as np
 import pytest
 import torch
 
-from host.evaluation.ablation import AblationError, paired_differences, run_ablations
+from host.evaluation.ablation import (
+    AblationError,
+    AblationTable,
+    paired_differences,
+    run_ablations,
+)
 from host.evaluation.crossval import cross_validate
 from host.evaluation.evaluate import PREDICTIONS_FILE
+from host.evaluation.results import Interval
 from host.models.config import TrainConfig
 from tests.host.models.squad_fixture import write_fixture_squad
 
@@ -33,17 +39,24 @@ def test_ablation_rows_train_on_identical_splits_and_sit_beside_the_paper(
 ) -> None:
     run_ablations(squad, tmp_path, ONE_EPOCH, ["no_video"], resamples=20, show_progress=False)
     report = run_ablations(squad, tmp_path, ONE_EPOCH, ["full"], resamples=20, show_progress=False)
-    assert list(report["rows"]) == ["full", "no_video"]  # merged, in Table 3 order
-    delta = report["rows"]["no_video"]["full_minus_row"]["accuracy"]
-    accuracy = {row: report["rows"][row]["accuracy"]["value"] for row in ("full", "no_video")}
-    assert delta["value"] == pytest.approx(100 * (accuracy["full"] - accuracy["no_video"]))
-    assert delta["low"] <= delta["value"] <= delta["high"]
-    assert report["rows"]["no_video"]["paper"]["accuracy"] == 89.2
+    assert list(report.rows) == ["full", "no_video"]  # merged, in Table 3 order
+    assert report.rows["full"].full_minus_row is None
+    difference = report.rows["no_video"].full_minus_row
+    assert difference is not None
+    delta = difference.accuracy
+    accuracy = {row: report.rows[row].accuracy.value for row in ("full", "no_video")}
+    assert delta.value == pytest.approx(100 * (accuracy["full"] - accuracy["no_video"]))
+    assert delta.low <= delta.value <= delta.high
+    assert report.rows["no_video"].paper.accuracy == 89.2
+    assert AblationTable.load(tmp_path / "ablation.json") == report  # what was written
     splits = [(tmp_path / row / "splits.json").read_text() for row in ("full", "no_video")]
     assert splits[0] == splits[1]
     no_video = json.loads((tmp_path / "no_video" / "config.json").read_text())
     assert no_video["model"]["use_skeleton"] is False
     assert json.loads((tmp_path / "ablation.json").read_text())["synthetic"] is True
+    (tmp_path / "ablation.json").write_text('{"rows": {"full": {}}}')
+    with pytest.raises(AblationError, match=r"ablation.json: not an ablation table .*rows.full"):
+        run_ablations(squad, tmp_path, ONE_EPOCH, ["no_video"], resamples=0, show_progress=False)
     with pytest.raises(AblationError, match="no_voice"):
         run_ablations(squad, tmp_path, ONE_EPOCH, ["no_voice"])
 
@@ -84,11 +97,11 @@ def test_paired_difference_is_exact_when_one_model_is_always_right(tmp_path: Pat
     full = _predictions(tmp_path / "full", truth, np.array([0.1, 0.9] * 3))
     row = _predictions(tmp_path / "row", (truth + 1) % 4, np.array([0.9, 0.1] * 3))
     delta = paired_differences(full, row, resamples=200)
-    assert delta["accuracy"] == {"value": 100.0, "low": 100.0, "high": 100.0}
-    assert delta["macro_f1"]["value"] == pytest.approx(100.0)
-    assert delta["auc"]["value"] == pytest.approx(1.0)  # AUC 1 against AUC 0
+    assert delta.accuracy == Interval(value=100.0, low=100.0, high=100.0)
+    assert delta.macro_f1.value == pytest.approx(100.0)
+    assert delta.auc is not None and delta.auc.value == pytest.approx(1.0)  # AUC 1 against 0
     swapped = paired_differences(row, full, resamples=200)
-    assert swapped["accuracy"]["high"] == -100.0
+    assert swapped.accuracy.high == -100.0
 
 
 def test_paired_difference_refuses_runs_scored_on_other_items(tmp_path: Path) -> None:
