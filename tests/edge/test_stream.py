@@ -11,7 +11,6 @@ from linear_bundle import toy_windows, train_bundle
 from edge.bundle import read_bundle
 from edge.infer import ActionModel
 from edge.packets import Packet, SensorRole
-from edge.ring_buffer import RingBuffer
 from edge.stream import SessionProcessor
 from edge.summary import build_summary
 from edge.taxonomy import IMU_CHANNELS
@@ -110,18 +109,6 @@ def test_loss_over_three_seconds_drops_windows_and_says_why(trained_bundle) -> N
     assert summary["quality"]["windows_dropped"] == athlete.windows_dropped
     assert summary["quality"]["gaps"] == 1
     assert summary["quality"]["longest_gap_s"] == pytest.approx(4.5, abs=0.15)
-
-
-def test_ring_buffer_is_bounded_and_returns_samples_in_order() -> None:
-    buffer = RingBuffer(capacity=50, width=2)
-    for start in range(0, 200, 7):
-        t = np.arange(start, start + 7) / 10
-        buffer.append(t, np.stack([t, -t], axis=1))
-    t, x = buffer.between(-1, 100)
-    assert len(t) == 50 and np.all(np.diff(t) > 0)
-    assert t[-1] == pytest.approx(20.2) and np.allclose(x[:, 1], -t)
-    t, _ = buffer.between(17.0, 18.0)
-    assert t[0] == pytest.approx(17.0) and t[-1] == pytest.approx(18.0)
 
 
 def test_gps_speed_reaches_a_model_that_reads_it(tmp_path) -> None:
