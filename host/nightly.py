@@ -25,7 +25,7 @@ from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
@@ -47,6 +47,9 @@ from host.risk.scoring import fit_until
 from host.risk.service import current_features
 from host.risk.store import holds_synthetic_data, import_dataset
 from host.settings import Settings, get_settings
+
+if TYPE_CHECKING:
+    from host.device import Compute
 
 log = logging.getLogger("touchline.nightly")
 
@@ -133,12 +136,14 @@ def run_nightly(
     edge_model: bool = False,
 ) -> NightlyReport:
     """One nightly run. `data`: a dataset directory to import (and, with `edge_model`, to
-    train the teacher on, distil and export a new sideline bundle)."""
+    train the teacher on, distil and export a new sideline bundle on the settings' device,
+    with their loader workers and stream cache)."""
     settings = settings or get_settings()
+    compute = nightly_compute(settings) if edge_model else None  # refused before any work
     with exclusive_lock(settings.nightly_lock), _logging_to(settings.nightly_log):
         log.info("nightly run starts")
         try:
-            report = _run(settings, data, work_dir, edge_model)
+            report = _run(settings, data, work_dir, compute)
         except Exception:
             log.exception("nightly run failed; published models unchanged")
             raise
@@ -146,9 +151,21 @@ def run_nightly(
         return report
 
 
+def nightly_compute(settings: Settings) -> Compute:
+    """Where the edge stage trains and distils: the settings' device, precision and loader
+    workers (TOUCHLINE_DEVICE, TOUCHLINE_PRECISION, TOUCHLINE_LOADER_WORKERS)."""
+    from host.device import Compute, DeviceError
+
+    try:
+        return Compute.choose(settings.device, settings.precision, settings.loader_workers)
+    except DeviceError as exc:
+        raise DeviceError(f"nightly (TOUCHLINE_DEVICE, TOUCHLINE_PRECISION): {exc}") from None
+
+
 def _run(
-    settings: Settings, data: Path | None, work_dir: Path | None, edge_model: bool
+    settings: Settings, data: Path | None, work_dir: Path | None, compute: Compute | None
 ) -> NightlyReport:
+    """The nightly steps; the edge stage runs when `compute` (its device) is given."""
     engine = engine_for(settings.database_url)
     started = datetime.now(UTC)
     with session_scope(engine) as db:
@@ -175,8 +192,8 @@ def _run(
 
     report.risk, report.risk_metrics = _retrain_risk(settings, features, started, synthetic)
     log.info("risk head: %s", report.risk.reason)
-    if edge_model:
-        report.bundle = _refresh_bundle(settings, data, work_dir, started)
+    if compute is not None:
+        report.bundle = _refresh_bundle(settings, data, work_dir, started, compute)
         log.info("edge bundle: %s", report.bundle.reason)
     return report
 
@@ -271,7 +288,7 @@ def _retrain_risk(
         return Decision(False, f"kept the current head: {exc}", kept), {}
     metrics = candidate.to_dict()
     current_auc = current_recall = None
-    if current_head is not None:
+    if current_row is not None and current_head is not None:
         current = _score_current(current_head, features, train, test)
         metrics["current"] = {"version": current_row.version, **current}
         current_auc, current_recall = current["auc"], current["high_risk_recall"]
@@ -343,7 +360,11 @@ def bundle_gate(candidate: dict[str, float], current: dict[str, float] | None) -
 
 
 def _refresh_bundle(
-    settings: Settings, data: Path | None, work_dir: Path | None, started: datetime
+    settings: Settings,
+    data: Path | None,
+    work_dir: Path | None,
+    started: datetime,
+    compute: Compute,
 ) -> Decision:
     """Teacher → student → bundle with the training, distillation and export stages;
     published only when the student beats the current bundle."""
@@ -361,7 +382,14 @@ def _refresh_bundle(
     # host.train offers resume of an interrupted run, not a warm start from last night's
     # teacher, so the teacher is trained afresh; the student and bundle follow from it.
     try:
-        train(data, run_dir, show_progress=False, features=FeatureSettings.from_settings(settings))
+        train(
+            data,
+            run_dir,
+            show_progress=False,
+            features=FeatureSettings.from_settings(settings),
+            compute=compute,
+            cache_mb=settings.stream_cache_mb,
+        )
         distill_run(run_dir, data)
         exported = export_run(run_dir, None, data, False, version)
         candidate = read_bundle(exported.archive).manifest

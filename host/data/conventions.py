@@ -81,9 +81,13 @@ def number_style(values: Sequence[str], decimal_in_file: str | None, column: str
     undecided: set[str] = set()
     for value in values:
         decimal, thousand, open_separator = _evidence(value)
-        decimals |= {decimal} - {None}
-        thousands |= {thousand} - {None}
-        undecided |= {open_separator} - {None}
+        for found, seen in (
+            (decimal, decimals),
+            (thousand, thousands),
+            (open_separator, undecided),
+        ):
+            if found is not None:
+                seen.add(found)
     both = (decimals & thousands) or (len(decimals) > 1) or (len(thousands) > 1)
     if both:
         raise ConventionError(

@@ -141,13 +141,11 @@ class Clips:
 
     def subset(self, index: np.ndarray | slice | list[int]) -> Clips:
         """The clips at `index` (integer indices, a boolean mask or a slice)."""
-        return replace(
-            self,
-            **{
-                f.name: None if getattr(self, f.name) is None else getattr(self, f.name)[index]
-                for f in fields(self)
-            },
-        )
+        changes: dict[str, Any] = {
+            f.name: None if getattr(self, f.name) is None else getattr(self, f.name)[index]
+            for f in fields(self)
+        }
+        return replace(self, **changes)
 
     def has(self, modality: str) -> bool:
         """Whether the dataset carries this modality at all."""
@@ -485,7 +483,8 @@ def write_clip_shard(
             checked[key] = checked[key].astype(str)
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp_path = path.with_name(f".{path.stem}.tmp.npz")
-    np.savez_compressed(tmp_path, **checked)
+    # numpy's stub has an allow_pickle keyword, so mypy refuses any **dict of arrays.
+    np.savez_compressed(tmp_path, **checked)  # type: ignore[arg-type]
     try:
         _read_shard(tmp_path, manifest)
     except DatasetError as exc:

@@ -96,7 +96,7 @@ class Manifest(BaseModel):
         return int(round(self.clip.stored_s * self.modalities[modality].rate_hz))
 
 
-def default_modalities() -> dict[str, Modality]:
+def default_modalities() -> dict[ModalityName, Modality]:
     """The modalities Touchline's own sensors and the simulator produce."""
     imu_channels = [
         Channel(name=name, unit="g" if name.split("_")[1].startswith("a") else "deg/s")

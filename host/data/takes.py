@@ -42,7 +42,7 @@ from host.data.dataset import (
     write_table,
 )
 from host.data.load_metrics import week_number, week_origin
-from host.data.manifest import Manifest, new_manifest
+from host.data.manifest import Manifest, ModalityName, new_manifest
 
 REQUIRED = ("take_id", "athlete_id", "label", "imu")
 OPTIONAL = ("skeleton", "gps", "hr", "t_event_s", "date", "session_id")
@@ -221,7 +221,8 @@ def _read_take(source: Path, numbered: tuple[int, dict], manifest: Manifest, tod
             raise fail("date", f"{cells['date']!r} is not an ISO date (YYYY-MM-DD)") from None
     start = event - stored_s / 2
     arrays = _imu_clip(t_imu, imu, imu_site_valid, start, manifest)
-    for modality in ("gps", "hr"):
+    sequences: tuple[ModalityName, ...] = ("gps", "hr")
+    for modality in sequences:
         arrays.update(
             _sequence_clip(source, cells.get(modality, ""), modality, start, manifest, fail)
         )
@@ -233,7 +234,7 @@ def _read_take(source: Path, numbered: tuple[int, dict], manifest: Manifest, tod
         session_id=cells.get("session_id") or f"takes-{day.isoformat()}",
         day=day,
         duration_s=t1 - t0,
-        arrays={**arrays, "t_start_s": np.float64(start)},
+        arrays={**arrays, "t_start_s": np.array(start, dtype=np.float64)},
     )
 
 
@@ -357,7 +358,7 @@ def _imu_clip(
 
 
 def _sequence_clip(
-    source: Path, cell: str, modality: str, start: float, manifest: Manifest, fail: Fail
+    source: Path, cell: str, modality: ModalityName, start: float, manifest: Manifest, fail: Fail
 ) -> dict[str, np.ndarray]:
     """GPS or heart rate on the clip's grid at the manifest rate (all invalid without a file)."""
     spec = manifest.modalities[modality]

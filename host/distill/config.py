@@ -124,14 +124,12 @@ class DistillConfig:
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> DistillConfig:
-        student = StudentConfig(
-            **{
-                k: tuple(v) if isinstance(v, list) else v
-                for k, v in data.get("student", {}).items()
-            }
-        )
+        fields: dict[str, Any] = {
+            k: tuple(v) if isinstance(v, list) else v for k, v in data.get("student", {}).items()
+        }
+        student = StudentConfig(**fields)
         augment = AugmentConfig(**data.get("augment", {}))
-        top = {
+        top: dict[str, Any] = {
             k: tuple(v) if isinstance(v, list) else v
             for k, v in data.items()
             if k not in ("student", "augment")

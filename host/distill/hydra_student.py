@@ -10,8 +10,14 @@ whose only learnt parts are a feature scaler and the linear head, fitted in clos
 (scikit-learn's RidgeClassifierCV), so it exports to ONNX like the CNN student and runs
 through the same sideline runner: input `(N, C, T)` prepared windows, output logits.
 
+The graph is kept short, because at this size onnxruntime's per-operator overhead costs
+as much as the arithmetic: the first difference is taken once and padded to the window's
+length, one 1×1 convolution sums every group's channels from (series, difference), one
+grouped convolution per dilation follows, and one count pipeline runs over all of them.
 To bring it nearer the sideline's latency budget the window is first averaged down
-`pool`× in time, and `groups` may be set below Hydra's 64 (its default).
+`pool`× in time, and `groups` may be set below Hydra's 64 (its default). The ridge head
+may also fit on augmented copies of the training windows (turned straps, stronger or
+slower players: `host.distill.augment`), which is what moved it on unseen footballers.
 Ties in the winner-takes-all are counted for every tied kernel (measure zero on real
 data; it lets the count be elementwise operations, which every ONNX runtime supports).
 """
@@ -26,6 +32,9 @@ from sklearn.linear_model import RidgeClassifierCV
 from torch import nn
 from torch.nn import functional as F
 
+from edge import dsp
+from host.distill.augment import Augmenter
+
 KERNEL_LENGTH = 9
 RIDGE_ALPHAS = np.logspace(-3, 3, 10)
 
@@ -35,67 +44,85 @@ class HydraConfig:
     """Size of the Hydra student. Defaults measured on the real recordings."""
 
     kernels_per_group: int = 8
+    # Groups per dilation: half see the series, half its first difference.
     groups: int = 64
     # Average this many samples into one before convolving (100 Hz → 25 Hz by default).
     pool: int = 4
     # Channels summed into each group's input (Hydra: half the channels, 2 to 8).
     max_channels_per_group: int = 8
+    # Augmented copies of the training windows the head fits on besides the originals.
+    augmented_copies: int = 0
     seed: int = 0
 
 
 class HydraStudent(nn.Module):
-    """Pool → (series, first difference) × dilations → grouped random convolutions →
-    winner counts → sqrt, sparse z-score → linear."""
+    """Pool → (series, first difference) → channel sums → grouped random convolutions per
+    dilation → winner sums and counts → sqrt, sparse z-score → linear."""
+
+    # Buffers: the channel sums, the fixed random kernels, and the scaler's statistics.
+    mix: torch.Tensor
+    weights: torch.Tensor
+    mu: torch.Tensor
+    sigma: torch.Tensor
 
     def __init__(self, channels: int, samples: int, n_labels: int, config: HydraConfig) -> None:
         super().__init__()
         generator = torch.Generator().manual_seed(config.seed)
         self.pool = config.pool
         self.k = config.kernels_per_group
-        self.h = max(config.groups // 2, 1)  # half the groups see the series, half its diff
+        self.h = max(config.groups // 2, 1)  # groups per dilation on each of (series, diff)
         length = samples // config.pool
         exponents = int(np.log2(max((length - 1) / (KERNEL_LENGTH - 1), 1.0))) + 1
         self.dilations = [2**e for e in range(exponents)]
         per_group = int(np.clip(channels // 2, 1, config.max_channels_per_group))
-        selections, weights = [], []
-        for _ in range(len(self.dilations) * 2):
-            w = torch.randn(self.k * self.h, 1, KERNEL_LENGTH, generator=generator)
-            w = w - w.mean(-1, keepdim=True)
-            weights.append(w / w.abs().sum(-1, keepdim=True))
-            chosen = torch.randint(0, channels, (self.h, per_group), generator=generator)
-            selection = torch.zeros(self.h, channels)
-            selection.scatter_add_(1, chosen, torch.ones(self.h, per_group))
-            selections.append(selection[:, :, None])
-        self.register_buffer("weights", torch.stack(weights))
-        self.register_buffer("selections", torch.stack(selections))
-        n_features = len(self.dilations) * 2 * 2 * self.h * self.k
+        # Rows of `mix`: per dilation, h groups summing series channels, then h summing
+        # difference channels (the input is the series and its difference, stacked).
+        mix = torch.zeros(len(self.dilations), 2, self.h, 2 * channels)
+        for dilation in range(len(self.dilations)):
+            for source in range(2):
+                chosen = torch.randint(0, channels, (self.h, per_group), generator=generator)
+                selection = torch.zeros(self.h, channels)
+                selection.scatter_add_(1, chosen, torch.ones(self.h, per_group))
+                mix[dilation, source, :, source * channels : (source + 1) * channels] = selection
+        weights = torch.randn(
+            len(self.dilations), 2 * self.h * self.k, 1, KERNEL_LENGTH, generator=generator
+        )
+        weights = weights - weights.mean(-1, keepdim=True)
+        self.register_buffer("mix", mix.reshape(-1, 2 * channels, 1))
+        self.register_buffer("weights", weights / weights.abs().sum(-1, keepdim=True))
+        n_features = 2 * len(self.dilations) * 2 * self.h * self.k
         self.register_buffer("mu", torch.zeros(n_features))
         self.register_buffer("sigma", torch.ones(n_features))
         self.head = nn.Linear(n_features, n_labels)
 
     def features(self, x: torch.Tensor) -> torch.Tensor:
-        """Raw Hydra counts `(N, features)`."""
+        """Raw Hydra features `(N, features)`: every kernel's summed winning responses,
+        then every kernel's count of least answers."""
         if self.pool > 1:
             x = F.avg_pool1d(x, self.pool, self.pool)
-        series = (x, x[:, :, 1:] - x[:, :, :-1])
-        out = []
-        for i, dilation in enumerate(self.dilations):
-            for j, signal in enumerate(series):
-                index = 2 * i + j
-                mixed = F.conv1d(signal, self.selections[index])
-                z = F.conv1d(
-                    mixed,
-                    self.weights[index],
+        difference = F.pad(x[:, :, 1:] - x[:, :, :-1], (0, 1))
+        mixed = F.conv1d(torch.cat([x, difference], dim=1), self.mix)
+        responses = torch.cat(
+            [
+                F.conv1d(
+                    part,
+                    self.weights[i],
                     dilation=dilation,
                     padding=(KERNEL_LENGTH - 1) * dilation // 2,
-                    groups=self.h,
+                    groups=2 * self.h,
                 )
-                z = z.reshape(z.shape[0], self.h, self.k, z.shape[-1])
-                top = z.amax(dim=2, keepdim=True)
-                bottom = z.amin(dim=2, keepdim=True)
-                out.append(((z == top) * z).sum(-1).flatten(1))
-                out.append((z == bottom).to(z.dtype).sum(-1).flatten(1))
-        return torch.cat(out, dim=1)
+                for i, (part, dilation) in enumerate(
+                    zip(mixed.split(2 * self.h, dim=1), self.dilations, strict=True)
+                )
+            ],
+            dim=1,
+        )
+        z = responses.reshape(responses.shape[0], -1, self.k, responses.shape[-1])
+        top = z.amax(dim=2, keepdim=True)
+        bottom = z.amin(dim=2, keepdim=True)
+        sums = ((z == top) * z).sum(-1).flatten(1)
+        counts = (z == bottom).to(z.dtype).sum(-1).flatten(1)
+        return torch.cat([sums, counts], dim=1)
 
     def scale(self, features: torch.Tensor) -> torch.Tensor:
         """Hydra's sparse scaler: sqrt of the positive part, z-scored where non-zero."""
@@ -111,10 +138,22 @@ def fit_hydra_student(
     labels: np.ndarray,
     n_labels: int,
     config: HydraConfig | None = None,
+    augmenter: Augmenter | None = None,
+    normaliser: dsp.Normaliser | None = None,
     batch_size: int = 256,
 ) -> HydraStudent:
-    """Fit scaler and ridge head on prepared windows `(N, C, T)`; kernels stay random."""
+    """Fit scaler and ridge head on prepared windows `(N, C, T)`; kernels stay random.
+
+    With `config.augmented_copies`, the head also fits on that many copies of the windows
+    passed through `augmenter` (`normaliser` says how the windows were z-scored)."""
     config = config or HydraConfig()
+    if config.augmented_copies and augmenter is None:
+        raise ValueError("augmented_copies needs an augmenter")
+    if augmenter is not None and config.augmented_copies:
+        rng = np.random.default_rng(config.seed)
+        copies = [augmenter.apply(inputs, rng, normaliser) for _ in range(config.augmented_copies)]
+        inputs = np.concatenate([inputs, *copies])
+        labels = np.tile(labels, config.augmented_copies + 1)
     model = HydraStudent(inputs.shape[1], inputs.shape[2], n_labels, config).eval()
     with torch.inference_mode():
         raw = torch.cat(

@@ -196,7 +196,7 @@ def distill(
         "student (distilled)": _onnx_latency_ms(kd.model, test_inputs[:1]),
         "student (no teacher)": _onnx_latency_ms(plain.model, test_inputs[:1]),
         **{
-            name: _latency_ms(lambda x, r=rocket: r.predict(x), test_inputs[:1], 10)
+            name: _latency_ms(rocket.predict, test_inputs[:1], 10)
             for name, rocket in rockets.items()
         },
     }
@@ -556,13 +556,15 @@ def _fit_input_spec(train: StudentWindows, config: DistillConfig) -> InputSpec:
     after the same low-pass the edge applies (missing GPS left out of the statistics)."""
     channels = student_channels(config.imu_cutoff_hz, config.gps_cutoff_hz)
     identity = {"mean": [0.0] * len(channels), "std": [1.0] * len(channels)}
-    spec = InputSpec(
-        channels=channels,
-        sample_rate_hz=STUDENT_RATE_HZ,
-        window_s=WINDOW_S,
-        hop_s=HOP_S,
-        filter_order=config.filter_order,
-        normalisation=identity,
+    spec = InputSpec.model_validate(
+        {
+            "channels": channels,
+            "sample_rate_hz": STUDENT_RATE_HZ,
+            "window_s": WINDOW_S,
+            "hop_s": HOP_S,
+            "filter_order": config.filter_order,
+            "normalisation": identity,
+        }
     )
     filtered = filter_windows(spec, train.raw)
     mean = np.zeros(len(channels))

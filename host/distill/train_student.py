@@ -94,10 +94,13 @@ def train_student(
         model.parameters(), lr=config.learning_rate, weight_decay=config.weight_decay
     )
     scheduler = torch.optim.lr_scheduler.CosineAnnealingLR(optimiser, T_max=config.max_epochs)
-    use_soft = distil and train.soft is not None and config.alpha > 0
     labels = torch.from_numpy(train.labels.astype(np.int64))
-    soft = torch.from_numpy(train.soft.astype(np.float32)) if use_soft else None
-    n_views, n = train.inputs.shape[:2]
+    soft = (
+        torch.from_numpy(train.soft.astype(np.float32))
+        if distil and train.soft is not None and config.alpha > 0
+        else None
+    )
+    n_views, n = (int(size) for size in train.inputs.shape[:2])
     augmenter = Augmenter(config.augment, train.sensors)
     best_f1, best_state, best_epoch, stale = -1.0, None, 0, 0
     history: list[dict[str, float]] = []
@@ -121,7 +124,7 @@ def train_student(
                 if config.augment.mixup_alpha > 0:
                     batch, partner, weight = mix(batch, config.augment.mixup_alpha, rng)
                 logits = model(torch.from_numpy(np.ascontiguousarray(batch, dtype=np.float32)))
-                loss = sum(
+                terms = (
                     share
                     * distillation_loss(
                         logits,
@@ -136,6 +139,7 @@ def train_student(
                     )
                     if share > 0
                 )
+                loss = sum(terms, torch.zeros(()))
                 optimiser.zero_grad()
                 loss.backward()
                 optimiser.step()

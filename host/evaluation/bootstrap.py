@@ -13,6 +13,13 @@ import numpy as np
 Metric = Callable[[np.ndarray], float]  # takes indices of the evaluated items
 
 
+def on_items(
+    score: Callable[[np.ndarray, np.ndarray], float], y: np.ndarray, pred: np.ndarray
+) -> Metric:
+    """`score(y, pred)` as a Metric: computed on the items a resample picks."""
+    return lambda i: score(y[i], pred[i])
+
+
 def cluster_bootstrap(
     metric: Metric, groups: np.ndarray, resamples: int = 1000, seed: int = 0, level: float = 0.95
 ) -> tuple[float, float, float]:

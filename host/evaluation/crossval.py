@@ -8,6 +8,7 @@ validation athletes for early stopping, and scores on the fold's athletes only.
 from __future__ import annotations
 
 import json
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -16,7 +17,7 @@ import numpy as np
 from host.data.ts_file import ts_task
 from host.device import Compute
 from host.evaluation import metrics
-from host.evaluation.bootstrap import cluster_bootstrap
+from host.evaluation.bootstrap import cluster_bootstrap, on_items
 from host.evaluation.evaluate import PREDICTIONS_FILE, evaluate_run
 from host.evaluation.splits import grouped_folds, leave_one_athlete_out
 from host.models.config import TrainConfig
@@ -192,7 +193,7 @@ def leave_one_athlete_out_cv(
         run_dirs.append(run_dir)
         y, pred, athlete = _predictions(run_dir)
         value, low, high = cluster_bootstrap(
-            lambda i, y=y, pred=pred: metrics.macro_f1(y[i], pred[i], 0),
+            on_items(partial(metrics.macro_f1, n_labels=0), y, pred),
             np.arange(len(y)).astype(str),
             resamples,
             config.seed,

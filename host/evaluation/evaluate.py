@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -15,7 +16,7 @@ import torch
 from host.data.ts_file import ts_task
 from host.device import Compute
 from host.evaluation import metrics
-from host.evaluation.bootstrap import cluster_bootstrap
+from host.evaluation.bootstrap import cluster_bootstrap, on_items
 from host.evaluation.results import (
     ActionScores,
     Checkpoint,
@@ -110,11 +111,9 @@ def score(
     athletes = task.clip_athletes[index]
     n_labels = len(labels)
     report = metrics.action_report(y, pred, labels)
-    accuracy_ci = cluster_bootstrap(
-        lambda i: metrics.accuracy(y[i], pred[i]), athletes, resamples, seed
-    )
+    accuracy_ci = cluster_bootstrap(on_items(metrics.accuracy, y, pred), athletes, resamples, seed)
     macro_f1_ci = cluster_bootstrap(
-        lambda i: metrics.macro_f1(y[i], pred[i], n_labels), athletes, resamples, seed
+        on_items(partial(metrics.macro_f1, n_labels=n_labels), y, pred), athletes, resamples, seed
     )
     per_scene = {}
     for s, name in enumerate(run.info.get("scenes", [])):
@@ -122,7 +121,7 @@ def score(
         if mask.any():
             ys, ps = y[mask], pred[mask]
             scene_ci = cluster_bootstrap(
-                lambda i, ys=ys, ps=ps: metrics.accuracy(ys[i], ps[i]),
+                on_items(metrics.accuracy, ys, ps),
                 athletes[mask],
                 resamples,
                 seed,
@@ -275,5 +274,6 @@ def evaluate_run(
     )
     if write:
         evaluation.save(Path(run_dir) / EVALUATION_FILE)
-        np.savez(Path(run_dir) / PREDICTIONS_FILE, **predictions)
+        # numpy's stub has an allow_pickle keyword, so mypy refuses any **dict of arrays.
+        np.savez(Path(run_dir) / PREDICTIONS_FILE, **predictions)  # type: ignore[arg-type]
     return evaluation

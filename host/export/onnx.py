@@ -37,7 +37,9 @@ def to_onnx_bytes(
         torch.onnx.export(
             model,
             (example,),
-            buffer,
+            # The TorchScript exporter writes to any binary file object; torch's hint
+            # names only paths.
+            buffer,  # type: ignore[arg-type]
             dynamo=False,
             opset_version=OPSET,
             input_names=[INPUT_NAME],

@@ -13,7 +13,7 @@ import json
 import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, TypedDict
 
 from edge import taxonomy
 from firmware_bridge.errors import UserError
@@ -193,7 +193,17 @@ def load_config(path: Path) -> TrainConfig:
 
 # The rows of the paper's Table 3, as config switches, with the paper's reported figures
 # (accuracy %, macro-F1 %, injury AUC, high-risk recall %) for side-by-side reporting.
-ABLATIONS: dict[str, dict[str, bool]] = {
+class Ablation(TypedDict, total=False):
+    """The ModelConfig switches one ablation row turns off."""
+
+    use_skeleton: bool
+    use_imu_gps: bool
+    use_load: bool
+    use_attention: bool
+    multitask: bool
+
+
+ABLATIONS: dict[str, Ablation] = {
     "full": {},
     "no_video": {"use_skeleton": False},
     "no_imu_gps": {"use_imu_gps": False},

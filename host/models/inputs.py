@@ -137,7 +137,7 @@ def _skeleton(clips: Any, config: TrainConfig) -> tuple[np.ndarray, np.ndarray]:
     )
     visible = conf >= taxonomy.OCCLUSION_CONFIDENCE
     joints = np.where(visible[..., None], body_frame(joints, visible), 0.0)
-    present = visible[:, :, _LOWER_BODY].all(axis=2).any(axis=1)
+    present = np.any(np.all(visible[:, :, _LOWER_BODY], axis=2), axis=1)
     return np.concatenate([joints, conf[..., None]], axis=-1).astype(np.float32), present
 
 

@@ -55,6 +55,8 @@ def skeleton_partitions(
 class STGCNBlock(nn.Module):
     """One Eq. 3 layer (graph conv over joints) then a temporal conv over frames."""
 
+    partitions: torch.Tensor  # buffer (K, J, J)
+
     def __init__(
         self,
         in_channels: int,

@@ -109,7 +109,7 @@ class Tracker:
         if active and detections:
             cost = self._cost(active, detections)
             rows, cols = linear_sum_assignment(cost)
-            for row, col in zip(rows, cols, strict=True):
+            for row, col in zip(rows.tolist(), cols.tolist(), strict=True):
                 if cost[row, col] >= NO_MATCH:
                     continue
                 track = active[row]

@@ -43,7 +43,7 @@ def _confusion(evaluation: RunEvaluation, labels: list[str]) -> Figure:
             ax.text(
                 j,
                 i,
-                int(count),
+                str(int(count)),
                 ha="center",
                 va="center",
                 fontsize=7,
@@ -205,10 +205,10 @@ def write_run_report(run_dir: Path, out: Path | None = None, resamples: int = 10
         [
             ("action accuracy %", _fmt(actions.accuracy_ci), PAPER_TABLE3["full"][0]),
             ("action macro-F1 %", _fmt(actions.macro_f1_ci), PAPER_TABLE3["full"][1]),
-            ("injury AUC", _fmt(risk and risk.auc_ci, 1.0, 3), PAPER_TABLE3["full"][2]),
+            ("injury AUC", _fmt(risk.auc_ci if risk else None, 1.0, 3), PAPER_TABLE3["full"][2]),
             (
                 "high-risk recall %",
-                _fmt(risk and risk.high_risk_recall_ci),
+                _fmt(risk.high_risk_recall_ci if risk else None),
                 PAPER_TABLE3["full"][3],
             ),
             (

@@ -107,8 +107,8 @@ class RiskHead:
         (gradient x standardised input; exact for the logistic head)."""
         self.net.eval()
         z = self.standardise(x).requires_grad_(True)
-        self.net(z).sum().backward()
-        return (z.grad * z).detach().numpy().astype(np.float64)
+        (grad,) = torch.autograd.grad(self.net(z).sum(), z)
+        return (grad * z).detach().numpy().astype(np.float64)
 
     def save(self, path: Path) -> None:
         """One small JSON file: readable, diffable, and quick to load without torch.load."""
@@ -187,11 +187,8 @@ def fit_head(
 
     def loss_and_grad(flat: np.ndarray) -> tuple[float, np.ndarray]:
         vector_to_parameters(torch.as_tensor(flat, dtype=torch.float32), params)
-        for p in params:
-            p.grad = None
         loss = loss_fn(net(inputs), target) + config.l2 * sum(p.pow(2).sum() for p in penalised)
-        loss.backward()
-        grad = torch.cat([p.grad.reshape(-1) for p in params])
+        grad = torch.cat([g.reshape(-1) for g in torch.autograd.grad(loss, params)])
         return float(loss.detach()), grad.numpy().astype(np.float64)
 
     start = parameters_to_vector(params).detach().numpy().astype(np.float64)

@@ -105,15 +105,17 @@ def import_dataset(db: Session, dataset: Dataset) -> dict[str, int]:
         else pd.DataFrame(columns=["athlete_id", "week"])
     )
     rows = {(str(r["athlete_id"]), int(r["week"])): r for r in weekly.to_dict("records")}
-    for athlete in dataset.athletes["athlete_id"].astype(str):
+    for athlete_id in dataset.athletes["athlete_id"].astype(str):
         for week in range(weeks):
-            rows.setdefault((athlete, week), {})
+            rows.setdefault((athlete_id, week), {})
     existing_inputs = {(w.athlete_id, w.week): w for w in db.scalars(select(WeeklyInput))}
-    for (athlete, week), row in rows.items():
+    for (athlete_id, week), row in rows.items():
         values = {k: _clean(v) for k, v in row.items() if k not in ("athlete_id", "week")}
         values = {k: v for k, v in values.items() if v is not None}
         values["week_start"] = (origin + pd.Timedelta(days=7 * week)).date().isoformat()
-        target = existing_inputs.get((athlete, week)) or WeeklyInput(athlete_id=athlete, week=week)
+        target = existing_inputs.get((athlete_id, week)) or WeeklyInput(
+            athlete_id=athlete_id, week=week
+        )
         target.values = values
         db.add(target)
         counts["weekly"] += 1

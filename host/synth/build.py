@@ -9,6 +9,7 @@ from collections.abc import Callable, Iterable
 from concurrent.futures import Executor, Future, ProcessPoolExecutor
 from dataclasses import asdict, dataclass
 from pathlib import Path
+from typing import ParamSpec, TypeVar
 
 import numpy as np
 from sklearn.metrics import roc_auc_score
@@ -19,7 +20,7 @@ from host.data.manifest import Generator, new_manifest
 from host.synth.clips import choose_clips, render_shard
 from host.synth.config import GENERATOR_NAME, GENERATOR_VERSION, SIZES, SynthError
 from host.synth.continuous import write_continuous
-from host.synth.season import athlete_schedule, plan_athlete, team_calendar
+from host.synth.season import PlannedSession, athlete_schedule, plan_athlete, team_calendar
 from host.synth.squad import athletes_table, make_squad, traits_table
 from host.synth.weeks import simulate_weeks
 
@@ -46,16 +47,22 @@ class SynthSummary:
     seconds: float
 
 
+P = ParamSpec("P")
+T = TypeVar("T")
+
+
 class _Inline(Executor):
     """Runs work in this process (one worker): same code path, no pickling."""
 
-    def submit(self, fn, /, *args, **kwargs):  # type: ignore[no-untyped-def]
-        future: Future = Future()
+    def submit(self, fn: Callable[P, T], /, *args: P.args, **kwargs: P.kwargs) -> Future[T]:
+        future: Future[T] = Future()
         future.set_result(fn(*args, **kwargs))
         return future
 
 
-def _collect(futures: Iterable[Future], stage: str, total: int, progress: Progress | None):
+def _collect(
+    futures: Iterable[Future[T]], stage: str, total: int, progress: Progress | None
+) -> list[T]:
     results = []
     for done, future in enumerate(futures, start=1):
         results.append(future.result())
@@ -123,12 +130,14 @@ def synthesize(
     manifest = new_manifest(
         f"Touchline synthetic squad ({size}, seed {seed})",
         synthetic=True,
-        generator=Generator(
-            name=GENERATOR_NAME,
-            version=GENERATOR_VERSION,
-            seed=seed,
-            size=size,
-            variability=asdict(variability),
+        generator=Generator.model_validate(
+            {
+                "name": GENERATOR_NAME,
+                "version": GENERATOR_VERSION,
+                "seed": seed,
+                "size": size,
+                "variability": asdict(variability),  # an extra field of the manifest's
+            }
         ),
         weeks=spec.weeks,
         split_seed=seed,
@@ -176,7 +185,8 @@ def synthesize(
             for p in season.realised
             if p.session.week == spec.weeks - 1 and p.session.type in ("training", "match")
         ]
-        chosen, seen = [], set()
+        chosen: list[PlannedSession] = []
+        seen: set[int] = set()
         for p in sorted(last_week, key=lambda q: (q.session.type != "match", q.athlete)):
             if p.athlete not in seen and len(chosen) < spec.continuous_sessions:
                 chosen.append(p)

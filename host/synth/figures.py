@@ -24,17 +24,25 @@ from edge.taxonomy import JOINTS, LABELS, SCENES  # noqa: E402
 DPI = 72
 
 
+def _skeleton(clip: SessionSignals) -> tuple[np.ndarray, np.ndarray]:
+    """The clip's skeleton and its confidences (simulated clips always carry them)."""
+    if clip.skeleton is None or clip.skeleton_conf is None:
+        raise ValueError("a figure needs a clip simulated with its skeleton")
+    return clip.skeleton, clip.skeleton_conf
+
+
 def knee_angle_deg(clip: SessionSignals, right: bool) -> np.ndarray:
     """Knee flexion from the skeleton's hip, knee and ankle (NaN where occluded)."""
     side = "right" if right else "left"
     idx = [JOINTS.index(f"{side}_{j}") for j in ("hip", "knee", "ankle")]
-    hip, knee, ankle = (clip.skeleton[:, i] for i in idx)
+    skeleton, conf = _skeleton(clip)
+    hip, knee, ankle = (skeleton[:, i] for i in idx)
     a, b = hip - knee, ankle - knee
     cos = np.einsum("ij,ij->i", a, b) / (
         np.linalg.norm(a, axis=1) * np.linalg.norm(b, axis=1) + 1e-9
     )
     angle = 180.0 - np.degrees(np.arccos(np.clip(cos, -1, 1)))
-    return np.where((clip.skeleton_conf[:, idx] >= 0.5).all(axis=1), angle, np.nan)
+    return np.where((conf[:, idx] >= 0.5).all(axis=1), angle, np.nan)
 
 
 def plot_clip(clip: SessionSignals, label: str, right: bool, path: Path) -> None:
@@ -103,8 +111,9 @@ def statistics(seed: int, clips_per_action: int) -> tuple[list[str], list[str]]:
             )
             loss.append(1 - np.mean([clip.waist_valid.mean(), clip.calf_valid.mean()]))
             clipped.append(clip.calf_clipped.any())
-            hidden.append((clip.skeleton_conf < 0.5).mean())
-            no_camera.append(clip.skeleton_conf.max() == 0)
+            conf = _skeleton(clip)[1]
+            hidden.append((conf < 0.5).mean())
+            no_camera.append(conf.max() == 0)
             gps_loss.append(1 - clip.gps_valid.mean())
         p = np.array(peaks)
         formats = (".1f", ".1f", ".0f", ".1f", ".0f")
@@ -134,7 +143,7 @@ def main() -> None:
     player = random_traits(rng, "F0")
     for label in LABELS:
         clip = simulate_clip(player, rng, label, "adversarial_training", intensity=0.7)
-        while clip.skeleton_conf.max() == 0 or not clip.calf_valid.all():  # show a complete clip
+        while _skeleton(clip)[1].max() == 0 or not clip.calf_valid.all():  # a complete clip
             clip = simulate_clip(player, rng, label, "adversarial_training", intensity=0.7)
         plot_clip(clip, label, player.dominant_right, args.out / f"{label}.png")
     rows, rates = statistics(args.seed, args.clips)

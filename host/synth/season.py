@@ -9,7 +9,7 @@ Week-by-week state (fatigue, fitness, injuries) is applied afterwards in
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, timedelta
 
 import numpy as np
@@ -64,10 +64,11 @@ class PlannedSession:
     accels: int = 0
     decels: int = 0
     max_speed_mps: float = 0.0
-    event_action: np.ndarray | None = None  # (E,) int8 index into ACTIONS
-    event_t_s: np.ndarray | None = None  # (E,) float32
-    event_intensity: np.ndarray | None = None  # (E,) float32
-    event_scene: np.ndarray | None = None  # (E,) int8 index into SCENES
+    # The planned actions, empty until the session is planned.
+    event_action: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int8))  # ACTIONS
+    event_t_s: np.ndarray = field(default_factory=lambda: np.zeros(0, np.float32))
+    event_intensity: np.ndarray = field(default_factory=lambda: np.zeros(0, np.float32))
+    event_scene: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int8))  # SCENES
 
     @property
     def counts(self) -> np.ndarray:
