@@ -12,9 +12,10 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, NamedTuple
+from types import TracebackType
+from typing import TYPE_CHECKING, NamedTuple, Protocol
 
 import httpx
 
@@ -106,8 +107,25 @@ def _family(name: str | None, service_uuids: list[str] | None) -> str | None:
     return profile.name if profile else None
 
 
+class BatteryClient(Protocol):
+    """What reading a battery needs of a BLE client: bleak's BleakClient, or a fake one."""
+
+    async def __aenter__(self) -> BatteryClient: ...
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None: ...
+
+    async def read_gatt_char(self, char_specifier: str) -> bytearray: ...
+
+
 async def read_batteries(
-    found: list[FoundSensor], client_class: object = None, timeout_s: float = 4.0
+    found: list[FoundSensor],
+    client_class: Callable[[str], BatteryClient] | None = None,
+    timeout_s: float = 4.0,
 ) -> list[FoundSensor]:
     """The recognised BLE devices with their Battery Level (0x2A19) read, where they have
     one; a device that does not answer in time keeps an unknown battery."""
@@ -116,14 +134,14 @@ async def read_batteries(
 
     from firmware_bridge.config import BATTERY_LEVEL_UUID
 
-    client_class = client_class or BleakClient
+    connect: Callable[[str], BatteryClient] = client_class or BleakClient
 
     async def one(sensor: FoundSensor) -> FoundSensor:
         if sensor.kind != "ble" or sensor.family is None:
             return sensor
         try:
             async with asyncio.timeout(timeout_s):
-                async with client_class(sensor.address) as client:
+                async with connect(sensor.address) as client:
                     level = await client.read_gatt_char(BATTERY_LEVEL_UUID)
         except (BleakError, OSError, TimeoutError):
             return sensor

@@ -37,8 +37,9 @@ import dataclasses
 import heapq
 import re
 import time
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Callable, Iterator
 from dataclasses import dataclass
+from typing import Any
 from urllib.parse import parse_qsl, urlsplit
 
 import numpy as np
@@ -58,7 +59,7 @@ from firmware_bridge.virtual import (
     VirtualHrDevice,
     VirtualImuDevice,
 )
-from firmware_bridge.virtual.devices import VirtualDevice
+from firmware_bridge.virtual.devices import Emission, VirtualDevice
 from firmware_bridge.virtual.vendors import VirtualMovesense, VirtualPolar, VirtualWitMotion
 
 SCHEME = "virtual://squad"
@@ -115,7 +116,7 @@ class SquadSpec:
         parts = urlsplit(address)
         if f"{parts.scheme}://{parts.netloc}" != SCHEME or parts.path not in ("", "/"):
             raise VirtualAddressError(f"{address}: expected {SCHEME}?athletes=N&…")
-        known = {
+        known: dict[str, Callable[[str], object]] = {
             "athletes": int,
             "ids": _ids,
             "prefix": str,
@@ -262,7 +263,7 @@ def _frames_made(device: VirtualDevice, data_frames: int) -> int:
     return data_frames + (len(np.arange(0.0, end + 1e-9, every)) if every > 0 else 0)
 
 
-def _emitted(device: VirtualDevice, mixed: bool) -> list:
+def _emitted(device: VirtualDevice, mixed: bool) -> list[Emission]:
     """What a device sends: frame v1, or in the mixed kit NMEA text and 0x2A37 values."""
     if mixed and isinstance(device, VirtualGpsDevice):
         return device.nmea_emissions()
@@ -345,8 +346,8 @@ class VirtualSquad:
             }
             sensor_id = self.sensor_id(index, site)
             if not mixed:
-                device = VirtualImuDevice(sensor_id, **common)
-                devices[site] = (device, signals.imu_t_s.size // device.samples_per_frame)
+                imu = VirtualImuDevice(sensor_id, **common)
+                devices[site] = (imu, signals.imu_t_s.size // imu.samples_per_frame)
             elif vendor is VirtualPolar:
                 devices[site] = (VirtualPolar(sensor_id, **common, profile=polar.H10), 0)
             else:
@@ -391,7 +392,7 @@ class VirtualSquad:
         packets.sort(key=lambda p: p.arrival_s)
         return packets
 
-    def _device_state(self, index: int, site: str, start: float, length: float) -> dict:
+    def _device_state(self, index: int, site: str, start: float, length: float) -> dict[str, Any]:
         """Clock, battery, seq and seed of a sensor for the segment starting at `start`."""
         sensor = self.sensors[(index, site)]
         clock = sensor.clock
