@@ -4,11 +4,15 @@ actions as the sideline page's staff buttons (`edge.marks`)."""
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import typer
 
 from edge.cli import app
 from edge.cli._common import ConfigOption, edge_config
+
+if TYPE_CHECKING:
+    from edge.marks import SessionMarks
 
 SessionOption = typer.Option(
     None, "--session", help="Session id; default: the one recording now, else the newest."
@@ -21,7 +25,7 @@ drill_app = typer.Typer(
 app.add_typer(drill_app, name="drill")
 
 
-def _marks(config_path: Path | None):  # -> SessionMarks (imported lazily)
+def _marks(config_path: Path | None) -> SessionMarks:
     from edge.marks import SessionMarks
 
     return SessionMarks.open(edge_config(config_path).store_path)

@@ -93,10 +93,10 @@ def _pair_virtual(config: EdgeConfig, address: str, console: Console) -> None:
 
     sensors = list(virtual_sensors(address))
     for sensor_address, athlete_id, site, family in sensors:
-        _add(
-            config,
-            SensorConfig(address=sensor_address, site=site, athlete_id=athlete_id, protocol=family),
+        sensor = SensorConfig.model_validate(
+            {"address": sensor_address, "site": site, "athlete_id": athlete_id, "protocol": family}
         )
+        _add(config, sensor)
     checked = asyncio.run(verify(sensors[0][0], protocol=sensors[0][3]))
     console.print(
         f"virtual squad: {len(sensors)} sensors paired; "

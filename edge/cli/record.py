@@ -165,7 +165,11 @@ def record_command(
         stop = asyncio.Event()
         if page:
             loop = asyncio.get_running_loop()
-            page.on_close(lambda: loop.call_soon_threadsafe(stop.set))
+
+            def closed() -> None:  # called on the page's thread
+                loop.call_soon_threadsafe(stop.set)
+
+            page.on_close(closed)
         board = page.board if page else None
         with stop_on_signals(stop):
             if live:

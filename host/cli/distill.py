@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Literal
 
 import typer
 from rich.console import Console
 from rich.markdown import Markdown
 
-from edge.cli.errors import CommandError
 from host.cli import app
 
 # Shown in --help, so written out here: host.distill.config needs scipy (through edge.dsp),
@@ -25,7 +25,9 @@ def distill_command(
     data: Path | None = typer.Option(
         None, "--data", help="Dataset directory; default: the one the run was trained on."
     ),
-    student: str = typer.Option("cnn", "--student", help="Student family: cnn or gru."),
+    student: Literal["cnn", "gru"] = typer.Option(
+        "cnn", "--student", help="Student family: cnn or gru."
+    ),
     epochs: int = typer.Option(DEFAULT_EPOCHS, "--epochs", min=1, help="Most epochs."),
     seed: int = typer.Option(0, "--seed", help="Seed of training and bootstrap."),
     augment: bool = typer.Option(
@@ -78,8 +80,6 @@ def distill_command(
     from host.distill.pipeline import distill_run, report_markdown
 
     console = Console()
-    if student not in ("cnn", "gru"):
-        raise CommandError(f"--student must be cnn or gru, not {student!r}")
     config = DistillConfig(
         student=StudentConfig(kind=student),
         max_epochs=epochs,

@@ -77,18 +77,21 @@ def create(
     from host.settings import get_settings
 
     console = Console()
-    if role is Role.DEVICE and not device:
-        raise CommandError("--device: name the sideline unit the code is for", exit_code=2)
-    if role is Role.DEVICE and expires_in:
-        raise CommandError(
-            "--expires-in: applies to staff tokens; a device "
-            "token lasts until `touchline token revoke --device NAME`",
-            exit_code=2,
-        )
+    if role is Role.DEVICE:
+        if not device:
+            raise CommandError("--device: name the sideline unit the code is for", exit_code=2)
+        if expires_in:
+            raise CommandError(
+                "--expires-in: applies to staff tokens; a device "
+                "token lasts until `touchline token revoke --device NAME`",
+                exit_code=2,
+            )
     lifetime = parse_lifetime(expires_in)
     settings = get_settings(database_url=db)
     with session_scope(engine_for(settings.database_url)) as session:
-        if role is Role.STAFF:
+        if role is Role.DEVICE and device:
+            secret = create_registration_code(session, device, settings.registration_code_ttl_s)
+        else:
             secret = create_token(
                 session,
                 Role.STAFF,
@@ -96,10 +99,8 @@ def create(
                 token_bytes=settings.token_bytes,
                 expires=None if lifetime is None else utcnow() + lifetime,
             )
-        else:
-            secret = create_registration_code(session, device, settings.registration_code_ttl_s)
     if role is Role.STAFF:
-        until = "" if lifetime is None else f", valid {expires_in.strip()}"
+        until = "" if expires_in is None else f", valid {expires_in.strip()}"
         console.print(f"Staff token (shown once{until}):")
     else:
         hours = settings.registration_code_ttl_s / 3600
