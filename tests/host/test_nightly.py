@@ -191,3 +191,38 @@ def test_risk_gate(new, current, published, words) -> None:
     decision, reason = risk_gate(*new, *current)
     assert decision is published
     assert words in reason
+
+
+def test_the_edge_stage_computes_where_the_settings_say(night) -> None:
+    from host.nightly import nightly_compute
+
+    chosen = nightly_compute(night.model_copy(update={"device": "cpu", "loader_workers": 3}))
+    assert str(chosen.device) == "cpu" and chosen.workers == 3 and chosen.precision == "fp32"
+    assert nightly_compute(night).device.type in ("cpu", "cuda")  # auto: whatever is here
+
+
+def test_a_device_the_server_lacks_stops_the_night_before_any_work(night, tmp_path) -> None:
+    import torch
+
+    from host.device import DeviceError
+
+    if torch.cuda.is_available():
+        pytest.skip("this machine has a CUDA device")
+    gpu = night.model_copy(update={"device": "cuda"})
+    with pytest.raises(DeviceError, match="TOUCHLINE_DEVICE.*no CUDA device"):
+        run_nightly(gpu, edge_model=True, work_dir=tmp_path / "runs")
+    assert not night.nightly_log.exists() and not (tmp_path / "runs").exists()
+
+
+def test_nightly_command_takes_device_options_over_the_settings(night, monkeypatch) -> None:
+    from typer.testing import CliRunner
+
+    from host.cli import app
+
+    monkeypatch.setenv("TOUCHLINE_NIGHTLY_LOCK", str(night.nightly_lock))
+    monkeypatch.setenv("TOUCHLINE_NIGHTLY_LOG", str(night.nightly_log))
+    monkeypatch.setenv("TOUCHLINE_DEVICE", "cpu")
+    args = ["nightly", "--db", night.database_url, "--edge-model", "--device", "gpu"]
+    result = CliRunner().invoke(app, args)
+    assert result.exit_code != 0 and "TOUCHLINE_DEVICE" in result.output
+    assert "got 'gpu'" in result.output and "Traceback" not in result.output
