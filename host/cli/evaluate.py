@@ -21,6 +21,7 @@ from host.cli.compute import (
 
 if TYPE_CHECKING:
     from host.device import Compute
+    from host.evaluation.crossval import MacroF1Scores
 
 
 def _ci(block: Any, scale: float = 100.0, digits: int = 1) -> str:
@@ -130,11 +131,13 @@ def evaluate_command(
         cv = Table(
             "metric", "mean", "sd", "min", "max", title=f"{folds}-fold CV grouped by athlete"
         )
-        for name, block in report["summary"].items():
-            if block:
-                cv.add_row(name, *(f"{block[k]:.3f}" for k in ("mean", "sd", "min", "max")))
+        for name, spread in report.summary.items():
+            if spread is not None:
+                cv.add_row(
+                    name, *(f"{v:.3f}" for v in (spread.mean, spread.sd, spread.min, spread.max))
+                )
         console.print(cv)
-        console.print(f"pooled macro-F1 % over {folds} folds: {_f1(report['pooled'])}")
+        console.print(f"pooled macro-F1 % over {folds} folds: {_f1(report.pooled)}")
     if loao:
         _print_loao(console, run_dir, data, cv_epochs, resamples, compute, streamed)
 
@@ -171,17 +174,15 @@ def _print_loao(
     table = Table(
         "fold", "test athlete", "clips", "macro-F1 % [95 % CI]", title="leave-one-athlete-out"
     )
-    for fold in report["folds"]:
-        table.add_row(str(fold["fold"]), fold["athlete"], str(fold["n"]), _f1(fold))
-    pooled = report["pooled"]
-    table.add_row("pooled", f"{pooled['athletes']} athletes", str(pooled["n"]), _f1(pooled))
+    for fold in report.folds:
+        table.add_row(str(fold.fold), fold.athlete, str(fold.n), _f1(fold))
+    pooled = report.pooled
+    table.add_row("pooled", f"{pooled.athletes} athletes", str(pooled.n), _f1(pooled))
     console.print(table)
 
 
-def _f1(block: dict) -> str:
-    return _ci(
-        {"value": block["macro_f1"], "low": block["macro_f1_low"], "high": block["macro_f1_high"]}
-    )
+def _f1(scores: MacroF1Scores) -> str:
+    return _ci({"value": scores.macro_f1, "low": scores.macro_f1_low, "high": scores.macro_f1_high})
 
 
 def result_data(run_dir: Path) -> str:

@@ -13,14 +13,14 @@ import time
 from pathlib import Path
 
 import numpy as np
-from pydantic import BaseModel, ConfigDict, ValidationError
+from pydantic import ValidationError
 
 from firmware_bridge.errors import UserError
 from host.device import Compute
 from host.evaluation import metrics
 from host.evaluation.bootstrap import cluster_bootstrap
 from host.evaluation.evaluate import PREDICTIONS_FILE, evaluate_run
-from host.evaluation.results import Interval, RunEvaluation
+from host.evaluation.results import Interval, Result, RunEvaluation
 from host.models.config import ABLATIONS, PAPER_TABLE3, TrainConfig
 from host.risk.features import FeatureSettings
 from host.train import train
@@ -34,12 +34,7 @@ class AblationError(UserError, ValueError):
     this version cannot read."""
 
 
-class _Table(BaseModel):
-    # NaN (an AUC with one class) is written as NaN, as ablation.json always held it.
-    model_config = ConfigDict(ser_json_inf_nan="constants")
-
-
-class PaperRow(_Table):
+class PaperRow(Result):
     """The paper's Table 3 figures for one row (percent, AUC as a fraction)."""
 
     accuracy: float
@@ -48,7 +43,7 @@ class PaperRow(_Table):
     high_risk_recall: float
 
 
-class PairedDifferences(_Table):
+class PairedDifferences(Result):
     """Full model minus a row, scored on the same test items: accuracy and macro-F1 in
     points, injury AUC (None when the runs had no test athlete-weeks)."""
 
@@ -57,7 +52,7 @@ class PairedDifferences(_Table):
     auc: Interval | None = None
 
 
-class AblationRow(_Table):
+class AblationRow(Result):
     """One Table 3 row: its cost, our scores with intervals and the paper's beside them."""
 
     wall_s: float
@@ -71,7 +66,7 @@ class AblationRow(_Table):
     full_minus_row: PairedDifferences | None = None  # None for the full row, or no full yet
 
 
-class AblationTable(_Table):
+class AblationTable(Result):
     """`ablation.json`: the rows run so far, in Table 3 order."""
 
     rows: dict[str, AblationRow]

@@ -7,10 +7,8 @@ validation athletes for early stopping, and scores on the fold's athletes only.
 
 from __future__ import annotations
 
-import json
 from functools import partial
 from pathlib import Path
-from typing import Any
 
 import numpy as np
 
@@ -19,6 +17,7 @@ from host.device import Compute
 from host.evaluation import metrics
 from host.evaluation.bootstrap import cluster_bootstrap, on_items
 from host.evaluation.evaluate import PREDICTIONS_FILE, evaluate_run
+from host.evaluation.results import Result
 from host.evaluation.splits import grouped_folds, leave_one_athlete_out
 from host.models.config import TrainConfig
 from host.risk.features import FeatureSettings
@@ -28,6 +27,76 @@ from host.training.task import athlete_weeks
 CV_FILE = "crossval.json"
 LOAO_FILE = "loao.json"
 FOLD_METRICS = ("accuracy", "macro_f1", "auc", "high_risk_recall", "sensitivity", "specificity")
+
+
+class FoldScores(Result):
+    """One grouped fold scored on its test athletes; risk scores are NaN where the fold's
+    run had no risk split, oracle AUC where the data has no true hazard."""
+
+    fold: int
+    accuracy: float
+    macro_f1: float
+    auc: float
+    high_risk_recall: float
+    sensitivity: float
+    specificity: float
+    oracle_auc: float
+
+
+class Spread(Result):
+    """Mean, sample standard deviation and range of one metric over the folds."""
+
+    mean: float
+    sd: float
+    min: float
+    max: float
+
+
+class MacroF1Scores(Result):
+    """Accuracy and macro-F1 with its 95 % interval on `n` test clips."""
+
+    n: int
+    accuracy: float
+    macro_f1: float
+    macro_f1_low: float
+    macro_f1_high: float
+
+
+class PooledScores(MacroF1Scores):
+    """Every fold's test predictions scored together; the interval is over athletes."""
+
+    athletes: int
+
+
+class CrossValidation(Result):
+    """`crossval.json`: K folds grouped by athlete. A metric no fold could score (risk on
+    data without weeks) has no spread (None)."""
+
+    folds: list[FoldScores]
+    summary: dict[str, Spread | None]
+    pooled: PooledScores
+    synthetic: bool
+    grouping: str
+    seed: int
+
+
+class AthleteFold(MacroF1Scores):
+    """One leave-one-athlete-out fold: the held-out athlete's clips; the interval is over
+    its clips (one athlete: nothing else to resample)."""
+
+    fold: int
+    athlete: str
+
+
+class LeaveOneAthleteOut(Result):
+    """`loao.json`: one fold per athlete and the pooled score of all of them."""
+
+    folds: list[AthleteFold]
+    pooled: PooledScores
+    fold_macro_f1_mean: float
+    synthetic: bool
+    grouping: str
+    seed: int
 
 
 def cross_validate(
@@ -41,14 +110,15 @@ def cross_validate(
     features: FeatureSettings | None = None,
     compute: Compute | None = None,
     cache_mb: float = 0,
-) -> dict[str, Any]:
+) -> CrossValidation:
     """Train and score `folds` grouped folds under `out/fold-K`; summary, and the pooled
     macro-F1 of all folds' predictions with an interval over athletes, in
     `out/crossval.json`. `data` is a dataset directory or a `.ts` file with its `groups`;
     `compute` and `cache_mb` are training's and evaluation's (see `host.train.train`)."""
     clip_groups, week_groups, seed, synthetic = _athletes(data, config, groups)
     plans = grouped_folds(clip_groups, week_groups, folds, seed)
-    rows, run_dirs = [], []
+    rows: list[FoldScores] = []
+    run_dirs: list[Path] = []
     for k, plan in enumerate(plans, start=1):
         run_dir = out / f"fold-{k:02d}"
         train(
@@ -69,40 +139,41 @@ def cross_validate(
         risk = result.risk
         oracle = risk.oracle_auc if risk is not None else None
         rows.append(
-            {
-                "fold": k,
-                "accuracy": result.actions.accuracy,
-                "macro_f1": result.actions.macro_f1,
+            FoldScores(
+                fold=k,
+                accuracy=result.actions.accuracy,
+                macro_f1=result.actions.macro_f1,
                 **{
                     name: getattr(risk, name) if risk is not None else float("nan")
                     for name in FOLD_METRICS[2:]
                 },
-                "oracle_auc": float("nan") if oracle is None else oracle,
-            }
+                oracle_auc=float("nan") if oracle is None else oracle,
+            )
         )
-    summary = {}
+    summary: dict[str, Spread | None] = {}
     for name in (*FOLD_METRICS, "oracle_auc"):
-        values = np.array([row[name] for row in rows], dtype=float)
+        values = np.array([getattr(row, name) for row in rows], dtype=float)
         finite = values[np.isfinite(values)]
         summary[name] = (
-            {
-                "mean": float(finite.mean()),
-                "sd": float(finite.std(ddof=1)) if len(finite) > 1 else 0.0,
-                "min": float(finite.min()),
-                "max": float(finite.max()),
-            }
+            Spread(
+                mean=float(finite.mean()),
+                sd=float(finite.std(ddof=1)) if len(finite) > 1 else 0.0,
+                min=float(finite.min()),
+                max=float(finite.max()),
+            )
             if len(finite)
             else None
         )
-    report = {
-        "folds": rows,
-        "summary": summary,
-        "pooled": _pooled(run_dirs, resamples, config.seed),
-        "synthetic": synthetic,
-        "grouping": "athlete",
-        "seed": seed,
-    }
-    return _write(out / CV_FILE, report)
+    report = CrossValidation(
+        folds=rows,
+        summary=summary,
+        pooled=_pooled(run_dirs, resamples, config.seed),
+        synthetic=synthetic,
+        grouping="athlete",
+        seed=seed,
+    )
+    _write(out / CV_FILE, report)
+    return report
 
 
 def _athletes(
@@ -131,14 +202,13 @@ def _predictions(run_dir: Path) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         return saved["clip_label"], saved["clip_predicted"], saved["clip_athlete"]
 
 
-def _write(path: Path, report: dict[str, Any]) -> dict[str, Any]:
-    """Save a cross-validation report as JSON beside its fold runs, and return it."""
+def _write(path: Path, report: CrossValidation | LeaveOneAthleteOut) -> None:
+    """Save a cross-validation report as JSON beside its fold runs."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(json.dumps(report, indent=2, default=float))
-    return report
+    path.write_text(report.model_dump_json(indent=2))
 
 
-def _pooled(run_dirs: list[Path], resamples: int, seed: int) -> dict[str, Any]:
+def _pooled(run_dirs: list[Path], resamples: int, seed: int) -> PooledScores:
     """Macro-F1 of every fold's test predictions together, 95 % interval over athletes."""
     parts = [_predictions(run_dir) for run_dir in run_dirs]
     y, pred, athlete = (np.concatenate([p[i] for p in parts]) for i in range(3))
@@ -146,14 +216,14 @@ def _pooled(run_dirs: list[Path], resamples: int, seed: int) -> dict[str, Any]:
     value, low, high = cluster_bootstrap(
         lambda i: metrics.macro_f1(y[i], pred[i], n_labels), athlete, resamples, seed
     )
-    return {
-        "n": int(len(y)),
-        "athletes": int(len(np.unique(athlete))),
-        "accuracy": metrics.accuracy(y, pred),
-        "macro_f1": value,
-        "macro_f1_low": low,
-        "macro_f1_high": high,
-    }
+    return PooledScores(
+        n=len(y),
+        athletes=len(np.unique(athlete)),
+        accuracy=metrics.accuracy(y, pred),
+        macro_f1=value,
+        macro_f1_low=low,
+        macro_f1_high=high,
+    )
 
 
 def leave_one_athlete_out_cv(
@@ -166,7 +236,7 @@ def leave_one_athlete_out_cv(
     features: FeatureSettings | None = None,
     compute: Compute | None = None,
     cache_mb: float = 0,
-) -> dict[str, Any]:
+) -> LeaveOneAthleteOut:
     """One fold per athlete under `out/athlete-K`: train on the others (early stopping on
     validation athletes drawn from them), score the held-out athlete. Reports each fold's
     macro-F1 with an interval over its clips (one athlete: nothing else to resample) and
@@ -175,7 +245,8 @@ def leave_one_athlete_out_cv(
     `groups` file."""
     clip_groups, week_groups, seed, synthetic = _athletes(data, config, groups)
     plans = leave_one_athlete_out(clip_groups, week_groups, seed)
-    folds, run_dirs = [], []
+    folds: list[AthleteFold] = []
+    run_dirs: list[Path] = []
     for k, plan in enumerate(plans, start=1):
         run_dir = out / f"athlete-{k:02d}"
         train(
@@ -199,22 +270,23 @@ def leave_one_athlete_out_cv(
             config.seed,
         )
         folds.append(
-            {
-                "fold": k,
-                "athlete": str(athlete[0]) if len(athlete) else "",
-                "n": int(len(y)),
-                "accuracy": metrics.accuracy(y, pred),
-                "macro_f1": value,
-                "macro_f1_low": low,
-                "macro_f1_high": high,
-            }
+            AthleteFold(
+                fold=k,
+                athlete=str(athlete[0]) if len(athlete) else "",
+                n=len(y),
+                accuracy=metrics.accuracy(y, pred),
+                macro_f1=value,
+                macro_f1_low=low,
+                macro_f1_high=high,
+            )
         )
-    report = {
-        "folds": folds,
-        "pooled": _pooled(run_dirs, resamples, config.seed),
-        "fold_macro_f1_mean": float(np.mean([f["macro_f1"] for f in folds])),
-        "synthetic": synthetic,
-        "grouping": "leave one athlete out",
-        "seed": seed,
-    }
-    return _write(out / LOAO_FILE, report)
+    report = LeaveOneAthleteOut(
+        folds=folds,
+        pooled=_pooled(run_dirs, resamples, config.seed),
+        fold_macro_f1_mean=float(np.mean([f.macro_f1 for f in folds])),
+        synthetic=synthetic,
+        grouping="leave one athlete out",
+        seed=seed,
+    )
+    _write(out / LOAO_FILE, report)
+    return report

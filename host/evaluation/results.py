@@ -11,12 +11,14 @@ from pydantic import BaseModel, ConfigDict, ValidationError
 from host.models.run import RunError
 
 
-class _Result(BaseModel):
+class Result(BaseModel):
+    """Base of the evaluation's JSON reports (evaluation, ablation, cross-validation)."""
+
     # NaN (e.g. an AUC with one class) is written as NaN, as the JSON files always held it.
     model_config = ConfigDict(ser_json_inf_nan="constants")
 
 
-class Interval(_Result):
+class Interval(Result):
     """A value with its 95 % bootstrap interval over athletes."""
 
     value: float
@@ -24,14 +26,14 @@ class Interval(_Result):
     high: float
 
 
-class ClassScores(_Result):
+class ClassScores(Result):
     precision: float
     recall: float
     f1: float
     support: int
 
 
-class SceneScores(_Result):
+class SceneScores(Result):
     n: int
     accuracy: float
     accuracy_ci: Interval
@@ -39,7 +41,7 @@ class SceneScores(_Result):
     attention: dict[str, float]  # mean attention weight per branch
 
 
-class ActionReport(_Result):
+class ActionReport(Result):
     """Accuracy, macro-F1, per-class scores and the confusion matrix of some predictions."""
 
     accuracy: float
@@ -58,17 +60,17 @@ class ActionScores(ActionReport):
     per_scene: dict[str, SceneScores]
 
 
-class Roc(_Result):
+class Roc(Result):
     fpr: list[float]
     tpr: list[float]
 
 
-class Calibration(_Result):
+class Calibration(Result):
     predicted: list[float]
     observed: list[float]
 
 
-class RiskReport(_Result):
+class RiskReport(Result):
     """Ranking, calibration and thresholded scores of risk probabilities."""
 
     auc: float
@@ -91,17 +93,17 @@ class RiskScores(RiskReport):
     oracle_high_risk_recall: float | None = None
 
 
-class Checkpoint(_Result):
+class Checkpoint(Result):
     file: str
     epoch: int | None
 
 
-class Checkpoints(_Result):
+class Checkpoints(Result):
     actions: Checkpoint
     risk: Checkpoint
 
 
-class RunEvaluation(_Result):
+class RunEvaluation(Result):
     """Everything `touchline evaluate` measured on a run's test part."""
 
     actions: ActionScores

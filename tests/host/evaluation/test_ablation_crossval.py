@@ -16,7 +16,7 @@ from host.evaluation.ablation import (
     paired_differences,
     run_ablations,
 )
-from host.evaluation.crossval import cross_validate
+from host.evaluation.crossval import CrossValidation, cross_validate
 from host.evaluation.evaluate import PREDICTIONS_FILE
 from host.evaluation.results import Interval
 from host.models.config import TrainConfig
@@ -64,7 +64,7 @@ def test_ablation_rows_train_on_identical_splits_and_sit_beside_the_paper(
 @pytest.mark.slow
 def test_grouped_cross_validation_tests_every_athlete_once(squad: Path, tmp_path: Path) -> None:
     report = cross_validate(squad, tmp_path, ONE_EPOCH, folds=3, resamples=10, show_progress=False)
-    assert [row["fold"] for row in report["folds"]] == [1, 2, 3]
+    assert [row.fold for row in report.folds] == [1, 2, 3]
     tested: list[str] = []
     for fold in sorted(tmp_path.glob("fold-*")):
         plan = json.loads((fold / "splits.json").read_text())
@@ -72,8 +72,11 @@ def test_grouped_cross_validation_tests_every_athlete_once(squad: Path, tmp_path
         tested += [fold.name] * len(plan["actions"]["test"])
         assert evaluation["actions"]["athletes"] == 2  # 6 athletes over 3 folds
     assert len(tested) == 6 * 4 * 3
-    summary = report["summary"]["accuracy"]
-    assert summary["min"] <= summary["mean"] <= summary["max"]
+    spread = report.summary["accuracy"]
+    assert spread is not None and spread.min <= spread.mean <= spread.max
+    text = (tmp_path / "crossval.json").read_text()  # the report, NaN where a fold had none
+    assert CrossValidation.model_validate_json(text).model_dump_json() == report.model_dump_json()
+    assert json.loads(text)["summary"]["accuracy"]["max"] == spread.max
 
 
 def _predictions(directory: Path, predicted: np.ndarray, risk: np.ndarray) -> Path:
@@ -134,3 +137,35 @@ def test_ablate_command_prints_the_paired_difference_beside_each_row(
     delta = json.loads((out / "ablation.json").read_text())["rows"]["no_video"]["full_minus_row"]
     shown = f"{delta['accuracy']['value']:.1f} [{delta['accuracy']['low']:.1f}"
     assert shown in next(line for line in result.output.splitlines() if "no_video" in line)
+
+
+@pytest.mark.slow
+def test_evaluate_folds_prints_each_metrics_spread_and_the_pooled_f1(
+    squad: Path, tmp_path: Path
+) -> None:
+    from typer.testing import CliRunner
+
+    from host.cli import app
+
+    runner = CliRunner()
+    run = tmp_path / "run"
+    config = tmp_path / "one.toml"
+    config.write_text("max_epochs = 1\nbatch_size = 16\nlearning_rate = 3e-3\n")
+    args = ["--data", str(squad), "--out", str(run), "--config", str(config)]
+    trained = runner.invoke(app, ["train", *args])
+    assert trained.exit_code == 0, trained.output
+    result = runner.invoke(
+        app,
+        ["evaluate", str(run), "--folds", "2", "--cv-epochs", "1", "--resamples", "10"],
+        env={"COLUMNS": "200"},
+    )
+    assert result.exit_code == 0, result.output
+    report = CrossValidation.model_validate_json((run / "crossval" / "crossval.json").read_text())
+    spread = report.summary["accuracy"]
+    assert spread is not None
+    row = next(
+        line for line in result.output.splitlines() if line.strip("│ ").startswith("accuracy")
+    )
+    assert f"{spread.mean:.3f}" in row and f"{spread.max:.3f}" in row
+    pooled = report.pooled
+    assert f"pooled macro-F1 % over 2 folds: {100 * pooled.macro_f1:.1f}" in result.output

@@ -13,7 +13,7 @@ from typer.testing import CliRunner
 
 from host.data.dataset import load_dataset
 from host.data.takes import import_takes
-from host.evaluation.crossval import leave_one_athlete_out_cv
+from host.evaluation.crossval import LeaveOneAthleteOut, leave_one_athlete_out_cv
 from host.evaluation.splits import SplitError, leave_one_athlete_out
 from host.models.config import TrainConfig
 from tests.host.data.takes_example import write_takes
@@ -51,17 +51,25 @@ def takes(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 def test_loao_scores_every_athlete_once_with_pooled_interval(takes: Path, tmp_path: Path) -> None:
     report = leave_one_athlete_out_cv(takes, tmp_path, ONE_EPOCH, resamples=30, show_progress=False)
-    assert [f["athlete"] for f in report["folds"]] == ["p1", "p2", "p3", "p4"]
-    assert all(f["n"] == 3 for f in report["folds"])  # that athlete's three takes
-    pooled = report["pooled"]
-    assert pooled["n"] == 12 and pooled["athletes"] == 4
-    assert pooled["macro_f1_low"] <= pooled["macro_f1"] <= pooled["macro_f1_high"]
-    for fold in report["folds"]:
-        splits = json.loads((tmp_path / f"athlete-{fold['fold']:02d}" / "splits.json").read_text())
+    assert [f.athlete for f in report.folds] == ["p1", "p2", "p3", "p4"]
+    assert all(f.n == 3 for f in report.folds)  # that athlete's three takes
+    pooled = report.pooled
+    assert pooled.n == 12 and pooled.athletes == 4
+    assert pooled.macro_f1_low <= pooled.macro_f1 <= pooled.macro_f1_high
+    for fold in report.folds:
+        splits = json.loads((tmp_path / f"athlete-{fold.fold:02d}" / "splits.json").read_text())
         athletes = load_dataset(takes).clips().athlete_id
-        assert set(athletes[splits["actions"]["test"]]) == {fold["athlete"]}
-        assert fold["athlete"] not in set(athletes[splits["actions"]["val"]])
-    assert json.loads((tmp_path / "loao.json").read_text())["pooled"]["n"] == 12
+        assert set(athletes[splits["actions"]["test"]]) == {fold.athlete}
+        assert fold.athlete not in set(athletes[splits["actions"]["val"]])
+    # the file holds the report, keyed as before
+    text = (tmp_path / "loao.json").read_text()
+    assert (
+        LeaveOneAthleteOut.model_validate_json(text).model_dump_json() == report.model_dump_json()
+    )
+    written = json.loads(text)
+    assert written["pooled"]["n"] == 12 and written["folds"][0]["macro_f1_low"] == pytest.approx(
+        report.folds[0].macro_f1_low
+    )
 
 
 def test_evaluate_loao_prints_each_fold_and_the_pool(takes: Path, tmp_path: Path) -> None:
@@ -107,8 +115,8 @@ def test_loao_on_a_ts_file_follows_its_groups_file(tmp_path: Path) -> None:
         groups=groups,
         show_progress=False,
     )
-    assert [f["athlete"] for f in report["folds"]] == ["a0", "a1", "a2", "a3"]
-    assert all(f["n"] == 20 for f in report["folds"]) and report["pooled"]["n"] == 80
+    assert [f.athlete for f in report.folds] == ["a0", "a1", "a2", "a3"]
+    assert all(f.n == 20 for f in report.folds) and report.pooled.n == 80
 
 
 def test_grouped_folds_on_a_ts_file_pool_every_series_once(tmp_path: Path) -> None:
@@ -128,7 +136,7 @@ def test_grouped_folds_on_a_ts_file_pool_every_series_once(tmp_path: Path) -> No
         show_progress=False,
         groups=groups,
     )
-    assert len(report["folds"]) == 3
-    assert report["pooled"]["n"] == 80 and report["pooled"]["athletes"] == 6
-    pooled = report["pooled"]
-    assert pooled["macro_f1_low"] <= pooled["macro_f1"] <= pooled["macro_f1_high"]
+    assert len(report.folds) == 3
+    assert report.pooled.n == 80 and report.pooled.athletes == 6
+    pooled = report.pooled
+    assert pooled.macro_f1_low <= pooled.macro_f1 <= pooled.macro_f1_high
