@@ -10,7 +10,7 @@ from typing import Any
 import numpy as np
 from matplotlib.figure import Figure
 
-from host.evaluation.ablation import ABLATION_FILE
+from host.evaluation.ablation import ABLATION_FILE, AblationRow, AblationTable
 from host.evaluation.evaluate import EVALUATION_FILE, evaluate_run
 from host.evaluation.results import Interval, RiskScores, RunEvaluation
 from host.models.config import PAPER_TABLE3
@@ -118,43 +118,41 @@ def _curves(history: list[dict[str, float]]) -> Figure:
     return fig
 
 
-def _fmt(block: Interval | dict[str, float] | None, scale: float = 100.0, digits: int = 1) -> str:
-    if not block:
+def _fmt(block: Interval | None, scale: float = 100.0, digits: int = 1) -> str:
+    if block is None:
         return "–"
-    if isinstance(block, Interval):
-        block = block.model_dump()
     return (
-        f"{block['value'] * scale:.{digits}f} [{block['low'] * scale:.{digits}f}, "
-        f"{block['high'] * scale:.{digits}f}]"
+        f"{block.value * scale:.{digits}f} [{block.low * scale:.{digits}f}, "
+        f"{block.high * scale:.{digits}f}]"
     )
 
 
-def _paired(cells: dict[str, Any]) -> str:
+def _paired(cells: AblationRow) -> str:
     """Full model minus this row, paired on the same test athletes (— for the full row)."""
-    delta = cells.get("full_minus_row")
-    if not delta:
+    delta = cells.full_minus_row
+    if delta is None:
         return "—"
-    parts = [f"acc {_fmt(delta['accuracy'], 1.0)}", f"F1 {_fmt(delta['macro_f1'], 1.0)}"]
-    if "auc" in delta:
-        parts.append(f"AUC {_fmt(delta['auc'], 1.0, 3)}")
+    parts = [f"acc {_fmt(delta.accuracy, 1.0)}", f"F1 {_fmt(delta.macro_f1, 1.0)}"]
+    if delta.auc is not None:
+        parts.append(f"AUC {_fmt(delta.auc, 1.0, 3)}")
     return "; ".join(parts)
 
 
-def _ablation_table(ablation: dict[str, Any]) -> str:
+def _ablation_table(ablation: AblationTable) -> str:
     rows = []
-    for name, cells in ablation["rows"].items():
-        paper = PAPER_TABLE3[name]
+    for name, cells in ablation.rows.items():
+        paper = cells.paper
         rows.append(
             (
                 name,
-                _fmt(cells["accuracy"]),
-                paper[0],
-                _fmt(cells["macro_f1"]),
-                paper[1],
-                _fmt(cells["auc"], 1.0, 3),
-                paper[2],
-                _fmt(cells["high_risk_recall"]),
-                paper[3],
+                _fmt(cells.accuracy),
+                paper.accuracy,
+                _fmt(cells.macro_f1),
+                paper.macro_f1,
+                _fmt(cells.auc, 1.0, 3),
+                paper.auc,
+                _fmt(cells.high_risk_recall),
+                paper.high_risk_recall,
                 _paired(cells),
             )
         )
@@ -178,12 +176,12 @@ def _ablation_table(ablation: dict[str, Any]) -> str:
     )
 
 
-def find_ablation(run_dir: Path) -> dict[str, Any] | None:
+def find_ablation(run_dir: Path) -> AblationTable | None:
     """The ablation table of the run's directory or of its parent (ablate's layout)."""
     for folder in (run_dir, run_dir.parent):
         path = folder / ABLATION_FILE
         if path.exists():
-            return json.loads(path.read_text())
+            return AblationTable.load(path)
     return None
 
 

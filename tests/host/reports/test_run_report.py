@@ -11,6 +11,14 @@ from pathlib import Path
 import pytest
 import torch
 
+from host.evaluation.ablation import (
+    AblationError,
+    AblationRow,
+    AblationTable,
+    PairedDifferences,
+    PaperRow,
+)
+from host.evaluation.results import Interval
 from host.models.config import PAPER_TABLE3, TrainConfig
 from host.reports.run import write_run_report
 from host.train import train
@@ -47,34 +55,35 @@ def test_page_holds_the_evaluation_numbers_and_every_plot(run_dir: Path) -> None
     assert not re.search(r'src="(?!data:)', page)  # self-contained: nothing fetched
 
 
-def test_ablation_table_from_the_parent_directory_sits_beside_the_papers(run_dir: Path) -> None:
-    block = {"value": 0.5, "low": 0.4, "high": 0.6}
-    (run_dir.parent / "ablation.json").write_text(
-        json.dumps(
-            {
-                "rows": {
-                    "full": {
-                        "accuracy": block,
-                        "macro_f1": block,
-                        "auc": block,
-                        "high_risk_recall": block,
-                    },
-                    "no_video": {
-                        "accuracy": block,
-                        "macro_f1": block,
-                        "auc": block,
-                        "high_risk_recall": block,
-                        "full_minus_row": {
-                            "accuracy": {"value": 12.5, "low": 3.0, "high": 21.0},
-                            "macro_f1": {"value": -1.5, "low": -4.0, "high": 2.0},
-                        },
-                    },
-                },
-                "synthetic": True,
-                "split": "x",
-            }
-        )
+def _row(name: str, full_minus_row: PairedDifferences | None = None) -> AblationRow:
+    block = Interval(value=0.5, low=0.4, high=0.6)
+    accuracy, macro_f1, auc, high_risk_recall = PAPER_TABLE3[name]
+    return AblationRow(
+        wall_s=1.0,
+        cpu_s=1.0,
+        accuracy=block,
+        macro_f1=block,
+        auc=block,
+        high_risk_recall=block,
+        oracle_auc=None,
+        paper=PaperRow(
+            accuracy=accuracy, macro_f1=macro_f1, auc=auc, high_risk_recall=high_risk_recall
+        ),
+        full_minus_row=full_minus_row,
     )
+
+
+def test_ablation_table_from_the_parent_directory_sits_beside_the_papers(run_dir: Path) -> None:
+    difference = PairedDifferences(
+        accuracy=Interval(value=12.5, low=3.0, high=21.0),
+        macro_f1=Interval(value=-1.5, low=-4.0, high=2.0),
+    )
+    table = AblationTable(
+        rows={"full": _row("full"), "no_video": _row("no_video", difference)},
+        synthetic=True,
+        split="x",
+    )
+    table.save(run_dir.parent / "ablation.json")
     try:
         page = write_run_report(run_dir).read_text()
     finally:
@@ -82,7 +91,18 @@ def test_ablation_table_from_the_parent_directory_sits_beside_the_papers(run_dir
     assert (
         "Table 3" in page and "50.0 [40.0, 60.0]" in page and str(PAPER_TABLE3["full"][2]) in page
     )
-    assert "acc 12.5 [3.0, 21.0]; F1 -1.5 [-4.0, 2.0]" in page
+    # no test weeks, so no AUC difference: the cell says so by leaving it out
+    assert "acc 12.5 [3.0, 21.0]; F1 -1.5 [-4.0, 2.0]</td>" in page
+
+
+def test_an_ablation_table_this_version_cannot_read_is_named(run_dir: Path) -> None:
+    path = run_dir.parent / "ablation.json"
+    path.write_text(json.dumps({"rows": {"full": {"accuracy": 0.5}}, "synthetic": True}))
+    try:
+        with pytest.raises(AblationError, match=r"ablation.json: not an ablation table.*rows"):
+            write_run_report(run_dir)
+    finally:
+        path.unlink()
 
 
 @pytest.mark.slow
