@@ -6,6 +6,7 @@ import numpy as np
 import pytest
 from linear_bundle import toy_windows
 
+from edge.bundle import BundleError
 from edge.events import EventDetector, impact_score
 from edge.infer import ActionModel, InferenceError
 from edge.taxonomy import ACTIONS, LABELS
@@ -23,7 +24,7 @@ def test_trained_model_recognises_held_out_windows(trained_bundle) -> None:
 
 def test_predict_refuses_windows_of_the_wrong_shape(trained_bundle) -> None:
     model = ActionModel.from_bundle(trained_bundle)
-    with pytest.raises(Exception, match=r"expects \(N, 12, 600\)"):
+    with pytest.raises(BundleError, match=r"expects \(N, 12, 600\)"):
         model.predict(np.zeros((2, 12, 500), dtype=np.float32))
 
 
