@@ -6,8 +6,10 @@ standard BLE heart-rate strap, NMEA GPS), tracks its sequence number and device 
 in one go with the freshest clock fit, into the sensor's ring buffer (bounded: `buffer_s`
 seconds, whatever the session length). `advance()` then cuts every window that is
 complete on that timeline (6 s, hop 0.5 s from the bundle), resamples waist, calf and GPS
-speed onto one grid, applies the paper's drop rules, scores all ready windows of all
-athletes in one batch, and turns scores into events with impact s_k (`edge.events`).
+speed onto one grid (a sensor faster than the model's rate through an anti-aliasing
+filter, `edge.dsp.resample_to_grid`), applies the paper's drop rules, scores all ready
+windows of all athletes in one batch, and turns scores into events with impact s_k
+(`edge.events`).
 Loads (PlayerLoad, distance, speed zones, heart rate) are accumulated on the way."""
 
 from __future__ import annotations
@@ -268,8 +270,9 @@ class SessionProcessor:
         grid = start + self._grid
         values: dict[str, np.ndarray] = {}
         valid_rows = []
+        margin = VALID_TOLERANCE_S + dsp.ANTI_ALIAS_PAD_SAMPLES / self.rate_hz
         for site, buffer in athlete.imu.items():
-            t, x = buffer.between(grid[0] - VALID_TOLERANCE_S, grid[-1] + VALID_TOLERANCE_S)
+            t, x = buffer.between(grid[0] - margin, grid[-1] + margin)
             if len(t) < 2:
                 valid_rows.append(np.zeros(len(grid), dtype=bool))
                 continue
@@ -277,7 +280,8 @@ class SessionProcessor:
             left = (right - 1).clip(0, None)
             nearest = np.minimum(np.abs(t[right] - grid), np.abs(t[left] - grid))
             valid_rows.append(nearest <= VALID_TOLERANCE_S)
-            values[site] = dsp.resample_linear(t, x, grid, axis=0)
+            # A stream faster than the model's rate (a 200 Hz H10) is low-passed first.
+            values[site] = dsp.resample_to_grid(t, x, grid, axis=0)
         if not values:
             return DroppedWindow("no_imu")
         gps_valid = None

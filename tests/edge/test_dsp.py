@@ -16,6 +16,7 @@ from edge.dsp import (
     lowpass,
     lowpass_finite_runs,
     resample_linear,
+    resample_to_grid,
     runs_of_true,
 )
 
@@ -216,6 +217,42 @@ def test_resampling_refuses_bad_time_vectors() -> None:
         resample_linear(np.array([0.0, 1.0, 1.0]), np.zeros(3), np.array([0.5]))
     with pytest.raises(SignalError, match="3 samples"):
         resample_linear(np.arange(4.0), np.zeros(3), np.array([0.5]))
+
+
+def _gain_db(y: np.ndarray) -> float:
+    """Amplitude of a unit sine (root-mean-square times sqrt 2) in dB."""
+    return float(20 * np.log10(np.sqrt(2 * np.mean(y**2))))
+
+
+@pytest.mark.parametrize("rate_hz", [200.0, 208.0])
+def test_resampling_a_fast_sensor_attenuates_tones_above_the_new_nyquist(rate_hz: float) -> None:
+    # A 200 Hz Polar H10 (or a 208 Hz Movesense) onto the model's 100 Hz grid: 70 Hz lies
+    # above the grid's 50 Hz Nyquist and would fold to 30 Hz at full strength unfiltered.
+    t = 0.0013 + np.arange(0.0, 8.0, 1.0 / rate_hz)
+    grid = 1.0 + np.arange(600) / 100.0
+    for tone_hz, low_db, high_db in ((70.0, -200.0, -20.0), (5.0, -0.5, 0.5)):
+        x = np.sin(2 * np.pi * tone_hz * t)[:, None] * np.ones((1, 3))
+        y = resample_to_grid(t, x.astype(np.float32), grid, axis=0)
+        assert y.shape == (600, 3) and y.dtype == np.float32
+        assert low_db < _gain_db(y[:, 0]) < high_db, tone_hz
+    # the in-band tone lands on the grid with its phase, not just its amplitude
+    y = resample_to_grid(t, np.sin(2 * np.pi * 5.0 * t), grid, axis=0)
+    np.testing.assert_allclose(y, np.sin(2 * np.pi * 5.0 * grid), atol=0.02)
+
+
+def test_linear_resampling_alone_folds_the_tone_back() -> None:
+    # What the filter prevents: interpolation keeps 70 Hz at full strength, aliased.
+    t = np.arange(0.0, 8.0, 1.0 / 200.0)
+    grid = 1.0 + np.arange(600) / 100.0
+    assert _gain_db(resample_linear(t, np.sin(2 * np.pi * 70.0 * t), grid)) > -1.0
+
+
+def test_a_sensor_at_the_grid_rate_or_slower_is_interpolated_as_before() -> None:
+    grid = 1.0 + np.arange(600) / 100.0
+    for rate_hz in (52.0, 100.0, 104.0):
+        t = np.arange(0.0, 8.0, 1.0 / rate_hz)
+        x = np.sin(2 * np.pi * 3.0 * t)
+        np.testing.assert_array_equal(resample_to_grid(t, x, grid), resample_linear(t, x, grid))
 
 
 def test_fusion_grid_is_half_open_at_0_2_s_without_drift() -> None:
