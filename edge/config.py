@@ -10,6 +10,7 @@ file and the key.
 from __future__ import annotations
 
 import os
+import re
 import tomllib
 from pathlib import Path
 from typing import Literal
@@ -18,7 +19,7 @@ import platformdirs
 import tomli_w
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
-from edge.taxonomy import ACTIONS
+from edge.taxonomy import LABEL_PATTERN, MAX_ACTION_LABELS, action_labels
 from firmware_bridge.errors import UserError
 
 CONFIG_ENV_VAR = "TOUCHLINE_EDGE_CONFIG"
@@ -125,13 +126,37 @@ class EventSettings(_Section):
 
     @field_validator("thresholds")
     @classmethod
-    def _known_actions(cls, value: dict[str, float]) -> dict[str, float]:
+    def _action_labels(cls, value: dict[str, float]) -> dict[str, float]:
+        """Any label that follows the label rule (`edge.taxonomy.LABEL_PATTERN`): a club's
+        bundle carries its own words, and this file is read before any bundle is."""
+        if len(value) > MAX_ACTION_LABELS:
+            raise ValueError(f"at most {MAX_ACTION_LABELS} thresholds, got {len(value)}")
         for action, threshold in value.items():
-            if action not in ACTIONS:
-                raise ValueError(f"unknown action {action!r}; expected one of {', '.join(ACTIONS)}")
+            if not re.match(LABEL_PATTERN, action):
+                raise ValueError(
+                    f"{action!r} is not an action label: up to 40 letters, digits, '_' or '-', "
+                    "starting with a letter or digit"
+                )
             if not 0 < threshold < 1:
                 raise ValueError(f"threshold for {action} must lie in (0, 1), got {threshold}")
         return value
+
+    def unknown_thresholds(self, labels: list[str] | tuple[str, ...]) -> str | None:
+        """A one-line warning when thresholds name actions the model bundle lacks, else None.
+
+        A warning, not an error: such a threshold changes nothing (the model never scores
+        that action), while refusing would stop `edge record` on match day because the
+        host shipped a bundle with new labels. The line names the labels and the bundle's
+        own, so a misspelt threshold is still caught at a glance.
+        """
+        actions = action_labels(labels)
+        unknown = [label for label in self.thresholds if label not in actions]
+        if not unknown:
+            return None
+        return (
+            f"events.thresholds names {', '.join(unknown)}, which the model bundle does not "
+            f"detect (its actions: {', '.join(actions)}); those thresholds are ignored"
+        )
 
 
 class ReconnectSettings(_Section):

@@ -10,6 +10,7 @@ from edge.config import (
     CONFIG_ENV_VAR,
     ConfigError,
     EdgeConfig,
+    EventSettings,
     SensorConfig,
     load_config,
     save_config,
@@ -48,7 +49,8 @@ def test_env_var_is_used_when_no_path_is_given(tmp_path: Path, monkeypatch) -> N
             "sensors.0.site",
             "waist",
         ),
-        ("[events.thresholds]\nbicycle_kick = 0.5\n", "events.thresholds", "unknown action"),
+        ('[events.thresholds]\n"bicycle kick" = 0.5\n', "events.thresholds", "not an action label"),
+        ("[events.thresholds]\nvolley = 1.5\n", "events.thresholds", "must lie in (0, 1)"),
         ('host_url = "club:8000"\n', "host_url", "http://"),
         ('host_public_keys = ["c2hvcnQ="]\n', "host_public_keys", "not an Ed25519 public key"),
         ('host_public_keys = ["not base64!"]\n', "host_public_keys", "not an Ed25519"),
@@ -72,3 +74,18 @@ def test_broken_toml_and_missing_named_file_are_config_errors(tmp_path: Path) ->
         load_config(path)
     with pytest.raises(ConfigError, match="no such configuration file"):
         load_config(tmp_path / "absent.toml")
+
+
+def test_thresholds_take_a_clubs_own_labels(tmp_path: Path) -> None:
+    path = tmp_path / "edge.toml"
+    path.write_text("[events.thresholds]\nbicycle_kick = 0.6\nshot = 0.7\n")
+    assert load_config(path).events.thresholds == {"bicycle_kick": 0.6, "shot": 0.7}
+
+
+def test_thresholds_the_bundle_lacks_are_named_with_the_bundles_actions() -> None:
+    events = EventSettings(thresholds={"bicycle_kick": 0.6, "shot": 0.7, "volly": 0.4})
+    club = ("volley", "bicycle_kick", "background")
+    warning = events.unknown_thresholds(club)
+    assert warning is not None and "\n" not in warning
+    assert "names shot, volly," in warning and "its actions: volley, bicycle_kick)" in warning
+    assert EventSettings(thresholds={"volley": 0.5}).unknown_thresholds(club) is None
