@@ -5,13 +5,14 @@ pacing, so a session is re-scored in a fraction of its length and the throughput
 figure for the pipeline itself (time spent generating simulated packets is not counted).
 Simulated sessions carry their true events, so detections are scored at event level:
 a detection matches a true action of the same label within ±0.5 s (one-to-one, optimal
-assignment), giving precision, recall and F1 per action.
+assignment), giving precision, recall and F1 per action of the model bundle: a club's
+bundle is scored on its own labels, the paper's on its eight.
 """
 
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -23,7 +24,7 @@ from edge.infer import ActionModel
 from edge.packets import Packet, SensorRole
 from edge.store import Store
 from edge.stream import SessionProcessor
-from edge.taxonomy import ACTIONS
+from edge.taxonomy import ACTIONS, action_labels
 from edge.transports.virtual import SquadSpec, VirtualSquad
 
 MATCH_TOLERANCE_S = 0.5
@@ -126,6 +127,7 @@ def replay_simulated(
     events = {a: list(state.events) for a, state in processor.athletes.items()}
     truth = {a: [(e.label, e.t_s) for e in true] for a, true in squad.truth.items()}
     found = {a: [(e.label, e.t_s) for e in ev] for a, ev in events.items()}
+    labels = action_labels(model.manifest.labels)
     return ReplayResult(
         athletes,
         _imu_sensors(roles),
@@ -133,9 +135,9 @@ def replay_simulated(
         latest,
         spent,
         events,
-        score_events(found, truth),
+        score_events(found, truth, labels=labels),
         processor,
-        f1_intervals(found, truth, seed=seed),
+        f1_intervals(found, truth, seed=seed, labels=labels),
     )
 
 
@@ -172,12 +174,13 @@ def _counts_by_athlete(
     found: dict[str, list[tuple[str, float]]],
     truth: dict[str, list[tuple[str, float]]],
     tolerance_s: float,
+    labels: Sequence[str],
 ) -> dict[str, np.ndarray]:
-    """Per athlete: (actions × [TP, FP, FN]) counts."""
+    """Per athlete: (labels × [TP, FP, FN]) counts."""
     out = {}
     for athlete in sorted(set(found) | set(truth)):
-        counts = np.zeros((len(ACTIONS), 3), dtype=np.int64)
-        for row, label in enumerate(ACTIONS):
+        counts = np.zeros((len(labels), 3), dtype=np.int64)
+        for row, label in enumerate(labels):
             f = np.array([t for lab, t in found.get(athlete, []) if lab == label])
             g = np.array([t for lab, t in truth.get(athlete, []) if lab == label])
             matched = 0
@@ -194,12 +197,19 @@ def score_events(
     found: dict[str, list[tuple[str, float]]],
     truth: dict[str, list[tuple[str, float]]],
     tolerance_s: float = MATCH_TOLERANCE_S,
+    *,
+    labels: Sequence[str] = ACTIONS,
 ) -> list[ActionScore]:
-    """Per action: detections matched one-to-one to true events of the same athlete and
-    label within ±tolerance (Hungarian assignment on |Δt|); the last row pools all."""
-    per_athlete = _counts_by_athlete(found, truth, tolerance_s)
-    total = sum(per_athlete.values(), np.zeros((len(ACTIONS), 3), dtype=np.int64))
-    scores = [ActionScore(label, *(int(v) for v in total[i])) for i, label in enumerate(ACTIONS)]
+    """Per action label: detections matched one-to-one to true events of the same athlete
+    and label within ±tolerance (Hungarian assignment on |Δt|); the last row pools all.
+
+    `labels` are the actions scored, in order: the model bundle's own (`action_labels`
+    of its vocabulary); the paper's eight by default. Events under other labels are not
+    counted, since the model could never have found them.
+    """
+    per_athlete = _counts_by_athlete(found, truth, tolerance_s, labels)
+    total = sum(per_athlete.values(), np.zeros((len(labels), 3), dtype=np.int64))
+    scores = [ActionScore(label, *(int(v) for v in total[i])) for i, label in enumerate(labels)]
     return scores + [ActionScore("all", *(int(v) for v in total.sum(axis=0)))]
 
 
@@ -209,10 +219,13 @@ def f1_intervals(
     repeats: int = 1000,
     seed: int = 0,
     tolerance_s: float = MATCH_TOLERANCE_S,
+    *,
+    labels: Sequence[str] = ACTIONS,
 ) -> dict[str, tuple[float, float]]:
     """95 % bootstrap intervals of each action's F1 (and "all"), resampling athletes with
-    replacement: events of one player are not independent, players are."""
-    per_athlete = _counts_by_athlete(found, truth, tolerance_s)
+    replacement: events of one player are not independent, players are. `labels` as in
+    `score_events`."""
+    per_athlete = _counts_by_athlete(found, truth, tolerance_s, labels)
     stacked = np.stack([per_athlete[a] for a in sorted(per_athlete)])  # (A, K, 3)
     rng = np.random.default_rng(seed)
     draws = stacked[rng.integers(0, len(stacked), (repeats, len(stacked)))].sum(axis=1)
@@ -221,5 +234,5 @@ def f1_intervals(
     with np.errstate(invalid="ignore", divide="ignore"):
         f1 = np.where(2 * tp + fp + fn > 0, 2 * tp / (2 * tp + fp + fn), 0.0)
     low, high = np.percentile(f1, [2.5, 97.5], axis=0)
-    labels = [*ACTIONS, "all"]
-    return {label: (float(low[i]), float(high[i])) for i, label in enumerate(labels)}
+    names = [*labels, "all"]
+    return {label: (float(low[i]), float(high[i])) for i, label in enumerate(names)}

@@ -5,8 +5,11 @@ from __future__ import annotations
 import asyncio
 from pathlib import Path
 
+import numpy as np
 import pytest
+from linear_bundle import toy_windows, train_bundle
 
+from edge.bundle import read_bundle
 from edge.config import EdgeConfig
 from edge.infer import ActionModel
 from edge.replay import (
@@ -18,6 +21,7 @@ from edge.replay import (
 )
 from edge.session import record
 from edge.store import Store
+from edge.taxonomy import BACKGROUND
 from edge.transports.virtual import SquadSpec, VirtualSquadTransport
 
 
@@ -77,3 +81,35 @@ def test_f1_interval_brackets_the_pooled_f1_and_closes_on_agreement() -> None:
     pooled = {s.label: s for s in score_events(mixed, truth)}["shot"].f1
     low, high = f1_intervals(mixed, truth)["shot"]
     assert 0.5 <= low < pooled < high <= 1.0
+
+
+CLUB_ACTIONS = ("volley", "rabona", "nutmeg", "tackle", "throw_in", "chip", "dive", "block")
+
+
+def test_a_clubs_own_labels_are_scored_not_the_papers() -> None:
+    truth = {"7": [("volley", 10.0), ("rabona", 20.0), ("shot", 30.0)]}
+    found = {"7": [("volley", 10.2), ("nutmeg", 25.0), ("shot", 30.0)]}
+    scores = {s.label: s for s in score_events(found, truth, labels=CLUB_ACTIONS)}
+    assert list(scores) == [*CLUB_ACTIONS, "all"]
+    assert scores["volley"] == ActionScore("volley", 1, 0, 0)
+    assert scores["rabona"] == ActionScore("rabona", 0, 0, 1)
+    assert scores["nutmeg"] == ActionScore("nutmeg", 0, 1, 0)
+    assert scores["all"] == ActionScore("all", 1, 1, 1)  # "shot" is not the model's word
+    intervals = f1_intervals(found, truth, repeats=50, labels=CLUB_ACTIONS)
+    assert list(intervals) == [*CLUB_ACTIONS, "all"]
+
+
+def test_simulated_replay_scores_the_bundles_labels(tmp_path: Path) -> None:
+    windows, labels = toy_windows(np.random.default_rng(0), n_per_class=10)
+    bundle = read_bundle(
+        train_bundle(
+            tmp_path / "club-1", windows, labels, "club-1", label_names=(*CLUB_ACTIONS, BACKGROUND)
+        )
+    )
+    result = replay_simulated(
+        ActionModel.from_bundle(bundle), EdgeConfig(data_dir=tmp_path), athletes=1, duration_s=20
+    )
+    assert [s.label for s in result.scores] == [*CLUB_ACTIONS, "all"]
+    assert list(result.intervals) == [*CLUB_ACTIONS, "all"]
+    found = sum(s.true_positives + s.false_positives for s in result.scores[:-1])
+    assert found == sum(len(events) for events in result.events.values())
