@@ -29,8 +29,7 @@ from firmware_bridge.profiles import get_profile, recognise
 from firmware_bridge.samples import ImuSamples, StatusSample
 
 if TYPE_CHECKING:
-    from edge.bundle import BundleChannel
-    from edge.config import SensorConfig
+    from edge.bundle import BundleChannel, Manifest
 
 REGISTER_PATH = "/api/v1/devices/register"
 VERIFY_FRAMES = 20
@@ -178,23 +177,31 @@ def missing_channels(
     return missing
 
 
-def check_feeds_model(
-    config_sensors: Iterable[SensorConfig], channels: list[BundleChannel]
-) -> None:
-    """PairingError naming, per athlete, the required channels its sensors cannot feed."""
-    by_athlete: dict[str, list[tuple[str, str]]] = {}
-    for sensor in config_sensors:
-        by_athlete.setdefault(sensor.athlete_id, []).append((sensor.site, sensor.protocol))
+class UnfedModelError(PairingError):
+    """The paired sensors cannot feed channels the model requires: the sideline's
+    configuration cannot be used with that model (exit 2, as `edge pair` refuses such a
+    sensor)."""
+
+    exit_code = 2
+
+
+def check_feeds_model(roles: Iterable[SensorRole], manifest: Manifest) -> None:
+    """UnfedModelError naming, per athlete, the required channels its sensors cannot feed.
+
+    A channel the bundle marks optional (absent by design, as an accelerometer-only
+    site's gyroscope is masked) never counts; `missing_channels` says which do.
+    """
+    by_athlete: dict[str, list[SensorRole]] = {}
+    for role in roles:
+        by_athlete.setdefault(role.athlete_id, []).append(role)
     problems = [
-        f"athlete {athlete}: {', '.join(missing)}"
-        for athlete, pairs in by_athlete.items()
-        if (missing := missing_channels(pairs, channels))
+        f"athlete {athlete} ({', '.join(f'{r.site} {r.protocol}' for r in own)}) cannot feed "
+        f"model {manifest.version}: it needs {', '.join(missing)}"
+        for athlete, own in by_athlete.items()
+        if (missing := missing_channels([(r.site, r.protocol) for r in own], manifest.channels))
     ]
     if problems:
-        raise PairingError(
-            "these sensors cannot feed the installed model, which needs "
-            "channels they do not measure — " + "; ".join(problems)
-        )
+        raise UnfedModelError("; ".join(problems))
 
 
 def virtual_sensors(address: str) -> Iterator[tuple[str, str, str, str]]:

@@ -33,6 +33,21 @@ def load_model(config: EdgeConfig, bundle: Path | None) -> ActionModel:
     return ActionModel.from_bundle(loaded, config.model_backend)
 
 
+def check_model_fits(
+    config: EdgeConfig, model: ActionModel, console: Console, roles: list[SensorRole] | None = None
+) -> None:
+    """Before any frame is read: refuse `roles` that cannot feed the model's required
+    channels (the refusal `edge pair` gives, re-checked because the model may have changed
+    since pairing), and warn of event thresholds naming actions the model lacks."""
+    from edge.pairing import check_feeds_model
+
+    if roles is not None:
+        check_feeds_model(roles, model.manifest)
+    warning = config.events.unknown_thresholds(model.manifest.labels)
+    if warning:
+        console.print(f"[yellow]{warning}[/yellow]", soft_wrap=True, highlight=False)
+
+
 def _roles(config: EdgeConfig, simulate: str | None) -> list[SensorRole]:
     from edge.packets import SensorRole
     from edge.transports.virtual import SquadSpec
@@ -119,7 +134,10 @@ def record_command(
         "--simulate",
         help="Record a virtual squad instead of the paired sensors, "
         "e.g. 'virtual://squad?athletes=4&speed=10', or with the club's athlete ids: "
-        "'virtual://squad?ids=A001,A002&loss=0.02&disconnect=60:5'.",
+        "'virtual://squad?ids=A001,A002&loss=0.02&disconnect=60:5'. kit=mixed gives each "
+        "player sensors a club buys, sending their vendors' own bytes: a WitMotion on the "
+        "waist, a Movesense on the calf, a Polar H10 on the chest, a BLE heart-rate strap "
+        "and NMEA GPS, e.g. 'virtual://squad?athletes=4&kit=mixed'.",
     ),
     bundle: Path | None = BundleOption,
     live: bool = typer.Option(True, "--live/--no-live", help="Show the live table."),
@@ -140,7 +158,12 @@ def record_command(
     for `edge sync`. RPE entered during the session (page or `edge rpe`) goes into the
     summaries.
 
+    The paired sensors are checked against the model first: a set that cannot feed a
+    channel the model requires stops the command with one line naming it (exit 2).
+
     Example:  edge record --duration 5400 --web-port 8080
+
+    Example:  edge record --simulate 'virtual://squad?athletes=4&kit=mixed' --duration 600
     """
     from rich.console import Console
 
@@ -154,6 +177,7 @@ def record_command(
     roles = _roles(config, simulate)
     model = load_model(config, bundle)
     console = Console()
+    check_model_fits(config, model, console, roles)
     store = Store(config.store_path)
     transports = build_transports(roles, config.reconnect)
     session_id = new_session_id()
@@ -231,6 +255,7 @@ def close_command(
     config = edge_config(config_path)
     model = load_model(config, bundle)
     console = Console()
+    check_model_fits(config, model, console)
     with Store(config.store_path) as store:
         ids = [session_id] if session_id else [s.session_id for s in store.sessions("recording")]
         if not ids:

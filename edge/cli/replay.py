@@ -10,7 +10,7 @@ import typer
 from edge.cli import app
 from edge.cli._common import BundleOption, ConfigOption, edge_config
 from edge.cli.errors import CommandError
-from edge.cli.record import load_model
+from edge.cli.record import check_model_fits, load_model
 
 if TYPE_CHECKING:
     from rich.console import Console
@@ -87,6 +87,7 @@ def replay_command(
     config = edge_config(config_path)
     model = load_model(config, bundle)
     console = Console()
+    check_model_fits(config, model, console)
     with Progress(
         TextColumn("replaying"),
         BarColumn(),

@@ -224,3 +224,23 @@ def test_install_saves_the_rotated_key_the_bundle_vouches_for(
     assert result.exit_code == 0, result.output
     assert f"now also trusting {key_id(public_key_text(new_key))}" in result.output
     assert load_config(config_file).host_public_keys[-1] == public_key_text(new_key)
+
+
+def test_record_help_teaches_the_mixed_kit() -> None:
+    shown = runner.invoke(app, ["record", "--help"], terminal_width=100)
+    text = " ".join(shown.output.replace("│", " ").split())
+    assert shown.exit_code == 0
+    assert "kit=mixed" in text and "Movesense on the calf" in text
+    assert "edge record --simulate 'virtual://squad?athletes=4&kit=mixed'" in text
+
+
+def test_replay_warns_of_thresholds_the_model_lacks(config_file: Path, trained_bundle_dir) -> None:
+    config_file.write_text(config_file.read_text() + "[events.thresholds]\nvolly = 0.5\n")
+    assert runner.invoke(app, ["models", "install", str(trained_bundle_dir)]).exit_code == 0
+    replayed = runner.invoke(
+        app, ["replay", "--simulate", "1", "--duration", "10"], terminal_width=300
+    )
+    assert replayed.exit_code == 0, replayed.output
+    warning = next(line for line in replayed.output.splitlines() if "volly" in line)
+    assert warning.startswith("events.thresholds names volly, which the model bundle does not")
+    assert "its actions: sprint, sudden_stop," in warning

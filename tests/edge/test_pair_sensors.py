@@ -1,5 +1,6 @@
 """Pairing off-the-shelf sensors: the family a scan recognises, their battery, and a
-clear refusal of a sensor that cannot feed the installed model's channels."""
+clear refusal of a sensor that cannot feed the installed model's channels, when pairing
+and again when recording starts."""
 
 from __future__ import annotations
 
@@ -13,9 +14,17 @@ from typer.testing import CliRunner
 
 from edge import pairing
 from edge.cli import app
-from edge.config import load_config
+from edge.config import SensorConfig, load_config, save_config
 from edge.models_store import ModelStore
-from edge.pairing import FoundSensor, Verified, missing_channels, read_batteries
+from edge.packets import SensorRole
+from edge.pairing import (
+    FoundSensor,
+    UnfedModelError,
+    Verified,
+    check_feeds_model,
+    missing_channels,
+    read_batteries,
+)
 from firmware_bridge.profiles import get_profile, polar
 from firmware_bridge.virtual.ble import FakeRadio, profiled_sensor
 from firmware_bridge.virtual.devices import BatteryProfile
@@ -174,3 +183,47 @@ def test_pairing_a_mixed_virtual_squad_stores_each_sensors_family(tmp_path: Path
         ("gps", "nmea"),
         ("hr", "ble_hr"),
     }
+
+
+H10_CALF = [
+    SensorRole("AA:BB:CC:DD:EE:01", "7", "waist", "witmotion"),
+    SensorRole("AA:BB:CC:DD:EE:02", "7", "calf", "polar_h10"),
+    SensorRole("AA:BB:CC:DD:EE:03", "8", "waist", "witmotion"),
+    SensorRole("AA:BB:CC:DD:EE:04", "8", "calf", "movesense"),
+]
+
+
+def test_a_set_that_cannot_feed_the_model_names_the_athlete_and_channels(trained_bundle) -> None:
+    with pytest.raises(UnfedModelError) as caught:
+        check_feeds_model(H10_CALF, trained_bundle.manifest)
+    assert str(caught.value) == (
+        "athlete 7 (waist witmotion, calf polar_h10) cannot feed model linear-1: "
+        "it needs calf_gx, calf_gy, calf_gz"
+    )
+    assert caught.value.exit_code == 2
+
+
+def test_channels_the_bundle_masks_by_design_are_not_required(trained_bundle) -> None:
+    manifest = trained_bundle.manifest
+    masked = [
+        c.model_copy(update={"optional": c.name.startswith("calf_g")}) for c in manifest.channels
+    ]
+    check_feeds_model(H10_CALF, manifest.model_copy(update={"channels": masked}))
+
+
+def test_record_refuses_at_start_a_pairing_the_installed_model_cannot_use(
+    tmp_path: Path, trained_bundle_dir: Path, host_public_key: str
+) -> None:
+    path = _config(tmp_path, trained_bundle_dir, host_public_key)
+    config = load_config(path)
+    config.sensors = [
+        SensorConfig(address=r.address, site=r.site, athlete_id=r.athlete_id, protocol=r.protocol)
+        for r in H10_CALF
+    ]
+    save_config(config, path)
+    result = CliRunner().invoke(app, ["record", "--config", str(path), "--duration", "5"])
+    assert result.exit_code == 2
+    message = " ".join(result.output.split())
+    assert "athlete 7 (waist witmotion, calf polar_h10) cannot feed model linear-1" in message
+    assert "athlete 8" not in message
+    assert not config.store_path.exists()  # refused before a session was opened
