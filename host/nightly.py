@@ -390,7 +390,7 @@ def _refresh_bundle(
             compute=compute,
             cache_mb=settings.stream_cache_mb,
         )
-        distill_run(run_dir, data)
+        distill_run(run_dir, data, compute=compute, stream=settings.stream_cache_mb > 0)
         exported = export_run(run_dir, None, data, False, version)
         candidate = read_bundle(exported.archive).manifest
     except (

@@ -10,6 +10,7 @@ from rich.console import Console
 from rich.markdown import Markdown
 
 from host.cli import app
+from host.cli.compute import CacheOption, DeviceOption, chosen_cache_mb, chosen_compute
 
 # Shown in --help, so written out here: host.distill.config needs scipy (through edge.dsp),
 # which `touchline --help` must not load. tests/host/test_cli_startup.py checks they equal
@@ -50,6 +51,8 @@ def distill_command(
         min=84,
         help="MiniRocket features of the baseline (multiple of 84).",
     ),
+    device: DeviceOption = None,
+    cache_mb: CacheOption = None,
 ) -> None:
     """Distil the multimodal teacher of RUN_DIR into the small IMU(+GPS) sideline student.
 
@@ -63,7 +66,9 @@ def distill_command(
     it stays quiet between actions; event thresholds and NMS are tuned by event-level F1
     on the validation athletes' streams, and event precision/recall/F1 on the test
     athletes' streams is printed. Results go to RUN_DIR/student/ (report.md, report.json,
-    student.pt); `touchline export` reads them.
+    student.pt); `touchline export` reads them. The teacher labels the clips on --device;
+    the students (a few thousand parameters) train on the CPU. With --cache-mb above 0
+    (the default) clips are read one shard at a time, keeping only the student's signals.
 
     Example:  touchline distill runs/teacher-01 --data data/squad-small
               touchline distill runs/teacher-01 --no-augment --epochs 40
@@ -78,8 +83,11 @@ def distill_command(
         StudentConfig,
     )
     from host.distill.pipeline import distill_run, report_markdown
+    from host.settings import get_settings
 
     console = Console()
+    settings = get_settings()
+    compute = chosen_compute(settings, device, None, None)
     config = DistillConfig(
         student=StudentConfig(kind=student),
         max_epochs=epochs,
@@ -88,7 +96,14 @@ def distill_command(
         augment=REAL_MOTION_AUGMENT if augment else AugmentConfig(),
         early_stop_patience=REAL_MOTION_PATIENCE if augment else PLAIN_PATIENCE,
     )
-    result = distill_run(run_dir, data, config, minirocket_kernels)
+    result = distill_run(
+        run_dir,
+        data,
+        config,
+        minirocket_kernels,
+        compute=compute,
+        stream=chosen_cache_mb(settings, cache_mb) > 0,
+    )
     console.print(Markdown(report_markdown(result.report)))
     console.print(f"student written to {result.out_dir}")
 

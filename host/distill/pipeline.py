@@ -29,7 +29,9 @@ from edge.infer import softmax
 from edge.replay import f1_intervals, score_events
 from edge.windows import drop_reason, occluded_frames
 from firmware_bridge.errors import UserError
-from host.data.dataset import Clips, Dataset, load_dataset
+from host.data.dataset import REQUIRED_CLIP_KEYS, Clips, Dataset, load_dataset
+from host.data.shards import ShardIndex
+from host.device import Compute
 from host.distill.augment import imu_sensors
 from host.distill.baselines import fit_minirocket
 from host.distill.config import (
@@ -58,6 +60,8 @@ from host.evaluation.bootstrap import cluster_bootstrap
 from host.evaluation.splits import Split, SplitPlan, check_disjoint_groups, grouped_split
 
 STUDENT_DIR = "student"
+# Stored signals the student windows are cut from (the rest is the teacher's).
+STUDENT_KEYS = frozenset({"imu", "imu_valid", "gps", "gps_valid"})
 # Where a training run keeps its SplitPlan (host.train writes it).
 SPLIT_FILE = "splits.json"
 # Latency in the distill table is a quick indication; tools/bench/student.py measures it.
@@ -91,11 +95,15 @@ def distill(
     split: Split | None = None,
     minirocket_kernels: int = MINIROCKET_KERNELS,
     teacher_labels: list[str] | tuple[str, ...] = taxonomy.LABELS,
+    stream: bool = False,
 ) -> DistillResult:
     """Train and compare the students; write checkpoint, state and report to `out_dir`.
 
     `teacher_labels` names the teacher's output columns (a dataset without `background`
-    gives a teacher with eight); they are placed into the student's label order."""
+    gives a teacher with eight); they are placed into the student's label order. With
+    `stream` the clips are read one shard at a time and only the student's signals are
+    kept: the same windows, soft labels and occlusion flags without the skeletons held
+    (the students' windows and views still hold most of distillation's memory)."""
     config = config or DistillConfig()
     vocabulary = student_labels(dataset.manifest.labels)
     custom = vocabulary != taxonomy.LABELS
@@ -107,7 +115,9 @@ def distill(
             student=dataclasses.replace(config.student, n_labels=len(vocabulary)),
             simulated_minutes=0.0,
         )
-    clips = dataset.clips()
+    clips, soft, video_occluded = clips_for_students(
+        dataset, teacher, list(teacher_labels), vocabulary, stream
+    )
     imu = dataset.manifest.modalities.get("imu")
     gps = dataset.manifest.modalities.get("gps")
     views = [
@@ -136,9 +146,6 @@ def distill(
 
     spec = _fit_input_spec(centre.subset(parts["train"]), config)
     prepared = np.stack([prepare_windows(spec, v.raw, v.present) for v in views])
-    soft = None
-    if teacher is not None:
-        soft = _teacher_probabilities(teacher, clips, list(teacher_labels), vocabulary)
     gps_row = spec.channel_names.index(GPS_SPEED_CHANNEL)
     normaliser = dsp.Normaliser(
         mean=np.asarray(spec.normalisation.mean), std=np.asarray(spec.normalisation.std)
@@ -190,7 +197,7 @@ def distill(
     }
     if soft is not None:
         predictions = {"teacher (multimodal)": soft[test_index].argmax(axis=1), **predictions}
-    occluded = _video_occluded(clips)[test_index]
+    occluded = video_occluded[test_index]
     synthetic = dataset.manifest.synthetic
     latency = {
         "student (distilled)": _onnx_latency_ms(kd.model, test_inputs[:1]),
@@ -269,9 +276,13 @@ def distill_run(
     data_dir: Path | None = None,
     config: DistillConfig | None = None,
     minirocket_kernels: int = MINIROCKET_KERNELS,
+    compute: Compute | None = None,
+    stream: bool = False,
 ) -> DistillResult:
     """Distil the teacher saved in `run_dir` (a `touchline train` run) into
-    `run_dir/student/`, on the run's own athlete split when it recorded one."""
+    `run_dir/student/`, on the run's own athlete split when it recorded one. The teacher
+    labels the clips on `compute`'s device (default the CPU); the students, a few
+    thousand parameters each, train on the CPU. `stream`: see `distill`."""
     from host.models.run import RunError, load_run
 
     config = config or DistillConfig()
@@ -279,6 +290,7 @@ def distill_run(
         run = load_run(run_dir)
     except RunError as exc:
         raise DistillError(str(exc)) from exc
+    run.model.to((compute or Compute()).device)
     data_path = data_dir or run.info.get("data")
     if data_path is None:
         raise DistillError(f"{run_dir}: the run does not say which dataset it used; pass --data")
@@ -295,6 +307,7 @@ def distill_run(
         split,
         minirocket_kernels,
         teacher_labels=run.labels,
+        stream=stream,
     )
 
 
@@ -577,6 +590,37 @@ def _fit_input_spec(train: StudentWindows, config: DistillConfig) -> InputSpec:
         std[seen] = np.where(fitted.std > 1e-3, fitted.std, 1.0)
     normaliser = dsp.Normaliser(mean=mean, std=std)
     return InputSpec.model_validate({**spec.model_dump(), "normalisation": normaliser.to_dict()})
+
+
+def clips_for_students(
+    dataset: Dataset,
+    teacher: Teacher | None,
+    labels: list[str],
+    vocabulary: tuple[str, ...],
+    stream: bool,
+) -> tuple[Clips, np.ndarray | None, np.ndarray]:
+    """The clips for the student windows, the teacher's probabilities of every clip (None
+    without a teacher) and whether each clip's video was occluded. Streamed, each shard is
+    read once, labelled by the teacher whole, and only the student's signals are kept."""
+    if not stream:
+        clips = dataset.clips()
+        soft = (
+            None if teacher is None else _teacher_probabilities(teacher, clips, labels, vocabulary)
+        )
+        return clips, soft, _video_occluded(clips)
+    index = ShardIndex.of(dataset)
+    kept = STUDENT_KEYS | set(REQUIRED_CLIP_KEYS)
+    parts: list[dict[str, np.ndarray]] = []
+    soft_parts, occluded = [], []
+    for shard in range(len(index.paths)):
+        whole = index.read(shard)
+        if teacher is not None:
+            soft_parts.append(_teacher_probabilities(teacher, whole, labels, vocabulary))
+        occluded.append(_video_occluded(whole))
+        parts.append({key: value for key, value in whole.as_dict().items() if key in kept})
+    clips = Clips(**{key: np.concatenate([part[key] for part in parts]) for key in parts[0]})
+    soft = np.concatenate(soft_parts) if teacher is not None else None
+    return clips, soft, np.concatenate(occluded)
 
 
 def _teacher_probabilities(

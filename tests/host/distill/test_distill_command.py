@@ -24,18 +24,22 @@ def test_augment_flag_picks_the_recipe(
     augment: bool, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     seen: list[DistillConfig] = []
+    options: list[dict[str, object]] = []
 
-    def record(run_dir, data_dir, config, kernels):  # the training itself is tested elsewhere
+    def record(run_dir, data_dir, config, kernels, **chosen):  # training is tested elsewhere
         seen.append(config)
+        options.append(chosen)
         return SimpleNamespace(report={}, out_dir=tmp_path)
 
     monkeypatch.setattr(pipeline, "distill_run", record)
     monkeypatch.setattr(pipeline, "report_markdown", lambda report: "")
-    args = ["distill", str(tmp_path), "--epochs", "80"] + ([] if augment else ["--no-augment"])
+    args = ["distill", str(tmp_path), "--epochs", "80", "--device", "cpu"]
+    args += [] if augment else ["--no-augment"]
     result = CliRunner().invoke(app, args)
     assert result.exit_code == 0, result.output
     (config,) = seen
     assert config.max_epochs == 80
+    assert str(options[0]["compute"].device) == "cpu" and options[0]["stream"] is True
     if augment:
         assert config.augment == REAL_MOTION_AUGMENT
         assert config.early_stop_patience == REAL_MOTION_PATIENCE
