@@ -10,7 +10,6 @@ file and the key.
 from __future__ import annotations
 
 import os
-import re
 import tomllib
 from pathlib import Path
 from typing import Literal
@@ -19,7 +18,7 @@ import platformdirs
 import tomli_w
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
-from edge.taxonomy import LABEL_PATTERN, MAX_ACTION_LABELS, action_labels
+from edge.taxonomy import LABEL_RULE, MAX_ACTION_LABELS, action_labels, is_label
 from firmware_bridge.errors import UserError
 
 CONFIG_ENV_VAR = "TOUCHLINE_EDGE_CONFIG"
@@ -127,16 +126,13 @@ class EventSettings(_Section):
     @field_validator("thresholds")
     @classmethod
     def _action_labels(cls, value: dict[str, float]) -> dict[str, float]:
-        """Any label that follows the label rule (`edge.taxonomy.LABEL_PATTERN`): a club's
+        """Any label that follows the label rule (`edge.taxonomy.is_label`): a club's
         bundle carries its own words, and this file is read before any bundle is."""
         if len(value) > MAX_ACTION_LABELS:
             raise ValueError(f"at most {MAX_ACTION_LABELS} thresholds, got {len(value)}")
         for action, threshold in value.items():
-            if not re.match(LABEL_PATTERN, action):
-                raise ValueError(
-                    f"{action!r} is not an action label: up to 40 letters, digits, '_' or '-', "
-                    "starting with a letter or digit"
-                )
+            if not is_label(action):
+                raise ValueError(f"{action!r} is not an action label: {LABEL_RULE}")
             if not 0 < threshold < 1:
                 raise ValueError(f"threshold for {action} must lie in (0, 1), got {threshold}")
         return value

@@ -6,6 +6,8 @@ manifest and the edge runtime, so a label index means the same thing everywhere.
 
 from __future__ import annotations
 
+import re
+
 # The paper's eight football actions; `background` is the ninth class used on continuous
 # streams (walking, jogging, running between actions). Order is the label index.
 ACTIONS: tuple[str, ...] = (
@@ -25,7 +27,15 @@ LABELS: tuple[str, ...] = (*ACTIONS, BACKGROUND)
 # paper's or a club's, is a short slug so it reads the same in a bundle, a session summary
 # key and a report column. The session summary schema holds the same pattern and bound.
 LABEL_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9_-]{0,39}$"
+LABEL_RULE = "up to 40 letters, digits, '_' or '-', starting with a letter or digit"
 MAX_ACTION_LABELS = 64
+_LABEL = re.compile(LABEL_PATTERN)
+
+
+def is_label(text: str) -> bool:
+    """Whether `text` follows the label rule: the whole string, so a trailing newline
+    (which `$` alone lets through) is refused as the summary schema refuses it."""
+    return _LABEL.fullmatch(text) is not None
 
 
 def action_labels(labels: list[str] | tuple[str, ...]) -> tuple[str, ...]:

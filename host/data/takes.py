@@ -16,7 +16,6 @@ clip shard, so the ids and label indices already stored never change.
 from __future__ import annotations
 
 import os
-import re
 import shutil
 import tempfile
 from collections.abc import Callable
@@ -46,9 +45,6 @@ from host.data.manifest import Manifest, ModalityName, new_manifest
 
 REQUIRED = ("take_id", "athlete_id", "label", "imu")
 OPTIONAL = ("skeleton", "gps", "hr", "t_event_s", "date", "session_id")
-# A label is the club's own word, kept short and plain so it reads the same in a bundle,
-# a report column and the sideline table.
-LABEL_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_\-]{0,39}$")
 # A gap in a recording longer than this many sample periods is marked invalid.
 GAP_PERIODS = 3.0
 # Rates closer than this (relative) to the dataset rate are interpolated, not filtered.
@@ -115,13 +111,19 @@ def import_takes(
         if existing is not None
         else new_manifest(name or source.stem, synthetic=False)
     )
-    takes = [
-        _read_take(source, row, base, today or date.today())
-        for row in _rows(source, table, known_clips)
-    ]
+    rows = _rows(source, table, known_clips)
+    vocabulary = list(existing.manifest.labels) if existing is not None else []
+    actions = taxonomy.action_labels(
+        list(dict.fromkeys([*vocabulary, *(c["label"] for _, c in rows)]))
+    )
+    if len(actions) > taxonomy.MAX_ACTION_LABELS:
+        raise TakesError(
+            f"{source}: {len(actions)} action labels with the dataset's own; a model and its "
+            f"session summaries carry at most {taxonomy.MAX_ACTION_LABELS}"
+        )
+    takes = [_read_take(source, row, base, today or date.today()) for row in rows]
     if not takes:
         raise TakesError(f"{source}: no takes (write one row per labelled take)")
-    vocabulary = list(existing.manifest.labels) if existing is not None else []
     new_labels = sorted({t.label for t in takes} - set(vocabulary))
     if existing is None:
         manifest = new_manifest(name or source.stem, synthetic=False, labels=new_labels)
@@ -176,12 +178,11 @@ def _rows(source: Path, table: pd.DataFrame, known_clips: set[str]) -> list[tupl
         for column in ("take_id", "athlete_id", "label", "imu"):
             if not cells[column]:
                 raise _row_error(source, row, column, "empty (every take needs one)")
-        if not LABEL_PATTERN.match(cells["label"]):
+        # A label is the club's own word, under the rule a bundle, a session summary and
+        # the sideline table share (edge.taxonomy).
+        if not taxonomy.is_label(cells["label"]):
             raise _row_error(
-                source,
-                row,
-                "label",
-                f"{cells['label']!r} is not a label: up to 40 letters, digits, '_' or '-'",
+                source, row, "label", f"{cells['label']!r} is not a label: {taxonomy.LABEL_RULE}"
             )
         take_id = cells["take_id"]
         if take_id in seen or take_id in known_clips:

@@ -79,7 +79,8 @@ BAD_ROWS = [
     ({"imu": "missing.csv"}, "imu", "no such file"),
     ({"date": "02/03/2026"}, "date", "not an ISO date"),
     ({"t_event_s": "99"}, "t_event_s", "outside the IMU recording"),
-    ({"label": "instep kick!"}, "label", "is not a label"),
+    ({"label": "instep kick!"}, "label", f"is not a label: {taxonomy.LABEL_RULE}"),
+    ({"label": "k" * 41}, "label", "is not a label"),
     ({"athlete_id": ""}, "athlete_id", "empty"),
     ({"take_id": "p1-dribble-0"}, "take_id", "appears earlier in this file"),
     ({"skeleton": "imu/p1-juggling-0.csv"}, "skeleton", "unknown column(s) waist_ax"),
@@ -101,6 +102,21 @@ def test_a_bad_row_is_named_and_nothing_is_written(
     assert f"row 4, column '{column}'" in message and reason in message
     out = tmp_path / "out"
     assert not out.exists() or list(out.iterdir()) == []  # no dataset, no half-built copy
+
+
+def test_more_action_labels_than_a_bundle_carries_are_refused_before_reading(
+    tmp_path: Path,
+) -> None:
+    takes = _one_take(tmp_path, 100.0)
+    too_many = taxonomy.MAX_ACTION_LABELS + 1
+    rows = [
+        {"take_id": f"t{k}", "athlete_id": "p1", "label": f"drill{k}", "imu": "take.csv"}
+        for k in range(too_many)
+    ]
+    pd.DataFrame(rows).to_csv(takes, index=False)
+    with pytest.raises(TakesError, match=f"{too_many} action labels .* at most 64"):
+        import_takes(takes, tmp_path / "ds")
+    assert not (tmp_path / "ds").exists()
 
 
 def test_a_bad_number_inside_an_imu_file_names_the_take_row_and_the_file_row(
