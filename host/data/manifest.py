@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from edge import taxonomy
 
@@ -80,6 +80,23 @@ class Manifest(BaseModel):
     modalities: dict[ModalityName, Modality] = Field(default_factory=dict)
     splits: Splits = Field(default_factory=Splits)
     weeks: int | None = Field(default=None, ge=1)
+
+    @field_validator("labels")
+    @classmethod
+    def _label_rule(cls, labels: list[str]) -> list[str]:
+        """Every label under the rule a bundle and a session summary hold it to
+        (`edge.taxonomy.is_label`), so a dataset that loads can be trained, shipped and
+        synced; and no more action labels than a bundle carries."""
+        for label in labels:
+            if not taxonomy.is_label(label):
+                raise ValueError(f"{label!r} is not a label: {taxonomy.LABEL_RULE}")
+        actions = taxonomy.action_labels(labels)
+        if len(actions) > taxonomy.MAX_ACTION_LABELS:
+            raise ValueError(
+                f"{len(actions)} action labels; a model bundle carries at most "
+                f"{taxonomy.MAX_ACTION_LABELS}"
+            )
+        return labels
 
     @model_validator(mode="after")
     def _known_schema_and_labels(self) -> Manifest:

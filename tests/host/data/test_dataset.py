@@ -183,6 +183,27 @@ def test_bad_tables_name_file_and_field(
     assert file in str(info.value)
 
 
+@pytest.mark.parametrize(
+    ("labels", "expected"),
+    [
+        (["shot", "instep kick!", "background"], "'instep kick!' is not a label: up to 40"),
+        (["shot", "pass\n", "background"], "'pass\\n' is not a label"),
+        ([f"drill{k}" for k in range(65)], "65 action labels; a model bundle carries at most 64"),
+    ],
+)
+def test_a_manifest_label_outside_the_label_rule_names_the_label_and_file(
+    dataset_dir: Path, labels: list[str], expected: str
+) -> None:
+    path = dataset_dir / "manifest.json"
+    raw = json.loads(path.read_text())
+    path.write_text(json.dumps({**raw, "labels": labels}))
+    with pytest.raises(DatasetError) as info:
+        load_dataset(dataset_dir)
+    message = str(info.value)
+    assert message.startswith(f"{path}: field 'labels'") and expected in message
+    assert "\n" not in message  # one line, the label shown as its repr
+
+
 def test_missing_table_is_named(dataset_dir: Path) -> None:
     (dataset_dir / "injuries.csv").unlink()
     with pytest.raises(DatasetError, match="injuries.csv: missing"):
