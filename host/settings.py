@@ -79,7 +79,8 @@ class Settings(BaseSettings):
     )
     impact_weights: dict[str, float] = Field(
         default_factory=lambda: dict(DEFAULT_IMPACT_WEIGHTS),
-        description="rho_k per action for D_t (Eq. 19).",
+        description="rho_k per action for D_t (Eq. 19): the paper's eight, and a club's own "
+        "labels if given (an unnamed club label weighs the paper's mean).",
     )
     season_start: date | None = Field(
         default=None,
@@ -154,13 +155,25 @@ class Settings(BaseSettings):
 
     @field_validator("impact_weights")
     @classmethod
-    def _known_actions(cls, weights: dict[str, float]) -> dict[str, float]:
-        unknown = sorted(set(weights) - set(taxonomy.ACTIONS))
-        if unknown:
-            raise ValueError(f"unknown actions {unknown}; known: {list(taxonomy.ACTIONS)}")
+    def _action_labels(cls, weights: dict[str, float]) -> dict[str, float]:
+        """The paper's eight (an unnamed one weighs 0) and any club label that follows the
+        label rule (`edge.taxonomy.is_label`): a club training on its own words may weigh
+        them. A club label left out weighs the mean of the paper's weights in D_t
+        (`host.risk.features.impact_weight`)."""
+        bad = sorted(
+            label
+            for label in weights
+            if not taxonomy.is_label(label) or label == taxonomy.BACKGROUND
+        )
+        if bad:
+            raise ValueError(
+                f"not action labels {bad}: the paper's {list(taxonomy.ACTIONS)} or a club's "
+                f"own ({taxonomy.LABEL_RULE}; never {taxonomy.BACKGROUND!r})"
+            )
         if any(w < 0 for w in weights.values()):
             raise ValueError("impact weights must be >= 0")
-        return {action: float(weights.get(action, 0.0)) for action in taxonomy.ACTIONS}
+        paper = {action: float(weights.get(action, 0.0)) for action in taxonomy.ACTIONS}
+        return {**paper, **{label: float(w) for label, w in weights.items() if label not in paper}}
 
 
 class SettingsError(UserError, ValueError):
