@@ -14,8 +14,9 @@ from __future__ import annotations
 
 import argparse
 import json
+import sys
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from functools import partial
 from pathlib import Path
@@ -26,6 +27,7 @@ import torch.distributed as dist
 from torch import nn
 from torch.nn.parallel import DistributedDataParallel
 
+from firmware_bridge.errors import UserError
 from host.data.ts_file import ts_task
 from host.device import Compute
 from host.evaluation.splits import SplitPlan
@@ -288,8 +290,11 @@ def _progress(enabled: bool) -> Any:
     )
 
 
-def _main() -> None:
-    """Entry point for `torchrun ... -m host.train --data DIR --out RUN [--config FILE]`."""
+def _main(argv: Sequence[str] | None = None) -> None:
+    """Entry point for `torchrun ... -m host.train --data DIR --out RUN [--config FILE]`.
+
+    Reports a UserError as `touchline`'s commands do: one `error:` line on stderr and the
+    error's exit code, from every process torchrun started."""
     from host.models.config import load_config
 
     parser = argparse.ArgumentParser(
@@ -304,12 +309,24 @@ def _main() -> None:
     parser.add_argument(
         "--cache-mb", type=float, default=DEFAULT_CACHE_MB, help="streamed clips kept (0: all)"
     )
-    args = parser.parse_args()
-    config = load_config(args.config) if args.config else None
-    compute = Compute.choose(args.device, args.precision, args.workers)
-    train(args.data, args.out, config, show_progress=False, compute=compute, cache_mb=args.cache_mb)
-    if dist.is_initialized():
-        dist.destroy_process_group()
+    args = parser.parse_args(argv)
+    try:
+        config = load_config(args.config) if args.config else None
+        compute = Compute.choose(args.device, args.precision, args.workers)
+        train(
+            args.data,
+            args.out,
+            config,
+            show_progress=False,
+            compute=compute,
+            cache_mb=args.cache_mb,
+        )
+    except UserError as error:
+        print(f"error: {error}", file=sys.stderr)
+        raise SystemExit(error.exit_code) from None
+    finally:
+        if dist.is_initialized():
+            dist.destroy_process_group()
 
 
 if __name__ == "__main__":

@@ -213,6 +213,20 @@ def test_train_command_reports_bad_input_in_one_line(tmp_path: Path, squad: Path
     assert resume.exit_code == 1 and "last.pt" in resume.output
 
 
+def test_torchrun_entry_reports_bad_input_in_one_line(tmp_path: Path) -> None:
+    """`torchrun -m host.train` (every rank) says what is wrong as the CLI does."""
+    done = subprocess.run(
+        [sys.executable, "-m", "host.train", "--data", str(tmp_path / "nowhere")]
+        + ["--out", str(tmp_path / "run")],
+        capture_output=True,
+        text=True,
+        cwd=Path(__file__).resolve().parents[2],
+    )
+    assert done.returncode == 1
+    assert done.stderr.startswith("error: ") and "not a directory" in done.stderr
+    assert "Traceback" not in done.stderr and len(done.stderr.strip().splitlines()) == 1
+
+
 @pytest.mark.slow
 def test_commands_end_to_end_on_the_tiny_simulated_squad(tmp_path: Path) -> None:
     from typer.testing import CliRunner
