@@ -105,6 +105,7 @@ def run(
     hydra_students: Sequence[int] = (),
     hydra_copies: int = 0,
     hydra_seeds: int = 1,
+    hydra_pool: int = 4,
 ) -> dict:
     data = load_collection(train_file)
     if data.groups_train is None or data.groups_test is None:
@@ -152,13 +153,15 @@ def run(
         for groups_n in hydra_students:
             for seed in range(hydra_seeds):
                 start = time.perf_counter()
-                config = HydraConfig(groups=groups_n, augmented_copies=hydra_copies, seed=seed)
+                config = HydraConfig(
+                    groups=groups_n, pool=hydra_pool, augmented_copies=hydra_copies, seed=seed
+                )
                 model = fit_hydra_student(
                     z[train], y[train], len(data.classes), config, augmenter, normaliser
                 )
                 pred = predict_logits(model, z[test]).argmax(axis=1)
                 name = (
-                    f"Hydra student ({groups_n} groups, 4x pooled, "
+                    f"Hydra student ({groups_n} groups, {hydra_pool}x pooled, "
                     f"{hydra_copies} augmented copies, seed {seed})"
                 )
                 record(name, test, pred, time.perf_counter() - start)
@@ -226,6 +229,9 @@ def main(argv: Sequence[str] | None = None) -> None:
         "--hydra-copies", type=int, default=0, help="augmented copies the Hydra head fits on"
     )
     parser.add_argument("--hydra-seeds", type=int, default=1, help="Hydra student seeds")
+    parser.add_argument(
+        "--hydra-pool", type=int, default=4, help="samples the Hydra student averages into one"
+    )
     parser.add_argument("--json", type=Path, help="also write the figures here")
     args = parser.parse_args(argv)
     result = run(
@@ -238,6 +244,7 @@ def main(argv: Sequence[str] | None = None) -> None:
         args.hydra_student or (),
         args.hydra_copies,
         args.hydra_seeds,
+        args.hydra_pool,
     )
     print(
         f"\n{result['dataset']}: {result['series']} series, {result['athletes']} athletes, "
