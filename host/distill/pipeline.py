@@ -103,7 +103,7 @@ def distill(
     gives a teacher with eight); they are placed into the student's label order. With
     `stream` the clips are read one shard at a time and only the student's signals are
     kept: the same windows, soft labels and occlusion flags without the skeletons held
-    (the students' windows and views still hold most of distillation's memory)."""
+    (the students' training windows still hold most of distillation's memory)."""
     config = config or DistillConfig()
     vocabulary = student_labels(dataset.manifest.labels)
     custom = vocabulary != taxonomy.LABELS
@@ -120,18 +120,18 @@ def distill(
     )
     imu = dataset.manifest.modalities.get("imu")
     gps = dataset.manifest.modalities.get("gps")
-    views = [
-        clip_windows(
-            clips,
+
+    def view(source: Clips, shift: float) -> StudentWindows:
+        return clip_windows(
+            source,
             dataset.manifest.labels,
             imu.rate_hz if imu else 0.0,
             gps.rate_hz if gps else taxonomy.GPS_RATE_HZ,
             shift,
             vocabulary,
         )
-        for shift in config.shift_views_s
-    ]
-    centre = views[0]
+
+    centre = view(clips, config.shift_views_s[0])
     groups = np.asarray(clips.athlete_id)
     split_source = "the teacher run's split" if split is not None else "drawn with the dataset seed"
     if split is None:
@@ -145,7 +145,16 @@ def distill(
         raise DistillError("a split part has no clips with usable IMU; more athletes are needed")
 
     spec = _fit_input_spec(centre.subset(parts["train"]), config)
-    prepared = np.stack([prepare_windows(spec, v.raw, v.present) for v in views])
+    # One view at a time into one array: the raw windows of every view and a second copy
+    # of the prepared ones, distillation's largest arrays, are never held together.
+    first = prepare_windows(spec, centre.raw, centre.present)
+    prepared = np.empty((len(config.shift_views_s), *first.shape), first.dtype)
+    prepared[0] = first
+    del first
+    for number, shift in enumerate(config.shift_views_s[1:], start=1):
+        shifted = view(clips, shift)
+        prepared[number] = prepare_windows(spec, shifted.raw, shifted.present)
+    del clips  # the windows are cut; streamed, this frees the stored signals
     gps_row = spec.channel_names.index(GPS_SPEED_CHANNEL)
     normaliser = dsp.Normaliser(
         mean=np.asarray(spec.normalisation.mean), std=np.asarray(spec.normalisation.std)
