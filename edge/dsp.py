@@ -226,6 +226,16 @@ ALIAS_RATE_TOLERANCE = 0.05
 ANTI_ALIAS_PAD_SAMPLES = 10
 
 
+@lru_cache(maxsize=16)
+def _anti_alias_taps(factor: int) -> np.ndarray:
+    """The FIR `signal.resample_poly` designs for decimating by `factor` (its default
+    Kaiser window, beta 5), designed once rather than on every window."""
+    half = ANTI_ALIAS_PAD_SAMPLES * factor
+    taps: np.ndarray = signal.firwin(2 * half + 1, 1.0 / factor, window=("kaiser", 5.0))
+    taps.flags.writeable = False
+    return taps
+
+
 def resample_to_grid(t: np.ndarray, x: np.ndarray, grid: np.ndarray, axis: int = -1) -> np.ndarray:
     """`x` sampled at times `t` (strictly increasing, any rate) onto the uniform `grid`.
 
@@ -233,11 +243,12 @@ def resample_to_grid(t: np.ndarray, x: np.ndarray, grid: np.ndarray, axis: int =
     faster one (a 200 Hz Polar H10 onto a 100 Hz model) would fold everything above the
     grid's Nyquist frequency back into the band the model reads; so it is first put on
     a uniform grid M times as fine as the target and aligned with it (M the smallest
-    whole factor at least the stream's rate), then decimated by M with scipy's polyphase
-    anti-aliasing FIR (`signal.resample_poly`, Kaiser window), which keeps the target
-    grid's points exactly. The stream's rate is its median sample spacing, so device
-    clock jitter and drift do not matter. Reads up to `ANTI_ALIAS_PAD_SAMPLES` grid
-    periods of `t` beyond each end of `grid`, holding the ends where `t` stops short.
+    whole number with M times the grid's rate at least the stream's), then decimated by
+    M with scipy's polyphase anti-aliasing FIR (`signal.resample_poly`'s own design,
+    Kaiser window, made once per M), which keeps the target grid's points exactly. The
+    stream's rate is its median sample spacing, so device clock jitter and drift do not
+    matter. Reads up to `ANTI_ALIAS_PAD_SAMPLES` grid periods of `t` beyond each end of
+    `grid`, holding the ends where `t` stops short.
     """
     t = np.asarray(t, dtype=np.float64)
     grid = np.asarray(grid, dtype=np.float64)
@@ -257,7 +268,11 @@ def resample_to_grid(t: np.ndarray, x: np.ndarray, grid: np.ndarray, axis: int =
     fine_count = (grid.size + 2 * pad) * factor
     fine = grid[0] - pad * step + np.arange(fine_count) * (step / factor)
     dense = resample_linear(t, x, fine, axis=axis)
-    decimated = signal.resample_poly(dense, 1, factor, axis=axis, padtype="line")
+    taps = _anti_alias_taps(factor).copy()  # resample_poly scales its filter in place
+    # scipy takes the FIR's coefficients as `window`; scipy-stubs lists only window names.
+    decimated = signal.resample_poly(  # type: ignore[call-overload]
+        dense, 1, factor, axis=axis, window=taps, padtype="line"
+    )
     kept = np.take(decimated, np.arange(pad, pad + grid.size), axis=axis)
     x = np.asarray(x)
     return kept.astype(x.dtype, copy=False) if np.issubdtype(x.dtype, np.floating) else kept

@@ -81,6 +81,9 @@ class SessionProcessor:
         self._grid = np.arange(self._window_n) / self.rate_hz
         self._channel_rows = self._map_channels(manifest.channel_names)
         self._wants_gps = any(row is not None and row[0] == "gps" for row in self._channel_rows)
+        # Sites whose samples the model reads; others (an H10 on the chest) only count for
+        # the drop rules and the loads, and are never resampled.
+        self._sites_read = {row[0] for row in self._channel_rows if row is not None}
         thresholds = {**manifest.events.thresholds, **self.event_settings.thresholds}
         self.sensors: dict[str, SensorState] = {r.address: SensorState(r) for r in roles}
         self.athletes: dict[str, AthleteState] = {}
@@ -270,6 +273,7 @@ class SessionProcessor:
         grid = start + self._grid
         values: dict[str, np.ndarray] = {}
         valid_rows = []
+        measured = False
         margin = VALID_TOLERANCE_S + dsp.ANTI_ALIAS_PAD_SAMPLES / self.rate_hz
         for site, buffer in athlete.imu.items():
             t, x = buffer.between(grid[0] - margin, grid[-1] + margin)
@@ -280,9 +284,11 @@ class SessionProcessor:
             left = (right - 1).clip(0, None)
             nearest = np.minimum(np.abs(t[right] - grid), np.abs(t[left] - grid))
             valid_rows.append(nearest <= VALID_TOLERANCE_S)
-            # A stream faster than the model's rate (a 200 Hz H10) is low-passed first.
-            values[site] = dsp.resample_to_grid(t, x, grid, axis=0)
-        if not values:
+            measured = True
+            if site in self._sites_read:
+                # A stream faster than the model's rate (a 200 Hz H10) is low-passed first.
+                values[site] = dsp.resample_to_grid(t, x, grid, axis=0)
+        if not measured:
             return DroppedWindow("no_imu")
         gps_valid = None
         if self._wants_gps:
