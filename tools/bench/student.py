@@ -7,6 +7,7 @@ printed against MiniRocket measured in the same process.
 
     .venv/bin/python tools/bench/student.py                       # untrained student
     .venv/bin/python tools/bench/student.py --bundle runs/x/bundles/v1.tar.gz
+    .venv/bin/python tools/bench/student.py --hydra 16,8 --hydra 64,4  # + Hydra students
 
 Latency does not depend on the weights, so without a bundle a freshly built student (and
 its int8 variant, calibrated on random windows) is timed. A bundle whose default is fp32
@@ -38,6 +39,7 @@ from edge.bundle import read_bundle  # noqa: E402
 from edge.infer import _LiteRtRunner  # noqa: E402
 from host.distill.baselines import fit_minirocket  # noqa: E402
 from host.distill.config import MINIROCKET_KERNELS, StudentConfig  # noqa: E402
+from host.distill.hydra_student import HydraConfig, HydraStudent  # noqa: E402
 from host.distill.student import build_student  # noqa: E402
 from host.export.onnx import onnx_session, to_onnx_bytes  # noqa: E402
 from host.export.quantize import quantize_int8  # noqa: E402
@@ -129,6 +131,13 @@ def main() -> None:
     parser.add_argument("--repeats", type=int, default=2000, help="single-window runs per model")
     parser.add_argument("--batch", type=int, default=256, help="windows per batched call")
     parser.add_argument("--minirocket-kernels", type=int, default=MINIROCKET_KERNELS)
+    parser.add_argument(
+        "--hydra",
+        action="append",
+        default=[],
+        metavar="GROUPS,POOL",
+        help="also time a Hydra student (host/distill/hydra_student.py) of this size, fp32",
+    )
     args = parser.parse_args()
 
     rng = np.random.default_rng(0)
@@ -169,6 +178,17 @@ def main() -> None:
     variants.append((int8_name, lambda: _onnx(int8), len(int8)))
     if tflite is not None:
         variants.append(("student (LiteRT)", lambda: _litert(tflite), len(tflite)))
+    for spec in args.hydra:
+        groups, pool = (int(part) for part in spec.split(","))
+        hydra = HydraStudent(CHANNELS, SAMPLES, 9, HydraConfig(groups=groups, pool=pool)).eval()
+        hydra_bytes = to_onnx_bytes(hydra, CHANNELS, SAMPLES)
+        variants.append(
+            (
+                f"Hydra student {groups} groups, {pool}x pooled, fp32 (onnxruntime)",
+                lambda model=hydra_bytes: _onnx(model),
+                len(hydra_bytes),
+            )
+        )
     labels = np.arange(64) % 9
     rocket = fit_minirocket(batch[:64], labels, 0, args.minirocket_kernels)
     rocket_bytes = len(pickle.dumps(rocket))
@@ -201,6 +221,7 @@ def main() -> None:
         "median ms",
         "p99 ms",
         "x faster than MiniRocket",
+        "x student fp32's time",
         "windows/s batched",
         "size KB",
         "peak MB added",
@@ -212,6 +233,7 @@ def main() -> None:
             f"{f.median_ms:.4f}",
             f"{f.p99_ms:.4f}",
             f"{baseline.mean_ms / f.mean_ms:.1f}",
+            f"{f.mean_ms / figures[0].mean_ms:.2f}",
             f"{f.windows_per_s:,.0f}",
             f"{f.size_bytes / 1024:.1f}",
             f"{f.peak_mb:.1f}",
