@@ -239,6 +239,13 @@ class Manifest(InputSpec):
     def _consistent(self) -> Manifest:
         if len(set(self.labels)) != len(self.labels):
             raise ValueError("labels must be unique")
+        # A club's own words travel in `labels`: they become summary keys on the sideline,
+        # so they follow the summary's label rule and bound.
+        for label in self.labels:
+            if not taxonomy.is_label(label):
+                raise ValueError(f"label {label!r} is not a label: {taxonomy.LABEL_RULE}")
+        if len(taxonomy.action_labels(self.labels)) > taxonomy.MAX_ACTION_LABELS:
+            raise ValueError(f"more than {taxonomy.MAX_ACTION_LABELS} action labels")
         unknown = sorted(set(self.events.thresholds) - set(self.labels))
         if unknown:
             raise ValueError(f"event thresholds name unknown labels {unknown}")

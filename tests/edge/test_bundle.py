@@ -279,6 +279,11 @@ def test_prepare_windows_refuses_a_window_of_the_wrong_shape(bundle_dir: Path) -
         ({"events": {"thresholds": {"shot": float("nan")}, "nms_s": 1.0}}, "shot"),
         ({"events": {"thresholds": {}, "nms_s": float("inf")}}, r"events\.nms_s"),
         ({"metrics": {"macro_f1": float("nan")}}, r"metrics\.macro_f1"),
+        (
+            {"labels": [*taxonomy.ACTIONS[:-1], "instep kick", "background"]},
+            "label 'instep kick' is not a label: up to 40 letters",
+        ),
+        ({"labels": [f"drill{k}" for k in range(65)]}, "more than 64 action labels"),
     ],
 )
 def test_manifest_that_the_sideline_cannot_run_is_refused_when_read(
