@@ -1,5 +1,6 @@
-"""How a step's clips reach the loop: a `DataLoader` over the epoch's planned steps, with
-workers when asked for and pinned memory on CUDA.
+"""How a step's clips reach the loop: one `DataLoader` for the run over each epoch's
+planned steps, with workers when asked for (kept between epochs, with their shard
+caches) and pinned memory on CUDA.
 
 The clips come from a `ClipSource`: the in-memory `ClipArrays`, or shards read and
 prepared lazily (`host.training.streaming.StreamedClips`). Both give the same tensors
@@ -8,12 +9,13 @@ for the same indices, so a run's results do not depend on which one fed it.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Protocol
 
 import numpy as np
 import torch
-from torch.utils.data import DataLoader
+from torch.utils.data import DataLoader, Sampler
 from torch.utils.data import Dataset as TorchDataset
 
 from host.device import Compute
@@ -39,28 +41,49 @@ class Step:
 
 
 class StepBatches(TorchDataset[dict[str, torch.Tensor]]):
-    """Item i is step i's batch: its action clips, then its risk clips."""
+    """The batch of a `Step`: its action clips, then its risk clips."""
 
-    def __init__(self, source: ClipSource, steps: list[Step]) -> None:
+    def __init__(self, source: ClipSource) -> None:
         self.source = source
-        self.steps = steps
+
+    def __getitem__(self, step: Step) -> dict[str, torch.Tensor]:
+        # Indexed by the step itself (the sampler yields steps), not by an integer.
+        return concat(self.source.tensors(step.mine), self.source.tensors(step.risk_clips))
+
+
+class EpochSteps(Sampler[Step]):
+    """The current epoch's steps, replaced every epoch. The sampler is read in the
+    training process, so workers started once keep their shard caches across epochs."""
+
+    def __init__(self) -> None:
+        self.steps: list[Step] = []
+
+    def __iter__(self) -> Iterator[Step]:
+        return iter(self.steps)
 
     def __len__(self) -> int:
         return len(self.steps)
 
-    def __getitem__(self, i: int) -> dict[str, torch.Tensor]:
-        step = self.steps[i]
-        return concat(self.source.tensors(step.mine), self.source.tensors(step.risk_clips))
 
+class StepLoader:
+    """One `DataLoader` for a whole run: `compute.workers` processes load ahead of the
+    loop (kept between epochs), pinned memory on CUDA."""
 
-def step_loader(
-    source: ClipSource, steps: list[Step], compute: Compute
-) -> DataLoader[dict[str, torch.Tensor]]:
-    """The steps' batches in order; `compute.workers` processes load ahead of the loop."""
-    return DataLoader(
-        StepBatches(source, steps),
-        batch_size=None,
-        shuffle=False,
-        num_workers=compute.workers,
-        pin_memory=compute.pin_memory,
-    )
+    def __init__(self, source: ClipSource, compute: Compute) -> None:
+        self.steps = EpochSteps()
+        self.loader: DataLoader[dict[str, torch.Tensor]] = DataLoader(
+            StepBatches(source),
+            sampler=self.steps,
+            batch_size=None,
+            num_workers=compute.workers,
+            pin_memory=compute.pin_memory,
+            persistent_workers=compute.workers > 0,
+            # Its own generator: loading draws nothing from the global one, which seeds
+            # dropout, so runs agree whatever the worker count.
+            generator=torch.Generator(),
+        )
+
+    def batches(self, steps: list[Step]) -> Iterator[dict[str, torch.Tensor]]:
+        """The batches of `steps`, in order."""
+        self.steps.steps = steps
+        return iter(self.loader)

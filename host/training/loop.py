@@ -19,7 +19,7 @@ from host.distill.augment import Augmenter
 from host.models.config import TrainConfig
 from host.models.network import MultimodalNet
 from host.training.batches import augment, augment_imu, risk_clip_sample
-from host.training.feed import Step, step_loader
+from host.training.feed import Step, StepLoader
 from host.training.task import TaskData, week_members
 
 
@@ -84,6 +84,7 @@ class EpochRunner:
     world: int = 1
     compute: Compute = field(default_factory=Compute)
     members: list[np.ndarray] = field(init=False)
+    loader: StepLoader = field(init=False)
     steps: int = field(init=False)
     weeks_per_step: int = field(init=False)
 
@@ -91,6 +92,7 @@ class EpochRunner:
         config, world = self.config, self.world
         clips, weeks = len(self.task.plan.actions.train), len(self.task.plan.risk.train)
         self.members = week_members(self.task.weekly)
+        self.loader = StepLoader(self.task.arrays, self.compute)
         self.steps = max(1, clips // (config.batch_size * world))
         self.weeks_per_step = min(
             max(1, config.batch_size // config.risk_clips_per_week),
@@ -142,8 +144,7 @@ class EpochRunner:
         steps = self.plan(epoch)
         totals = np.zeros(3)
         device = self.compute.device
-        loader = step_loader(task.arrays, steps, self.compute)
-        for number, (step, batch) in enumerate(zip(steps, loader, strict=True)):
+        for number, (step, batch) in enumerate(zip(steps, self.loader.batches(steps), strict=True)):
             if self.augmenter is not None:
                 batch = augment_imu(batch, self.augmenter, task.stats.imu, rng)
             batch = self.compute.put(augment(batch, config, task.stats.rates, generator))

@@ -108,7 +108,7 @@ def speed(data: Path, steps: int, workers: int) -> dict[str, float]:
     from host.models.heads import inverse_frequency_weights
     from host.models.network import MultimodalNet
     from host.training.batches import augment, imu_augmenter
-    from host.training.feed import step_loader
+    from host.training.feed import StepLoader
     from host.training.loop import EpochRunner
     from host.training.objective import Objective
     from host.training.task import dataset_task
@@ -128,9 +128,11 @@ def speed(data: Path, steps: int, workers: int) -> dict[str, float]:
     plan = runner.plan(0)[:steps]
     generator = torch.Generator().manual_seed(0)
 
+    loader = StepLoader(task.arrays, compute)
+
     def data_path() -> tuple[float, list[dict[str, torch.Tensor]]]:
         started, batches = time.perf_counter(), []
-        for batch in step_loader(task.arrays, plan, compute):
+        for batch in loader.batches(plan):
             batches.append(augment(batch, config, task.stats.rates, generator))
         return len(plan) / (time.perf_counter() - started), batches
 
