@@ -26,8 +26,12 @@ def distill_command(
     data: Path | None = typer.Option(
         None, "--data", help="Dataset directory; default: the one the run was trained on."
     ),
-    student: Literal["cnn", "gru"] = typer.Option(
-        "cnn", "--student", help="Student family: cnn or gru."
+    student: Literal["cnn", "gru", "hydra"] = typer.Option(
+        "cnn",
+        "--student",
+        help="Student family: cnn (the default), gru, or hydra (random convolutions with "
+        "a ridge head fitted in closed form: better on unseen real players, about twice "
+        "the CNN's time per window; docs/student.md, Real data).",
     ),
     epochs: int = typer.Option(DEFAULT_EPOCHS, "--epochs", min=1, help="Most epochs."),
     seed: int = typer.Option(0, "--seed", help="Seed of training and bootstrap."),

@@ -45,7 +45,7 @@ PLAIN_PATIENCE = 6
 class StudentConfig:
     """Architecture of the student. `kind` picks the family; the rest sizes it."""
 
-    kind: Literal["cnn", "gru"] = "cnn"
+    kind: Literal["cnn", "gru", "hydra"] = "cnn"
     in_channels: int = len(taxonomy.IMU_CHANNELS) + 1
     n_labels: int = len(taxonomy.LABELS)
     # CNN: a strided stem downsamples 4x at once (the window is 600 samples, most of the
@@ -65,6 +65,15 @@ class StudentConfig:
     gru_hidden: int = 32
     gru_stride: int = 10
     dropout: float = 0.1
+    # Hydra (host/distill/hydra_student.py): random convolution groups counted, a ridge
+    # head fitted in closed form. Sized for the sideline budget and measured on unseen
+    # footballers (docs/student.md, "Real data"): 16 groups on the window averaged 8x
+    # (12.5 Hz), the head fitted on the windows and 8 augmented copies of them.
+    hydra_groups: int = 16
+    hydra_pool: int = 8
+    hydra_copies: int = 8
+    # The window length (samples) Hydra's dilations are spread over: 6 s at 100 Hz.
+    hydra_window_samples: int = 600
 
 
 @dataclass(frozen=True)

@@ -24,11 +24,12 @@ data; it lets the count be elementwise operations, which every ONNX runtime supp
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass
 
 import numpy as np
 import torch
-from sklearn.linear_model import RidgeClassifierCV
+from sklearn.linear_model import RidgeClassifierCV, RidgeCV
 from torch import nn
 from torch.nn import functional as F
 
@@ -52,6 +53,8 @@ class HydraConfig:
     max_channels_per_group: int = 8
     # Augmented copies of the training windows the head fits on besides the originals.
     augmented_copies: int = 0
+    # The window length the dilations are spread over; None: the length of the input.
+    window_samples: int | None = None
     seed: int = 0
 
 
@@ -71,7 +74,7 @@ class HydraStudent(nn.Module):
         self.pool = config.pool
         self.k = config.kernels_per_group
         self.h = max(config.groups // 2, 1)  # groups per dilation on each of (series, diff)
-        length = samples // config.pool
+        length = (config.window_samples or samples) // config.pool
         exponents = int(np.log2(max((length - 1) / (KERNEL_LENGTH - 1), 1.0))) + 1
         self.dilations = [2**e for e in range(exponents)]
         per_group = int(np.clip(channels // 2, 1, config.max_channels_per_group))
@@ -140,44 +143,53 @@ def fit_hydra_student(
     config: HydraConfig | None = None,
     augmenter: Augmenter | None = None,
     normaliser: dsp.Normaliser | None = None,
+    targets: np.ndarray | None = None,
     batch_size: int = 256,
 ) -> HydraStudent:
     """Fit scaler and ridge head on prepared windows `(N, C, T)`; kernels stay random.
 
-    With `config.augmented_copies`, the head also fits on that many copies of the windows
-    passed through `augmenter` (`normaliser` says how the windows were z-scored)."""
+    With `config.augmented_copies` and an active `augmenter`, the head also fits on that
+    many copies of the windows passed through it (`normaliser` says how the windows were
+    z-scored); copies are made a batch at a time, so memory holds features, not windows.
+    With `targets` `(N, n_labels)` (a teacher's probabilities blended with the labels) the
+    head regresses onto them instead of classifying the labels."""
     config = config or HydraConfig()
     if config.augmented_copies and augmenter is None:
         raise ValueError("augmented_copies needs an augmenter")
-    if augmenter is not None and config.augmented_copies:
-        rng = np.random.default_rng(config.seed)
-        copies = [augmenter.apply(inputs, rng, normaliser) for _ in range(config.augmented_copies)]
-        inputs = np.concatenate([inputs, *copies])
-        labels = np.tile(labels, config.augmented_copies + 1)
+    copies = config.augmented_copies if augmenter and augmenter.config.active else 0
     model = HydraStudent(inputs.shape[1], inputs.shape[2], n_labels, config).eval()
+    rng = np.random.default_rng(config.seed)
+
+    def batches() -> Iterator[np.ndarray]:
+        for copy in range(copies + 1):
+            for start in range(0, len(inputs), batch_size):
+                batch = inputs[start : start + batch_size]
+                if copy and augmenter is not None:
+                    batch = augmenter.apply(batch, rng, normaliser)
+                yield np.ascontiguousarray(batch, dtype=np.float32)
+
     with torch.inference_mode():
-        raw = torch.cat(
-            [
-                model.features(torch.from_numpy(np.ascontiguousarray(inputs[s : s + batch_size])))
-                for s in range(0, len(inputs), batch_size)
-            ]
-        )
+        raw = torch.cat([model.features(torch.from_numpy(batch)) for batch in batches()])
         root = raw.clamp_min(0).sqrt()
         epsilon = (root == 0).float().mean(0) ** 4 + 1e-8
         model.mu.copy_(root.mean(0))
         model.sigma.copy_(root.std(0) + epsilon)
         scaled = model.scale(raw).numpy()
-    ridge = RidgeClassifierCV(alphas=RIDGE_ALPHAS).fit(scaled, labels)
-    coef = np.atleast_2d(ridge.coef_)
-    intercept = np.atleast_1d(ridge.intercept_)
-    weight = np.zeros((n_labels, coef.shape[1]), dtype=np.float32)
+    weight = np.zeros((n_labels, scaled.shape[1]), dtype=np.float32)
     bias = np.full(n_labels, -1e4, dtype=np.float32)  # classes never seen never win
-    seen = np.asarray(ridge.classes_, dtype=int)
-    if coef.shape[0] == 1:  # two classes: sklearn keeps one decision function
-        weight[seen[1]], bias[seen[1]] = coef[0], intercept[0]
-        weight[seen[0]], bias[seen[0]] = 0.0, 0.0
+    if targets is not None:
+        regression = RidgeCV(alphas=RIDGE_ALPHAS).fit(scaled, np.tile(targets, (copies + 1, 1)))
+        weight[:], bias[:] = regression.coef_, regression.intercept_
     else:
-        weight[seen], bias[seen] = coef, intercept
+        ridge = RidgeClassifierCV(alphas=RIDGE_ALPHAS).fit(scaled, np.tile(labels, copies + 1))
+        coef = np.atleast_2d(ridge.coef_)
+        intercept = np.atleast_1d(ridge.intercept_)
+        seen = np.asarray(ridge.classes_, dtype=int)
+        if coef.shape[0] == 1:  # two classes: sklearn keeps one decision function
+            weight[seen[1]], bias[seen[1]] = coef[0], intercept[0]
+            weight[seen[0]], bias[seen[0]] = 0.0, 0.0
+        else:
+            weight[seen], bias[seen] = coef, intercept
     with torch.no_grad():
         model.head.weight.copy_(torch.from_numpy(weight))
         model.head.bias.copy_(torch.from_numpy(bias))

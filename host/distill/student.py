@@ -13,6 +13,7 @@ import torch
 from torch import nn
 
 from host.distill.config import StudentConfig
+from host.distill.hydra_student import HydraConfig, HydraStudent
 
 
 class SeparableBlock(nn.Module):
@@ -110,7 +111,22 @@ def build_student(config: StudentConfig) -> nn.Module:
         return StudentCNN(config)
     if config.kind == "gru":
         return StudentGRU(config)
-    raise ValueError(f"unknown student kind {config.kind!r} (expected 'cnn' or 'gru')")
+    if config.kind == "hydra":
+        return HydraStudent(
+            config.in_channels, config.hydra_window_samples, config.n_labels, hydra_config(config)
+        )
+    raise ValueError(f"unknown student kind {config.kind!r} (expected 'cnn', 'gru' or 'hydra')")
+
+
+def hydra_config(config: StudentConfig, seed: int = 0) -> HydraConfig:
+    """The Hydra student's own settings, read from the student config."""
+    return HydraConfig(
+        groups=config.hydra_groups,
+        pool=config.hydra_pool,
+        augmented_copies=config.hydra_copies,
+        window_samples=config.hydra_window_samples,
+        seed=seed,
+    )
 
 
 def parameter_count(model: nn.Module) -> int:

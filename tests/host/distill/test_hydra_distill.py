@@ -1,0 +1,85 @@
+"""`touchline distill --student hydra`: the Hydra student goes through the same pipeline,
+checkpoint and export as the CNN, with its head fitted in closed form."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+import torch
+from signature_data import (
+    TEST_CONFIG,
+    TEST_MINIROCKET_KERNELS,
+    LabelAwareTeacher,
+    write_signature_dataset,
+)
+
+from edge.bundle import read_bundle
+from edge.infer import ActionModel
+from host.distill.config import StudentConfig
+from host.distill.hydra_student import HydraStudent
+from host.distill.pipeline import DistillResult, distill
+from host.distill.trained import load_student
+from host.export.bundle import export_run
+from host.signing import load_or_create_key
+
+
+@pytest.fixture(scope="module")
+def hydra_distilled(tmp_path_factory: pytest.TempPathFactory) -> DistillResult:
+    root = tmp_path_factory.mktemp("hydra")
+    config = TEST_CONFIG.replace(student=StudentConfig(kind="hydra"))
+    return distill(
+        write_signature_dataset(root / "data"),
+        root / "run" / "student",
+        LabelAwareTeacher(),
+        config,
+        minirocket_kernels=TEST_MINIROCKET_KERNELS,
+    )
+
+
+def test_hydra_student_learns_the_signatures_in_closed_form(
+    hydra_distilled: DistillResult,
+) -> None:
+    report = hydra_distilled.report
+    assert report["student"]["kind"] == "hydra" and report["student"]["epochs"] == 0
+    by_model = {row["model"]: row for row in report["rows"]}
+    # Far above the 1-in-9 chance level, with and without the teacher's soft targets. The
+    # fixture codes each class by a bump's height on one axis, which random channel sums
+    # and winner counts see less sharply than the CNN does (its bar is 0.8); real rhythms
+    # are in test_hydra_student.py.
+    assert by_model["student (distilled)"]["macro_f1"]["value"] > 0.5
+    assert by_model["student (no teacher)"]["macro_f1"]["value"] > 0.5
+    assert by_model["student (distilled)"]["size_bytes"] < 100 * 1024
+
+
+def test_saved_hydra_student_reproduces_the_reported_accuracy(
+    hydra_distilled: DistillResult,
+) -> None:
+    student = load_student(hydra_distilled.out_dir)
+    assert isinstance(student.model, HydraStudent)
+    inputs, labels = student.prepared("test")
+    with torch.inference_mode():
+        predicted = student.model(torch.from_numpy(inputs)).argmax(dim=1).numpy()
+    reported = next(
+        r for r in hydra_distilled.report["rows"] if r["model"] == "student (distilled)"
+    )
+    assert np.mean(predicted == labels) == pytest.approx(reported["accuracy"]["value"])
+
+
+def test_exported_hydra_student_gives_the_edge_the_torch_probabilities(
+    hydra_distilled: DistillResult, tmp_path: Path
+) -> None:
+    key = load_or_create_key(tmp_path / "keys")[0]
+    exported = export_run(hydra_distilled.out_dir.parent, version="hydra-1", signing_key=key)
+    bundle = read_bundle(exported.archive)
+    student = load_student(hydra_distilled.out_dir)
+    raw, present, _ = student.windows("test")
+    edge_probs = ActionModel.from_bundle(bundle).predict(raw, present)
+    inputs, _ = student.prepared("test")
+    with torch.inference_mode():
+        host_probs = torch.softmax(student.model(torch.from_numpy(inputs)), dim=1).numpy()
+    # The export keeps fp32 where int8 would lose accuracy; either way the edge agrees.
+    assert np.mean(edge_probs.argmax(1) == host_probs.argmax(1)) >= 0.95
+    if bundle.manifest.default_model == bundle.manifest.fp32_model:
+        np.testing.assert_allclose(edge_probs, host_probs, atol=1e-5)
