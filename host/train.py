@@ -53,7 +53,6 @@ from host.training.rundir import (
     write_metrics,
 )
 from host.training.state import TrainState, check_resumable, saved_config
-from host.training.streaming import DEFAULT_CACHE_MB
 from host.training.task import TaskData, dataset_task
 
 __all__ = ["TrainResult", "TrainingError", "train"]
@@ -296,6 +295,7 @@ def _main(argv: Sequence[str] | None = None) -> None:
     Reports a UserError as `touchline`'s commands do: one `error:` line on stderr and the
     error's exit code, from every process torchrun started."""
     from host.models.config import load_config
+    from host.settings import get_settings
 
     parser = argparse.ArgumentParser(
         description="Train the paper model (data-parallel under torchrun)."
@@ -303,23 +303,27 @@ def _main(argv: Sequence[str] | None = None) -> None:
     parser.add_argument("--data", type=Path, required=True)
     parser.add_argument("--out", type=Path, required=True)
     parser.add_argument("--config", type=Path)
-    parser.add_argument("--device", default="auto", help="auto, cpu, cuda or cuda:N")
-    parser.add_argument("--precision", default="fp32", choices=("fp32", "bf16"))
-    parser.add_argument("--workers", type=int, default=0, help="data-loading processes")
-    parser.add_argument(
-        "--cache-mb", type=float, default=DEFAULT_CACHE_MB, help="streamed clips kept (0: all)"
-    )
+    # Left out, these four come from the settings (TOUCHLINE_DEVICE, …), as in `touchline`.
+    parser.add_argument("--device", help="auto, cpu, cuda or cuda:N")
+    parser.add_argument("--precision", choices=("fp32", "bf16"))
+    parser.add_argument("--workers", type=int, help="data-loading processes")
+    parser.add_argument("--cache-mb", type=float, help="streamed clips kept, MB (0: all)")
     args = parser.parse_args(argv)
     try:
+        settings = get_settings()
         config = load_config(args.config) if args.config else None
-        compute = Compute.choose(args.device, args.precision, args.workers)
+        compute = Compute.choose(
+            args.device or settings.device,
+            args.precision or settings.precision,
+            settings.loader_workers if args.workers is None else args.workers,
+        )
         train(
             args.data,
             args.out,
             config,
             show_progress=False,
             compute=compute,
-            cache_mb=args.cache_mb,
+            cache_mb=settings.stream_cache_mb if args.cache_mb is None else args.cache_mb,
         )
     except UserError as error:
         print(f"error: {error}", file=sys.stderr)

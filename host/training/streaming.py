@@ -22,7 +22,6 @@ from host.models.inputs import ClipArrays, InputStats, fit_stats, prepare
 
 # Stored signals that fitting the normalisers reads (the skeleton is not z-scored).
 STATS_KEYS = frozenset({"imu", "imu_valid", "gps", "gps_valid", "hr", "hr_valid"})
-DEFAULT_CACHE_MB = 1024
 _FIELDS = ("imu", "gps", "hr", "skeleton", "present")
 
 
@@ -40,7 +39,7 @@ class StreamedClips:
         index: ShardIndex,
         stats: InputStats,
         config: TrainConfig,
-        cache_mb: float = DEFAULT_CACHE_MB,
+        cache_mb: float,
     ) -> None:
         self.index = index
         self.stats = stats
