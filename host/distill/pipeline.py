@@ -60,6 +60,8 @@ from host.evaluation.bootstrap import cluster_bootstrap
 from host.evaluation.splits import Split, SplitPlan, check_disjoint_groups, grouped_split
 
 STUDENT_DIR = "student"
+# Clips whose windows are filtered and normalised at a time (bounds float64 temporaries).
+_PREPARE_CHUNK = 2048
 # Stored signals the student windows are cut from (the rest is the teacher's).
 STUDENT_KEYS = frozenset({"imu", "imu_valid", "gps", "gps_valid"})
 # Where a training run keeps its SplitPlan (host.train writes it).
@@ -147,13 +149,13 @@ def distill(
     spec = _fit_input_spec(centre.subset(parts["train"]), config)
     # One view at a time into one array: the raw windows of every view and a second copy
     # of the prepared ones, distillation's largest arrays, are never held together.
-    first = prepare_windows(spec, centre.raw, centre.present)
-    prepared = np.empty((len(config.shift_views_s), *first.shape), first.dtype)
-    prepared[0] = first
-    del first
-    for number, shift in enumerate(config.shift_views_s[1:], start=1):
-        shifted = view(clips, shift)
-        prepared[number] = prepare_windows(spec, shifted.raw, shifted.present)
+    # Filtering works in float64 on whole arrays, so it goes a chunk of clips at a time.
+    prepared = np.empty((len(config.shift_views_s), *centre.raw.shape), np.float32)
+    for number, shift in enumerate(config.shift_views_s):
+        shifted = centre if number == 0 else view(clips, shift)
+        for start in range(0, len(centre.labels), _PREPARE_CHUNK):
+            part = slice(start, start + _PREPARE_CHUNK)
+            prepared[number, part] = prepare_windows(spec, shifted.raw[part], shifted.present[part])
     del clips  # the windows are cut; streamed, this frees the stored signals
     gps_row = spec.channel_names.index(GPS_SPEED_CHANNEL)
     normaliser = dsp.Normaliser(
@@ -177,8 +179,10 @@ def distill(
         if custom
         else _continuous_sessions(dataset, split, groups, config)
     )
-    clip_train = training_set(parts["train"], True)
-    train = _with_stream_windows(clip_train, streams["train"], spec, config)
+    # The clips' own training set is not kept beside the one with stream windows added:
+    # its views would be a second copy of most of the students' data.
+    train = _with_stream_windows(training_set(parts["train"], True), streams["train"], spec, config)
+    clip_labels = centre.labels[parts["train"]]
     val = training_set(parts["val"], False)
     kd = train_student(train, val, config, distil=True, description="student (distilled)")
     plain = train_student(train, val, config, distil=False, description="student (no teacher)")
@@ -188,10 +192,10 @@ def distill(
     # which costs clip accuracy; measured in docs/student.md).
     rockets = {
         ROCKET_CLIPS: fit_minirocket(
-            clip_train.inputs[0], clip_train.labels, config.seed, minirocket_kernels
+            prepared[0, parts["train"]], clip_labels, config.seed, minirocket_kernels
         )
     }
-    if train is not clip_train:
+    if len(train.labels) > len(clip_labels):  # stream windows were added
         rockets[ROCKET_SAME] = fit_minirocket(
             train.inputs[0], train.labels, config.seed, minirocket_kernels
         )
@@ -243,7 +247,7 @@ def distill(
         "split": f"grouped by athlete ({split_source})",
         "n_clips": {name: int(len(p)) for name, p in parts.items()},
         "n_test_occluded": int(occluded.sum()),
-        "n_train_windows": {"clips": len(clip_train.labels), "students": len(train.labels)},
+        "n_train_windows": {"clips": len(clip_labels), "students": len(train.labels)},
         "dropped_imu_loss": int((~centre.imu_ok).sum()),
         "student": {
             "kind": config.student.kind,

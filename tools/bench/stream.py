@@ -184,6 +184,7 @@ def main() -> None:
     parser.add_argument("--steps", type=int, default=60, help="Steps timed for speed.")
     parser.add_argument("--workers", type=int, default=0, help="Loader workers for speed.")
     parser.add_argument("--tasks", default=",".join(TASKS), help="Comma-separated tasks.")
+    parser.add_argument("--feeds", default=",".join(FEEDS), help="Comma-separated feeds.")
     parser.add_argument("--child", choices=TASKS, help=argparse.SUPPRESS)
     parser.add_argument("--cache-mb", type=float, default=0.0, help=argparse.SUPPRESS)
     args = parser.parse_args()
@@ -204,7 +205,8 @@ def main() -> None:
         shutil.rmtree(args.work / "run", ignore_errors=True)
     results: dict[str, dict[str, dict[str, float]]] = {}
     for task in tasks:
-        for feed, cache_mb in FEEDS.items():
+        for feed in args.feeds.split(","):
+            cache_mb = FEEDS[feed]
             row = measure(task, data, args.work, cache_mb, args.epochs)
             results.setdefault(task, {})[feed] = row
             print(
