@@ -156,34 +156,53 @@ def distill(
         for start in range(0, len(centre.labels), _PREPARE_CHUNK):
             part = slice(start, start + _PREPARE_CHUNK)
             prepared[number, part] = prepare_windows(spec, shifted.raw[part], shifted.present[part])
-    del clips  # the windows are cut; streamed, this frees the stored signals
+    labels, dropped_imu_loss = centre.labels, int((~centre.imu_ok).sum())
+    del clips, centre, shifted  # the windows are prepared; streamed, this frees the signals
     gps_row = spec.channel_names.index(GPS_SPEED_CHANNEL)
     normaliser = dsp.Normaliser(
         mean=np.asarray(spec.normalisation.mean), std=np.asarray(spec.normalisation.std)
     )
     sensors = imu_sensors(len(taxonomy.IMU_SITES))
-
-    def training_set(index: np.ndarray, all_views: bool) -> TrainingSet:
-        inputs = prepared[:, index] if all_views else prepared[:1, index]
-        return TrainingSet(
-            inputs,
-            centre.labels[index],
-            None if soft is None else soft[index],
-            gps_row,
-            sensors,
-            normaliser,
-        )
-
     streams = (
         {"train": [], "val": [], "test": []}
         if custom
         else _continuous_sessions(dataset, split, groups, config)
     )
-    # The clips' own training set is not kept beside the one with stream windows added:
-    # its views would be a second copy of most of the students' data.
-    train = _with_stream_windows(training_set(parts["train"], True), streams["train"], spec, config)
-    clip_labels = centre.labels[parts["train"]]
-    val = training_set(parts["val"], False)
+    # The students' training set: every view of the training clips, then the streams'
+    # windows, written straight into one array (no intermediate copy of the views).
+    train_index, val_index, test_index = parts["train"], parts["val"], parts["test"]
+    stream_inputs, stream_labels = _stream_windows(
+        streams["train"], spec, config, prepared.shape[2:]
+    )
+    n_clips = len(train_index)
+    inputs = np.empty(
+        (len(prepared), n_clips + len(stream_labels), *prepared.shape[2:]), np.float32
+    )
+    for number in range(len(prepared)):
+        np.take(prepared[number], train_index, axis=0, out=inputs[number, :n_clips])
+        inputs[number, n_clips:] = stream_inputs
+    train_soft = None
+    if soft is not None:
+        stream_soft = np.eye(soft.shape[1], dtype=np.float32)[stream_labels]
+        train_soft = np.concatenate([soft[train_index], stream_soft])
+    train = TrainingSet(
+        inputs,
+        np.concatenate([labels[train_index], stream_labels]),
+        train_soft,
+        gps_row,
+        sensors,
+        normaliser,
+    )
+    val = TrainingSet(
+        prepared[:1, val_index],
+        labels[val_index],
+        None if soft is None else soft[val_index],
+        gps_row,
+        sensors,
+        normaliser,
+    )
+    test_inputs = prepared[0, test_index]
+    del prepared  # every view is in the training set; validation and test use the centre
     kd = train_student(train, val, config, distil=True, description="student (distilled)")
     plain = train_student(train, val, config, distil=False, description="student (no teacher)")
     # MiniRocket twice: on the clips alone (the classic baseline), and on exactly the
@@ -192,17 +211,15 @@ def distill(
     # which costs clip accuracy; measured in docs/student.md).
     rockets = {
         ROCKET_CLIPS: fit_minirocket(
-            prepared[0, parts["train"]], clip_labels, config.seed, minirocket_kernels
+            train.inputs[0, :n_clips], labels[train_index], config.seed, minirocket_kernels
         )
     }
-    if len(train.labels) > len(clip_labels):  # stream windows were added
+    if streams["train"]:
         rockets[ROCKET_SAME] = fit_minirocket(
             train.inputs[0], train.labels, config.seed, minirocket_kernels
         )
 
-    test_index = parts["test"]
-    test_inputs = prepared[0, test_index]
-    y_test = centre.labels[test_index]
+    y_test = labels[test_index]
     predictions: dict[str, np.ndarray] = {
         "student (distilled)": predict_logits(kd.model, test_inputs).argmax(axis=1),
         "student (no teacher)": predict_logits(plain.model, test_inputs).argmax(axis=1),
@@ -247,8 +264,8 @@ def distill(
         "split": f"grouped by athlete ({split_source})",
         "n_clips": {name: int(len(p)) for name, p in parts.items()},
         "n_test_occluded": int(occluded.sum()),
-        "n_train_windows": {"clips": len(clip_labels), "students": len(train.labels)},
-        "dropped_imu_loss": int((~centre.imu_ok).sum()),
+        "n_train_windows": {"clips": n_clips, "students": len(train.labels)},
+        "dropped_imu_loss": dropped_imu_loss,
         "student": {
             "kind": config.student.kind,
             "parameters": parameter_count(kd.model),
@@ -348,16 +365,17 @@ def _continuous_sessions(
     return by_part
 
 
-def _with_stream_windows(
-    clips: TrainingSet,
+def _stream_windows(
     sessions: list[ContinuousSession],
     spec: InputSpec,
     config: DistillConfig,
-) -> TrainingSet:
-    """Clip windows plus the streams' windows (the same in every view; the teacher has no
-    view of a stream, so its soft label is the hard one)."""
+    shape: tuple[int, ...],
+) -> tuple[np.ndarray, np.ndarray]:
+    """The streams' training windows, prepared, and their labels (none without streams;
+    `shape` is a window's). They are the same in every view, and the teacher has no view
+    of a stream, so its soft label is the hard one."""
     if not sessions:
-        return clips
+        return np.zeros((0, *shape), np.float32), np.zeros(0, np.int64)
     windows = training_windows(
         sessions,
         HOP_S,
@@ -366,19 +384,7 @@ def _with_stream_windows(
         config.continuous_background_per_session,
         np.random.default_rng(config.seed),
     )
-    prepared = prepare_windows(spec, windows.raw, windows.present)
-    views = clips.inputs.shape[0]
-    inputs = np.concatenate(
-        [clips.inputs, np.broadcast_to(prepared, (views, *prepared.shape))], axis=1
-    )
-    soft = None
-    if clips.soft is not None:
-        soft = np.concatenate(
-            [clips.soft, np.eye(clips.soft.shape[1], dtype=np.float32)[windows.labels]]
-        )
-    return dataclasses.replace(
-        clips, inputs=inputs, labels=np.concatenate([clips.labels, windows.labels]), soft=soft
-    )
+    return prepare_windows(spec, windows.raw, windows.present), windows.labels
 
 
 def score_sessions(
@@ -592,7 +598,10 @@ def _fit_input_spec(train: StudentWindows, config: DistillConfig) -> InputSpec:
             "normalisation": identity,
         }
     )
-    filtered = filter_windows(spec, train.raw)
+    filtered = np.empty(train.raw.shape, np.float32)  # filter_windows' dtype, chunk by chunk
+    for start in range(0, len(filtered), _PREPARE_CHUNK):
+        part = slice(start, start + _PREPARE_CHUNK)
+        filtered[part] = filter_windows(spec, train.raw[part])
     mean = np.zeros(len(channels))
     std = np.ones(len(channels))
     seen = train.present.any(axis=0)
