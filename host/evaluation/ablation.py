@@ -13,7 +13,6 @@ import time
 from pathlib import Path
 
 import numpy as np
-from pydantic import ValidationError
 
 from firmware_bridge.errors import UserError
 from host.device import Compute
@@ -81,19 +80,8 @@ class AblationTable(Result):
 
     @classmethod
     def load(cls, path: Path) -> AblationTable:
-        """Read `ablation.json`; one that is unreadable or not a table is refused naming
-        the file and the first bad field."""
-        try:
-            return cls.model_validate_json(path.read_text())
-        except OSError as exc:
-            raise AblationError(f"{path}: cannot be read ({exc.strerror})") from None
-        except ValidationError as exc:
-            first = exc.errors()[0]
-            where = ".".join(str(part) for part in first["loc"]) or "file"
-            raise AblationError(
-                f"{path}: not an ablation table this version reads ({where}: {first['msg']}); "
-                "run `touchline ablate` again"
-            ) from None
+        """Read `ablation.json` (an AblationError naming the file and field if it cannot)."""
+        return cls.read(path, AblationError, "an ablation table", "touchline ablate")
 
 
 def run_ablations(

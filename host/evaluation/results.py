@@ -5,6 +5,7 @@ risk split, so no reader has to guess from a missing key."""
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Self
 
 from pydantic import BaseModel, ConfigDict, ValidationError
 
@@ -16,6 +17,23 @@ class Result(BaseModel):
 
     # NaN (e.g. an AUC with one class) is written as NaN, as the JSON files always held it.
     model_config = ConfigDict(ser_json_inf_nan="constants")
+
+    @classmethod
+    def read(cls, path: Path, error: type[Exception], what: str, command: str) -> Self:
+        """Read a report file; one that is unreadable or not `what` (e.g. "an evaluation")
+        is `error` naming the file and the first bad field, and the `command` that
+        writes it again."""
+        try:
+            return cls.model_validate_json(path.read_text())
+        except OSError as exc:
+            raise error(f"{path}: cannot be read ({exc.strerror})") from None
+        except ValidationError as exc:
+            first = exc.errors()[0]
+            where = ".".join(str(part) for part in first["loc"]) or "file"
+            raise error(
+                f"{path}: not {what} this version reads ({where}: {first['msg']}); "
+                f"run `{command}` again"
+            ) from None
 
 
 class Interval(Result):
@@ -119,16 +137,5 @@ class RunEvaluation(Result):
 
     @classmethod
     def load(cls, path: Path) -> RunEvaluation:
-        """Read `evaluation.json`; one that is unreadable or not an evaluation is refused
-        naming the file and the first bad field."""
-        try:
-            return cls.model_validate_json(path.read_text())
-        except OSError as exc:
-            raise RunError(f"{path}: cannot be read ({exc.strerror})") from None
-        except ValidationError as exc:
-            first = exc.errors()[0]
-            where = ".".join(str(part) for part in first["loc"]) or "file"
-            raise RunError(
-                f"{path}: not an evaluation this version reads ({where}: {first['msg']}); "
-                "run `touchline evaluate` again"
-            ) from None
+        """Read `evaluation.json` (a RunError naming the file and field if it cannot)."""
+        return cls.read(path, RunError, "an evaluation", "touchline evaluate")
