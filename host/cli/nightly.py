@@ -82,6 +82,7 @@ def nightly(
         + (f", imported {report.imported}" if report.imported else "")
     )
     console.print(f"features: {report.player_weeks} player-weeks")
-    console.print(f"risk head: {report.risk.reason}")
+    if report.risk is not None:  # every finished run decides on the risk head
+        console.print(f"risk head: {report.risk.reason}")
     if report.bundle is not None:
         console.print(f"edge bundle: {report.bundle.reason}")
