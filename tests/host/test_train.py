@@ -584,3 +584,23 @@ def test_training_on_the_gpu_matches_the_cpu_run_closely(squad: Path, tmp_path: 
     assert load_run(tmp_path / "gpu").predict_proba(
         load_dataset(squad).clips().subset(slice(0, 4))
     ).shape == (4, 9)
+
+
+def test_bf16_autocast_trains_and_validates_end_to_end(squad: Path, tmp_path: Path) -> None:
+    """`--precision bf16` is offered on CUDA only; the CPU's own bf16 autocast runs the
+    same code path here (forward passes in training, validation and risk pooling)."""
+    import math
+
+    from host.device import Compute
+
+    torch.set_num_threads(1)
+    config = TrainConfig(max_epochs=1, batch_size=16, seed=1)
+    bf16 = Compute(torch.device("cpu"), "bf16")
+    mixed = train(squad, tmp_path / "bf16", config, show_progress=False, compute=bf16)
+    full = train(squad, tmp_path / "fp32", config, show_progress=False)
+    row = mixed.history[0]
+    assert all(math.isfinite(row[key]) for key in ("train_loss", "val_loss", "val_risk_loss"))
+    assert row["train_loss"] != full.history[0]["train_loss"]  # autocast was on
+    assert (
+        json.loads((tmp_path / "bf16" / "run.json").read_text())["compute"]["precision"] == "bf16"
+    )
