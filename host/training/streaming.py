@@ -4,7 +4,7 @@ instead of every clip prepared up front: the `ClipSource` of a streamed run.
 A shard is read, checked and prepared (filter, resample, z-score: `prepare`, the same
 function the in-memory path runs) the first time one of its clips is asked for, and its
 prepared arrays are kept in a cache bounded in bytes, least recently used out first.
-Prepared clips are about a seventh of the stored ones (model rates), so on the paper-size
+Prepared clips are about a sixth of the stored ones (model rates), so on the paper-size
 squad a cache of a gigabyte holds every shard after the first epoch; a smaller cache
 re-reads shards, which costs time, never memory. Each DataLoader worker keeps its own.
 """
