@@ -29,6 +29,7 @@ from pathlib import Path
 os.environ.setdefault("OMP_NUM_THREADS", "1")
 
 import numpy as np  # noqa: E402
+import torch  # noqa: E402
 from sklearn.metrics import f1_score  # noqa: E402
 
 from edge import dsp  # noqa: E402
@@ -89,6 +90,30 @@ class Row:
     seconds: float
 
 
+def _chosen_on_validation(
+    candidates: Sequence[tuple[int, int, int]],
+    seed: int,
+    z: np.ndarray,
+    y: np.ndarray,
+    train: np.ndarray,
+    val: np.ndarray,
+    n_labels: int,
+    augmenter: Augmenter,
+    normaliser: dsp.Normaliser,
+) -> torch.nn.Module:
+    """The Hydra student of the (groups, pool, copies) candidate that scores best on the
+    fold's validation athletes: a size chosen without looking at its test athletes."""
+    best, best_f1 = None, -1.0
+    for groups_n, pool, copies in candidates:
+        config = HydraConfig(groups=groups_n, pool=pool, augmented_copies=copies, seed=seed)
+        model = fit_hydra_student(z[train], y[train], n_labels, config, augmenter, normaliser)
+        f1 = float(f1_score(y[val], predict_logits(model, z[val]).argmax(axis=1), average="macro"))
+        if f1 > best_f1:
+            best, best_f1 = model, f1
+    assert best is not None
+    return best
+
+
 def folds_of(groups: np.ndarray, n_folds: int, seed: int) -> list[np.ndarray]:
     """Athletes dealt into `n_folds` folds in a seeded random order."""
     athletes = np.random.default_rng(seed).permutation(np.unique(groups))
@@ -106,6 +131,7 @@ def run(
     hydra_copies: int = 0,
     hydra_seeds: int = 1,
     hydra_pool: int = 4,
+    hydra_candidates: Sequence[tuple[int, int, int]] = (),
 ) -> dict:
     data = load_collection(train_file)
     if data.groups_train is None or data.groups_test is None:
@@ -169,6 +195,23 @@ def run(
                     latency[name] = onnx_ms_per_window(model, z[test][:1])
                     squad = np.resize(z[test], (SQUAD_BATCH, *z.shape[1:]))
                     squad_latency[name] = onnx_ms_per_window(model, squad) / SQUAD_BATCH
+        if hydra_candidates:
+            for seed in range(hydra_seeds):
+                start = time.perf_counter()
+                model = _chosen_on_validation(
+                    hydra_candidates,
+                    seed,
+                    z,
+                    y,
+                    train,
+                    val,
+                    len(data.classes),
+                    augmenter,
+                    normaliser,
+                )
+                pred = predict_logits(model, z[test]).argmax(axis=1)
+                name = f"Hydra student (size chosen on validation athletes, seed {seed})"
+                record(name, test, pred, time.perf_counter() - start)
         if baselines:
             start = time.perf_counter()
             pred = fit_minirocket(z[train], y[train], seed=0).predict(z[test])
@@ -232,6 +275,14 @@ def main(argv: Sequence[str] | None = None) -> None:
     parser.add_argument(
         "--hydra-pool", type=int, default=4, help="samples the Hydra student averages into one"
     )
+    parser.add_argument(
+        "--hydra-candidate",
+        action="append",
+        default=[],
+        metavar="GROUPS,POOL,COPIES",
+        help="a Hydra student size; with several, a row whose size each fold chooses on its "
+        "validation athletes",
+    )
     parser.add_argument("--json", type=Path, help="also write the figures here")
     args = parser.parse_args(argv)
     result = run(
@@ -245,6 +296,7 @@ def main(argv: Sequence[str] | None = None) -> None:
         args.hydra_copies,
         args.hydra_seeds,
         args.hydra_pool,
+        [tuple(int(part) for part in spec.split(",")) for spec in args.hydra_candidate],
     )
     print(
         f"\n{result['dataset']}: {result['series']} series, {result['athletes']} athletes, "
