@@ -86,7 +86,8 @@ def distill_command(
         DistillConfig,
         StudentConfig,
     )
-    from host.distill.pipeline import distill_run, report_markdown
+    from host.distill.pipeline import distill_run
+    from host.distill.report import report_markdown
     from host.settings import get_settings
 
     console = Console()

@@ -52,11 +52,24 @@ from host.distill.continuous import (
     training_windows,
     tune_event_settings,
 )
+from host.distill.report import (
+    ROCKET_CLIPS,
+    ROCKET_SAME,
+    STUDENT_DISTILLED,
+    STUDENT_PLAIN,
+    TEACHER,
+    DistillReport,
+    ModelScores,
+    StudentSummary,
+    TrainWindows,
+    gating_metrics,
+    report_markdown,
+    score_model,
+)
 from host.distill.student import parameter_count
 from host.distill.train_student import TrainingSet, predict_logits, train_student
 from host.distill.trained import CHECKPOINT, REPORT_JSON, REPORT_MD, STATE
 from host.distill.windows import StudentWindows, clip_windows, student_channels, student_labels
-from host.evaluation.bootstrap import cluster_bootstrap
 from host.evaluation.splits import Split, SplitPlan, check_disjoint_groups, grouped_split
 
 STUDENT_DIR = "student"
@@ -68,9 +81,6 @@ STUDENT_KEYS = frozenset({"imu", "imu_valid", "gps", "gps_valid"})
 SPLIT_FILE = "splits.json"
 # Latency in the distill table is a quick indication; tools/bench/student.py measures it.
 _LATENCY_REPEATS = 200
-# The baseline's two rows: fitted on the clips alone, and on the students' own windows.
-ROCKET_CLIPS = "MiniRocket + ridge (clips)"
-ROCKET_SAME = "MiniRocket + ridge (student's windows)"
 
 
 class DistillError(UserError):
@@ -86,7 +96,17 @@ class Teacher(Protocol):
 @dataclass(frozen=True)
 class DistillResult:
     out_dir: Path
-    report: dict[str, Any]
+    report: DistillReport
+
+
+@dataclass(frozen=True)
+class _Candidate:
+    """A model to score: its test predictions, and its cost where measured."""
+
+    name: str
+    predicted: np.ndarray
+    latency_ms: float | None
+    size_bytes: int | None
 
 
 def distill(
@@ -203,8 +223,8 @@ def distill(
     )
     test_inputs = prepared[0, test_index]
     del prepared  # every view is in the training set; validation and test use the centre
-    kd = train_student(train, val, config, distil=True, description="student (distilled)")
-    plain = train_student(train, val, config, distil=False, description="student (no teacher)")
+    kd = train_student(train, val, config, distil=True, description=STUDENT_DISTILLED)
+    plain = train_student(train, val, config, distil=False, description=STUDENT_PLAIN)
     # MiniRocket twice: on the clips alone (the classic baseline), and on exactly the
     # windows the students learn from, streams included, so the comparison with the
     # students is on the same training data (streams teach "not centred → background",
@@ -220,63 +240,75 @@ def distill(
         )
 
     y_test = labels[test_index]
-    predictions: dict[str, np.ndarray] = {
-        "student (distilled)": predict_logits(kd.model, test_inputs).argmax(axis=1),
-        "student (no teacher)": predict_logits(plain.model, test_inputs).argmax(axis=1),
-        **{name: rocket.predict(test_inputs) for name, rocket in rockets.items()},
-    }
+    # Every model on the same test clips: its predictions, and its cost where measured.
+    candidates = [
+        _Candidate(
+            STUDENT_DISTILLED,
+            predict_logits(kd.model, test_inputs).argmax(axis=1),
+            _onnx_latency_ms(kd.model, test_inputs[:1]),
+            4 * parameter_count(kd.model),
+        ),
+        _Candidate(
+            STUDENT_PLAIN,
+            predict_logits(plain.model, test_inputs).argmax(axis=1),
+            _onnx_latency_ms(plain.model, test_inputs[:1]),
+            4 * parameter_count(plain.model),
+        ),
+        *(
+            _Candidate(
+                name,
+                rocket.predict(test_inputs),
+                _latency_ms(rocket.predict, test_inputs[:1], 10),
+                len(pickle.dumps(rocket)),
+            )
+            for name, rocket in rockets.items()
+        ),
+    ]
     if soft is not None:
-        predictions = {"teacher (multimodal)": soft[test_index].argmax(axis=1), **predictions}
+        candidates.insert(0, _Candidate(TEACHER, soft[test_index].argmax(axis=1), None, None))
     occluded = video_occluded[test_index]
     synthetic = dataset.manifest.synthetic
-    latency = {
-        "student (distilled)": _onnx_latency_ms(kd.model, test_inputs[:1]),
-        "student (no teacher)": _onnx_latency_ms(plain.model, test_inputs[:1]),
-        **{
-            name: _latency_ms(rocket.predict, test_inputs[:1], 10)
-            for name, rocket in rockets.items()
-        },
-    }
-    size = {
-        "student (distilled)": 4 * parameter_count(kd.model),
-        "student (no teacher)": 4 * parameter_count(plain.model),
-        **{name: len(pickle.dumps(rocket)) for name, rocket in rockets.items()},
-    }
     groups_test = groups[test_index]
-    rows = [
-        _row(name, y_test, pred, groups_test, config, latency.get(name), size.get(name))
-        for name, pred in predictions.items()
-    ]
-    occluded_rows = (
-        [
-            _row(name, y_test[occluded], pred[occluded], groups_test[occluded], config, None, None)
-            for name, pred in predictions.items()
+
+    def scored(mask: np.ndarray, with_cost: bool) -> list[ModelScores]:
+        return [
+            score_model(
+                c.name,
+                y_test[mask],
+                c.predicted[mask],
+                groups_test[mask],
+                config.bootstrap_samples,
+                config.seed,
+                c.latency_ms if with_cost else None,
+                c.size_bytes if with_cost else None,
+            )
+            for c in candidates
         ]
-        if occluded.any()
-        else []
-    )
+
+    rows = scored(np.ones(len(y_test), dtype=bool), with_cost=True)
+    occluded_rows = scored(occluded, with_cost=False) if occluded.any() else []
 
     events = _event_settings(kd.model, val, streams, spec, config, vocabulary)
-    report = {
-        "synthetic": synthetic,
-        "data_hash": dataset.content_hash,
-        "dataset": dataset.manifest.name,
-        "split": f"grouped by athlete ({split_source})",
-        "n_clips": {name: int(len(p)) for name, p in parts.items()},
-        "n_test_occluded": int(occluded.sum()),
-        "n_train_windows": {"clips": n_clips, "students": len(train.labels)},
-        "dropped_imu_loss": dropped_imu_loss,
-        "student": {
-            "kind": config.student.kind,
-            "parameters": parameter_count(kd.model),
-            "epochs": kd.epochs,
-            "val_macro_f1": kd.best_val_macro_f1,
-        },
-        "rows": rows,
-        "occluded_rows": occluded_rows,
-        "thresholds": events["thresholds"],
-        "events": events["report"],
-    }
+    report = DistillReport(
+        synthetic=synthetic,
+        data_hash=dataset.content_hash,
+        dataset=dataset.manifest.name,
+        split=f"grouped by athlete ({split_source})",
+        n_clips={name: int(len(p)) for name, p in parts.items()},
+        n_test_occluded=int(occluded.sum()),
+        n_train_windows=TrainWindows(clips=n_clips, students=len(train.labels)),
+        dropped_imu_loss=dropped_imu_loss,
+        student=StudentSummary(
+            kind=config.student.kind,
+            parameters=parameter_count(kd.model),
+            epochs=kd.epochs,
+            val_macro_f1=kd.best_val_macro_f1,
+        ),
+        rows=rows,
+        occluded_rows=occluded_rows,
+        thresholds=events["thresholds"],
+        events=events["report"],
+    )
     out_dir.mkdir(parents=True, exist_ok=True)
     torch.save(
         {"state_dict": kd.model.state_dict(), "config": config.to_dict()}, out_dir / CHECKPOINT
@@ -293,10 +325,10 @@ def distill(
         "data_dir": str(dataset.root.resolve()),
         "data_hash": dataset.content_hash,
         "synthetic": synthetic,
-        "metrics": _gating_metrics(rows, kd.best_val_macro_f1),
+        "metrics": gating_metrics(report),
     }
     (out_dir / STATE).write_text(json.dumps(state, indent=2) + "\n")
-    (out_dir / REPORT_JSON).write_text(json.dumps(report, indent=2) + "\n")
+    report.save(out_dir / REPORT_JSON)
     (out_dir / REPORT_MD).write_text(report_markdown(report))
     return DistillResult(out_dir, report)
 
@@ -466,121 +498,6 @@ def tune_thresholds(
         scores = [f1_score(truth, probs[:, k] >= t, zero_division=0) for t in grid]
         thresholds[action] = float(grid[int(np.argmax(scores))])
     return thresholds
-
-
-def report_markdown(report: dict[str, Any]) -> str:
-    """The comparison table as Markdown (what `touchline distill` prints, and docs quote)."""
-    tag = " (synthetic data)" if report["synthetic"] else ""
-    lines = [
-        f"# Student vs teacher{tag}",
-        "",
-        f"Dataset `{report['dataset']}`, {report['split']}; test clips with usable IMU: "
-        f"{report['n_clips']['test']} ({report['n_test_occluded']} with video occluded). "
-        "95 % intervals: bootstrap over test athletes. Training windows: "
-        f"{report['n_train_windows']['clips']} clip windows; the students and the second "
-        f"MiniRocket row learn from {report['n_train_windows']['students']} (clips plus "
-        "windows cut from continuous sessions).",
-        "",
-        *_table(report["rows"], with_cost=True),
-    ]
-    if report["occluded_rows"]:
-        lines += [
-            "",
-            "## Clips whose video was occluded",
-            "",
-            *_table(report["occluded_rows"], with_cost=False),
-        ]
-    events = report.get("events", {})
-    lines += ["", f"Event thresholds and NMS tuned on {events.get('tuned_on', '?')}."]
-    if events.get("test"):
-        lines += [
-            "",
-            f"## Events on the test athletes' continuous sessions ({events['test_streams']})",
-            "",
-            "Matched within ±0.5 s (the edge's `score_events`); F1 interval: bootstrap over "
-            "test athletes.",
-            "",
-            "| action | true events | detections | precision | recall | F1 [95 % CI] |",
-            "|---|---|---|---|---|---|",
-            *(
-                f"| {r['action']} | {r['true_events']} | {r['detections']} | "
-                f"{r['precision']:.2f} | {r['recall']:.2f} | "
-                f"{r['f1']:.2f} [{r['f1_low']:.2f}, {r['f1_high']:.2f}] |"
-                for r in events["test"]
-            ),
-        ]
-    return "\n".join(lines) + "\n"
-
-
-def _table(rows: list[dict[str, Any]], with_cost: bool) -> list[str]:
-    head = "| model | accuracy | macro-F1 |" + (" ms/window | size KB |" if with_cost else "")
-    rule = "|---|---|---|" + ("---|---|" if with_cost else "")
-    out = [head, rule]
-    for row in rows:
-        cells = [row["model"], _ci(row["accuracy"]), _ci(row["macro_f1"])]
-        if with_cost:
-            cells += [
-                "—" if row["latency_ms"] is None else f"{row['latency_ms']:.3f}",
-                "—" if row["size_bytes"] is None else f"{row['size_bytes'] / 1024:.1f}",
-            ]
-        out.append("| " + " | ".join(cells) + " |")
-    return out
-
-
-def _ci(metric: dict[str, float]) -> str:
-    return f"{metric['value']:.3f} [{metric['low']:.3f}, {metric['high']:.3f}]"
-
-
-def _row(
-    name: str,
-    y: np.ndarray,
-    pred: np.ndarray,
-    groups: np.ndarray,
-    config: DistillConfig,
-    latency_ms: float | None,
-    size_bytes: int | None,
-) -> dict[str, Any]:
-    metrics = {}
-    for key, fn in (
-        ("accuracy", lambda i: float(np.mean(y[i] == pred[i]))),
-        ("macro_f1", lambda i: fast_macro_f1(y[i], pred[i])),
-    ):
-        value, low, high = cluster_bootstrap(fn, groups, config.bootstrap_samples, config.seed)
-        metrics[key] = {"value": value, "low": low, "high": high}
-    return {
-        "model": name,
-        **metrics,
-        "latency_ms": latency_ms,
-        "size_bytes": size_bytes,
-        "n": int(len(y)),
-    }
-
-
-def fast_macro_f1(y_true: np.ndarray, y_pred: np.ndarray) -> float:
-    """Macro-F1 over the classes present in the truth, as `host.evaluation.metrics.macro_f1`
-    (scikit-learn) computes it, from one bincount: ~100x faster, which a 1000-resample
-    bootstrap of several models needs (equality is tested)."""
-    n = int(max(y_true.max(initial=0), y_pred.max(initial=0))) + 1
-    confusion = np.bincount(y_true * n + y_pred, minlength=n * n).reshape(n, n)
-    tp = np.diag(confusion).astype(np.float64)
-    support, predicted = confusion.sum(axis=1), confusion.sum(axis=0)
-    denominator = support + predicted
-    f1 = np.divide(2 * tp, denominator, out=np.zeros(n), where=denominator > 0)
-    return float(f1[support > 0].mean()) if (support > 0).any() else 0.0
-
-
-def _gating_metrics(rows: list[dict[str, Any]], val_macro_f1: float) -> dict[str, float]:
-    """Figures the manifest carries: test ones to report, the validation one to gate on."""
-    student = next(r for r in rows if r["model"] == "student (distilled)")
-    metrics = {
-        "val_macro_f1": val_macro_f1,
-        "test_accuracy": student["accuracy"]["value"],
-        "test_macro_f1": student["macro_f1"]["value"],
-    }
-    teacher = next((r for r in rows if r["model"].startswith("teacher")), None)
-    if teacher is not None:
-        metrics["teacher_test_macro_f1"] = teacher["macro_f1"]["value"]
-    return metrics
 
 
 def _fit_input_spec(train: StudentWindows, config: DistillConfig) -> InputSpec:

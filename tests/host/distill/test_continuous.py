@@ -104,7 +104,7 @@ def test_student_detects_events_on_held_out_streams_above_chance(
     distilled: tuple[Dataset, DistillResult],
 ) -> None:
     dataset, result = distilled
-    events = result.report["events"]
+    events = result.report.events
     assert "validation streams" in events["tuned_on"]
     pooled = events["test"][-1]
     assert pooled["action"] == "all" and pooled["true_events"] > 0

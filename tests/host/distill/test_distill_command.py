@@ -9,7 +9,7 @@ import pytest
 from typer.testing import CliRunner
 
 from host.cli import app
-from host.distill import pipeline
+from host.distill import pipeline, report
 from host.distill.augment import AugmentConfig
 from host.distill.config import (
     PLAIN_PATIENCE,
@@ -32,7 +32,7 @@ def test_augment_flag_picks_the_recipe(
         return SimpleNamespace(report={}, out_dir=tmp_path)
 
     monkeypatch.setattr(pipeline, "distill_run", record)
-    monkeypatch.setattr(pipeline, "report_markdown", lambda report: "")
+    monkeypatch.setattr(report, "report_markdown", lambda _: "")
     args = ["distill", str(tmp_path), "--epochs", "80", "--device", "cpu"]
     args += [] if augment else ["--no-augment"]
     result = CliRunner().invoke(app, args)

@@ -20,6 +20,7 @@ from edge.infer import ActionModel
 from host.distill.config import StudentConfig
 from host.distill.hydra_student import HydraStudent
 from host.distill.pipeline import DistillResult, distill
+from host.distill.report import STUDENT_DISTILLED, STUDENT_PLAIN
 from host.distill.trained import load_student
 from host.export.bundle import export_run
 from host.signing import load_or_create_key
@@ -42,15 +43,15 @@ def test_hydra_student_learns_the_signatures_in_closed_form(
     hydra_distilled: DistillResult,
 ) -> None:
     report = hydra_distilled.report
-    assert report["student"]["kind"] == "hydra" and report["student"]["epochs"] == 0
-    by_model = {row["model"]: row for row in report["rows"]}
+    assert report.student.kind == "hydra" and report.student.epochs == 0
     # Far above the 1-in-9 chance level, with and without the teacher's soft targets. The
     # fixture codes each class by a bump's height on one axis, which random channel sums
     # and winner counts see less sharply than the CNN does (its bar is 0.8); real rhythms
     # are in test_hydra_student.py.
-    assert by_model["student (distilled)"]["macro_f1"]["value"] > 0.5
-    assert by_model["student (no teacher)"]["macro_f1"]["value"] > 0.5
-    assert by_model["student (distilled)"]["size_bytes"] < 100 * 1024
+    assert report.row(STUDENT_DISTILLED).macro_f1.value > 0.5
+    assert report.row(STUDENT_PLAIN).macro_f1.value > 0.5
+    size = report.row(STUDENT_DISTILLED).size_bytes
+    assert size is not None and size < 100 * 1024
 
 
 def test_saved_hydra_student_reproduces_the_reported_accuracy(
@@ -61,10 +62,8 @@ def test_saved_hydra_student_reproduces_the_reported_accuracy(
     inputs, labels = student.prepared("test")
     with torch.inference_mode():
         predicted = student.model(torch.from_numpy(inputs)).argmax(dim=1).numpy()
-    reported = next(
-        r for r in hydra_distilled.report["rows"] if r["model"] == "student (distilled)"
-    )
-    assert np.mean(predicted == labels) == pytest.approx(reported["accuracy"]["value"])
+    reported = hydra_distilled.report.row(STUDENT_DISTILLED)
+    assert np.mean(predicted == labels) == pytest.approx(reported.accuracy.value)
 
 
 def test_exported_hydra_student_gives_the_edge_the_torch_probabilities(

@@ -10,7 +10,8 @@ from sklearn.metrics import f1_score
 
 from edge import taxonomy
 from host.data.dataset import Dataset
-from host.distill.pipeline import DistillResult, fast_macro_f1, tune_thresholds
+from host.distill.pipeline import DistillResult, tune_thresholds
+from host.distill.report import STUDENT_DISTILLED, STUDENT_PLAIN, fast_macro_f1
 from host.distill.trained import load_student
 from host.evaluation.metrics import macro_f1
 
@@ -28,23 +29,26 @@ def test_report_compares_every_model_on_the_same_test_clips(
 ) -> None:
     _, result = distilled
     report = result.report
-    assert [row["model"] for row in report["rows"]] == MODELS
+    assert [row.model for row in report.rows] == MODELS
     # The second MiniRocket row learned from the students' windows: clips plus streams.
-    windows = report["n_train_windows"]
-    assert windows["students"] > windows["clips"] > 0
-    assert len({row["n"] for row in report["rows"]}) == 1
-    assert report["rows"][0]["n"] == report["n_clips"]["test"]
-    for row in report["rows"]:
-        for key in ("accuracy", "macro_f1"):
-            metric = row[key]
-            assert metric["low"] <= metric["value"] <= metric["high"]
+    windows = report.n_train_windows
+    assert windows.students > windows.clips > 0
+    assert len({row.n for row in report.rows}) == 1
+    assert report.rows[0].n == report.n_clips["test"]
+    for row in report.rows:
+        for metric in (row.accuracy, row.macro_f1):
+            assert metric.low <= metric.value <= metric.high
     # The fixture's signatures are learnable from IMU alone: both students far above the
     # 1-in-9 chance level.
-    by_model = {row["model"]: row for row in report["rows"]}
-    assert by_model["student (distilled)"]["macro_f1"]["value"] > 0.8
-    assert by_model["student (no teacher)"]["macro_f1"]["value"] > 0.8
-    assert by_model["student (distilled)"]["latency_ms"] > 0
-    assert by_model["student (distilled)"]["size_bytes"] < 100 * 1024
+    assert report.row(STUDENT_DISTILLED).macro_f1.value > 0.8
+    assert report.row(STUDENT_PLAIN).macro_f1.value > 0.8
+    latency = report.row(STUDENT_DISTILLED).latency_ms
+    size = report.row(STUDENT_DISTILLED).size_bytes
+    assert latency is not None and latency > 0
+    assert size is not None and size < 100 * 1024
+    # report.json holds the same report, key for key.
+    saved = json.loads((result.out_dir / "report.json").read_text())
+    assert saved["rows"][1]["macro_f1"]["value"] == report.rows[1].macro_f1.value
 
 
 def test_occluded_rows_cover_exactly_the_clips_with_hidden_video(
@@ -53,8 +57,8 @@ def test_occluded_rows_cover_exactly_the_clips_with_hidden_video(
     _, result = distilled
     report = result.report
     # Every third clip of the fixture hides the left knee for 2 s (> the paper's 1.5 s).
-    assert 0 < report["n_test_occluded"] < report["n_clips"]["test"]
-    assert [row["n"] for row in report["occluded_rows"]] == [report["n_test_occluded"]] * 5
+    assert 0 < report.n_test_occluded < report.n_clips["test"]
+    assert [row.n for row in report.occluded_rows] == [report.n_test_occluded] * 5
 
 
 def test_everything_trained_on_synthetic_data_says_so(
@@ -62,7 +66,7 @@ def test_everything_trained_on_synthetic_data_says_so(
 ) -> None:
     dataset, result = distilled
     assert dataset.manifest.synthetic
-    assert result.report["synthetic"] is True
+    assert result.report.synthetic is True
     assert "(synthetic data)" in (result.out_dir / "report.md").read_text().splitlines()[0]
     state = json.loads((result.out_dir / "distill.json").read_text())
     assert state["synthetic"] is True and state["data_hash"] == dataset.content_hash
@@ -86,8 +90,8 @@ def test_saved_student_reproduces_the_reported_test_accuracy(
 
     with torch.inference_mode():
         predicted = student.model(torch.from_numpy(inputs)).argmax(dim=1).numpy()
-    reported = next(r for r in result.report["rows"] if r["model"] == "student (distilled)")
-    assert np.mean(predicted == labels) == pytest.approx(reported["accuracy"]["value"])
+    reported = result.report.row(STUDENT_DISTILLED)
+    assert np.mean(predicted == labels) == pytest.approx(reported.accuracy.value)
 
 
 def test_thresholds_are_tuned_per_action_on_validation(
