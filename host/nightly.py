@@ -391,7 +391,7 @@ def _refresh_bundle(
             cache_mb=settings.stream_cache_mb,
         )
         distill_run(run_dir, data, compute=compute, stream=settings.stream_cache_mb > 0)
-        exported = export_run(run_dir, None, data, False, version)
+        exported = export_run(run_dir, None, data, False, version, key_dir=settings.key_dir)
         candidate = read_bundle(exported.archive).manifest
     except (
         DatasetError,

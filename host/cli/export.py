@@ -41,9 +41,10 @@ def export_command(
     """
     # Export stack imported here, not at module level: `touchline --help` stays fast.
     from host.export.bundle import export_run
+    from host.settings import get_settings
 
     console = Console()
-    result = export_run(run_dir, out, data, tflite, version)
+    result = export_run(run_dir, out, data, tflite, version, key_dir=get_settings().key_dir)
     if result.key_created:
         console.print(
             f"[yellow]made the club's bundle-signing key {result.key_id}; back up its "

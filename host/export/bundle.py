@@ -27,7 +27,6 @@ from host.distill.trained import TrainedStudentRun, load_student
 from host.export.onnx import onnx_session, run_onnx, to_onnx_bytes
 from host.export.quantize import Choice, choose_variant, quantize_int8
 from host.export.tflite import to_tflite_bytes
-from host.settings import get_settings
 from host.signing import ClubKey, load_or_create_key
 
 # The sideline budget for a bundle (DESIGN: model ≤ 100 KB).
@@ -61,9 +60,13 @@ def export_run(
     tflite: bool = False,
     version: str | None = None,
     signing_key: ClubKey | None = None,
+    key_dir: Path | None = None,
 ) -> ExportResult:
     """Export `run_dir/student` to `out_dir` (default `run_dir/bundles/<version>`), signed
-    with `signing_key`, by default the club key in `Settings.key_dir` (made if missing)."""
+    with `signing_key`, else with the club key in `key_dir` (made if missing; the caller
+    resolves it from the settings)."""
+    if signing_key is None and key_dir is None:
+        raise ExportError("no signing key and no key directory: a bundle is always signed")
     version = check_version(version or datetime.now(UTC).strftime("%Y%m%d-%H%M%S"))
     student = load_student(Path(run_dir) / "student")
     out = out_dir or Path(run_dir) / "bundles" / version
@@ -88,7 +91,8 @@ def export_run(
         )
     created = False
     if signing_key is None:
-        signing_key, created = load_or_create_key(get_settings().key_dir)
+        assert key_dir is not None  # checked above, before any work
+        signing_key, created = load_or_create_key(key_dir)
     bundle_dir = write_bundle(
         out, manifest_fields(student, version, choice), files, sign=signing_key.sign
     )

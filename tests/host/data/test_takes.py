@@ -223,7 +223,7 @@ def test_custom_labels_reach_the_bundle_and_the_sideline_table(
         minirocket_kernels=84,
     )
     assert json.loads((distilled.out_dir / "distill.json").read_text())["labels"] == list(LABELS)
-    exported = export_run(run, version="takes-1")
+    exported = export_run(run, version="takes-1", key_dir=tmp_path / "keys")
     bundle = read_bundle(exported.bundle_dir)
     assert bundle.manifest.labels == list(LABELS)
     assert set(bundle.manifest.events.thresholds) == set(LABELS)

@@ -15,7 +15,13 @@ from edge.infer import ActionModel, softmax
 from host.data.dataset import Dataset
 from host.distill.pipeline import DistillResult
 from host.distill.trained import StudentRunError, load_student
-from host.export.bundle import BUNDLE_BUDGET_BYTES, ExportResult, export_run, model_files
+from host.export.bundle import (
+    BUNDLE_BUDGET_BYTES,
+    ExportError,
+    ExportResult,
+    export_run,
+    model_files,
+)
 from host.export.onnx import onnx_session, run_onnx
 
 # Stated tolerances (docs/student.md): fp32 ONNX reproduces torch's logits to 1e-4;
@@ -129,5 +135,14 @@ def test_export_refuses_a_dataset_changed_since_distillation(
     (moved / "distill.json").write_text(json.dumps(state))
     (moved / "student.pt").write_bytes((result.out_dir / "student.pt").read_bytes())
     with pytest.raises(StudentRunError, match="dataset changed since distillation"):
-        export_run(tmp_path / "run", version="x")
+        export_run(tmp_path / "run", version="x", key_dir=tmp_path / "keys")
     assert not (tmp_path / "run" / "bundles").exists()
+
+
+def test_export_without_a_key_or_key_directory_is_refused_before_any_work(
+    distilled: tuple[Dataset, DistillResult],
+) -> None:
+    _, result = distilled
+    with pytest.raises(ExportError, match="a bundle is always signed"):
+        export_run(result.out_dir.parent, version="unsigned")
+    assert not (result.out_dir.parent / "bundles" / "unsigned").exists()
