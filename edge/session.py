@@ -23,6 +23,7 @@ from collections.abc import AsyncIterator, Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 from edge.config import EdgeConfig
 from edge.events import ActionEvent
@@ -46,7 +47,7 @@ class RecordResult:
     events: int = 0
     session_s: float = 0.0
     wall_s: float = 0.0
-    summaries: dict[str, dict] = field(default_factory=dict)
+    summaries: dict[str, dict[str, Any]] = field(default_factory=dict)
     stopped_by: str = "end of data"
     disk_full: bool = False
 
@@ -228,7 +229,7 @@ def finish_session(
     started_at: datetime,
     session_type: str,
     device_id: str | None,
-) -> dict[str, dict]:
+) -> dict[str, dict[str, Any]]:
     """Build, validate, store and queue one summary per athlete; close the session."""
     summaries = {}
     for athlete_id in processor.athletes:
@@ -269,7 +270,7 @@ def reprocess_stored(
 
 def close_session(
     store: Store, session_id: str, model: ActionModel, config: EdgeConfig
-) -> dict[str, dict]:
+) -> dict[str, dict[str, Any]]:
     """Close a session left open by a crash: re-process what was stored, then summarise."""
     row = store.session(session_id)
     if row is None:
