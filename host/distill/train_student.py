@@ -180,9 +180,10 @@ def _fit_hydra(
     (a ridge head takes no blended pairs)."""
     rng = np.random.default_rng(config.seed)
     n_views, n = (int(size) for size in train.inputs.shape[:2])
-    inputs = train.inputs.reshape(n_views * n, *train.inputs.shape[2:]).copy()
+    inputs = train.inputs.reshape(n_views * n, *train.inputs.shape[2:])
     labels = np.tile(train.labels, n_views)
     if train.gps_row is not None and config.gps_dropout > 0:
+        inputs = inputs.copy()  # the training set itself stays as prepared
         inputs[rng.random(len(inputs)) < config.gps_dropout, train.gps_row] = 0.0
     n_labels = config.student.n_labels
     targets = None
