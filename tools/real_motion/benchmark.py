@@ -132,6 +132,7 @@ def run(
     hydra_seeds: int = 1,
     hydra_pool: int = 4,
     hydra_candidates: Sequence[tuple[int, int, int]] = (),
+    baseline_seeds: int = 1,
 ) -> dict:
     data = load_collection(train_file)
     if data.groups_train is None or data.groups_test is None:
@@ -212,13 +213,12 @@ def run(
                 pred = predict_logits(model, z[test]).argmax(axis=1)
                 name = f"Hydra student (size chosen on validation athletes, seed {seed})"
                 record(name, test, pred, time.perf_counter() - start)
-        if baselines:
-            start = time.perf_counter()
-            pred = fit_minirocket(z[train], y[train], seed=0).predict(z[test])
-            record("MiniRocket + ridge", test, pred, time.perf_counter() - start)
-            start = time.perf_counter()
-            pred = fit_hydra(z[train], y[train], seed=0).predict(z[test])
-            record("Hydra", test, pred, time.perf_counter() - start)
+        for seed in range(baseline_seeds if baselines else 0):
+            suffix = f" (seed {seed})" if seed else ""
+            for name, fit in (("MiniRocket + ridge", fit_minirocket), ("Hydra", fit_hydra)):
+                start = time.perf_counter()
+                pred = fit(z[train], y[train], seed=seed).predict(z[test])
+                record(name + suffix, test, pred, time.perf_counter() - start)
         print(
             f"fold {k + 1}/{n_folds} (test {', '.join(map(str, folds[k]))}): "
             + "  ".join(f"{r.model} {r.fold_f1[-1]:.3f}" for r in rows.values()),
@@ -263,6 +263,9 @@ def main(argv: Sequence[str] | None = None) -> None:
     parser.add_argument("--max-epochs", type=int, help="override the recipes' epochs")
     parser.add_argument("--no-baselines", action="store_true", help="student rows only")
     parser.add_argument(
+        "--baseline-seeds", type=int, default=1, help="MiniRocket and Hydra seeds (rows)"
+    )
+    parser.add_argument(
         "--no-trained-students", action="store_true", help="no trained (CNN/GRU) student rows"
     )
     parser.add_argument(
@@ -297,6 +300,7 @@ def main(argv: Sequence[str] | None = None) -> None:
         args.hydra_seeds,
         args.hydra_pool,
         [tuple(int(part) for part in spec.split(",")) for spec in args.hydra_candidate],
+        args.baseline_seeds,
     )
     print(
         f"\n{result['dataset']}: {result['series']} series, {result['athletes']} athletes, "
