@@ -2,7 +2,8 @@
 
 1. config and seeds  2. data, splits, normalisation  3. model and loss weights
 4. epochs of (action batch + risk batch) steps, validation, early stopping
-5. the run directory: config, statistics, splits, per-epoch metrics, checkpoints.
+5. the run directory: config, statistics, splits, per-epoch metrics, checkpoints, and the
+   IMU companion where the config asks for one (`host.models.companion`).
 
 The parts live in `host.training` (see its module map). Runs the same under
 `torchrun --nproc_per_node=N -m host.train ...` (data-parallel: NCCL when each process
@@ -22,6 +23,7 @@ from functools import partial
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import torch
 import torch.distributed as dist
 from torch import nn
@@ -31,6 +33,7 @@ from firmware_bridge.errors import UserError
 from host.data.ts_file import ts_task
 from host.device import Compute
 from host.evaluation.splits import SplitPlan
+from host.models.companion import COMPANION_FILE, CompanionError, fit_companion
 from host.models.config import TrainConfig
 from host.models.heads import inverse_frequency_weights
 from host.models.network import MultimodalNet
@@ -38,7 +41,7 @@ from host.risk.features import FeatureSettings
 from host.training.batches import imu_augmenter
 from host.training.errors import TrainingError
 from host.training.loop import EpochRunner, distributed, out_of_time, state_digest
-from host.training.objective import Objective, validate
+from host.training.objective import Objective, embed, validate
 from host.training.rundir import (
     BEST_CHECKPOINT,
     BEST_RISK_CHECKPOINT,
@@ -205,7 +208,36 @@ def train(
     if rank == 0:
         elapsed = time.perf_counter() - started
         record_stop(out, stop_reason, state.best.epoch, state.best_risk.epoch, elapsed)
+        # 5. The IMU companion, fitted beside the best network (host.models.companion).
+        if config.model.imu_companion != "none":
+            _fit_companion(out, net, task, config, compute)
     return TrainResult(out, state.best.epoch, len(state.history), state.history, stop_reason)
+
+
+def _fit_companion(
+    out: Path, net: MultimodalNet, task: TaskData, config: TrainConfig, compute: Compute
+) -> None:
+    """Fit the random-kernel IMU companion on the training athletes, its temperature and
+    blend weight on the validation athletes against the best checkpoint's network; save it
+    beside the checkpoint and record it in run.json."""
+    weights = out / BEST_CHECKPOINT
+    if not weights.exists():
+        raise TrainingError(f"{weights}: missing, so there is no network to fit a companion to")
+    net.load_state_dict(torch.load(weights, map_location=compute.device, weights_only=True))
+
+    @torch.no_grad()
+    def network_proba(index: np.ndarray) -> np.ndarray:
+        index = index.astype(np.int64)
+        fused, _ = embed(net, task.arrays, index, config, task.stats.rates, compute=compute)
+        return torch.softmax(net.action_head(fused).float(), 1).cpu().numpy()
+
+    try:
+        companion = fit_companion(task, network_proba, config.model.n_labels, config.seed)
+    except CompanionError as exc:
+        raise TrainingError(f"{out}: {exc}") from None
+    companion.save(out / COMPANION_FILE)
+    info = json.loads((out / RUN_FILE).read_text())
+    write_json(out / RUN_FILE, {**info, "companion": companion.describe()})
 
 
 def _resumed_splits(

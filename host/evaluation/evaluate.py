@@ -27,6 +27,7 @@ from host.evaluation.results import (
     SceneScores,
 )
 from host.evaluation.splits import Split, SplitError, SplitPlan
+from host.models.companion import imu_of
 from host.models.run import LoadedRun, load_run
 from host.risk.features import FeatureSettings
 from host.training.objective import embed, risk_probabilities
@@ -61,9 +62,10 @@ def predict_test(
     risk_run: LoadedRun | None = None,
     compute: Compute | None = None,
 ) -> dict[str, np.ndarray]:
-    """Action predictions for the part's clips and risk probabilities for its athlete-weeks
-    (from `risk_run`, the run's best-risk checkpoint, when given), computed where the
-    models were moved to (`compute`: its precision; default the models' device in fp32)."""
+    """Action predictions for the part's clips (the network's, blended with the run's IMU
+    companion where it has one) and risk probabilities for its athlete-weeks (from
+    `risk_run`, the run's best-risk checkpoint, when given), computed where the models
+    were moved to (`compute`: its precision; default the models' device in fp32)."""
     clip_index = getattr(task.plan.actions, part)
     week_rows = getattr(task.plan.risk, part)
     members = week_members(task.weekly)
@@ -75,6 +77,11 @@ def predict_test(
     rows = [position[int(c)] for c in clip_index]
     with torch.no_grad():
         logits = run.model.action_head(fused[rows]).cpu()
+    proba = torch.softmax(logits, 1).numpy()
+    predicted = logits.argmax(1).numpy()
+    if run.companion is not None:  # the teacher's IMU companion blended in
+        proba = run.companion.blend(proba, imu_of(task.arrays, clip_index))
+        predicted = proba.argmax(1)
     p = np.zeros(0)
     if len(week_rows):
         if risk_run is not None:
@@ -82,8 +89,8 @@ def predict_test(
         p = risk_probabilities((risk_run or run).model, task, week_rows, fused, position)
     return {
         "clip_index": clip_index,
-        "predicted": logits.argmax(1).numpy(),
-        "proba": torch.softmax(logits, 1).numpy(),
+        "predicted": predicted,
+        "proba": proba,
         "attention": weights[rows].cpu().numpy(),
         "week_rows": week_rows,
         "risk": p,

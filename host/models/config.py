@@ -18,6 +18,9 @@ from typing import Any, TypedDict
 from edge import taxonomy
 from firmware_bridge.errors import UserError
 
+# What `[model] imu_companion` may name (host.models.companion fits them).
+IMU_COMPANIONS = ("none", "hydra+minirocket")
+
 
 class ConfigError(UserError, ValueError):
     """A config file or value that cannot be used; the message names the file and field."""
@@ -48,6 +51,9 @@ class ModelConfig:
     risk_features: tuple[str, ...] = ()
     history_features: tuple[str, ...] = ()
     dropout: float = 0.2
+    # Random-kernel IMU companion blended into the teacher's action probabilities
+    # (host.models.companion): "hydra+minirocket", or "none" for the network alone.
+    imu_companion: str = "none"
 
     @property
     def n_labels(self) -> int:
@@ -134,6 +140,11 @@ class TrainConfig:
             config = _build(cls, top, source, model=model)
         except TypeError as exc:  # wrong value types surface here
             raise ConfigError(f"{source}: {exc}") from exc
+        if config.model.imu_companion not in IMU_COMPANIONS:
+            raise ConfigError(
+                f"{source}: [model] imu_companion must be one of "
+                f"{', '.join(repr(k) for k in IMU_COMPANIONS)}, not {config.model.imu_companion!r}"
+            )
         if config.early_stop_on not in ("loss", "action_loss"):
             raise ConfigError(
                 f"{source}: early_stop_on must be 'loss' or 'action_loss', "

@@ -13,8 +13,9 @@ import torch
 
 from edge import dsp
 from firmware_bridge.errors import UserError
+from host.models.companion import COMPANION_FILE, Companion, CompanionError, load_companion
 from host.models.config import TrainConfig
-from host.models.inputs import InputStats, crop, prepare
+from host.models.inputs import ClipArrays, InputStats, crop, prepare
 from host.models.network import MultimodalNet
 
 
@@ -32,6 +33,9 @@ class LoadedRun:
     stats: InputStats
     weekly_normaliser: dsp.Normaliser | None
     info: dict[str, Any]
+    # The random-kernel IMU companion blended into the action probabilities, when the
+    # run's config has one (host.models.companion).
+    companion: Companion | None = None
 
     @property
     def model_config(self) -> Any:
@@ -49,7 +53,9 @@ class LoadedRun:
     def embed(self, clips: Any, batch_size: int = 256) -> np.ndarray:
         """Fused clip features Z (N, width) for stored clips (any modality may be missing),
         computed on the device the model was moved to."""
-        arrays = prepare(clips, self.stats, self.config)
+        return self._fused(prepare(clips, self.stats, self.config), batch_size)
+
+    def _fused(self, arrays: ClipArrays, batch_size: int) -> np.ndarray:
         device = next(self.model.parameters()).device
         parts = [np.zeros((0, self.config.model.shared_width), np.float32)]
         for start in range(0, len(arrays), batch_size):
@@ -65,10 +71,13 @@ class LoadedRun:
 
     @torch.no_grad()
     def predict_proba(self, clips: Any, batch_size: int = 256) -> np.ndarray:
-        """Action probabilities (N, n_labels): the teacher's soft labels."""
-        fused = torch.from_numpy(self.embed(clips, batch_size))
+        """Action probabilities (N, n_labels): the teacher's soft labels, the network's
+        blended with its IMU companion's where the run has one."""
+        arrays = prepare(clips, self.stats, self.config)
+        fused = torch.from_numpy(self._fused(arrays, batch_size))
         device = next(self.model.parameters()).device
-        return torch.softmax(self.model.action_head(fused.to(device)), dim=1).cpu().numpy()
+        network = torch.softmax(self.model.action_head(fused.to(device)), dim=1).cpu().numpy()
+        return network if self.companion is None else self.companion.blend(network, arrays.imu)
 
 
 def load_run(run_dir: str | Path, checkpoint: str = "best.pt") -> LoadedRun:
@@ -97,4 +106,11 @@ def load_run(run_dir: str | Path, checkpoint: str = "best.pt") -> LoadedRun:
         raise RunError(f"{weights}: cannot be loaded ({str(exc).splitlines()[0]})") from None
     model.eval()
     weekly = dsp.Normaliser.from_dict(stats["weekly"]) if stats.get("weekly") else None
-    return LoadedRun(root, model, config, InputStats.from_dict(stats["inputs"]), weekly, info)
+    companion = None
+    if config.model.imu_companion != "none":
+        try:
+            companion = load_companion(root / COMPANION_FILE)
+        except CompanionError as exc:
+            raise RunError(str(exc)) from None
+    inputs = InputStats.from_dict(stats["inputs"])
+    return LoadedRun(root, model, config, inputs, weekly, info, companion)

@@ -1,0 +1,194 @@
+"""The teacher's random-kernel IMU companion: fitted on training athletes, calibrated and
+weighted on validation athletes only, saved as arrays and read back to predict the same,
+blended into every teacher prediction, and off unless the config asks for it."""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+from collections.abc import Callable
+from pathlib import Path
+
+import numpy as np
+import pytest
+import torch
+
+from host.data.ts_file import ts_task
+from host.distill.baselines import fit_hydra, fit_minirocket
+from host.evaluation.evaluate import evaluate_run, predict_test
+from host.evaluation.splits import SplitPlan
+from host.models.companion import (
+    COMPANION_FILE,
+    WEIGHTS,
+    choose_weight,
+    fit_companion,
+    imu_of,
+    load_companion,
+)
+from host.models.config import ConfigError, ModelConfig, TrainConfig
+from host.models.inputs import ClipArrays
+from host.models.run import RunError, load_run
+from host.train import train
+from host.training.task import TaskData
+from tests.host.distill.motions_data import write_motions
+
+CONFIG = TrainConfig(
+    model=ModelConfig(imu_companion="hydra+minirocket"),
+    max_epochs=2,
+    batch_size=8,
+    learning_rate=3e-3,
+    early_stop_on="action_loss",
+)
+
+
+@pytest.fixture(scope="module")
+def motions(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return write_motions(tmp_path_factory.mktemp("motions"))
+
+
+@pytest.fixture(scope="module")
+def task(motions: Path) -> TaskData:
+    groups = motions.with_name("Motions_groups.txt")
+    return ts_task(motions, CONFIG, groups=groups)[1]
+
+
+@pytest.fixture(scope="module")
+def run(motions: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    torch.set_num_threads(1)
+    out = tmp_path_factory.mktemp("runs") / "companion"
+    groups = motions.with_name("Motions_groups.txt")
+    train(motions, out, CONFIG, show_progress=False, groups=groups)
+    return out
+
+
+def _uniform(n_labels: int) -> Callable[[np.ndarray], np.ndarray]:
+    """A network that knows nothing: every label equally likely."""
+    return lambda index: np.full((len(index), n_labels), 1.0 / n_labels)
+
+
+def test_decision_is_the_fitted_baselines_mean_decision(task: TaskData) -> None:
+    # The companion applies the fitted pipelines from arrays; it must be exactly them.
+    companion = fit_companion(task, _uniform(3), 3, seed=0)
+    train, test = task.plan.actions.train, task.plan.actions.test
+    x, y = imu_of(task.arrays, train), task.labels[train]
+    rocket, hydra = fit_minirocket(x, y, 0), fit_hydra(x, y, 0)
+    held_out = imu_of(task.arrays, test)
+    expected = (rocket.decision_function(held_out) + hydra.clf_.decision_function(held_out)) / 2
+    np.testing.assert_allclose(companion.decision(held_out), expected, rtol=1e-5, atol=1e-6)
+
+
+def test_weight_zero_is_the_network_alone(task: TaskData) -> None:
+    companion = dataclasses.replace(fit_companion(task, _uniform(3), 3, seed=0), weight=0.0)
+    network = np.random.default_rng(1).dirichlet(np.ones(3), size=len(task.labels))
+    imu = imu_of(task.arrays, np.arange(len(task.labels)))
+    np.testing.assert_array_equal(companion.blend(network, imu), network)
+    # A companion that only adds error on validation is given no weight ...
+    labels = network.argmax(1)
+    wrong = np.eye(3)[(labels + 1) % 3]
+    assert choose_weight(network, wrong, labels) == 0.0
+    # ... and one that is right where the network is unsure takes the blend over.
+    assert choose_weight(np.full_like(network, 1 / 3), np.eye(3)[labels], labels) == WEIGHTS[-1]
+
+
+def test_weight_and_temperature_are_chosen_on_validation_only(task: TaskData) -> None:
+    fitted = fit_companion(task, _uniform(3), 3, seed=0)
+    # Scramble the test athletes' signals and labels: a fit that read them would change.
+    test = task.plan.actions.test
+    rng = np.random.default_rng(7)
+    assert isinstance(task.arrays, ClipArrays)  # a .ts file is prepared in memory
+    imu = task.arrays.imu.copy()
+    imu[test] = rng.normal(0, 3, imu[test].shape)
+    labels = task.labels.copy()
+    labels[test] = rng.permutation(labels[test])
+    leaked = dataclasses.replace(
+        task, arrays=dataclasses.replace(task.arrays, imu=imu), labels=labels
+    )
+    again = fit_companion(leaked, _uniform(3), 3, seed=0)
+    assert (again.weight, again.temperature) == (fitted.weight, fitted.temperature)
+    np.testing.assert_array_equal(again.hydra_coef, fitted.hydra_coef)
+    # ... while the validation athletes' labels do steer it.
+    val = task.plan.actions.val
+    labels = task.labels.copy()
+    labels[val] = (labels[val] + 1) % 3
+    steered = fit_companion(dataclasses.replace(task, labels=labels), _uniform(3), 3, seed=0)
+    assert steered.temperature != fitted.temperature
+
+
+def test_saved_companion_reads_back_and_predicts_identically(
+    task: TaskData, tmp_path: Path
+) -> None:
+    fitted = fit_companion(task, _uniform(3), 3, seed=0)
+    fitted.save(tmp_path / COMPANION_FILE)
+    with np.load(tmp_path / COMPANION_FILE, allow_pickle=False) as saved:
+        assert all(saved[key].dtype != object for key in saved.files)
+    loaded = load_companion(tmp_path / COMPANION_FILE)
+    x = imu_of(task.arrays, np.arange(len(task.labels)))
+    np.testing.assert_array_equal(loaded.proba(x), fitted.proba(x))
+    assert (loaded.weight, loaded.temperature) == (fitted.weight, fitted.temperature)
+
+
+def test_training_saves_the_companion_and_every_teacher_prediction_blends_it(run: Path) -> None:
+    info = json.loads((run / "run.json").read_text())
+    assert info["companion"]["file"] == COMPANION_FILE
+    loaded = load_run(run)
+    assert loaded.companion is not None
+    assert loaded.companion.weight == info["companion"]["weight"] in WEIGHTS
+    _, task, _ = ts_task(
+        Path(info["data"]),
+        loaded.config,
+        plan=_plan(run),
+        stats=loaded.stats,
+        groups=Path(info["groups"]),
+    )
+    blended = predict_test(loaded, task)
+    alone = predict_test(dataclasses.replace(loaded, companion=None), task)
+    imu = imu_of(task.arrays, blended["clip_index"])
+    w = loaded.companion.weight
+    expected = (1 - w) * alone["proba"] + w * loaded.companion.proba(imu)
+    np.testing.assert_allclose(blended["proba"], expected, rtol=1e-6)
+    np.testing.assert_array_equal(blended["predicted"], expected.argmax(1))
+    # A reloaded run predicts what the evaluated one did.
+    evaluate_run(run, resamples=10)
+    with np.load(run / "predictions.npz") as saved:
+        np.testing.assert_array_equal(saved["clip_predicted"], blended["predicted"])
+    with_zero = dataclasses.replace(
+        loaded, companion=dataclasses.replace(loaded.companion, weight=0.0)
+    )
+    np.testing.assert_array_equal(predict_test(with_zero, task)["proba"], alone["proba"])
+
+
+def test_missing_or_damaged_companion_is_one_error_naming_the_file(
+    run: Path, tmp_path: Path
+) -> None:
+    copy = tmp_path / "run"
+    copy.mkdir()
+    for file in run.iterdir():
+        if file.is_file():
+            (copy / file.name).write_bytes(file.read_bytes())
+    target = copy / COMPANION_FILE
+    target.unlink()
+    with pytest.raises(RunError, match=f"{target}: missing"):
+        load_run(copy)
+    target.write_bytes(b"not an npz")
+    with pytest.raises(RunError, match=f"{target}: not a readable companion"):
+        load_run(copy)
+    with np.load(run / COMPANION_FILE) as saved:
+        np.savez(target, **{k: saved[k] for k in saved.files if k != "hydra_coef"})
+    with pytest.raises(RunError, match=f"{target}: not a companion \\(no array 'hydra_coef'\\)"):
+        load_run(copy)
+
+
+def test_companion_is_off_by_default_and_named_in_the_config(motions: Path, tmp_path: Path) -> None:
+    assert ModelConfig().imu_companion == "none"
+    plain = TrainConfig(max_epochs=1, batch_size=8)
+    out = tmp_path / "plain"
+    train(motions, out, plain, show_progress=False)
+    assert not (out / COMPANION_FILE).exists()
+    assert "companion" not in json.loads((out / "run.json").read_text())
+    assert load_run(out).companion is None
+    with pytest.raises(ConfigError, match=r"\[model\] imu_companion must be one of"):
+        TrainConfig.from_dict({"model": {"imu_companion": "rocket"}}, "x.toml")
+
+
+def _plan(run: Path) -> SplitPlan:
+    return SplitPlan.from_dict(json.loads((run / "splits.json").read_text()))
