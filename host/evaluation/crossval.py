@@ -7,6 +7,7 @@ validation athletes for early stopping, and scores on the fold's athletes only.
 
 from __future__ import annotations
 
+import json
 from functools import partial
 from pathlib import Path
 
@@ -22,6 +23,7 @@ from host.evaluation.splits import grouped_folds, leave_one_athlete_out
 from host.models.config import TrainConfig
 from host.risk.features import FeatureSettings
 from host.train import train
+from host.training.rundir import RUN_FILE
 from host.training.task import athlete_weeks
 
 CV_FILE = "crossval.json"
@@ -41,6 +43,9 @@ class FoldScores(Result):
     sensitivity: float
     specificity: float
     oracle_auc: float
+    # The teacher's IMU companion weight this fold chose on its validation athletes
+    # (None: the run has no companion).
+    companion_weight: float | None = None
 
 
 class Spread(Result):
@@ -86,6 +91,7 @@ class AthleteFold(MacroF1Scores):
 
     fold: int
     athlete: str
+    companion_weight: float | None = None  # as in FoldScores
 
 
 class LeaveOneAthleteOut(Result):
@@ -148,6 +154,7 @@ def cross_validate(
                     for name in FOLD_METRICS[2:]
                 },
                 oracle_auc=float("nan") if oracle is None else oracle,
+                companion_weight=_companion_weight(run_dir),
             )
         )
     summary: dict[str, Spread | None] = {}
@@ -200,6 +207,12 @@ def _predictions(run_dir: Path) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """(label, predicted label, athlete) of each test clip a fold's run saved."""
     with np.load(run_dir / PREDICTIONS_FILE) as saved:
         return saved["clip_label"], saved["clip_predicted"], saved["clip_athlete"]
+
+
+def _companion_weight(run_dir: Path) -> float | None:
+    """The blend weight of the fold run's IMU companion, as its run.json records it."""
+    info = json.loads((run_dir / RUN_FILE).read_text())
+    return float(info["companion"]["weight"]) if "companion" in info else None
 
 
 def _write(path: Path, report: CrossValidation | LeaveOneAthleteOut) -> None:
@@ -278,6 +291,7 @@ def leave_one_athlete_out_cv(
                 macro_f1=value,
                 macro_f1_low=low,
                 macro_f1_high=high,
+                companion_weight=_companion_weight(run_dir),
             )
         )
     report = LeaveOneAthleteOut(

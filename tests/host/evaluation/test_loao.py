@@ -140,3 +140,31 @@ def test_grouped_folds_on_a_ts_file_pool_every_series_once(tmp_path: Path) -> No
     assert report.pooled.n == 80 and report.pooled.athletes == 6
     pooled = report.pooled
     assert pooled.macro_f1_low <= pooled.macro_f1 <= pooled.macro_f1_high
+
+
+def test_loao_records_each_fold_teacher_companion_weight(tmp_path: Path) -> None:
+    from host.models.config import ModelConfig
+    from tests.host.distill.motions_data import write_motions
+
+    data = write_motions(tmp_path, athletes_train=3, athletes_test=1)
+    config = ONE_EPOCH.replace(model=ModelConfig(imu_companion="hydra+minirocket"))
+    report = leave_one_athlete_out_cv(
+        data,
+        tmp_path / "cv",
+        config,
+        resamples=10,
+        groups=data.with_name("Motions_groups.txt"),
+        show_progress=False,
+    )
+    for fold in report.folds:
+        info = json.loads((tmp_path / "cv" / f"athlete-{fold.fold:02d}" / "run.json").read_text())
+        assert fold.companion_weight == info["companion"]["weight"]
+    plain = leave_one_athlete_out_cv(
+        data,
+        tmp_path / "plain",
+        ONE_EPOCH,
+        resamples=10,
+        groups=data.with_name("Motions_groups.txt"),
+        show_progress=False,
+    )
+    assert all(fold.companion_weight is None for fold in plain.folds)
