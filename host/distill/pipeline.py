@@ -29,7 +29,7 @@ from edge.infer import softmax
 from edge.replay import f1_intervals, score_events
 from edge.windows import drop_reason, occluded_frames
 from firmware_bridge.errors import UserError
-from host.data.dataset import REQUIRED_CLIP_KEYS, Clips, Dataset, load_dataset
+from host.data.dataset import Clips, Dataset, load_dataset
 from host.data.shards import ShardIndex
 from host.device import Compute
 from host.distill.augment import imu_sensors
@@ -69,14 +69,11 @@ from host.distill.report import (
 from host.distill.student import parameter_count
 from host.distill.train_student import TrainingSet, predict_logits, train_student
 from host.distill.trained import CHECKPOINT, REPORT_JSON, REPORT_MD, STATE
-from host.distill.windows import StudentWindows, clip_windows, student_channels, student_labels
+from host.distill.views import PREPARE_CHUNK, ShiftedViews
+from host.distill.windows import ShiftedWindows, clip_spans, student_channels, student_labels
 from host.evaluation.splits import Split, SplitPlan, check_disjoint_groups, grouped_split
 
 STUDENT_DIR = "student"
-# Clips whose windows are filtered and normalised at a time (bounds float64 temporaries).
-_PREPARE_CHUNK = 2048
-# Stored signals the student windows are cut from (the rest is the teacher's).
-STUDENT_KEYS = frozenset({"imu", "imu_valid", "gps", "gps_valid"})
 # Where a training run keeps its SplitPlan (host.train writes it).
 SPLIT_FILE = "splits.json"
 # Latency in the distill table is a quick indication; tools/bench/student.py measures it.
@@ -123,9 +120,8 @@ def distill(
 
     `teacher_labels` names the teacher's output columns (a dataset without `background`
     gives a teacher with eight); they are placed into the student's label order. With
-    `stream` the clips are read one shard at a time and only the student's signals are
-    kept: the same windows, soft labels and occlusion flags without the skeletons held
-    (the students' training windows still hold most of distillation's memory)."""
+    `stream` the clips are read one shard at a time and only the student's raw spans are
+    kept: the same windows, soft labels and occlusion flags without the skeletons held."""
     config = config or DistillConfig()
     vocabulary = student_labels(dataset.manifest.labels)
     custom = vocabulary != taxonomy.LABELS
@@ -137,47 +133,32 @@ def distill(
             student=dataclasses.replace(config.student, n_labels=len(vocabulary)),
             simulated_minutes=0.0,
         )
-    clips, soft, video_occluded = clips_for_students(
-        dataset, teacher, list(teacher_labels), vocabulary, stream
+    examples = student_clips(
+        dataset, teacher, list(teacher_labels), vocabulary, config.shift_views_s, stream
     )
-    imu = dataset.manifest.modalities.get("imu")
-    gps = dataset.manifest.modalities.get("gps")
-
-    def view(source: Clips, shift: float) -> StudentWindows:
-        return clip_windows(
-            source,
-            dataset.manifest.labels,
-            imu.rate_hz if imu else 0.0,
-            gps.rate_hz if gps else taxonomy.GPS_RATE_HZ,
-            shift,
-            vocabulary,
-        )
-
-    centre = view(clips, config.shift_views_s[0])
-    groups = np.asarray(clips.athlete_id)
+    windows, soft, video_occluded = examples.windows, examples.soft, examples.video_occluded
+    imu_ok = windows.imu_ok[:, 0]
+    groups = examples.athlete_id
     split_source = "the teacher run's split" if split is not None else "drawn with the dataset seed"
     if split is None:
         split = grouped_split(groups, config.split_fractions, dataset.manifest.splits.seed)
     check_disjoint_groups(split, groups)
     parts = {
-        name: index[centre.imu_ok[index]]
+        name: index[imu_ok[index]]
         for name, index in (("train", split.train), ("val", split.val), ("test", split.test))
     }
     if min(len(p) for p in parts.values()) == 0:
         raise DistillError("a split part has no clips with usable IMU; more athletes are needed")
 
-    spec = _fit_input_spec(centre.subset(parts["train"]), config)
-    # One view at a time into one array: the raw windows of every view and a second copy
-    # of the prepared ones, distillation's largest arrays, are never held together.
-    # Filtering works in float64 on whole arrays, so it goes a chunk of clips at a time.
-    prepared = np.empty((len(config.shift_views_s), *centre.raw.shape), np.float32)
-    for number, shift in enumerate(config.shift_views_s):
-        shifted = centre if number == 0 else view(clips, shift)
-        for start in range(0, len(centre.labels), _PREPARE_CHUNK):
-            part = slice(start, start + _PREPARE_CHUNK)
-            prepared[number, part] = prepare_windows(spec, shifted.raw[part], shifted.present[part])
-    labels, dropped_imu_loss = centre.labels, int((~centre.imu_ok).sum())
-    del clips, centre, shifted  # the windows are prepared; streamed, this frees the signals
+    spec = _fit_input_spec(windows, parts["train"], config)
+    train_index, val_index, test_index = parts["train"], parts["val"], parts["test"]
+    labels, dropped_imu_loss = windows.labels, int((~imu_ok).sum())
+    no_streams = np.zeros((0, len(spec.channels), windows.length), np.float32)
+    val_inputs = ShiftedViews(spec, windows.subset(val_index), no_streams).view(0)
+    test_inputs = ShiftedViews(spec, windows.subset(test_index), no_streams).view(0)
+    # The training clips keep their raw spans; each batch prepares the views it draws.
+    train_windows = windows.subset(train_index)
+    del examples, windows
     gps_row = spec.channel_names.index(GPS_SPEED_CHANNEL)
     normaliser = dsp.Normaliser(
         mean=np.asarray(spec.normalisation.mean), std=np.asarray(spec.normalisation.std)
@@ -189,24 +170,17 @@ def distill(
         else _continuous_sessions(dataset, split, groups, config)
     )
     # The students' training set: every view of the training clips, then the streams'
-    # windows, written straight into one array (no intermediate copy of the views).
-    train_index, val_index, test_index = parts["train"], parts["val"], parts["test"]
+    # windows (the same in every view).
     stream_inputs, stream_labels = _stream_windows(
-        streams["train"], spec, config, prepared.shape[2:]
+        streams["train"], spec, config, no_streams.shape[1:]
     )
     n_clips = len(train_index)
-    inputs = np.empty(
-        (len(prepared), n_clips + len(stream_labels), *prepared.shape[2:]), np.float32
-    )
-    for number in range(len(prepared)):
-        np.take(prepared[number], train_index, axis=0, out=inputs[number, :n_clips])
-        inputs[number, n_clips:] = stream_inputs
     train_soft = None
     if soft is not None:
         stream_soft = np.eye(soft.shape[1], dtype=np.float32)[stream_labels]
         train_soft = np.concatenate([soft[train_index], stream_soft])
     train = TrainingSet(
-        inputs,
+        ShiftedViews(spec, train_windows, stream_inputs),
         np.concatenate([labels[train_index], stream_labels]),
         train_soft,
         gps_row,
@@ -214,30 +188,30 @@ def distill(
         normaliser,
     )
     val = TrainingSet(
-        prepared[:1, val_index],
+        val_inputs[None],
         labels[val_index],
         None if soft is None else soft[val_index],
         gps_row,
         sensors,
         normaliser,
     )
-    test_inputs = prepared[0, test_index]
-    del prepared  # every view is in the training set; validation and test use the centre
     kd = train_student(train, val, config, distil=True, description=STUDENT_DISTILLED)
     plain = train_student(train, val, config, distil=False, description=STUDENT_PLAIN)
     # MiniRocket twice: on the clips alone (the classic baseline), and on exactly the
     # windows the students learn from, streams included, so the comparison with the
     # students is on the same training data (streams teach "not centred → background",
     # which costs clip accuracy; measured in docs/student.md).
+    centred = train.views.view(0)
     rockets = {
         ROCKET_CLIPS: fit_minirocket(
-            train.inputs[0, :n_clips], labels[train_index], config.seed, minirocket_kernels
+            centred[:n_clips], labels[train_index], config.seed, minirocket_kernels
         )
     }
     if streams["train"]:
         rockets[ROCKET_SAME] = fit_minirocket(
-            train.inputs[0], train.labels, config.seed, minirocket_kernels
+            centred, train.labels, config.seed, minirocket_kernels
         )
+    del centred
 
     y_test = labels[test_index]
     # Every model on the same test clips: its predictions, and its cost where measured.
@@ -453,7 +427,7 @@ def _event_settings(
             "val_event_f1": val_f1,
         }
     else:
-        val_probs = softmax(predict_logits(model, val.inputs[0]))
+        val_probs = softmax(predict_logits(model, val.views.view(0)))
         thresholds = tune_thresholds(val_probs, val.labels, config.threshold_grid, vocabulary)
         nms_s = config.nms_s
     if streams["test"]:
@@ -500,9 +474,10 @@ def tune_thresholds(
     return thresholds
 
 
-def _fit_input_spec(train: StudentWindows, config: DistillConfig) -> InputSpec:
+def _fit_input_spec(windows: ShiftedWindows, index: np.ndarray, config: DistillConfig) -> InputSpec:
     """Channels and filters from the config; z-score statistics from the training windows
-    after the same low-pass the edge applies (missing GPS left out of the statistics)."""
+    `index` (centred view) after the same low-pass the edge applies (missing GPS left out
+    of the statistics)."""
     channels = student_channels(config.imu_cutoff_hz, config.gps_cutoff_hz)
     identity = {"mean": [0.0] * len(channels), "std": [1.0] * len(channels)}
     spec = InputSpec.model_validate(
@@ -515,51 +490,89 @@ def _fit_input_spec(train: StudentWindows, config: DistillConfig) -> InputSpec:
             "normalisation": identity,
         }
     )
-    filtered = np.empty(train.raw.shape, np.float32)  # filter_windows' dtype, chunk by chunk
-    for start in range(0, len(filtered), _PREPARE_CHUNK):
-        part = slice(start, start + _PREPARE_CHUNK)
-        filtered[part] = filter_windows(spec, train.raw[part])
+    # filter_windows' dtype, filled chunk by chunk (filtering works in float64).
+    filtered = np.empty((len(index), len(channels), windows.length), np.float32)
+    for start in range(0, len(index), PREPARE_CHUNK):
+        rows = index[start : start + PREPARE_CHUNK]
+        filtered[start : start + len(rows)] = filter_windows(spec, windows.raw_view(0, rows))
+    present = windows.present[index, 0]
     mean = np.zeros(len(channels))
     std = np.ones(len(channels))
-    seen = train.present.any(axis=0)
-    if seen.any():
-        fitted = dsp.Normaliser.fit(filtered[:, seen], axis=1, valid=train.present[:, seen, None])
-        mean[seen] = fitted.mean
+    # A channel at a time: the fit's float64 temporaries are then a channel's size, and
+    # each channel's statistics are the same as fitted with the others.
+    for channel in np.flatnonzero(present.any(axis=0)):
+        fitted = dsp.Normaliser.fit(
+            filtered[:, [channel]], axis=1, valid=present[:, [channel], None]
+        )
+        mean[channel] = fitted.mean[0]
         # A channel that never moves keeps unit scale rather than dividing by ~0.
-        std[seen] = np.where(fitted.std > 1e-3, fitted.std, 1.0)
+        std[channel] = fitted.std[0] if fitted.std[0] > 1e-3 else 1.0
     normaliser = dsp.Normaliser(mean=mean, std=std)
     return InputSpec.model_validate({**spec.model_dump(), "normalisation": normaliser.to_dict()})
 
 
-def clips_for_students(
+@dataclass(frozen=True)
+class StudentClips:
+    """What distillation keeps of every clip: the student's raw spans at every shift, the
+    athlete, the teacher's probabilities (None without a teacher) and whether the video
+    was occluded."""
+
+    windows: ShiftedWindows
+    athlete_id: np.ndarray
+    soft: np.ndarray | None
+    video_occluded: np.ndarray
+
+
+def student_clips(
     dataset: Dataset,
     teacher: Teacher | None,
     labels: list[str],
     vocabulary: tuple[str, ...],
+    shifts_s: tuple[float, ...],
     stream: bool,
-) -> tuple[Clips, np.ndarray | None, np.ndarray]:
-    """The clips for the student windows, the teacher's probabilities of every clip (None
-    without a teacher) and whether each clip's video was occluded. Streamed, each shard is
-    read once, labelled by the teacher whole, and only the student's signals are kept."""
+) -> StudentClips:
+    """Every clip cut into the student's spans at `shifts_s`, with its teacher
+    probabilities and occlusion flag. Streamed, each shard is read once, labelled by the
+    teacher whole and cut, and only its spans are kept: no clip's signals outlive its
+    shard."""
+    imu = dataset.manifest.modalities.get("imu")
+    gps = dataset.manifest.modalities.get("gps")
+
+    def cut(clips: Clips) -> ShiftedWindows:
+        return clip_spans(
+            clips,
+            dataset.manifest.labels,
+            imu.rate_hz if imu else 0.0,
+            gps.rate_hz if gps else taxonomy.GPS_RATE_HZ,
+            shifts_s,
+            vocabulary,
+        )
+
     if not stream:
         clips = dataset.clips()
         soft = (
             None if teacher is None else _teacher_probabilities(teacher, clips, labels, vocabulary)
         )
-        return clips, soft, _video_occluded(clips)
+        return StudentClips(cut(clips), np.asarray(clips.athlete_id), soft, _video_occluded(clips))
     index = ShardIndex.of(dataset)
-    kept = STUDENT_KEYS | set(REQUIRED_CLIP_KEYS)
-    parts: list[dict[str, np.ndarray]] = []
+    windows: ShiftedWindows | None = None
     soft_parts, occluded = [], []
     for shard in range(len(index.paths)):
         whole = index.read(shard)
         if teacher is not None:
             soft_parts.append(_teacher_probabilities(teacher, whole, labels, vocabulary))
         occluded.append(_video_occluded(whole))
-        parts.append({key: value for key, value in whole.as_dict().items() if key in kept})
-    clips = Clips(**{key: np.concatenate([part[key] for part in parts]) for key in parts[0]})
-    soft = np.concatenate(soft_parts) if teacher is not None else None
-    return clips, soft, np.concatenate(occluded)
+        part = cut(whole)
+        if windows is None:
+            windows = ShiftedWindows.allocate(len(index), part)
+        windows.put(int(index.starts[shard]), part)
+    assert windows is not None  # ShardIndex.of refuses a dataset without shards
+    return StudentClips(
+        windows,
+        np.asarray(index.identity.athlete_id),
+        np.concatenate(soft_parts) if teacher is not None else None,
+        np.concatenate(occluded),
+    )
 
 
 def _teacher_probabilities(

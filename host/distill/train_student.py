@@ -26,6 +26,7 @@ from host.distill.augment import Augmenter, Sensor, mix
 from host.distill.config import DistillConfig
 from host.distill.hydra_student import fit_hydra_student
 from host.distill.student import build_student, hydra_config
+from host.distill.views import StackedViews, ViewSource
 
 # Probabilities are clipped away from 0 before taking logs of the teacher's output.
 _PROB_FLOOR = 1e-6
@@ -33,17 +34,22 @@ _PROB_FLOOR = 1e-6
 
 @dataclass(frozen=True)
 class TrainingSet:
-    """Prepared inputs for one split. `inputs` is a stack of augmented views
-    `(views, N, C, T)`; view 0 is the centred window used for evaluation. `sensors` names
+    """Prepared inputs for one split. `inputs` holds every example in several views:
+    a stack `(views, N, C, T)` prepared in advance, or a `ViewSource` that prepares them
+    a batch at a time; view 0 is the centred window used for evaluation. `sensors` names
     the IMU channels that augmentation may rotate and warp, and `normaliser` the z-score
     that produced `inputs` (augmentation works in physical units)."""
 
-    inputs: np.ndarray
+    inputs: np.ndarray | ViewSource
     labels: np.ndarray
     soft: np.ndarray | None = None
     gps_row: int | None = None
     sensors: tuple[Sensor, ...] = ()
     normaliser: dsp.Normaliser | None = None
+
+    @property
+    def views(self) -> ViewSource:
+        return StackedViews(self.inputs) if isinstance(self.inputs, np.ndarray) else self.inputs
 
 
 @dataclass(frozen=True)
@@ -106,7 +112,9 @@ def train_student(
         if distil and train.soft is not None and config.alpha > 0
         else None
     )
-    n_views, n = (int(size) for size in train.inputs.shape[:2])
+    source = train.views
+    n_views, n = source.n_views, len(source)
+    val_inputs = validation.views.view(0)
     augmenter = Augmenter(config.augment, train.sensors)
     best_f1, best_state, best_epoch, stale = -1.0, None, 0, 0
     history: list[dict[str, float]] = []
@@ -121,7 +129,7 @@ def train_student(
                 rows = order[start : start + config.batch_size]
                 if len(rows) < 2:  # BatchNorm needs two samples
                     continue
-                batch = train.inputs[views[rows], rows].copy()
+                batch = source.batch(views[rows], rows)
                 if train.gps_row is not None and config.gps_dropout > 0:
                     hide = rng.random(len(rows)) < config.gps_dropout
                     batch[hide, train.gps_row] = 0.0
@@ -151,7 +159,7 @@ def train_student(
                 optimiser.step()
                 total += loss.item() * len(rows)
             scheduler.step()
-            val_pred = predict_logits(model, validation.inputs[0]).argmax(axis=1)
+            val_pred = predict_logits(model, val_inputs).argmax(axis=1)
             val_f1 = float(f1_score(validation.labels, val_pred, average="macro"))
             history.append({"epoch": epoch + 1, "loss": total / n, "val_macro_f1": val_f1})
             progress.update(task, advance=1)
@@ -179,11 +187,16 @@ def _fit_hydra(
     windows, GPS hidden on a share of them as the loop does, augmented copies without mixup
     (a ridge head takes no blended pairs)."""
     rng = np.random.default_rng(config.seed)
-    n_views, n = (int(size) for size in train.inputs.shape[:2])
-    inputs = train.inputs.reshape(n_views * n, *train.inputs.shape[2:])
+    source = train.views
+    n_views, n = source.n_views, len(source)
+    first = source.view(0)
+    # Every view at once, view after view: the closed-form fit takes them together.
+    inputs = np.empty((n_views * n, *first.shape[1:]), first.dtype)
+    for number in range(n_views):
+        inputs[number * n : (number + 1) * n] = first if number == 0 else source.view(number)
+    del first
     labels = np.tile(train.labels, n_views)
     if train.gps_row is not None and config.gps_dropout > 0:
-        inputs = inputs.copy()  # the training set itself stays as prepared
         inputs[rng.random(len(inputs)) < config.gps_dropout, train.gps_row] = 0.0
     n_labels = config.student.n_labels
     targets = None
@@ -200,6 +213,6 @@ def _fit_hydra(
         train.normaliser,
         targets,
     )
-    val_pred = predict_logits(model, validation.inputs[0]).argmax(axis=1)
+    val_pred = predict_logits(model, validation.views.view(0)).argmax(axis=1)
     val_f1 = float(f1_score(validation.labels, val_pred, average="macro"))
     return TrainedStudent(model, 0, val_f1, [{"epoch": 0, "val_macro_f1": val_f1}])

@@ -8,7 +8,8 @@ import numpy as np
 import pytest
 from sklearn.metrics import f1_score
 
-from edge import taxonomy
+from edge import dsp, taxonomy
+from edge.bundle import filter_windows
 from host.data.dataset import Dataset
 from host.distill.pipeline import DistillResult, tune_thresholds
 from host.distill.report import STUDENT_DISTILLED, STUDENT_PLAIN, fast_macro_f1
@@ -123,3 +124,19 @@ def test_fast_macro_f1_equals_scikit_learn(seed: int) -> None:
     assert fast_macro_f1(y, pred) == pytest.approx(
         f1_score(y, pred, labels=np.unique(y), average="macro", zero_division=0)
     )
+
+
+def test_z_score_is_fitted_on_the_filtered_training_windows(
+    distilled: tuple[Dataset, DistillResult],
+) -> None:
+    _, result = distilled
+    student = load_student(result.out_dir)
+    raw, present, _ = student.windows("train")
+    filtered = filter_windows(student.spec, raw)
+    seen = present.any(axis=0)
+    assert seen.all()  # the fixture's GPS is present on three clips of four
+    fitted = dsp.Normaliser.fit(filtered, axis=1, valid=present[:, :, None])
+    normalisation = student.spec.normalisation
+    # Fitted a channel at a time in the pipeline, in the clips' split order here.
+    np.testing.assert_allclose(normalisation.mean, fitted.mean, rtol=1e-9, atol=1e-12)
+    np.testing.assert_allclose(normalisation.std, fitted.std, rtol=1e-9)

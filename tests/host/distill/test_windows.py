@@ -8,7 +8,13 @@ import pytest
 from edge import taxonomy
 from host.data.dataset import Dataset
 from host.distill.pipeline import DistillResult
-from host.distill.windows import StudentDataError, clip_windows, label_indices
+from host.distill.windows import (
+    ShiftedWindows,
+    StudentDataError,
+    clip_spans,
+    clip_windows,
+    label_indices,
+)
 
 
 def _windows(dataset: Dataset, shift_s: float = 0.0):
@@ -77,3 +83,42 @@ def test_labels_map_by_name_into_the_bundle_order() -> None:
     assert [taxonomy.LABELS[i] for i in mapped] == ["landing", "sprint", "sprint"]
     with pytest.raises(StudentDataError, match="dribble"):
         label_indices(["dribble"], np.array([0]))
+
+
+def test_each_view_of_the_spans_is_the_window_at_its_shift(
+    distilled: tuple[Dataset, DistillResult],
+) -> None:
+    dataset, _ = distilled
+    clips = dataset.clips()
+    assert clips.gps_valid is not None
+    gps_valid = clips.gps_valid.copy()
+    # GPS fixes from 4.2 s on: enough for the window moved +0.3 s (31 of its 60), not for
+    # the centred one (28) or the one moved -0.3 s (25).
+    gps_valid[0], gps_valid[0, 42:] = False, True
+    gps_valid[2, 10:20] = False  # gaps inside every window, still covered enough
+    clips = type(clips)(**{**clips.as_dict(), "gps_valid": gps_valid})
+    shifts = (0.0, -0.3, 0.3)
+    spans = clip_spans(clips, dataset.manifest.labels, 100.0, 10.0, shifts)
+    assert spans.raw.shape == (len(clips), 13, 660)
+    assert spans.present[0, :, 12].tolist() == [False, False, True]
+    for number, shift in enumerate(shifts):
+        view = spans.view(number)
+        alone = clip_windows(clips, dataset.manifest.labels, 100.0, 10.0, shift)
+        for key in ("raw", "present", "imu_ok", "labels"):
+            assert getattr(view, key).tobytes() == getattr(alone, key).tobytes(), (shift, key)
+
+
+def test_spans_filled_part_by_part_equal_the_spans_cut_whole(
+    distilled: tuple[Dataset, DistillResult],
+) -> None:
+    dataset, _ = distilled
+    clips = dataset.clips()
+    shifts = (0.0, -0.3, 0.3)
+    whole = clip_spans(clips, dataset.manifest.labels, 100.0, 10.0, shifts)
+    first = clip_spans(clips.subset(np.arange(10)), dataset.manifest.labels, 100.0, 10.0, shifts)
+    joined = ShiftedWindows.allocate(len(clips), first)
+    joined.put(0, first)
+    rest = clips.subset(np.arange(10, len(clips)))
+    joined.put(10, clip_spans(rest, dataset.manifest.labels, 100.0, 10.0, shifts))
+    for key in ("raw", "present", "imu_ok", "labels"):
+        np.testing.assert_array_equal(getattr(joined, key), getattr(whole, key), err_msg=key)

@@ -1,0 +1,76 @@
+"""The students' views prepared per batch are the views prepared whole, value for value."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from edge.bundle import InputSpec, prepare_windows
+from host.data.dataset import Dataset
+from host.distill.pipeline import DistillResult
+from host.distill.trained import load_student
+from host.distill.views import ShiftedViews, StackedViews, ViewSource
+from host.distill.windows import ShiftedWindows, clip_spans, clip_windows
+
+SHIFTS = (0.0, -0.3, 0.3)
+N_EXTRA = 5
+
+
+def _spans(dataset: Dataset) -> ShiftedWindows:
+    return clip_spans(dataset.clips(), dataset.manifest.labels, 100.0, 10.0, SHIFTS)
+
+
+def _extra(spec: InputSpec) -> np.ndarray:
+    rng = np.random.default_rng(1)
+    return rng.normal(size=(N_EXTRA, len(spec.channels), 600)).astype(np.float32)
+
+
+def _stacked(dataset: Dataset, spec: InputSpec) -> np.ndarray:
+    """Every view prepared whole, then the extra windows in each: the stack the students
+    trained on before views were prepared per batch."""
+    views = []
+    for shift in SHIFTS:
+        windows = clip_windows(dataset.clips(), dataset.manifest.labels, 100.0, 10.0, shift)
+        prepared = prepare_windows(spec, windows.raw, windows.present)
+        views.append(np.concatenate([prepared, _extra(spec)]))
+    return np.stack(views)
+
+
+@pytest.fixture(scope="module")
+def sources(distilled: tuple[Dataset, DistillResult]) -> dict[str, ViewSource]:
+    dataset, result = distilled
+    spec = load_student(result.out_dir).spec
+    return {
+        "stacked": StackedViews(_stacked(dataset, spec)),
+        "shifted": ShiftedViews(spec, _spans(dataset), _extra(spec)),
+    }
+
+
+def test_per_batch_views_equal_the_views_prepared_whole(
+    sources: dict[str, ViewSource],
+) -> None:
+    stacked, shifted = sources["stacked"], sources["shifted"]
+    assert (shifted.n_views, len(shifted)) == (stacked.n_views, len(stacked))
+    rng = np.random.default_rng(0)
+    for _ in range(4):  # batches as the training loop draws them, extra rows included
+        rows = rng.permutation(len(shifted))[:64]
+        views = rng.integers(0, shifted.n_views, size=64)
+        assert shifted.batch(views, rows).tobytes() == stacked.batch(views, rows).tobytes()
+    for number in range(shifted.n_views):
+        assert shifted.view(number).tobytes() == stacked.view(number).tobytes()
+
+
+@pytest.mark.parametrize("kind", ["stacked", "shifted"])
+def test_a_batch_is_a_new_array_of_each_rows_view(
+    sources: dict[str, ViewSource], kind: str
+) -> None:
+    source = sources[kind]
+    rows = np.array([3, 0, len(source) - 1, 3])
+    views = np.array([2, 0, 1, 1])
+    batch = source.batch(views, rows)
+    assert batch.dtype == np.float32
+    for i, (view, row) in enumerate(zip(views, rows, strict=True)):
+        np.testing.assert_array_equal(batch[i], source.view(int(view))[row])
+    assert not np.array_equal(batch[0], batch[3])  # one clip, two shifts: two windows
+    batch[:] = 0.0  # the loop hides GPS in place; the source stays as prepared
+    assert source.batch(views, rows).any()
