@@ -81,6 +81,11 @@ class Companion:
     def decision(self, imu: np.ndarray) -> np.ndarray:
         """Mean of the two ridges' decision values `(N, n_labels)`; labels absent from
         training are -inf (probability 0)."""
+        if tuple(imu.shape[1:]) != self.input_shape:
+            raise CompanionError(
+                f"the IMU companion reads clips of {self.input_shape[0]} channels x "
+                f"{self.input_shape[1]} samples, not {tuple(imu.shape[1:])}"
+            )
         out = np.full((len(imu), self.n_labels), -np.inf)
         for start in range(0, len(imu), _CHUNK):
             x = np.ascontiguousarray(imu[start : start + _CHUNK], dtype=np.float32)

@@ -20,6 +20,7 @@ from host.evaluation.splits import SplitPlan
 from host.models.companion import (
     COMPANION_FILE,
     WEIGHTS,
+    CompanionError,
     choose_weight,
     fit_companion,
     imu_of,
@@ -75,6 +76,8 @@ def test_decision_is_the_fitted_baselines_mean_decision(task: TaskData) -> None:
     held_out = imu_of(task.arrays, test)
     expected = (rocket.decision_function(held_out) + hydra.clf_.decision_function(held_out)) / 2
     np.testing.assert_allclose(companion.decision(held_out), expected, rtol=1e-5, atol=1e-6)
+    with pytest.raises(CompanionError, match=r"reads clips of \d+ channels x 200 samples"):
+        companion.decision(held_out[:, :, :100])
 
 
 def test_weight_zero_is_the_network_alone(task: TaskData) -> None:
