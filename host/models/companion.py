@@ -169,7 +169,7 @@ def load_companion(path: Path) -> Companion:
         channels, timepoints = (int(v) for v in data["shape"])
         seed = int(data["seed"])
         dummy = np.zeros((1, channels, timepoints), np.float32)
-        with _torch_state_kept():
+        with _global_state_kept():
             minirocket = MiniRocket(
                 n_kernels=int(data["minirocket_n_kernels"]), n_jobs=1, random_state=seed
             ).fit(dummy)
@@ -229,7 +229,7 @@ def fit_companion(
             "training clips"
         )
     x, y = imu_of(task.arrays, train), task.labels[train]
-    with _torch_state_kept():
+    with _global_state_kept():
         rocket = fit_minirocket(x, y, seed)
         hydra = fit_hydra(x, y, seed)
     _, scaler, ridge = (step for _, step in rocket.steps)
@@ -290,12 +290,14 @@ def _two_columns(coef: np.ndarray, intercept: np.ndarray) -> tuple[np.ndarray, n
 
 
 @contextmanager
-def _torch_state_kept() -> Iterator[None]:
-    """aeon's Hydra seeds torch's global generator and sets its thread count when fitted;
-    keep both as they were, so a companion changes nothing else in the process."""
-    threads = torch.get_num_threads()
+def _global_state_kept() -> Iterator[None]:
+    """aeon's MiniRocket seeds numpy's global generator, and its Hydra seeds torch's and
+    sets torch's thread count, when fitted; keep all three as they were, so a companion
+    changes nothing else in the process."""
+    threads, numpy_state = torch.get_num_threads(), np.random.get_state()
     try:
         with torch.random.fork_rng():
             yield
     finally:
         torch.set_num_threads(threads)
+        np.random.set_state(numpy_state)

@@ -195,3 +195,20 @@ def test_companion_is_off_by_default_and_named_in_the_config(motions: Path, tmp_
 
 def _plan(run: Path) -> SplitPlan:
     return SplitPlan.from_dict(json.loads((run / "splits.json").read_text()))
+
+
+def test_fitting_and_loading_leave_the_process_random_state_alone(
+    task: TaskData, tmp_path: Path
+) -> None:
+    # aeon seeds numpy's and torch's global generators; later folds must not notice.
+    np.random.seed(123)
+    torch.manual_seed(123)
+    numpy_next, torch_next = np.random.random(), torch.rand(1)
+    np.random.seed(123)
+    torch.manual_seed(123)
+    threads = torch.get_num_threads()
+    fit_companion(task, _uniform(3), 3, seed=0).save(tmp_path / COMPANION_FILE)
+    load_companion(tmp_path / COMPANION_FILE)
+    assert np.random.random() == numpy_next
+    assert torch.equal(torch.rand(1), torch_next)
+    assert torch.get_num_threads() == threads
