@@ -26,7 +26,7 @@ from host.distill.augment import Augmenter, Sensor, mix
 from host.distill.config import DistillConfig
 from host.distill.hydra_student import fit_hydra_student
 from host.distill.student import build_student, hydra_config
-from host.distill.views import StackedViews, ViewSource
+from host.distill.views import HELD_VIEWS_MB, StackedViews, ViewSource
 
 # Probabilities are clipped away from 0 before taking logs of the teacher's output.
 _PROB_FLOOR = 1e-6
@@ -112,7 +112,7 @@ def train_student(
         if distil and train.soft is not None and config.alpha > 0
         else None
     )
-    source = train.views
+    source = train.views.held(HELD_VIEWS_MB)
     n_views, n = source.n_views, len(source)
     val_inputs = validation.views.view(0)
     augmenter = Augmenter(config.augment, train.sensors)

@@ -5,8 +5,10 @@ prepared, the views of a paper-size squad's training clips take three times a vi
 memory (1.4 GB of the 6.8 GB distillation peaked at); `ShiftedViews` keeps one raw span
 per clip instead (`ShiftedWindows`, 37 % of that) and cuts, filters and z-scores the
 view each row of a batch asks for, with the bundle's own `prepare_windows`: the batch is
-the same, value for value, as the rows of views prepared whole. `StackedViews` serves
-inputs that are already prepared, as a `(views, N, C, T)` array.
+the same, value for value, as the rows of views prepared whole. That costs compute
+(filtering a batch takes about as long as a training step), so a training set whose
+views fit in `HELD_VIEWS_MB` is prepared whole once instead (`held`). `StackedViews`
+serves inputs that are already prepared, as a `(views, N, C, T)` array.
 """
 
 from __future__ import annotations
@@ -21,6 +23,10 @@ from host.distill.windows import ShiftedWindows
 
 # Windows prepared at a time when a whole view is wanted (bounds float64 temporaries).
 PREPARE_CHUNK = 2048
+# Prepared views up to this size are held in memory: a squad of up to ≈ 8 000 clips
+# (≈ 5 500 training windows in three views) trains as fast as before views were cut per
+# batch; a bigger one prepares each batch (docs/host.md, distillation's memory).
+HELD_VIEWS_MB = 512.0
 
 
 class ViewSource(Protocol):
@@ -37,6 +43,10 @@ class ViewSource(Protocol):
 
     def view(self, number: int) -> np.ndarray:
         """Every example in view `number`, `(N, C, T)`."""
+        ...
+
+    def held(self, limit_mb: float) -> ViewSource:
+        """The same views, prepared whole in memory if they take at most `limit_mb`."""
         ...
 
 
@@ -58,6 +68,9 @@ class StackedViews:
 
     def view(self, number: int) -> np.ndarray:
         return self.inputs[number]
+
+    def held(self, limit_mb: float) -> ViewSource:
+        return self
 
 
 @dataclass(frozen=True)
@@ -95,6 +108,15 @@ class ShiftedViews:
             out[rows] = self._prepared(number, rows)
         out[n_clips:] = self.extra
         return out
+
+    def held(self, limit_mb: float) -> ViewSource:
+        shape = (self.n_views, len(self), len(self.spec.channels), self.windows.length)
+        if np.prod(shape) * 4 > limit_mb * 2**20:  # float32
+            return self
+        stacked = np.empty(shape, np.float32)
+        for number in range(self.n_views):
+            stacked[number] = self.view(number)
+        return StackedViews(stacked)
 
     def _prepared(self, number: int, rows: np.ndarray) -> np.ndarray:
         present = self.windows.present[rows, number]

@@ -2,12 +2,19 @@
 
 from __future__ import annotations
 
+import dataclasses
+
 import numpy as np
 import pytest
+from signature_data import TEST_CONFIG
 
+import host.distill.train_student as train_student_module
+from edge import dsp
 from edge.bundle import InputSpec, prepare_windows
 from host.data.dataset import Dataset
+from host.distill.augment import AugmentConfig, imu_sensors
 from host.distill.pipeline import DistillResult
+from host.distill.train_student import TrainingSet, train_student
 from host.distill.trained import load_student
 from host.distill.views import ShiftedViews, StackedViews, ViewSource
 from host.distill.windows import ShiftedWindows, clip_spans, clip_windows
@@ -74,3 +81,37 @@ def test_a_batch_is_a_new_array_of_each_rows_view(
     assert not np.array_equal(batch[0], batch[3])  # one clip, two shifts: two windows
     batch[:] = 0.0  # the loop hides GPS in place; the source stays as prepared
     assert source.batch(views, rows).any()
+
+
+def test_views_that_fit_the_limit_are_held_prepared(sources: dict[str, ViewSource]) -> None:
+    shifted = sources["shifted"]
+    size_mb = shifted.n_views * len(shifted) * 13 * 600 * 4 / 2**20
+    assert shifted.held(size_mb * 0.99) is shifted  # over the limit: prepared per batch
+    held = shifted.held(size_mb)
+    assert isinstance(held, StackedViews)
+    for number in range(shifted.n_views):
+        assert held.view(number).tobytes() == shifted.view(number).tobytes()
+    stacked = sources["stacked"]
+    assert stacked.held(0.0) is stacked  # already prepared
+
+
+def test_a_student_learns_the_same_from_views_per_batch_as_from_held_views(
+    distilled: tuple[Dataset, DistillResult],
+    sources: dict[str, ViewSource],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    dataset, result = distilled
+    spec = load_student(result.out_dir).spec
+    normaliser = dsp.Normaliser.from_dict(spec.normalisation.model_dump())
+    labels = np.concatenate([_spans(dataset).labels, np.zeros(N_EXTRA, np.int64)])
+    val = TrainingSet(sources["stacked"].view(0)[None, :40], labels[:40])
+    config = dataclasses.replace(
+        TEST_CONFIG, max_epochs=2, augment=AugmentConfig(rotation_deg=20.0, mixup_alpha=0.2)
+    )
+    monkeypatch.setattr(train_student_module, "HELD_VIEWS_MB", 0.0)  # never held
+    weights = []
+    for kind in ("shifted", "stacked"):
+        train = TrainingSet(sources[kind], labels, None, 12, imu_sensors(2), normaliser)
+        model = train_student(train, val, config, distil=False).model
+        weights.append(b"".join(p.numpy().tobytes() for p in model.state_dict().values()))
+    assert weights[0] == weights[1]
