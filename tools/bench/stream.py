@@ -8,6 +8,10 @@ prepare, collate, augment; first with a cold shard cache, then warm), training s
 second on those batches, and training steps per second on synthetic tensors of the same
 shapes, which have no data path at all.
 
+`--stages` also prints, for each task, the largest resident set seen in each stage: the
+innermost function of the project's code the main thread was in, sampled every 20 ms
+(Linux `/proc`), which says where a peak comes from.
+
 `--tile N` first writes a copy of the squad with every clip N times (new clip ids, same
 athletes, weeks and signals), so a paper-size clip count (≈ 21 000) is reached from a
 `small` synthetic squad without hours of simulation; per-clip memory is what it would be.
@@ -23,14 +27,52 @@ import os
 import shutil
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
+from types import FrameType
 
 import numpy as np
 
 FEEDS = {"in memory": 0.0, "streamed": 1024.0}  # --cache-mb of each feed
 TASKS = ("train", "evaluate", "distil")
 BUDGET_MB = 4096  # issue 18: at most 4 GB per process at paper size
+PROJECT = Path(__file__).resolve().parents[2]
+STAGES_SHOWN = 8
+
+
+class StageSampler(threading.Thread):
+    """The resident set every `interval_s`, its maximum kept per stage: the innermost frame
+    of the main thread that is project code (`host/distill/pipeline.py:distill`)."""
+
+    def __init__(self, interval_s: float = 0.02) -> None:
+        super().__init__(daemon=True)
+        self.interval_s = interval_s
+        self.peaks: dict[str, float] = {}
+        self.done = threading.Event()
+        self._page = os.sysconf("SC_PAGE_SIZE")
+
+    def run(self) -> None:
+        main = threading.main_thread().ident
+        while not self.done.wait(self.interval_s):
+            frame = sys._current_frames().get(main) if main is not None else None
+            stage = _project_stage(frame)
+            with open("/proc/self/statm") as statm:
+                rss_mb = int(statm.read().split()[1]) * self._page / 2**20
+            self.peaks[stage] = max(self.peaks.get(stage, 0.0), rss_mb)
+
+    def report(self) -> str:
+        top = sorted(self.peaks.items(), key=lambda item: -item[1])[:STAGES_SHOWN]
+        return "\n".join(f"  {peak:7.0f} MB  {stage}" for stage, peak in top)
+
+
+def _project_stage(frame: FrameType | None) -> str:
+    while frame is not None:
+        path = Path(frame.f_code.co_filename)
+        if path.is_relative_to(PROJECT) and ".venv" not in path.parts:
+            return f"{path.relative_to(PROJECT)}:{frame.f_code.co_name}"
+        frame = frame.f_back
+    return "(outside the project)"
 
 
 def tile(source: Path, target: Path, times: int) -> Path:
@@ -55,8 +97,19 @@ def tile(source: Path, target: Path, times: int) -> Path:
     return target
 
 
-def run_task(task: str, data: Path, work: Path, cache_mb: float, epochs: int) -> None:
+def run_task(task: str, data: Path, work: Path, cache_mb: float, epochs: int, stages: bool) -> None:
     """One task in this process (the child side of `measure`)."""
+    sampler = StageSampler()
+    if stages:
+        sampler.start()
+    _run_task(task, data, work, cache_mb, epochs)
+    if stages:
+        sampler.done.set()
+        sampler.join()
+        print(f"{task} (cache {cache_mb:g} MB): largest resident set by stage\n{sampler.report()}")
+
+
+def _run_task(task: str, data: Path, work: Path, cache_mb: float, epochs: int) -> None:
     import torch
 
     from host.device import Compute
@@ -86,10 +139,13 @@ def run_task(task: str, data: Path, work: Path, cache_mb: float, epochs: int) ->
         )
 
 
-def measure(task: str, data: Path, work: Path, cache_mb: float, epochs: int) -> dict[str, float]:
+def measure(
+    task: str, data: Path, work: Path, cache_mb: float, epochs: int, stages: bool
+) -> dict[str, float]:
     """Peak RSS (MB) and wall seconds of `task` in a child process."""
     command = [sys.executable, __file__, "--child", task, "--data", str(data)]
     command += ["--work", str(work), "--cache-mb", str(cache_mb), "--epochs", str(epochs)]
+    command += ["--stages"] if stages else []
     started = time.perf_counter()
     child = subprocess.Popen(command, env={**os.environ, "OMP_NUM_THREADS": "1"})
     _, status, usage = os.wait4(child.pid, 0)
@@ -185,11 +241,14 @@ def main() -> None:
     parser.add_argument("--workers", type=int, default=0, help="Loader workers for speed.")
     parser.add_argument("--tasks", default=",".join(TASKS), help="Comma-separated tasks.")
     parser.add_argument("--feeds", default=",".join(FEEDS), help="Comma-separated feeds.")
+    parser.add_argument(
+        "--stages", action="store_true", help="Also print each task's peak by stage."
+    )
     parser.add_argument("--child", choices=TASKS, help=argparse.SUPPRESS)
     parser.add_argument("--cache-mb", type=float, default=0.0, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:
-        run_task(args.child, args.data, args.work, args.cache_mb, args.epochs)
+        run_task(args.child, args.data, args.work, args.cache_mb, args.epochs, args.stages)
         return
     args.work.mkdir(parents=True, exist_ok=True)
     data = args.data
@@ -207,7 +266,7 @@ def main() -> None:
     for task in tasks:
         for feed in args.feeds.split(","):
             cache_mb = FEEDS[feed]
-            row = measure(task, data, args.work, cache_mb, args.epochs)
+            row = measure(task, data, args.work, cache_mb, args.epochs, args.stages)
             results.setdefault(task, {})[feed] = row
             print(
                 f"{task:9s} {feed:10s} peak RSS {row['peak_rss_mb']:7.0f} MB "
