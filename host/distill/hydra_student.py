@@ -11,15 +11,19 @@ whose only learnt parts are a feature scaler and the linear head, fitted in clos
 through the same sideline runner: input `(N, C, T)` prepared windows, output logits.
 
 The graph is kept short, because at this size onnxruntime's per-operator overhead costs
-as much as the arithmetic: the first difference is taken once and padded to the window's
-length, one 1×1 convolution sums every group's channels from (series, difference), one
-grouped convolution per dilation follows, and one count pipeline runs over all of them.
+as much as the arithmetic: the first difference is taken once, one 1×1 convolution sums
+every group's channels from (series, difference), one grouped convolution per dilation
+follows, one count pipeline runs over all of them, and the scaler's division is folded
+into the head's matrix product (31 nodes for 16 groups on 4 dilations, 49 before; no
+shape arithmetic).
 To bring it nearer the sideline's latency budget the window is first averaged down
 `pool`× in time, and `groups` may be set below Hydra's 64 (its default). The ridge head
 may also fit on augmented copies of the training windows (turned straps, stronger or
 slower players: `host.distill.augment`), which is what moved it on unseen footballers.
-Ties in the winner-takes-all are counted for every tied kernel (measure zero on real
-data; it lets the count be elementwise operations, which every ONNX runtime supports).
+Ties in the winner-takes-all are counted for every tied kernel. They are not rare on real
+recordings: where a channel sum is flat (a take padded with its last value), every
+kernel of the group answers exactly 0; counting them all is elementwise, which every
+ONNX runtime supports, and measured to matter (see `_responses`).
 """
 
 from __future__ import annotations
@@ -93,6 +97,7 @@ class HydraStudent(nn.Module):
         weights = weights - weights.mean(-1, keepdim=True)
         self.register_buffer("mix", mix.reshape(-1, 2 * channels, 1))
         self.register_buffer("weights", weights / weights.abs().sum(-1, keepdim=True))
+        self.length = samples // config.pool
         n_features = 2 * len(self.dilations) * 2 * self.h * self.k
         self.register_buffer("mu", torch.zeros(n_features))
         self.register_buffer("sigma", torch.ones(n_features))
@@ -101,10 +106,22 @@ class HydraStudent(nn.Module):
     def features(self, x: torch.Tensor) -> torch.Tensor:
         """Raw Hydra features `(N, features)`: every kernel's summed winning responses,
         then every kernel's count of least answers."""
+        z = self._responses(x)
+        sums = ((z == z.amax(dim=2, keepdim=True)) * z).sum(-1)
+        counts = (z == z.amin(dim=2, keepdim=True)).to(z.dtype).sum(-1)
+        return torch.cat([sums, counts], dim=1).flatten(1)
+
+    def _responses(self, x: torch.Tensor) -> torch.Tensor:
+        """Every kernel's response `(N, groups, kernels per group, length)`."""
         if self.pool > 1:
             x = F.avg_pool1d(x, self.pool, self.pool)
-        difference = F.pad(x[:, :, 1:] - x[:, :, :-1], (0, 1))
-        mixed = F.conv1d(torch.cat([x, difference], dim=1), self.mix)
+        # The first difference, 0 at the end: the series shifted by one with its last
+        # sample repeated, minus the series (no Pad node, whose export needs shape
+        # arithmetic). Exactly 0 where the series is flat, where every kernel of a group
+        # then ties and counts; a difference folded into the channel-sum convolution
+        # leaves rounding residue there instead and cost 3 points on unseen footballers.
+        shifted = torch.cat([x[:, :, 1:], x[:, :, -1:]], dim=2)
+        mixed = F.conv1d(torch.cat([x, shifted - x], dim=1), self.mix)
         responses = torch.cat(
             [
                 F.conv1d(
@@ -120,20 +137,22 @@ class HydraStudent(nn.Module):
             ],
             dim=1,
         )
-        z = responses.reshape(responses.shape[0], -1, self.k, responses.shape[-1])
-        top = z.amax(dim=2, keepdim=True)
-        bottom = z.amin(dim=2, keepdim=True)
-        sums = ((z == top) * z).sum(-1).flatten(1)
-        counts = (z == bottom).to(z.dtype).sum(-1).flatten(1)
-        return torch.cat([sums, counts], dim=1)
+        # Sizes fixed at construction: no shape arithmetic in the exported graph.
+        return responses.reshape(-1, len(self.dilations) * 2 * self.h, self.k, self.length)
 
     def scale(self, features: torch.Tensor) -> torch.Tensor:
         """Hydra's sparse scaler: sqrt of the positive part, z-scored where non-zero."""
         root = features.clamp_min(0).sqrt()
-        return (root - self.mu) * (root != 0).to(root.dtype) / self.sigma
+        return (root - self.mu) * torch.sign(root) / self.sigma
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        return self.head(self.scale(self.features(x)))
+        # head(scale(f)) with 1/sigma folded into the head's weights (a constant in the
+        # export): root is ≥ 0, so (root - mu) * sign(root) = root - mu * sign(root). mu is
+        # not folded in: a feature constant on the training windows has a tiny sigma, and
+        # root / sigma - mu / sigma would cancel catastrophically where root - mu is 0.
+        root = self.features(x).clamp_min(0).sqrt()
+        centred = root - self.mu * torch.sign(root)
+        return F.linear(centred, self.head.weight / self.sigma, self.head.bias)
 
 
 def fit_hydra_student(

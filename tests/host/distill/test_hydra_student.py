@@ -5,8 +5,10 @@ from __future__ import annotations
 from pathlib import Path
 
 import numpy as np
+import onnx
 import pytest
 import torch
+from torch.nn import functional as F
 
 from edge import dsp
 from host.distill.augment import AugmentConfig, Augmenter, imu_sensors
@@ -25,6 +27,81 @@ def test_onnx_export_gives_the_torch_logits() -> None:
         expected = model(torch.from_numpy(x)).numpy()
     got = run_onnx(onnx_session(to_onnx_bytes(model, 12, 600)), x)
     np.testing.assert_allclose(got, expected, rtol=1e-3, atol=1e-3)
+
+
+def test_the_export_is_one_short_pipeline_without_shape_arithmetic() -> None:
+    model = HydraStudent(13, 600, 9, HydraConfig(groups=16, pool=8)).eval()
+    graph = onnx.load_from_string(to_onnx_bytes(model, 13, 600)).graph
+    ops = [node.op_type for node in graph.node if node.op_type != "Constant"]
+    # Pool, channel sums, one convolution per dilation (4 here), the winner counts and one
+    # matrix product with the scaler folded in; each extra node costs onnxruntime
+    # microseconds per window.
+    assert ops.count("Conv") == 1 + len(model.dilations)
+    assert ops.count("Gemm") == 1 and len(ops) <= 31  # 49 before the graph was shortened
+    assert not {"Shape", "Gather", "Pad", "Not", "Div"} & set(ops)
+
+
+def _plain_features(model: HydraStudent, x: torch.Tensor) -> torch.Tensor:
+    """Hydra's features written out step by step: pool, explicit first difference (0 at
+    the end), 1×1 channel sums of (series, difference), convolutions, winners."""
+    x = F.avg_pool1d(x, model.pool, model.pool)
+    difference = torch.cat([x[:, :, 1:] - x[:, :, :-1], torch.zeros_like(x[:, :, :1])], dim=2)
+    mixed = F.conv1d(torch.cat([x, difference], dim=1), model.mix)
+    parts = mixed.split(2 * model.h, dim=1)
+    z = torch.cat(
+        [
+            F.conv1d(part, model.weights[i], dilation=d, padding=4 * d, groups=2 * model.h)
+            for i, (part, d) in enumerate(zip(parts, model.dilations, strict=True))
+        ],
+        dim=1,
+    ).unflatten(1, (-1, model.k))
+    top, bottom = z.amax(2, keepdim=True), z.amin(2, keepdim=True)
+    sums = torch.where(z == top, z, 0.0).sum(-1).flatten(1)
+    return torch.cat([sums, (z == bottom).sum(-1).flatten(1).to(z.dtype)], dim=1)
+
+
+def test_the_short_graph_computes_hydras_features_step_by_step() -> None:
+    model = HydraStudent(12, 600, 9, HydraConfig(groups=16, pool=8, seed=2)).eval()
+    x = torch.randn(4, 12, 600)
+    # Flat stretches, as in takes padded with their last sample: every kernel of a group
+    # ties there, and all of them count.
+    x[:, :, :120] = x[:, :, :1]
+    x[:, :, -120:] = x[:, :, -1:]
+    with torch.no_grad():
+        assert torch.equal(model.features(x), _plain_features(model, x))
+
+
+def test_folded_head_equals_the_scaled_features_through_the_head() -> None:
+    torch.manual_seed(0)
+    model = HydraStudent(6, 200, 4, HydraConfig(groups=8, pool=2)).eval()
+    torch.nn.init.normal_(model.head.weight)
+    x = torch.randn(5, 6, 200)
+    with torch.no_grad():
+        root = model.features(x).clamp_min(0).sqrt()
+        model.mu.copy_(root.mean(0))
+        model.sigma.uniform_(0.5, 2.0)
+        # A feature the same on every window (here the first) gets a tiny sigma, as in a
+        # fit: its centred value is exactly 0 and must stay 0 through the folded head.
+        model.mu[0] = root[0, 0]
+        model.sigma[0] = 1e-8
+        torch.testing.assert_close(
+            model(x), model.head(model.scale(model.features(x))), rtol=1e-4, atol=1e-4
+        )
+
+
+def test_a_saved_student_loads_into_a_fresh_one_with_the_same_logits() -> None:
+    config = HydraConfig(groups=8, pool=4, seed=3)
+    fitted = HydraStudent(12, 600, 9, config).eval()
+    torch.nn.init.normal_(fitted.head.weight)
+    fitted.mu.fill_(0.5)
+    state = fitted.state_dict()
+    # Checkpoints keep the keys they had before the graph was shortened.
+    assert set(state) == {"mix", "weights", "mu", "sigma", "head.weight", "head.bias"}
+    fresh = HydraStudent(12, 600, 9, config).eval()
+    fresh.load_state_dict(state)
+    x = torch.randn(2, 12, 600)
+    with torch.no_grad():
+        assert torch.equal(fresh(x), fitted(x))
 
 
 def test_winner_counts_add_up_to_the_window_length() -> None:
