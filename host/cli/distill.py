@@ -26,12 +26,13 @@ def distill_command(
     data: Path | None = typer.Option(
         None, "--data", help="Dataset directory; default: the one the run was trained on."
     ),
-    student: Literal["cnn", "gru", "hydra"] = typer.Option(
+    student: Literal["cnn", "gru", "hydra", "auto"] = typer.Option(
         "cnn",
         "--student",
-        help="Student family: cnn (the default), gru, or hydra (random convolutions with "
-        "a ridge head fitted in closed form: better on unseen real players, about twice "
-        "the CNN's time per window; docs/student.md, Real data).",
+        help="Student family: cnn (the default), gru, hydra (random convolutions with "
+        "a ridge head fitted in closed form: better on unseen footballers, about twice "
+        "the CNN's time per window), or auto (trains cnn and hydra, keeps the better on "
+        "the validation athletes; docs/student.md, Real data).",
     ),
     epochs: int = typer.Option(DEFAULT_EPOCHS, "--epochs", min=1, help="Most epochs."),
     seed: int = typer.Option(0, "--seed", help="Seed of training and bootstrap."),

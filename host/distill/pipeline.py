@@ -66,8 +66,13 @@ from host.distill.report import (
     report_markdown,
     score_model,
 )
-from host.distill.student import parameter_count
-from host.distill.train_student import TrainingSet, predict_logits, train_student
+from host.distill.student import family_of, parameter_count
+from host.distill.train_student import (
+    TrainedStudent,
+    TrainingSet,
+    predict_logits,
+    train_student,
+)
 from host.distill.trained import CHECKPOINT, REPORT_JSON, REPORT_MD, STATE
 from host.distill.views import PREPARE_CHUNK, ShiftedViews
 from host.distill.windows import ShiftedWindows, clip_spans, student_channels, student_labels
@@ -104,6 +109,30 @@ class _Candidate:
     predicted: np.ndarray
     latency_ms: float | None
     size_bytes: int | None
+
+
+def _train_family(
+    train: TrainingSet,
+    val: TrainingSet,
+    config: DistillConfig,
+    distil: bool,
+    description: str,
+) -> TrainedStudent:
+    """The student of `config`'s family; for "auto", the CNN and the Hydra student each by
+    its own recipe, keeping the better validation macro-F1 (the CNN on a tie: faster)."""
+    if config.student.kind != "auto":
+        return train_student(train, val, config, distil=distil, description=description)
+    trained = [
+        train_student(
+            train,
+            val,
+            config.replace(student=dataclasses.replace(config.student, kind=kind)),
+            distil=distil,
+            description=f"{description} ({kind})",
+        )
+        for kind in ("cnn", "hydra")
+    ]
+    return max(trained, key=lambda student: student.best_val_macro_f1)
 
 
 def distill(
@@ -195,8 +224,13 @@ def distill(
         sensors,
         normaliser,
     )
-    kd = train_student(train, val, config, distil=True, description=STUDENT_DISTILLED)
-    plain = train_student(train, val, config, distil=False, description=STUDENT_PLAIN)
+    kd = _train_family(train, val, config, distil=True, description=STUDENT_DISTILLED)
+    plain = _train_family(train, val, config, distil=False, description=STUDENT_PLAIN)
+    if config.student.kind == "auto":
+        # The family kept on the validation athletes is what is saved, exported, reported.
+        config = config.replace(
+            student=dataclasses.replace(config.student, kind=family_of(kd.model))
+        )
     # MiniRocket twice: on the clips alone (the classic baseline), and on exactly the
     # windows the students learn from, streams included, so the comparison with the
     # students is on the same training data (streams teach "not centred → background",

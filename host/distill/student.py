@@ -1,8 +1,9 @@
 """The sideline student: a small temporal network over a prepared `(N, C, T)` window.
 
-Two families, chosen by measurement (docs/student.md): a depthwise-separable temporal
-CNN whose first layer strides 4x (most of a convolution's cost is at full rate), and a
-tiny GRU behind a 10x strided stem. Both output raw class scores (logits).
+Families, chosen by measurement (docs/student.md): a depthwise-separable temporal CNN
+whose first layer strides 4x (most of a convolution's cost is at full rate), a tiny GRU
+behind a 10x strided stem, and the Hydra student (host/distill/hydra_student.py). All
+output raw class scores (logits).
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ from itertools import pairwise
 import torch
 from torch import nn
 
-from host.distill.config import StudentConfig
+from host.distill.config import StudentConfig, StudentFamily
 from host.distill.hydra_student import HydraConfig, HydraStudent
 
 
@@ -115,7 +116,25 @@ def build_student(config: StudentConfig) -> nn.Module:
         return HydraStudent(
             config.in_channels, config.hydra_window_samples, config.n_labels, hydra_config(config)
         )
+    if config.kind == "auto":
+        raise ValueError(
+            "student kind 'auto' is resolved by training (host.distill.train_student); "
+            "build the family it kept ('cnn' or 'hydra')"
+        )
     raise ValueError(f"unknown student kind {config.kind!r} (expected 'cnn', 'gru' or 'hydra')")
+
+
+def family_of(model: nn.Module) -> StudentFamily:
+    """The `StudentConfig.kind` that builds `model` (what an 'auto' student kept)."""
+    families: dict[type[nn.Module], StudentFamily] = {
+        StudentCNN: "cnn",
+        StudentGRU: "gru",
+        HydraStudent: "hydra",
+    }
+    for cls, kind in families.items():
+        if isinstance(model, cls):
+            return kind
+    raise TypeError(f"{type(model).__name__} is not a student network")
 
 
 def hydra_config(config: StudentConfig, seed: int = 0) -> HydraConfig:

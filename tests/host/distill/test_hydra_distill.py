@@ -1,5 +1,6 @@
 """`touchline distill --student hydra`: the Hydra student goes through the same pipeline,
-checkpoint and export as the CNN, with its head fitted in closed form."""
+checkpoint and export as the CNN, with its head fitted in closed form; `--student auto`
+keeps the better family on the validation athletes."""
 
 from __future__ import annotations
 
@@ -21,6 +22,7 @@ from host.distill.config import StudentConfig
 from host.distill.hydra_student import HydraStudent
 from host.distill.pipeline import DistillResult, distill
 from host.distill.report import STUDENT_DISTILLED, STUDENT_PLAIN
+from host.distill.student import build_student, family_of
 from host.distill.trained import load_student
 from host.export.bundle import export_run
 from host.signing import load_or_create_key
@@ -82,3 +84,35 @@ def test_exported_hydra_student_gives_the_edge_the_torch_probabilities(
     assert np.mean(edge_probs.argmax(1) == host_probs.argmax(1)) >= 0.95
     if bundle.manifest.default_model == bundle.manifest.fp32_model:
         np.testing.assert_allclose(edge_probs, host_probs, atol=1e-5)
+
+
+@pytest.fixture(scope="module")
+def auto_distilled(tmp_path_factory: pytest.TempPathFactory) -> DistillResult:
+    root = tmp_path_factory.mktemp("auto")
+    config = TEST_CONFIG.replace(student=StudentConfig(kind="auto"))
+    return distill(
+        write_signature_dataset(root / "data"),
+        root / "run" / "student",
+        LabelAwareTeacher(),
+        config,
+        minirocket_kernels=TEST_MINIROCKET_KERNELS,
+    )
+
+
+def test_auto_keeps_the_family_better_on_validation_and_saves_it_by_name(
+    auto_distilled: DistillResult, hydra_distilled: DistillResult
+) -> None:
+    kept = auto_distilled.report.student
+    student = load_student(auto_distilled.out_dir)
+    # What is saved names the family kept, so the student loads and exports as that family.
+    assert kept.kind in ("cnn", "hydra") and student.config.student.kind == kept.kind
+    assert family_of(student.model) == kept.kind
+    # The same data, seed and recipe as the Hydra-only run: auto keeps at least its score.
+    assert kept.val_macro_f1 >= hydra_distilled.report.student.val_macro_f1
+    if kept.kind == "hydra":
+        assert kept.val_macro_f1 == hydra_distilled.report.student.val_macro_f1
+
+
+def test_auto_is_a_choice_made_by_training_not_a_network() -> None:
+    with pytest.raises(ValueError, match="resolved by training"):
+        build_student(StudentConfig(kind="auto"))
