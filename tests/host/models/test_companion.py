@@ -212,3 +212,32 @@ def test_fitting_and_loading_leave_the_process_random_state_alone(
     assert np.random.random() == numpy_next
     assert torch.equal(torch.rand(1), torch_next)
     assert torch.get_num_threads() == threads
+
+
+def test_a_takes_teacher_gives_distillation_the_blended_probabilities(tmp_path: Path) -> None:
+    # Imported takes (IMU with its validity channels, and a skeleton): the teacher's soft
+    # labels for stored clips are the blend the run chose on its validation athletes.
+    from host.data.dataset import load_dataset
+    from host.data.takes import import_takes
+    from host.models.inputs import prepare
+    from tests.host.data.takes_example import write_takes
+
+    data = import_takes(write_takes(tmp_path / "club", per_label=3), tmp_path / "takes").out
+    config = dataclasses.replace(CONFIG, batch_size=4)
+    train(data, tmp_path / "run", config, show_progress=False, test_athletes=["p5"])
+    teacher = load_run(tmp_path / "run")
+    assert teacher.companion is not None
+    clips = load_dataset(data).clips()
+    blended = teacher.predict_proba(clips)
+    network = dataclasses.replace(teacher, companion=None).predict_proba(clips)
+    imu = prepare(clips, teacher.stats, teacher.config).imu
+    w = teacher.companion.weight
+    np.testing.assert_allclose(blended, (1 - w) * network + w * teacher.companion.proba(imu))
+    np.testing.assert_allclose(blended.sum(1), 1.0, rtol=1e-5)
+    # Both terms count, whatever w validation chose on these easy takes.
+    half = dataclasses.replace(
+        teacher, companion=dataclasses.replace(teacher.companion, weight=0.5)
+    )
+    np.testing.assert_allclose(
+        half.predict_proba(clips), 0.5 * network + 0.5 * teacher.companion.proba(imu)
+    )
