@@ -241,3 +241,19 @@ def test_a_takes_teacher_gives_distillation_the_blended_probabilities(tmp_path: 
     np.testing.assert_allclose(
         half.predict_proba(clips), 0.5 * network + 0.5 * teacher.companion.proba(imu)
     )
+
+
+def test_a_label_missing_from_training_gets_probability_zero(task: TaskData) -> None:
+    # Two labels among the training clips: the ridge scores one decision for both, and the
+    # third label, never trained on, is never predicted.
+    train = task.plan.actions.train
+    labels = task.labels.copy()
+    labels[train] = np.minimum(labels[train], 1)
+    companion = fit_companion(dataclasses.replace(task, labels=labels), _uniform(3), 3, seed=0)
+    x = imu_of(task.arrays, task.plan.actions.test)
+    proba = companion.proba(x)
+    assert proba.shape == (len(x), 3) and np.all(proba[:, 2] == 0)
+    rocket = fit_minirocket(imu_of(task.arrays, train), labels[train], 0)
+    hydra = fit_hydra(imu_of(task.arrays, train), labels[train], 0)
+    mean = (rocket.decision_function(x) + hydra.clf_.decision_function(x)) / 2
+    np.testing.assert_array_equal(proba.argmax(1), (mean > 0).astype(int))
