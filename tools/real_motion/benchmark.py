@@ -12,6 +12,8 @@ and the student's ONNX latency per window (onnxruntime, one thread).
     python tools/real_motion/benchmark.py data/real/SoccerIMU_TRAIN.ts
     python tools/real_motion/benchmark.py data/real/PhoneWatchHAR_TRAIN.ts --folds 5 \\
         --recipe plain --recipe augmented --seeds 2
+    python tools/real_motion/benchmark.py data/real/SoccerIMU_TRAIN.ts --no-trained-students \\
+        --no-baselines --auto-student --seeds 3   # --student auto, fold by fold
 
 Recipes are named `DistillConfig` variants (RECIPES below); `default` is the product's.
 """
@@ -114,6 +116,38 @@ def _chosen_on_validation(
     return best
 
 
+def _default_hydra_student(
+    inputs: np.ndarray,
+    labels: np.ndarray,
+    n_labels: int,
+    seed: int,
+    augmenter: Augmenter,
+    normaliser: dsp.Normaliser,
+) -> torch.nn.Module:
+    """The Hydra student of `touchline distill --student hydra` (StudentConfig's size)."""
+    student = StudentConfig()
+    config = HydraConfig(
+        groups=student.hydra_groups,
+        pool=student.hydra_pool,
+        augmented_copies=student.hydra_copies,
+        seed=seed,
+    )
+    return fit_hydra_student(inputs, labels, n_labels, config, augmenter, normaliser)
+
+
+def _better_on_validation(
+    models: dict[str, torch.nn.Module], inputs: np.ndarray, labels: np.ndarray
+) -> tuple[str, torch.nn.Module]:
+    """The model (and its name) with the best macro-F1 on the validation athletes; the
+    first listed wins a tie."""
+    scores = {
+        name: float(f1_score(labels, predict_logits(model, inputs).argmax(axis=1), average="macro"))
+        for name, model in models.items()
+    }
+    best = max(scores, key=lambda name: scores[name])
+    return best, models[best]
+
+
 def folds_of(groups: np.ndarray, n_folds: int, seed: int) -> list[np.ndarray]:
     """Athletes dealt into `n_folds` folds in a seeded random order."""
     athletes = np.random.default_rng(seed).permutation(np.unique(groups))
@@ -133,6 +167,7 @@ def run(
     hydra_pool: int = 4,
     hydra_candidates: Sequence[tuple[int, int, int]] = (),
     baseline_seeds: int = 1,
+    auto_student: bool = False,
 ) -> dict:
     data = load_collection(train_file)
     if data.groups_train is None or data.groups_test is None:
@@ -145,6 +180,7 @@ def run(
     rows: dict[str, Row] = {}
     latency: dict[str, float] = {}
     squad_latency: dict[str, float] = {}
+    chosen: dict[str, list[str]] = {}  # the auto student's pick per fold
     # Turned straps, stronger or slower players: the augmentations of the students' recipe
     # without mixup (a ridge head fits hard labels).
     augmenter = Augmenter(
@@ -196,6 +232,32 @@ def run(
                     latency[name] = onnx_ms_per_window(model, z[test][:1])
                     squad = np.resize(z[test], (SQUAD_BATCH, *z.shape[1:]))
                     squad_latency[name] = onnx_ms_per_window(model, squad) / SQUAD_BATCH
+        for seed in range(seeds if auto_student else 0):
+            start = time.perf_counter()
+            both = {
+                "CNN": train_recipe_student(
+                    z[train],
+                    y[train],
+                    z[val],
+                    y[val],
+                    len(data.classes),
+                    RECIPES["default"].replace(seed=seed),
+                    normaliser,
+                ),
+                "Hydra": _default_hydra_student(
+                    z[train], y[train], len(data.classes), seed, augmenter, normaliser
+                ),
+            }
+            for family, model in both.items():  # each alone, for comparison (fit time 0)
+                pred = predict_logits(model, z[test]).argmax(axis=1)
+                record(f"{family} student of auto (seed {seed})", test, pred, 0.0)
+            name, model = _better_on_validation(both, z[val], y[val])
+            pred = predict_logits(model, z[test]).argmax(axis=1)
+            row_name = f"student auto (seed {seed})"
+            record(row_name, test, pred, time.perf_counter() - start)
+            chosen.setdefault(row_name, []).append(name)
+            if row_name not in latency:  # the first fold's pick
+                latency[row_name] = onnx_ms_per_window(model, z[test][:1])
         if hydra_candidates:
             for seed in range(hydra_seeds):
                 start = time.perf_counter()
@@ -249,6 +311,7 @@ def run(
                 "ms_per_window": latency.get(row.model),
                 "ms_per_window_squad_batch": squad_latency.get(row.model),
                 "fit_seconds": row.seconds,
+                "chosen_per_fold": chosen.get(row.model),
             }
         )
     return result
@@ -286,6 +349,12 @@ def main(argv: Sequence[str] | None = None) -> None:
         help="a Hydra student size; with several, a row whose size each fold chooses on its "
         "validation athletes",
     )
+    parser.add_argument(
+        "--auto-student",
+        action="store_true",
+        help="a row per seed whose student each fold picks on its validation athletes: the "
+        "default CNN or the default Hydra student",
+    )
     parser.add_argument("--json", type=Path, help="also write the figures here")
     args = parser.parse_args(argv)
     result = run(
@@ -301,6 +370,7 @@ def main(argv: Sequence[str] | None = None) -> None:
         args.hydra_pool,
         [tuple(int(part) for part in spec.split(",")) for spec in args.hydra_candidate],
         args.baseline_seeds,
+        args.auto_student,
     )
     print(
         f"\n{result['dataset']}: {result['series']} series, {result['athletes']} athletes, "
@@ -321,6 +391,9 @@ def main(argv: Sequence[str] | None = None) -> None:
             f"| {row['model']} | {row['macro_f1']:.3f} [{low:.3f}, {high:.3f}] | {ms} | "
             f"{squad_ms} | {row['fit_seconds']:.0f} |"
         )
+    for row in result["rows"]:
+        if row["chosen_per_fold"]:
+            print(f"{row['model']} chose, fold by fold: {', '.join(row['chosen_per_fold'])}")
     if args.json:
         args.json.write_text(json.dumps(result, indent=2))
 
