@@ -15,6 +15,7 @@ from signature_data import (
     LabelAwareTeacher,
     write_signature_dataset,
 )
+from sklearn.metrics import f1_score
 
 from edge.bundle import read_bundle
 from edge.infer import ActionModel
@@ -107,10 +108,14 @@ def test_auto_keeps_the_family_better_on_validation_and_saves_it_by_name(
     # What is saved names the family kept, so the student loads and exports as that family.
     assert kept.kind in ("cnn", "hydra") and student.config.student.kind == kept.kind
     assert family_of(student.model) == kept.kind
-    # The same data, seed and recipe as the Hydra-only run: auto keeps at least its score.
-    assert kept.val_macro_f1 >= hydra_distilled.report.student.val_macro_f1
-    if kept.kind == "hydra":
-        assert kept.val_macro_f1 == hydra_distilled.report.student.val_macro_f1
+    # The reported validation figure is the saved student's on every validation window
+    # (the family was chosen on half of them).
+    inputs, labels = student.prepared("val")
+    with torch.inference_mode():
+        predicted = student.model(torch.from_numpy(inputs)).argmax(dim=1).numpy()
+    assert kept.val_macro_f1 == pytest.approx(f1_score(labels, predicted, average="macro"))
+    if kept.kind == "hydra":  # its fit never looks at validation: the Hydra-only run's student
+        assert kept.val_macro_f1 == pytest.approx(hydra_distilled.report.student.val_macro_f1)
 
 
 def test_auto_is_a_choice_made_by_training_not_a_network() -> None:
