@@ -13,6 +13,7 @@ import time
 from pathlib import Path
 
 import numpy as np
+from filelock import FileLock
 
 from firmware_bridge.errors import UserError
 from host.device import Compute
@@ -26,6 +27,8 @@ from host.train import train
 from host.training.rundir import SPLITS_FILE
 
 ABLATION_FILE = "ablation.json"
+# Held while a row is merged, so rows finishing at once in parallel processes both land.
+ABLATION_LOCK = ".ablation.lock"
 
 
 class AblationError(UserError, ValueError):
@@ -146,7 +149,17 @@ def run_ablations(
 
 def _merge_row(out: Path, row: str, cells: AblationRow, result: RunEvaluation) -> AblationTable:
     """Add one finished row to `out/ablation.json`, refreshing every row's paired difference
-    to the full model; refuses a row trained on other splits than the rows already there."""
+    to the full model; refuses a row trained on other splits than the rows already there.
+
+    The read, merge and write happen under a lock file in `out`, so two processes running
+    different rows into one table never write over each other's row."""
+    with FileLock(out / ABLATION_LOCK):
+        return _merge_row_locked(out, row, cells, result)
+
+
+def _merge_row_locked(
+    out: Path, row: str, cells: AblationRow, result: RunEvaluation
+) -> AblationTable:
     path = out / ABLATION_FILE
     before = AblationTable.load(path).rows if path.exists() else {}
     splits = (out / row / SPLITS_FILE).read_text()

@@ -4,15 +4,24 @@
 from __future__ import annotations
 
 import json
+import threading
 from pathlib import Path
+from types import SimpleNamespace
 
 import numpy as np
 import pytest
 import torch
+from filelock import FileLock
 
 from host.evaluation.ablation import (
+    ABLATION_FILE,
+    ABLATION_LOCK,
     AblationError,
+    AblationRow,
     AblationTable,
+    PaperRow,
+    _merge_row,
+    _merge_row_locked,
     paired_differences,
     run_ablations,
 )
@@ -105,6 +114,45 @@ def test_paired_difference_is_exact_when_one_model_is_always_right(tmp_path: Pat
     assert delta.auc is not None and delta.auc.value == pytest.approx(1.0)  # AUC 1 against 0
     swapped = paired_differences(row, full, resamples=200)
     assert swapped.accuracy.high == -100.0
+
+
+def _row(accuracy: float) -> AblationRow:
+    score = Interval(value=accuracy, low=accuracy - 1, high=accuracy + 1)
+    paper = PaperRow(accuracy=90.0, macro_f1=90.0, auc=0.9, high_risk_recall=80.0)
+    return AblationRow(
+        wall_s=1.0,
+        cpu_s=1.0,
+        accuracy=score,
+        macro_f1=score,
+        auc=None,
+        high_risk_recall=None,
+        oracle_auc=None,
+        paper=paper,
+    )
+
+
+def test_rows_finishing_in_parallel_processes_both_land_in_the_table(tmp_path: Path) -> None:
+    """A row's merge waits for the table's lock, so a merge in flight elsewhere is not lost."""
+    result = SimpleNamespace(synthetic=True, split="grouped")
+    for row in ("no_video", "no_load"):
+        (tmp_path / row).mkdir()
+        (tmp_path / row / "splits.json").write_text('{"same": "splits"}')
+    other_process = FileLock(tmp_path / ABLATION_LOCK)
+    other_process.acquire()
+    merge = threading.Thread(
+        target=_merge_row, args=(tmp_path, "no_video", _row(90.0), result), daemon=True
+    )
+    merge.start()
+    merge.join(timeout=0.5)
+    assert merge.is_alive() and not (tmp_path / ABLATION_FILE).exists()  # waiting its turn
+    # The other process finishes its own row while holding the lock, then releases it.
+    _merge_row_locked(tmp_path, "no_load", _row(80.0), result)
+    other_process.release()
+    merge.join(timeout=30)
+    assert not merge.is_alive()
+    rows = AblationTable.load(tmp_path / ABLATION_FILE).rows
+    assert list(rows) == ["no_video", "no_load"]
+    assert rows["no_load"].accuracy.value == 80.0
 
 
 def test_paired_difference_refuses_runs_scored_on_other_items(tmp_path: Path) -> None:
