@@ -21,7 +21,7 @@ from host.cli.compute import (
 
 if TYPE_CHECKING:
     from host.device import Compute
-    from host.evaluation.crossval import MacroF1Scores
+    from host.evaluation.crossval import LeaveOneAthleteOut, MacroF1Scores
 
 
 def _ci(block: Any, scale: float = 100.0, digits: int = 1) -> str:
@@ -171,14 +171,22 @@ def _print_loao(
         compute=compute,
         cache_mb=cache_mb,
     )
-    table = Table(
-        "fold", "test athlete", "clips", "macro-F1 % [95 % CI]", title="leave-one-athlete-out"
-    )
+    console.print(loao_table(report))
+
+
+def loao_table(report: LeaveOneAthleteOut) -> Table:
+    """Each fold's macro-F1 and the pooled one; where the teacher carries an IMU companion,
+    the blend weight each fold chose on its validation athletes (0: the network alone)."""
+    companion = any(fold.companion_weight is not None for fold in report.folds)
+    columns = ["fold", "test athlete", "clips", "macro-F1 % [95 % CI]"]
+    table = Table(*columns, *(["companion w"] if companion else []), title="leave-one-athlete-out")
     for fold in report.folds:
-        table.add_row(str(fold.fold), fold.athlete, str(fold.n), _f1(fold))
+        weight = "–" if fold.companion_weight is None else f"{fold.companion_weight:.2f}"
+        cells = [str(fold.fold), fold.athlete, str(fold.n), _f1(fold)]
+        table.add_row(*cells, *([weight] if companion else []))
     pooled = report.pooled
     table.add_row("pooled", f"{pooled.athletes} athletes", str(pooled.n), _f1(pooled))
-    console.print(table)
+    return table
 
 
 def _f1(scores: MacroF1Scores) -> str:

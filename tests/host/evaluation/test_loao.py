@@ -13,7 +13,12 @@ from typer.testing import CliRunner
 
 from host.data.dataset import load_dataset
 from host.data.takes import import_takes
-from host.evaluation.crossval import LeaveOneAthleteOut, leave_one_athlete_out_cv
+from host.evaluation.crossval import (
+    AthleteFold,
+    LeaveOneAthleteOut,
+    PooledScores,
+    leave_one_athlete_out_cv,
+)
 from host.evaluation.splits import SplitError, leave_one_athlete_out
 from host.models.config import TrainConfig
 from tests.host.data.takes_example import write_takes
@@ -168,3 +173,48 @@ def test_loao_records_each_fold_teacher_companion_weight(tmp_path: Path) -> None
         show_progress=False,
     )
     assert all(fold.companion_weight is None for fold in plain.folds)
+
+
+def _fold(fold: int, athlete: str, weight: float | None) -> AthleteFold:
+    return AthleteFold(
+        fold=fold,
+        athlete=athlete,
+        n=10,
+        accuracy=0.5,
+        macro_f1=0.5,
+        macro_f1_low=0.4,
+        macro_f1_high=0.6,
+        companion_weight=weight,
+    )
+
+
+def _rendered(report: LeaveOneAthleteOut) -> str:
+    from rich.console import Console
+
+    from host.cli.evaluate import loao_table
+
+    console = Console(width=160, record=True)
+    console.print(loao_table(report))
+    return console.export_text()
+
+
+def test_loao_table_shows_each_folds_companion_weight_only_where_there_is_one() -> None:
+    pooled = PooledScores(
+        n=20, accuracy=0.5, macro_f1=0.5, macro_f1_low=0.4, macro_f1_high=0.6, athletes=2
+    )
+    common = {"pooled": pooled, "fold_macro_f1_mean": 0.5, "synthetic": False}
+    blended = LeaveOneAthleteOut(
+        folds=[_fold(1, "p1", 0.95), _fold(2, "p2", 0.0)], grouping="g", seed=0, **common
+    )
+    text = _rendered(blended)
+    assert "companion w" in text
+    rows = [line.split("│") for line in text.splitlines() if "│ p" in line]
+    assert [(row[2].strip(), row[5].strip()) for row in rows] == [
+        ("p1", "0.95"),
+        ("p2", "0.00"),
+        ("2 athletes", ""),
+    ]
+    alone = LeaveOneAthleteOut(
+        folds=[_fold(1, "p1", None), _fold(2, "p2", None)], grouping="g", seed=0, **common
+    )
+    assert "companion" not in _rendered(alone)
