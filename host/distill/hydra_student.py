@@ -172,6 +172,23 @@ def fit_hydra_student(
     z-scored); copies are made a batch at a time, so memory holds features, not windows.
     With `targets` `(N, n_labels)` (a teacher's probabilities blended with the labels) the
     head regresses onto them instead of classifying the labels."""
+    model, scaled = hydra_features(inputs, n_labels, config, augmenter, normaliser, batch_size)
+    fit_head(model, scaled, labels, targets)
+    return model
+
+
+def hydra_features(
+    inputs: np.ndarray,
+    n_labels: int,
+    config: HydraConfig | None = None,
+    augmenter: Augmenter | None = None,
+    normaliser: dsp.Normaliser | None = None,
+    batch_size: int = 256,
+) -> tuple[HydraStudent, np.ndarray]:
+    """A Hydra student with its scaler fitted but no head yet, and the scaled features its
+    head fits on: the windows' rows first, then each augmented copy's, in the windows'
+    order. Apart so that several heads (e.g. targets blended in different shares) can be
+    fitted on one pass over the windows."""
     config = config or HydraConfig()
     if config.augmented_copies and augmenter is None:
         raise ValueError("augmented_copies needs an augmenter")
@@ -194,13 +211,24 @@ def fit_hydra_student(
         model.mu.copy_(root.mean(0))
         model.sigma.copy_(root.std(0) + epsilon)
         scaled = model.scale(raw).numpy()
+    return model, scaled
+
+
+def fit_head(
+    model: HydraStudent, scaled: np.ndarray, labels: np.ndarray, targets: np.ndarray | None = None
+) -> None:
+    """Fit `model`'s ridge head on `scaled` features (`hydra_features`), whose rows are
+    the `labels`' windows repeated once per copy: a classifier on the labels, or with
+    `targets` `(N, n_labels)` a regression onto them (each copy takes its window's row)."""
+    copies = len(scaled) // len(labels)
+    n_labels = model.head.out_features
     weight = np.zeros((n_labels, scaled.shape[1]), dtype=np.float32)
     bias = np.full(n_labels, -1e4, dtype=np.float32)  # classes never seen never win
     if targets is not None:
-        regression = RidgeCV(alphas=RIDGE_ALPHAS).fit(scaled, np.tile(targets, (copies + 1, 1)))
+        regression = RidgeCV(alphas=RIDGE_ALPHAS).fit(scaled, np.tile(targets, (copies, 1)))
         weight[:], bias[:] = regression.coef_, regression.intercept_
     else:
-        ridge = RidgeClassifierCV(alphas=RIDGE_ALPHAS).fit(scaled, np.tile(labels, copies + 1))
+        ridge = RidgeClassifierCV(alphas=RIDGE_ALPHAS).fit(scaled, np.tile(labels, copies))
         coef = np.atleast_2d(ridge.coef_)
         intercept = np.atleast_1d(ridge.intercept_)
         seen = np.asarray(ridge.classes_, dtype=int)
@@ -212,4 +240,3 @@ def fit_hydra_student(
     with torch.no_grad():
         model.head.weight.copy_(torch.from_numpy(weight))
         model.head.bias.copy_(torch.from_numpy(bias))
-    return model

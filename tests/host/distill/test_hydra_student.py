@@ -12,7 +12,13 @@ from torch.nn import functional as F
 
 from edge import dsp
 from host.distill.augment import AugmentConfig, Augmenter, imu_sensors
-from host.distill.hydra_student import HydraConfig, HydraStudent, fit_hydra_student
+from host.distill.hydra_student import (
+    HydraConfig,
+    HydraStudent,
+    fit_head,
+    fit_hydra_student,
+    hydra_features,
+)
 from host.distill.ucr import load_collection
 from host.export.onnx import onnx_session, run_onnx, to_onnx_bytes
 from tests.host.distill.motions_data import write_motions
@@ -148,3 +154,28 @@ def test_augmented_copies_need_an_augmenter(tmp_path: Path) -> None:
     data = load_collection(write_motions(tmp_path))
     with pytest.raises(ValueError, match="augmenter"):
         fit_hydra_student(data.x_train, data.y_train, 3, HydraConfig(augmented_copies=1))
+
+
+def test_heads_fitted_on_shared_features_match_a_full_fit(tmp_path: Path) -> None:
+    data = load_collection(write_motions(tmp_path))
+    normaliser = dsp.Normaliser.fit(data.x_train, axis=1)
+    x = normaliser.apply(data.x_train).astype(np.float32)
+    config = HydraConfig(groups=8, pool=1, augmented_copies=2)
+    full = fit_hydra_student(x, data.y_train, 3, config, _augmenter(), normaliser)
+    model, scaled = hydra_features(x, 3, config, _augmenter(), normaliser)
+    assert scaled.shape[0] == 3 * len(x)  # the windows, then two augmented copies
+    fit_head(model, scaled, data.y_train)
+    assert torch.equal(model.head.weight, full.head.weight)
+    assert torch.equal(model.mu, full.mu) and torch.equal(model.sigma, full.sigma)
+
+
+def test_a_head_on_targets_follows_the_targets_not_the_labels(tmp_path: Path) -> None:
+    data = load_collection(write_motions(tmp_path))
+    model, scaled = hydra_features(data.x_train, 3, HydraConfig(groups=8, pool=1))
+    # A teacher that calls every class by the next one's name: a head fitted on its
+    # targets alone must learn the renaming, whatever the labels say.
+    renamed = (data.y_train + 1) % 3
+    fit_head(model, scaled, data.y_train, np.eye(3, dtype=np.float32)[renamed])
+    with torch.no_grad():
+        pred = model(torch.from_numpy(data.x_test)).argmax(1).numpy()
+    assert np.mean(pred == (data.y_test + 1) % 3) >= 0.9
