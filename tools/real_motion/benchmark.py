@@ -14,6 +14,9 @@ and the student's ONNX latency per window (onnxruntime, one thread).
         --recipe plain --recipe augmented --seeds 2
     python tools/real_motion/benchmark.py data/real/SoccerIMU_TRAIN.ts --no-trained-students \\
         --no-baselines --auto-student --seeds 3   # --student auto, fold by fold
+    python tools/real_motion/benchmark.py data/real/SoccerIMU_TRAIN.ts --no-trained-students \\
+        --baseline-seeds 3 --hydra-student 16 --hydra-pool 8 --hydra-copies 8 \\
+        --hydra-seeds 3 --soft-teacher   # the Hydra head on MiniRocket + Hydra soft targets
 
 Recipes are named `DistillConfig` variants (RECIPES below); `default` is the product's.
 """
@@ -21,6 +24,7 @@ Recipes are named `DistillConfig` variants (RECIPES below); `default` is the pro
 from __future__ import annotations
 
 import argparse
+import copy
 import json
 import os
 import time
@@ -32,7 +36,10 @@ os.environ.setdefault("OMP_NUM_THREADS", "1")
 
 import numpy as np  # noqa: E402
 import torch  # noqa: E402
+from aeon.classification.convolution_based import HydraClassifier  # noqa: E402
+from scipy.special import softmax  # noqa: E402
 from sklearn.metrics import f1_score  # noqa: E402
+from sklearn.pipeline import Pipeline  # noqa: E402
 
 from edge import dsp  # noqa: E402
 from host.distill.augment import AugmentConfig, Augmenter, imu_sensors  # noqa: E402
@@ -45,7 +52,13 @@ from host.distill.config import (  # noqa: E402
     DistillConfig,
     StudentConfig,
 )
-from host.distill.hydra_student import HydraConfig, fit_hydra_student  # noqa: E402
+from host.distill.hydra_student import (  # noqa: E402
+    HydraConfig,
+    HydraStudent,
+    fit_head,
+    fit_hydra_student,
+    hydra_features,
+)
 from host.distill.train_student import predict_logits  # noqa: E402
 from host.distill.ucr import (  # noqa: E402
     load_collection,
@@ -53,9 +66,14 @@ from host.distill.ucr import (  # noqa: E402
     train_recipe_student,
 )
 from host.evaluation.bootstrap import cluster_bootstrap  # noqa: E402
+from host.models.companion import fit_temperature  # noqa: E402
 
 # The edge scores every athlete's ready window in one call (edge.session): a squad's batch.
 SQUAD_BATCH = 25
+# Shares `a` of the labels in the Hydra head's targets `a · onehot + (1 - a) · p_teacher`
+# tried on the validation athletes; a = 1 (today's head, on the labels alone) first, so it
+# wins ties.
+SOFT_SHARES = (1.0, 0.75, 0.5, 0.25, 0.0)
 
 RECIPES: dict[str, DistillConfig] = {
     "default": DistillConfig(),
@@ -148,6 +166,75 @@ def _better_on_validation(
     return best, models[best]
 
 
+def teacher_decision(
+    rocket: Pipeline, hydra: HydraClassifier, inputs: np.ndarray, n_labels: int
+) -> np.ndarray:
+    """The teacher's IMU companion's decisions `(N, n_labels)`: MiniRocket's and Hydra's
+    ridge decisions averaged, as host.models.companion does; labels the ridges never saw
+    are -inf (probability 0)."""
+    decision = np.full((len(inputs), n_labels), -np.inf)
+    seen = np.asarray(rocket.classes_, dtype=int)
+    both = rocket.decision_function(inputs) + hydra.clf_.decision_function(inputs)
+    decision[:, seen] = both / 2
+    return decision
+
+
+def teacher_targets(
+    teacher: tuple[Pipeline, HydraClassifier],
+    z: np.ndarray,
+    y: np.ndarray,
+    groups: np.ndarray,
+    train: np.ndarray,
+    val: np.ndarray,
+    n_labels: int,
+) -> dict[str, np.ndarray]:
+    """The teacher's probabilities on the training windows, two ways, at the temperature
+    fitted on the validation athletes: `in-sample` from the teacher fitted on all the
+    training athletes (as the product's teacher labels its own training clips), and
+    `cross-fitted`, each training athlete labelled by a teacher fitted on the others, so
+    that the targets carry the confusions the teacher makes on players it has not seen."""
+    temperature = fit_temperature(teacher_decision(*teacher, z[val], n_labels), y[val])
+    own = teacher_decision(*teacher, z[train], n_labels)
+    cross = np.empty_like(own)
+    for athlete in np.unique(groups[train]):
+        held = groups[train] == athlete
+        rest = train[~held]
+        pair = (fit_minirocket(z[rest], y[rest]), fit_hydra(z[rest], y[rest]))
+        cross[held] = teacher_decision(*pair, z[train[held]], n_labels)
+    return {
+        "in-sample": softmax(own / temperature, axis=1),
+        "cross-fitted": softmax(cross / temperature, axis=1),
+    }
+
+
+def _soft_heads(
+    model: HydraStudent,
+    scaled: np.ndarray,
+    labels: np.ndarray,
+    p_teacher: np.ndarray,
+    val_inputs: np.ndarray,
+    val_labels: np.ndarray,
+    test_inputs: np.ndarray,
+) -> tuple[dict[float, np.ndarray], float]:
+    """Test predictions of the Hydra student's head fitted on `a · onehot + (1 - a) ·
+    p_teacher` for each share of SOFT_SHARES (`model` carries a = 1, the head on the
+    labels alone), and the share whose head scores best on the validation athletes."""
+    onehot = np.eye(p_teacher.shape[1], dtype=np.float32)[labels]
+    predictions: dict[float, np.ndarray] = {}
+    best, best_f1 = SOFT_SHARES[0], -1.0
+    for a in SOFT_SHARES:
+        head = model
+        if a != 1.0:
+            head = copy.deepcopy(model)
+            fit_head(head, scaled, labels, a * onehot + (1 - a) * p_teacher)
+        val_pred = predict_logits(head, val_inputs).argmax(axis=1)
+        f1 = float(f1_score(val_labels, val_pred, average="macro"))
+        if f1 > best_f1:
+            best, best_f1 = a, f1
+        predictions[a] = predict_logits(head, test_inputs).argmax(axis=1)
+    return predictions, best
+
+
 def folds_of(groups: np.ndarray, n_folds: int, seed: int) -> list[np.ndarray]:
     """Athletes dealt into `n_folds` folds in a seeded random order."""
     athletes = np.random.default_rng(seed).permutation(np.unique(groups))
@@ -168,6 +255,7 @@ def run(
     hydra_candidates: Sequence[tuple[int, int, int]] = (),
     baseline_seeds: int = 1,
     auto_student: bool = False,
+    soft_teacher: bool = False,
 ) -> dict:
     data = load_collection(train_file)
     if data.groups_train is None or data.groups_test is None:
@@ -180,7 +268,8 @@ def run(
     rows: dict[str, Row] = {}
     latency: dict[str, float] = {}
     squad_latency: dict[str, float] = {}
-    chosen: dict[str, list[str]] = {}  # the auto student's pick per fold
+    chosen: dict[str, list[str]] = {}  # the auto student's (or the soft share's) pick per fold
+    n_labels = len(data.classes)
     # Turned straps, stronger or slower players: the augmentations of the students' recipe
     # without mixup (a ridge head fits hard labels).
     augmenter = Augmenter(
@@ -199,6 +288,23 @@ def run(
         train = np.setdiff1d(np.arange(len(y)), np.concatenate([test, val]))
         normaliser = dsp.Normaliser.fit(x[train], axis=1)
         z = normaliser.apply(x).astype(np.float32)
+        # MiniRocket and Hydra per seed, fitted once: rows of their own, and seed 0's pair
+        # is the teacher whose soft targets the Hydra student's head may fit.
+        fitted: dict[int, tuple[Pipeline, HydraClassifier]] = {}
+        fit_seconds: dict[int, float] = {}
+        for seed in range(max(baseline_seeds if baselines else 0, int(soft_teacher))):
+            start = time.perf_counter()
+            fitted[seed] = (
+                fit_minirocket(z[train], y[train], seed=seed),
+                fit_hydra(z[train], y[train], seed=seed),
+            )
+            fit_seconds[seed] = time.perf_counter() - start
+        p_teacher = (
+            teacher_targets(fitted[0], z, y, groups, train, val, n_labels) if soft_teacher else {}
+        )
+        for kind, p in p_teacher.items():
+            right = p[np.arange(len(train)), y[train]]
+            print(f"  teacher {kind} on training windows: p(true label) mean {right.mean():.3f}")
         for recipe in recipes:
             for seed in range(seeds):
                 config = RECIPES[recipe].replace(seed=seed)
@@ -219,15 +325,29 @@ def run(
                 config = HydraConfig(
                     groups=groups_n, pool=hydra_pool, augmented_copies=hydra_copies, seed=seed
                 )
-                model = fit_hydra_student(
-                    z[train], y[train], len(data.classes), config, augmenter, normaliser
-                )
+                model, scaled = hydra_features(z[train], n_labels, config, augmenter, normaliser)
+                fit_head(model, scaled, y[train])  # as fit_hydra_student does
                 pred = predict_logits(model, z[test]).argmax(axis=1)
-                name = (
-                    f"Hydra student ({groups_n} groups, {hydra_pool}x pooled, "
-                    f"{hydra_copies} augmented copies, seed {seed})"
-                )
+                size = f"{groups_n} groups, {hydra_pool}x pooled, {hydra_copies} augmented copies"
+                name = f"Hydra student ({size}, seed {seed})"
                 record(name, test, pred, time.perf_counter() - start)
+                for kind, p in p_teacher.items():
+                    start = time.perf_counter()
+                    predictions, share = _soft_heads(
+                        model, scaled, y[train], p, z[val], y[val], z[test]
+                    )
+                    for a, pred in predictions.items():  # each share alone, for comparison
+                        if a != 1.0:  # a = 1 is the plain row
+                            soft_name = (
+                                f"Hydra student ({size}, {kind} teacher, a = {a}, seed {seed})"
+                            )
+                            record(soft_name, test, pred, 0.0)
+                    soft_name = (
+                        f"Hydra student ({size}, {kind} teacher, a chosen on validation, "
+                        f"seed {seed})"
+                    )
+                    record(soft_name, test, predictions[share], time.perf_counter() - start)
+                    chosen.setdefault(soft_name, []).append(f"a = {share}")
                 if name not in latency:
                     latency[name] = onnx_ms_per_window(model, z[test][:1])
                     squad = np.resize(z[test], (SQUAD_BATCH, *z.shape[1:]))
@@ -280,10 +400,12 @@ def run(
                 record(name, test, pred, time.perf_counter() - start)
         for seed in range(baseline_seeds if baselines else 0):
             suffix = f" (seed {seed})" if seed else ""
-            for name, fit in (("MiniRocket + ridge", fit_minirocket), ("Hydra", fit_hydra)):
+            for name, baseline in zip(("MiniRocket + ridge", "Hydra"), fitted[seed], strict=True):
                 start = time.perf_counter()
-                pred = fit(z[train], y[train], seed=seed).predict(z[test])
-                record(name + suffix, test, pred, time.perf_counter() - start)
+                pred = baseline.predict(z[test])
+                # Fit time of the pair, split evenly between its two rows.
+                seconds = time.perf_counter() - start + fit_seconds[seed] / 2
+                record(name + suffix, test, pred, seconds)
         print(
             f"fold {k + 1}/{n_folds} (test {', '.join(map(str, folds[k]))}): "
             + "  ".join(f"{r.model} {r.fold_f1[-1]:.3f}" for r in rows.values()),
@@ -358,6 +480,13 @@ def main(argv: Sequence[str] | None = None) -> None:
         help="a row per seed whose student each fold picks on its validation athletes: the "
         "default CNN or the default Hydra student",
     )
+    parser.add_argument(
+        "--soft-teacher",
+        action="store_true",
+        help="with --hydra-student: rows whose head fits a * onehot + (1 - a) * p_teacher, p "
+        "from MiniRocket + Hydra (the teacher's IMU companion, temperature fitted on the "
+        "validation athletes); a per share, and a chosen per fold on the validation athletes",
+    )
     parser.add_argument("--json", type=Path, help="also write the figures here")
     args = parser.parse_args(argv)
     result = run(
@@ -374,6 +503,7 @@ def main(argv: Sequence[str] | None = None) -> None:
         [tuple(int(part) for part in spec.split(",")) for spec in args.hydra_candidate],
         args.baseline_seeds,
         args.auto_student,
+        args.soft_teacher,
     )
     print(
         f"\n{result['dataset']}: {result['series']} series, {result['athletes']} athletes, "
