@@ -16,7 +16,7 @@ innermost function of the project's code the main thread was in, sampled every 2
 athletes, weeks and signals), so a paper-size clip count (≈ 21 000) is reached from a
 `small` synthetic squad without hours of simulation; per-clip memory is what it would be.
 
-    python tools/bench/stream.py --data data/squad-small --tile 15 --work /tmp/bench
+    python tools/bench/stream.py --data data/squad-small --tile 15 --work out/bench
 """
 
 from __future__ import annotations
