@@ -5,6 +5,7 @@ keeps the better family on the validation athletes."""
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Literal
 
 import numpy as np
 import pytest
@@ -29,10 +30,12 @@ from host.export.bundle import export_run
 from host.signing import load_or_create_key
 
 
-@pytest.fixture(scope="module")
-def hydra_distilled(tmp_path_factory: pytest.TempPathFactory) -> DistillResult:
-    root = tmp_path_factory.mktemp("hydra")
-    config = TEST_CONFIG.replace(student=StudentConfig(kind="hydra"))
+def _distilled(
+    tmp_path_factory: pytest.TempPathFactory, kind: Literal["hydra", "auto"]
+) -> DistillResult:
+    """The signature squad distilled with a student of `kind` (hydra or auto)."""
+    root = tmp_path_factory.mktemp(kind)
+    config = TEST_CONFIG.replace(student=StudentConfig(kind=kind))
     return distill(
         write_signature_dataset(root / "data"),
         root / "run" / "student",
@@ -40,6 +43,11 @@ def hydra_distilled(tmp_path_factory: pytest.TempPathFactory) -> DistillResult:
         config,
         minirocket_kernels=TEST_MINIROCKET_KERNELS,
     )
+
+
+@pytest.fixture(scope="module")
+def hydra_distilled(tmp_path_factory: pytest.TempPathFactory) -> DistillResult:
+    return _distilled(tmp_path_factory, "hydra")
 
 
 def test_hydra_student_learns_the_signatures_in_closed_form(
@@ -89,15 +97,7 @@ def test_exported_hydra_student_gives_the_edge_the_torch_probabilities(
 
 @pytest.fixture(scope="module")
 def auto_distilled(tmp_path_factory: pytest.TempPathFactory) -> DistillResult:
-    root = tmp_path_factory.mktemp("auto")
-    config = TEST_CONFIG.replace(student=StudentConfig(kind="auto"))
-    return distill(
-        write_signature_dataset(root / "data"),
-        root / "run" / "student",
-        LabelAwareTeacher(),
-        config,
-        minirocket_kernels=TEST_MINIROCKET_KERNELS,
-    )
+    return _distilled(tmp_path_factory, "auto")
 
 
 def test_auto_keeps_the_family_better_on_validation_and_saves_it_by_name(
