@@ -18,7 +18,7 @@ import json
 import sys
 import time
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import partial
 from pathlib import Path
 from typing import Any
@@ -32,7 +32,7 @@ from torch.nn.parallel import DistributedDataParallel
 from firmware_bridge.errors import UserError
 from host.data.ts_file import ts_task
 from host.device import Compute
-from host.evaluation.splits import SplitPlan
+from host.evaluation.splits import SplitPlan, halve_validation
 from host.models.companion import COMPANION_FILE, CompanionError, fit_companion
 from host.models.config import TrainConfig
 from host.models.heads import inverse_frequency_weights
@@ -129,6 +129,8 @@ def train(
         check_resumable(out, saved, config)
         if test_athletes:
             _check_held_out(out, task, test_athletes)
+    elif config.model.imu_companion != "none":
+        task = _with_blend_half(task)
 
     # 3. Model, loss weights (class-weighted CE, weighted BCE) and IMU augmentation (waist
     # + calf sensors: datasets only, a .ts file's channels are not known sensors).
@@ -214,12 +216,22 @@ def train(
     return TrainResult(out, state.best.epoch, len(state.history), state.history, stop_reason)
 
 
+def _with_blend_half(task: TaskData) -> TaskData:
+    """The task with half its validation clips set aside for the IMU companion's blend
+    (`halve_validation`); splits.json records both halves, so evaluation and a resumed run
+    see the same ones."""
+    plan = task.plan
+    actions = halve_validation(plan.actions, task.labels, task.clip_athletes)
+    description = f"{plan.description}; validation halved: early stopping / companion blend"
+    return replace(task, plan=SplitPlan(actions, plan.risk, description))
+
+
 def _fit_companion(
     out: Path, net: MultimodalNet, task: TaskData, config: TrainConfig, compute: Compute
 ) -> None:
     """Fit the random-kernel IMU companion on the training athletes, its temperature and
-    blend weight on the validation athletes against the best checkpoint's network; save it
-    beside the checkpoint and record it in run.json."""
+    blend weight on the validation clips set aside for the blend against the best
+    checkpoint's network; save it beside the checkpoint and record it in run.json."""
     weights = out / BEST_CHECKPOINT
     if not weights.exists():
         raise TrainingError(f"{weights}: missing, so there is no network to fit a companion to")
@@ -299,6 +311,7 @@ def _write_run_files(
                 "train": len(plan.actions.train),
                 "val": len(plan.actions.val),
                 "test": len(plan.actions.test),
+                **({"val_blend": len(plan.actions.blend)} if len(plan.actions.blend) else {}),
             },
             "weeks": {
                 "train": len(plan.risk.train),

@@ -9,7 +9,7 @@ and ablations on one dataset see identical splits.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import numpy as np
@@ -24,18 +24,35 @@ class SplitError(UserError, ValueError):
 
 @dataclass(frozen=True)
 class Split:
-    """Indices of the train, validation and test parts."""
+    """Indices of the train, validation and test parts.
+
+    `blend` is a part of `val` held back from early stopping (a run with an IMU companion
+    fits the companion's blend on it, `halve_validation`); empty, all of `val` stops."""
 
     train: np.ndarray
     val: np.ndarray
     test: np.ndarray
+    blend: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int64))
+
+    @property
+    def stop(self) -> np.ndarray:
+        """The validation clips early stopping and the per-epoch metrics read."""
+        return np.setdiff1d(self.val, self.blend) if len(self.blend) else self.val
 
     def to_dict(self) -> dict[str, list[int]]:
-        return {"train": self.train.tolist(), "val": self.val.tolist(), "test": self.test.tolist()}
+        parts = {"train": self.train, "val": self.val, "test": self.test}
+        if len(self.blend):  # written only where there is one: other runs' files unchanged
+            parts["blend"] = self.blend
+        return {name: index.tolist() for name, index in parts.items()}
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> Split:
-        return cls(*(np.asarray(data[part], dtype=np.int64) for part in ("train", "val", "test")))
+        return cls(
+            *(
+                np.asarray(data.get(part, []), dtype=np.int64)
+                for part in ("train", "val", "test", "blend")
+            )
+        )
 
 
 @dataclass(frozen=True)
@@ -219,3 +236,15 @@ def leave_one_athlete_out(
             )
         )
     return plans
+
+
+def halve_validation(split: Split, labels: np.ndarray, groups: np.ndarray) -> Split:
+    """`split` with half its validation clips set aside as `blend`: the validation clips,
+    ordered by athlete, then label, then index, are dealt alternately to early stopping and
+    to the blend, so both halves hold every validation athlete with at least 2 clips and
+    each athlete's labels about evenly. The IMU companion's blend weight is then chosen on
+    clips the network was not stopped on (a network early-stopped on a validation loss
+    looks better on it than it is)."""
+    val = np.asarray(split.val, dtype=np.int64)
+    order = val[np.lexsort((val, labels[val], groups[val]))]
+    return replace(split, blend=np.sort(order[1::2]))

@@ -11,9 +11,12 @@ validation athletes, and blended with the network's,
     p = (1 - w) · p_network + w · p_companion,
 
 with `w` the value of `WEIGHTS` whose blend has the lowest log-loss on the validation
-athletes (the first on ties: w = 0 is the network alone). Test athletes are never looked
-at. The companion reads the same IMU the network does (the prepared, z-scored clip with
-its validity channels), whole and uncropped.
+athletes (the first on ties: w = 0 is the network alone). Temperature and `w` read only
+the validation clips set aside for the blend (`Split.blend`, `halve_validation`): the
+network was early-stopped on the other half, whose log-loss flatters it, so a `w` chosen
+there leaned to the network. Test athletes are never looked at. The companion reads the
+same IMU the network does (the prepared, z-scored clip with its validity channels), whole
+and uncropped.
 
 Saved as `companion.npz`, arrays only (read back with `allow_pickle=False`): MiniRocket's
 fitted parameters, Hydra's kernels, each scaler and ridge as arrays, the temperature and
@@ -218,15 +221,17 @@ def fit_companion(
     task: TaskData, network_proba: Callable[[np.ndarray], np.ndarray], n_labels: int, seed: int
 ) -> Companion:
     """Fit the companion on the task's training clips, then its temperature and blend
-    weight on the validation clips, where `network_proba(index)` gives the trained
-    network's probabilities; the test clips are not read."""
+    weight on the validation clips set aside for the blend (`Split.blend`), where
+    `network_proba(index)` gives the trained network's probabilities; the test clips and
+    the validation clips that stopped the network are not read."""
     from host.distill.baselines import fit_hydra, fit_minirocket
 
-    train, val = task.plan.actions.train, task.plan.actions.val
+    train, val = task.plan.actions.train, task.plan.actions.blend
     if len(val) == 0 or len(np.unique(task.labels[train])) < 2:
         raise CompanionError(
-            "the IMU companion needs validation clips and at least two labels among the "
-            "training clips"
+            "the IMU companion needs validation clips set aside for its blend (at least 2 "
+            "validation clips: one half stops the network early, the other weighs the "
+            "blend) and at least two labels among the training clips"
         )
     x, y = imu_of(task.arrays, train), task.labels[train]
     with _global_state_kept():

@@ -120,9 +120,10 @@ def validate(
     class_weights: torch.Tensor,
     positive_weight: float,
 ) -> dict[str, float]:
-    """Losses and headline metrics on the validation (or test) part of the plan."""
+    """Losses and headline metrics on the validation (or test) part of the plan; for
+    validation, only its clips that stop early (`Split.stop`: not the companion's blend)."""
     rates = data.stats.rates
-    clip_index = getattr(data.plan.actions, part)
+    clip_index = data.plan.actions.stop if part == "val" else getattr(data.plan.actions, part)
     week_rows = getattr(data.plan.risk, part)
     members = week_members(data.weekly)
     week_clips = np.concatenate([members[r] for r in week_rows] or [np.zeros(0, np.int64)])

@@ -162,8 +162,13 @@ def test_loao_records_each_fold_teacher_companion_weight(tmp_path: Path) -> None
         show_progress=False,
     )
     for fold in report.folds:
-        info = json.loads((tmp_path / "cv" / f"athlete-{fold.fold:02d}" / "run.json").read_text())
+        run_dir = tmp_path / "cv" / f"athlete-{fold.fold:02d}"
+        info = json.loads((run_dir / "run.json").read_text())
         assert fold.companion_weight == info["companion"]["weight"]
+        # Each fold stopped on one half of its validation athletes' clips and chose w on
+        # the other, both halves of those athletes only.
+        actions = json.loads((run_dir / "splits.json").read_text())["actions"]
+        assert set(actions["blend"]) < set(actions["val"])
     plain = leave_one_athlete_out_cv(
         data,
         tmp_path / "plain",

@@ -13,6 +13,7 @@ from host.evaluation.splits import (
     check_disjoint_groups,
     grouped_folds,
     grouped_split,
+    halve_validation,
     random_split,
     time_split,
 )
@@ -70,3 +71,42 @@ def test_grouped_folds_test_every_athlete_exactly_once() -> None:
         check_disjoint_groups(plan.actions, clip_groups)
         check_disjoint_groups(plan.risk, week_groups)
         assert set(clip_groups[plan.actions.test]) == set(week_groups[plan.risk.test])
+
+
+@settings(max_examples=40, deadline=None)
+@given(athletes=st.integers(1, 6), clips=st.integers(1, 60), seed=st.integers(0, 10_000))
+def test_halved_validation_keeps_every_athlete_on_both_sides(
+    athletes: int, clips: int, seed: int
+) -> None:
+    rng = np.random.default_rng(seed)
+    groups = rng.integers(0, athletes, clips + 5).astype(str)
+    labels = rng.integers(0, 4, clips + 5)
+    val = np.sort(rng.choice(clips + 5, clips, replace=False))
+    split = halve_validation(
+        Split(np.zeros(0, np.int64), val, np.zeros(0, np.int64)), labels, groups
+    )
+    stop, blend = split.stop, split.blend
+    assert not set(stop) & set(blend)
+    assert sorted(np.concatenate([stop, blend])) == val.tolist()
+    assert len(stop) - len(blend) in (0, 1)
+    for athlete in np.unique(groups[val]):
+        theirs = val[groups[val] == athlete]
+        if len(theirs) >= 2:
+            assert athlete in set(groups[stop]) and athlete in set(groups[blend])
+        for label in np.unique(labels[theirs]):  # each athlete's labels dealt evenly
+            of_label = theirs[labels[theirs] == label]
+            assert abs(np.isin(of_label, stop).sum() - np.isin(of_label, blend).sum()) <= 1
+
+
+def test_blend_half_is_saved_and_read_back_and_absent_without_one() -> None:
+    groups = np.repeat(np.array(["a", "b", "c", "d"]), 4)
+    labels = np.tile(np.arange(2), 8)
+    whole = Split(np.arange(8), np.arange(8, 12), np.arange(12, 16))
+    assert "blend" not in whole.to_dict()
+    assert np.array_equal(whole.stop, whole.val)
+    assert np.array_equal(Split.from_dict(whole.to_dict()).blend, np.zeros(0))
+    halved = halve_validation(whole, labels, groups)
+    again = Split.from_dict(halved.to_dict())
+    assert np.array_equal(again.blend, halved.blend) and len(again.blend) == 2
+    assert np.array_equal(again.stop, halved.stop)
+    assert np.array_equal(again.val, whole.val)

@@ -1,5 +1,6 @@
 """The teacher's random-kernel IMU companion: fitted on training athletes, calibrated and
-weighted on validation athletes only, saved as arrays and read back to predict the same,
+weighted on the validation clips set aside for its blend only (not those that stopped the
+network early), saved as arrays and read back to predict the same,
 blended into every teacher prediction, and off unless the config asks for it."""
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ import torch
 from host.data.ts_file import ts_task
 from host.distill.baselines import fit_hydra, fit_minirocket
 from host.evaluation.evaluate import evaluate_run, predict_test
-from host.evaluation.splits import SplitPlan
+from host.evaluation.splits import SplitPlan, halve_validation
 from host.models.companion import (
     COMPANION_FILE,
     WEIGHTS,
@@ -50,7 +51,9 @@ def motions(tmp_path_factory: pytest.TempPathFactory) -> Path:
 @pytest.fixture(scope="module")
 def task(motions: Path) -> TaskData:
     groups = motions.with_name("Motions_groups.txt")
-    return ts_task(motions, CONFIG, groups=groups)[1]
+    task = ts_task(motions, CONFIG, groups=groups)[1]
+    actions = halve_validation(task.plan.actions, task.labels, task.clip_athletes)
+    return dataclasses.replace(task, plan=SplitPlan(actions, task.plan.risk, "halved"))
 
 
 @pytest.fixture(scope="module")
@@ -109,12 +112,41 @@ def test_weight_and_temperature_are_chosen_on_validation_only(task: TaskData) ->
     again = fit_companion(leaked, _uniform(3), 3, seed=0)
     assert (again.weight, again.temperature) == (fitted.weight, fitted.temperature)
     np.testing.assert_array_equal(again.hydra_coef, fitted.hydra_coef)
-    # ... while the validation athletes' labels do steer it.
-    val = task.plan.actions.val
+    # ... nor do the validation clips that stopped the network early ...
+    stop = task.plan.actions.stop
     labels = task.labels.copy()
-    labels[val] = (labels[val] + 1) % 3
+    labels[stop] = (labels[stop] + 1) % 3
+    unmoved = fit_companion(dataclasses.replace(task, labels=labels), _uniform(3), 3, seed=0)
+    assert (unmoved.weight, unmoved.temperature) == (fitted.weight, fitted.temperature)
+    # ... while the labels of the validation clips set aside for the blend do steer it.
+    blend = task.plan.actions.blend
+    labels = task.labels.copy()
+    labels[blend] = (labels[blend] + 1) % 3
     steered = fit_companion(dataclasses.replace(task, labels=labels), _uniform(3), 3, seed=0)
     assert steered.temperature != fitted.temperature
+
+
+def test_the_network_is_asked_only_about_the_blend_half(task: TaskData) -> None:
+    asked: list[np.ndarray] = []
+
+    def network(index: np.ndarray) -> np.ndarray:
+        asked.append(np.array(index))
+        return _uniform(3)(index)
+
+    fit_companion(task, network, 3, seed=0)
+    assert len(asked) == 1
+    np.testing.assert_array_equal(asked[0], task.plan.actions.blend)
+    assert not set(asked[0].tolist()) & set(task.plan.actions.stop.tolist())
+    whole = dataclasses.replace(
+        task,
+        plan=SplitPlan(
+            dataclasses.replace(task.plan.actions, blend=np.zeros(0, np.int64)),
+            task.plan.risk,
+            "not halved",
+        ),
+    )
+    with pytest.raises(CompanionError, match="set aside for its blend"):
+        fit_companion(whole, network, 3, seed=0)
 
 
 def test_saved_companion_reads_back_and_predicts_identically(
@@ -133,6 +165,13 @@ def test_saved_companion_reads_back_and_predicts_identically(
 def test_training_saves_the_companion_and_every_teacher_prediction_blends_it(run: Path) -> None:
     info = json.loads((run / "run.json").read_text())
     assert info["companion"]["file"] == COMPANION_FILE
+    # The run stopped early on one half of its validation clips and weighed the blend on
+    # the other; splits.json keeps both, so evaluation and a resumed run see them too.
+    actions = _plan(run).actions
+    assert len(actions.blend) == info["clips"]["val_blend"] > 0
+    np.testing.assert_array_equal(
+        actions.blend, halve_validation(actions, *_labels_and_athletes(run)).blend
+    )
     loaded = load_run(run)
     assert loaded.companion is not None
     assert loaded.companion.weight == info["companion"]["weight"] in WEIGHTS
@@ -187,7 +226,12 @@ def test_companion_is_off_by_default_and_named_in_the_config(motions: Path, tmp_
     out = tmp_path / "plain"
     train(motions, out, plain, show_progress=False)
     assert not (out / COMPANION_FILE).exists()
-    assert "companion" not in json.loads((out / "run.json").read_text())
+    info = json.loads((out / "run.json").read_text())
+    assert "companion" not in info and "val_blend" not in info["clips"]
+    # Without a companion the whole validation set stops the network early.
+    saved = json.loads((out / "splits.json").read_text())
+    assert "blend" not in saved["actions"]
+    assert len(saved["actions"]["val"]) == info["clips"]["val"] > 0
     assert load_run(out).companion is None
     with pytest.raises(ConfigError, match=r"\[model\] imu_companion must be one of"):
         TrainConfig.from_dict({"model": {"imu_companion": "rocket"}}, "x.toml")
@@ -195,6 +239,12 @@ def test_companion_is_off_by_default_and_named_in_the_config(motions: Path, tmp_
 
 def _plan(run: Path) -> SplitPlan:
     return SplitPlan.from_dict(json.loads((run / "splits.json").read_text()))
+
+
+def _labels_and_athletes(run: Path) -> tuple[np.ndarray, np.ndarray]:
+    info = json.loads((run / "run.json").read_text())
+    _, task, _ = ts_task(Path(info["data"]), CONFIG, groups=Path(info["groups"]))
+    return task.labels, task.clip_athletes
 
 
 def test_fitting_and_loading_leave_the_process_random_state_alone(
