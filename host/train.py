@@ -84,6 +84,7 @@ def train(
     features: FeatureSettings | None = None,
     compute: Compute | None = None,
     cache_mb: float = 0,
+    val_athletes: list[str] | None = None,
 ) -> TrainResult:
     """Train on the dataset directory (or labelled `.ts` file) `data`, writing the run to `out`.
 
@@ -92,13 +93,14 @@ def train(
     (`max_epochs`, `time_budget_min`) and its threads: other changes, other splits,
     other test athletes or another groups file are refused. `plan` overrides the default
     splits (cross-validation folds use this); `test_athletes` holds out exactly those
-    athletes; `groups` names the athlete of each `.ts` series. `features` are the impact
-    weights and time-loss definition of the risk label (default: the documented ones);
-    they are saved in run.json, and a resumed run keeps its own. `compute` is the device,
-    precision and loader workers (default: the CPU in fp32, loading in this process);
-    run.json records them, and a resumed run may change them. With `cache_mb` above 0 a
-    dataset's clips stream from their shards, at most that many megabytes of prepared
-    clips kept (`host.training.streaming`); 0 prepares every clip up front.
+    athletes, and `val_athletes` (with them) makes exactly those the validation athletes
+    early stopping watches; `groups` names the athlete of each `.ts` series. `features`
+    are the impact weights and time-loss definition of the risk label (default: the
+    documented ones); they are saved in run.json, and a resumed run keeps its own.
+    `compute` is the device, precision and loader workers (default: the CPU in fp32,
+    loading in this process); run.json records them, and a resumed run may change them.
+    With `cache_mb` above 0 a dataset's clips stream from their shards, at most that many
+    megabytes of prepared clips kept (`host.training.streaming`); 0 prepares every clip up front.
     """
     compute = compute or Compute()
     rank, world = distributed(compute.device)
@@ -114,7 +116,12 @@ def train(
     # 2. Data, splits and normalisation (training part only).
     if Path(data).suffix == ".ts":
         config, task, info = ts_task(
-            Path(data), config, plan=plan, groups=groups, test_athletes=test_athletes
+            Path(data),
+            config,
+            plan=plan,
+            groups=groups,
+            test_athletes=test_athletes,
+            val_athletes=val_athletes,
         )
     elif groups is not None:
         raise TrainingError(
@@ -123,12 +130,14 @@ def train(
         )
     else:
         config, task, info = dataset_task(
-            Path(data), config, plan, test_athletes, features, cache_mb
+            Path(data), config, plan, test_athletes, features, cache_mb, val_athletes
         )
     if saved is not None:
         check_resumable(out, saved, config)
         if test_athletes:
-            _check_held_out(out, task, test_athletes)
+            _check_held_out(out, task, test_athletes, "test")
+        if val_athletes:
+            _check_held_out(out, task, val_athletes, "val")
     elif config.model.imu_companion != "none":
         task = _with_blend_half(task)
 
@@ -277,13 +286,15 @@ def _resumed_splits(
     return plan, Path(saved) if saved else None, trained_with or features
 
 
-def _check_held_out(out: Path, task: TaskData, test_athletes: list[str]) -> None:
-    """Refuse --test-athletes on resume unless they are the run's own test athletes."""
-    held = sorted(set(task.clip_athletes[task.plan.actions.test].tolist()))
-    if held != sorted(set(test_athletes)):
+def _check_held_out(out: Path, task: TaskData, athletes: list[str], part: str) -> None:
+    """Refuse --test-athletes (`part` "test") or --val-athletes ("val") on resume unless
+    they are the run's own."""
+    held = sorted(set(task.clip_athletes[getattr(task.plan.actions, part)].tolist()))
+    if held != sorted(set(athletes)):
+        what = "test" if part == "test" else "validation"
         raise TrainingError(
-            f"{out}: the run holds out {', '.join(held) or 'no athletes'}, not "
-            f"{', '.join(test_athletes)}; a resumed run keeps its test athletes"
+            f"{out}: the run's {what} athletes are {', '.join(held) or 'none'}, not "
+            f"{', '.join(athletes)}; a resumed run keeps its {what} athletes"
         )
 
 

@@ -43,7 +43,13 @@ def train_command(
         None,
         "--test-athletes",
         help="Hold out exactly these athletes as the test part, e.g. p07,p08 (validation "
-        "athletes are drawn from the others).",
+        "athletes are drawn from the others unless --val-athletes names them).",
+    ),
+    val_athletes: str | None = typer.Option(
+        None,
+        "--val-athletes",
+        help="With --test-athletes: exactly these athletes are the validation part early "
+        "stopping watches, e.g. p05,p06 (none of them a test athlete); everyone else trains.",
     ),
     groups: Path | None = typer.Option(
         None,
@@ -61,12 +67,14 @@ def train_command(
     splits, per-epoch metrics (CSV and JSON), best and last checkpoints, data hash.
 
     Splits: actions grouped by athlete, risk by time (earlier weeks train); with
-    --test-athletes those athletes are the test part of both. Early stopping watches
-    validation athletes the model does not train on; the test part is never looked at.
+    --test-athletes those athletes are the test part of both, and with --val-athletes
+    those are the validation part. Early stopping watches validation athletes the model
+    does not train on; the test part is never looked at.
     For several processes: torchrun --nproc_per_node=2 -m host.train --data DIR --out RUN
 
     Example:  touchline train --data data/squad-small --out runs/small
     Example:  touchline train --data data/club-takes --test-athletes p07,p08 --out runs/takes
+    Example:  touchline train --data data/takes --test-athletes p08 --val-athletes p07 --out runs/t
     Example:  touchline train --data data/squad-small --out runs/small --resume --epochs 40
     Example:  touchline train --data data/squad-paper --out runs/paper --device cuda --workers 4
     """
@@ -81,6 +89,7 @@ def train_command(
     settings = get_settings()
     compute = chosen_compute(settings, device, precision, workers)
     held_out = parse_athletes(test_athletes) if test_athletes else None
+    validated = parse_athletes(val_athletes, "--val-athletes") if val_athletes else None
     if resume and config is not None:
         raise TrainingError(
             f"--config {config}: a resumed run keeps the recipe saved in {out}; "
@@ -104,6 +113,7 @@ def train_command(
         recipe,
         resume=resume,
         test_athletes=held_out,
+        val_athletes=validated,
         groups=groups,
         features=features,
         compute=compute,

@@ -34,14 +34,15 @@ def ts_task(
     stats: InputStats | None = None,
     groups: Path | None = None,
     test_athletes: list[str] | None = None,
+    val_athletes: list[str] | None = None,
 ) -> tuple[TrainConfig, TaskData, dict[str, Any]]:
     """A labelled UCR/UEA `.ts` file as IMU-only task data with its own labels.
 
     Its sibling `*_TEST.ts` (when the file is `*_TRAIN.ts`) is the test part, untouched
     until evaluation. `groups` (see `read_groups`) names the athlete of every series: then
-    validation is whole athletes of the training file and `test_athletes` may name the test
-    part. Without it each series is its own group and validation is 15 % of the training
-    file's series.
+    validation is whole athletes of the training file, `test_athletes` may name the test
+    part and then `val_athletes` the validation part. Without it each series is its own
+    group and validation is 15 % of the training file's series.
     """
     from aeon.datasets import load_from_ts_file
 
@@ -67,16 +68,19 @@ def ts_task(
     rate = config.imu_rate_hz if stats is None else stats.rates["imu"]
     x, valid = ts_to_model_rate(x, valid, rate, config)
     athletes = np.arange(n).astype(str) if groups is None else read_groups(groups, n, n_train)
-    if test_athletes and groups is None:
-        raise TrainingError(
-            f"{path}: --test-athletes needs --groups FILE naming each series' athlete"
-        )
+    if (test_athletes or val_athletes) and groups is None:
+        option = "--test-athletes" if test_athletes else "--val-athletes"
+        raise TrainingError(f"{path}: {option} needs --groups FILE naming each series' athlete")
+    if val_athletes and not test_athletes:
+        raise TrainingError("--val-athletes needs --test-athletes (the athletes held out to test)")
     if plan is None and groups is not None:
         empty = np.zeros(0, np.int64)
         share = val_share(config)
         if test_athletes:
-            actions = athletes_held_out(athletes, test_athletes, share, config.seed)
+            actions = athletes_held_out(athletes, test_athletes, share, config.seed, val_athletes)
             how = f"test athletes {', '.join(test_athletes)}"
+            if val_athletes:
+                how += f", validation athletes {', '.join(val_athletes)}"
         elif n_train < n:
             actions = held_out_split(athletes, np.arange(n) >= n_train, share, config.seed)
             how = "its own test file"

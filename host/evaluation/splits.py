@@ -166,11 +166,12 @@ def check_disjoint_groups(split: Split, groups: np.ndarray) -> None:
         raise SplitError(f"athletes in more than one part of a grouped split: {sorted(shared)[:5]}")
 
 
-def parse_athletes(text: str) -> list[str]:
-    """`A,B , C` → ['A', 'B', 'C'] (an empty name is an error, not a silent skip)."""
+def parse_athletes(text: str, option: str = "--test-athletes") -> list[str]:
+    """`A,B , C` → ['A', 'B', 'C'] (an empty name is an error, not a silent skip);
+    `option` is the option named in the error."""
     names = [part.strip() for part in text.split(",")]
     if not names or any(not name for name in names):
-        raise SplitError(f"--test-athletes {text!r}: expected athlete ids separated by commas")
+        raise SplitError(f"{option} {text!r}: expected athlete ids separated by commas")
     return names
 
 
@@ -191,15 +192,35 @@ def held_out_split(groups: np.ndarray, test: np.ndarray, val_fraction: float, se
 
 
 def athletes_held_out(
-    groups: np.ndarray, test_athletes: list[str], val_fraction: float, seed: int
+    groups: np.ndarray,
+    test_athletes: list[str],
+    val_fraction: float,
+    seed: int,
+    val_athletes: list[str] | None = None,
 ) -> Split:
-    """Test = exactly the named athletes (`--test-athletes`); see `held_out_split`."""
+    """Test = exactly the named athletes (`--test-athletes`); validation = exactly
+    `val_athletes` (`--val-athletes`) when given, else drawn as `held_out_split` does."""
     known = np.unique(groups)
-    unknown = [a for a in test_athletes if a not in set(known.tolist())]
-    if unknown:
-        shown = ", ".join(known[:20].tolist()) + (" …" if len(known) > 20 else "")
-        raise SplitError(f"--test-athletes: no athlete {', '.join(unknown)} in the data ({shown})")
-    return held_out_split(groups, np.isin(groups, test_athletes), val_fraction, seed)
+    for option, named in (("--test-athletes", test_athletes), ("--val-athletes", val_athletes)):
+        unknown = [a for a in named or [] if a not in set(known.tolist())]
+        if unknown:
+            shown = ", ".join(known[:20].tolist()) + (" …" if len(known) > 20 else "")
+            raise SplitError(f"{option}: no athlete {', '.join(unknown)} in the data ({shown})")
+    test = np.isin(groups, test_athletes)
+    if val_athletes is None:
+        return held_out_split(groups, test, val_fraction, seed)
+    both = sorted(set(test_athletes) & set(val_athletes))
+    if both:
+        raise SplitError(
+            f"--val-athletes: {', '.join(both)} also in --test-athletes; an athlete is "
+            "either validated on or tested on"
+        )
+    val = np.isin(groups, val_athletes)
+    if not np.any(~test & ~val):
+        raise SplitError(
+            "--test-athletes and --val-athletes name every athlete; none is left to train on"
+        )
+    return Split(np.flatnonzero(~test & ~val), np.flatnonzero(val), np.flatnonzero(test))
 
 
 def weeks_by_athletes(

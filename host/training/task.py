@@ -13,6 +13,7 @@ from edge import dsp
 from host.data.shards import ShardIndex
 from host.evaluation.splits import (
     Split,
+    SplitError,
     SplitPlan,
     athletes_held_out,
     check_disjoint_groups,
@@ -59,15 +60,20 @@ def default_plan(
     config: TrainConfig,
     split_seed: int,
     test_athletes: list[str] | None = None,
+    val_athletes: list[str] | None = None,
 ) -> SplitPlan:
     """Actions grouped by athlete; risk time-ordered or the paper's random 7:1.5:1.5.
 
     With `test_athletes`, exactly those athletes are the test part of both tasks and the
-    validation athletes are drawn from the others. Data covering fewer than 3 weeks (a
-    club's labelled takes) has no risk split: the run learns actions only.
+    validation athletes are `val_athletes`, or drawn from the others. Data covering fewer
+    than 3 weeks (a club's labelled takes) has no risk split: the run learns actions only.
     """
     if test_athletes:
-        actions = athletes_held_out(clip_athletes, test_athletes, val_share(config), split_seed)
+        actions = athletes_held_out(
+            clip_athletes, test_athletes, val_share(config), split_seed, val_athletes
+        )
+    elif val_athletes:
+        raise SplitError("--val-athletes needs --test-athletes (the athletes held out to test)")
     else:
         actions = grouped_split(clip_athletes, config.split_fractions, split_seed)
     check_disjoint_groups(actions, clip_athletes)
@@ -76,8 +82,8 @@ def default_plan(
     if weeks < 3:
         risk, how = Split(empty, empty, empty), f"no risk split ({weeks} labelled week(s))"
     elif test_athletes:
-        val_athletes = np.unique(clip_athletes[actions.val])
-        risk = weeks_by_athletes(weekly.athlete_id, test_athletes, val_athletes)
+        validated = np.unique(clip_athletes[actions.val])
+        risk = weeks_by_athletes(weekly.athlete_id, test_athletes, validated)
         how = "risk by the same athletes"
     elif config.risk_split == "time":
         risk, how = time_split(weekly.week, config.split_fractions), "risk time-split"
@@ -85,6 +91,8 @@ def default_plan(
         risk = random_split(len(weekly), config.split_fractions, split_seed)
         how = "risk random-split"
     held = f"test athletes {', '.join(test_athletes)}" if test_athletes else "grouped by athlete"
+    if val_athletes:
+        held += f", validation athletes {', '.join(val_athletes)}"
     return SplitPlan(actions, risk, f"actions {held}, {how}, seed {split_seed}")
 
 
@@ -125,19 +133,21 @@ def load_task_data(
     test_athletes: list[str] | None = None,
     features: FeatureSettings | None = None,
     cache_mb: float = 0,
+    val_athletes: list[str] | None = None,
 ) -> TaskData:
     """Clips and athlete-weeks of a dataset, split and normalised on the training part.
 
     With `cache_mb` above 0 the clips stream from their shards (`StreamedClips`, at most
     that many megabytes of prepared clips kept); with 0 every clip is prepared up front.
-    Both give the same tensors, statistics and splits."""
+    Both give the same tensors, statistics and splits. `test_athletes` and
+    `val_athletes`: see `default_plan`."""
     index = ShardIndex.of(dataset) if cache_mb > 0 else None
     clips = index.identity if index is not None else dataset.clips()
     if len(clips) == 0:
         raise TrainingError(f"{dataset.root}: the dataset has no clips to train on")
     weekly = athlete_weeks(dataset, features, clips)
     plan = plan or default_plan(
-        clips.athlete_id, weekly, config, dataset.manifest.splits.seed, test_athletes
+        clips.athlete_id, weekly, config, dataset.manifest.splits.seed, test_athletes, val_athletes
     )
     if index is not None:
         stats = stats or streamed_stats(index, plan.actions.train, config)
@@ -188,10 +198,11 @@ def dataset_task(
     test_athletes: list[str] | None,
     features: FeatureSettings | None = None,
     cache_mb: float = 0,
+    val_athletes: list[str] | None = None,
 ) -> tuple[TrainConfig, TaskData, dict[str, Any]]:
     """A dataset directory's task data, the config filled from it, and its run.json facts
     (with the feature settings, so evaluation labels the weeks as training did;
-    `cache_mb`: stream the clips, see `load_task_data`)."""
+    `cache_mb`: stream the clips, and `val_athletes`, see `load_task_data`)."""
     from host.data.dataset import load_dataset
     from host.risk.features import FEATURE_COLUMNS, FeatureSettings
 
@@ -209,6 +220,12 @@ def dataset_task(
         "features": features.to_dict(),
     }
     task = load_task_data(
-        dataset, config, plan, test_athletes=test_athletes, features=features, cache_mb=cache_mb
+        dataset,
+        config,
+        plan,
+        test_athletes=test_athletes,
+        features=features,
+        cache_mb=cache_mb,
+        val_athletes=val_athletes,
     )
     return config, task, info

@@ -437,6 +437,51 @@ def test_test_athletes_on_the_command_line(tmp_path: Path, squad: Path) -> None:
     assert scored.exit_code == 1 and "not in this run's test part" in scored.output
 
 
+def test_val_athletes_on_the_command_line(tmp_path: Path, squad: Path) -> None:
+    from typer.testing import CliRunner, Result
+
+    from host.cli import app
+
+    runner = CliRunner()
+    athletes = sorted(set(load_dataset(squad).clips().athlete_id.tolist()))
+    base = ["train", "--data", str(squad), "--epochs", "1", "--test-athletes", athletes[0]]
+
+    def run(out: str, *extra: str) -> Result:
+        return runner.invoke(app, [*base, "--out", str(tmp_path / out), *extra])
+
+    for extra, message in (
+        (("--val-athletes", "nobody"), "--val-athletes: no athlete nobody"),
+        (("--val-athletes", athletes[0]), f"--val-athletes: {athletes[0]} also in --test"),
+        (("--val-athletes", f"{athletes[1]},"), "--val-athletes"),
+    ):
+        refused = run("bad", *extra)
+        assert refused.exit_code == 1 and message in refused.output, refused.output
+        assert "Traceback" not in refused.output
+    alone = runner.invoke(
+        app,
+        [
+            "train",
+            "--data",
+            str(squad),
+            "--out",
+            str(tmp_path / "a"),
+            "--epochs",
+            "1",
+            "--val-athletes",
+            athletes[1],
+        ],
+    )
+    assert alone.exit_code == 1 and "needs --test-athletes" in alone.output
+    done = run("r", "--val-athletes", ",".join(athletes[1:3]))
+    assert done.exit_code == 0, done.output
+    splits = json.loads((tmp_path / "r" / "splits.json").read_text())["actions"]
+    names = load_dataset(squad).clips().athlete_id
+    assert set(names[splits["val"]]) == set(athletes[1:3])
+    assert set(names[splits["test"]]) == {athletes[0]}
+    other = run("r", "--resume", "--epochs", "2", "--val-athletes", athletes[3])
+    assert other.exit_code == 1 and "keeps its validation athletes" in other.output
+
+
 def test_teacher_imu_augmentation_turns_sensors_in_physical_units() -> None:
     """A turned strap keeps each sample's acceleration magnitude; a missing sensor stays
     missing; with the augmentations off nothing is built."""

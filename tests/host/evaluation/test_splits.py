@@ -10,6 +10,7 @@ from hypothesis import strategies as st
 from host.evaluation.splits import (
     Split,
     SplitError,
+    athletes_held_out,
     check_disjoint_groups,
     grouped_folds,
     grouped_split,
@@ -110,3 +111,16 @@ def test_blend_half_is_saved_and_read_back_and_absent_without_one() -> None:
     assert np.array_equal(again.blend, halved.blend) and len(again.blend) == 2
     assert np.array_equal(again.stop, halved.stop)
     assert np.array_equal(again.val, whole.val)
+
+
+def test_named_validation_athletes_are_exactly_the_validation_part() -> None:
+    groups = np.repeat(np.array(["a", "b", "c", "d", "e"]), 3)
+    split = athletes_held_out(groups, ["a"], 0.2, 0, val_athletes=["c", "d"])
+    assert set(groups[split.test]) == {"a"} and set(groups[split.val]) == {"c", "d"}
+    assert set(groups[split.train]) == {"b", "e"}
+    with pytest.raises(SplitError, match="--val-athletes: no athlete z in the data"):
+        athletes_held_out(groups, ["a"], 0.2, 0, val_athletes=["z"])
+    with pytest.raises(SplitError, match="--val-athletes: a also in --test-athletes"):
+        athletes_held_out(groups, ["a"], 0.2, 0, val_athletes=["a", "b"])
+    with pytest.raises(SplitError, match="none is left to train on"):
+        athletes_held_out(groups, ["a", "b"], 0.2, 0, val_athletes=["c", "d", "e"])
