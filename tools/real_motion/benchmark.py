@@ -17,8 +17,14 @@ and the student's ONNX latency per window (onnxruntime, one thread).
     python tools/real_motion/benchmark.py data/real/SoccerIMU_TRAIN.ts --no-trained-students \\
         --baseline-seeds 3 --hydra-student 16 --hydra-pool 8 --hydra-copies 8 \\
         --hydra-seeds 3 --soft-teacher   # the Hydra head on MiniRocket + Hydra soft targets
+    python tools/real_motion/benchmark.py data/real/PhoneWatchHAR_TRAIN.ts --folds 5 \\
+        --no-trained-students --auto-student --teacher configs/ts-imu.toml
 
 Recipes are named `DistillConfig` variants (RECIPES below); `default` is the product's.
+`--teacher CONFIG` adds the product's teacher (`touchline train` on the `.ts` file with
+the fold's test and validation athletes, network + IMU companion as `touchline evaluate`
+predicts) as one more row on the same folds, and the teacher's paired difference of
+macro-F1 against every other row, the same athlete resamples for both sides.
 """
 
 from __future__ import annotations
@@ -27,8 +33,10 @@ import argparse
 import copy
 import json
 import os
+import tempfile
 import time
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from pathlib import Path
 
@@ -42,6 +50,7 @@ from sklearn.metrics import f1_score  # noqa: E402
 from sklearn.pipeline import Pipeline  # noqa: E402
 
 from edge import dsp  # noqa: E402
+from host.data.ts_file import ts_task  # noqa: E402
 from host.distill.augment import AugmentConfig, Augmenter, imu_sensors  # noqa: E402
 from host.distill.baselines import fit_hydra, fit_minirocket  # noqa: E402
 from host.distill.config import (  # noqa: E402
@@ -66,7 +75,13 @@ from host.distill.ucr import (  # noqa: E402
     train_recipe_student,
 )
 from host.evaluation.bootstrap import cluster_bootstrap  # noqa: E402
+from host.evaluation.evaluate import predict_test  # noqa: E402
+from host.evaluation.splits import SplitPlan  # noqa: E402
 from host.models.companion import fit_temperature  # noqa: E402
+from host.models.config import load_config  # noqa: E402
+from host.models.run import load_run  # noqa: E402
+from host.train import train as train_teacher  # noqa: E402
+from host.training.rundir import SPLITS_FILE  # noqa: E402
 
 # The edge scores every athlete's ready window in one call (edge.session): a squad's batch.
 SQUAD_BATCH = 25
@@ -235,6 +250,73 @@ def _soft_heads(
     return predictions, best
 
 
+@contextmanager
+def _process_state_kept() -> Iterator[None]:
+    """Training the teacher seeds torch and sets its thread count; keep both, and numpy's
+    global generator, as they were, so the other rows are what they are without it."""
+    threads, numpy_state = torch.get_num_threads(), np.random.get_state()
+    try:
+        with torch.random.fork_rng():
+            yield
+    finally:
+        torch.set_num_threads(threads)
+        np.random.set_state(numpy_state)
+
+
+def teacher_fold(
+    train_file: Path,
+    config_file: Path,
+    test_athletes: Sequence[str],
+    val_athletes: Sequence[str],
+    out: Path,
+) -> tuple[np.ndarray, np.ndarray, float | None]:
+    """Train the product's teacher on `train_file` (with its `_TEST` sibling and groups
+    file, as `touchline train --groups FILE --test-athletes … --val-athletes …` does) and
+    predict its test athletes as `touchline evaluate` does, network and IMU companion
+    blended. Returns the test series' indices (in the order train + test, as this
+    benchmark joins them), their predicted label names, and the companion's weight."""
+    groups = train_file.with_name(train_file.name.replace("_TRAIN.ts", "_groups.txt"))
+    with _process_state_kept():
+        train_teacher(
+            train_file,
+            out,
+            load_config(config_file),
+            show_progress=False,
+            test_athletes=list(test_athletes),
+            val_athletes=list(val_athletes),
+            groups=groups,
+        )
+        run = load_run(out)
+        plan = SplitPlan.from_dict(json.loads((out / SPLITS_FILE).read_text()))
+        _, task, _ = ts_task(train_file, run.config, plan=plan, stats=run.stats, groups=groups)
+        predicted = predict_test(run, task)
+    names = np.asarray(run.config.model.labels)[predicted["predicted"]]
+    weight = run.companion.weight if run.companion is not None else None
+    return predicted["clip_index"], names, weight
+
+
+def paired_differences(
+    y: np.ndarray, groups: np.ndarray, rows: Sequence[Row], teacher: Row, resamples: int = 1000
+) -> list[dict[str, object]]:
+    """The teacher's pooled macro-F1 minus each other row's, with a 95 % interval from
+    athlete resamples that score both rows on the same draw."""
+
+    def f1(pred: np.ndarray, i: np.ndarray) -> float:
+        return float(f1_score(y[i], pred[i], average="macro"))
+
+    out: list[dict[str, object]] = []
+    for row in rows:
+        if row is teacher:
+            continue
+
+        def difference(i: np.ndarray, other: np.ndarray = row.predictions) -> float:
+            return f1(teacher.predictions, i) - f1(other, i)
+
+        estimate, low, high = cluster_bootstrap(difference, groups, resamples=resamples)
+        out.append({"model": row.model, "difference": estimate, "ci": [low, high]})
+    return out
+
+
 def folds_of(groups: np.ndarray, n_folds: int, seed: int) -> list[np.ndarray]:
     """Athletes dealt into `n_folds` folds in a seeded random order."""
     athletes = np.random.default_rng(seed).permutation(np.unique(groups))
@@ -256,6 +338,8 @@ def run(
     baseline_seeds: int = 1,
     auto_student: bool = False,
     soft_teacher: bool = False,
+    teacher: Path | None = None,
+    teacher_runs: Path | None = None,
 ) -> dict:
     data = load_collection(train_file)
     if data.groups_train is None or data.groups_test is None:
@@ -265,6 +349,9 @@ def run(
     groups = np.concatenate([data.groups_train, data.groups_test])
     n_folds = min(n_folds, len(np.unique(groups)))
     folds = folds_of(groups, n_folds, seed=0)
+    if teacher is not None and teacher_runs is None:
+        scratch = tempfile.TemporaryDirectory(prefix="teacher-runs-")
+        teacher_runs = Path(scratch.name)
     rows: dict[str, Row] = {}
     latency: dict[str, float] = {}
     squad_latency: dict[str, float] = {}
@@ -406,6 +493,22 @@ def run(
                 # Fit time of the pair, split evenly between its two rows.
                 seconds = time.perf_counter() - start + fit_seconds[seed] / 2
                 record(name + suffix, test, pred, seconds)
+        if teacher is not None and teacher_runs is not None:
+            start = time.perf_counter()
+            index, names, weight = teacher_fold(
+                train_file,
+                teacher,
+                [str(a) for a in folds[k]],
+                [str(a) for a in folds[(k + 1) % n_folds]],
+                teacher_runs / f"fold-{k + 1:02d}",
+            )
+            if not np.array_equal(np.sort(index), test):
+                raise SystemExit(f"fold {k + 1}: the teacher scored other series than the fold's")
+            position = {c: i for i, c in enumerate(data.classes)}
+            pred = np.array([position[c] for c in names])[np.argsort(index)]
+            name = f"teacher ({teacher})"
+            record(name, test, pred, time.perf_counter() - start)
+            chosen.setdefault(name, []).append(f"w = {weight}")
         print(
             f"fold {k + 1}/{n_folds} (test {', '.join(map(str, folds[k]))}): "
             + "  ".join(f"{r.model} {r.fold_f1[-1]:.3f}" for r in rows.values()),
@@ -425,6 +528,9 @@ def run(
         "folds": n_folds,
         "rows": [],
     }
+    teacher_row = rows.get(f"teacher ({teacher})")
+    if teacher_row is not None:
+        result["paired"] = paired_differences(y, groups, list(rows.values()), teacher_row)
     for row in rows.values():
         estimate, low, high = pooled(row.predictions)
         result["rows"].append(
@@ -487,6 +593,17 @@ def main(argv: Sequence[str] | None = None) -> None:
         "from MiniRocket + Hydra (the teacher's IMU companion, temperature fitted on the "
         "validation athletes); a per share, and a chosen per fold on the validation athletes",
     )
+    parser.add_argument(
+        "--teacher",
+        type=Path,
+        metavar="CONFIG",
+        help="a row for the product's teacher trained with this config (touchline train "
+        "--groups … --test-athletes … --val-athletes …: the fold's athletes), and its paired "
+        "difference of macro-F1 against every other row",
+    )
+    parser.add_argument(
+        "--teacher-runs", type=Path, help="keep the teacher's fold runs here (default: discarded)"
+    )
     parser.add_argument("--json", type=Path, help="also write the figures here")
     args = parser.parse_args(argv)
     result = run(
@@ -504,6 +621,8 @@ def main(argv: Sequence[str] | None = None) -> None:
         args.baseline_seeds,
         args.auto_student,
         args.soft_teacher,
+        args.teacher,
+        args.teacher_runs,
     )
     print(
         f"\n{result['dataset']}: {result['series']} series, {result['athletes']} athletes, "
@@ -527,6 +646,14 @@ def main(argv: Sequence[str] | None = None) -> None:
     for row in result["rows"]:
         if row["chosen_per_fold"]:
             print(f"{row['model']} chose, fold by fold: {', '.join(row['chosen_per_fold'])}")
+    if result.get("paired"):
+        print(
+            "\n| teacher minus | paired difference of macro-F1 [95 % athlete bootstrap, "
+            "same draws] |\n|---|---|"
+        )
+        for pair in result["paired"]:
+            low, high = pair["ci"]
+            print(f"| {pair['model']} | {pair['difference']:+.3f} [{low:+.3f}, {high:+.3f}] |")
     if args.json:
         args.json.write_text(json.dumps(result, indent=2))
 
