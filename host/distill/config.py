@@ -82,6 +82,8 @@ class StudentConfig:
     hydra_copies: int = 8
     # The window length (samples) Hydra's dilations are spread over: 6 s at 100 Hz.
     hydra_window_samples: int = 600
+    # The head also reads whole-window summaries (host/distill/summaries.py).
+    hydra_summaries: bool = True
 
 
 @dataclass(frozen=True)
@@ -144,6 +146,8 @@ class DistillConfig:
         fields: dict[str, Any] = {
             k: tuple(v) if isinstance(v, list) else v for k, v in data.get("student", {}).items()
         }
+        # Students saved before the Hydra head read window summaries had none.
+        fields.setdefault("hydra_summaries", False)
         student = StudentConfig(**fields)
         augment = AugmentConfig(**data.get("augment", {}))
         top: dict[str, Any] = {

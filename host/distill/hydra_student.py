@@ -39,6 +39,7 @@ from torch.nn import functional as F
 
 from edge import dsp
 from host.distill.augment import Augmenter
+from host.distill.summaries import WindowSummaries
 
 KERNEL_LENGTH = 9
 RIDGE_ALPHAS = np.logspace(-3, 3, 10)
@@ -59,6 +60,8 @@ class HydraConfig:
     augmented_copies: int = 0
     # The window length the dilations are spread over; None: the length of the input.
     window_samples: int | None = None
+    # The head also reads whole-window summaries (host.distill.summaries).
+    summaries: bool = True
     seed: int = 0
 
 
@@ -66,11 +69,14 @@ class HydraStudent(nn.Module):
     """Pool → (series, first difference) → channel sums → grouped random convolutions per
     dilation → winner sums and counts → sqrt, sparse z-score → linear."""
 
-    # Buffers: the channel sums, the fixed random kernels, and the scaler's statistics.
+    # Buffers: the channel sums, the fixed random kernels, and the scaler's statistics
+    # (Hydra's features, then the summaries').
     mix: torch.Tensor
     weights: torch.Tensor
     mu: torch.Tensor
     sigma: torch.Tensor
+    summary_mu: torch.Tensor
+    summary_sigma: torch.Tensor
 
     def __init__(self, channels: int, samples: int, n_labels: int, config: HydraConfig) -> None:
         super().__init__()
@@ -101,20 +107,31 @@ class HydraStudent(nn.Module):
         n_features = 2 * len(self.dilations) * 2 * self.h * self.k
         self.register_buffer("mu", torch.zeros(n_features))
         self.register_buffer("sigma", torch.ones(n_features))
-        self.head = nn.Linear(n_features, n_labels)
+        self.window_summaries = (
+            WindowSummaries(channels, samples, config.pool) if config.summaries else None
+        )
+        n_summaries = self.window_summaries.size if self.window_summaries else 0
+        if self.window_summaries:
+            self.register_buffer("summary_mu", torch.zeros(n_summaries))
+            self.register_buffer("summary_sigma", torch.ones(n_summaries))
+        self.head = nn.Linear(n_features + n_summaries, n_labels)
 
-    def features(self, x: torch.Tensor) -> torch.Tensor:
+    def features(self, x: torch.Tensor, averaged: torch.Tensor | None = None) -> torch.Tensor:
         """Raw Hydra features `(N, features)`: every kernel's summed winning responses,
-        then every kernel's count of least answers."""
-        z = self._responses(x)
+        then every kernel's count of least answers. `averaged`: `x` already averaged
+        `pool` samples at a time (`averaged`), where the caller has it."""
+        z = self._responses(self.averaged(x) if averaged is None else averaged)
         sums = ((z == z.amax(dim=2, keepdim=True)) * z).sum(-1)
         counts = (z == z.amin(dim=2, keepdim=True)).to(z.dtype).sum(-1)
         return torch.cat([sums, counts], dim=1).flatten(1)
 
+    def averaged(self, x: torch.Tensor) -> torch.Tensor:
+        """The windows averaged `pool` samples at a time: what the kernels convolve."""
+        return F.avg_pool1d(x, self.pool, self.pool) if self.pool > 1 else x
+
     def _responses(self, x: torch.Tensor) -> torch.Tensor:
-        """Every kernel's response `(N, groups, kernels per group, length)`."""
-        if self.pool > 1:
-            x = F.avg_pool1d(x, self.pool, self.pool)
+        """Every kernel's response `(N, groups, kernels per group, length)` to the
+        averaged windows `x`."""
         # The first difference, 0 at the end: the series shifted by one with its last
         # sample repeated, minus the series (no Pad node, whose export needs shape
         # arithmetic). Exactly 0 where the series is flat, where every kernel of a group
@@ -140,19 +157,36 @@ class HydraStudent(nn.Module):
         # Sizes fixed at construction: no shape arithmetic in the exported graph.
         return responses.reshape(-1, len(self.dilations) * 2 * self.h, self.k, self.length)
 
-    def scale(self, features: torch.Tensor) -> torch.Tensor:
-        """Hydra's sparse scaler: sqrt of the positive part, z-scored where non-zero."""
+    def summaries(self, x: torch.Tensor) -> torch.Tensor:
+        """The whole-window summaries `(N, S)`; `S` is 0 without them."""
+        if self.window_summaries is None:
+            return x.new_zeros(len(x), 0)
+        return self.window_summaries(x, self.averaged(x))
+
+    def scale(self, features: torch.Tensor, summaries: torch.Tensor | None = None) -> torch.Tensor:
+        """What the head reads: Hydra's sparse scaler on `features` (sqrt of the positive
+        part, z-scored where non-zero), then the z-scored `summaries` where there are any."""
         root = features.clamp_min(0).sqrt()
-        return (root - self.mu) * torch.sign(root) / self.sigma
+        scaled = (root - self.mu) * torch.sign(root) / self.sigma
+        if self.window_summaries is None or summaries is None:
+            return scaled
+        return torch.cat([scaled, (summaries - self.summary_mu) / self.summary_sigma], dim=1)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         # head(scale(f)) with 1/sigma folded into the head's weights (a constant in the
         # export): root is ≥ 0, so (root - mu) * sign(root) = root - mu * sign(root). mu is
         # not folded in: a feature constant on the training windows has a tiny sigma, and
         # root / sigma - mu / sigma would cancel catastrophically where root - mu is 0.
-        root = self.features(x).clamp_min(0).sqrt()
+        averaged = self.averaged(x)
+        root = self.features(x, averaged).clamp_min(0).sqrt()
         centred = root - self.mu * torch.sign(root)
-        return F.linear(centred, self.head.weight / self.sigma, self.head.bias)
+        if self.window_summaries is None:
+            return F.linear(centred, self.head.weight / self.sigma, self.head.bias)
+        summaries = self.window_summaries(x, averaged) - self.summary_mu
+        sigma = torch.cat([self.sigma, self.summary_sigma])
+        return F.linear(
+            torch.cat([centred, summaries], dim=1), self.head.weight / sigma, self.head.bias
+        )
 
 
 def fit_hydra_student(
@@ -205,12 +239,17 @@ def hydra_features(
                 yield np.ascontiguousarray(batch, dtype=np.float32)
 
     with torch.inference_mode():
-        raw = torch.cat([model.features(torch.from_numpy(batch)) for batch in batches()])
+        parts = [(model.features(t), model.summaries(t)) for t in map(torch.from_numpy, batches())]
+        raw = torch.cat([features for features, _ in parts])
+        summaries = torch.cat([summary for _, summary in parts])
         root = raw.clamp_min(0).sqrt()
         epsilon = (root == 0).float().mean(0) ** 4 + 1e-8
         model.mu.copy_(root.mean(0))
         model.sigma.copy_(root.std(0) + epsilon)
-        scaled = model.scale(raw).numpy()
+        if model.window_summaries is not None:
+            model.summary_mu.copy_(summaries.mean(0))
+            model.summary_sigma.copy_(summaries.std(0) + 1e-8)
+        scaled = model.scale(raw, summaries).numpy()
     return model, scaled
 
 

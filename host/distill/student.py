@@ -144,6 +144,7 @@ def hydra_config(config: StudentConfig, seed: int = 0) -> HydraConfig:
         pool=config.hydra_pool,
         augmented_copies=config.hydra_copies,
         window_samples=config.hydra_window_samples,
+        summaries=config.hydra_summaries,
         seed=seed,
     )
 

@@ -35,15 +35,19 @@ def test_onnx_export_gives_the_torch_logits() -> None:
     np.testing.assert_allclose(got, expected, rtol=1e-3, atol=1e-3)
 
 
-def test_the_export_is_one_short_pipeline_without_shape_arithmetic() -> None:
-    model = HydraStudent(13, 600, 9, HydraConfig(groups=16, pool=8)).eval()
+@pytest.mark.parametrize("summaries", [False, True])
+def test_the_export_is_one_short_pipeline_without_shape_arithmetic(summaries: bool) -> None:
+    config = HydraConfig(groups=16, pool=8, summaries=summaries)
+    model = HydraStudent(13, 600, 9, config).eval()
     graph = onnx.load_from_string(to_onnx_bytes(model, 13, 600)).graph
     ops = [node.op_type for node in graph.node if node.op_type != "Constant"]
     # Pool, channel sums, one convolution per dilation (4 here), the winner counts and one
     # matrix product with the scaler folded in; each extra node costs onnxruntime
-    # microseconds per window.
+    # microseconds per window. The summaries read the same averaged window (one pool)
+    # and add 24 nodes, all of them reductions, elementwise or small products.
     assert ops.count("Conv") == 1 + len(model.dilations)
-    assert ops.count("Gemm") == 1 and len(ops) <= 31  # 49 before the graph was shortened
+    assert ops.count("AveragePool") == 1
+    assert ops.count("Gemm") == 1 and len(ops) <= (55 if summaries else 31)
     assert not {"Shape", "Gather", "Pad", "Not", "Div"} & set(ops)
 
 
@@ -77,9 +81,10 @@ def test_the_short_graph_computes_hydras_features_step_by_step() -> None:
         assert torch.equal(model.features(x), _plain_features(model, x))
 
 
-def test_folded_head_equals_the_scaled_features_through_the_head() -> None:
+@pytest.mark.parametrize("summaries", [False, True])
+def test_folded_head_equals_the_scaled_features_through_the_head(summaries: bool) -> None:
     torch.manual_seed(0)
-    model = HydraStudent(6, 200, 4, HydraConfig(groups=8, pool=2)).eval()
+    model = HydraStudent(6, 200, 4, HydraConfig(groups=8, pool=2, summaries=summaries)).eval()
     torch.nn.init.normal_(model.head.weight)
     x = torch.randn(5, 6, 200)
     with torch.no_grad():
@@ -90,9 +95,12 @@ def test_folded_head_equals_the_scaled_features_through_the_head() -> None:
         # fit: its centred value is exactly 0 and must stay 0 through the folded head.
         model.mu[0] = root[0, 0]
         model.sigma[0] = 1e-8
-        torch.testing.assert_close(
-            model(x), model.head(model.scale(model.features(x))), rtol=1e-4, atol=1e-4
-        )
+        if summaries:
+            model.summary_mu.copy_(model.summaries(x).mean(0))
+            model.summary_sigma.uniform_(0.5, 2.0)
+        expected = model.head(model.scale(model.features(x), model.summaries(x)))
+        assert expected.shape == (5, 4)
+        torch.testing.assert_close(model(x), expected, rtol=1e-4, atol=1e-4)
 
 
 def test_a_saved_student_loads_into_a_fresh_one_with_the_same_logits() -> None:
@@ -101,8 +109,18 @@ def test_a_saved_student_loads_into_a_fresh_one_with_the_same_logits() -> None:
     torch.nn.init.normal_(fitted.head.weight)
     fitted.mu.fill_(0.5)
     state = fitted.state_dict()
-    # Checkpoints keep the keys they had before the graph was shortened.
-    assert set(state) == {"mix", "weights", "mu", "sigma", "head.weight", "head.bias"}
+    # Checkpoints keep the keys they had before the graph was shortened, and the
+    # summaries' scaler; their Fourier and power matrices are rebuilt, not stored.
+    assert set(state) == {
+        "mix",
+        "weights",
+        "mu",
+        "sigma",
+        "summary_mu",
+        "summary_sigma",
+        "head.weight",
+        "head.bias",
+    }
     fresh = HydraStudent(12, 600, 9, config).eval()
     fresh.load_state_dict(state)
     x = torch.randn(2, 12, 600)
