@@ -8,6 +8,7 @@ printed against MiniRocket measured in the same process.
     .venv/bin/python tools/bench/student.py                       # untrained student
     .venv/bin/python tools/bench/student.py --bundle runs/x/bundles/v1.tar.gz
     .venv/bin/python tools/bench/student.py --hydra 16,8 --hydra 64,4  # + Hydra students
+    .venv/bin/python tools/bench/student.py --hydra 16,8 --hydra 16,8,plain  # ± summaries
 
 Latency does not depend on the weights, so without a bundle a freshly built student (and
 its int8 variant, calibrated on random windows) is timed. A bundle whose default is fp32
@@ -135,8 +136,9 @@ def main() -> None:
         "--hydra",
         action="append",
         default=[],
-        metavar="GROUPS,POOL",
-        help="also time a Hydra student (host/distill/hydra_student.py) of this size, fp32",
+        metavar="GROUPS,POOL[,plain]",
+        help="also time a Hydra student (host/distill/hydra_student.py) of this size, fp32; "
+        "',plain': without the window summaries its head reads by default",
     )
     args = parser.parse_args()
 
@@ -179,12 +181,14 @@ def main() -> None:
     if tflite is not None:
         variants.append(("student (LiteRT)", lambda: _litert(tflite), len(tflite)))
     for spec in args.hydra:
-        groups, pool = (int(part) for part in spec.split(","))
-        hydra = HydraStudent(CHANNELS, SAMPLES, 9, HydraConfig(groups=groups, pool=pool)).eval()
+        groups, pool, *plain = spec.split(",")
+        config = HydraConfig(groups=int(groups), pool=int(pool), summaries=not plain)
+        hydra = HydraStudent(CHANNELS, SAMPLES, 9, config).eval()
         hydra_bytes = to_onnx_bytes(hydra, CHANNELS, SAMPLES)
+        summaries = "no summaries" if plain else "summaries"
         variants.append(
             (
-                f"Hydra student {groups} groups, {pool}x pooled, fp32 (onnxruntime)",
+                f"Hydra student {groups} groups, {pool}x pooled, {summaries}, fp32 (onnxruntime)",
                 lambda model=hydra_bytes: _onnx(model),
                 len(hydra_bytes),
             )

@@ -340,6 +340,7 @@ def run(
     soft_teacher: bool = False,
     teacher: Path | None = None,
     teacher_runs: Path | None = None,
+    hydra_summaries: bool = True,
 ) -> dict:
     data = load_collection(train_file)
     if data.groups_train is None or data.groups_test is None:
@@ -410,12 +411,17 @@ def run(
             for seed in range(hydra_seeds):
                 start = time.perf_counter()
                 config = HydraConfig(
-                    groups=groups_n, pool=hydra_pool, augmented_copies=hydra_copies, seed=seed
+                    groups=groups_n,
+                    pool=hydra_pool,
+                    augmented_copies=hydra_copies,
+                    summaries=hydra_summaries,
+                    seed=seed,
                 )
                 model, scaled = hydra_features(z[train], n_labels, config, augmenter, normaliser)
                 fit_head(model, scaled, y[train])  # as fit_hydra_student does
                 pred = predict_logits(model, z[test]).argmax(axis=1)
                 size = f"{groups_n} groups, {hydra_pool}x pooled, {hydra_copies} augmented copies"
+                size += "" if hydra_summaries else ", no summaries"
                 name = f"Hydra student ({size}, seed {seed})"
                 record(name, test, pred, time.perf_counter() - start)
                 for kind, p in p_teacher.items():
@@ -568,6 +574,11 @@ def main(argv: Sequence[str] | None = None) -> None:
     parser.add_argument(
         "--hydra-copies", type=int, default=0, help="augmented copies the Hydra head fits on"
     )
+    parser.add_argument(
+        "--hydra-no-summaries",
+        action="store_true",
+        help="--hydra-student rows without the window summaries its head reads by default",
+    )
     parser.add_argument("--hydra-seeds", type=int, default=1, help="Hydra student seeds")
     parser.add_argument(
         "--hydra-pool", type=int, default=4, help="samples the Hydra student averages into one"
@@ -623,6 +634,7 @@ def main(argv: Sequence[str] | None = None) -> None:
         args.soft_teacher,
         args.teacher,
         args.teacher_runs,
+        not args.hydra_no_summaries,
     )
     print(
         f"\n{result['dataset']}: {result['series']} series, {result['athletes']} athletes, "
