@@ -172,7 +172,7 @@ def load_companion(path: Path) -> Companion:
         channels, timepoints = (int(v) for v in data["shape"])
         seed = int(data["seed"])
         dummy = np.zeros((1, channels, timepoints), np.float32)
-        with _global_state_kept():
+        with global_state_kept():
             minirocket = MiniRocket(
                 n_kernels=int(data["minirocket_n_kernels"]), n_jobs=1, random_state=seed
             ).fit(dummy)
@@ -234,7 +234,7 @@ def fit_companion(
             "blend) and at least two labels among the training clips"
         )
     x, y = imu_of(task.arrays, train), task.labels[train]
-    with _global_state_kept():
+    with global_state_kept():
         rocket = fit_minirocket(x, y, seed)
         hydra = fit_hydra(x, y, seed)
     _, scaler, ridge = (step for _, step in rocket.steps)
@@ -295,10 +295,11 @@ def _two_columns(coef: np.ndarray, intercept: np.ndarray) -> tuple[np.ndarray, n
 
 
 @contextmanager
-def _global_state_kept() -> Iterator[None]:
-    """aeon's MiniRocket seeds numpy's global generator, and its Hydra seeds torch's and
-    sets torch's thread count, when fitted; keep all three as they were, so a companion
-    changes nothing else in the process."""
+def global_state_kept() -> Iterator[None]:
+    """Keep numpy's and torch's global generators and torch's thread count as they were
+    across the block. aeon's MiniRocket seeds numpy's generator, and its Hydra seeds
+    torch's and sets the thread count, when fitted (as does training a teacher), so a
+    companion changes nothing else in the process."""
     threads, numpy_state = torch.get_num_threads(), np.random.get_state()
     try:
         with torch.random.fork_rng():

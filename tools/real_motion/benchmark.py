@@ -35,8 +35,7 @@ import json
 import os
 import tempfile
 import time
-from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 
@@ -77,7 +76,7 @@ from host.distill.ucr import (  # noqa: E402
 from host.evaluation.bootstrap import cluster_bootstrap  # noqa: E402
 from host.evaluation.evaluate import predict_test  # noqa: E402
 from host.evaluation.splits import SplitPlan  # noqa: E402
-from host.models.companion import fit_temperature  # noqa: E402
+from host.models.companion import fit_temperature, global_state_kept  # noqa: E402
 from host.models.config import load_config  # noqa: E402
 from host.models.run import load_run  # noqa: E402
 from host.train import train as train_teacher  # noqa: E402
@@ -250,19 +249,6 @@ def _soft_heads(
     return predictions, best
 
 
-@contextmanager
-def _process_state_kept() -> Iterator[None]:
-    """Training the teacher seeds torch and sets its thread count; keep both, and numpy's
-    global generator, as they were, so the other rows are what they are without it."""
-    threads, numpy_state = torch.get_num_threads(), np.random.get_state()
-    try:
-        with torch.random.fork_rng():
-            yield
-    finally:
-        torch.set_num_threads(threads)
-        np.random.set_state(numpy_state)
-
-
 def teacher_fold(
     train_file: Path,
     config_file: Path,
@@ -276,7 +262,7 @@ def teacher_fold(
     blended. Returns the test series' indices (in the order train + test, as this
     benchmark joins them), their predicted label names, and the companion's weight."""
     groups = train_file.with_name(train_file.name.replace("_TRAIN.ts", "_groups.txt"))
-    with _process_state_kept():
+    with global_state_kept():
         train_teacher(
             train_file,
             out,
