@@ -15,7 +15,7 @@ as much as the arithmetic: the first difference is taken once, one 1×1 convolut
 every group's channels from (series, difference), one grouped convolution per dilation
 follows, one count pipeline runs over all of them, and the scaler's division is folded
 into the head's matrix product (31 nodes for 16 groups on 4 dilations, 49 before; no
-shape arithmetic).
+shape arithmetic; 55 with the window summaries).
 To bring it nearer the sideline's latency budget the window is first averaged down
 `pool`× in time, and `groups` may be set below Hydra's 64 (its default). The ridge head
 may also fit on augmented copies of the training windows (turned straps, stronger or
@@ -24,6 +24,9 @@ Ties in the winner-takes-all are counted for every tied kernel. They are not rar
 recordings: where a channel sum is flat (a take padded with its last value), every
 kernel of the group answers exactly 0; counting them all is elementwise, which every
 ONNX runtime supports, and measured to matter (see `_responses`).
+Beside the counts the head reads whole-window summaries (`host.distill.summaries`:
+extremes, means and logged powers, from the same averaged window), which say how hard and
+how fast the body moved; they added 2.4 points on unseen footballers at 1.2× the time.
 """
 
 from __future__ import annotations
@@ -67,7 +70,8 @@ class HydraConfig:
 
 class HydraStudent(nn.Module):
     """Pool → (series, first difference) → channel sums → grouped random convolutions per
-    dilation → winner sums and counts → sqrt, sparse z-score → linear."""
+    dilation → winner sums and counts → sqrt, sparse z-score → linear, the linear head
+    also reading the window summaries (z-scored) where the config asks for them."""
 
     # Buffers: the channel sums, the fixed random kernels, and the scaler's statistics
     # (Hydra's features, then the summaries').
@@ -118,8 +122,8 @@ class HydraStudent(nn.Module):
 
     def features(self, x: torch.Tensor, averaged: torch.Tensor | None = None) -> torch.Tensor:
         """Raw Hydra features `(N, features)`: every kernel's summed winning responses,
-        then every kernel's count of least answers. `averaged`: `x` already averaged
-        `pool` samples at a time (`averaged`), where the caller has it."""
+        then every kernel's count of least answers. `averaged` is `self.averaged(x)`,
+        where the caller has computed it already."""
         z = self._responses(self.averaged(x) if averaged is None else averaged)
         sums = ((z == z.amax(dim=2, keepdim=True)) * z).sum(-1)
         counts = (z == z.amin(dim=2, keepdim=True)).to(z.dtype).sum(-1)
@@ -157,11 +161,12 @@ class HydraStudent(nn.Module):
         # Sizes fixed at construction: no shape arithmetic in the exported graph.
         return responses.reshape(-1, len(self.dilations) * 2 * self.h, self.k, self.length)
 
-    def summaries(self, x: torch.Tensor) -> torch.Tensor:
-        """The whole-window summaries `(N, S)`; `S` is 0 without them."""
+    def summaries(self, x: torch.Tensor, averaged: torch.Tensor | None = None) -> torch.Tensor:
+        """The whole-window summaries `(N, S)`; `S` is 0 without them. `averaged` as for
+        `features`."""
         if self.window_summaries is None:
             return x.new_zeros(len(x), 0)
-        return self.window_summaries(x, self.averaged(x))
+        return self.window_summaries(x, self.averaged(x) if averaged is None else averaged)
 
     def scale(self, features: torch.Tensor, summaries: torch.Tensor | None = None) -> torch.Tensor:
         """What the head reads: Hydra's sparse scaler on `features` (sqrt of the positive
@@ -239,7 +244,10 @@ def hydra_features(
                 yield np.ascontiguousarray(batch, dtype=np.float32)
 
     with torch.inference_mode():
-        parts = [(model.features(t), model.summaries(t)) for t in map(torch.from_numpy, batches())]
+        parts = []
+        for batch in map(torch.from_numpy, batches()):
+            averaged = model.averaged(batch)
+            parts.append((model.features(batch, averaged), model.summaries(batch, averaged)))
         raw = torch.cat([features for features, _ in parts])
         summaries = torch.cat([summary for _, summary in parts])
         root = raw.clamp_min(0).sqrt()
