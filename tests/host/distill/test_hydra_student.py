@@ -19,7 +19,7 @@ from host.distill.hydra_student import (
     fit_hydra_student,
     hydra_features,
 )
-from host.distill.ucr import load_collection
+from host.distill.ucr import LabelledSeries, load_collection
 from host.export.onnx import onnx_session, run_onnx, to_onnx_bytes
 from tests.host.distill.motions_data import write_motions
 
@@ -148,14 +148,19 @@ def test_fitted_on_movements_it_recognises_unseen_athletes(tmp_path: Path) -> No
     assert np.mean(pred == data.y_test) >= 0.9  # chance is 0.33
 
 
+def _normalised_motions(tmp_path: Path) -> tuple[LabelledSeries, dsp.Normaliser, np.ndarray]:
+    """The motions collection, its training windows' normaliser and those windows z-scored."""
+    data = load_collection(write_motions(tmp_path))
+    normaliser = dsp.Normaliser.fit(data.x_train, axis=1)
+    return data, normaliser, normaliser.apply(data.x_train).astype(np.float32)
+
+
 def _augmenter() -> Augmenter:
     return Augmenter(AugmentConfig(rotation_deg=30.0, magnitude_sigma=0.2), imu_sensors(1))
 
 
 def test_augmented_copies_change_the_head_and_are_seeded(tmp_path: Path) -> None:
-    data = load_collection(write_motions(tmp_path))
-    normaliser = dsp.Normaliser.fit(data.x_train, axis=1)
-    x = normaliser.apply(data.x_train).astype(np.float32)
+    data, normaliser, x = _normalised_motions(tmp_path)
     config = HydraConfig(groups=8, pool=1, augmented_copies=2)
     first = fit_hydra_student(x, data.y_train, 3, config, _augmenter(), normaliser)
     again = fit_hydra_student(x, data.y_train, 3, config, _augmenter(), normaliser)
@@ -175,9 +180,7 @@ def test_augmented_copies_need_an_augmenter(tmp_path: Path) -> None:
 
 
 def test_heads_fitted_on_shared_features_match_a_full_fit(tmp_path: Path) -> None:
-    data = load_collection(write_motions(tmp_path))
-    normaliser = dsp.Normaliser.fit(data.x_train, axis=1)
-    x = normaliser.apply(data.x_train).astype(np.float32)
+    data, normaliser, x = _normalised_motions(tmp_path)
     config = HydraConfig(groups=8, pool=1, augmented_copies=2)
     full = fit_hydra_student(x, data.y_train, 3, config, _augmenter(), normaliser)
     model, scaled = hydra_features(x, 3, config, _augmenter(), normaliser)
@@ -185,6 +188,8 @@ def test_heads_fitted_on_shared_features_match_a_full_fit(tmp_path: Path) -> Non
     fit_head(model, scaled, data.y_train)
     assert torch.equal(model.head.weight, full.head.weight)
     assert torch.equal(model.mu, full.mu) and torch.equal(model.sigma, full.sigma)
+    assert torch.equal(model.summary_mu, full.summary_mu)
+    assert torch.equal(model.summary_sigma, full.summary_sigma)
 
 
 def test_a_head_on_targets_follows_the_targets_not_the_labels(tmp_path: Path) -> None:
