@@ -49,7 +49,6 @@ from sklearn.metrics import f1_score  # noqa: E402
 from sklearn.pipeline import Pipeline  # noqa: E402
 
 from edge import dsp  # noqa: E402
-from host.data.ts_file import ts_task  # noqa: E402
 from host.distill.augment import AugmentConfig, Augmenter, imu_sensors  # noqa: E402
 from host.distill.baselines import fit_hydra, fit_minirocket  # noqa: E402
 from host.distill.config import (  # noqa: E402
@@ -74,13 +73,11 @@ from host.distill.ucr import (  # noqa: E402
     train_recipe_student,
 )
 from host.evaluation.bootstrap import cluster_bootstrap  # noqa: E402
-from host.evaluation.evaluate import predict_test  # noqa: E402
-from host.evaluation.splits import SplitPlan  # noqa: E402
+from host.evaluation.evaluate import PREDICTIONS_FILE, evaluate_run  # noqa: E402
 from host.models.companion import fit_temperature, global_state_kept  # noqa: E402
 from host.models.config import load_config  # noqa: E402
 from host.models.run import load_run  # noqa: E402
 from host.train import train as train_teacher  # noqa: E402
-from host.training.rundir import SPLITS_FILE  # noqa: E402
 
 # The edge scores every athlete's ready window in one call (edge.session): a squad's batch.
 SQUAD_BATCH = 25
@@ -258,9 +255,9 @@ def teacher_fold(
 ) -> tuple[np.ndarray, np.ndarray, float | None]:
     """Train the product's teacher on `train_file` (with its `_TEST` sibling and groups
     file, as `touchline train --groups FILE --test-athletes … --val-athletes …` does) and
-    predict its test athletes as `touchline evaluate` does, network and IMU companion
-    blended. Returns the test series' indices (in the order train + test, as this
-    benchmark joins them), their predicted label names, and the companion's weight."""
+    score its test athletes with `touchline evaluate`'s own code, network and IMU
+    companion blended. Returns the test series' indices (in the order train + test, as
+    this benchmark joins them), their predicted label names, and the companion's weight."""
     groups = train_file.with_name(train_file.name.replace("_TRAIN.ts", "_groups.txt"))
     with global_state_kept():
         train_teacher(
@@ -272,13 +269,14 @@ def teacher_fold(
             val_athletes=list(val_athletes),
             groups=groups,
         )
-        run = load_run(out)
-        plan = SplitPlan.from_dict(json.loads((out / SPLITS_FILE).read_text()))
-        _, task, _ = ts_task(train_file, run.config, plan=plan, stats=run.stats, groups=groups)
-        predicted = predict_test(run, task)
-    names = np.asarray(run.config.model.labels)[predicted["predicted"]]
+        # The interval is this benchmark's to compute, over every fold: few resamples here.
+        evaluate_run(out, resamples=10)
+    run = load_run(out)
+    with np.load(out / PREDICTIONS_FILE) as predicted:
+        index, labels = predicted["clip_index"], predicted["clip_predicted"]
+    names = np.asarray(run.config.model.labels)[labels]
     weight = run.companion.weight if run.companion is not None else None
-    return predicted["clip_index"], names, weight
+    return index, names, weight
 
 
 def paired_differences(
