@@ -19,12 +19,26 @@ and the student's ONNX latency per window (onnxruntime, one thread).
         --hydra-seeds 3 --soft-teacher   # the Hydra head on MiniRocket + Hydra soft targets
     python tools/real_motion/benchmark.py data/real/PhoneWatchHAR_TRAIN.ts --folds 5 \\
         --no-trained-students --auto-student --teacher configs/ts-imu.toml
+    python tools/real_motion/benchmark.py data/real/SoccerIMU_TRAIN.ts --no-trained-students \\
+        --hydra-student 16 --hydra-pool 8 --hydra-copies 8 --teacher configs/takes.toml \\
+        --teacher-data data/soccer   # the teacher with the takes' skeleton
 
 Recipes are named `DistillConfig` variants (RECIPES below); `default` is the product's.
 `--teacher CONFIG` adds the product's teacher (`touchline train` on the `.ts` file with
 the fold's test and validation athletes, network + IMU companion as `touchline evaluate`
 predicts) as one more row on the same folds, and the teacher's paired difference of
 macro-F1 against every other row, the same athlete resamples for both sides.
+
+`--teacher-data DATASET` trains the teacher on a takes dataset of the same recording
+(`touchline import takes` of the TAKES.csv that convert.py writes beside the `.ts` files:
+IMU and skeleton) instead of the `.ts` file, with the fold's athletes by name, and scores
+it on its test athletes' clips; the other rows stay on the `.ts` series. convert.py (and
+takes_to_ts.py) write each athlete's takes and `.ts` series in one order from one
+recording, so the k-th clip of an athlete is their k-th series: the teacher's
+predictions are put in the series' places and the paired difference is paired take for
+take. A dataset whose athletes are not the groups file's, with a label the `.ts` file
+lacks, or with an athlete whose clips' labels do not follow their series' in order is
+refused before any fold runs.
 """
 
 from __future__ import annotations
@@ -49,6 +63,8 @@ from sklearn.metrics import f1_score  # noqa: E402
 from sklearn.pipeline import Pipeline  # noqa: E402
 
 from edge import dsp  # noqa: E402
+from firmware_bridge.errors import UserError  # noqa: E402
+from host.data.dataset import load_dataset  # noqa: E402
 from host.distill.augment import AugmentConfig, Augmenter, imu_sensors  # noqa: E402
 from host.distill.baselines import fit_hydra, fit_minirocket  # noqa: E402
 from host.distill.config import (  # noqa: E402
@@ -246,22 +262,92 @@ def _soft_heads(
     return predictions, best
 
 
+def series_of_takes(
+    clip_ids: np.ndarray,
+    clip_athletes: np.ndarray,
+    clip_labels: np.ndarray,
+    groups: np.ndarray,
+    series_labels: np.ndarray,
+    where: str,
+) -> np.ndarray:
+    """The `.ts` series (in the order train + test) of each clip of a takes dataset of the
+    same recording: an athlete's k-th clip is their k-th series, the order in which
+    convert.py and takes_to_ts.py write both. Refuses, naming `where`, a dataset whose
+    athletes are not the groups file's, a label the `.ts` file does not have, or an
+    athlete whose clips' labels are not their series' labels in order: then the takes
+    are not the series, and pairing them take for take would be wrong."""
+    clip_athletes, groups = clip_athletes.astype(str), groups.astype(str)
+    if set(clip_athletes) != set(groups):
+        raise SystemExit(
+            f"{where}: athletes {', '.join(sorted(set(clip_athletes)))}, but the groups file "
+            f"names {', '.join(sorted(set(groups)))}: not the same recording"
+        )
+    unknown = sorted(set(clip_labels.tolist()) - set(series_labels.tolist()))
+    if unknown:
+        raise SystemExit(
+            f"{where}: label {', '.join(unknown)} is not one of the .ts file's "
+            f"({', '.join(sorted(set(series_labels.tolist())))})"
+        )
+    series = np.empty(len(clip_ids), dtype=np.int64)
+    for athlete in np.unique(groups):
+        clips = np.flatnonzero(clip_athletes == athlete)
+        theirs = np.flatnonzero(groups == athlete)
+        differ = [
+            k
+            for k in range(min(len(clips), len(theirs)))
+            if clip_labels[clips[k]] != series_labels[theirs[k]]
+        ]
+        if len(clips) != len(theirs) or differ:
+            first = differ[0] if differ else min(len(clips), len(theirs))
+            shown = (
+                f"their clip {first + 1} ({clip_ids[clips[first]]}) is "
+                f"{clip_labels[clips[first]]}, their series {first + 1} "
+                f"{series_labels[theirs[first]]}"
+                if differ
+                else f"{len(clips)} clips against {len(theirs)} series"
+            )
+            raise SystemExit(
+                f"{where}: athlete {athlete}'s takes are not their .ts series in order "
+                f"({shown}); write both from one recording (convert.py --takes)"
+            )
+        series[clips] = theirs
+    return series
+
+
+def load_takes_pairing(dataset: Path, groups: np.ndarray, series_labels: np.ndarray) -> np.ndarray:
+    """`series_of_takes` for the dataset directory `dataset`, read as `touchline train`
+    reads it; a dataset that does not load is refused with its loader's message."""
+    try:
+        loaded = load_dataset(dataset)
+        clips = loaded.clips()
+    except UserError as error:
+        raise SystemExit(f"--teacher-data: {error}") from error
+    labels = np.asarray(loaded.manifest.labels)[clips.label]
+    return series_of_takes(
+        clips.clip_id, clips.athlete_id, labels, groups, series_labels, str(dataset)
+    )
+
+
 def teacher_fold(
-    train_file: Path,
+    data: Path,
     config_file: Path,
     test_athletes: Sequence[str],
     val_athletes: Sequence[str],
     out: Path,
 ) -> tuple[np.ndarray, np.ndarray, float | None]:
-    """Train the product's teacher on `train_file` (with its `_TEST` sibling and groups
-    file, as `touchline train --groups FILE --test-athletes … --val-athletes …` does) and
-    score its test athletes with `touchline evaluate`'s own code, network and IMU
-    companion blended. Returns the test series' indices (in the order train + test, as
-    this benchmark joins them), their predicted label names, and the companion's weight."""
-    groups = train_file.with_name(train_file.name.replace("_TRAIN.ts", "_groups.txt"))
+    """Train the product's teacher on `data`, a `NAME_TRAIN.ts` file (with its `_TEST`
+    sibling and groups file, as `touchline train --groups FILE --test-athletes …
+    --val-athletes …` does) or a dataset directory, and score its test athletes with
+    `touchline evaluate`'s own code, network and IMU companion blended. Returns the
+    test items' indices (`.ts` series in the order train + test, as this benchmark joins
+    them, or the dataset's clips), their predicted label names, and the companion's
+    weight."""
+    groups = (
+        None if data.is_dir() else data.with_name(data.name.replace("_TRAIN.ts", "_groups.txt"))
+    )
     with global_state_kept():
         train_teacher(
-            train_file,
+            data,
             out,
             load_config(config_file),
             show_progress=False,
@@ -325,6 +411,7 @@ def run(
     teacher: Path | None = None,
     teacher_runs: Path | None = None,
     hydra_summaries: bool = True,
+    teacher_data: Path | None = None,
 ) -> dict:
     data = load_collection(train_file)
     if data.groups_train is None or data.groups_test is None:
@@ -334,6 +421,12 @@ def run(
     groups = np.concatenate([data.groups_train, data.groups_test])
     n_folds = min(n_folds, len(np.unique(groups)))
     folds = folds_of(groups, n_folds, seed=0)
+    series_of_clip: np.ndarray | None = None  # each takes clip's .ts series
+    teacher_source, on_takes = train_file, ""
+    if teacher is not None and teacher_data is not None:  # checked before any fold runs
+        series_of_clip = load_takes_pairing(teacher_data, groups, np.asarray(data.classes)[y])
+        teacher_source, on_takes = teacher_data, f", trained on {teacher_data}"
+    teacher_name = f"teacher ({teacher}{on_takes})"
     if teacher is not None and teacher_runs is None:
         scratch = tempfile.TemporaryDirectory(prefix="teacher-runs-")
         teacher_runs = Path(scratch.name)
@@ -486,19 +579,20 @@ def run(
         if teacher is not None and teacher_runs is not None:
             start = time.perf_counter()
             index, names, weight = teacher_fold(
-                train_file,
+                teacher_source,
                 teacher,
                 [str(a) for a in folds[k]],
                 [str(a) for a in folds[(k + 1) % n_folds]],
                 teacher_runs / f"fold-{k + 1:02d}",
             )
+            if series_of_clip is not None:  # the takes' predictions in their series' places
+                index = series_of_clip[index]
             if not np.array_equal(np.sort(index), test):
                 raise SystemExit(f"fold {k + 1}: the teacher scored other series than the fold's")
             position = {c: i for i, c in enumerate(data.classes)}
             pred = np.array([position[c] for c in names])[np.argsort(index)]
-            name = f"teacher ({teacher})"
-            record(name, test, pred, time.perf_counter() - start)
-            chosen.setdefault(name, []).append(f"w = {weight}")
+            record(teacher_name, test, pred, time.perf_counter() - start)
+            chosen.setdefault(teacher_name, []).append(f"w = {weight}")
         print(
             f"fold {k + 1}/{n_folds} (test {', '.join(map(str, folds[k]))}): "
             + "  ".join(f"{r.model} {r.fold_f1[-1]:.3f}" for r in rows.values()),
@@ -518,9 +612,15 @@ def run(
         "folds": n_folds,
         "rows": [],
     }
-    teacher_row = rows.get(f"teacher ({teacher})")
+    teacher_row = rows.get(teacher_name)
     if teacher_row is not None:
         result["paired"] = paired_differences(y, groups, list(rows.values()), teacher_row)
+        result["pairing"] = (
+            f"by take: the teacher's predictions on {teacher_data}'s clips are put in their "
+            ".ts series' places (an athlete's k-th take is their k-th series)"
+            if series_of_clip is not None
+            else "by series: every row predicts the same .ts series"
+        )
     for row in rows.values():
         estimate, low, high = pooled(row.predictions)
         result["rows"].append(
@@ -597,10 +697,20 @@ def main(argv: Sequence[str] | None = None) -> None:
         "difference of macro-F1 against every other row",
     )
     parser.add_argument(
+        "--teacher-data",
+        type=Path,
+        metavar="DATASET",
+        help="train and score the teacher on this takes dataset of the same recording (touchline "
+        "import takes of convert.py's TAKES.csv: IMU and skeleton) instead of the .ts file; its "
+        "predictions are paired with the .ts series take for take",
+    )
+    parser.add_argument(
         "--teacher-runs", type=Path, help="keep the teacher's fold runs here (default: discarded)"
     )
     parser.add_argument("--json", type=Path, help="also write the figures here")
     args = parser.parse_args(argv)
+    if args.teacher_data is not None and args.teacher is None:
+        parser.error("--teacher-data trains the teacher: give --teacher CONFIG too")
     result = run(
         args.train_file,
         [] if args.no_trained_students else args.recipe or ["default"],
@@ -619,6 +729,7 @@ def main(argv: Sequence[str] | None = None) -> None:
         args.teacher,
         args.teacher_runs,
         not args.hydra_no_summaries,
+        args.teacher_data,
     )
     print(
         f"\n{result['dataset']}: {result['series']} series, {result['athletes']} athletes, "
@@ -643,6 +754,7 @@ def main(argv: Sequence[str] | None = None) -> None:
         if row["chosen_per_fold"]:
             print(f"{row['model']} chose, fold by fold: {', '.join(row['chosen_per_fold'])}")
     if result.get("paired"):
+        print(f"\nThe teacher paired with the other rows {result['pairing']}.")
         print(
             "\n| teacher minus | paired difference of macro-F1 [95 % athlete bootstrap, "
             "same draws] |\n|---|---|"

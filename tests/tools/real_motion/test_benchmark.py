@@ -1,18 +1,26 @@
 """tools/real_motion/benchmark.py's teacher row: the product's teacher trained on exactly
 the fold's test and validation athletes, scored on the fold's test athletes, paired with
-the other rows on the same athlete resamples, and leaving the other rows as they were."""
+the other rows on the same athlete resamples, and leaving the other rows as they were;
+trained on a takes dataset of the same recording, its clips paired with their series."""
 
 from __future__ import annotations
 
 import importlib.util
 import json
+import shutil
 import sys
 from pathlib import Path
 from types import ModuleType
 
+import numpy as np
 import pytest
+from sklearn.metrics import f1_score
 
+from host.data.dataset import load_dataset
+from host.data.takes import import_takes
 from host.data.ts_file import read_groups
+from host.distill.ucr import load_collection
+from tests.host.data.takes_example import write_takes
 from tests.host.distill.motions_data import write_motions
 
 TOOL = Path(__file__).resolve().parents[3] / "tools" / "real_motion" / "benchmark.py"
@@ -73,3 +81,137 @@ def test_teacher_row_trains_on_the_benchmarks_own_folds(tmp_path: Path) -> None:
         assert low <= high
     # The row's pooled score is the teacher's fold predictions scored together.
     assert 0 <= rows[name]["macro_f1"] <= 1
+
+
+def _script(path: Path, name: str) -> ModuleType:
+    spec = importlib.util.spec_from_file_location(name, path)
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+@pytest.fixture(scope="module")
+def takes_and_ts(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
+    """A takes dataset (IMU + skeleton) and the `.ts` pair written from its clips, p1 and p3
+    in the TEST file: the `.ts` series come in another order than the dataset's clips."""
+    root = tmp_path_factory.mktemp("takes")
+    dataset = import_takes(write_takes(root / "club", per_label=2), root / "dataset").out
+    to_ts = _script(TOOL.with_name("takes_to_ts.py"), "real_motion_takes_to_ts")
+    to_ts.main([str(dataset), "--out", str(root / "ts"), "--test", "p1,p3", "--pad", "edge"])
+    return root / "ts" / "Takes_TRAIN.ts", dataset
+
+
+def test_teacher_trained_on_takes_is_paired_with_the_ts_series_take_for_take(
+    takes_and_ts: tuple[Path, Path], tmp_path: Path
+) -> None:
+    benchmark = _tool()
+    ts, dataset = takes_and_ts
+    config = tmp_path / "teacher.toml"
+    config.write_text(TEACHER)
+    runs = tmp_path / "runs"
+    result = benchmark.run(
+        ts, [], 3, 1, None, True, teacher=config, teacher_runs=runs, teacher_data=dataset
+    )
+    name = f"teacher ({config}, trained on {dataset})"
+    rows = {row["model"]: row for row in result["rows"]}
+    assert result["pairing"].startswith("by take")
+    collection = load_collection(ts)
+    groups = np.concatenate([collection.groups_train, collection.groups_test])
+    series_labels = np.asarray(collection.classes)[
+        np.concatenate([collection.y_train, collection.y_test])
+    ]
+    loaded = load_dataset(dataset)
+    clips = loaded.clips()
+    clip_labels = np.asarray(loaded.manifest.labels)[clips.label]
+    series = benchmark.series_of_takes(
+        clips.clip_id, clips.athlete_id, clip_labels, groups, series_labels, "takes"
+    )
+    # Each clip lands on the series written from its own samples (the order differs).
+    assert clips.imu is not None and clips.imu_valid is not None
+    x = np.concatenate([collection.x_train, collection.x_test])
+    for clip, s in enumerate(series):
+        valid = np.repeat(clips.imu_valid[clip], 6, axis=0)
+        assert np.allclose(x[s][valid], clips.imu[clip][valid], atol=1e-4)
+    assert not np.array_equal(series, np.arange(len(series)))
+    folds = benchmark.folds_of(groups, 3, seed=0)
+    pooled_truth, pooled_predicted = [], []
+    for k in range(3):
+        run_dir = runs / f"fold-{k + 1:02d}"
+        # Trained on the dataset, tested on the fold's athletes and stopped on the next's.
+        info = json.loads((run_dir / "run.json").read_text())
+        assert Path(info["data"]) == dataset
+        actions = json.loads((run_dir / "splits.json").read_text())["actions"]
+        athletes = clips.athlete_id.astype(str)
+        assert set(athletes[actions["test"]]) == set(folds[k])
+        assert set(athletes[actions["val"]]) == set(folds[(k + 1) % 3])
+        with np.load(run_dir / "predictions.npz") as predicted:
+            index, guess = predicted["clip_index"], predicted["clip_predicted"]
+        truth = series_labels[series[index]]
+        assert list(truth) == list(clip_labels[index])
+        names = np.asarray(loaded.manifest.labels)[guess]
+        assert rows[name]["fold_macro_f1"][k] == pytest.approx(
+            f1_score(truth, names, average="macro")
+        )
+        pooled_truth += list(truth)
+        pooled_predicted += list(names)
+    assert rows[name]["macro_f1"] == pytest.approx(
+        f1_score(pooled_truth, pooled_predicted, average="macro")
+    )
+    paired = {pair["model"]: pair["difference"] for pair in result["paired"]}
+    for model in ("MiniRocket + ridge", "Hydra"):
+        assert paired[model] == pytest.approx(rows[name]["macro_f1"] - rows[model]["macro_f1"])
+
+
+def test_takes_that_are_not_the_ts_series_are_refused() -> None:
+    benchmark = _tool()
+    ids = np.array(["a-1", "b-1", "a-2", "b-2"])
+    athletes = np.array(["a", "b", "a", "b"])
+    labels = np.array(["kick", "hop", "hop", "kick"])
+    groups = np.array(["b", "b", "a", "a"])
+    series_labels = np.array(["hop", "kick", "kick", "hop"])
+    # Each athlete's clips in order are their series in order, whatever the interleaving.
+    series = benchmark.series_of_takes(ids, athletes, labels, groups, series_labels, "takes")
+    assert list(series) == [2, 0, 3, 1]
+    with pytest.raises(SystemExit, match="takes: athletes a, b, but the groups file names a, c"):
+        benchmark.series_of_takes(
+            ids, athletes, labels, np.array(["c", "c", "a", "a"]), series_labels, "takes"
+        )
+    with pytest.raises(SystemExit, match=r"takes: label skip is not one of the \.ts file's"):
+        benchmark.series_of_takes(
+            ids, athletes, np.array(["kick", "hop", "hop", "skip"]), groups, series_labels, "takes"
+        )
+    with pytest.raises(SystemExit, match=r"athlete b's takes .* clip 1 \(b-1\) is kick"):
+        benchmark.series_of_takes(
+            ids, athletes, np.array(["kick", "kick", "hop", "hop"]), groups, series_labels, "t"
+        )
+    with pytest.raises(SystemExit, match=r"athlete a's takes .*\(2 clips against 3 series\)"):
+        benchmark.series_of_takes(
+            ids,
+            athletes,
+            labels,
+            np.array(["b", "b", "a", "a", "a"]),
+            np.array(["hop", "kick", "kick", "hop", "hop"]),
+            "t",
+        )
+
+
+def test_cli_refuses_a_takes_dataset_of_other_athletes_before_any_fold(
+    takes_and_ts: tuple[Path, Path], tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    benchmark = _tool()
+    ts, dataset = takes_and_ts
+    copy = tmp_path / "ts"
+    shutil.copytree(ts.parent, copy)
+    groups = copy / "Takes_groups.txt"
+    groups.write_text(groups.read_text().replace("p5", "p9"))
+    runs = tmp_path / "runs"
+    argv = [str(copy / ts.name), "--teacher", str(tmp_path / "teacher.toml"), "--teacher-runs"]
+    with pytest.raises(SystemExit, match="athletes p1, p2, p3, p4, p5, but the groups file"):
+        benchmark.main([*argv, str(runs), "--teacher-data", str(dataset)])
+    assert not runs.exists()
+    with pytest.raises(SystemExit, match="--teacher-data: .*not a directory"):
+        benchmark.main([*argv, str(runs), "--teacher-data", str(tmp_path / "none")])
+    with pytest.raises(SystemExit):
+        benchmark.main([str(ts), "--teacher-data", str(dataset)])
+    assert "give --teacher CONFIG too" in capsys.readouterr().err
