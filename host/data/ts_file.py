@@ -1,6 +1,7 @@
 """A labelled UCR/UEA `.ts` file as training data, beside the dataset directory reader:
-IMU-only clips on the model's grid, its own labels, and splits by athlete when a groups
-file names the athlete of every series."""
+IMU-only clips on the model's grid (and, for a teacher's IMU companion, the series as
+stored), its own labels, and splits by athlete when a groups file names the athlete of
+every series."""
 
 from __future__ import annotations
 
@@ -66,6 +67,7 @@ def ts_task(
     x = np.where(valid, x, 0.0)
     n, channels, _ = x.shape
     rate = config.imu_rate_hz if stats is None else stats.rates["imu"]
+    stored, stored_valid = x, valid
     x, valid = ts_to_model_rate(x, valid, rate, config)
     athletes = np.arange(n).astype(str) if groups is None else read_groups(groups, n, n_train)
     if (test_athletes or val_athletes) and groups is None:
@@ -119,6 +121,9 @@ def ts_task(
         skeleton=np.zeros((n, steps, len(taxonomy.JOINTS), 4), np.float32),
         present=np.tile(np.array([False, True, False, False]), (n, 1)),
     )
+    companion_imu = None
+    if config.model.imu_companion != "none":  # the series as stored, for the companion
+        companion_imu = np.where(stored_valid, stats.imu.apply(stored), 0.0).astype(np.float32)
     model = dataclasses.replace(
         config.model,
         labels=tuple(labels),
@@ -148,6 +153,7 @@ def ts_task(
         plan=plan,
         stats=stats,
         weekly_normaliser=None,
+        companion_imu=companion_imu,
     )
     digest = hashlib.sha256(path.read_bytes()).hexdigest()
     info = {

@@ -27,7 +27,6 @@ from host.evaluation.results import (
     SceneScores,
 )
 from host.evaluation.splits import Split, SplitError, SplitPlan
-from host.models.companion import imu_of
 from host.models.run import LoadedRun, load_run
 from host.risk.features import FeatureSettings
 from host.training.objective import embed, risk_probabilities
@@ -80,7 +79,7 @@ def predict_test(
     proba = torch.softmax(logits, 1).numpy()
     predicted = logits.argmax(1).numpy()
     if run.companion is not None:  # the teacher's IMU companion blended in
-        proba = run.companion.blend(proba, imu_of(task.arrays, clip_index))
+        proba = run.companion.blend(proba, run.companion.input_of(task, clip_index))
         predicted = proba.argmax(1)
     p = np.zeros(0)
     if len(week_rows):

@@ -14,14 +14,22 @@ with `w` the value of `WEIGHTS` whose blend has the lowest log-loss on the valid
 athletes (the first on ties: w = 0 is the network alone). Temperature and `w` read only
 the validation clips set aside for the blend (`Split.blend`, `halve_validation`): the
 network was early-stopped on the other half, whose log-loss flatters it, so a `w` chosen
-there leaned to the network. Test athletes are never looked at. The companion reads the
-same IMU the network does (the prepared, z-scored clip with its validity channels), whole
-and uncropped.
+there leaned to the network. Test athletes are never looked at.
+
+The companion reads the IMU at the clip's stored rate (`TaskData.companion_imu`: a `.ts`
+file's series as stored, a dataset clip's 100 Hz IMU; `host.models.inputs.stored_imu`),
+z-scored with the run's IMU normaliser, invalid samples 0, without validity channels,
+whole and uncropped: MiniRocket and Hydra were designed for the raw series, and on the
+footballers' suit recording they score 0.634 there against a teacher at 0.590 whose
+companion read the network's 25 Hz grid (docs/decisions.md).
 
 Saved as `companion.npz`, arrays only (read back with `allow_pickle=False`): MiniRocket's
-fitted parameters, Hydra's kernels, each scaler and ridge as arrays, the temperature and
-`w`. Its fitted steps are applied here from those arrays, so a reloaded companion predicts
-exactly as the fitted one did.
+fitted parameters, Hydra's kernels, each scaler and ridge as arrays, the temperature,
+`w`, and what it reads (`reads`, with `shape` its channels and samples). Its fitted steps
+are applied here from those arrays, so a reloaded companion predicts exactly as the
+fitted one did. Format 1 (written before format 2) read the network's prepared IMU, on
+the model grid with its validity channels; such a file still reads back and predicts
+from that input as it did.
 """
 
 from __future__ import annotations
@@ -52,7 +60,11 @@ COMPANION_FILE = "companion.npz"
 WEIGHTS = np.round(np.linspace(0.0, 1.0, 21), 2)
 # Bounds of log(temperature) fitted on validation: ridge decisions are on a ±1 scale.
 LOG_TEMPERATURE_BOUNDS = (-6.0, 4.0)
-_FORMAT = 1
+_FORMAT = 2
+# What a companion reads: the IMU at the clip's stored rate (format 2), or the network's
+# prepared model-grid IMU with its validity channels (format 1 files).
+STORED = "stored"
+MODEL_GRID = "model grid"
 _CHUNK = 512  # clips read and transformed at a time
 _EPS = 1e-7
 
@@ -80,14 +92,23 @@ class Companion:
     input_shape: tuple[int, int]  # (channels, samples) of the IMU it reads
     temperature: float = 1.0
     weight: float = 0.0
+    reads: str = STORED  # STORED or MODEL_GRID (format 1 files)
+    file: Path | None = None  # where it was read from, for error messages
+
+    def input_of(self, task: TaskData, index: np.ndarray) -> np.ndarray:
+        """The IMU this companion reads for the task's clips at `index`."""
+        if self.reads == MODEL_GRID:
+            return imu_of(task.arrays, index)
+        return stored_of(task, index)
 
     def decision(self, imu: np.ndarray) -> np.ndarray:
         """Mean of the two ridges' decision values `(N, n_labels)`; labels absent from
         training are -inf (probability 0)."""
         if tuple(imu.shape[1:]) != self.input_shape:
+            where = f"{self.file}: " if self.file is not None else ""
             raise CompanionError(
-                f"the IMU companion reads clips of {self.input_shape[0]} channels x "
-                f"{self.input_shape[1]} samples, not {tuple(imu.shape[1:])}"
+                f"{where}the IMU companion reads clips of {self.input_shape[0]} channels x "
+                f"{self.input_shape[1]} samples ({self.reads} IMU), not {tuple(imu.shape[1:])}"
             )
         out = np.full((len(imu), self.n_labels), -np.inf)
         for start in range(0, len(imu), _CHUNK):
@@ -123,6 +144,7 @@ class Companion:
             "classes": self.classes,
             "seed": np.array(self.seed),
             "shape": np.array(self.input_shape),
+            "reads": np.array(self.reads),
             "minirocket_n_kernels": np.array(self.minirocket.n_kernels),
             **{f"minirocket_parameter_{i}": np.asarray(p) for i, p in enumerate(parameters)},
             "minirocket_scale": self.minirocket_scale,
@@ -149,6 +171,8 @@ class Companion:
             "weight": self.weight,
             "temperature": round(self.temperature, 6),
             "seed": self.seed,
+            "reads": self.reads,
+            "shape": list(self.input_shape),
         }
 
 
@@ -167,8 +191,12 @@ def load_companion(path: Path) -> Companion:
     except (OSError, ValueError, zipfile.BadZipFile) as exc:
         raise CompanionError(f"{path}: not a readable companion ({exc})") from None
     try:
-        if int(data["format"]) != _FORMAT:
-            raise CompanionError(f"{path}: companion format {int(data['format'])}, not {_FORMAT}")
+        version = int(data["format"])
+        if version not in (1, _FORMAT):
+            raise CompanionError(f"{path}: companion format {version}, not 1 or {_FORMAT}")
+        reads = MODEL_GRID if version == 1 else str(data["reads"])
+        if reads not in (STORED, MODEL_GRID):
+            raise CompanionError(f"{path}: reads {reads!r}, not {STORED!r} or {MODEL_GRID!r}")
         channels, timepoints = (int(v) for v in data["shape"])
         seed = int(data["seed"])
         dummy = np.zeros((1, channels, timepoints), np.float32)
@@ -203,6 +231,8 @@ def load_companion(path: Path) -> Companion:
             input_shape=(channels, timepoints),
             temperature=float(data["temperature"]),
             weight=float(data["weight"]),
+            reads=reads,
+            file=path,
         )
     except KeyError as exc:
         raise CompanionError(f"{path}: not a companion (no array {exc.args[0]!r})") from None
@@ -217,13 +247,24 @@ def imu_of(arrays: ClipSource, index: np.ndarray) -> np.ndarray:
     return np.concatenate(parts) if parts else np.zeros((0, 0, 0), np.float32)
 
 
+def stored_of(task: TaskData, index: np.ndarray) -> np.ndarray:
+    """The stored-rate IMU `(len(index), channels, T)` the task carries for a companion."""
+    if task.companion_imu is None:
+        raise CompanionError(
+            "the IMU companion reads the IMU at its stored rate, and this task was prepared "
+            "without it (its config has no [model] imu_companion)"
+        )
+    return task.companion_imu[index]
+
+
 def fit_companion(
     task: TaskData, network_proba: Callable[[np.ndarray], np.ndarray], n_labels: int, seed: int
 ) -> Companion:
-    """Fit the companion on the task's training clips, then its temperature and blend
-    weight on the validation clips set aside for the blend (`Split.blend`), where
-    `network_proba(index)` gives the trained network's probabilities; the test clips and
-    the validation clips that stopped the network are not read."""
+    """Fit the companion on the task's training clips (their IMU at its stored rate,
+    `TaskData.companion_imu`), then its temperature and blend weight on the validation
+    clips set aside for the blend (`Split.blend`), where `network_proba(index)` gives the
+    trained network's probabilities; the test clips and the validation clips that stopped
+    the network are not read."""
     from host.distill.baselines import fit_hydra, fit_minirocket
 
     train, val = task.plan.actions.train, task.plan.actions.blend
@@ -233,7 +274,7 @@ def fit_companion(
             "validation clips: one half stops the network early, the other weighs the "
             "blend) and at least two labels among the training clips"
         )
-    x, y = imu_of(task.arrays, train), task.labels[train]
+    x, y = stored_of(task, train), task.labels[train]
     with global_state_kept():
         rocket = fit_minirocket(x, y, seed)
         hydra = fit_hydra(x, y, seed)
@@ -257,7 +298,7 @@ def fit_companion(
         input_shape=(x.shape[1], x.shape[2]),
     )
     y_val = task.labels[val]
-    decision = unfitted.decision(imu_of(task.arrays, val))
+    decision = unfitted.decision(stored_of(task, val))
     temperature = fit_temperature(decision, y_val)
     weight = choose_weight(network_proba(val), softmax(decision / temperature, axis=1), y_val)
     return dataclasses.replace(unfitted, temperature=temperature, weight=weight)

@@ -105,6 +105,19 @@ def _raw_imu(clips: Any, config: TrainConfig) -> tuple[np.ndarray, np.ndarray]:
     return out, valid
 
 
+def stored_imu(clips: Any, stats: InputStats) -> np.ndarray:
+    """The clips' IMU `(N, 12, T)` at its stored rate, unfiltered, z-scored with the run's
+    IMU normaliser, invalid samples 0 and no validity channels: what the teacher's IMU
+    companion reads (`host.models.companion`). Random-convolution features were designed
+    for, and score best on, the series as recorded, not the model's 25 Hz grid."""
+    n = len(clips.label)
+    if clips.imu is None:
+        length = int(round(taxonomy.STORED_CLIP_S * taxonomy.IMU_RATE_HZ))
+        return np.zeros((n, len(stats.imu.mean), length), np.float32)
+    valid = np.repeat(clips.imu_valid, 6, axis=1)
+    return np.where(valid, stats.imu.apply(clips.imu), 0.0).astype(np.float32)
+
+
 def _raw_gps(clips: Any, config: TrainConfig) -> tuple[np.ndarray, np.ndarray]:
     """Velocity from positions, and filtered speed: where on the pitch says little of an action."""
     n = len(clips.label)

@@ -13,9 +13,15 @@ import torch
 
 from edge import dsp
 from firmware_bridge.errors import UserError
-from host.models.companion import COMPANION_FILE, Companion, CompanionError, load_companion
+from host.models.companion import (
+    COMPANION_FILE,
+    MODEL_GRID,
+    Companion,
+    CompanionError,
+    load_companion,
+)
 from host.models.config import TrainConfig
-from host.models.inputs import ClipArrays, InputStats, crop, prepare
+from host.models.inputs import ClipArrays, InputStats, crop, prepare, stored_imu
 from host.models.network import MultimodalNet
 
 
@@ -77,7 +83,11 @@ class LoadedRun:
         fused = torch.from_numpy(self._fused(arrays, batch_size))
         device = next(self.model.parameters()).device
         network = torch.softmax(self.model.action_head(fused.to(device)), dim=1).cpu().numpy()
-        return network if self.companion is None else self.companion.blend(network, arrays.imu)
+        if self.companion is None:
+            return network
+        # A format-1 companion reads the network's model-grid IMU, a newer one the stored.
+        imu = arrays.imu if self.companion.reads == MODEL_GRID else stored_imu(clips, self.stats)
+        return self.companion.blend(network, imu)
 
 
 def load_run(run_dir: str | Path, checkpoint: str = "best.pt") -> LoadedRun:

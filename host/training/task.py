@@ -28,6 +28,7 @@ from host.models.inputs import (
     WeeklyInputs,
     fit_stats,
     prepare,
+    stored_imu,
     weekly_inputs,
 )
 from host.training.errors import TrainingError
@@ -52,6 +53,9 @@ class TaskData:
     plan: SplitPlan
     stats: InputStats
     weekly_normaliser: dsp.Normaliser | None
+    # (N, C, T) the IMU at its stored rate as the teacher's IMU companion reads it
+    # (`stored_imu`); None unless the config has a companion (it is 4x the model grid).
+    companion_imu: np.ndarray | None = None
 
 
 def default_plan(
@@ -149,12 +153,20 @@ def load_task_data(
     plan = plan or default_plan(
         clips.athlete_id, weekly, config, dataset.manifest.splits.seed, test_athletes, val_athletes
     )
+    companion_imu = None
     if index is not None:
         stats = stats or streamed_stats(index, plan.actions.train, config)
         arrays: ClipSource = StreamedClips(index, stats, config, cache_mb)
+        if config.model.imu_companion != "none":  # one shard's signals read at a time
+            keys = frozenset({"imu", "imu_valid"}) & index.keys
+            companion_imu = np.concatenate(
+                [stored_imu(index.read(s, keys), stats) for s in range(len(index.paths))]
+            )
     else:
         stats = stats or fit_stats(clips.subset(plan.actions.train), config)
         arrays = prepare(clips, stats, config)
+        if config.model.imu_companion != "none":
+            companion_imu = stored_imu(clips, stats)
     columns = config.model.risk_inputs
     chosen = weekly.features[:, [weekly.columns.index(c) for c in columns]]
     if weekly_normaliser is None and len(columns) and len(plan.risk.train):
@@ -170,6 +182,7 @@ def load_task_data(
         plan=plan,
         stats=stats,
         weekly_normaliser=weekly_normaliser,
+        companion_imu=companion_imu,
     )
 
 

@@ -1,7 +1,8 @@
-"""The teacher's random-kernel IMU companion: fitted on training athletes, calibrated and
-weighted on the validation clips set aside for its blend only (not those that stopped the
-network early), saved as arrays and read back to predict the same,
-blended into every teacher prediction, and off unless the config asks for it."""
+"""The teacher's random-kernel IMU companion: fitted on training athletes' IMU at its
+stored rate, calibrated and weighted on the validation clips set aside for its blend only
+(not those that stopped the network early), saved as arrays and read back to predict the
+same (format-1 files, which read the model grid, too), blended into every teacher
+prediction, and off unless the config asks for it."""
 
 from __future__ import annotations
 
@@ -20,7 +21,10 @@ from host.evaluation.evaluate import evaluate_run, predict_test
 from host.evaluation.splits import SplitPlan, halve_validation
 from host.models.companion import (
     COMPANION_FILE,
+    MODEL_GRID,
+    STORED,
     WEIGHTS,
+    Companion,
     CompanionError,
     choose_weight,
     fit_companion,
@@ -28,7 +32,7 @@ from host.models.companion import (
     load_companion,
 )
 from host.models.config import ConfigError, ModelConfig, TrainConfig
-from host.models.inputs import ClipArrays
+from host.models.inputs import ClipArrays, stored_imu
 from host.models.run import RunError, load_run
 from host.train import train
 from host.training.task import TaskData
@@ -70,24 +74,57 @@ def _uniform(n_labels: int) -> Callable[[np.ndarray], np.ndarray]:
     return lambda index: np.full((len(index), n_labels), 1.0 / n_labels)
 
 
+def _stored(task: TaskData) -> np.ndarray:
+    assert task.companion_imu is not None
+    return task.companion_imu
+
+
+def test_the_ts_path_hands_the_companion_the_series_as_stored(
+    motions: Path, task: TaskData
+) -> None:
+    # The companion reads each series as the file stores it (100 samples of 6 channels
+    # here), z-scored with the run's normaliser and without a validity channel, while the
+    # network reads the model grid (200 samples, 6 + 1 channels).
+    from aeon.datasets import load_from_ts_file
+
+    stored = np.concatenate(
+        [
+            load_from_ts_file(str(motions))[0],
+            load_from_ts_file(str(motions.with_name("Motions_TEST.ts")))[0],
+        ]
+    )
+    assert stored.shape[1:] == (6, 100)
+    imu = _stored(task)
+    assert imu.shape == stored.shape and imu.dtype == np.float32
+    np.testing.assert_allclose(imu, task.stats.imu.apply(stored), rtol=1e-5, atol=1e-5)
+    assert imu_of(task.arrays, np.arange(2)).shape == (2, 7, 200)
+    companion = fit_companion(task, _uniform(3), 3, seed=0)
+    assert (companion.reads, companion.input_shape) == (STORED, (6, 100))
+    # Built only when the config has a companion (the paper-size squad has 18k clips).
+    plain = dataclasses.replace(CONFIG, model=ModelConfig())
+    groups = motions.with_name("Motions_groups.txt")
+    assert ts_task(motions, plain, groups=groups)[1].companion_imu is None
+    with pytest.raises(CompanionError, match="prepared without it"):
+        fit_companion(dataclasses.replace(task, companion_imu=None), _uniform(3), 3, seed=0)
+
+
 def test_decision_is_the_fitted_baselines_mean_decision(task: TaskData) -> None:
     # The companion applies the fitted pipelines from arrays; it must be exactly them.
     companion = fit_companion(task, _uniform(3), 3, seed=0)
     train, test = task.plan.actions.train, task.plan.actions.test
-    x, y = imu_of(task.arrays, train), task.labels[train]
+    x, y = _stored(task)[train], task.labels[train]
     rocket, hydra = fit_minirocket(x, y, 0), fit_hydra(x, y, 0)
-    held_out = imu_of(task.arrays, test)
+    held_out = _stored(task)[test]
     expected = (rocket.decision_function(held_out) + hydra.clf_.decision_function(held_out)) / 2
     np.testing.assert_allclose(companion.decision(held_out), expected, rtol=1e-5, atol=1e-6)
-    with pytest.raises(CompanionError, match=r"reads clips of \d+ channels x 200 samples"):
-        companion.decision(held_out[:, :, :100])
+    with pytest.raises(CompanionError, match=r"reads clips of 6 channels x 100 samples"):
+        companion.decision(held_out[:, :, :50])
 
 
 def test_weight_zero_is_the_network_alone(task: TaskData) -> None:
     companion = dataclasses.replace(fit_companion(task, _uniform(3), 3, seed=0), weight=0.0)
     network = np.random.default_rng(1).dirichlet(np.ones(3), size=len(task.labels))
-    imu = imu_of(task.arrays, np.arange(len(task.labels)))
-    np.testing.assert_array_equal(companion.blend(network, imu), network)
+    np.testing.assert_array_equal(companion.blend(network, _stored(task)), network)
     # A companion that only adds error on validation is given no weight ...
     labels = network.argmax(1)
     wrong = np.eye(3)[(labels + 1) % 3]
@@ -102,12 +139,16 @@ def test_weight_and_temperature_are_chosen_on_validation_only(task: TaskData) ->
     test = task.plan.actions.test
     rng = np.random.default_rng(7)
     assert isinstance(task.arrays, ClipArrays)  # a .ts file is prepared in memory
-    imu = task.arrays.imu.copy()
+    imu, stored = task.arrays.imu.copy(), _stored(task).copy()
     imu[test] = rng.normal(0, 3, imu[test].shape)
+    stored[test] = rng.normal(0, 3, stored[test].shape)
     labels = task.labels.copy()
     labels[test] = rng.permutation(labels[test])
     leaked = dataclasses.replace(
-        task, arrays=dataclasses.replace(task.arrays, imu=imu), labels=labels
+        task,
+        arrays=dataclasses.replace(task.arrays, imu=imu),
+        labels=labels,
+        companion_imu=stored,
     )
     again = fit_companion(leaked, _uniform(3), 3, seed=0)
     assert (again.weight, again.temperature) == (fitted.weight, fitted.temperature)
@@ -157,9 +198,47 @@ def test_saved_companion_reads_back_and_predicts_identically(
     with np.load(tmp_path / COMPANION_FILE, allow_pickle=False) as saved:
         assert all(saved[key].dtype != object for key in saved.files)
     loaded = load_companion(tmp_path / COMPANION_FILE)
-    x = imu_of(task.arrays, np.arange(len(task.labels)))
+    x = _stored(task)
     np.testing.assert_array_equal(loaded.proba(x), fitted.proba(x))
     assert (loaded.weight, loaded.temperature) == (fitted.weight, fitted.temperature)
+    assert (loaded.reads, loaded.input_shape) == (STORED, (6, 100))
+    index = np.array([3, 0, 7])
+    np.testing.assert_array_equal(loaded.input_of(task, index), x[index])
+    # Fed another shape, it says which file expects which.
+    with pytest.raises(CompanionError, match=f"{tmp_path / COMPANION_FILE}: .*6 channels x 100"):
+        loaded.decision(imu_of(task.arrays, index))
+
+
+def _as_format_1(companion: Companion, path: Path) -> None:
+    """Write `companion` as format 1 wrote it: the same arrays, no `reads`."""
+    companion.save(path)
+    with np.load(path, allow_pickle=False) as saved:
+        arrays = {key: saved[key] for key in saved.files if key != "reads"}
+    np.savez(path, **{**arrays, "format": np.array(1)})
+
+
+def _model_grid(task: TaskData) -> TaskData:
+    """The task with its companion input replaced by the network's prepared IMU, which a
+    format-1 companion was fitted on."""
+    return dataclasses.replace(task, companion_imu=imu_of(task.arrays, np.arange(len(task.labels))))
+
+
+def test_a_format_1_companion_still_reads_the_model_grid(task: TaskData, tmp_path: Path) -> None:
+    old = fit_companion(_model_grid(task), _uniform(3), 3, seed=0)
+    path = tmp_path / COMPANION_FILE
+    _as_format_1(old, path)
+    loaded = load_companion(path)
+    assert (loaded.reads, loaded.input_shape) == (MODEL_GRID, (7, 200))
+    index = task.plan.actions.test
+    grid = loaded.input_of(task, index)
+    np.testing.assert_array_equal(grid, imu_of(task.arrays, index))
+    np.testing.assert_array_equal(loaded.proba(grid), old.proba(grid))
+    with pytest.raises(CompanionError, match=f"{path}: .*7 channels x 200 samples"):
+        loaded.decision(_stored(task)[index])
+    with np.load(path, allow_pickle=False) as saved:
+        np.savez(path, **{**{k: saved[k] for k in saved.files}, "format": np.array(3)})
+    with pytest.raises(CompanionError, match=f"{path}: companion format 3, not 1 or 2"):
+        load_companion(path)
 
 
 def test_training_saves_the_companion_and_every_teacher_prediction_blends_it(run: Path) -> None:
@@ -184,7 +263,8 @@ def test_training_saves_the_companion_and_every_teacher_prediction_blends_it(run
     )
     blended = predict_test(loaded, task)
     alone = predict_test(dataclasses.replace(loaded, companion=None), task)
-    imu = imu_of(task.arrays, blended["clip_index"])
+    assert info["companion"]["reads"] == STORED and info["companion"]["shape"] == [6, 100]
+    imu = _stored(task)[blended["clip_index"]]
     w = loaded.companion.weight
     expected = (1 - w) * alone["proba"] + w * loaded.companion.proba(imu)
     np.testing.assert_allclose(blended["proba"], expected, rtol=1e-6)
@@ -197,6 +277,33 @@ def test_training_saves_the_companion_and_every_teacher_prediction_blends_it(run
         loaded, companion=dataclasses.replace(loaded.companion, weight=0.0)
     )
     np.testing.assert_array_equal(predict_test(with_zero, task)["proba"], alone["proba"])
+
+
+def test_a_run_saved_with_a_format_1_companion_evaluates_as_before(
+    run: Path, tmp_path: Path
+) -> None:
+    copy = tmp_path / "run"
+    copy.mkdir()
+    for file in run.iterdir():
+        if file.is_file():
+            (copy / file.name).write_bytes(file.read_bytes())
+    info = json.loads((run / "run.json").read_text())
+    network = dataclasses.replace(load_run(run), companion=None)
+    _, task, _ = ts_task(
+        Path(info["data"]),
+        network.config,
+        plan=_plan(run),
+        stats=network.stats,
+        groups=Path(info["groups"]),
+    )
+    old = dataclasses.replace(fit_companion(_model_grid(task), _uniform(3), 3, seed=0), weight=0.5)
+    _as_format_1(old, copy / COMPANION_FILE)
+    loaded = load_run(copy)
+    assert loaded.companion is not None and loaded.companion.reads == MODEL_GRID
+    blended = predict_test(loaded, task)
+    grid = imu_of(task.arrays, blended["clip_index"])
+    alone = predict_test(network, task)["proba"]
+    np.testing.assert_allclose(blended["proba"], 0.5 * alone + 0.5 * old.proba(grid), rtol=1e-6)
 
 
 def test_missing_or_damaged_companion_is_one_error_naming_the_file(
@@ -269,7 +376,6 @@ def test_a_takes_teacher_gives_distillation_the_blended_probabilities(tmp_path: 
     # labels for stored clips are the blend the run chose on its validation athletes.
     from host.data.dataset import load_dataset
     from host.data.takes import import_takes
-    from host.models.inputs import prepare
     from tests.host.data.takes_example import write_takes
 
     data = import_takes(write_takes(tmp_path / "club", per_label=3), tmp_path / "takes").out
@@ -280,7 +386,9 @@ def test_a_takes_teacher_gives_distillation_the_blended_probabilities(tmp_path: 
     clips = load_dataset(data).clips()
     blended = teacher.predict_proba(clips)
     network = dataclasses.replace(teacher, companion=None).predict_proba(clips)
-    imu = prepare(clips, teacher.stats, teacher.config).imu
+    # The companion reads each clip's IMU at its stored 100 Hz, validity channels left out.
+    imu = stored_imu(clips, teacher.stats)
+    assert teacher.companion.input_shape == (12, 800) == imu.shape[1:]
     w = teacher.companion.weight
     np.testing.assert_allclose(blended, (1 - w) * network + w * teacher.companion.proba(imu))
     np.testing.assert_allclose(blended.sum(1), 1.0, rtol=1e-5)
@@ -300,10 +408,10 @@ def test_a_label_missing_from_training_gets_probability_zero(task: TaskData) -> 
     labels = task.labels.copy()
     labels[train] = np.minimum(labels[train], 1)
     companion = fit_companion(dataclasses.replace(task, labels=labels), _uniform(3), 3, seed=0)
-    x = imu_of(task.arrays, task.plan.actions.test)
+    x = _stored(task)[task.plan.actions.test]
     proba = companion.proba(x)
     assert proba.shape == (len(x), 3) and np.all(proba[:, 2] == 0)
-    rocket = fit_minirocket(imu_of(task.arrays, train), labels[train], 0)
-    hydra = fit_hydra(imu_of(task.arrays, train), labels[train], 0)
+    rocket = fit_minirocket(_stored(task)[train], labels[train], 0)
+    hydra = fit_hydra(_stored(task)[train], labels[train], 0)
     mean = (rocket.decision_function(x) + hydra.clf_.decision_function(x)) / 2
     np.testing.assert_array_equal(proba.argmax(1), (mean > 0).astype(int))

@@ -11,7 +11,14 @@ import torch
 from edge import taxonomy
 from host.data.dataset import Clips
 from host.models.config import TrainConfig
-from host.models.inputs import crop, drop_modalities, fit_stats, perturb_pose, prepare
+from host.models.inputs import (
+    crop,
+    drop_modalities,
+    fit_stats,
+    perturb_pose,
+    prepare,
+    stored_imu,
+)
 
 CONFIG = TrainConfig()
 
@@ -68,6 +75,23 @@ def test_statistics_come_from_the_clips_given_and_ignore_missing_samples() -> No
     clips.hr_valid[:, 4:] = False
     stats = fit_stats(clips, CONFIG)
     assert 120 < stats.hr.mean[0] < 140  # the zeros of missing samples do not drag it down
+
+
+def test_the_companion_imu_is_the_stored_rate_series_z_scored_without_validity() -> None:
+    # The IMU companion reads every stored sample (100 Hz, unfiltered), z-scored with the
+    # run's IMU normaliser; a sensor's invalid samples are its mean (0), not flagged.
+    clips = _clips(3)
+    clips.imu[:, :, 300] = 50.0  # a spike the model grid's low-pass would smear
+    clips.imu_valid[1, 1, 100:200] = False  # the calf sensor drops out for a second
+    stats = fit_stats(clips, CONFIG)
+    imu = stored_imu(clips, stats)
+    assert imu.shape == (3, 12, 800) and imu.dtype == np.float32
+    expected = (clips.imu - stats.imu.mean[:, None]) / (stats.imu.std[:, None] + stats.imu.eps)
+    expected[1, 6:, 100:200] = 0.0
+    np.testing.assert_allclose(imu, expected, rtol=1e-5, atol=1e-5)
+    assert np.all(imu[1, :6, 100:200] != 0)  # the waist sensor stayed valid
+    absent = stored_imu(dataclasses.replace(clips, imu=None, imu_valid=None), stats)
+    assert absent.shape == (3, 12, 800) and not absent.any()
 
 
 def test_crop_keeps_the_same_seconds_of_every_modality() -> None:

@@ -12,7 +12,8 @@ import torch
 
 from host.data.dataset import load_dataset
 from host.device import Compute
-from host.models.config import TrainConfig
+from host.models.config import ModelConfig, TrainConfig
+from host.models.inputs import stored_imu
 from host.train import train
 from host.training.streaming import StreamedClips
 from host.training.task import load_task_data
@@ -44,6 +45,23 @@ def test_streamed_and_in_memory_give_the_same_tensors_for_the_same_indices(squad
     source = streamed.arrays
     assert source._cached_bytes <= source.cache_bytes
     assert source.shard_reads > len(source.index.paths)  # evicted and read again
+
+
+def test_the_companion_reads_the_stored_clips_whether_streamed_or_in_memory(
+    squad: Path,
+) -> None:
+    # A teacher's IMU companion reads every clip's IMU at its stored rate; streamed, the
+    # shards are read one at a time for it and give the same array.
+    assert load_task_data(load_dataset(squad), CONFIG).companion_imu is None
+    config = CONFIG.replace(model=ModelConfig(imu_companion="hydra+minirocket"))
+    dataset = load_dataset(squad)
+    memory = load_task_data(dataset, config)
+    streamed = load_task_data(load_dataset(squad), config, cache_mb=0.05)
+    assert memory.companion_imu is not None and streamed.companion_imu is not None
+    clips = dataset.clips()
+    assert memory.companion_imu.shape == (len(clips), 12, clips.imu.shape[2])
+    np.testing.assert_array_equal(memory.companion_imu, stored_imu(clips, memory.stats))
+    np.testing.assert_array_equal(streamed.companion_imu, memory.companion_imu)
 
 
 def test_a_streamed_run_trains_exactly_as_an_in_memory_one(squad: Path, tmp_path: Path) -> None:
