@@ -7,7 +7,8 @@ responses and the count of times it answered least. A ridge classifier on those
 features generalised across players better than any trained network of ours on the real
 recordings (docs/student.md, "Real data"). Here the same computation is one torch module
 whose only learnt parts are a feature scaler and the linear head, fitted in closed form
-(scikit-learn's RidgeClassifierCV), so it exports to ONNX like the CNN student and runs
+(a ridge whose penalty is chosen on athletes held out, `host.distill.ridge`, where the
+windows' athletes are known), so it exports to ONNX like the CNN student and runs
 through the same sideline runner: input `(N, C, T)` prepared windows, output logits.
 
 The graph is kept short, because at this size onnxruntime's per-operator overhead costs
@@ -36,12 +37,13 @@ from dataclasses import dataclass
 
 import numpy as np
 import torch
-from sklearn.linear_model import RidgeClassifierCV, RidgeCV
+from sklearn.linear_model import Ridge, RidgeClassifier, RidgeClassifierCV, RidgeCV
 from torch import nn
 from torch.nn import functional as F
 
 from edge import dsp
 from host.distill.augment import Augmenter
+from host.distill.ridge import MIN_ATHLETES, grouped_alpha, one_against_rest
 from host.distill.summaries import WindowSummaries
 
 KERNEL_LENGTH = 9
@@ -203,6 +205,7 @@ def fit_hydra_student(
     normaliser: dsp.Normaliser | None = None,
     targets: np.ndarray | None = None,
     batch_size: int = 256,
+    groups: np.ndarray | None = None,
 ) -> HydraStudent:
     """Fit scaler and ridge head on prepared windows `(N, C, T)`; kernels stay random.
 
@@ -210,9 +213,10 @@ def fit_hydra_student(
     many copies of the windows passed through it (`normaliser` says how the windows were
     z-scored); copies are made a batch at a time, so memory holds features, not windows.
     With `targets` `(N, n_labels)` (a teacher's probabilities blended with the labels) the
-    head regresses onto them instead of classifying the labels."""
+    head regresses onto them instead of classifying the labels. `groups` names each
+    window's athlete: the head's penalty is then chosen on athletes held out (`fit_head`)."""
     model, scaled = hydra_features(inputs, n_labels, config, augmenter, normaliser, batch_size)
-    fit_head(model, scaled, labels, targets)
+    fit_head(model, scaled, labels, targets, groups)
     return model
 
 
@@ -262,20 +266,39 @@ def hydra_features(
 
 
 def fit_head(
-    model: HydraStudent, scaled: np.ndarray, labels: np.ndarray, targets: np.ndarray | None = None
+    model: HydraStudent,
+    scaled: np.ndarray,
+    labels: np.ndarray,
+    targets: np.ndarray | None = None,
+    groups: np.ndarray | None = None,
 ) -> None:
     """Fit `model`'s ridge head on `scaled` features (`hydra_features`), whose rows are
     the `labels`' windows repeated once per copy: a classifier on the labels, or with
-    `targets` `(N, n_labels)` a regression onto them (each copy takes its window's row)."""
+    `targets` `(N, n_labels)` a regression onto them (each copy takes its window's row).
+
+    With `groups` (each window's athlete) naming at least `MIN_ATHLETES` athletes, the
+    penalty is the one that predicts athletes held out best, each with every copy of its
+    windows (`host.distill.ridge`); otherwise leave-one-out chooses it, as scikit-learn's
+    `RidgeClassifierCV` does."""
     copies = len(scaled) // len(labels)
     n_labels = model.head.out_features
+    all_labels = np.tile(labels, copies)
+    all_targets = None if targets is None else np.tile(targets, (copies, 1))
+    alpha = None
+    if groups is not None and len(np.unique(groups)) >= MIN_ATHLETES:
+        coded = one_against_rest(all_labels, n_labels) if all_targets is None else all_targets
+        alpha = grouped_alpha(scaled, coded, all_labels, np.tile(groups, copies))
     weight = np.zeros((n_labels, scaled.shape[1]), dtype=np.float32)
     bias = np.full(n_labels, -1e4, dtype=np.float32)  # classes never seen never win
-    if targets is not None:
-        regression = RidgeCV(alphas=RIDGE_ALPHAS).fit(scaled, np.tile(targets, (copies, 1)))
+    if all_targets is not None:
+        regression = (RidgeCV(alphas=RIDGE_ALPHAS) if alpha is None else Ridge(alpha=alpha)).fit(
+            scaled, all_targets
+        )
         weight[:], bias[:] = regression.coef_, regression.intercept_
     else:
-        ridge = RidgeClassifierCV(alphas=RIDGE_ALPHAS).fit(scaled, np.tile(labels, copies))
+        ridge = (
+            RidgeClassifierCV(alphas=RIDGE_ALPHAS) if alpha is None else RidgeClassifier(alpha)
+        ).fit(scaled, all_labels)
         coef = np.atleast_2d(ridge.coef_)
         intercept = np.atleast_1d(ridge.intercept_)
         seen = np.asarray(ridge.classes_, dtype=int)

@@ -220,7 +220,7 @@ def distill(
     )
     # The students' training set: every view of the training clips, then the streams'
     # windows (the same in every view).
-    stream_inputs, stream_labels = _stream_windows(
+    stream_inputs, stream_labels, stream_athletes = _stream_windows(
         streams["train"], spec, config, no_streams.shape[1:]
     )
     n_clips = len(train_index)
@@ -235,6 +235,7 @@ def distill(
         gps_row,
         sensors,
         normaliser,
+        np.concatenate([groups[train_index], stream_athletes]),
     )
     val = TrainingSet(
         val_inputs[None],
@@ -430,21 +431,35 @@ def _stream_windows(
     spec: InputSpec,
     config: DistillConfig,
     shape: tuple[int, ...],
-) -> tuple[np.ndarray, np.ndarray]:
-    """The streams' training windows, prepared, and their labels (none without streams;
-    `shape` is a window's). They are the same in every view, and the teacher has no view
-    of a stream, so its soft label is the hard one."""
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The streams' training windows, prepared, their labels and their athletes (none
+    without streams; `shape` is a window's). They are the same in every view, and the
+    teacher has no view of a stream, so its soft label is the hard one."""
     if not sessions:
-        return np.zeros((0, *shape), np.float32), np.zeros(0, np.int64)
-    windows = training_windows(
-        sessions,
-        HOP_S,
-        config.continuous_tolerance_s,
-        config.continuous_ambiguous_s,
-        config.continuous_background_per_session,
-        np.random.default_rng(config.seed),
+        return np.zeros((0, *shape), np.float32), np.zeros(0, np.int64), np.zeros(0, str)
+    rng = np.random.default_rng(config.seed)
+    # Session by session, one generator: the same windows as all sessions at once.
+    parts = [
+        training_windows(
+            [session],
+            HOP_S,
+            config.continuous_tolerance_s,
+            config.continuous_ambiguous_s,
+            config.continuous_background_per_session,
+            rng,
+        )
+        for session in sessions
+    ]
+    raw = np.concatenate([part.raw for part in parts])
+    present = np.concatenate([part.present for part in parts])
+    athletes = np.concatenate(
+        [np.full(len(part.labels), s.athlete_id) for part, s in zip(parts, sessions, strict=True)]
     )
-    return prepare_windows(spec, windows.raw, windows.present), windows.labels
+    return (
+        prepare_windows(spec, raw, present),
+        np.concatenate([part.labels for part in parts]),
+        athletes,
+    )
 
 
 def score_sessions(

@@ -38,7 +38,9 @@ class TrainingSet:
     a stack `(views, N, C, T)` prepared in advance, or a `ViewSource` that prepares them
     a batch at a time; view 0 is the centred window used for evaluation. `sensors` names
     the IMU channels that augmentation may rotate and warp, and `normaliser` the z-score
-    that produced `inputs` (augmentation works in physical units)."""
+    that produced `inputs` (augmentation works in physical units). `groups` names each
+    example's athlete, where known: the Hydra student's head then chooses its penalty on
+    athletes held out."""
 
     inputs: np.ndarray | ViewSource
     labels: np.ndarray
@@ -46,6 +48,7 @@ class TrainingSet:
     gps_row: int | None = None
     sensors: tuple[Sensor, ...] = ()
     normaliser: dsp.Normaliser | None = None
+    groups: np.ndarray | None = None
 
     @property
     def views(self) -> ViewSource:
@@ -212,6 +215,7 @@ def _fit_hydra(
         augmenter,
         train.normaliser,
         targets,
+        groups=None if train.groups is None else np.tile(train.groups, n_views),
     )
     val_pred = predict_logits(model, validation.views.view(0)).argmax(axis=1)
     val_f1 = float(f1_score(validation.labels, val_pred, average="macro"))

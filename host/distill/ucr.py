@@ -211,14 +211,22 @@ def train_recipe_student(
     n_labels: int,
     config: DistillConfig,
     normaliser: dsp.Normaliser,
+    groups_fit: np.ndarray | None = None,
 ) -> torch.nn.Module:
-    """The student trained by the sideline recipe `config` on z-scored series."""
+    """The student trained by the sideline recipe `config` on z-scored series;
+    `groups_fit` names the athlete of each fitted series, where known."""
     config = config.replace(
         student=student_config(x_fit.shape[1], n_labels, x_fit.shape[2], config.student),
         gps_dropout=0.0,
     )
     trained = train_student(
-        TrainingSet(x_fit[None], y_fit, sensors=sensors_of(x_fit.shape[1]), normaliser=normaliser),
+        TrainingSet(
+            x_fit[None],
+            y_fit,
+            sensors=sensors_of(x_fit.shape[1]),
+            normaliser=normaliser,
+            groups=groups_fit,
+        ),
         TrainingSet(x_val[None], y_val),
         config,
         distil=False,
@@ -260,6 +268,7 @@ def run_check(
         len(data.classes),
         config,
         normaliser,
+        None if data.groups_train is None else data.groups_train[fit],
     )
     student_pred = predict_logits(model, z_test).argmax(axis=1)
     rocket = fit_minirocket(z_train, data.y_train, seed, minirocket_kernels)

@@ -147,13 +147,17 @@ def _chosen_on_validation(
     n_labels: int,
     augmenter: Augmenter,
     normaliser: dsp.Normaliser,
+    athletes: np.ndarray,
 ) -> torch.nn.Module:
     """The Hydra student of the (groups, pool, copies) candidate that scores best on the
-    fold's validation athletes: a size chosen without looking at its test athletes."""
+    fold's validation athletes: a size chosen without looking at its test athletes.
+    `athletes` names every series' athlete."""
     best, best_f1 = None, -1.0
     for groups_n, pool, copies in candidates:
         config = HydraConfig(groups=groups_n, pool=pool, augmented_copies=copies, seed=seed)
-        model = fit_hydra_student(z[train], y[train], n_labels, config, augmenter, normaliser)
+        model = fit_hydra_student(
+            z[train], y[train], n_labels, config, augmenter, normaliser, groups=athletes[train]
+        )
         f1 = float(f1_score(y[val], predict_logits(model, z[val]).argmax(axis=1), average="macro"))
         if f1 > best_f1:
             best, best_f1 = model, f1
@@ -168,8 +172,10 @@ def _default_hydra_student(
     seed: int,
     augmenter: Augmenter,
     normaliser: dsp.Normaliser,
+    athletes: np.ndarray,
 ) -> torch.nn.Module:
-    """The Hydra student of `touchline distill --student hydra` (StudentConfig's size)."""
+    """The Hydra student of `touchline distill --student hydra` (StudentConfig's size),
+    `athletes` naming each input's athlete."""
     student = StudentConfig()
     config = HydraConfig(
         groups=student.hydra_groups,
@@ -177,7 +183,9 @@ def _default_hydra_student(
         augmented_copies=student.hydra_copies,
         seed=seed,
     )
-    return fit_hydra_student(inputs, labels, n_labels, config, augmenter, normaliser)
+    return fit_hydra_student(
+        inputs, labels, n_labels, config, augmenter, normaliser, groups=athletes
+    )
 
 
 def _better_on_validation(
@@ -242,6 +250,7 @@ def _soft_heads(
     val_inputs: np.ndarray,
     val_labels: np.ndarray,
     test_inputs: np.ndarray,
+    athletes: np.ndarray,
 ) -> tuple[dict[float, np.ndarray], float]:
     """Test predictions of the Hydra student's head fitted on `a · onehot + (1 - a) ·
     p_teacher` for each share of SOFT_SHARES (`model` carries a = 1, the head on the
@@ -253,7 +262,7 @@ def _soft_heads(
         head = model
         if a != 1.0:
             head = copy.deepcopy(model)
-            fit_head(head, scaled, labels, a * onehot + (1 - a) * p_teacher)
+            fit_head(head, scaled, labels, a * onehot + (1 - a) * p_teacher, athletes)
         val_pred = predict_logits(head, val_inputs).argmax(axis=1)
         f1 = float(f1_score(val_labels, val_pred, average="macro"))
         if f1 > best_f1:
@@ -412,6 +421,7 @@ def run(
     teacher_runs: Path | None = None,
     hydra_summaries: bool = True,
     teacher_data: Path | None = None,
+    hydra_loo_penalty: bool = False,
 ) -> dict:
     data = load_collection(train_file)
     if data.groups_train is None or data.groups_test is None:
@@ -495,16 +505,23 @@ def run(
                     seed=seed,
                 )
                 model, scaled = hydra_features(z[train], n_labels, config, augmenter, normaliser)
-                fit_head(model, scaled, y[train])  # as fit_hydra_student does
+                fit_head(model, scaled, y[train], groups=groups[train])  # as fit_hydra_student
                 pred = predict_logits(model, z[test]).argmax(axis=1)
                 size = f"{groups_n} groups, {hydra_pool}x pooled, {hydra_copies} augmented copies"
                 size += "" if hydra_summaries else ", no summaries"
                 name = f"Hydra student ({size}, seed {seed})"
                 record(name, test, pred, time.perf_counter() - start)
+                if hydra_loo_penalty:  # the same features, the penalty chosen as before
+                    start = time.perf_counter()
+                    before = copy.deepcopy(model)
+                    fit_head(before, scaled, y[train])
+                    pred = predict_logits(before, z[test]).argmax(axis=1)
+                    loo_name = f"Hydra student ({size}, penalty by leave-one-out, seed {seed})"
+                    record(loo_name, test, pred, time.perf_counter() - start)
                 for kind, p in p_teacher.items():
                     start = time.perf_counter()
                     predictions, share = _soft_heads(
-                        model, scaled, y[train], p, z[val], y[val], z[test]
+                        model, scaled, y[train], p, z[val], y[val], z[test], groups[train]
                     )
                     for a, pred in predictions.items():  # each share alone, for comparison
                         if a != 1.0:  # a = 1 is the plain row
@@ -538,7 +555,13 @@ def run(
                     normaliser,
                 ),
                 "Hydra": _default_hydra_student(
-                    z[train], y[train], len(data.classes), seed, augmenter, normaliser
+                    z[train],
+                    y[train],
+                    len(data.classes),
+                    seed,
+                    augmenter,
+                    normaliser,
+                    groups[train],
                 ),
             }
             for family, model in both.items():  # each alone, for comparison (fit time 0)
@@ -564,6 +587,7 @@ def run(
                     len(data.classes),
                     augmenter,
                     normaliser,
+                    groups,
                 )
                 pred = predict_logits(model, z[test]).argmax(axis=1)
                 name = f"Hydra student (size chosen on validation athletes, seed {seed})"
@@ -676,6 +700,13 @@ def main(argv: Sequence[str] | None = None) -> None:
         "validation athletes",
     )
     parser.add_argument(
+        "--hydra-loo-penalty",
+        action="store_true",
+        help="with --hydra-student: also a row per seed whose head takes the penalty that "
+        "leave-one-out chooses (the rule before penalties were chosen on athletes held out), "
+        "on the same features",
+    )
+    parser.add_argument(
         "--auto-student",
         action="store_true",
         help="a row per seed whose student each fold picks on its validation athletes: the "
@@ -730,6 +761,7 @@ def main(argv: Sequence[str] | None = None) -> None:
         args.teacher_runs,
         not args.hydra_no_summaries,
         args.teacher_data,
+        args.hydra_loo_penalty,
     )
     print(
         f"\n{result['dataset']}: {result['series']} series, {result['athletes']} athletes, "

@@ -11,12 +11,15 @@ import pytest
 from edge import taxonomy
 from edge.replay import score_events
 from host.data.dataset import Dataset
+from host.distill.config import HOP_S
 from host.distill.continuous import (
     AMBIGUOUS,
     ContinuousSession,
     ScoredSession,
     load_continuous,
     session_windows,
+    simulate_sessions,
+    training_windows,
     tune_event_settings,
     window_labels,
 )
@@ -137,3 +140,16 @@ def test_a_truncated_or_incomplete_stream_file_is_refused_by_name(tmp_path: Path
     np.savez(incomplete, waist=np.zeros((10, 6)))
     with pytest.raises(StudentDataError, match=r"s2__p02.npz: continuous session lacks \["):
         load_continuous(incomplete, taxonomy.LABELS)
+
+
+def test_windows_drawn_one_session_at_a_time_are_those_drawn_all_at_once() -> None:
+    # The distillation names each stream window's athlete by drawing session by session
+    # with one generator; the windows must not change for it.
+    sessions = simulate_sessions(["a", "b", "c"], 0.5, seed=4)
+    settings = (HOP_S, 0.25, 0.75, 20)
+    together = training_windows(sessions, *settings, np.random.default_rng(7))
+    rng = np.random.default_rng(7)
+    apart = [training_windows([session], *settings, rng) for session in sessions]
+    np.testing.assert_array_equal(together.raw, np.concatenate([w.raw for w in apart]))
+    np.testing.assert_array_equal(together.labels, np.concatenate([w.labels for w in apart]))
+    assert all(len(w.labels) > 0 for w in apart)

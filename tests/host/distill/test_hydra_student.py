@@ -8,6 +8,7 @@ import numpy as np
 import onnx
 import pytest
 import torch
+from sklearn.linear_model import RidgeClassifier
 from torch.nn import functional as F
 
 from edge import dsp
@@ -19,6 +20,7 @@ from host.distill.hydra_student import (
     fit_hydra_student,
     hydra_features,
 )
+from host.distill.ridge import grouped_alpha, one_against_rest
 from host.distill.ucr import LabelledSeries, load_collection
 from host.export.onnx import onnx_session, run_onnx, to_onnx_bytes
 from tests.host.distill.motions_data import write_motions
@@ -202,3 +204,27 @@ def test_a_head_on_targets_follows_the_targets_not_the_labels(tmp_path: Path) ->
     with torch.no_grad():
         pred = model(torch.from_numpy(data.x_test)).argmax(1).numpy()
     assert np.mean(pred == (data.y_test + 1) % 3) >= 0.9
+
+
+def test_with_athletes_the_head_takes_the_penalty_they_choose_copies_held_out_together(
+    tmp_path: Path,
+) -> None:
+    data, normaliser, x = _normalised_motions(tmp_path)
+    athletes = np.arange(len(x)) % 4  # four athletes, every class on each
+    config = HydraConfig(groups=8, pool=1, augmented_copies=2)
+    model, scaled = hydra_features(x, 3, config, _augmenter(), normaliser)
+    fit_head(model, scaled, data.y_train, groups=athletes)
+    labels = np.tile(data.y_train, 3)
+    alpha = grouped_alpha(scaled, one_against_rest(labels, 3), labels, np.tile(athletes, 3))
+    expected = RidgeClassifier(alpha).fit(scaled, labels)
+    np.testing.assert_allclose(
+        model.head.weight.detach().numpy(), expected.coef_, rtol=1e-4, atol=1e-6
+    )
+
+
+def test_with_fewer_than_three_athletes_leave_one_out_chooses(tmp_path: Path) -> None:
+    data, _, x = _normalised_motions(tmp_path)
+    config = HydraConfig(groups=8, pool=1)
+    two = fit_hydra_student(x, data.y_train, 3, config, groups=np.arange(len(x)) % 2)
+    unknown = fit_hydra_student(x, data.y_train, 3, config)
+    assert torch.equal(two.head.weight, unknown.head.weight)
