@@ -253,7 +253,9 @@ def _fit_companion(
         return torch.softmax(net.action_head(fused).float(), 1).cpu().numpy()
 
     try:
-        companion = fit_companion(task, network_proba, config.model.n_labels, config.seed)
+        companion = fit_companion(
+            task, network_proba, config.model.n_labels, config.seed, config.model.imu_companion
+        )
     except CompanionError as exc:
         raise TrainingError(f"{out}: {exc}") from None
     companion.save(out / COMPANION_FILE)

@@ -23,18 +23,30 @@ whole and uncropped: MiniRocket and Hydra were designed for the raw series, and 
 footballers' suit recording they score 0.634 there against a teacher at 0.590 whose
 companion read the network's 25 Hz grid (docs/decisions.md).
 
+The kind `"hydra+minirocket+student"` adds a third member: the sideline Hydra student's
+own recipe (`host.distill.hydra_student.fit_hydra_student` at `StudentConfig`'s size,
+its head fitted on augmented copies too, its penalty chosen on the training athletes held
+out in turn), fitted on the same stored-rate IMU with the run's seed. Its logits are a
+ridge's decisions, on the same ±1 scale as the other two, and the three are averaged. A
+teacher that contains the student's recipe is the way to stay at least as good as the
+student it teaches: on the footballers the pair scored 0.634, the three 0.648, the
+student's best seed 0.640 (docs/decisions.md).
+
 Saved as `companion.npz`, arrays only (read back with `allow_pickle=False`): MiniRocket's
 fitted parameters, Hydra's kernels, each scaler and ridge as arrays, the temperature,
-`w`, and what it reads (`reads`, with `shape` its channels and samples). Its fitted steps
-are applied here from those arrays, so a reloaded companion predicts exactly as the
-fitted one did. Format 1 (written before format 2) read the network's prepared IMU, on
-the model grid with its validity channels; such a file still reads back and predicts
-from that input as it did.
+`w`, what it reads (`reads`, with `shape` its channels and samples) and its `kind`; with
+the student, the student's `HydraConfig` (`student_config`, JSON text) and its state's
+tensors (`student_` + each `state_dict` key). Its fitted steps are applied here from
+those arrays, so a reloaded companion predicts exactly as the fitted one did. Format 1
+(written before format 2) read the network's prepared IMU, on the model grid with its
+validity channels; such a file still reads back and predicts from that input as it did.
+Formats 1 and 2 (before format 3 recorded the kind) are MiniRocket + Hydra pairs.
 """
 
 from __future__ import annotations
 
 import dataclasses
+import json
 import zipfile
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -48,10 +60,13 @@ from scipy.optimize import minimize_scalar
 from scipy.special import softmax
 
 from firmware_bridge.errors import UserError
+from host.models.config import PAIR_COMPANION, STUDENT_COMPANION
 
 if TYPE_CHECKING:
     from aeon.transformations.collection.convolution_based import HydraTransformer, MiniRocket
 
+    from edge import dsp
+    from host.distill.hydra_student import HydraConfig, HydraStudent
     from host.training.feed import ClipSource
     from host.training.task import TaskData
 
@@ -60,13 +75,15 @@ COMPANION_FILE = "companion.npz"
 WEIGHTS = np.round(np.linspace(0.0, 1.0, 21), 2)
 # Bounds of log(temperature) fitted on validation: ridge decisions are on a ±1 scale.
 LOG_TEMPERATURE_BOUNDS = (-6.0, 4.0)
-_FORMAT = 2
+_FORMAT = 3
+KINDS = (PAIR_COMPANION, STUDENT_COMPANION)
 # What a companion reads: the IMU at the clip's stored rate (format 2), or the network's
 # prepared model-grid IMU with its validity channels (format 1 files).
 STORED = "stored"
 MODEL_GRID = "model grid"
 _CHUNK = 512  # clips read and transformed at a time
 _EPS = 1e-7
+_STUDENT = "student_"  # prefix of the student member's arrays in companion.npz
 
 
 class CompanionError(UserError, ValueError):
@@ -74,8 +91,17 @@ class CompanionError(UserError, ValueError):
 
 
 @dataclass(frozen=True)
+class StudentMember:
+    """The Hydra student fitted as a companion member, with the config that rebuilds it."""
+
+    model: HydraStudent
+    config: HydraConfig
+
+
+@dataclass(frozen=True)
 class Companion:
-    """A fitted MiniRocket + Hydra ridge pair, its temperature and its blend weight."""
+    """A fitted MiniRocket + Hydra ridge pair (and, in the kind with the student, a Hydra
+    student), its temperature and its blend weight."""
 
     n_labels: int
     classes: np.ndarray  # labels present in training: the ridge's columns
@@ -93,7 +119,13 @@ class Companion:
     temperature: float = 1.0
     weight: float = 0.0
     reads: str = STORED  # STORED or MODEL_GRID (format 1 files)
+    student: StudentMember | None = None  # the third member, in kind STUDENT_COMPANION
     file: Path | None = None  # where it was read from, for error messages
+
+    @property
+    def kind(self) -> str:
+        """`[model] imu_companion`'s name for this companion."""
+        return PAIR_COMPANION if self.student is None else STUDENT_COMPANION
 
     def input_of(self, task: TaskData, index: np.ndarray) -> np.ndarray:
         """The IMU this companion reads for the task's clips at `index`."""
@@ -102,8 +134,9 @@ class Companion:
         return stored_of(task, index)
 
     def decision(self, imu: np.ndarray) -> np.ndarray:
-        """Mean of the two ridges' decision values `(N, n_labels)`; labels absent from
-        training are -inf (probability 0)."""
+        """Mean of the members' decision values `(N, n_labels)` (the two ridges', and the
+        student's logits where it has one); labels absent from training are -inf
+        (probability 0)."""
         if tuple(imu.shape[1:]) != self.input_shape:
             where = f"{self.file}: " if self.file is not None else ""
             raise CompanionError(
@@ -121,8 +154,22 @@ class Companion:
                 counts = np.sqrt(np.clip(self.hydra.transform(x).numpy(), 0, None))
             scaled = (counts - self.hydra_mu) * (counts != 0) / self.hydra_sigma
             hydra = scaled @ self.hydra_coef.T + self.hydra_intercept
-            out[start : start + _CHUNK, self.classes] = (mini + hydra) / 2
+            if self.student is None:
+                out[start : start + _CHUNK, self.classes] = (mini + hydra) / 2
+            else:
+                student = self._student_decision(self.student.model, x)
+                out[start : start + _CHUNK, self.classes] = (mini + hydra + student) / 3
         return out
+
+    def _student_decision(self, model: HydraStudent, x: np.ndarray) -> np.ndarray:
+        """The student's logits for the training labels: its ridge head's decisions. With
+        two labels the head scores the second only (the first's logit is 0), which on the
+        other ridges' scale is the pair (-d, d)."""
+        with torch.inference_mode():
+            logits = model(torch.from_numpy(x)).numpy()[:, self.classes].astype(np.float64)
+        if len(self.classes) == 2:
+            return np.stack([-logits[:, 1], logits[:, 1]], axis=1)
+        return logits
 
     def proba(self, imu: np.ndarray) -> np.ndarray:
         """The companion's calibrated action probabilities `(N, n_labels)`."""
@@ -158,7 +205,12 @@ class Companion:
             "hydra_intercept": self.hydra_intercept,
             "temperature": np.array(self.temperature),
             "weight": np.array(self.weight),
+            "kind": np.array(self.kind),
         }
+        if self.student is not None:
+            arrays["student_config"] = np.array(json.dumps(dataclasses.asdict(self.student.config)))
+            for key, value in self.student.model.state_dict().items():
+                arrays[_STUDENT + key] = value.numpy()
         tmp = path.with_name(path.name + ".tmp.npz")
         np.savez(tmp, **arrays)
         tmp.replace(path)
@@ -166,7 +218,7 @@ class Companion:
     def describe(self) -> dict[str, Any]:
         """What run.json records of the companion."""
         return {
-            "kind": "hydra+minirocket",
+            "kind": self.kind,
             "file": COMPANION_FILE,
             "weight": self.weight,
             "temperature": round(self.temperature, 6),
@@ -192,13 +244,19 @@ def load_companion(path: Path) -> Companion:
         raise CompanionError(f"{path}: not a readable companion ({exc})") from None
     try:
         version = int(data["format"])
-        if version not in (1, _FORMAT):
-            raise CompanionError(f"{path}: companion format {version}, not 1 or {_FORMAT}")
+        if version not in (1, 2, _FORMAT):
+            raise CompanionError(f"{path}: companion format {version}, not 1, 2 or {_FORMAT}")
         reads = MODEL_GRID if version == 1 else str(data["reads"])
         if reads not in (STORED, MODEL_GRID):
             raise CompanionError(f"{path}: reads {reads!r}, not {STORED!r} or {MODEL_GRID!r}")
+        kind = str(data["kind"]) if version == _FORMAT else PAIR_COMPANION
+        if kind not in KINDS:
+            raise CompanionError(f"{path}: kind {kind!r}, not one of {', '.join(map(repr, KINDS))}")
         channels, timepoints = (int(v) for v in data["shape"])
-        seed = int(data["seed"])
+        seed, n_labels = int(data["seed"]), int(data["n_labels"])
+        student = None
+        if kind == STUDENT_COMPANION:
+            student = _load_student(path, data, channels, timepoints, n_labels)
         dummy = np.zeros((1, channels, timepoints), np.float32)
         with global_state_kept():
             minirocket = MiniRocket(
@@ -216,7 +274,7 @@ def load_companion(path: Path) -> Companion:
         hydra._hydra.W = torch.from_numpy(data["hydra_W"])
         hydra._hydra.idx = list(torch.from_numpy(data["hydra_idx"]))
         return Companion(
-            n_labels=int(data["n_labels"]),
+            n_labels=n_labels,
             classes=data["classes"],
             minirocket=minirocket,
             minirocket_scale=data["minirocket_scale"],
@@ -232,10 +290,32 @@ def load_companion(path: Path) -> Companion:
             temperature=float(data["temperature"]),
             weight=float(data["weight"]),
             reads=reads,
+            student=student,
             file=path,
         )
     except KeyError as exc:
         raise CompanionError(f"{path}: not a companion (no array {exc.args[0]!r})") from None
+
+
+def _load_student(
+    path: Path, data: dict[str, np.ndarray], channels: int, timepoints: int, n_labels: int
+) -> StudentMember:
+    """The student member saved in `data`: rebuilt from its config, then its state loaded
+    (a missing array is a `KeyError`, which the caller names)."""
+    from host.distill.hydra_student import HydraConfig, HydraStudent
+
+    try:
+        config = HydraConfig(**json.loads(str(data["student_config"])))
+        model = HydraStudent(channels, timepoints, n_labels, config)
+    except (TypeError, ValueError) as exc:
+        raise CompanionError(f"{path}: the student's config is not readable ({exc})") from None
+    state = {key: torch.from_numpy(data[_STUDENT + key]) for key in model.state_dict()}
+    try:
+        model.load_state_dict(state)
+    except RuntimeError as exc:
+        first = str(exc).splitlines()[-1].strip()
+        raise CompanionError(f"{path}: the student's arrays do not fit it ({first})") from None
+    return StudentMember(model.eval(), config)
 
 
 def imu_of(arrays: ClipSource, index: np.ndarray) -> np.ndarray:
@@ -258,15 +338,23 @@ def stored_of(task: TaskData, index: np.ndarray) -> np.ndarray:
 
 
 def fit_companion(
-    task: TaskData, network_proba: Callable[[np.ndarray], np.ndarray], n_labels: int, seed: int
+    task: TaskData,
+    network_proba: Callable[[np.ndarray], np.ndarray],
+    n_labels: int,
+    seed: int,
+    kind: str = PAIR_COMPANION,
 ) -> Companion:
-    """Fit the companion on the task's training clips (their IMU at its stored rate,
-    `TaskData.companion_imu`), then its temperature and blend weight on the validation
-    clips set aside for the blend (`Split.blend`), where `network_proba(index)` gives the
-    trained network's probabilities; the test clips and the validation clips that stopped
-    the network are not read."""
+    """Fit the companion of `kind` (one of `KINDS`) on the task's training clips (their
+    IMU at its stored rate, `TaskData.companion_imu`), then its temperature and blend
+    weight on the validation clips set aside for the blend (`Split.blend`), where
+    `network_proba(index)` gives the trained network's probabilities; the test clips and
+    the validation clips that stopped the network are not read."""
     from host.distill.baselines import fit_hydra, fit_minirocket
 
+    if kind not in KINDS:
+        raise CompanionError(
+            f"no IMU companion {kind!r}: the kinds are {', '.join(map(repr, KINDS))}"
+        )
     train, val = task.plan.actions.train, task.plan.actions.blend
     if len(val) == 0 or len(np.unique(task.labels[train])) < 2:
         raise CompanionError(
@@ -278,6 +366,10 @@ def fit_companion(
     with global_state_kept():
         rocket = fit_minirocket(x, y, seed)
         hydra = fit_hydra(x, y, seed)
+        student = None
+        if kind == STUDENT_COMPANION:
+            athletes = task.clip_athletes[train]
+            student = fit_student_member(x, y, n_labels, seed, task.stats.imu, athletes)
     _, scaler, ridge = (step for _, step in rocket.steps)
     transform, sparse, hydra_ridge = (step for _, step in hydra.clf_.steps)
     mini_coef, mini_intercept = _two_columns(ridge.coef_, ridge.intercept_)
@@ -296,12 +388,41 @@ def fit_companion(
         hydra_intercept=hydra_intercept,
         seed=seed,
         input_shape=(x.shape[1], x.shape[2]),
+        student=student,
     )
     y_val = task.labels[val]
     decision = unfitted.decision(stored_of(task, val))
     temperature = fit_temperature(decision, y_val)
     weight = choose_weight(network_proba(val), softmax(decision / temperature, axis=1), y_val)
     return dataclasses.replace(unfitted, temperature=temperature, weight=weight)
+
+
+def fit_student_member(
+    inputs: np.ndarray,
+    labels: np.ndarray,
+    n_labels: int,
+    seed: int,
+    normaliser: dsp.Normaliser,
+    athletes: np.ndarray,
+) -> StudentMember:
+    """The Hydra student as the sideline's is fitted (`StudentConfig`'s groups, pooling,
+    augmented copies and summaries; the augmentations without mixup, as a ridge head fits
+    hard labels), on `inputs` z-scored with `normaliser` (augmented in physical units),
+    its penalty chosen on `athletes` held out. Its dilations span the whole clip it reads,
+    not the sideline's window."""
+    from host.distill.augment import Augmenter, imu_sensors
+    from host.distill.config import REAL_MOTION_AUGMENT, StudentConfig
+    from host.distill.hydra_student import fit_hydra_student
+    from host.distill.student import hydra_config
+
+    config = dataclasses.replace(hydra_config(StudentConfig(), seed), window_samples=None)
+    augmenter = Augmenter(
+        dataclasses.replace(REAL_MOTION_AUGMENT, mixup_alpha=0.0), imu_sensors(inputs.shape[1] // 6)
+    )
+    model = fit_hydra_student(
+        inputs, labels, n_labels, config, augmenter, normaliser, groups=athletes
+    )
+    return StudentMember(model.eval(), config)
 
 
 def fit_temperature(decision: np.ndarray, labels: np.ndarray) -> float:

@@ -18,8 +18,11 @@ from typing import Any, TypedDict
 from edge import taxonomy
 from firmware_bridge.errors import UserError
 
-# What `[model] imu_companion` may name (host.models.companion fits them).
-IMU_COMPANIONS = ("none", "hydra+minirocket")
+# What `[model] imu_companion` may name (host.models.companion fits them): MiniRocket +
+# Hydra ridges, or those two with the Hydra student's recipe as a third member.
+PAIR_COMPANION = "hydra+minirocket"
+STUDENT_COMPANION = "hydra+minirocket+student"
+IMU_COMPANIONS = ("none", PAIR_COMPANION, STUDENT_COMPANION)
 
 
 class ConfigError(UserError, ValueError):
@@ -52,7 +55,8 @@ class ModelConfig:
     history_features: tuple[str, ...] = ()
     dropout: float = 0.2
     # Random-kernel IMU companion blended into the teacher's action probabilities
-    # (host.models.companion): "hydra+minirocket", or "none" for the network alone.
+    # (host.models.companion): "hydra+minirocket", "hydra+minirocket+student" (the Hydra
+    # student's recipe a third member), or "none" for the network alone.
     imu_companion: str = "none"
 
     @property

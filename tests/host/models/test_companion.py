@@ -1,12 +1,14 @@
 """The teacher's random-kernel IMU companion: fitted on training athletes' IMU at its
 stored rate, calibrated and weighted on the validation clips set aside for its blend only
 (not those that stopped the network early), saved as arrays and read back to predict the
-same (format-1 files, which read the model grid, too), blended into every teacher
-prediction, and off unless the config asks for it."""
+same (format-1 and format-2 files too), blended into every teacher prediction, and off
+unless the config asks for it; the kind with the Hydra student's recipe as a third
+member averages the three."""
 
 from __future__ import annotations
 
 import dataclasses
+import inspect
 import json
 from collections.abc import Callable
 from pathlib import Path
@@ -16,7 +18,11 @@ import pytest
 import torch
 
 from host.data.ts_file import ts_task
+from host.distill import hydra_student
+from host.distill.augment import Augmenter, imu_sensors
 from host.distill.baselines import fit_hydra, fit_minirocket
+from host.distill.config import REAL_MOTION_AUGMENT, StudentConfig
+from host.distill.train_student import predict_logits
 from host.evaluation.evaluate import evaluate_run, predict_test
 from host.evaluation.splits import SplitPlan, halve_validation
 from host.models.companion import (
@@ -31,7 +37,13 @@ from host.models.companion import (
     imu_of,
     load_companion,
 )
-from host.models.config import ConfigError, ModelConfig, TrainConfig
+from host.models.config import (
+    PAIR_COMPANION,
+    STUDENT_COMPANION,
+    ConfigError,
+    ModelConfig,
+    TrainConfig,
+)
 from host.models.inputs import ClipArrays, stored_imu
 from host.models.run import RunError, load_run
 from host.train import train
@@ -236,9 +248,110 @@ def test_a_format_1_companion_still_reads_the_model_grid(task: TaskData, tmp_pat
     with pytest.raises(CompanionError, match=f"{path}: .*7 channels x 200 samples"):
         loaded.decision(_stored(task)[index])
     with np.load(path, allow_pickle=False) as saved:
-        np.savez(path, **{**{k: saved[k] for k in saved.files}, "format": np.array(3)})
-    with pytest.raises(CompanionError, match=f"{path}: companion format 3, not 1 or 2"):
+        np.savez(path, **{**{k: saved[k] for k in saved.files}, "format": np.array(4)})
+    with pytest.raises(CompanionError, match=f"{path}: companion format 4, not 1, 2 or 3"):
         load_companion(path)
+
+
+def _fit_with_student(task: TaskData, seed: int = 0) -> Companion:
+    return fit_companion(task, _uniform(3), 3, seed=seed, kind=STUDENT_COMPANION)
+
+
+def test_the_student_kind_averages_three_members_the_student_fitted_on_the_athletes(
+    task: TaskData, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    calls: list[dict[str, object]] = []
+    fit_student = hydra_student.fit_hydra_student
+
+    def spy(*args: object, **kwargs: object) -> hydra_student.HydraStudent:
+        calls.append(inspect.signature(fit_student).bind(*args, **kwargs).arguments)
+        return fit_student(*args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(hydra_student, "fit_hydra_student", spy)
+    companion = _fit_with_student(task, seed=4)
+    assert companion.kind == companion.describe()["kind"] == STUDENT_COMPANION
+    # One student, fitted on the training clips' stored IMU with their athletes, its
+    # copies augmented in the units the companion's normaliser took them from, at the
+    # sideline student's size and the run's seed.
+    (call,) = calls
+    train, test = task.plan.actions.train, task.plan.actions.test
+    x, y = _stored(task)[train], task.labels[train]
+    np.testing.assert_array_equal(call["inputs"], x)
+    np.testing.assert_array_equal(call["groups"], task.clip_athletes[train])
+    assert call["normaliser"] is task.stats.imu
+    config = call["config"]
+    assert isinstance(config, hydra_student.HydraConfig) and config.seed == 4
+    default = StudentConfig()
+    assert (config.groups, config.pool, config.augmented_copies, config.summaries) == (
+        default.hydra_groups,
+        default.hydra_pool,
+        default.hydra_copies,
+        default.hydra_summaries,
+    )
+    # Its decision is the mean of the three members', each fitted here on its own.
+    augmenter = Augmenter(
+        dataclasses.replace(REAL_MOTION_AUGMENT, mixup_alpha=0.0), imu_sensors(x.shape[1] // 6)
+    )
+    student = fit_student(
+        x, y, 3, config, augmenter, task.stats.imu, groups=task.clip_athletes[train]
+    )
+    rocket, hydra = fit_minirocket(x, y, 4), fit_hydra(x, y, 4)
+    held_out = _stored(task)[test]
+    members = (
+        rocket.decision_function(held_out),
+        hydra.clf_.decision_function(held_out),
+        predict_logits(student, held_out),
+    )
+    np.testing.assert_allclose(companion.decision(held_out), sum(members) / 3, rtol=1e-5, atol=1e-5)
+
+
+def test_the_student_kind_reads_back_and_predicts_identically(
+    task: TaskData, tmp_path: Path
+) -> None:
+    fitted = _fit_with_student(task)
+    path = tmp_path / COMPANION_FILE
+    fitted.save(path)
+    with np.load(path, allow_pickle=False) as saved:
+        assert all(saved[key].dtype != object for key in saved.files)
+        arrays = {key: saved[key] for key in saved.files}
+    assert str(arrays["kind"]) == STUDENT_COMPANION
+    loaded = load_companion(path)
+    assert loaded.kind == STUDENT_COMPANION and loaded.student is not None
+    assert fitted.student is not None and loaded.student.config == fitted.student.config
+    x = _stored(task)
+    np.testing.assert_array_equal(loaded.decision(x), fitted.decision(x))
+    np.testing.assert_array_equal(loaded.proba(x), fitted.proba(x))
+    # A member's array missing or of another shape: one error naming the file.
+    np.savez(path, **{k: v for k, v in arrays.items() if k != "student_head.weight"})
+    with pytest.raises(CompanionError, match=f"{path}: not a companion .*'student_head.weight'"):
+        load_companion(path)
+    np.savez(path, **{**arrays, "student_mu": arrays["student_mu"][:-1]})
+    with pytest.raises(CompanionError, match=f"{path}: the student's arrays do not fit it"):
+        load_companion(path)
+    np.savez(path, **{**arrays, "student_config": np.array("{not json")})
+    with pytest.raises(CompanionError, match=f"{path}: the student's config is not readable"):
+        load_companion(path)
+    np.savez(path, **{**arrays, "kind": np.array("rocket")})
+    with pytest.raises(CompanionError, match=f"{path}: kind 'rocket', not one of"):
+        load_companion(path)
+    with pytest.raises(CompanionError, match="no IMU companion 'rocket': the kinds are"):
+        fit_companion(task, _uniform(3), 3, seed=0, kind="rocket")
+
+
+def test_the_pair_and_a_format_2_file_are_as_before(task: TaskData, tmp_path: Path) -> None:
+    pair = fit_companion(task, _uniform(3), 3, seed=0)
+    assert pair.kind == pair.describe()["kind"] == PAIR_COMPANION and pair.student is None
+    path = tmp_path / COMPANION_FILE
+    pair.save(path)
+    with np.load(path, allow_pickle=False) as saved:
+        arrays = {key: saved[key] for key in saved.files}
+    assert not [key for key in arrays if key.startswith("student")]
+    # Format 2 wrote the same arrays without the kind: a pair.
+    np.savez(path, **{**{k: v for k, v in arrays.items() if k != "kind"}, "format": np.array(2)})
+    loaded = load_companion(path)
+    assert loaded.kind == PAIR_COMPANION and loaded.student is None
+    x = _stored(task)
+    np.testing.assert_array_equal(loaded.proba(x), pair.proba(x))
 
 
 def test_training_saves_the_companion_and_every_teacher_prediction_blends_it(run: Path) -> None:
@@ -340,8 +453,14 @@ def test_companion_is_off_by_default_and_named_in_the_config(motions: Path, tmp_
     assert "blend" not in saved["actions"]
     assert len(saved["actions"]["val"]) == info["clips"]["val"] > 0
     assert load_run(out).companion is None
-    with pytest.raises(ConfigError, match=r"\[model\] imu_companion must be one of"):
+    with pytest.raises(
+        ConfigError,
+        match=r"\[model\] imu_companion must be one of 'none', 'hydra\+minirocket', "
+        r"'hydra\+minirocket\+student', not 'rocket'",
+    ):
         TrainConfig.from_dict({"model": {"imu_companion": "rocket"}}, "x.toml")
+    chosen = TrainConfig.from_dict({"model": {"imu_companion": STUDENT_COMPANION}}, "x.toml")
+    assert chosen.model.imu_companion == STUDENT_COMPANION
 
 
 def _plan(run: Path) -> SplitPlan:
@@ -379,10 +498,15 @@ def test_a_takes_teacher_gives_distillation_the_blended_probabilities(tmp_path: 
     from tests.host.data.takes_example import write_takes
 
     data = import_takes(write_takes(tmp_path / "club", per_label=3), tmp_path / "takes").out
-    config = dataclasses.replace(CONFIG, batch_size=4)
+    # The kind configs/takes.toml names: the student's recipe a third member.
+    config = dataclasses.replace(
+        CONFIG, batch_size=4, model=ModelConfig(imu_companion=STUDENT_COMPANION)
+    )
     train(data, tmp_path / "run", config, show_progress=False, test_athletes=["p5"])
     teacher = load_run(tmp_path / "run")
-    assert teacher.companion is not None
+    assert teacher.companion is not None and teacher.companion.kind == STUDENT_COMPANION
+    info = json.loads((tmp_path / "run" / "run.json").read_text())
+    assert info["companion"]["kind"] == STUDENT_COMPANION
     clips = load_dataset(data).clips()
     blended = teacher.predict_proba(clips)
     network = dataclasses.replace(teacher, companion=None).predict_proba(clips)
@@ -415,3 +539,12 @@ def test_a_label_missing_from_training_gets_probability_zero(task: TaskData) -> 
     hydra = fit_hydra(_stored(task)[train], labels[train], 0)
     mean = (rocket.decision_function(x) + hydra.clf_.decision_function(x)) / 2
     np.testing.assert_array_equal(proba.argmax(1), (mean > 0).astype(int))
+    # The student's head scores the second label only (d, the first's logit 0): as a
+    # member it counts as (-d, d), the other ridges' scale.
+    three = _fit_with_student(dataclasses.replace(task, labels=labels))
+    assert three.student is not None and np.all(three.proba(x)[:, 2] == 0)
+    logits = predict_logits(three.student.model, x)
+    assert np.all(logits[:, 0] == 0)
+    d = logits[:, 1]
+    expected = (2 * companion.decision(x)[:, :2] + np.stack([-d, d], axis=1)) / 3
+    np.testing.assert_allclose(three.decision(x)[:, :2], expected, rtol=1e-5, atol=1e-6)
