@@ -29,8 +29,8 @@ its head fitted on augmented copies too, its penalty chosen on the training athl
 out in turn), fitted on the same stored-rate IMU with the run's seed. Its logits are a
 ridge's decisions, on the same ±1 scale as the other two, and the three are averaged. A
 teacher that contains the student's recipe is the way to stay at least as good as the
-student it teaches: on the footballers the pair scored 0.634, the three 0.648, the
-student's best seed 0.640 (docs/decisions.md).
+student it teaches: on the footballers, paired on the same folds, the teacher with it
+scored 0.631 against 0.578 to 0.630 for ten seeds of the student (docs/decisions.md).
 
 Saved as `companion.npz`, arrays only (read back with `allow_pickle=False`): MiniRocket's
 fitted parameters, Hydra's kernels, each scaler and ridge as arrays, the temperature,
