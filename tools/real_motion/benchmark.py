@@ -47,6 +47,7 @@ import argparse
 import copy
 import json
 import os
+import re
 import tempfile
 import time
 from collections.abc import Sequence
@@ -97,6 +98,8 @@ from host.train import train as train_teacher  # noqa: E402
 
 # The edge scores every athlete's ready window in one call (edge.session): a squad's batch.
 SQUAD_BATCH = 25
+# The baselines' rows: seed 0's carry these names, other seeds add " (seed k)".
+BASELINE_FAMILIES = ("MiniRocket + ridge", "Hydra")
 # Shares `a` of the labels in the Hydra head's targets `a · onehot + (1 - a) · p_teacher`
 # tried on the validation athletes; a = 1 (today's head, on the labels alone) first, so it
 # wins ties.
@@ -396,6 +399,52 @@ def paired_differences(
     return out
 
 
+def seed_family(model: str) -> str:
+    """A row's name without its seed: the rows of one model over several seeds share it
+    ("Hydra (seed 2)" and seed 0's "Hydra" are "Hydra")."""
+    return re.sub(r" \(seed \d+\)$", "", re.sub(r", seed \d+\)$", ")", model))
+
+
+def family_differences(
+    y: np.ndarray, groups: np.ndarray, rows: Sequence[Row], resamples: int = 1000
+) -> list[dict[str, object]]:
+    """Each student model's macro-F1 averaged over its seeds minus each baseline's (MiniRocket,
+    Hydra) averaged over its seeds, pooled over folds, with a 95 % interval from athlete
+    resamples that score every row on the same draw: whether the student is at least as
+    good as a baseline, with the kernel seeds' luck averaged out of both sides."""
+    families: dict[str, list[Row]] = {}
+    for row in rows:
+        families.setdefault(seed_family(row.model), []).append(row)
+    baselines = [name for name in families if name in BASELINE_FAMILIES]
+    students = [name for name in families if "student" in name and "teacher" not in name]
+
+    def mean_f1(members: list[Row], i: np.ndarray) -> float:
+        return float(np.mean([f1_score(y[i], r.predictions[i], average="macro") for r in members]))
+
+    out: list[dict[str, object]] = []
+    for student in students:
+        for baseline in baselines:
+
+            def difference(
+                i: np.ndarray,
+                mine: list[Row] = families[student],
+                other: list[Row] = families[baseline],
+            ) -> float:
+                return mean_f1(mine, i) - mean_f1(other, i)
+
+            estimate, low, high = cluster_bootstrap(difference, groups, resamples=resamples)
+            out.append(
+                {
+                    "student": student,
+                    "baseline": baseline,
+                    "seeds": [len(families[student]), len(families[baseline])],
+                    "difference": estimate,
+                    "ci": [low, high],
+                }
+            )
+    return out
+
+
 def folds_of(groups: np.ndarray, n_folds: int, seed: int) -> list[np.ndarray]:
     """Athletes dealt into `n_folds` folds in a seeded random order."""
     athletes = np.random.default_rng(seed).permutation(np.unique(groups))
@@ -594,7 +643,7 @@ def run(
                 record(name, test, pred, time.perf_counter() - start)
         for seed in range(baseline_seeds if baselines else 0):
             suffix = f" (seed {seed})" if seed else ""
-            for name, baseline in zip(("MiniRocket + ridge", "Hydra"), fitted[seed], strict=True):
+            for name, baseline in zip(BASELINE_FAMILIES, fitted[seed], strict=True):
                 start = time.perf_counter()
                 pred = baseline.predict(z[test])
                 # Fit time of the pair, split evenly between its two rows.
@@ -645,6 +694,7 @@ def run(
             if series_of_clip is not None
             else "by series: every row predicts the same .ts series"
         )
+    result["families"] = family_differences(y, groups, list(rows.values()))
     for row in rows.values():
         estimate, low, high = pooled(row.predictions)
         result["rows"].append(
@@ -785,6 +835,18 @@ def main(argv: Sequence[str] | None = None) -> None:
     for row in result["rows"]:
         if row["chosen_per_fold"]:
             print(f"{row['model']} chose, fold by fold: {', '.join(row['chosen_per_fold'])}")
+    if result.get("families"):
+        print(
+            "\n| student (mean over seeds) minus baseline (mean over seeds) | seeds | paired "
+            "difference of macro-F1 [95 % athlete bootstrap, same draws] |\n|---|---|---|"
+        )
+        for pair in result["families"]:
+            low, high = pair["ci"]
+            seeds = "{} / {}".format(*pair["seeds"])
+            print(
+                f"| {pair['student']} minus {pair['baseline']} | {seeds} | "
+                f"{pair['difference']:+.3f} [{low:+.3f}, {high:+.3f}] |"
+            )
     if result.get("paired"):
         print(f"\nThe teacher paired with the other rows {result['pairing']}.")
         print(

@@ -215,3 +215,49 @@ def test_cli_refuses_a_takes_dataset_of_other_athletes_before_any_fold(
     with pytest.raises(SystemExit):
         benchmark.main([str(ts), "--teacher-data", str(dataset)])
     assert "give --teacher CONFIG too" in capsys.readouterr().err
+
+
+def test_rows_of_one_model_over_seeds_share_a_family() -> None:
+    tool = _tool()
+    assert tool.seed_family("Hydra") == tool.seed_family("Hydra (seed 3)") == "Hydra"
+    assert tool.seed_family("MiniRocket + ridge (seed 12)") == "MiniRocket + ridge"
+    size = "Hydra student (16 groups, 8x pooled, 8 augmented copies"
+    assert tool.seed_family(f"{size}, seed 4)") == f"{size})"
+    assert tool.seed_family(f"{size}, penalty by leave-one-out, seed 0)") == (
+        f"{size}, penalty by leave-one-out)"
+    )
+
+
+def test_family_differences_average_each_side_over_its_seeds_on_shared_draws() -> None:
+    tool = _tool()
+    rng = np.random.default_rng(0)
+    y = np.tile(np.arange(3), 20)
+    groups = np.repeat(np.arange(6), 10).astype(str)
+
+    def row(name: str, wrong: float) -> object:
+        flip = rng.random(len(y)) < wrong
+        return tool.Row(name, np.where(flip, (y + 1) % 3, y), [], 0.0)
+
+    rows = [
+        row("Hydra student (8 groups, seed 0)", 0.1),
+        row("Hydra student (8 groups, seed 1)", 0.2),
+        row("Hydra", 0.3),
+        row("Hydra (seed 1)", 0.4),
+        row("MiniRocket + ridge", 0.0),
+        row("teacher (a config)", 0.0),  # neither side of a comparison
+    ]
+    out = tool.family_differences(y, groups, rows, resamples=200)
+    assert [(d["student"], d["baseline"]) for d in out] == [
+        ("Hydra student (8 groups)", "Hydra"),
+        ("Hydra student (8 groups)", "MiniRocket + ridge"),
+    ]
+
+    def f1(r: object) -> float:
+        return float(f1_score(y, r.predictions, average="macro"))
+
+    expected = (f1(rows[0]) + f1(rows[1])) / 2 - (f1(rows[2]) + f1(rows[3])) / 2
+    assert out[0]["difference"] == pytest.approx(expected)
+    assert out[0]["seeds"] == [2, 2] and out[1]["seeds"] == [2, 1]
+    low, high = out[0]["ci"]
+    assert low <= expected <= high and low > 0  # 10-20 % wrong against 30-40 %
+    assert out[1]["ci"][1] < 0  # against a baseline that is never wrong
