@@ -392,14 +392,20 @@ def test_training_saves_the_companion_and_every_teacher_prediction_blends_it(run
     np.testing.assert_array_equal(predict_test(with_zero, task)["proba"], alone["proba"])
 
 
-def test_a_run_saved_with_a_format_1_companion_evaluates_as_before(
-    run: Path, tmp_path: Path
-) -> None:
+def _copy_of(run: Path, tmp_path: Path) -> Path:
+    """A copy of the run's files (not its folders), to damage or replace one of them."""
     copy = tmp_path / "run"
     copy.mkdir()
     for file in run.iterdir():
         if file.is_file():
             (copy / file.name).write_bytes(file.read_bytes())
+    return copy
+
+
+def test_a_run_saved_with_a_format_1_companion_evaluates_as_before(
+    run: Path, tmp_path: Path
+) -> None:
+    copy = _copy_of(run, tmp_path)
     info = json.loads((run / "run.json").read_text())
     network = dataclasses.replace(load_run(run), companion=None)
     _, task, _ = ts_task(
@@ -422,11 +428,7 @@ def test_a_run_saved_with_a_format_1_companion_evaluates_as_before(
 def test_missing_or_damaged_companion_is_one_error_naming_the_file(
     run: Path, tmp_path: Path
 ) -> None:
-    copy = tmp_path / "run"
-    copy.mkdir()
-    for file in run.iterdir():
-        if file.is_file():
-            (copy / file.name).write_bytes(file.read_bytes())
+    copy = _copy_of(run, tmp_path)
     target = copy / COMPANION_FILE
     target.unlink()
     with pytest.raises(RunError, match=f"{target}: missing"):
