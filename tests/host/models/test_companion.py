@@ -45,7 +45,7 @@ from host.models.config import (
     TrainConfig,
 )
 from host.models.inputs import ClipArrays, stored_imu
-from host.models.run import RunError, load_run
+from host.models.run import LoadedRun, RunError, load_run
 from host.train import train
 from host.training.task import TaskData
 from tests.host.distill.motions_data import write_motions
@@ -367,13 +367,7 @@ def test_training_saves_the_companion_and_every_teacher_prediction_blends_it(run
     loaded = load_run(run)
     assert loaded.companion is not None
     assert loaded.companion.weight == info["companion"]["weight"] in WEIGHTS
-    _, task, _ = ts_task(
-        Path(info["data"]),
-        loaded.config,
-        plan=_plan(run),
-        stats=loaded.stats,
-        groups=Path(info["groups"]),
-    )
+    task = _task_of(run, loaded)
     blended = predict_test(loaded, task)
     alone = predict_test(dataclasses.replace(loaded, companion=None), task)
     assert info["companion"]["reads"] == STORED and info["companion"]["shape"] == [6, 100]
@@ -392,6 +386,19 @@ def test_training_saves_the_companion_and_every_teacher_prediction_blends_it(run
     np.testing.assert_array_equal(predict_test(with_zero, task)["proba"], alone["proba"])
 
 
+def _task_of(run: Path, loaded: LoadedRun) -> TaskData:
+    """The run's `.ts` task on its saved split and statistics, as evaluation rebuilds it."""
+    info = json.loads((run / "run.json").read_text())
+    _, task, _ = ts_task(
+        Path(info["data"]),
+        loaded.config,
+        plan=_plan(run),
+        stats=loaded.stats,
+        groups=Path(info["groups"]),
+    )
+    return task
+
+
 def _copy_of(run: Path, tmp_path: Path) -> Path:
     """A copy of the run's files (not its folders), to damage or replace one of them."""
     copy = tmp_path / "run"
@@ -406,15 +413,8 @@ def test_a_run_saved_with_a_format_1_companion_evaluates_as_before(
     run: Path, tmp_path: Path
 ) -> None:
     copy = _copy_of(run, tmp_path)
-    info = json.loads((run / "run.json").read_text())
     network = dataclasses.replace(load_run(run), companion=None)
-    _, task, _ = ts_task(
-        Path(info["data"]),
-        network.config,
-        plan=_plan(run),
-        stats=network.stats,
-        groups=Path(info["groups"]),
-    )
+    task = _task_of(run, network)
     old = dataclasses.replace(fit_companion(_model_grid(task), _uniform(3), 3, seed=0), weight=0.5)
     _as_format_1(old, copy / COMPANION_FILE)
     loaded = load_run(copy)
