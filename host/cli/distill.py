@@ -125,6 +125,12 @@ def student_check_command(
         "validation hold out whole athletes.",
     ),
     seeds: int = typer.Option(3, "--seeds", min=1, help="Training seeds to average over."),
+    student: Literal["cnn", "gru", "hydra"] = typer.Option(
+        "cnn",
+        "--student",
+        help="Student family, as `touchline distill --student`: hydra is the one that held "
+        "up on unseen footballers (docs/student.md, Real data).",
+    ),
 ) -> None:
     """Train the student's recipe (augmented, as `touchline distill`)
     on a labelled inertial dataset and compare it with MiniRocket + ridge and Hydra on the
@@ -135,7 +141,7 @@ def student_check_command(
     each model per seed, then the means, and the student's latency per window
     (onnxruntime, one thread).
 
-    Example:  touchline student-check --data data/real/SoccerIMU_TRAIN.ts --seeds 1
+    Example:  touchline student-check --data data/real/SoccerIMU_TRAIN.ts --student hydra
     """
     import numpy as np
     from rich.table import Table
@@ -144,7 +150,7 @@ def student_check_command(
 
     console = Console()
     source = data if data is not None else dataset
-    results = [run_check(source, seed=seed) for seed in range(seeds)]
+    results = [run_check(source, seed=seed, student=student) for seed in range(seeds)]
     first = results[0]
     console.print(
         f"{first.dataset}: {first.n_train} train / {first.n_test} test series "
@@ -154,7 +160,7 @@ def student_check_command(
     for seed, r in enumerate(results):
         table.add_row(
             str(seed),
-            "student",
+            f"student ({student})",
             f"{r.student_macro_f1:.3f}",
             f"{r.student_accuracy:.3f}",
             f"{r.student_ms_per_window:.3f} (onnxruntime, 1 thread)",
@@ -171,7 +177,7 @@ def student_check_command(
     means = {
         name: np.mean([getattr(r, f"{key}_macro_f1") for r in results])
         for name, key in (
-            ("student", "student"),
+            (f"student ({student})", "student"),
             ("MiniRocket + ridge", "minirocket"),
             ("Hydra", "hydra"),
         )

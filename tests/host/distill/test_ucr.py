@@ -42,10 +42,28 @@ def test_student_check_reads_any_labelled_ts_and_prints_the_baselines(tmp_path: 
     means = result.output.split("mean test macro-F1:")[1]
     scores = {
         name: float(means.split(name)[1].split(",")[0])
-        for name in ("student", "MiniRocket + ridge", "Hydra")
+        for name in ("student (cnn)", "MiniRocket + ridge", "Hydra")
     }
     # Three balanced movements: chance is 0.33; the rhythms are easy to tell apart.
     assert all(score >= 0.8 for score in scores.values()), scores
+
+
+def test_student_check_trains_the_family_asked_for(tmp_path: Path) -> None:
+    from typer.testing import CliRunner
+
+    from host.cli import app
+
+    train = write_motions(tmp_path)
+    result = CliRunner().invoke(
+        app, ["student-check", "--data", str(train), "--seeds", "1", "--student", "hydra"]
+    )
+    assert result.exit_code == 0, result.output
+    hydra = run_check(train, seed=0, student="hydra")
+    cnn = run_check(train, seed=0, max_epochs=2)
+    # The Hydra student's parameters are its ridge head alone; the CNN's are trained layers.
+    assert hydra.student_parameters != cnn.student_parameters
+    assert f"student (hydra) {hydra.student_macro_f1:.3f}" in result.output.replace("\n", " ")
+    assert hydra.student_macro_f1 >= 0.8  # chance is 0.33
 
 
 def test_validation_holds_out_whole_athletes_when_the_groups_are_known(tmp_path: Path) -> None:
