@@ -32,6 +32,7 @@ how fast the body moved; they added 2.4 points on unseen footballers at 1.2× th
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Iterator
 from dataclasses import dataclass
 
@@ -42,7 +43,7 @@ from torch import nn
 from torch.nn import functional as F
 
 from edge import dsp
-from host.distill.augment import Augmenter
+from host.distill.augment import AugmentConfig, Augmenter, Sensor
 from host.distill.ridge import MIN_ATHLETES, grouped_alpha, one_against_rest
 from host.distill.summaries import WindowSummaries
 
@@ -194,6 +195,12 @@ class HydraStudent(nn.Module):
         return F.linear(
             torch.cat([centred, summaries], dim=1), self.head.weight / sigma, self.head.bias
         )
+
+
+def head_augmenter(augment: AugmentConfig, sensors: tuple[Sensor, ...]) -> Augmenter:
+    """What makes the augmented copies a ridge head fits on: `augment` without mixup, since
+    a ridge fits hard labels and takes no blended pairs."""
+    return Augmenter(dataclasses.replace(augment, mixup_alpha=0.0), sensors)
 
 
 def fit_hydra_student(

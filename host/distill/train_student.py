@@ -11,7 +11,6 @@ alpha · teacher + (1 − alpha) · one-hot when distilled.
 from __future__ import annotations
 
 import copy
-import dataclasses
 from dataclasses import dataclass
 
 import numpy as np
@@ -24,7 +23,7 @@ from torch.nn import functional as F
 from edge import dsp
 from host.distill.augment import Augmenter, Sensor, mix
 from host.distill.config import DistillConfig
-from host.distill.hydra_student import fit_hydra_student
+from host.distill.hydra_student import fit_hydra_student, head_augmenter
 from host.distill.student import build_student, hydra_config
 from host.distill.views import HELD_VIEWS_MB, StackedViews, ViewSource
 
@@ -206,7 +205,7 @@ def _fit_hydra(
     if distil and train.soft is not None and config.alpha > 0:
         one_hot = np.eye(n_labels, dtype=np.float32)[labels]
         targets = config.alpha * np.tile(train.soft, (n_views, 1)) + (1 - config.alpha) * one_hot
-    augmenter = Augmenter(dataclasses.replace(config.augment, mixup_alpha=0.0), train.sensors)
+    augmenter = head_augmenter(config.augment, train.sensors)
     model = fit_hydra_student(
         inputs,
         labels,

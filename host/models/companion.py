@@ -410,15 +410,13 @@ def fit_student_member(
     hard labels), on `inputs` z-scored with `normaliser` (augmented in physical units),
     its penalty chosen on `athletes` held out. Its dilations span the whole clip it reads,
     not the sideline's window."""
-    from host.distill.augment import Augmenter, imu_sensors
+    from host.distill.augment import imu_sensors
     from host.distill.config import REAL_MOTION_AUGMENT, StudentConfig
-    from host.distill.hydra_student import fit_hydra_student
+    from host.distill.hydra_student import fit_hydra_student, head_augmenter
     from host.distill.student import hydra_config
 
     config = dataclasses.replace(hydra_config(StudentConfig(), seed), window_samples=None)
-    augmenter = Augmenter(
-        dataclasses.replace(REAL_MOTION_AUGMENT, mixup_alpha=0.0), imu_sensors(inputs.shape[1] // 6)
-    )
+    augmenter = head_augmenter(REAL_MOTION_AUGMENT, imu_sensors(inputs.shape[1] // 6))
     model = fit_hydra_student(
         inputs, labels, n_labels, config, augmenter, normaliser, groups=athletes
     )

@@ -81,6 +81,7 @@ from host.distill.hydra_student import (  # noqa: E402
     HydraStudent,
     fit_head,
     fit_hydra_student,
+    head_augmenter,
     hydra_features,
 )
 from host.distill.train_student import predict_logits  # noqa: E402
@@ -494,11 +495,8 @@ def run(
     squad_latency: dict[str, float] = {}
     chosen: dict[str, list[str]] = {}  # the auto student's (or the soft share's) pick per fold
     n_labels = len(data.classes)
-    # Turned straps, stronger or slower players: the augmentations of the students' recipe
-    # without mixup (a ridge head fits hard labels).
-    augmenter = Augmenter(
-        replace(REAL_MOTION_AUGMENT, mixup_alpha=0.0), imu_sensors(x.shape[1] // 6)
-    )
+    # Turned straps, stronger or slower players: the augmentations of the students' recipe.
+    augmenter = head_augmenter(REAL_MOTION_AUGMENT, imu_sensors(x.shape[1] // 6))
 
     def record(name: str, test: np.ndarray, pred: np.ndarray, seconds: float) -> None:
         row = rows.setdefault(name, Row(name, np.full(len(y), -1), [], 0.0))
