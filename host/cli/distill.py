@@ -31,8 +31,9 @@ def distill_command(
         "--student",
         help="Student family: cnn (the default), gru, hydra (random convolutions with "
         "a ridge head fitted in closed form: better on unseen footballers, about twice "
-        "the CNN's time per window), or auto (trains cnn and hydra, keeps the better on "
-        "the validation athletes; docs/student.md, Real data).",
+        "the CNN's time per window), or auto (fits cnn and hydra without some training "
+        "athletes, scores them on those athletes, and trains the better: five fits of each "
+        "family instead of one; docs/student.md, Real data).",
     ),
     epochs: int = typer.Option(DEFAULT_EPOCHS, "--epochs", min=1, help="Most epochs."),
     seed: int = typer.Option(0, "--seed", help="Seed of training and bootstrap."),
@@ -125,11 +126,12 @@ def student_check_command(
         "validation hold out whole athletes.",
     ),
     seeds: int = typer.Option(3, "--seeds", min=1, help="Training seeds to average over."),
-    student: Literal["cnn", "gru", "hydra"] = typer.Option(
+    student: Literal["cnn", "gru", "hydra", "auto"] = typer.Option(
         "cnn",
         "--student",
         help="Student family, as `touchline distill --student`: hydra is the one that held "
-        "up on unseen footballers (docs/student.md, Real data).",
+        "up on unseen footballers, cnn on phone + watch, and auto chooses between them on "
+        "training athletes held out (needs a groups file; docs/student.md, Real data).",
     ),
 ) -> None:
     """Train the student's recipe (augmented, as `touchline distill`)
@@ -160,7 +162,7 @@ def student_check_command(
     for seed, r in enumerate(results):
         table.add_row(
             str(seed),
-            f"student ({student})",
+            f"student ({student})" if student != "auto" else f"student (auto: {r.student_family})",
             f"{r.student_macro_f1:.3f}",
             f"{r.student_accuracy:.3f}",
             f"{r.student_ms_per_window:.3f} (onnxruntime, 1 thread)",
@@ -185,3 +187,7 @@ def student_check_command(
     console.print(
         "mean test macro-F1: " + ", ".join(f"{name} {value:.3f}" for name, value in means.items())
     )
+    if student == "auto":
+        console.print(
+            "--student auto chose, seed by seed: " + ", ".join(r.student_family for r in results)
+        )

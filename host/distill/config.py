@@ -49,10 +49,10 @@ StudentFamily = Literal["cnn", "gru", "hydra"]
 class StudentConfig:
     """Architecture of the student. `kind` picks the family; the rest sizes it."""
 
-    # "auto" trains the CNN and the Hydra student and keeps the one with the better
-    # macro-F1 on the validation athletes (the CNN on a tie); the saved student names the
-    # family kept. Measured leave-subject-out: the Hydra student wins on footballers, the
-    # CNN on phone + watch (docs/student.md, "Real data").
+    # "auto" keeps the CNN or the Hydra student, whichever predicts training athletes
+    # held out from its fits better (host/distill/family.py; the CNN on a tie); the saved
+    # student names the family kept. Measured leave-subject-out: the Hydra student wins
+    # on footballers, the CNN on phone + watch (docs/student.md, "Real data").
     kind: StudentFamily | Literal["auto"] = "cnn"
     in_channels: int = len(taxonomy.IMU_CHANNELS) + 1
     n_labels: int = len(taxonomy.LABELS)

@@ -52,6 +52,7 @@ from host.distill.continuous import (
     training_windows,
     tune_event_settings,
 )
+from host.distill.family import train_chosen_student
 from host.distill.report import (
     ROCKET_CLIPS,
     ROCKET_SAME,
@@ -66,13 +67,8 @@ from host.distill.report import (
     report_markdown,
     score_model,
 )
-from host.distill.student import family_of, parameter_count
-from host.distill.train_student import (
-    TrainedStudent,
-    TrainingSet,
-    predict_logits,
-    train_student,
-)
+from host.distill.student import parameter_count
+from host.distill.train_student import TrainingSet, predict_logits, train_student
 from host.distill.trained import CHECKPOINT, REPORT_JSON, REPORT_MD, STATE
 from host.distill.views import PREPARE_CHUNK, ShiftedViews
 from host.distill.windows import ShiftedWindows, clip_spans, student_channels, student_labels
@@ -109,50 +105,6 @@ class _Candidate:
     predicted: np.ndarray
     latency_ms: float | None
     size_bytes: int | None
-
-
-def _train_family(
-    train: TrainingSet,
-    val: TrainingSet,
-    config: DistillConfig,
-    distil: bool,
-    description: str,
-) -> TrainedStudent:
-    """The student of `config`'s family. For "auto", the CNN and the Hydra student each by
-    its own recipe; the CNN stops early on every other validation window and the family
-    is chosen on the rest (a best-epoch figure, selected on the windows it is compared
-    on, would favour the CNN); the CNN wins a tie (it is the faster). The kept student's
-    `best_val_macro_f1` is then its figure on every validation window."""
-    if config.student.kind != "auto":
-        return train_student(train, val, config, distil=distil, description=description)
-    if not isinstance(val.inputs, np.ndarray):
-        raise TypeError("validation windows must be prepared in advance, not per batch")
-    inputs = val.inputs
-    stop_rows, choose_rows = np.arange(0, len(val.labels), 2), np.arange(1, len(val.labels), 2)
-
-    def macro_f1(model: torch.nn.Module, rows: np.ndarray) -> float:
-        predicted = predict_logits(model, inputs[0, rows]).argmax(axis=1)
-        return float(f1_score(val.labels[rows], predicted, average="macro"))
-
-    stop = dataclasses.replace(
-        val,
-        inputs=inputs[:, stop_rows],
-        labels=val.labels[stop_rows],
-        soft=None if val.soft is None else val.soft[stop_rows],
-    )
-    trained = [
-        train_student(
-            train,
-            stop,
-            config.replace(student=dataclasses.replace(config.student, kind=kind)),
-            distil=distil,
-            description=f"{description} ({kind})",
-        )
-        for kind in ("cnn", "hydra")
-    ]
-    kept = max(trained, key=lambda student: macro_f1(student.model, choose_rows))
-    every = np.arange(len(val.labels))
-    return dataclasses.replace(kept, best_val_macro_f1=macro_f1(kept.model, every))
 
 
 def distill(
@@ -245,13 +197,15 @@ def distill(
         sensors,
         normaliser,
     )
-    kd = _train_family(train, val, config, distil=True, description=STUDENT_DISTILLED)
-    plain = _train_family(train, val, config, distil=False, description=STUDENT_PLAIN)
-    if config.student.kind == "auto":
-        # The family kept on the validation athletes is what is saved, exported, reported.
-        config = config.replace(
-            student=dataclasses.replace(config.student, kind=family_of(kd.model))
-        )
+    kd, choice = train_chosen_student(
+        train, val, config, distil=True, description=STUDENT_DISTILLED
+    )
+    if choice is not None:
+        # The family chosen on training athletes held out is what is saved, exported and
+        # reported, and what the student without distillation is, so that the two differ
+        # only by the teacher.
+        config = config.replace(student=dataclasses.replace(config.student, kind=choice.kept))
+    plain = train_student(train, val, config, distil=False, description=STUDENT_PLAIN)
     # MiniRocket twice: on the clips alone (the classic baseline), and on exactly the
     # windows the students learn from, streams included, so the comparison with the
     # students is on the same training data (streams teach "not centred → background",
@@ -332,6 +286,7 @@ def distill(
             parameters=parameter_count(kd.model),
             epochs=kd.epochs,
             val_macro_f1=kd.best_val_macro_f1,
+            held_out_macro_f1={} if choice is None else choice.held_out_macro_f1,
         ),
         rows=rows,
         occluded_rows=occluded_rows,

@@ -45,6 +45,9 @@ class StudentSummary(BaseModel):
     parameters: int
     epochs: int  # 0: fitted in closed form (the Hydra student)
     val_macro_f1: float
+    # `--student auto`: each family's macro-F1 on training athletes its fits left out
+    # (host.distill.family); empty for a named family.
+    held_out_macro_f1: dict[str, float] = {}
 
 
 class TrainWindows(BaseModel):
@@ -150,6 +153,15 @@ def report_markdown(report: DistillReport) -> str:
         "",
         *_table(report.rows, with_cost=True),
     ]
+    if report.student.held_out_macro_f1:
+        scores = ", ".join(
+            f"{family} {score:.3f}" for family, score in report.student.held_out_macro_f1.items()
+        )
+        lines += [
+            "",
+            f"Student family chosen by `--student auto`: **{report.student.kind}** (macro-F1 "
+            f"on training athletes each family's fits left out: {scores}).",
+        ]
     if report.occluded_rows:
         lines += [
             "",

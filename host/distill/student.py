@@ -118,7 +118,7 @@ def build_student(config: StudentConfig) -> nn.Module:
         )
     if config.kind == "auto":
         raise ValueError(
-            "student kind 'auto' is resolved by training (host.distill.train_student); "
+            "student kind 'auto' is resolved by training (host.distill.family); "
             "build the family it kept ('cnn' or 'hydra')"
         )
     raise ValueError(f"unknown student kind {config.kind!r} (expected 'cnn', 'gru' or 'hydra')")

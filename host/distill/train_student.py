@@ -11,6 +11,7 @@ alpha · teacher + (1 − alpha) · one-hot when distilled.
 from __future__ import annotations
 
 import copy
+import dataclasses
 from dataclasses import dataclass
 
 import numpy as np
@@ -25,7 +26,7 @@ from host.distill.augment import Augmenter, Sensor, mix
 from host.distill.config import DistillConfig
 from host.distill.hydra_student import fit_hydra_student, head_augmenter
 from host.distill.student import build_student, hydra_config
-from host.distill.views import HELD_VIEWS_MB, StackedViews, ViewSource
+from host.distill.views import HELD_VIEWS_MB, SelectedRows, StackedViews, ViewSource
 
 # Probabilities are clipped away from 0 before taking logs of the teacher's output.
 _PROB_FLOOR = 1e-6
@@ -52,6 +53,16 @@ class TrainingSet:
     @property
     def views(self) -> ViewSource:
         return StackedViews(self.inputs) if isinstance(self.inputs, np.ndarray) else self.inputs
+
+    def subset(self, rows: np.ndarray) -> TrainingSet:
+        """The examples `rows` only, in every view, with their labels and athletes."""
+        return dataclasses.replace(
+            self,
+            inputs=SelectedRows(self.views, rows),
+            labels=self.labels[rows],
+            soft=None if self.soft is None else self.soft[rows],
+            groups=None if self.groups is None else self.groups[rows],
+        )
 
 
 @dataclass(frozen=True)

@@ -18,6 +18,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Literal
 
 import numpy as np
 import torch
@@ -37,8 +38,9 @@ from host.distill.config import (
     StudentConfig,
     StudentFamily,
 )
-from host.distill.student import parameter_count
-from host.distill.train_student import TrainingSet, predict_logits, train_student
+from host.distill.family import train_chosen_student
+from host.distill.student import family_of, parameter_count
+from host.distill.train_student import TrainingSet, predict_logits
 from host.export.onnx import onnx_session, run_onnx, to_onnx_bytes
 
 # Shipped with aeon (no download).
@@ -70,6 +72,7 @@ class UcrResult:
     dataset: str
     n_train: int
     n_test: int
+    student_family: str  # the family trained ("auto" names the one it chose)
     student_accuracy: float
     student_macro_f1: float
     student_parameters: int
@@ -174,13 +177,15 @@ def student_config(
     channels: int, n_labels: int, samples: int, base: StudentConfig | None = None
 ) -> StudentConfig:
     """The sideline student sized for this input: the stem strides 4× on the product's
-    600-sample windows and 2× on shorter series, which would otherwise shrink to nothing."""
+    600-sample windows and 2× on shorter series, which would otherwise shrink to nothing;
+    the Hydra student spreads its dilations over the series, which is the window here."""
     base = base or StudentConfig()
     return dataclasses.replace(
         base,
         in_channels=channels,
         n_labels=n_labels,
         stem_stride=base.stem_stride if samples >= 400 else 2,
+        hydra_window_samples=samples,
     )
 
 
@@ -220,7 +225,7 @@ def train_recipe_student(
         student=student_config(x_fit.shape[1], n_labels, x_fit.shape[2], config.student),
         gps_dropout=0.0,
     )
-    trained = train_student(
+    trained, _ = train_chosen_student(
         TrainingSet(
             x_fit[None],
             y_fit,
@@ -253,10 +258,11 @@ def run_check(
     seed: int = 0,
     max_epochs: int = REAL_MOTION_EPOCHS,
     minirocket_kernels: int = MINIROCKET_KERNELS,
-    student: StudentFamily = "cnn",
+    student: StudentFamily | Literal["auto"] = "cnn",
 ) -> UcrResult:
-    """Train the student of family `student` (as `touchline distill --student`),
-    MiniRocket and Hydra on the train split; score on its test."""
+    """Train the student of family `student` (as `touchline distill --student`; "auto"
+    chooses on the training athletes, host.distill.family), MiniRocket and Hydra on the
+    train split; score on its test."""
     data = load_collection(dataset)
     normaliser = dsp.Normaliser.fit(data.x_train, axis=1)
     z_train = normaliser.apply(data.x_train).astype(np.float32)
@@ -287,6 +293,7 @@ def run_check(
         dataset=data.name,
         n_train=len(z_train),
         n_test=len(z_test),
+        student_family=family_of(model),
         student_accuracy=float(np.mean(student_pred == y)),
         student_macro_f1=_macro_f1(y, student_pred),
         student_parameters=parameter_count(model),

@@ -121,3 +121,28 @@ class ShiftedViews:
     def _prepared(self, number: int, rows: np.ndarray) -> np.ndarray:
         present = self.windows.present[rows, number]
         return prepare_windows(self.spec, self.windows.raw_view(number, rows), present)
+
+
+@dataclass(frozen=True)
+class SelectedRows:
+    """The examples `rows` of `source`, in its views: the training set of a family fitted
+    without some athletes (host.distill.family), without copying what `source` holds."""
+
+    source: ViewSource
+    rows: np.ndarray
+
+    @property
+    def n_views(self) -> int:
+        return self.source.n_views
+
+    def __len__(self) -> int:
+        return len(self.rows)
+
+    def batch(self, views: np.ndarray, rows: np.ndarray) -> np.ndarray:
+        return self.source.batch(views, self.rows[rows])
+
+    def view(self, number: int) -> np.ndarray:
+        return self.source.batch(np.full(len(self.rows), number), self.rows)
+
+    def held(self, limit_mb: float) -> ViewSource:
+        return SelectedRows(self.source.held(limit_mb), self.rows)

@@ -84,6 +84,7 @@ from host.distill.hydra_student import (  # noqa: E402
     head_augmenter,
     hydra_features,
 )
+from host.distill.student import family_of  # noqa: E402
 from host.distill.train_student import predict_logits  # noqa: E402
 from host.distill.ucr import (  # noqa: E402
     load_collection,
@@ -167,42 +168,6 @@ def _chosen_on_validation(
             best, best_f1 = model, f1
     assert best is not None
     return best
-
-
-def _default_hydra_student(
-    inputs: np.ndarray,
-    labels: np.ndarray,
-    n_labels: int,
-    seed: int,
-    augmenter: Augmenter,
-    normaliser: dsp.Normaliser,
-    athletes: np.ndarray,
-) -> torch.nn.Module:
-    """The Hydra student of `touchline distill --student hydra` (StudentConfig's size),
-    `athletes` naming each input's athlete."""
-    student = StudentConfig()
-    config = HydraConfig(
-        groups=student.hydra_groups,
-        pool=student.hydra_pool,
-        augmented_copies=student.hydra_copies,
-        seed=seed,
-    )
-    return fit_hydra_student(
-        inputs, labels, n_labels, config, augmenter, normaliser, groups=athletes
-    )
-
-
-def _better_on_validation(
-    models: dict[str, torch.nn.Module], inputs: np.ndarray, labels: np.ndarray
-) -> tuple[str, torch.nn.Module]:
-    """The model (and its name) with the best macro-F1 on the validation athletes; the
-    first listed wins a tie."""
-    scores = {
-        name: float(f1_score(labels, predict_logits(model, inputs).argmax(axis=1), average="macro"))
-        for name, model in models.items()
-    }
-    best = max(scores, key=lambda name: scores[name])
-    return best, models[best]
 
 
 def teacher_decision(
@@ -588,37 +553,17 @@ def run(
                     squad_latency[name] = onnx_ms_per_window(model, squad) / SQUAD_BATCH
         for seed in range(seeds if auto_student else 0):
             start = time.perf_counter()
-            # As --student auto: the CNN stops early on half the validation windows, and
-            # the family is chosen on the other half, which neither model was selected on.
-            stop, choose = val[0::2], val[1::2]
-            both = {
-                "CNN": train_recipe_student(
-                    z[train],
-                    y[train],
-                    z[stop],
-                    y[stop],
-                    len(data.classes),
-                    RECIPES["default"].replace(seed=seed),
-                    normaliser,
-                ),
-                "Hydra": _default_hydra_student(
-                    z[train],
-                    y[train],
-                    len(data.classes),
-                    seed,
-                    augmenter,
-                    normaliser,
-                    groups[train],
-                ),
-            }
-            for family, model in both.items():  # each alone, for comparison (fit time 0)
-                pred = predict_logits(model, z[test]).argmax(axis=1)
-                record(f"{family} student of auto (seed {seed})", test, pred, 0.0)
-            name, model = _better_on_validation(both, z[choose], y[choose])
+            # As --student auto: each family fitted without some training athletes and
+            # scored on them, the better trained on them all (host.distill.family).
+            config = RECIPES["default"].replace(seed=seed)
+            config = config.replace(student=replace(config.student, kind="auto"))
+            model = train_recipe_student(
+                z[train], y[train], z[val], y[val], n_labels, config, normaliser, groups[train]
+            )
             pred = predict_logits(model, z[test]).argmax(axis=1)
             row_name = f"student auto (seed {seed})"
             record(row_name, test, pred, time.perf_counter() - start)
-            chosen.setdefault(row_name, []).append(name)
+            chosen.setdefault(row_name, []).append(family_of(model))
             if row_name not in latency:  # the first fold's pick
                 latency[row_name] = onnx_ms_per_window(model, z[test][:1])
         if hydra_candidates:
@@ -757,8 +702,9 @@ def main(argv: Sequence[str] | None = None) -> None:
     parser.add_argument(
         "--auto-student",
         action="store_true",
-        help="a row per seed whose student each fold picks on its validation athletes: the "
-        "default CNN or the default Hydra student",
+        help="a row per seed of `--student auto`: the default CNN or the default Hydra "
+        "student, whichever predicts the fold's training athletes held out from its fits "
+        "better (host.distill.family)",
     )
     parser.add_argument(
         "--soft-teacher",

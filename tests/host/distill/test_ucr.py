@@ -66,6 +66,28 @@ def test_student_check_trains_the_family_asked_for(tmp_path: Path) -> None:
     assert hydra.student_macro_f1 >= 0.8  # chance is 0.33
 
 
+def test_student_check_auto_names_the_family_it_chose_on_the_athletes(tmp_path: Path) -> None:
+    from typer.testing import CliRunner
+
+    from host.cli import app
+
+    train = write_motions(tmp_path)
+    args = ["student-check", "--data", str(train), "--seeds", "1", "--student", "auto"]
+    result = CliRunner().invoke(app, args)
+    assert result.exit_code == 0, result.output
+    chosen = run_check(train, seed=0, student="auto")
+    assert chosen.student_family in ("cnn", "hydra")
+    printed = result.output.replace("\n", " ")
+    assert f"student (auto) {chosen.student_macro_f1:.3f}" in printed
+    assert f"auto chose, seed by seed: {chosen.student_family}" in printed
+    assert chosen.student_macro_f1 >= 0.8  # chance is 0.33
+    # Without a groups file no athlete can be held out: one line says what to do.
+    (tmp_path / "Motions_groups.txt").unlink()
+    result = CliRunner().invoke(app, args)
+    assert result.exit_code == 1 and "Traceback" not in result.output
+    assert "--student cnn or --student hydra" in result.output.replace("\n", "")
+
+
 def test_validation_holds_out_whole_athletes_when_the_groups_are_known(tmp_path: Path) -> None:
     data = load_collection(write_motions(tmp_path))
     assert data.groups_train is not None and data.groups_test is not None

@@ -16,7 +16,7 @@ from host.distill.augment import AugmentConfig, imu_sensors
 from host.distill.pipeline import DistillResult
 from host.distill.train_student import TrainingSet, train_student
 from host.distill.trained import load_student
-from host.distill.views import ShiftedViews, StackedViews, ViewSource
+from host.distill.views import SelectedRows, ShiftedViews, StackedViews, ViewSource
 from host.distill.windows import ShiftedWindows, clip_spans, clip_windows
 
 SHIFTS = (0.0, -0.3, 0.3)
@@ -93,6 +93,25 @@ def test_views_that_fit_the_limit_are_held_prepared(sources: dict[str, ViewSourc
         assert held.view(number).tobytes() == shifted.view(number).tobytes()
     stacked = sources["stacked"]
     assert stacked.held(0.0) is stacked  # already prepared
+
+
+@pytest.mark.parametrize("kind", ["stacked", "shifted"])
+def test_selected_rows_are_those_rows_of_the_source_in_every_view(
+    sources: dict[str, ViewSource], kind: str
+) -> None:
+    source = sources[kind]
+    rows = np.array([len(source) - 1, 2, 7, 0])  # an extra window first, then clips
+    selected = SelectedRows(source, rows)
+    assert (selected.n_views, len(selected)) == (source.n_views, 4)
+    for number in range(source.n_views):
+        np.testing.assert_array_equal(selected.view(number), source.view(number)[rows])
+    views = np.array([1, 2, 0])
+    np.testing.assert_array_equal(
+        selected.batch(views, np.array([3, 1, 1])), source.batch(views, rows[[3, 1, 1]])
+    )
+    held = selected.held(1e6)
+    assert isinstance(held, SelectedRows) and isinstance(held.source, StackedViews)
+    np.testing.assert_array_equal(held.view(1), selected.view(1))
 
 
 def test_a_student_learns_the_same_from_views_per_batch_as_from_held_views(

@@ -1,0 +1,112 @@
+"""`--student auto`: the student family chosen on training athletes held out.
+
+Which family generalises to a squad's unseen players depends on the squad: leave-subject-
+out, the Hydra student wins on real footballers and the CNN on phone + watch wearers
+(docs/student.md, "Real data"). `auto` decides as the Hydra head's penalty is decided
+(host.distill.ridge): the training athletes are dealt into folds, each family is fitted
+without one fold's athletes and predicts theirs, and the family with the better macro-F1
+over every training window, each predicted by a fit that never saw its athlete, is
+trained on all of them. The validation athletes keep their one job, telling the CNN when
+to stop. Choosing on them as well (half their windows to stop on, half to choose on)
+chose on one player per fold on the footballers and on noise on phone + watch.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+
+import numpy as np
+from sklearn.metrics import f1_score
+from sklearn.model_selection import GroupKFold
+
+from firmware_bridge.errors import UserError
+from host.distill.config import DistillConfig, StudentFamily
+from host.distill.train_student import TrainedStudent, TrainingSet, predict_logits, train_student
+from host.distill.views import HELD_VIEWS_MB
+
+# The families `auto` chooses between; the first wins a tie (the CNN is the faster).
+AUTO_FAMILIES: tuple[StudentFamily, ...] = ("cnn", "hydra")
+# Training athletes are held out in this many folds (fewer when there are fewer athletes):
+# each family is fitted this many extra times.
+CHOICE_FOLDS = 4
+
+# How a family is fitted: `train_student`'s signature (tests pass a fake).
+Fit = Callable[[TrainingSet, TrainingSet, DistillConfig, bool, str], TrainedStudent]
+
+
+class FamilyChoiceError(UserError):
+    """The training windows cannot decide between the families (too few athletes)."""
+
+
+@dataclass(frozen=True)
+class FamilyChoice:
+    """The family kept, and every family's macro-F1 on training athletes it did not fit."""
+
+    kept: StudentFamily
+    held_out_macro_f1: dict[str, float]
+    folds: int
+
+
+def athlete_folds(groups: np.ndarray, n_folds: int = CHOICE_FOLDS) -> list[np.ndarray]:
+    """Row indices held out per fold: whole athletes, each athlete in exactly one fold."""
+    athletes = np.unique(groups)
+    if len(athletes) < 2:
+        raise FamilyChoiceError(
+            f"--student auto chooses the family on training athletes held out, and the "
+            f"training windows hold {len(athletes)} athlete(s); name the family "
+            "(--student cnn or --student hydra) or train on more athletes"
+        )
+    splitter = GroupKFold(n_splits=min(n_folds, len(athletes)))
+    return [held for _, held in splitter.split(groups, groups=groups)]
+
+
+def choose_family(
+    train: TrainingSet,
+    validation: TrainingSet,
+    config: DistillConfig,
+    distil: bool = True,
+    families: Sequence[StudentFamily] = AUTO_FAMILIES,
+    fit: Fit = train_student,
+) -> FamilyChoice:
+    """The family of `families` whose fits without some training athletes predict those
+    athletes best (macro-F1 pooled over the folds), fitted by `config`'s recipe; the
+    first family wins a tie."""
+    if train.groups is None:
+        raise FamilyChoiceError(
+            "--student auto chooses the family on training athletes held out, and the "
+            "training windows name no athletes (a .ts file needs its _groups.txt); name "
+            "the family (--student cnn or --student hydra) or give the athletes"
+        )
+    folds = athlete_folds(train.groups)
+    train = dataclasses.replace(train, inputs=train.views.held(HELD_VIEWS_MB))
+    scores: dict[str, float] = {}
+    for family in families:
+        recipe = config.replace(student=dataclasses.replace(config.student, kind=family))
+        predicted = np.empty(len(train.labels), dtype=np.int64)
+        for number, held in enumerate(folds, start=1):
+            fitted = np.setdiff1d(np.arange(len(train.labels)), held)
+            description = f"{family} without athletes of fold {number}/{len(folds)}"
+            student = fit(train.subset(fitted), validation, recipe, distil, description)
+            inputs = train.subset(held).views.view(0)
+            predicted[held] = predict_logits(student.model, inputs).argmax(axis=1)
+        scores[family] = float(f1_score(train.labels, predicted, average="macro"))
+    kept = max(families, key=lambda family: scores[family])  # the first of equals
+    return FamilyChoice(kept, scores, len(folds))
+
+
+def train_chosen_student(
+    train: TrainingSet,
+    validation: TrainingSet,
+    config: DistillConfig,
+    distil: bool = True,
+    description: str = "student",
+) -> tuple[TrainedStudent, FamilyChoice | None]:
+    """`train_student`, with `config.student.kind` "auto" resolved by `choose_family`
+    first (the choice is returned; None for a named family)."""
+    if config.student.kind != "auto":
+        return train_student(train, validation, config, distil, description), None
+    choice = choose_family(train, validation, config, distil)
+    kept = config.replace(student=dataclasses.replace(config.student, kind=choice.kept))
+    return train_student(train, validation, kept, distil, f"{description} ({choice.kept})"), choice

@@ -1,0 +1,124 @@
+"""`--student auto` chooses the family on training athletes its fits left out: not on
+the athletes a fit trained on, and not on the validation athletes the CNN stops on."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import torch
+from signature_data import TEST_CONFIG
+from torch import nn
+
+from host.distill.config import DistillConfig
+from host.distill.family import (
+    FamilyChoiceError,
+    athlete_folds,
+    choose_family,
+    train_chosen_student,
+)
+from host.distill.train_student import TrainedStudent, TrainingSet
+
+N_LABELS = 3
+
+
+def _windows(athletes: list[int], per_athlete: int = 6) -> TrainingSet:
+    """Windows whose channel 0 holds the athlete's number and channel 1 the label: the
+    fake families below read them instead of learning."""
+    groups = np.repeat(athletes, per_athlete)
+    labels = np.tile(np.arange(per_athlete) % N_LABELS, len(athletes))
+    inputs = np.zeros((1, len(labels), 2, 4), np.float32)
+    inputs[0, :, 0] = groups[:, None]
+    inputs[0, :, 1] = labels[:, None]
+    return TrainingSet(inputs, labels, groups=groups)
+
+
+class _Reader(nn.Module):
+    """Logits for the label in channel 1, where `knows` says it may read it; class 0
+    elsewhere. Records every athlete it is asked about."""
+
+    def __init__(self, knows: object) -> None:
+        super().__init__()
+        self.knows = knows
+        self.asked: set[int] = set()
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        athletes, labels = x[:, 0, 0].long(), x[:, 1, 0].long()
+        self.asked |= set(athletes.tolist())
+        right = torch.tensor([bool(self.knows(int(a), i)) for i, a in enumerate(athletes)])
+        return nn.functional.one_hot(torch.where(right, labels, 0), N_LABELS).float()
+
+
+class _Families:
+    """A fake `fit`: "cnn" memorises the athletes it saw, validation ones included (the CNN
+    stops on them), so it is perfect on every athlete but new ones; "hydra" reads two
+    windows in three right on anyone."""
+
+    def __init__(self) -> None:
+        self.fits: list[tuple[str, set[int], _Reader]] = []
+
+    def __call__(
+        self,
+        train: TrainingSet,
+        validation: TrainingSet,
+        config: DistillConfig,
+        distil: bool,
+        description: str,
+    ) -> TrainedStudent:
+        assert train.groups is not None and validation.groups is not None
+        seen = set(train.groups.tolist()) | set(validation.groups.tolist())
+        if config.student.kind == "cnn":
+            model = _Reader(lambda athlete, _: athlete in seen)
+        else:
+            model = _Reader(lambda _, row: row % 3 != 2)
+        self.fits.append((config.student.kind, set(train.groups.tolist()), model))
+        return TrainedStudent(model, 1, 0.0, [])
+
+
+def test_the_family_better_on_athletes_its_fits_left_out_is_kept() -> None:
+    train, validation = _windows(list(range(8))), _windows([8, 9])
+    families = _Families()
+    choice = choose_family(train, validation, TEST_CONFIG, fit=families)
+    # Chosen on the validation athletes, the memoriser would win (1.0 there); on training
+    # athletes held out it predicts class 0 only.
+    assert choice.kept == "hydra" and choice.folds == 4
+    assert choice.held_out_macro_f1["cnn"] < 0.3 < 0.5 < choice.held_out_macro_f1["hydra"]
+    for kind in ("cnn", "hydra"):
+        fits = [(seen, model) for k, seen, model in families.fits if k == kind]
+        assert len(fits) == 4
+        for seen, model in fits:  # scored only on athletes it did not fit
+            assert model.asked and not model.asked & seen
+        assert set().union(*(model.asked for _, model in fits)) == set(range(8))
+
+
+def test_a_tie_keeps_the_first_family() -> None:
+    train, validation = _windows(list(range(5))), _windows([5])
+    choice = choose_family(train, validation, TEST_CONFIG, families=("hydra", "cnn"), fit=_tie)
+    assert choice.kept == "hydra"
+    assert choice.held_out_macro_f1["hydra"] == choice.held_out_macro_f1["cnn"]
+
+
+def _tie(
+    train: TrainingSet, validation: TrainingSet, config: DistillConfig, distil: bool, _: str
+) -> TrainedStudent:
+    return TrainedStudent(_Reader(lambda _, row: row % 2 == 0), 1, 0.0, [])
+
+
+def test_athletes_are_held_out_whole_and_once() -> None:
+    groups = np.array(["b", "a", "c", "a", "b", "d", "e", "c"])
+    folds = athlete_folds(groups)
+    assert len(folds) == 4
+    assert sorted(np.concatenate(folds).tolist()) == list(range(len(groups)))
+    held_athletes = [set(groups[fold].tolist()) for fold in folds]
+    for i, athletes in enumerate(held_athletes):
+        for other in held_athletes[i + 1 :]:
+            assert not athletes & other
+    assert len(athlete_folds(groups[[1, 3, 0]])) == 2  # two athletes: two folds
+
+
+def test_one_training_athlete_cannot_choose() -> None:
+    with pytest.raises(FamilyChoiceError, match="--student cnn or --student hydra"):
+        athlete_folds(np.array(["a", "a", "a"]))
+    anonymous = TrainingSet(np.zeros((1, 6, 2, 4), np.float32), np.zeros(6, np.int64))
+    config = TEST_CONFIG.replace(student=TEST_CONFIG.student.__class__(kind="auto"))
+    with pytest.raises(FamilyChoiceError, match="athlete"):
+        train_chosen_student(anonymous, anonymous, config)
