@@ -287,6 +287,7 @@ def distill(
             epochs=kd.epochs,
             val_macro_f1=kd.best_val_macro_f1,
             held_out_macro_f1={} if choice is None else choice.held_out_macro_f1,
+            held_out_over_first={} if choice is None else choice.over_first,
         ),
         rows=rows,
         occluded_rows=occluded_rows,

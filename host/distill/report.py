@@ -48,6 +48,8 @@ class StudentSummary(BaseModel):
     # `--student auto`: each family's macro-F1 on training athletes its fits left out
     # (host.distill.family); empty for a named family.
     held_out_macro_f1: dict[str, float] = {}
+    # ... and each other family's paired difference from the CNN: (estimate, low, high).
+    held_out_over_first: dict[str, tuple[float, float, float]] = {}
 
 
 class TrainWindows(BaseModel):
@@ -157,10 +159,16 @@ def report_markdown(report: DistillReport) -> str:
         scores = ", ".join(
             f"{family} {score:.3f}" for family, score in report.student.held_out_macro_f1.items()
         )
+        first = next(iter(report.student.held_out_macro_f1))
+        differences = "".join(
+            f"; {family} − {first} {value:+.3f} [{low:+.3f}, {high:+.3f}]"
+            for family, (value, low, high) in report.student.held_out_over_first.items()
+        )
         lines += [
             "",
             f"Student family chosen by `--student auto`: **{report.student.kind}** (macro-F1 "
-            f"on training athletes each family's fits left out: {scores}).",
+            f"on training athletes each family's fits left out: {scores}{differences}; "
+            f"{first} is kept unless another family's interval is above 0).",
         ]
     if report.occluded_rows:
         lines += [

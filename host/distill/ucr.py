@@ -38,7 +38,7 @@ from host.distill.config import (
     StudentConfig,
     StudentFamily,
 )
-from host.distill.family import train_chosen_student
+from host.distill.family import FamilyChoice, train_chosen_student
 from host.distill.student import family_of, parameter_count
 from host.distill.train_student import TrainingSet, predict_logits
 from host.export.onnx import onnx_session, run_onnx, to_onnx_bytes
@@ -218,14 +218,15 @@ def train_recipe_student(
     config: DistillConfig,
     normaliser: dsp.Normaliser,
     groups_fit: np.ndarray | None = None,
-) -> torch.nn.Module:
-    """The student trained by the sideline recipe `config` on z-scored series;
-    `groups_fit` names the athlete of each fitted series, where known."""
+) -> tuple[torch.nn.Module, FamilyChoice | None]:
+    """The student trained by the sideline recipe `config` on z-scored series, and the
+    family choice `--student auto` made (None for a named family); `groups_fit` names
+    the athlete of each fitted series, where known."""
     config = config.replace(
         student=student_config(x_fit.shape[1], n_labels, x_fit.shape[2], config.student),
         gps_dropout=0.0,
     )
-    trained, _ = train_chosen_student(
+    trained, choice = train_chosen_student(
         TrainingSet(
             x_fit[None],
             y_fit,
@@ -238,7 +239,7 @@ def train_recipe_student(
         distil=False,
         description="student",
     )
-    return trained.model
+    return trained.model, choice
 
 
 def check_config(seed: int, max_epochs: int, n_train: int) -> DistillConfig:
@@ -274,7 +275,7 @@ def run_check(
         fit = np.arange(len(data.y_train))
     config = check_config(seed, max_epochs, len(fit))
     config = config.replace(student=dataclasses.replace(config.student, kind=student))
-    model = train_recipe_student(
+    model, _ = train_recipe_student(
         z_train[fit],
         data.y_train[fit],
         z_train[val],

@@ -84,7 +84,6 @@ from host.distill.hydra_student import (  # noqa: E402
     head_augmenter,
     hydra_features,
 )
-from host.distill.student import family_of  # noqa: E402
 from host.distill.train_student import predict_logits  # noqa: E402
 from host.distill.ucr import (  # noqa: E402
     load_collection,
@@ -498,7 +497,7 @@ def run(
                 if max_epochs is not None:
                     config = config.replace(max_epochs=max_epochs)
                 start = time.perf_counter()
-                model = train_recipe_student(
+                model, _ = train_recipe_student(
                     z[train], y[train], z[val], y[val], len(data.classes), config, normaliser
                 )
                 pred = predict_logits(model, z[test]).argmax(axis=1)
@@ -557,13 +556,19 @@ def run(
             # scored on them, the better trained on them all (host.distill.family).
             config = RECIPES["default"].replace(seed=seed)
             config = config.replace(student=replace(config.student, kind="auto"))
-            model = train_recipe_student(
+            model, choice = train_recipe_student(
                 z[train], y[train], z[val], y[val], n_labels, config, normaliser, groups[train]
             )
+            assert choice is not None  # kind "auto" always chooses
             pred = predict_logits(model, z[test]).argmax(axis=1)
             row_name = f"student auto (seed {seed})"
             record(row_name, test, pred, time.perf_counter() - start)
-            chosen.setdefault(row_name, []).append(family_of(model))
+            held_out = " ".join(f"{k} {v:.3f}" for k, v in choice.held_out_macro_f1.items())
+            over = " ".join(
+                f"{k} {v:+.3f} [{low:+.3f}, {high:+.3f}]"
+                for k, (v, low, high) in choice.over_first.items()
+            )
+            chosen.setdefault(row_name, []).append(f"{choice.kept} ({held_out}; {over})")
             if row_name not in latency:  # the first fold's pick
                 latency[row_name] = onnx_ms_per_window(model, z[test][:1])
         if hydra_candidates:

@@ -122,3 +122,23 @@ def test_one_training_athlete_cannot_choose() -> None:
     config = TEST_CONFIG.replace(student=TEST_CONFIG.student.__class__(kind="auto"))
     with pytest.raises(FamilyChoiceError, match="athlete"):
         train_chosen_student(anonymous, anonymous, config)
+
+
+def test_a_gain_the_athletes_do_not_agree_on_keeps_the_first_family() -> None:
+    train, validation = _windows(list(range(8))), _windows([8])
+    choice = choose_family(train, validation, TEST_CONFIG, fit=_split_squad)
+    scores = choice.held_out_macro_f1
+    estimate, low, high = choice.over_first["hydra"]
+    # Better on average, but only on half the athletes: the interval straddles 0.
+    assert scores["hydra"] > scores["cnn"] and estimate > 0 > low
+    assert choice.kept == "cnn"
+
+
+def _split_squad(
+    train: TrainingSet, validation: TrainingSet, config: DistillConfig, distil: bool, _: str
+) -> TrainedStudent:
+    """"cnn" reads two labels in three on anyone; "hydra" reads every label of athletes
+    0-3 and one label in three of the others."""
+    if config.student.kind == "cnn":
+        return TrainedStudent(_Reader(lambda _, row: row % 3 != 2), 1, 0.0, [])
+    return TrainedStudent(_Reader(lambda athlete, row: athlete < 4 or row % 3 == 0), 1, 0.0, [])
