@@ -27,13 +27,14 @@ def distill_command(
         None, "--data", help="Dataset directory; default: the one the run was trained on."
     ),
     student: Literal["cnn", "gru", "hydra", "auto"] = typer.Option(
-        "cnn",
+        "auto",
         "--student",
-        help="Student family: cnn (the default), gru, hydra (random convolutions with "
-        "a ridge head fitted in closed form: better on unseen footballers, about twice "
-        "the CNN's time per window), or auto (fits cnn and hydra without some training "
-        "athletes, scores them on those athletes, and trains the better: five fits of each "
-        "family instead of one; docs/student.md, Real data).",
+        help="Student family: auto (the default: fits cnn and hydra without some training "
+        "athletes, scores them on those athletes, and keeps the CNN unless the Hydra "
+        "student is clearly better; five fits of each family instead of one), cnn (the "
+        "fastest), gru, or hydra (random convolutions with a ridge head fitted in closed "
+        "form: better on unseen footballers, about 2.5 times the CNN's time per window; "
+        "docs/student.md, Real data).",
     ),
     epochs: int = typer.Option(DEFAULT_EPOCHS, "--epochs", min=1, help="Most epochs."),
     seed: int = typer.Option(0, "--seed", help="Seed of training and bootstrap."),

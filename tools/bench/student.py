@@ -163,7 +163,7 @@ def main() -> None:
         no_litert = "the bundle has no model.tflite (touchline export --tflite)"
         source = f"bundle {args.bundle}"
     else:
-        model = build_student(StudentConfig()).eval()
+        model = build_student(StudentConfig(kind="cnn")).eval()
         fp32 = to_onnx_bytes(model, CHANNELS, SAMPLES)
         int8 = quantize_int8(fp32, rng.standard_normal((64, CHANNELS, SAMPLES)).astype(np.float32))
         int8_name = int8_here

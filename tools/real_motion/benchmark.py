@@ -106,26 +106,30 @@ BASELINE_FAMILIES = ("MiniRocket + ridge", "Hydra")
 # wins ties.
 SOFT_SHARES = (1.0, 0.75, 0.5, 0.25, 0.0)
 
+# Every recipe trains the CNN (`--hydra-student` and `--auto-student` rows are the other
+# families); `default` is `touchline distill --student cnn`.
+_CNN = StudentConfig(kind="cnn")
 RECIPES: dict[str, DistillConfig] = {
-    "default": DistillConfig(),
+    "default": DistillConfig(student=_CNN),
     # The recipe before augmentation (`touchline distill --no-augment --epochs 40`).
     "plain": DistillConfig(
-        augment=AugmentConfig(), max_epochs=40, early_stop_patience=PLAIN_PATIENCE
+        student=_CNN, augment=AugmentConfig(), max_epochs=40, early_stop_patience=PLAIN_PATIENCE
     ),
     "augmented": DistillConfig(
+        student=_CNN,
         augment=REAL_MOTION_AUGMENT,
         max_epochs=REAL_MOTION_EPOCHS,
         early_stop_patience=REAL_MOTION_PATIENCE,
     ),
 }
 _AUG = RECIPES["augmented"]
-_CENTRED = _AUG.replace(student=StudentConfig(centre_input=True))
+_CENTRED = _AUG.replace(student=replace(_CNN, centre_input=True))
 RECIPES |= {
     "aug-small-batch": _AUG.replace(batch_size=16),
     "aug-rot180": _AUG.replace(augment=replace(_AUG.augment, rotation_deg=180.0)),
     "aug-centred": _CENTRED,
     "aug-centred-small-batch-reg": _CENTRED.replace(
-        student=StudentConfig(centre_input=True, dropout=0.3), batch_size=16, weight_decay=1e-2
+        student=replace(_CNN, centre_input=True, dropout=0.3), batch_size=16, weight_decay=1e-2
     ),
     "aug-centred-rot60": _CENTRED.replace(augment=replace(_AUG.augment, rotation_deg=60.0)),
     "aug-centred-no-mixup": _CENTRED.replace(augment=replace(_AUG.augment, mixup_alpha=0.0)),
@@ -556,6 +560,8 @@ def run(
             # scored on them, the better trained on them all (host.distill.family).
             config = RECIPES["default"].replace(seed=seed)
             config = config.replace(student=replace(config.student, kind="auto"))
+            if max_epochs is not None:
+                config = config.replace(max_epochs=max_epochs)
             model, choice = train_recipe_student(
                 z[train], y[train], z[val], y[val], n_labels, config, normaliser, groups[train]
             )

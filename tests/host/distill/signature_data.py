@@ -17,7 +17,7 @@ from edge import taxonomy
 from host.data.dataset import Dataset, load_dataset, write_clip_shard, write_manifest, write_table
 from host.data.manifest import Generator, new_manifest
 from host.distill.augment import AugmentConfig
-from host.distill.config import PLAIN_PATIENCE, DistillConfig
+from host.distill.config import PLAIN_PATIENCE, DistillConfig, StudentConfig
 from host.distill.pipeline import DistillResult, distill
 
 ATHLETES = [f"p{i:02d}" for i in range(12)]
@@ -141,6 +141,7 @@ def write_signature_dataset(root: Path) -> Dataset:
 # No augmentation: the fixture codes each class by a bump's height on one axis, which
 # strap rotations and magnitude warping erase by design (docs/student.md, "Real data").
 TEST_CONFIG = DistillConfig(
+    student=StudentConfig(kind="cnn"),  # one fit, not auto's choice of family
     augment=AugmentConfig(),
     early_stop_patience=PLAIN_PATIENCE,
     max_epochs=15,

@@ -112,7 +112,7 @@ def test_augment_settings_survive_the_config_round_trip() -> None:
 
 def test_a_centred_student_ignores_each_channels_offset() -> None:
     torch.manual_seed(0)
-    model = build_student(StudentConfig(in_channels=13, centre_input=True)).eval()
+    model = build_student(StudentConfig(kind="cnn", in_channels=13, centre_input=True)).eval()
     x = torch.from_numpy(_windows(samples=600))
     shifted = x + torch.arange(13, dtype=torch.float32)[None, :, None]
     with torch.no_grad():

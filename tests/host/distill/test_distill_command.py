@@ -39,6 +39,7 @@ def test_augment_flag_picks_the_recipe(
     assert result.exit_code == 0, result.output
     (config,) = seen
     assert config.max_epochs == 80
+    assert config.student.kind == "auto"  # the family chosen on athletes held out
     assert str(options[0]["compute"].device) == "cpu" and options[0]["stream"] is True
     if augment:
         assert config.augment == REAL_MOTION_AUGMENT

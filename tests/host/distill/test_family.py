@@ -9,7 +9,7 @@ import torch
 from signature_data import TEST_CONFIG
 from torch import nn
 
-from host.distill.config import DistillConfig
+from host.distill.config import DistillConfig, StudentConfig
 from host.distill.family import (
     FamilyChoiceError,
     athlete_folds,
@@ -119,7 +119,7 @@ def test_one_training_athlete_cannot_choose() -> None:
     with pytest.raises(FamilyChoiceError, match="--student cnn or --student hydra"):
         athlete_folds(np.array(["a", "a", "a"]))
     anonymous = TrainingSet(np.zeros((1, 6, 2, 4), np.float32), np.zeros(6, np.int64))
-    config = TEST_CONFIG.replace(student=TEST_CONFIG.student.__class__(kind="auto"))
+    config = TEST_CONFIG.replace(student=StudentConfig(kind="auto"))
     with pytest.raises(FamilyChoiceError, match="athlete"):
         train_chosen_student(anonymous, anonymous, config)
 
@@ -137,7 +137,7 @@ def test_a_gain_the_athletes_do_not_agree_on_keeps_the_first_family() -> None:
 def _split_squad(
     train: TrainingSet, validation: TrainingSet, config: DistillConfig, distil: bool, _: str
 ) -> TrainedStudent:
-    """"cnn" reads two labels in three on anyone; "hydra" reads every label of athletes
+    """ "cnn" reads two labels in three on anyone; "hydra" reads every label of athletes
     0-3 and one label in three of the others."""
     if config.student.kind == "cnn":
         return TrainedStudent(_Reader(lambda _, row: row % 3 != 2), 1, 0.0, [])

@@ -261,3 +261,32 @@ def test_family_differences_average_each_side_over_its_seeds_on_shared_draws() -
     low, high = out[0]["ci"]
     assert low <= expected <= high and low > 0  # 10-20 % wrong against 30-40 %
     assert out[1]["ci"][1] < 0  # against a baseline that is never wrong
+
+
+def test_auto_rows_are_the_row_of_the_family_each_fold_chose(tmp_path: Path) -> None:
+    benchmark = _tool()
+    data = write_motions(tmp_path)
+    result = benchmark.run(
+        data,
+        ["default"],
+        3,
+        1,
+        3,
+        False,
+        hydra_students=(16,),
+        hydra_copies=8,
+        hydra_pool=8,
+        auto_student=True,
+    )
+    rows = {row["model"]: row for row in result["rows"]}
+    auto = rows["student auto (seed 0)"]
+    family_rows = {
+        "cnn": rows["student (default, seed 0)"],
+        "hydra": rows["Hydra student (16 groups, 8x pooled, 8 augmented copies, seed 0)"],
+    }
+    # Each fold says what it chose and on which held-out figures, then trains that family
+    # by the product's recipe: the same student as that family's own row.
+    for k, choice in enumerate(auto["chosen_per_fold"]):
+        family = choice.split()[0]
+        assert "cnn " in choice and "hydra " in choice and "[" in choice
+        assert auto["fold_macro_f1"][k] == family_rows[family]["fold_macro_f1"][k]
