@@ -188,7 +188,6 @@ def student_check_command(
     console.print(
         "mean test macro-F1: " + ", ".join(f"{name} {value:.3f}" for name, value in means.items())
     )
-    if student == "auto":
-        console.print(
-            "--student auto chose, seed by seed: " + ", ".join(r.student_family for r in results)
-        )
+    for seed, r in enumerate(results):
+        if r.family_choice:
+            console.print(f"--student auto, seed {seed}: {r.family_choice}")

@@ -2,19 +2,19 @@
 
 Which family generalises to a squad's unseen players depends on the squad: leave-subject-
 out, the Hydra student wins on real footballers and the CNN on phone + watch wearers
-(docs/student.md, "Real data"). `auto` decides as the Hydra head's penalty is decided
-(host.distill.ridge): the training athletes are dealt into folds, each family is fitted
-without one fold's athletes and predicts theirs, and the family with the better macro-F1
-over every training window, each predicted by a fit that never saw its athlete, is
-trained on all of them. The validation athletes keep their one job, telling the CNN when
-to stop. Choosing on them as well (half their windows to stop on, half to choose on)
-chose on one player per fold on the footballers and on noise on phone + watch.
+(docs/student.md, "The family chosen on athletes held out"). `auto` decides as the Hydra
+head's penalty is decided (host.distill.ridge): the training athletes are dealt into
+folds, each family is fitted without one fold's athletes and predicts theirs, so every
+training window is predicted by a fit that never saw its athlete, and the family chosen
+on those predictions is trained on all of them. The validation athletes keep their one
+job, telling the CNN when to stop; choosing on them as well chose on one player per fold
+on the footballers and on noise on phone + watch.
 
-The CNN, the default and the faster, is kept unless another family is better with the
-95 % athlete-bootstrap interval of the paired difference above 0. Where both reach 0.98
-(phone + watch) the larger figure alone chose the Hydra student on most folds although
-the CNN is the better there; a difference the athletes do not agree on is not a reason to
-leave the default.
+The CNN, the default and the faster, is kept unless another family's macro-F1 is higher
+with the 95 % athlete-bootstrap interval of the paired difference above 0. On phone +
+watch, where both reach 0.98, the larger figure alone chose the Hydra student on three of
+the first four folds and seeds the CNN then won on the test athletes. With fewer than two
+training athletes named nothing can be held out, and the CNN is kept, saying so.
 """
 
 from __future__ import annotations
@@ -27,7 +27,6 @@ import numpy as np
 from sklearn.metrics import f1_score
 from sklearn.model_selection import GroupKFold
 
-from firmware_bridge.errors import UserError
 from host.distill.config import DistillConfig, StudentFamily
 from host.distill.report import fast_macro_f1
 from host.distill.train_student import TrainedStudent, TrainingSet, predict_logits, train_student
@@ -47,31 +46,25 @@ CHOICE_FOLDS = 4
 Fit = Callable[[TrainingSet, TrainingSet, DistillConfig, bool, str], TrainedStudent]
 
 
-class FamilyChoiceError(UserError):
-    """The training windows cannot decide between the families (too few athletes)."""
-
-
 @dataclass(frozen=True)
 class FamilyChoice:
-    """The family kept; every family's macro-F1 on training athletes it did not fit, and
-    each later family's paired difference from the first, (estimate, low, high)."""
+    """The family kept and why; every family's macro-F1 on training athletes its fits left
+    out, and each later family's paired difference from the first, (estimate, low,
+    high). Both are empty where no athlete could be held out."""
 
     kept: StudentFamily
+    reason: str
     held_out_macro_f1: dict[str, float]
     over_first: dict[str, tuple[float, float, float]]
-    folds: int
 
 
 def athlete_folds(groups: np.ndarray, n_folds: int = CHOICE_FOLDS) -> list[np.ndarray]:
-    """Row indices held out per fold: whole athletes, each athlete in exactly one fold."""
-    athletes = np.unique(groups)
-    if len(athletes) < 2:
-        raise FamilyChoiceError(
-            f"--student auto chooses the family on training athletes held out, and the "
-            f"training windows hold {len(athletes)} athlete(s); name the family "
-            "(--student cnn or --student hydra) or train on more athletes"
-        )
-    splitter = GroupKFold(n_splits=min(n_folds, len(athletes)))
+    """Row indices held out per fold: whole athletes, each athlete in exactly one fold;
+    no folds for fewer than two athletes."""
+    n_athletes = len(np.unique(groups))
+    if n_athletes < 2:
+        return []
+    splitter = GroupKFold(n_splits=min(n_folds, n_athletes))
     return [held for _, held in splitter.split(groups, groups=groups)]
 
 
@@ -87,14 +80,14 @@ def choose_family(
     predict those athletes better (macro-F1 pooled over the folds) with the athlete-
     bootstrap interval of the difference above 0: then the best of those. Each family is
     fitted by `config`'s recipe."""
-    if train.groups is None:
-        raise FamilyChoiceError(
-            "--student auto chooses the family on training athletes held out, and the "
-            "training windows name no athletes (a .ts file needs its _groups.txt); name "
-            "the family (--student cnn or --student hydra) or give the athletes"
-        )
     athletes = train.groups
-    folds = athlete_folds(athletes)
+    folds = [] if athletes is None else athlete_folds(athletes)
+    if athletes is None or not folds:
+        reason = (
+            f"{families[0]}: the training windows name fewer than two athletes, so no "
+            "family could be judged on athletes it did not fit"
+        )
+        return FamilyChoice(families[0], reason, {}, {})
     train = dataclasses.replace(train, inputs=train.views.held(HELD_VIEWS_MB))
     predictions: dict[str, np.ndarray] = {}
     for family in families:
@@ -118,7 +111,17 @@ def choose_family(
     }
     clearly_better = [family for family in families[1:] if over_first[family][1] > 0]
     kept = max(clearly_better, key=lambda family: scores[family], default=families[0])
-    return FamilyChoice(kept, scores, over_first, len(folds))
+    figures = ", ".join(f"{family} {score:.3f}" for family, score in scores.items())
+    differences = "; ".join(
+        f"{family} − {families[0]} {value:+.3f} [{low:+.3f}, {high:+.3f}]"
+        for family, (value, low, high) in over_first.items()
+    )
+    reason = (
+        f"{kept}: macro-F1 on training athletes each family's fits left out ({len(folds)} "
+        f"folds) {figures}; {differences}; {families[0]} is kept unless another family's "
+        "interval is above 0"
+    )
+    return FamilyChoice(kept, reason, scores, over_first)
 
 
 def _paired_difference(

@@ -45,10 +45,11 @@ class StudentSummary(BaseModel):
     parameters: int
     epochs: int  # 0: fitted in closed form (the Hydra student)
     val_macro_f1: float
-    # `--student auto`: each family's macro-F1 on training athletes its fits left out
-    # (host.distill.family); empty for a named family.
+    # `--student auto` (host.distill.family): the family kept and why, each family's
+    # macro-F1 on training athletes its fits left out, and each other family's paired
+    # difference from the CNN, (estimate, low, high); empty for a named family.
+    family_choice: str = ""
     held_out_macro_f1: dict[str, float] = {}
-    # ... and each other family's paired difference from the CNN: (estimate, low, high).
     held_out_over_first: dict[str, tuple[float, float, float]] = {}
 
 
@@ -155,21 +156,8 @@ def report_markdown(report: DistillReport) -> str:
         "",
         *_table(report.rows, with_cost=True),
     ]
-    if report.student.held_out_macro_f1:
-        scores = ", ".join(
-            f"{family} {score:.3f}" for family, score in report.student.held_out_macro_f1.items()
-        )
-        first = next(iter(report.student.held_out_macro_f1))
-        differences = "".join(
-            f"; {family} − {first} {value:+.3f} [{low:+.3f}, {high:+.3f}]"
-            for family, (value, low, high) in report.student.held_out_over_first.items()
-        )
-        lines += [
-            "",
-            f"Student family chosen by `--student auto`: **{report.student.kind}** (macro-F1 "
-            f"on training athletes each family's fits left out: {scores}{differences}; "
-            f"{first} is kept unless another family's interval is above 0).",
-        ]
+    if report.student.family_choice:
+        lines += ["", f"Student family chosen by `--student auto`: {report.student.family_choice}."]
     if report.occluded_rows:
         lines += [
             "",

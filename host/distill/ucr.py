@@ -73,6 +73,7 @@ class UcrResult:
     n_train: int
     n_test: int
     student_family: str  # the family trained ("auto" names the one it chose)
+    family_choice: str  # why auto kept it; empty for a named family
     student_accuracy: float
     student_macro_f1: float
     student_parameters: int
@@ -275,7 +276,7 @@ def run_check(
         fit = np.arange(len(data.y_train))
     config = check_config(seed, max_epochs, len(fit))
     config = config.replace(student=dataclasses.replace(config.student, kind=student))
-    model, _ = train_recipe_student(
+    model, choice = train_recipe_student(
         z_train[fit],
         data.y_train[fit],
         z_train[val],
@@ -295,6 +296,7 @@ def run_check(
         n_train=len(z_train),
         n_test=len(z_test),
         student_family=family_of(model),
+        family_choice="" if choice is None else choice.reason,
         student_accuracy=float(np.mean(student_pred == y)),
         student_macro_f1=_macro_f1(y, student_pred),
         student_parameters=parameter_count(model),

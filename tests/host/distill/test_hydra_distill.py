@@ -109,7 +109,7 @@ def test_auto_keeps_the_family_better_on_athletes_held_out_and_saves_it_by_name(
     assert set(kept.held_out_macro_f1) == {"cnn", "hydra"}
     _, low, _ = kept.held_out_over_first["hydra"]
     assert kept.kind == ("hydra" if low > 0 else "cnn")  # the CNN unless clearly worse
-    assert f"chosen by `--student auto`: **{kept.kind}**" in report_markdown(report)
+    assert f"chosen by `--student auto`: {kept.kind}: macro-F1" in report_markdown(report)
     student = load_student(auto_distilled.out_dir)
     # What is saved names the family kept, so the student loads and exports as that family,
     # and the student without distillation is of that family too.
