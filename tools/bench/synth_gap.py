@@ -16,6 +16,13 @@ draws) and the gap, seen minus unseen (docs/results.md, "Synthetic vs real: the
 cross-player gap").
 
     python tools/bench/synth_gap.py --variability narrow --variability wide
+
+`--write-ts DIR` writes each squad as `Synth<Name>_TRAIN.ts`, `_TEST.ts` (the first two
+players) and `_groups.txt` instead, for tools/real_motion/benchmark.py to score the
+students beside the baselines on synthetic players, as on the real recordings:
+
+    python tools/bench/synth_gap.py --variability wide --write-ts data/synth
+    python tools/real_motion/benchmark.py data/synth/SynthWide_TRAIN.ts --folds 4 --auto-student
 """
 
 from __future__ import annotations
@@ -30,6 +37,7 @@ os.environ.setdefault("OMP_NUM_THREADS", "1")
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
 import numpy as np  # noqa: E402
+from aeon.datasets import save_to_ts_file  # noqa: E402
 from sklearn.model_selection import GroupKFold, StratifiedKFold  # noqa: E402
 
 from edge.sim import simulate_clip  # noqa: E402
@@ -77,6 +85,31 @@ def pooled(
     return cluster_bootstrap(lambda i: macro_f1(y[i], predicted[i], n), groups, seed=seed)
 
 
+def write_ts(x: np.ndarray, y: np.ndarray, players: np.ndarray, out: Path, name: str) -> list[Path]:
+    """`name`_TRAIN.ts and _TEST.ts (the first two players) with labels by name, and
+    `name`_groups.txt naming each series' player, train then test."""
+    out.mkdir(parents=True, exist_ok=True)
+    test = np.isin(players, np.unique(players)[:2])
+    labels = np.asarray(LABELS)[y]
+    for split, chosen in (("TRAIN", ~test), ("TEST", test)):
+        save_to_ts_file(
+            x[chosen],
+            labels[chosen],
+            label_type="classification",
+            path=str(out),
+            problem_name=f"{name}_{split}",
+        )
+    order = [*players[~test], *players[test]]
+    (out / f"{name}_groups.txt").write_text("".join(f"{player}\n" for player in order))
+    return [out / f"{name}_{split}.ts" for split in ("TRAIN", "TEST")]
+
+
+def squad_name(variability: str) -> str:
+    """`Synth` and the preset's or TOML file's name in title case: `wide` → `SynthWide`."""
+    stem = Path(variability).stem.replace("-", " ").replace("_", " ")
+    return "Synth" + "".join(word.capitalize() for word in stem.split())
+
+
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--variability", action="append", help="preset or TOML file")
@@ -84,7 +117,16 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--per-label", type=int, default=8, help="clips per label per player")
     parser.add_argument("--folds", type=int, default=4)
     parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument(
+        "--write-ts", type=Path, metavar="DIR", help="write each squad as a .ts pair, no scores"
+    )
     args = parser.parse_args(argv)
+    if args.write_ts is not None:
+        for variability in args.variability or ["wide"]:
+            x, y, groups = simulate(variability, args.athletes, args.per_label, args.seed)
+            train, _ = write_ts(x, y, groups, args.write_ts, squad_name(variability))
+            print(f"{len(y)} series of {len(np.unique(groups))} players: {train}")
+        return
     print("| variability | clips | seen players | unseen players | gap (seen − unseen) | s |")
     print("|---|---:|---:|---:|---:|---:|")
     for variability in args.variability or ["narrow", "wide"]:
