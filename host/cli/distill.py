@@ -31,7 +31,7 @@ def distill_command(
         "--student",
         help="Student family: auto (the default: fits cnn and hydra without some training "
         "athletes, scores them on those athletes, and keeps the CNN unless the Hydra "
-        "student is clearly better; five fits of each family instead of one), cnn (the "
+        "student is clearly better; four extra fits of each family), cnn (the "
         "fastest), gru, or hydra (random convolutions with a ridge head fitted in closed "
         "form: better on unseen footballers, about 2.5 times the CNN's time per window; "
         "docs/student.md, Real data).",
@@ -128,11 +128,12 @@ def student_check_command(
     ),
     seeds: int = typer.Option(3, "--seeds", min=1, help="Training seeds to average over."),
     student: Literal["cnn", "gru", "hydra", "auto"] = typer.Option(
-        "cnn",
+        "auto",
         "--student",
-        help="Student family, as `touchline distill --student`: hydra is the one that held "
-        "up on unseen footballers, cnn on phone + watch, and auto chooses between them on "
-        "training athletes held out (needs a groups file; docs/student.md, Real data).",
+        help="Student family, as `touchline distill --student`: auto (the default) chooses "
+        "between cnn and hydra on the groups file's training athletes held out, and keeps "
+        "cnn where no groups file names them; hydra is the one that held up on unseen "
+        "footballers, cnn on phone + watch (docs/student.md, Real data).",
     ),
 ) -> None:
     """Train the student's recipe (augmented, as `touchline distill`)
@@ -144,7 +145,7 @@ def student_check_command(
     each model per seed, then the means, and the student's latency per window
     (onnxruntime, one thread).
 
-    Example:  touchline student-check --data data/real/SoccerIMU_TRAIN.ts --student hydra
+    Example:  touchline student-check --data data/real/SoccerIMU_TRAIN.ts --seeds 1
     """
     import numpy as np
     from rich.table import Table

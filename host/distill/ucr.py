@@ -260,7 +260,7 @@ def run_check(
     seed: int = 0,
     max_epochs: int = REAL_MOTION_EPOCHS,
     minirocket_kernels: int = MINIROCKET_KERNELS,
-    student: StudentFamily | Literal["auto"] = "cnn",
+    student: StudentFamily | Literal["auto"] = "auto",
 ) -> UcrResult:
     """Train the student of family `student` (as `touchline distill --student`; "auto"
     chooses on the training athletes, host.distill.family), MiniRocket and Hydra on the

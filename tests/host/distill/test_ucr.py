@@ -18,7 +18,7 @@ def test_basic_motions_loads_with_its_own_split() -> None:
 
 
 def test_student_and_minirocket_learn_real_motions() -> None:
-    result = run_check("BasicMotions", seed=2, max_epochs=40, minirocket_kernels=168)
+    result = run_check("BasicMotions", seed=2, max_epochs=40, minirocket_kernels=168, student="cnn")
     # Four balanced classes: chance is 0.25.
     assert result.student_accuracy >= 0.6
     assert result.minirocket_accuracy >= 0.9
@@ -39,10 +39,10 @@ def test_student_check_reads_any_labelled_ts_and_prints_the_baselines(tmp_path: 
     result = CliRunner().invoke(app, ["student-check", "--data", str(train), "--seeds", "1"])
     assert result.exit_code == 0, result.output
     assert "Motions: 48 train / 24 test series" in result.output
-    means = result.output.split("mean test macro-F1:")[1]
+    means = result.output.split("mean test macro-F1:")[1].split("--student auto")[0]
     scores = {
         name: float(means.split(name)[1].split(",")[0])
-        for name in ("student (cnn)", "MiniRocket + ridge", "Hydra")
+        for name in ("student (auto)", "MiniRocket + ridge", "Hydra")
     }
     # Three balanced movements: chance is 0.33; the rhythms are easy to tell apart.
     assert all(score >= 0.8 for score in scores.values()), scores
@@ -59,7 +59,7 @@ def test_student_check_trains_the_family_asked_for(tmp_path: Path) -> None:
     )
     assert result.exit_code == 0, result.output
     hydra = run_check(train, seed=0, student="hydra")
-    cnn = run_check(train, seed=0, max_epochs=2)
+    cnn = run_check(train, seed=0, max_epochs=2, student="cnn")
     # The Hydra student's parameters are its ridge head alone; the CNN's are trained layers.
     assert hydra.student_parameters != cnn.student_parameters
     assert f"student (hydra) {hydra.student_macro_f1:.3f}" in result.output.replace("\n", " ")
