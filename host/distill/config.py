@@ -43,6 +43,8 @@ PLAIN_PATIENCE = 6
 
 # The student network families (host/distill/student.py).
 StudentFamily = Literal["cnn", "gru", "hydra"]
+# What `--student` takes: a family, or "auto" to choose one (host/distill/family.py).
+StudentKind = StudentFamily | Literal["auto"]
 
 
 @dataclass(frozen=True)
@@ -54,7 +56,7 @@ class StudentConfig:
     # student names the family kept. Measured leave-subject-out: the Hydra student wins
     # on footballers, the CNN on phone + watch, and auto keeps each there (docs/student.md,
     # "The family chosen on athletes held out").
-    kind: StudentFamily | Literal["auto"] = "auto"
+    kind: StudentKind = "auto"
     in_channels: int = len(taxonomy.IMU_CHANNELS) + 1
     n_labels: int = len(taxonomy.LABELS)
     # CNN: a strided stem downsamples 4x at once (the window is 600 samples, most of the

@@ -18,7 +18,6 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Literal
 
 import numpy as np
 import torch
@@ -36,7 +35,7 @@ from host.distill.config import (
     REAL_MOTION_PATIENCE,
     DistillConfig,
     StudentConfig,
-    StudentFamily,
+    StudentKind,
 )
 from host.distill.family import FamilyChoice, train_chosen_student
 from host.distill.student import family_of, parameter_count
@@ -260,7 +259,7 @@ def run_check(
     seed: int = 0,
     max_epochs: int = REAL_MOTION_EPOCHS,
     minirocket_kernels: int = MINIROCKET_KERNELS,
-    student: StudentFamily | Literal["auto"] = "auto",
+    student: StudentKind = "auto",
 ) -> UcrResult:
     """Train the student of family `student` (as `touchline distill --student`; "auto"
     chooses on the training athletes, host.distill.family), MiniRocket and Hydra on the
