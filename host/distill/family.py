@@ -31,7 +31,7 @@ from host.distill.config import DistillConfig, StudentFamily
 from host.distill.report import fast_macro_f1
 from host.distill.train_student import TrainedStudent, TrainingSet, predict_logits, train_student
 from host.distill.views import HELD_VIEWS_MB
-from host.evaluation.bootstrap import cluster_bootstrap
+from host.evaluation.bootstrap import cluster_bootstrap_draws, percentile_interval
 
 # The families `auto` chooses between; the first is kept unless another is clearly
 # better (the CNN: the default, and the faster).
@@ -49,13 +49,15 @@ Fit = Callable[[TrainingSet, TrainingSet, DistillConfig, bool, str], TrainedStud
 @dataclass(frozen=True)
 class FamilyChoice:
     """The family kept and why; every family's macro-F1 on training athletes its fits left
-    out, and each later family's paired difference from the first, (estimate, low,
-    high). Both are empty where no athlete could be held out."""
+    out, each later family's paired difference from the first, (estimate, low, high),
+    and the share of athlete resamples on which that difference is above 0. All are
+    empty where no athlete could be held out."""
 
     kept: StudentFamily
     reason: str
     held_out_macro_f1: dict[str, float]
     over_first: dict[str, tuple[float, float, float]]
+    ahead_share: dict[str, float]
 
 
 def athlete_folds(groups: np.ndarray, n_folds: int = CHOICE_FOLDS) -> list[np.ndarray]:
@@ -87,7 +89,7 @@ def choose_family(
             f"{families[0]}: the training windows name fewer than two athletes, so no "
             "family could be judged on athletes it did not fit"
         )
-        return FamilyChoice(families[0], reason, {}, {})
+        return FamilyChoice(families[0], reason, {}, {}, {})
     train = dataclasses.replace(train, inputs=train.views.held(HELD_VIEWS_MB))
     predictions: dict[str, np.ndarray] = {}
     for family in families:
@@ -105,15 +107,20 @@ def choose_family(
         family: float(f1_score(labels, predicted, average="macro"))
         for family, predicted in predictions.items()
     }
-    over_first: dict[str, tuple[float, float, float]] = {
-        family: _paired_difference(labels, predictions[family], first, athletes, config.seed)
-        for family in families[1:]
-    }
+    over_first: dict[str, tuple[float, float, float]] = {}
+    ahead_share: dict[str, float] = {}
+    for family in families[1:]:
+        estimate, draws = _paired_difference(
+            labels, predictions[family], first, athletes, config.seed
+        )
+        over_first[family] = (estimate, *percentile_interval(draws))
+        ahead_share[family] = float(np.mean(draws > 0)) if len(draws) else float("nan")
     clearly_better = [family for family in families[1:] if over_first[family][1] > 0]
     kept = max(clearly_better, key=lambda family: scores[family], default=families[0])
     figures = ", ".join(f"{family} {score:.3f}" for family, score in scores.items())
     differences = "; ".join(
-        f"{family} − {families[0]} {value:+.3f} [{low:+.3f}, {high:+.3f}]"
+        f"{family} − {families[0]} {value:+.3f} [{low:+.3f}, {high:+.3f}], ahead on "
+        f"{ahead_share[family]:.0%} of athlete resamples"
         for family, (value, low, high) in over_first.items()
     )
     reason = (
@@ -121,20 +128,20 @@ def choose_family(
         f"folds) {figures}; {differences}; {families[0]} is kept unless another family's "
         "interval is above 0"
     )
-    return FamilyChoice(kept, reason, scores, over_first)
+    return FamilyChoice(kept, reason, scores, over_first, ahead_share)
 
 
 def _paired_difference(
     labels: np.ndarray, predicted: np.ndarray, first: np.ndarray, athletes: np.ndarray, seed: int
-) -> tuple[float, float, float]:
-    """Macro-F1 of `predicted` minus that of `first`, with its 95 % interval over athlete
+) -> tuple[float, np.ndarray]:
+    """Macro-F1 of `predicted` minus that of `first`, and its values over athlete
     resamples (both sides on the same draws)."""
 
     def difference(rows: np.ndarray) -> float:
         truth = labels[rows]
         return fast_macro_f1(truth, predicted[rows]) - fast_macro_f1(truth, first[rows])
 
-    return cluster_bootstrap(difference, athletes, CHOICE_RESAMPLES, seed)
+    return cluster_bootstrap_draws(difference, athletes, CHOICE_RESAMPLES, seed)
 
 
 def train_chosen_student(

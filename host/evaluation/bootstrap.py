@@ -20,17 +20,18 @@ def on_items(
     return lambda i: score(y[i], pred[i])
 
 
-def cluster_bootstrap(
-    metric: Metric, groups: np.ndarray, resamples: int = 1000, seed: int = 0, level: float = 0.95
-) -> tuple[float, float, float]:
-    """(estimate, low, high) of `metric` over all items and over athlete resamples.
+def cluster_bootstrap_draws(
+    metric: Metric, groups: np.ndarray, resamples: int = 1000, seed: int = 0
+) -> tuple[float, np.ndarray]:
+    """`metric` over all items, and its values over athlete resamples: the draws an
+    interval, or the share of resamples on one side of 0, is read from.
 
     Resamples where the metric is undefined (NaN, e.g. AUC without a positive) are skipped.
     """
     all_items = np.arange(len(groups))
     estimate = metric(all_items)
     if resamples <= 0 or len(groups) == 0:
-        return estimate, float("nan"), float("nan")
+        return estimate, np.empty(0)
     unique, inverse = np.unique(groups, return_inverse=True)
     members = [np.flatnonzero(inverse == g) for g in range(len(unique))]
     rng = np.random.default_rng(seed)
@@ -40,8 +41,22 @@ def cluster_bootstrap(
         value = metric(np.concatenate([members[g] for g in chosen]))
         if np.isfinite(value):
             values.append(value)
-    if not values:
-        return estimate, float("nan"), float("nan")
+    return estimate, np.asarray(values, dtype=float)
+
+
+def cluster_bootstrap(
+    metric: Metric, groups: np.ndarray, resamples: int = 1000, seed: int = 0, level: float = 0.95
+) -> tuple[float, float, float]:
+    """(estimate, low, high) of `metric` over all items and over athlete resamples
+    (`cluster_bootstrap_draws`); NaN bounds where no resample gave a value."""
+    estimate, values = cluster_bootstrap_draws(metric, groups, resamples, seed)
+    return (estimate, *percentile_interval(values, level))
+
+
+def percentile_interval(values: np.ndarray, level: float = 0.95) -> tuple[float, float]:
+    """The central `level` of bootstrap draws; NaN without draws."""
+    if len(values) == 0:
+        return float("nan"), float("nan")
     tail = (1 - level) / 2 * 100
     low, high = np.percentile(values, [tail, 100 - tail])
-    return estimate, float(low), float(high)
+    return float(low), float(high)

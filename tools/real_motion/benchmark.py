@@ -571,7 +571,7 @@ def run(
             record(row_name, test, pred, time.perf_counter() - start)
             held_out = " ".join(f"{k} {v:.3f}" for k, v in choice.held_out_macro_f1.items())
             over = " ".join(
-                f"{k} {v:+.3f} [{low:+.3f}, {high:+.3f}]"
+                f"{k} {v:+.3f} [{low:+.3f}, {high:+.3f}] ahead {choice.ahead_share[k]:.3f}"
                 for k, (v, low, high) in choice.over_first.items()
             )
             chosen.setdefault(row_name, []).append(f"{choice.kept} ({held_out}; {over})")

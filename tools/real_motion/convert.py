@@ -9,10 +9,12 @@ takes` (TAKES.csv, one IMU CSV and one skeleton CSV per take).
 
     python tools/real_motion/convert.py soccer SOCCER_COPY --out data/real
     python tools/real_motion/convert.py phone-watch SPSW_COPY --out data/real
+    python tools/real_motion/convert.py dsads DSADS_COPY --out data/real
     python tools/real_motion/convert.py soccer SOCCER_COPY --out data/real --takes data/takes
 
-SOCCER_COPY is a checkout of LMD-datasets/Expert-NoviceSoccerDataset and SPSW_COPY one of
-GeoTecINIT/sp-sw-har-dataset (tools/real_motion/README.md: sources, licences, commits).
+SOCCER_COPY is a checkout of LMD-datasets/Expert-NoviceSoccerDataset, SPSW_COPY one of
+GeoTecINIT/sp-sw-har-dataset and DSADS_COPY a copy of the Daily and Sports Activities
+segments (tools/real_motion/README.md: sources, licences, commits).
 """
 
 from __future__ import annotations
@@ -74,6 +76,42 @@ SOCCER_TEST_PLAYERS = ("P4", "P8")  # one novice and one expert held out
 SPSW_WINDOW_S = 2.56  # one window centred on each labelled stretch of an execution
 SPSW_MIN_RUN_S = 0.2
 SPSW_TEST_SUBJECTS = ("s19", "s20", "s21", "s22", "s23")
+
+# --- Daily and Sports Activities (Altun, Barshan, Tunçel 2010; 8 subjects, 19 activities) ---
+# Five Xsens MTx units at 25 Hz; each activity of each subject is 5 min cut into sixty
+# consecutive 5 s segments `aNN/pN/sNN.txt` (125 rows, 45 columns: torso, right arm, left
+# arm, right leg, left leg; per unit x, y, z acceleration in m/s², rate of turn in rad/s,
+# then magnetic field).
+DSADS_RATE_HZ = 25
+DSADS_SEGMENTS = 60
+DSADS_SEGMENT_ROWS = 125
+DSADS_UNIT_COLUMNS = 9
+DSADS_TORSO, DSADS_RIGHT_LEG = 0, 3
+# Every fifth segment (s01, s06, … s56): 12 per activity and subject, spread over the five
+# minutes, so that a leave-subject-out fold runs in the time of the other two sets'.
+DSADS_SEGMENT_STEP = 5
+DSADS_ACTIVITIES = (
+    "sitting",
+    "standing",
+    "lying_on_back",
+    "lying_on_right_side",
+    "ascending_stairs",
+    "descending_stairs",
+    "standing_in_elevator",
+    "moving_in_elevator",
+    "walking_in_parking_lot",
+    "walking_treadmill_flat",
+    "walking_treadmill_inclined",
+    "running_treadmill",
+    "stepper",
+    "cross_trainer",
+    "cycling_horizontal",
+    "cycling_vertical",
+    "rowing",
+    "jumping",
+    "basketball",
+)
+DSADS_TEST_SUBJECTS = ("p7", "p8")
 
 
 class ConvertError(ValueError):
@@ -169,6 +207,40 @@ def phone_watch_series(copy: Path) -> list[Series]:
     return series
 
 
+def dsads_series(copy: Path) -> list[Series]:
+    """Torso + right-leg units' accelerometer and gyroscope (g, deg/s, 100 Hz): each
+    activity's five minutes joined, resampled as one signal, and cut back into its 5 s
+    segments, of which every `DSADS_SEGMENT_STEP`-th is kept."""
+    data = copy / "data" if (copy / "data").is_dir() else copy
+    if not (data / "a01" / "p1").is_dir():
+        raise ConvertError(f"{copy}: no a01/p1/ segment folder (not the DSADS dataset?)")
+    columns = [
+        DSADS_UNIT_COLUMNS * unit + offset
+        for unit in (DSADS_TORSO, DSADS_RIGHT_LEG)
+        for offset in range(6)
+    ]
+    per_unit = np.array(([1 / STANDARD_GRAVITY] * 3 + [RAD_TO_DEG] * 3) * 2)[:, None]
+    up = RATE_HZ // DSADS_RATE_HZ
+    series: list[Series] = []
+    for number, label in enumerate(DSADS_ACTIVITIES, start=1):
+        for subject in sorted((data / f"a{number:02d}").glob("p*"), key=lambda p: int(p.name[1:])):
+            segments = [
+                np.loadtxt(subject / f"s{k:02d}.txt", delimiter=",", ndmin=2)
+                for k in range(1, DSADS_SEGMENTS + 1)
+            ]
+            if any(seg.shape != (DSADS_SEGMENT_ROWS, 5 * DSADS_UNIT_COLUMNS) for seg in segments):
+                raise ConvertError(f"{subject}: a segment is not 125 rows of 45 columns")
+            joined = np.concatenate(segments)[:, columns].T * per_unit
+            resampled = resample_poly(joined, up, 1, axis=1).astype(np.float32)
+            length = DSADS_SEGMENT_ROWS * up
+            for k in range(0, DSADS_SEGMENTS, DSADS_SEGMENT_STEP):
+                window = resampled[:, k * length : (k + 1) * length]
+                series.append(Series(window, label, subject.name))
+    if not series:
+        raise ConvertError(f"{copy}: no aNN/pN/sNN.txt segments")
+    return series
+
+
 def _read_spsw(path: Path) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Seconds, `(6, T)` g and deg/s, labels; the files hold m/s², rad/s and ms."""
     with path.open(newline="") as handle:
@@ -232,7 +304,7 @@ def write_takes(takes: dict[str, list[np.ndarray]], series: Sequence[Series], ou
 
 def main(argv: Sequence[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("dataset", choices=("soccer", "phone-watch"))
+    parser.add_argument("dataset", choices=("soccer", "phone-watch", "dsads"))
     parser.add_argument("copy", type=Path, help="checkout of the dataset's repository")
     parser.add_argument("--out", type=Path, required=True, help="folder for the .ts files")
     parser.add_argument("--takes", type=Path, help="soccer only: also write the takes layout")
@@ -242,9 +314,12 @@ def main(argv: Sequence[str] | None = None) -> None:
         write_ts(series, args.out, "SoccerIMU", SOCCER_TEST_PLAYERS)
         if args.takes:
             write_takes(takes, series, args.takes)
-    else:
+    elif args.dataset == "phone-watch":
         series = phone_watch_series(args.copy)
         write_ts(series, args.out, "PhoneWatchHAR", SPSW_TEST_SUBJECTS)
+    else:
+        series = dsads_series(args.copy)
+        write_ts(series, args.out, "DailySportsIMU", DSADS_TEST_SUBJECTS)
     counts = {a: sum(s.athlete == a for s in series) for a in sorted({s.athlete for s in series})}
     print(
         f"{len(series)} series, {len(counts)} athletes: "

@@ -78,6 +78,8 @@ def test_the_family_better_on_athletes_its_fits_left_out_is_kept() -> None:
     # athletes held out it predicts class 0 only.
     assert choice.kept == "hydra" and "(4 folds)" in choice.reason
     assert choice.held_out_macro_f1["cnn"] < 0.3 < 0.5 < choice.held_out_macro_f1["hydra"]
+    assert choice.ahead_share["hydra"] == 1.0  # ahead on every athlete resample
+    assert "ahead on 100% of athlete resamples" in choice.reason
     for kind in ("cnn", "hydra"):
         fits = [(seen, model) for k, seen, model in families.fits if k == kind]
         assert len(fits) == 4
@@ -91,6 +93,7 @@ def test_a_tie_keeps_the_first_family() -> None:
     choice = choose_family(train, validation, TEST_CONFIG, families=("hydra", "cnn"), fit=_tie)
     assert choice.kept == "hydra"
     assert choice.held_out_macro_f1["hydra"] == choice.held_out_macro_f1["cnn"]
+    assert choice.ahead_share["cnn"] == 0.0  # equal is not ahead
 
 
 def _tie(
@@ -118,7 +121,7 @@ def test_without_two_named_athletes_the_first_family_is_kept_and_the_reason_give
     for train in (_windows([3]), dataclasses.replace(_windows([3, 4]), groups=None)):
         choice = choose_family(train, _windows([5]), config, fit=families)
         assert choice.kept == "cnn" and "fewer than two athletes" in choice.reason
-        assert not choice.held_out_macro_f1 and not choice.over_first
+        assert not choice.held_out_macro_f1 and not choice.over_first and not choice.ahead_share
     assert not families.fits  # nothing fitted to choose with
 
 
@@ -129,6 +132,7 @@ def test_a_gain_the_athletes_do_not_agree_on_keeps_the_first_family() -> None:
     estimate, low, high = choice.over_first["hydra"]
     # Better on average, but only on half the athletes: the interval straddles 0.
     assert scores["hydra"] > scores["cnn"] and estimate > 0 > low
+    assert 0.2 < choice.ahead_share["hydra"] < 0.975
     assert choice.kept == "cnn"
 
 

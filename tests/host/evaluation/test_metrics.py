@@ -4,7 +4,11 @@ from __future__ import annotations
 
 import numpy as np
 
-from host.evaluation.bootstrap import cluster_bootstrap
+from host.evaluation.bootstrap import (
+    cluster_bootstrap,
+    cluster_bootstrap_draws,
+    percentile_interval,
+)
 from host.evaluation.metrics import action_report, high_risk_recall, risk_report
 
 
@@ -46,3 +50,19 @@ def test_cluster_bootstrap_brackets_the_estimate_and_respects_athlete_correlatio
     _, iid_low, iid_high = cluster_bootstrap(acc, np.arange(600), resamples=400)
     assert low <= estimate <= high
     assert (high - low) > 1.5 * (iid_high - iid_low)
+
+
+def test_bootstrap_draws_give_the_interval_and_skip_undefined_resamples() -> None:
+    athletes = np.repeat(np.arange(6), 10)
+    values = np.arange(60, dtype=float)
+
+    def mean_unless_athlete_0_missing(idx: np.ndarray) -> float:
+        return float(values[idx].mean()) if (athletes[idx] == 0).any() else float("nan")
+
+    estimate, draws = cluster_bootstrap_draws(mean_unless_athlete_0_missing, athletes, 300, seed=3)
+    # A resample misses athlete 0 with probability (5/6)^6 ≈ 0.33: those are skipped.
+    assert 150 < len(draws) < 250 and np.isfinite(draws).all()
+    assert (estimate, *percentile_interval(draws)) == cluster_bootstrap(
+        mean_unless_athlete_0_missing, athletes, 300, seed=3
+    )
+    assert cluster_bootstrap_draws(mean_unless_athlete_0_missing, athletes, 0)[1].size == 0
