@@ -231,7 +231,8 @@ def dsads_series(copy: Path) -> list[Series]:
             if any(seg.shape != (DSADS_SEGMENT_ROWS, 5 * DSADS_UNIT_COLUMNS) for seg in segments):
                 raise ConvertError(f"{subject}: a segment is not 125 rows of 45 columns")
             joined = np.concatenate(segments)[:, columns].T * per_unit
-            resampled = resample_poly(joined, up, 1, axis=1).astype(np.float32)
+            # Extended as a line, not zeros: the first segment starts without a transient.
+            resampled = resample_poly(joined, up, 1, axis=1, padtype="line").astype(np.float32)
             length = DSADS_SEGMENT_ROWS * up
             for k in range(0, DSADS_SEGMENTS, DSADS_SEGMENT_STEP):
                 window = resampled[:, k * length : (k + 1) * length]

@@ -1,0 +1,95 @@
+"""tools/real_motion/convert.py on the Daily and Sports Activities layout: the torso and
+right-leg units in product units at 100 Hz, each activity's segments resampled as one
+signal, every fifth segment kept, and a copy of another shape refused."""
+
+from __future__ import annotations
+
+import importlib.util
+import sys
+from pathlib import Path
+from types import ModuleType
+
+import numpy as np
+import pytest
+
+from host.data.ts_file import read_groups
+from host.distill.ucr import load_collection
+
+TOOL = Path(__file__).resolve().parents[3] / "tools" / "real_motion" / "convert.py"
+SUBJECTS = ("p1", "p2", "p7")
+
+
+def _tool() -> ModuleType:
+    spec = importlib.util.spec_from_file_location("real_motion_convert", TOOL)
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = module
+    spec.loader.exec_module(module)
+    return module
+
+
+def _write_copy(root: Path, convert: ModuleType, activities: int) -> None:
+    """The release's layout: data/aNN/pN/sNN.txt, 125 rows of 45 comma-separated columns.
+    The torso's x acceleration holds one standard gravity plus a slow sine running on
+    across the segments (m/s²); its x rate of turn is π rad/s; the right leg's y
+    acceleration holds the activity's number of g, the left leg (not read) a marker."""
+    rows = convert.DSADS_SEGMENT_ROWS
+    for number in range(1, activities + 1):
+        for subject in SUBJECTS:
+            folder = root / "data" / f"a{number:02d}" / subject
+            folder.mkdir(parents=True)
+            for k in range(convert.DSADS_SEGMENTS):
+                segment = np.zeros((rows, 45))
+                segment[:, 0] = convert.STANDARD_GRAVITY + _sway((k * rows + np.arange(rows)) / 25)
+                segment[:, 3] = np.pi
+                segment[:, 28] = number * convert.STANDARD_GRAVITY
+                segment[:, 36:] = 99.0
+                np.savetxt(folder / f"s{k + 1:02d}.txt", segment, delimiter=",", fmt="%.6f")
+
+
+def _sway(t_s: np.ndarray) -> np.ndarray:
+    """0.5 Hz, 2 m/s²: well inside the 25 Hz recording's band."""
+    return 2.0 * np.sin(2 * np.pi * 0.5 * t_s)
+
+
+def test_dsads_units_rate_and_segments(tmp_path: Path) -> None:
+    convert = _tool()
+    _write_copy(tmp_path / "copy", convert, activities=2)
+    series = convert.dsads_series(tmp_path / "copy")
+    kept = convert.DSADS_SEGMENTS // convert.DSADS_SEGMENT_STEP
+    assert len(series) == 2 * len(SUBJECTS) * kept
+    assert [s.label for s in series[:: len(SUBJECTS) * kept]] == ["sitting", "standing"]
+    assert {s.athlete for s in series} == set(SUBJECTS)
+    first = series[0].values
+    assert first.shape == (12, 500)  # waist + calf, 5 s at 100 Hz
+    # m/s² → g, rad/s → deg/s, from the recording's first sample on; the left leg's
+    # columns are not read.
+    assert np.allclose(first[3], 180.0, atol=0.5) and np.allclose(first[7], 1.0, atol=0.01)
+    assert np.abs(first).max() < 200
+    # The segments were joined before resampling: the sine carries on across the borders
+    # of the 5 s segments (resampled one by one, each border would bend it).
+    for n, segment in enumerate(series[1:kept], start=1):  # s06, s11, …: 25 s apart
+        expected = 1 + _sway(25 * n + np.arange(500) / 100) / convert.STANDARD_GRAVITY
+        assert np.allclose(segment.values[0], expected, atol=2e-3)
+
+
+def test_dsads_written_as_ts_with_held_out_subjects(tmp_path: Path) -> None:
+    convert = _tool()
+    _write_copy(tmp_path / "copy", convert, activities=2)
+    convert.main(["dsads", str(tmp_path / "copy"), "--out", str(tmp_path / "ts")])
+    collection = load_collection(tmp_path / "ts" / "DailySportsIMU_TRAIN.ts")
+    groups = read_groups(tmp_path / "ts" / "DailySportsIMU_groups.txt", 72, 48)
+    assert collection.x_train.shape == (48, 12, 500) and len(collection.y_test) == 24
+    assert sorted(collection.classes) == ["sitting", "standing"]
+    assert list(groups) == ["p1"] * 12 + ["p2"] * 12 + ["p1"] * 12 + ["p2"] * 12 + ["p7"] * 24
+
+
+def test_a_copy_of_another_shape_is_refused(tmp_path: Path) -> None:
+    convert = _tool()
+    with pytest.raises(convert.ConvertError, match="not the DSADS dataset"):
+        convert.dsads_series(tmp_path)
+    _write_copy(tmp_path / "copy", convert, activities=1)
+    short = tmp_path / "copy" / "data" / "a01" / "p2" / "s07.txt"
+    short.write_text("\n".join(short.read_text().splitlines()[:-1]))
+    with pytest.raises(convert.ConvertError, match=r"a01/p2: a segment is not 125 rows"):
+        convert.dsads_series(tmp_path / "copy")
