@@ -1,0 +1,84 @@
+"""tools/real_motion/auto_level.py: each level keeps the family its share allows, scored
+on the fold's test athletes; near-ties go to the most cautious level; runs lacking rows
+or shares are refused."""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+import sys
+from pathlib import Path
+from types import ModuleType
+
+import pytest
+
+TOOL = Path(__file__).resolve().parents[3] / "tools" / "real_motion" / "auto_level.py"
+HYDRA = "Hydra student (16 groups, 8x pooled, 8 augmented copies, seed {seed})"
+
+
+def _tool() -> ModuleType:
+    spec = importlib.util.spec_from_file_location("real_motion_auto_level", TOOL)
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = module
+    spec.loader.exec_module(module)
+    return module
+
+
+def _choice(kept: str, share: float) -> str:
+    """As the benchmark writes an auto row's pick."""
+    return f"{kept} (cnn 0.900 hydra 0.950; hydra +0.050 [-0.010, +0.090] ahead {share:.3f})"
+
+
+def _run(shares: list[list[float]], cnn: list[float], hydra: list[float]) -> dict:
+    rows = []
+    for seed, seed_shares in enumerate(shares):
+        rows.append({"model": f"student (default, seed {seed})", "fold_macro_f1": cnn})
+        rows.append({"model": HYDRA.format(seed=seed), "fold_macro_f1": hydra})
+        picks = [_choice("hydra" if s >= 0.975 else "cnn", s) for s in seed_shares]
+        rows.append(
+            {"model": f"student auto (seed {seed})", "fold_macro_f1": [], "chosen_per_fold": picks}
+        )
+    return {"rows": rows}
+
+
+def test_each_level_keeps_hydra_where_its_share_reaches_it() -> None:
+    tool = _tool()
+    run = _run([[0.85, 0.99], [0.6, 0.92]], cnn=[0.70, 0.80], hydra=[0.74, 0.78])
+    folds = tool.fold_seeds(run, run)
+    assert [f.share for f in folds] == [0.85, 0.99, 0.6, 0.92]
+    assert tool.score_at(0.975, folds) == (pytest.approx((0.70 + 0.78 + 0.70 + 0.80) / 4), 1)
+    assert tool.score_at(0.8, folds) == (pytest.approx((0.74 + 0.78 + 0.70 + 0.78) / 4), 3)
+    assert tool.score_at(0.5, folds)[1] == 4
+
+
+def test_the_best_level_over_sets_and_near_ties_go_to_the_most_cautious() -> None:
+    tool = _tool()
+    hydra_pays = tool.fold_seeds(*[_run([[0.7, 0.9]], cnn=[0.5, 0.5], hydra=[0.9, 0.9])] * 2)
+    cnn_pays = tool.fold_seeds(*[_run([[0.7, 0.9]], cnn=[0.9, 0.9], hydra=[0.5, 0.5])] * 2)
+    assert tool.best_level([hydra_pays]) == 0.5
+    assert tool.best_level([cnn_pays]) == 0.975
+    # Gains and losses cancel over the two sets: every level ties, the most cautious wins.
+    assert tool.best_level([hydra_pays, cnn_pays]) == 0.975
+
+
+def test_runs_without_family_rows_or_shares_are_refused(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    tool = _tool()
+    run = _run([[0.9]], cnn=[0.7], hydra=[0.8])
+    without_hydra = {"rows": [r for r in run["rows"] if not r["model"].startswith("Hydra")]}
+    with pytest.raises(tool.LevelError, match="seed 0: no CNN or Hydra student row"):
+        tool.fold_seeds(run, without_hydra)
+    run["rows"][-1]["chosen_per_fold"] = ["cnn (cnn 0.9 hydra 0.8; hydra -0.1 [-0.2, 0.0])"]
+    with pytest.raises(tool.LevelError, match="seed 0, fold 1: no share"):
+        tool.fold_seeds(run, run)
+    with pytest.raises(tool.LevelError, match="no `student auto` rows"):
+        tool.fold_seeds(without_hydra | {"rows": []}, run)
+    # From the command line: one table row per level, and the level kept.
+    path = tmp_path / "run.json"
+    path.write_text(json.dumps(_run([[0.9]], cnn=[0.7], hydra=[0.8])))
+    tool.main([str(path)])
+    out = capsys.readouterr().out
+    assert "| 0.5 | 0.8000 (Hydra 1/1) | 0.8000 |" in out and "| 0.975 | 0.7000 (Hydra 0/1)" in out
+    assert out.rstrip().endswith("level kept: 0.9")  # 0.5-0.9 tie: the most cautious
