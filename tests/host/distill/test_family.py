@@ -6,10 +6,12 @@ from __future__ import annotations
 import dataclasses
 
 import numpy as np
+import pytest
 import torch
 from signature_data import TEST_CONFIG
 from torch import nn
 
+from host.distill import family
 from host.distill.config import DistillConfig, StudentConfig
 from host.distill.family import athlete_folds, choose_family
 from host.distill.train_student import TrainedStudent, TrainingSet
@@ -134,6 +136,15 @@ def test_a_gain_the_athletes_do_not_agree_on_keeps_the_first_family() -> None:
     assert scores["hydra"] > scores["cnn"] and estimate > 0 > low
     assert 0.2 < choice.ahead_share["hydra"] < 0.975
     assert choice.kept == "cnn"
+
+
+def test_the_confidence_level_is_what_decides(monkeypatch: pytest.MonkeyPatch) -> None:
+    train, validation = _windows(list(range(8))), _windows([8])
+    share = choose_family(train, validation, TEST_CONFIG, fit=_split_squad).ahead_share["hydra"]
+    monkeypatch.setattr(family, "CHOICE_CONFIDENCE", share)
+    assert choose_family(train, validation, TEST_CONFIG, fit=_split_squad).kept == "hydra"
+    monkeypatch.setattr(family, "CHOICE_CONFIDENCE", share + 0.001)
+    assert choose_family(train, validation, TEST_CONFIG, fit=_split_squad).kept == "cnn"
 
 
 def _split_squad(
