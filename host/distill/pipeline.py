@@ -342,6 +342,13 @@ def distill_run(
     data_path = data_dir or run.info.get("data")
     if data_path is None:
         raise DistillError(f"{run_dir}: the run does not say which dataset it used; pass --data")
+    if Path(data_path).suffix == ".ts":
+        raise DistillError(
+            f"{run_dir} was trained on the labelled series of {data_path}; `touchline "
+            "distill` distils on a dataset folder's clips. For a .ts file, `touchline "
+            f"student-check --data {data_path}` trains the sideline student on the same "
+            "series and scores it beside MiniRocket and Hydra"
+        )
     dataset = load_dataset(data_path)
     split = None
     split_file = Path(run_dir) / SPLIT_FILE

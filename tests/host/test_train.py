@@ -13,7 +13,9 @@ from pathlib import Path
 import numpy as np
 import pytest
 import torch
+from typer.testing import CliRunner
 
+from host.cli import app
 from host.data.dataset import load_dataset
 from host.models.config import TrainConfig
 from host.models.run import load_run
@@ -156,6 +158,10 @@ def test_ucr_ts_file_trains_the_imu_branch_with_its_own_labels(tmp_path: Path) -
     # No athlete-weeks in a .ts file: the risk section says so instead of going missing.
     assert evaluation.risk is None
     assert json.loads((result.run_dir / "evaluation.json").read_text())["risk"] is None
+    # Distillation reads a dataset folder's clips: a .ts run is sent to student-check.
+    refused = CliRunner().invoke(app, ["distill", str(result.run_dir), "--device", "cpu"])
+    assert refused.exit_code == 1 and "Traceback" not in refused.output
+    assert "touchline student-check --data" in " ".join(refused.output.split())
 
 
 def test_ts_series_reach_the_model_on_its_imu_grid_with_the_time_crop(tmp_path: Path) -> None:
