@@ -124,7 +124,7 @@ def choose_family(
     figures = ", ".join(f"{family} {score:.3f}" for family, score in scores.items())
     differences = "; ".join(
         f"{family} − {families[0]} {value:+.3f} [{low:+.3f}, {high:+.3f}], ahead on "
-        f"{ahead_share[family]:.0%} of athlete resamples"
+        f"{ahead_share[family]:.1%} of athlete resamples"
         for family, (value, low, high) in over_first.items()
     )
     reason = (

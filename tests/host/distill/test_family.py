@@ -81,7 +81,7 @@ def test_the_family_better_on_athletes_its_fits_left_out_is_kept() -> None:
     assert choice.kept == "hydra" and "(4 folds)" in choice.reason
     assert choice.held_out_macro_f1["cnn"] < 0.3 < 0.5 < choice.held_out_macro_f1["hydra"]
     assert choice.ahead_share["hydra"] == 1.0  # ahead on every athlete resample
-    assert "ahead on 100% of athlete resamples" in choice.reason
+    assert "ahead on 100.0% of athlete resamples" in choice.reason
     for kind in ("cnn", "hydra"):
         fits = [(seen, model) for k, seen, model in families.fits if k == kind]
         assert len(fits) == 4
