@@ -368,6 +368,19 @@ def paired_differences(
     return out
 
 
+class AveragedStudents(torch.nn.Module):
+    """Several students as one graph: the mean of their class probabilities (as the log,
+    so that the graph still returns logits)."""
+
+    def __init__(self, students: Sequence[torch.nn.Module]) -> None:
+        super().__init__()
+        self.students = torch.nn.ModuleList(students)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        probabilities = torch.stack([s(x).softmax(dim=1) for s in self.students]).mean(dim=0)
+        return probabilities.log()
+
+
 def seed_family(model: str) -> str:
     """A row's name without its seed: the rows of one model over several seeds share it
     ("Hydra (seed 2)" and seed 0's "Hydra" are "Hydra")."""
@@ -440,6 +453,7 @@ def run(
     hydra_summaries: bool = True,
     teacher_data: Path | None = None,
     hydra_loo_penalty: bool = False,
+    cnn_ensemble: int = 0,
 ) -> dict:
     data = load_collection(train_file)
     if data.groups_train is None or data.groups_test is None:
@@ -496,6 +510,7 @@ def run(
             right = p[np.arange(len(train)), y[train]]
             print(f"  teacher {kind} on training windows: p(true label) mean {right.mean():.3f}")
         for recipe in recipes:
+            members: list[tuple[torch.nn.Module, np.ndarray, float]] = []
             for seed in range(seeds):
                 config = RECIPES[recipe].replace(seed=seed)
                 if max_epochs is not None:
@@ -504,11 +519,22 @@ def run(
                 model, _ = train_recipe_student(
                     z[train], y[train], z[val], y[val], len(data.classes), config, normaliser
                 )
-                pred = predict_logits(model, z[test]).argmax(axis=1)
+                logits = predict_logits(model, z[test])
                 name = f"student ({recipe}, seed {seed})"
-                record(name, test, pred, time.perf_counter() - start)
+                record(name, test, logits.argmax(axis=1), time.perf_counter() - start)
+                members.append((model, logits, time.perf_counter() - start))
                 if name not in latency:
                     latency[name] = onnx_ms_per_window(model, z[test][:1])
+            # Consecutive seeds' students averaged, one graph: each group is one row.
+            for group in range(seeds // cnn_ensemble if cnn_ensemble > 1 else 0):
+                chosen_members = members[group * cnn_ensemble : (group + 1) * cnn_ensemble]
+                probabilities = np.mean([softmax(m[1], axis=1) for m in chosen_members], axis=0)
+                name = f"student ensemble of {cnn_ensemble} ({recipe}, seed {group})"
+                seconds = sum(m[2] for m in chosen_members)
+                record(name, test, probabilities.argmax(axis=1), seconds)
+                if name not in latency:
+                    ensemble = AveragedStudents([m[0] for m in chosen_members])
+                    latency[name] = onnx_ms_per_window(ensemble, z[test][:1])
         for groups_n in hydra_students:
             for seed in range(hydra_seeds):
                 start = time.perf_counter()
@@ -711,6 +737,14 @@ def main(argv: Sequence[str] | None = None) -> None:
         "on the same features",
     )
     parser.add_argument(
+        "--cnn-ensemble",
+        type=int,
+        default=0,
+        metavar="K",
+        help="also a row per K consecutive seeds of each recipe: those students' class "
+        "probabilities averaged (one ONNX graph of K students; --seeds a multiple of K)",
+    )
+    parser.add_argument(
         "--auto-student",
         action="store_true",
         help="a row per seed of `--student auto`: the default CNN or the default Hydra "
@@ -767,6 +801,7 @@ def main(argv: Sequence[str] | None = None) -> None:
         not args.hydra_no_summaries,
         args.teacher_data,
         args.hydra_loo_penalty,
+        args.cnn_ensemble,
     )
     print(
         f"\n{result['dataset']}: {result['series']} series, {result['athletes']} athletes, "

@@ -14,6 +14,7 @@ from types import ModuleType
 
 import numpy as np
 import pytest
+import torch
 from sklearn.metrics import f1_score
 
 from host.data.dataset import load_dataset
@@ -290,3 +291,20 @@ def test_auto_rows_are_the_row_of_the_family_each_fold_chose(tmp_path: Path) -> 
         family = choice.split()[0]
         assert "cnn " in choice and "hydra " in choice and "[" in choice
         assert auto["fold_macro_f1"][k] == family_rows[family]["fold_macro_f1"][k]
+
+
+def test_an_ensemble_row_averages_its_seeds_probabilities_in_one_graph(tmp_path: Path) -> None:
+    benchmark = _tool()
+    torch.manual_seed(0)
+    students = [torch.nn.Sequential(torch.nn.Flatten(), torch.nn.Linear(12, 3)) for _ in range(2)]
+    x = torch.randn(5, 3, 4)
+    expected = torch.stack([s(x).softmax(dim=1) for s in students]).mean(dim=0)
+    averaged = benchmark.AveragedStudents(students)(x)
+    assert torch.allclose(averaged.exp(), expected, atol=1e-6)
+    data = write_motions(tmp_path)
+    result = benchmark.run(data, ["default"], 3, 2, 3, True, cnn_ensemble=2)
+    rows = {row["model"]: row for row in result["rows"]}
+    ensemble = rows["student ensemble of 2 (default, seed 0)"]
+    assert len(ensemble["fold_macro_f1"]) == 3 and ensemble["ms_per_window"] > 0
+    assert ensemble["fit_seconds"] > rows["student (default, seed 0)"]["fit_seconds"]
+    assert "student ensemble of 2 (default)" in {pair["student"] for pair in result["families"]}
