@@ -9,6 +9,7 @@ printed against MiniRocket measured in the same process.
     .venv/bin/python tools/bench/student.py --bundle runs/x/bundles/v1.tar.gz
     .venv/bin/python tools/bench/student.py --hydra 16,8 --hydra 64,4  # + Hydra students
     .venv/bin/python tools/bench/student.py --hydra 16,8 --hydra 16,8,plain  # ± summaries
+    .venv/bin/python tools/bench/student.py --cnn-ensemble 2 --hydra 16,8  # + 2 CNNs averaged
 
 Latency does not depend on the weights, so without a bundle a freshly built student (and
 its int8 variant, calibrated on random windows) is timed. A bundle whose default is fp32
@@ -40,6 +41,7 @@ from edge.bundle import read_bundle  # noqa: E402
 from edge.infer import _LiteRtRunner  # noqa: E402
 from host.distill.baselines import fit_minirocket  # noqa: E402
 from host.distill.config import MINIROCKET_KERNELS, StudentConfig  # noqa: E402
+from host.distill.ensemble import AveragedStudents  # noqa: E402
 from host.distill.hydra_student import HydraConfig, HydraStudent  # noqa: E402
 from host.distill.student import build_student  # noqa: E402
 from host.export.onnx import onnx_session, to_onnx_bytes  # noqa: E402
@@ -133,6 +135,15 @@ def main() -> None:
     parser.add_argument("--batch", type=int, default=256, help="windows per batched call")
     parser.add_argument("--minirocket-kernels", type=int, default=MINIROCKET_KERNELS)
     parser.add_argument(
+        "--cnn-ensemble",
+        type=int,
+        action="append",
+        default=[],
+        metavar="K",
+        help="also time K CNN students averaged as one graph (host/distill/ensemble.py), fp32 "
+        "and int8",
+    )
+    parser.add_argument(
         "--hydra",
         action="append",
         default=[],
@@ -180,6 +191,20 @@ def main() -> None:
     variants.append((int8_name, lambda: _onnx(int8), len(int8)))
     if tflite is not None:
         variants.append(("student (LiteRT)", lambda: _litert(tflite), len(tflite)))
+    for members in args.cnn_ensemble:
+        ensemble = AveragedStudents(
+            [build_student(StudentConfig(kind="cnn")) for _ in range(members)]
+        )
+        ensemble_bytes = to_onnx_bytes(ensemble.eval(), CHANNELS, SAMPLES)
+        ensemble_int8 = quantize_int8(ensemble_bytes, batch[:64])
+        for precision, graph in (("fp32", ensemble_bytes), ("int8", ensemble_int8)):
+            variants.append(
+                (
+                    f"{members} CNN students averaged, {precision} (onnxruntime)",
+                    lambda model=graph: _onnx(model),
+                    len(graph),
+                )
+            )
     for spec in args.hydra:
         groups, pool, *plain = spec.split(",")
         config = HydraConfig(groups=int(groups), pool=int(pool), summaries=not plain)

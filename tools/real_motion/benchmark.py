@@ -76,6 +76,7 @@ from host.distill.config import (  # noqa: E402
     DistillConfig,
     StudentConfig,
 )
+from host.distill.ensemble import AveragedStudents  # noqa: E402
 from host.distill.hydra_student import (  # noqa: E402
     HydraConfig,
     HydraStudent,
@@ -366,19 +367,6 @@ def paired_differences(
         estimate, low, high = cluster_bootstrap(difference, groups, resamples=resamples)
         out.append({"model": row.model, "difference": estimate, "ci": [low, high]})
     return out
-
-
-class AveragedStudents(torch.nn.Module):
-    """Several students as one graph: the mean of their class probabilities (as the log,
-    so that the graph still returns logits)."""
-
-    def __init__(self, students: Sequence[torch.nn.Module]) -> None:
-        super().__init__()
-        self.students = torch.nn.ModuleList(students)
-
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
-        probabilities = torch.stack([s(x).softmax(dim=1) for s in self.students]).mean(dim=0)
-        return probabilities.log()
 
 
 def seed_family(model: str) -> str:
