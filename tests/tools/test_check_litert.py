@@ -3,26 +3,17 @@ environment, which .ci/litert.sh builds for CI (a missing one fails under CI=tru
 
 from __future__ import annotations
 
-import importlib.util
 import re
 import subprocess
 import sys
 from pathlib import Path
-from types import ModuleType
 
 import pytest
 
 from tests.capabilities import litert_environment
+from tests.tools.tool_module import load_tool
 
 TOOL = Path(__file__).resolve().parents[2] / "tools" / "check_litert.py"
-
-
-def _tool() -> ModuleType:
-    spec = importlib.util.spec_from_file_location("check_litert", TOOL)
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
 
 
 def _check(*args: str) -> subprocess.CompletedProcess[str]:
@@ -48,7 +39,7 @@ def test_checking_an_environment_never_built_fails_naming_it(tmp_path: Path) -> 
 
 
 def test_an_environment_built_from_this_pyproject_is_not_reinstalled(tmp_path: Path) -> None:
-    tool = _tool()
+    tool = load_tool(TOOL)
     (tmp_path / tool.BUILT_FROM).write_text(tool._recipe())
     assert tool.build(tmp_path) == [
         f"ok   environment {tmp_path}: built from this pyproject.toml, nothing to install"
@@ -59,7 +50,7 @@ def test_an_environment_built_from_this_pyproject_is_not_reinstalled(tmp_path: P
 def test_an_environment_built_from_another_pyproject_is_rebuilt(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    tool = _tool()
+    tool = load_tool(TOOL)
     (tmp_path / tool.BUILT_FROM).write_text("0" * 64)
     ran: list[list[str]] = []
 

@@ -3,22 +3,14 @@ main thread was in when the resident set was read."""
 
 from __future__ import annotations
 
-import importlib.util
 import time
 from pathlib import Path
-from types import ModuleType
 
 import numpy as np
 
+from tests.tools.tool_module import load_tool
+
 TOOL = Path(__file__).resolve().parents[3] / "tools" / "bench" / "stream.py"
-
-
-def _tool() -> ModuleType:
-    spec = importlib.util.spec_from_file_location("bench_stream", TOOL)
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
 
 
 def hold_a_large_array(megabytes: int) -> int:
@@ -33,7 +25,7 @@ def idle() -> None:
 
 
 def test_each_stage_keeps_the_largest_resident_set_seen_in_it() -> None:
-    sampler = _tool().StageSampler(interval_s=0.01)
+    sampler = load_tool(TOOL).StageSampler(interval_s=0.01)
     sampler.start()
     idle()
     hold_a_large_array(200)

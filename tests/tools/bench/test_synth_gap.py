@@ -3,30 +3,19 @@ that the real-data benchmark and `touchline student-check` read."""
 
 from __future__ import annotations
 
-import importlib.util
-import sys
 from pathlib import Path
-from types import ModuleType
 
 import numpy as np
 
 from edge.taxonomy import LABELS
 from host.distill.ucr import load_collection
+from tests.tools.tool_module import load_tool
 
 TOOL = Path(__file__).resolve().parents[3] / "tools" / "bench" / "synth_gap.py"
 
 
-def _tool() -> ModuleType:
-    spec = importlib.util.spec_from_file_location("synth_gap", TOOL)
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = module
-    spec.loader.exec_module(module)
-    return module
-
-
 def test_a_simulated_squad_is_written_as_a_ts_pair_with_its_players(tmp_path: Path) -> None:
-    tool = _tool()
+    tool = load_tool(TOOL)
     args = ["--variability", "wide", "--athletes", "4", "--per-label", "1"]
     tool.main([*args, "--write-ts", str(tmp_path)])
     data = load_collection(tmp_path / "SynthWide_TRAIN.ts")

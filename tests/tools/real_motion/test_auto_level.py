@@ -4,25 +4,15 @@ or shares are refused."""
 
 from __future__ import annotations
 
-import importlib.util
 import json
-import sys
 from pathlib import Path
-from types import ModuleType
 
 import pytest
 
+from tests.tools.tool_module import load_tool
+
 TOOL = Path(__file__).resolve().parents[3] / "tools" / "real_motion" / "auto_level.py"
 HYDRA = "Hydra student (16 groups, 8x pooled, 8 augmented copies, seed {seed})"
-
-
-def _tool() -> ModuleType:
-    spec = importlib.util.spec_from_file_location("real_motion_auto_level", TOOL)
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = module
-    spec.loader.exec_module(module)
-    return module
 
 
 def _choice(kept: str, share: float) -> str:
@@ -43,7 +33,7 @@ def _run(shares: list[list[float]], cnn: list[float], hydra: list[float]) -> dic
 
 
 def test_each_level_keeps_hydra_where_its_share_reaches_it() -> None:
-    tool = _tool()
+    tool = load_tool(TOOL)
     run = _run([[0.85, 0.99], [0.6, 0.92]], cnn=[0.70, 0.80], hydra=[0.74, 0.78])
     folds = tool.fold_seeds(run, run)
     assert [f.share for f in folds] == [0.85, 0.99, 0.6, 0.92]
@@ -53,7 +43,7 @@ def test_each_level_keeps_hydra_where_its_share_reaches_it() -> None:
 
 
 def test_the_best_level_over_sets_and_near_ties_go_to_the_most_cautious() -> None:
-    tool = _tool()
+    tool = load_tool(TOOL)
     hydra_pays = tool.fold_seeds(*[_run([[0.7, 0.9]], cnn=[0.5, 0.5], hydra=[0.9, 0.9])] * 2)
     cnn_pays = tool.fold_seeds(*[_run([[0.7, 0.9]], cnn=[0.9, 0.9], hydra=[0.5, 0.5])] * 2)
     assert tool.best_level([hydra_pays]) == 0.5
@@ -65,7 +55,7 @@ def test_the_best_level_over_sets_and_near_ties_go_to_the_most_cautious() -> Non
 def test_runs_without_family_rows_or_shares_are_refused(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    tool = _tool()
+    tool = load_tool(TOOL)
     run = _run([[0.9]], cnn=[0.7], hydra=[0.8])
     without_hydra = {"rows": [r for r in run["rows"] if not r["model"].startswith("Hydra")]}
     with pytest.raises(tool.LevelError, match="seed 0: no CNN or Hydra student row"):

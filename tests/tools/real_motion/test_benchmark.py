@@ -5,12 +5,9 @@ trained on a takes dataset of the same recording, its clips paired with their se
 
 from __future__ import annotations
 
-import importlib.util
 import json
 import shutil
-import sys
 from pathlib import Path
-from types import ModuleType
 
 import numpy as np
 import pytest
@@ -22,6 +19,7 @@ from host.data.ts_file import read_groups
 from host.distill.ucr import load_collection
 from tests.host.data.takes_example import write_takes
 from tests.host.distill.motions_data import write_motions
+from tests.tools.tool_module import load_tool
 
 TOOL = Path(__file__).resolve().parents[3] / "tools" / "real_motion" / "benchmark.py"
 TEACHER = """max_epochs = 2
@@ -34,17 +32,8 @@ imu_companion = "hydra+minirocket"
 """
 
 
-def _tool() -> ModuleType:
-    spec = importlib.util.spec_from_file_location("real_motion_benchmark", TOOL)
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = module  # its dataclasses look their module up by name
-    spec.loader.exec_module(module)
-    return module
-
-
 def test_teacher_row_trains_on_the_benchmarks_own_folds(tmp_path: Path) -> None:
-    benchmark = _tool()
+    benchmark = load_tool(TOOL)
     data = write_motions(tmp_path)
     config = tmp_path / "teacher.toml"
     config.write_text(TEACHER)
@@ -83,21 +72,13 @@ def test_teacher_row_trains_on_the_benchmarks_own_folds(tmp_path: Path) -> None:
     assert 0 <= rows[name]["macro_f1"] <= 1
 
 
-def _script(path: Path, name: str) -> ModuleType:
-    spec = importlib.util.spec_from_file_location(name, path)
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
 @pytest.fixture(scope="module")
 def takes_and_ts(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
     """A takes dataset (IMU + skeleton) and the `.ts` pair written from its clips, p1 and p3
     in the TEST file: the `.ts` series come in another order than the dataset's clips."""
     root = tmp_path_factory.mktemp("takes")
     dataset = import_takes(write_takes(root / "club", per_label=2), root / "dataset").out
-    to_ts = _script(TOOL.with_name("takes_to_ts.py"), "real_motion_takes_to_ts")
+    to_ts = load_tool(TOOL.with_name("takes_to_ts.py"))
     to_ts.main([str(dataset), "--out", str(root / "ts"), "--test", "p1,p3", "--pad", "edge"])
     return root / "ts" / "Takes_TRAIN.ts", dataset
 
@@ -105,7 +86,7 @@ def takes_and_ts(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
 def test_teacher_trained_on_takes_is_paired_with_the_ts_series_take_for_take(
     takes_and_ts: tuple[Path, Path], tmp_path: Path
 ) -> None:
-    benchmark = _tool()
+    benchmark = load_tool(TOOL)
     ts, dataset = takes_and_ts
     config = tmp_path / "teacher.toml"
     config.write_text(TEACHER)
@@ -164,7 +145,7 @@ def test_teacher_trained_on_takes_is_paired_with_the_ts_series_take_for_take(
 
 
 def test_takes_that_are_not_the_ts_series_are_refused() -> None:
-    benchmark = _tool()
+    benchmark = load_tool(TOOL)
     ids = np.array(["a-1", "b-1", "a-2", "b-2"])
     athletes = np.array(["a", "b", "a", "b"])
     labels = np.array(["kick", "hop", "hop", "kick"])
@@ -199,7 +180,7 @@ def test_takes_that_are_not_the_ts_series_are_refused() -> None:
 def test_cli_refuses_a_takes_dataset_of_other_athletes_before_any_fold(
     takes_and_ts: tuple[Path, Path], tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    benchmark = _tool()
+    benchmark = load_tool(TOOL)
     ts, dataset = takes_and_ts
     copy = tmp_path / "ts"
     shutil.copytree(ts.parent, copy)
@@ -218,7 +199,7 @@ def test_cli_refuses_a_takes_dataset_of_other_athletes_before_any_fold(
 
 
 def test_rows_of_one_model_over_seeds_share_a_family() -> None:
-    tool = _tool()
+    tool = load_tool(TOOL)
     assert tool.seed_family("Hydra") == tool.seed_family("Hydra (seed 3)") == "Hydra"
     assert tool.seed_family("MiniRocket + ridge (seed 12)") == "MiniRocket + ridge"
     size = "Hydra student (16 groups, 8x pooled, 8 augmented copies"
@@ -229,7 +210,7 @@ def test_rows_of_one_model_over_seeds_share_a_family() -> None:
 
 
 def test_family_differences_average_each_side_over_its_seeds_on_shared_draws() -> None:
-    tool = _tool()
+    tool = load_tool(TOOL)
     rng = np.random.default_rng(0)
     y = np.tile(np.arange(3), 20)
     groups = np.repeat(np.arange(6), 10).astype(str)
@@ -264,7 +245,7 @@ def test_family_differences_average_each_side_over_its_seeds_on_shared_draws() -
 
 
 def test_auto_rows_are_the_row_of_the_family_each_fold_chose(tmp_path: Path) -> None:
-    benchmark = _tool()
+    benchmark = load_tool(TOOL)
     data = write_motions(tmp_path)
     result = benchmark.run(
         data,
@@ -293,7 +274,7 @@ def test_auto_rows_are_the_row_of_the_family_each_fold_chose(tmp_path: Path) -> 
 
 
 def test_an_ensemble_row_per_group_of_seeds(tmp_path: Path) -> None:
-    benchmark = _tool()
+    benchmark = load_tool(TOOL)
     data = write_motions(tmp_path)
     result = benchmark.run(data, ["default"], 3, 2, 3, True, cnn_ensemble=2)
     rows = {row["model"]: row for row in result["rows"]}

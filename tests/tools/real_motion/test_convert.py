@@ -4,8 +4,6 @@ signal, every fifth segment kept, and a copy of another shape refused."""
 
 from __future__ import annotations
 
-import importlib.util
-import sys
 from pathlib import Path
 from types import ModuleType
 
@@ -14,18 +12,10 @@ import pytest
 
 from host.data.ts_file import read_groups
 from host.distill.ucr import load_collection
+from tests.tools.tool_module import load_tool
 
 TOOL = Path(__file__).resolve().parents[3] / "tools" / "real_motion" / "convert.py"
 SUBJECTS = ("p1", "p2", "p7")
-
-
-def _tool() -> ModuleType:
-    spec = importlib.util.spec_from_file_location("real_motion_convert", TOOL)
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = module
-    spec.loader.exec_module(module)
-    return module
 
 
 def _write_copy(root: Path, convert: ModuleType, activities: int) -> None:
@@ -53,7 +43,7 @@ def _sway(t_s: np.ndarray) -> np.ndarray:
 
 
 def test_dsads_units_rate_and_segments(tmp_path: Path) -> None:
-    convert = _tool()
+    convert = load_tool(TOOL)
     _write_copy(tmp_path / "copy", convert, activities=2)
     series = convert.dsads_series(tmp_path / "copy")
     kept = convert.DSADS_SEGMENTS // convert.DSADS_SEGMENT_STEP
@@ -74,7 +64,7 @@ def test_dsads_units_rate_and_segments(tmp_path: Path) -> None:
 
 
 def test_dsads_written_as_ts_with_held_out_subjects(tmp_path: Path) -> None:
-    convert = _tool()
+    convert = load_tool(TOOL)
     _write_copy(tmp_path / "copy", convert, activities=2)
     convert.main(["dsads", str(tmp_path / "copy"), "--out", str(tmp_path / "ts")])
     collection = load_collection(tmp_path / "ts" / "DailySportsIMU_TRAIN.ts")
@@ -85,7 +75,7 @@ def test_dsads_written_as_ts_with_held_out_subjects(tmp_path: Path) -> None:
 
 
 def test_a_copy_of_another_shape_is_refused(tmp_path: Path) -> None:
-    convert = _tool()
+    convert = load_tool(TOOL)
     with pytest.raises(convert.ConvertError, match="not the DSADS dataset"):
         convert.dsads_series(tmp_path)
     _write_copy(tmp_path / "copy", convert, activities=1)
