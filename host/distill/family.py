@@ -15,8 +15,9 @@ least 97.5 % of athlete resamples of the held-out difference. On phone + watch, 
 reach 0.98, the larger figure alone chose the Hydra student on three of the first four
 folds and seeds the CNN then won on the test athletes; of the levels 0.5 to 0.975, set
 beside each other on phone + watch and on daily and sports activities before the
-footballers were looked at again, none scored above 0.975 (docs/decisions.md). With fewer
-than two training athletes named nothing can be held out, and the CNN is kept, saying so.
+footballers were looked at again, no lower level scored higher (docs/decisions.md). With
+fewer than two training athletes named nothing can be held out, and the CNN is kept,
+saying so.
 """
 
 from __future__ import annotations
