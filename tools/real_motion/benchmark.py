@@ -22,6 +22,8 @@ and the student's ONNX latency per window (onnxruntime, one thread).
     python tools/real_motion/benchmark.py data/real/SoccerIMU_TRAIN.ts --no-trained-students \\
         --hydra-student 16 --hydra-pool 8 --hydra-copies 8 --teacher configs/takes.toml \\
         --teacher-data data/soccer   # the teacher with the takes' skeleton
+    python tools/real_motion/benchmark.py data/real/DailySportsIMU_TRAIN.ts --folds 4 \
+        --seeds 4 --cnn-ensemble 2   # + two CNN seeds averaged, per pair of seeds
 
 Recipes are named `DistillConfig` variants (RECIPES below); `default` is the product's.
 `--teacher CONFIG` adds the product's teacher (`touchline train` on the `.ts` file with
@@ -508,9 +510,10 @@ def run(
                     z[train], y[train], z[val], y[val], len(data.classes), config, normaliser
                 )
                 logits = predict_logits(model, z[test])
+                seconds = time.perf_counter() - start
                 name = f"student ({recipe}, seed {seed})"
-                record(name, test, logits.argmax(axis=1), time.perf_counter() - start)
-                members.append((model, logits, time.perf_counter() - start))
+                record(name, test, logits.argmax(axis=1), seconds)
+                members.append((model, logits, seconds))
                 if name not in latency:
                     latency[name] = onnx_ms_per_window(model, z[test][:1])
             # Consecutive seeds' students averaged, one graph: each group is one row.
@@ -518,8 +521,7 @@ def run(
                 chosen_members = members[group * cnn_ensemble : (group + 1) * cnn_ensemble]
                 probabilities = np.mean([softmax(m[1], axis=1) for m in chosen_members], axis=0)
                 name = f"student ensemble of {cnn_ensemble} ({recipe}, seed {group})"
-                seconds = sum(m[2] for m in chosen_members)
-                record(name, test, probabilities.argmax(axis=1), seconds)
+                record(name, test, probabilities.argmax(axis=1), sum(m[2] for m in chosen_members))
                 if name not in latency:
                     ensemble = AveragedStudents([m[0] for m in chosen_members])
                     latency[name] = onnx_ms_per_window(ensemble, z[test][:1])
