@@ -289,6 +289,7 @@ def distill(
             family_choice="" if choice is None else choice.reason,
             held_out_macro_f1={} if choice is None else choice.held_out_macro_f1,
             held_out_over_first={} if choice is None else choice.over_first,
+            held_out_ahead_share={} if choice is None else choice.ahead_share,
         ),
         rows=rows,
         occluded_rows=occluded_rows,

@@ -46,11 +46,13 @@ class StudentSummary(BaseModel):
     epochs: int  # 0: fitted in closed form (the Hydra student)
     val_macro_f1: float
     # `--student auto` (host.distill.family): the family kept and why, each family's
-    # macro-F1 on training athletes its fits left out, and each other family's paired
-    # difference from the CNN, (estimate, low, high); empty for a named family.
+    # macro-F1 on training athletes its fits left out, each other family's paired
+    # difference from the CNN, (estimate, low, high), and the share of athlete resamples
+    # it is ahead on (what decides); empty for a named family.
     family_choice: str = ""
     held_out_macro_f1: dict[str, float] = {}
     held_out_over_first: dict[str, tuple[float, float, float]] = {}
+    held_out_ahead_share: dict[str, float] = {}
 
 
 class TrainWindows(BaseModel):

@@ -79,6 +79,7 @@ from host.distill.config import (  # noqa: E402
     StudentConfig,
 )
 from host.distill.ensemble import AveragedStudents  # noqa: E402
+from host.distill.family import FamilyChoice  # noqa: E402
 from host.distill.hydra_student import (  # noqa: E402
     HydraConfig,
     HydraStudent,
@@ -371,6 +372,18 @@ def paired_differences(
     return out
 
 
+def choice_summary(choice: FamilyChoice) -> str:
+    """One fold's `auto` pick as the run records it: the family kept, each family's
+    held-out macro-F1, and the later family's difference with its interval and the share
+    of athlete resamples it is ahead on (what tools/real_motion/auto_level.py reads)."""
+    held_out = " ".join(f"{k} {v:.3f}" for k, v in choice.held_out_macro_f1.items())
+    over = " ".join(
+        f"{k} {v:+.3f} [{low:+.3f}, {high:+.3f}] ahead {choice.ahead_share[k]:.3f}"
+        for k, (v, low, high) in choice.over_first.items()
+    )
+    return f"{choice.kept} ({held_out}; {over})"
+
+
 def seed_family(model: str) -> str:
     """A row's name without its seed: the rows of one model over several seeds share it
     ("Hydra (seed 2)" and seed 0's "Hydra" are "Hydra")."""
@@ -585,12 +598,7 @@ def run(
             pred = predict_logits(model, z[test]).argmax(axis=1)
             row_name = f"student auto (seed {seed})"
             record(row_name, test, pred, time.perf_counter() - start)
-            held_out = " ".join(f"{k} {v:.3f}" for k, v in choice.held_out_macro_f1.items())
-            over = " ".join(
-                f"{k} {v:+.3f} [{low:+.3f}, {high:+.3f}] ahead {choice.ahead_share[k]:.3f}"
-                for k, (v, low, high) in choice.over_first.items()
-            )
-            chosen.setdefault(row_name, []).append(f"{choice.kept} ({held_out}; {over})")
+            chosen.setdefault(row_name, []).append(choice_summary(choice))
             if row_name not in latency:  # the first fold's pick
                 latency[row_name] = onnx_ms_per_window(model, z[test][:1])
         if hydra_candidates:

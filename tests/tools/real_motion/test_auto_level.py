@@ -5,10 +5,13 @@ or shares are refused."""
 from __future__ import annotations
 
 import json
+from functools import cache
 from pathlib import Path
+from types import ModuleType
 
 import pytest
 
+from host.distill.family import FamilyChoice
 from tests.tools.tool_module import load_tool
 
 TOOL = Path(__file__).resolve().parents[3] / "tools" / "real_motion" / "auto_level.py"
@@ -16,8 +19,15 @@ HYDRA = "Hydra student (16 groups, 8x pooled, 8 augmented copies, seed {seed})"
 
 
 def _choice(kept: str, share: float) -> str:
-    """As the benchmark writes an auto row's pick."""
-    return f"{kept} (cnn 0.900 hydra 0.950; hydra +0.050 [-0.010, +0.090] ahead {share:.3f})"
+    """As the benchmark records an auto row's pick."""
+    held_out = {"cnn": 0.900, "hydra": 0.950}
+    choice = FamilyChoice(kept, "", held_out, {"hydra": (0.05, -0.01, 0.09)}, {"hydra": share})
+    return _benchmark().choice_summary(choice)
+
+
+@cache
+def _benchmark() -> ModuleType:
+    return load_tool(TOOL.with_name("benchmark.py"))
 
 
 def _run(shares: list[list[float]], cnn: list[float], hydra: list[float]) -> dict:
