@@ -66,6 +66,12 @@ class StudentConfig:
     stem_stride: int = 4
     block_channels: tuple[int, ...] = (32, 48, 64)
     block_kernel: int = 5
+    # CNNs trained from independent seeds and averaged (host/distill/ensemble.py): one CNN's
+    # score on unseen athletes swings with its seed (0.74 and 0.84 on the same two
+    # subjects of daily and sports activities); two averaged reached MiniRocket there
+    # (0.856 against one CNN's 0.839) and stayed inside 0.1 ms per window (docs/student.md,
+    # "Two CNN seeds averaged"). 1 trains the single CNN, half the time and size.
+    cnn_members: int = 2
     # The central 1/centre_divisor of the window (plus one step) is pooled separately, so
     # the CNN knows whether the action is centred: 4 gives about the central 1.5 s of 6 s.
     centre_divisor: int = 4
@@ -149,8 +155,10 @@ class DistillConfig:
         fields: dict[str, Any] = {
             k: tuple(v) if isinstance(v, list) else v for k, v in data.get("student", {}).items()
         }
-        # Students saved before the Hydra head read window summaries had none.
+        # Students saved before the Hydra head read window summaries had none, and before
+        # CNNs were averaged had one.
         fields.setdefault("hydra_summaries", False)
+        fields.setdefault("cnn_members", 1)
         student = StudentConfig(**fields)
         augment = AugmentConfig(**data.get("augment", {}))
         top: dict[str, Any] = {

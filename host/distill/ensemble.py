@@ -1,13 +1,12 @@
 """Several students as one graph: the mean of their class probabilities.
 
 Students trained from different seeds disagree on unseen athletes (on daily and sports
-activities one CNN seed scored 0.74 and the next 0.84 on the same two subjects). Two CNNs
-averaged take about 0.05 ms per window in int8, inside the sideline's 0.1 ms budget, and
-0.07-0.11 ms in fp32, at its edge (docs/student.md, "Two CNN seeds averaged": measured by
-the benchmarks, not yet a `--student` option). The graph returns the log of the mean
-probability, so that whatever reads a student's logits (argmax, softmax) reads the
-ensemble's the same way.
-"""
+activities one CNN seed scored 0.74 and the next 0.84 on the same two subjects), so the
+CNN student is by default two CNNs averaged (`StudentConfig.cnn_members`). The pair takes
+about 0.05 ms per window in int8 and 0.07-0.11 ms in fp32, at the edge of the sideline's
+0.1 ms aim (docs/student.md, "Two CNN seeds averaged"). The graph returns the log of the
+mean probability, so that whatever reads a student's logits (argmax, softmax) reads the
+ensemble's the same way."""
 
 from __future__ import annotations
 

@@ -10,8 +10,9 @@ on those predictions is trained on all of them. The validation athletes keep the
 job, telling the CNN when to stop; choosing on them as well chose on one player per fold
 on the footballers and on noise on phone + watch.
 
-The CNN, the default and the faster, is kept unless another family is ahead of it on at
-least 97.5 % of athlete resamples of the held-out difference. On phone + watch, where both
+The CNN (two averaged, `StudentConfig.cnn_members`; every fold fits the pair), the
+default and the faster, is kept unless another family is ahead of it on at least 97.5 %
+of athlete resamples of the held-out difference. On phone + watch, where both
 reach 0.98, the larger figure alone chose the Hydra student on three of the first four
 folds and seeds the CNN then won on the test athletes; of the levels 0.5 to 0.975, set
 beside each other on phone + watch and on daily and sports activities before the

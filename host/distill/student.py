@@ -1,9 +1,9 @@
 """The sideline student: a small temporal network over a prepared `(N, C, T)` window.
 
 Families, chosen by measurement (docs/student.md): a depthwise-separable temporal CNN
-whose first layer strides 4x (most of a convolution's cost is at full rate), a tiny GRU
-behind a 10x strided stem, and the Hydra student (host/distill/hydra_student.py). All
-output raw class scores (logits).
+whose first layer strides 4x (most of a convolution's cost is at full rate), by default
+two of them averaged (host/distill/ensemble.py), a tiny GRU behind a 10x strided stem, and
+the Hydra student (host/distill/hydra_student.py). All output class scores (logits).
 """
 
 from __future__ import annotations
@@ -14,6 +14,7 @@ import torch
 from torch import nn
 
 from host.distill.config import StudentConfig, StudentFamily
+from host.distill.ensemble import AveragedStudents
 from host.distill.hydra_student import HydraConfig, HydraStudent
 
 
@@ -109,7 +110,11 @@ class StudentGRU(nn.Module):
 def build_student(config: StudentConfig) -> nn.Module:
     """The student network `config.kind` names."""
     if config.kind == "cnn":
-        return StudentCNN(config)
+        if config.cnn_members < 1:
+            raise ValueError(f"cnn_members is {config.cnn_members}; a student needs at least 1")
+        if config.cnn_members == 1:
+            return StudentCNN(config)
+        return AveragedStudents([StudentCNN(config) for _ in range(config.cnn_members)])
     if config.kind == "gru":
         return StudentGRU(config)
     if config.kind == "hydra":
@@ -125,7 +130,10 @@ def build_student(config: StudentConfig) -> nn.Module:
 
 
 def family_of(model: nn.Module) -> StudentFamily:
-    """The `StudentConfig.kind` that builds `model` (what an 'auto' student kept)."""
+    """The `StudentConfig.kind` that builds `model` (what an 'auto' student kept); averaged
+    students are of their members' family."""
+    if isinstance(model, AveragedStudents):
+        return family_of(model.students[0])
     families: dict[type[nn.Module], StudentFamily] = {
         StudentCNN: "cnn",
         StudentGRU: "gru",

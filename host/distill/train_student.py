@@ -3,9 +3,11 @@
 The loss is Hinton-style distillation: alpha · T² · KL(teacher at temperature T ‖ student
 at T) + (1 − alpha) · cross-entropy on the hard label. With no teacher (alpha = 0) the same
 loop trains the "student without distillation" baseline. Early stopping watches the
-validation macro-F1, never the test split. The Hydra student has no loop: its ridge head
-is fitted in closed form on every view and augmented copies, regressing onto
-alpha · teacher + (1 − alpha) · one-hot when distilled.
+validation macro-F1, never the test split. Averaged CNNs (`StudentConfig.cnn_members`)
+are trained one after another, each from its own seed and stopped on its own, then
+joined. The Hydra student has no loop: its ridge head is fitted in closed form on every
+view and augmented copies, regressing onto alpha · teacher + (1 − alpha) · one-hot when
+distilled.
 """
 
 from __future__ import annotations
@@ -24,6 +26,7 @@ from torch.nn import functional as F
 from edge import dsp
 from host.distill.augment import Augmenter, Sensor, mix
 from host.distill.config import DistillConfig
+from host.distill.ensemble import AveragedStudents
 from host.distill.hydra_student import fit_hydra_student, head_augmenter
 from host.distill.student import build_student, hydra_config
 from host.distill.views import HELD_VIEWS_MB, SelectedRows, StackedViews, ViewSource
@@ -67,6 +70,10 @@ class TrainingSet:
 
 @dataclass(frozen=True)
 class TrainedStudent:
+    """A fitted student; `epochs` is the epoch whose weights were kept (the latest among
+    averaged members; 0 for a closed-form fit), and `history` has one row per epoch run,
+    with the member's number where members were averaged."""
+
     model: nn.Module
     epochs: int
     best_val_macro_f1: float
@@ -111,6 +118,53 @@ def train_student(
     """Fit a fresh student; keep the weights of the epoch with the best validation macro-F1."""
     if config.student.kind == "hydra":
         return _fit_hydra(train, validation, config, distil)
+    if config.student.kind == "cnn" and config.student.cnn_members > 1:
+        return _train_averaged(train, validation, config, distil, description)
+    return _train_network(train, validation, config, distil, description)
+
+
+def member_seeds(seed: int, count: int) -> list[int]:
+    """Independent seeds for `count` averaged members of the student of `seed`: members of
+    seeds 0 and 1 share none (seed, seed + 1 would)."""
+    children = np.random.SeedSequence(seed).spawn(count)
+    return [int(child.generate_state(1)[0]) for child in children]
+
+
+def _train_averaged(
+    train: TrainingSet,
+    validation: TrainingSet,
+    config: DistillConfig,
+    distil: bool,
+    description: str,
+) -> TrainedStudent:
+    """`config.student.cnn_members` single CNNs, one per member seed, averaged."""
+    count = config.student.cnn_members
+    single = dataclasses.replace(config.student, cnn_members=1)
+    members, history = [], []
+    for number, seed in enumerate(member_seeds(config.seed, count), start=1):
+        member = _train_network(
+            train,
+            validation,
+            config.replace(seed=seed, student=single),
+            distil,
+            f"{description}, CNN {number} of {count}",
+        )
+        members.append(member)
+        history += [{**row, "member": number} for row in member.history]
+    model = AveragedStudents([member.model for member in members]).eval()
+    val_pred = predict_logits(model, validation.views.view(0)).argmax(axis=1)
+    val_f1 = float(f1_score(validation.labels, val_pred, average="macro"))
+    return TrainedStudent(model, max(m.epochs for m in members), val_f1, history)
+
+
+def _train_network(
+    train: TrainingSet,
+    validation: TrainingSet,
+    config: DistillConfig,
+    distil: bool,
+    description: str,
+) -> TrainedStudent:
+    """One network trained by gradient descent (a single CNN or the GRU)."""
     torch.manual_seed(config.seed)
     rng = np.random.default_rng(config.seed)
     torch.set_num_threads(config.threads)

@@ -1,9 +1,10 @@
 """`touchline export`: the distilled student → a verified model bundle for the sideline.
 
 ONNX fp32 (checked against torch on real validation windows) as `model.onnx`, unless an
-int8 variant measurably helps: then int8 is `model.onnx` and fp32 ships beside it as
-`model_fp32.onnx`, its reference. Each model is in the bundle once (two copies of the fp32
-would take ~44 KB of the 100 KB budget). Optionally a `.tflite`, and the manifest:
+int8 variant measurably helps and fits the budget beside its reference: then int8 is
+`model.onnx` and fp32 ships beside it as `model_fp32.onnx` (host.export.quantize). Each
+model is in the bundle once (two copies of the fp32 would take ~44 KB of the 100 KB
+budget). Optionally a `.tflite`, and the manifest:
 channels, rate, window, filters, z-score, the event thresholds tuned on validation,
 sha256 per file, the training data hash and the metrics that gated it. Signed with the
 club's Ed25519 key (host.signing; made on first use), so a sideline installs it only if it
@@ -83,7 +84,7 @@ def export_run(
     int8 = quantize_int8(
         fp32, train_inputs[np.random.default_rng(0).permutation(len(train_inputs))]
     )
-    choice = choose_variant(fp32, int8, val_inputs, val_labels)
+    choice = choose_variant(fp32, int8, val_inputs, val_labels, BUNDLE_BUDGET_BYTES)
     files = model_files(fp32, int8 if choice.default == "int8" else None)
     if tflite:
         files["model.tflite"] = to_tflite_bytes(

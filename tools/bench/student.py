@@ -9,10 +9,11 @@ printed against MiniRocket measured in the same process.
     .venv/bin/python tools/bench/student.py --bundle runs/x/bundles/v1.tar.gz
     .venv/bin/python tools/bench/student.py --hydra 16,8 --hydra 64,4  # + Hydra students
     .venv/bin/python tools/bench/student.py --hydra 16,8 --hydra 16,8,plain  # ± summaries
-    .venv/bin/python tools/bench/student.py --cnn-ensemble 2 --hydra 16,8  # + 2 CNNs averaged
+    .venv/bin/python tools/bench/student.py --cnn-ensemble 1 --hydra 16,8  # + one CNN alone
 
-Latency does not depend on the weights, so without a bundle a freshly built student (and
-its int8 variant, calibrated on random windows) is timed. A bundle whose default is fp32
+Latency does not depend on the weights, so without a bundle a freshly built student (the
+product's CNN student, two CNNs averaged, and its int8 variant, calibrated on random
+windows) is timed. A bundle whose default is fp32
 carries no int8 (each model ships once): its `model.onnx` is then quantized here with the
 export's own `quantize_int8`, on random windows, and the row says so (latency and size are
 meaningful, accuracy is not measured here). A LiteRT row appears when
@@ -41,7 +42,6 @@ from edge.bundle import read_bundle  # noqa: E402
 from edge.infer import _LiteRtRunner  # noqa: E402
 from host.distill.baselines import fit_minirocket  # noqa: E402
 from host.distill.config import MINIROCKET_KERNELS, StudentConfig  # noqa: E402
-from host.distill.ensemble import AveragedStudents  # noqa: E402
 from host.distill.hydra_student import HydraConfig, HydraStudent  # noqa: E402
 from host.distill.student import build_student  # noqa: E402
 from host.export.onnx import onnx_session, to_onnx_bytes  # noqa: E402
@@ -140,8 +140,8 @@ def main() -> None:
         action="append",
         default=[],
         metavar="K",
-        help="also time K CNN students averaged as one graph (host/distill/ensemble.py), fp32 "
-        "and int8",
+        help="also time K CNNs averaged as one graph (StudentConfig.cnn_members; 1: a single "
+        "CNN), fp32 and int8",
     )
     parser.add_argument(
         "--hydra",
@@ -183,7 +183,10 @@ def main() -> None:
         except LiteRtUnavailable:
             tflite = None
         no_litert = "the litert-torch converter is not installed"
-        source = "freshly built student (weights do not change latency)"
+        source = (
+            f"freshly built student ({StudentConfig().cnn_members} CNNs averaged; weights do "
+            "not change latency)"
+        )
     if tflite is not None and importlib.util.find_spec("ai_edge_litert") is None:
         tflite = None
         no_litert = "ai-edge-litert is not installed (pip install 'touchline[litert]')"
@@ -192,15 +195,13 @@ def main() -> None:
     if tflite is not None:
         variants.append(("student (LiteRT)", lambda: _litert(tflite), len(tflite)))
     for members in args.cnn_ensemble:
-        ensemble = AveragedStudents(
-            [build_student(StudentConfig(kind="cnn")) for _ in range(members)]
-        )
+        ensemble = build_student(StudentConfig(kind="cnn", cnn_members=members))
         ensemble_bytes = to_onnx_bytes(ensemble.eval(), CHANNELS, SAMPLES)
         ensemble_int8 = quantize_int8(ensemble_bytes, batch[:64])
         for precision, graph in (("fp32", ensemble_bytes), ("int8", ensemble_int8)):
             variants.append(
                 (
-                    f"{members} CNN students averaged, {precision} (onnxruntime)",
+                    f"{members} CNN(s) averaged, {precision} (onnxruntime)",
                     lambda model=graph: _onnx(model),
                     len(graph),
                 )

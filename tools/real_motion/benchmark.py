@@ -25,7 +25,11 @@ and the student's ONNX latency per window (onnxruntime, one thread).
     python tools/real_motion/benchmark.py data/real/DailySportsIMU_TRAIN.ts --folds 4 \
         --seeds 4 --cnn-ensemble 2   # + two CNN seeds averaged, per pair of seeds
 
-Recipes are named `DistillConfig` variants (RECIPES below); `default` is the product's.
+Recipes are named `DistillConfig` variants (RECIPES below), each a single CNN per seed but
+`pair`, the product's `--student cnn` (two CNNs averaged); `default` is the product's
+recipe for one CNN (`touchline distill --student cnn --cnn-members 1`).
+`--auto-student` rows are the product's student exactly (`DistillConfig()`: `--student
+auto`, its CNN family two CNNs averaged).
 `--teacher CONFIG` adds the product's teacher (`touchline train` on the `.ts` file with
 the fold's test and validation athletes, network + IMU companion as `touchline evaluate`
 predicts) as one more row on the same folds, and the teacher's paired difference of
@@ -110,9 +114,9 @@ BASELINE_FAMILIES = ("MiniRocket + ridge", "Hydra")
 # wins ties.
 SOFT_SHARES = (1.0, 0.75, 0.5, 0.25, 0.0)
 
-# Every recipe trains the CNN (`--hydra-student` and `--auto-student` rows are the other
-# families); `default` is `touchline distill --student cnn`.
-_CNN = StudentConfig(kind="cnn")
+# Every recipe trains one CNN per seed (`--cnn-ensemble` averages seeds; `--hydra-student`
+# and `--auto-student` rows are the other families).
+_CNN = StudentConfig(kind="cnn", cnn_members=1)
 RECIPES: dict[str, DistillConfig] = {
     "default": DistillConfig(student=_CNN),
     # The recipe before augmentation (`touchline distill --no-augment --epochs 40`).
@@ -129,6 +133,8 @@ RECIPES: dict[str, DistillConfig] = {
 _AUG = RECIPES["augmented"]
 _CENTRED = _AUG.replace(student=replace(_CNN, centre_input=True))
 RECIPES |= {
+    # The product's `--student cnn`: two CNNs, each from its own member seed, averaged.
+    "pair": DistillConfig(student=StudentConfig(kind="cnn")),
     "aug-small-batch": _AUG.replace(batch_size=16),
     "aug-rot180": _AUG.replace(augment=replace(_AUG.augment, rotation_deg=180.0)),
     "aug-centred": _CENTRED,
@@ -465,6 +471,12 @@ def run(
     y = np.concatenate([data.y_train, data.y_test])
     groups = np.concatenate([data.groups_train, data.groups_test])
     n_folds = min(n_folds, len(np.unique(groups)))
+    if n_folds < 3:
+        raise SystemExit(
+            f"{train_file}: {n_folds} folds, but each fold tests on one group of athletes, "
+            "validates on the next and trains on the rest: give --folds 3 or more (and at "
+            "least three athletes)"
+        )
     folds = folds_of(groups, n_folds, seed=0)
     series_of_clip: np.ndarray | None = None  # each takes clip's .ts series
     teacher_source, on_takes = train_file, ""
@@ -587,8 +599,7 @@ def run(
             start = time.perf_counter()
             # As --student auto: each family fitted without some training athletes and
             # scored on them, the better trained on them all (host.distill.family).
-            config = RECIPES["default"].replace(seed=seed)
-            config = config.replace(student=replace(config.student, kind="auto"))
+            config = DistillConfig(seed=seed)
             if max_epochs is not None:
                 config = config.replace(max_epochs=max_epochs)
             model, choice = train_recipe_student(

@@ -249,7 +249,7 @@ def test_auto_rows_are_the_row_of_the_family_each_fold_chose(tmp_path: Path) -> 
     data = write_motions(tmp_path)
     result = benchmark.run(
         data,
-        ["default"],
+        ["pair"],
         3,
         1,
         3,
@@ -262,7 +262,7 @@ def test_auto_rows_are_the_row_of_the_family_each_fold_chose(tmp_path: Path) -> 
     rows = {row["model"]: row for row in result["rows"]}
     auto = rows["student auto (seed 0)"]
     family_rows = {
-        "cnn": rows["student (default, seed 0)"],
+        "cnn": rows["student (pair, seed 0)"],  # the product's CNN: two averaged
         "hydra": rows["Hydra student (16 groups, 8x pooled, 8 augmented copies, seed 0)"],
     }
     # Each fold says what it chose and on which held-out figures, then trains that family
@@ -274,6 +274,8 @@ def test_auto_rows_are_the_row_of_the_family_each_fold_chose(tmp_path: Path) -> 
 
 
 def test_an_ensemble_row_per_group_of_seeds(tmp_path: Path) -> None:
+    # Groups of the recipes' one-CNN seeds; the product's pair (recipe `pair`) trains its
+    # members from member seeds of its own.
     benchmark = load_tool(TOOL)
     data = write_motions(tmp_path)
     result = benchmark.run(data, ["default"], 3, 2, 3, True, cnn_ensemble=2)
@@ -282,3 +284,10 @@ def test_an_ensemble_row_per_group_of_seeds(tmp_path: Path) -> None:
     assert len(ensemble["fold_macro_f1"]) == 3 and ensemble["ms_per_window"] > 0
     assert ensemble["fit_seconds"] > rows["student (default, seed 0)"]["fit_seconds"]
     assert "student ensemble of 2 (default)" in {pair["student"] for pair in result["families"]}
+
+
+def test_fewer_than_three_folds_are_refused_before_any_fit(tmp_path: Path) -> None:
+    benchmark = load_tool(TOOL)
+    data = write_motions(tmp_path)
+    with pytest.raises(SystemExit, match="give --folds 3 or more"):
+        benchmark.run(data, ["default"], 2, 1, 1, True)

@@ -1,0 +1,103 @@
+"""The CNN student of several members: each trained from its own seed and stopped on its
+own, joined into one network whose validation figure is the joined network's."""
+
+from __future__ import annotations
+
+import dataclasses
+
+import numpy as np
+import pytest
+import torch
+from signature_data import TEST_CONFIG
+from sklearn.metrics import f1_score
+
+from host.distill.config import DistillConfig, StudentConfig
+from host.distill.ensemble import AveragedStudents
+from host.distill.student import StudentCNN, build_student, family_of
+from host.distill.train_student import (
+    TrainingSet,
+    member_seeds,
+    predict_logits,
+    train_student,
+)
+
+N_LABELS = 3
+
+
+def _windows(rng: np.random.Generator, n: int) -> TrainingSet:
+    """Windows whose label is the height of a bump on the first channel, with noise."""
+    labels = rng.integers(0, N_LABELS, n)
+    x = rng.normal(scale=0.5, size=(n, 4, 64)).astype(np.float32)
+    x[:, 0, 24:40] += labels[:, None].astype(np.float32)
+    return TrainingSet(x[None], labels)
+
+
+def _config(members: int) -> DistillConfig:
+    student = StudentConfig(kind="cnn", in_channels=4, n_labels=N_LABELS, cnn_members=members)
+    return dataclasses.replace(TEST_CONFIG, student=student, max_epochs=3, batch_size=16)
+
+
+@pytest.fixture(scope="module")
+def squad() -> tuple[TrainingSet, TrainingSet]:
+    rng = np.random.default_rng(0)
+    return _windows(rng, 96), _windows(rng, 48)
+
+
+def test_two_members_are_trained_from_their_own_seeds_and_averaged(
+    squad: tuple[TrainingSet, TrainingSet],
+) -> None:
+    train, validation = squad
+    pair = train_student(train, validation, _config(2), distil=False)
+    assert isinstance(pair.model, AveragedStudents)
+    first, second = pair.model.students
+    assert isinstance(first, StudentCNN) and isinstance(second, StudentCNN)
+    # Each member is the single CNN its member seed trains, weight for weight.
+    for member, seed in zip(pair.model.students, member_seeds(TEST_CONFIG.seed, 2), strict=True):
+        alone = train_student(train, validation, _config(1).replace(seed=seed), distil=False)
+        for kept, expected in zip(
+            member.state_dict().values(), alone.model.state_dict().values(), strict=True
+        ):
+            assert torch.equal(kept, expected)
+    # The validation figure is the joined network's, not a member's.
+    joined = predict_logits(pair.model, validation.views.view(0)).argmax(axis=1)
+    assert pair.best_val_macro_f1 == pytest.approx(
+        f1_score(validation.labels, joined, average="macro")
+    )
+    assert {row["member"] for row in pair.history} == {1, 2}
+    assert family_of(pair.model) == "cnn"
+
+
+def test_one_member_is_the_single_cnn(squad: tuple[TrainingSet, TrainingSet]) -> None:
+    train, validation = squad
+    single = train_student(train, validation, _config(1), distil=False)
+    assert isinstance(single.model, StudentCNN)
+    assert all("member" not in row for row in single.history)
+
+
+def test_members_of_neighbouring_seeds_share_no_seed() -> None:
+    assert len(set(member_seeds(0, 2)) | set(member_seeds(1, 2))) == 4
+    assert member_seeds(3, 2) == member_seeds(3, 2)
+
+
+def test_a_saved_pair_loads_into_the_network_its_config_builds(
+    squad: tuple[TrainingSet, TrainingSet],
+) -> None:
+    train, validation = squad
+    config = _config(2)
+    pair = train_student(train, validation, config, distil=False).model
+    rebuilt = build_student(config.student)
+    rebuilt.load_state_dict(pair.state_dict())
+    x = validation.views.view(0)
+    assert np.allclose(predict_logits(rebuilt, x), predict_logits(pair, x), atol=1e-6)
+
+
+def test_a_student_with_no_members_is_refused() -> None:
+    with pytest.raises(ValueError, match="cnn_members is 0"):
+        build_student(StudentConfig(kind="cnn", cnn_members=0))
+
+
+def test_students_saved_before_averaging_load_as_one_cnn() -> None:
+    saved = DistillConfig(student=StudentConfig(kind="cnn")).to_dict()
+    del saved["student"]["cnn_members"]
+    assert DistillConfig.from_dict(saved).student.cnn_members == 1
+    assert DistillConfig.from_dict(DistillConfig().to_dict()).student.cnn_members == 2
