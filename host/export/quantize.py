@@ -2,10 +2,8 @@
 choice between it and fp32.
 
 int8 ships as `model.onnx` only where it is measurably better (faster, or at most half the
-size), loses at most one point of validation accuracy, and fits the bundle's budget with
-the fp32 reference that ships beside it; otherwise fp32 does. Two CNNs averaged are faster
-in int8 but 159 KB with their reference, over the sideline's 100 KB: fp32 alone ships. The
-figures behind the choice go into the bundle manifest and the export report.
+size) and loses at most one point of validation accuracy; otherwise fp32 does. The figures
+behind the choice go into the bundle manifest and the export report.
 """
 
 from __future__ import annotations
@@ -102,14 +100,9 @@ def single_window_latency_ms(
 
 
 def choose_variant(
-    fp32: bytes,
-    int8: bytes,
-    val_inputs: np.ndarray,
-    val_labels: np.ndarray,
-    budget_bytes: int | None = None,
+    fp32: bytes, int8: bytes, val_inputs: np.ndarray, val_labels: np.ndarray
 ) -> Choice:
-    """Measure both on the validation windows and apply the rule of the module docstring;
-    `budget_bytes` bounds the models the bundle carries (None: no bound)."""
+    """Measure both on the validation windows and apply the rule of the module docstring."""
     figures = {}
     for name, model in (("fp32", fp32), ("int8", int8)):
         predictions = run_onnx(onnx_session(model), val_inputs).argmax(axis=1)
@@ -131,13 +124,4 @@ def choose_variant(
         return Choice("fp32", f"int8 loses {100 * loss:.1f} points: {detail}", f32, i8)
     if not (faster or smaller):
         return Choice("fp32", f"int8 neither faster nor half the size: {detail}", f32, i8)
-    both = i8.size_bytes + f32.size_bytes
-    if budget_bytes is not None and both > budget_bytes:
-        return Choice(
-            "fp32",
-            f"int8 with its fp32 reference is {both / 1024:.1f} KB, over the bundle's "
-            f"{budget_bytes / 1024:.0f} KB; fp32 ships alone: {detail}",
-            f32,
-            i8,
-        )
     return Choice("int8", f"int8 {'faster' if faster else 'smaller'}: {detail}", f32, i8)

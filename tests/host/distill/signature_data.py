@@ -7,6 +7,7 @@ the task not trivial. Small enough that every test trains in seconds.
 
 from __future__ import annotations
 
+import dataclasses
 from pathlib import Path
 
 import numpy as np
@@ -153,24 +154,29 @@ TEST_CONFIG = DistillConfig(
 TEST_MINIROCKET_KERNELS = 168
 
 
-_DISTILLED: list[tuple[Dataset, DistillResult]] = []
+_DISTILLED: dict[int, tuple[Dataset, DistillResult]] = {}
 
 
-def distil_fixture(factory: pytest.TempPathFactory) -> tuple[Dataset, DistillResult]:
+def distil_fixture(
+    factory: pytest.TempPathFactory, cnn_members: int = TEST_CONFIG.student.cnn_members
+) -> tuple[Dataset, DistillResult]:
     """The fixture dataset and its student (taught by LabelAwareTeacher) in
-    `.../run/student`; made once per test session, whichever test directory asks first."""
-    if not _DISTILLED:
-        root = factory.mktemp("distilled")
+    `.../run/student`: `cnn_members` CNNs averaged, by default the product's two (LiteRT's
+    tests take one: the size whose `.tflite` fits the budget). Made once per test session
+    and size, whichever test directory asks first."""
+    if cnn_members not in _DISTILLED:
+        root = factory.mktemp(f"distilled-{cnn_members}")
         dataset = write_signature_dataset(root / "data")
+        student = dataclasses.replace(TEST_CONFIG.student, cnn_members=cnn_members)
         result = distill(
             dataset,
             root / "run" / "student",
             LabelAwareTeacher(),
-            TEST_CONFIG,
+            TEST_CONFIG.replace(student=student),
             minirocket_kernels=TEST_MINIROCKET_KERNELS,
         )
-        _DISTILLED.append((dataset, result))
-    return _DISTILLED[0]
+        _DISTILLED[cnn_members] = (dataset, result)
+    return _DISTILLED[cnn_members]
 
 
 class LabelAwareTeacher:

@@ -1,4 +1,4 @@
-"""Fixtures of the export tests: a distilled student, from the distillation tests' data."""
+"""Fixtures of the export tests: distilled students, from the distillation tests' data."""
 
 from __future__ import annotations
 
@@ -29,6 +29,12 @@ def _signature_data():
 @pytest.fixture(scope="session")
 def distilled(tmp_path_factory: pytest.TempPathFactory) -> tuple[Dataset, DistillResult]:
     return _signature_data().distil_fixture(tmp_path_factory)
+
+
+@pytest.fixture(scope="session")
+def one_cnn(tmp_path_factory: pytest.TempPathFactory) -> tuple[Dataset, DistillResult]:
+    """The fixture student of one CNN (`touchline distill --cnn-members 1`)."""
+    return _signature_data().distil_fixture(tmp_path_factory, cnn_members=1)
 
 
 @pytest.fixture(scope="session")

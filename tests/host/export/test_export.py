@@ -9,6 +9,7 @@ import numpy as np
 import pytest
 import torch
 
+import host.export.bundle as bundle_module
 from edge import taxonomy
 from edge.bundle import FP32_MODEL_NAME, read_bundle, sha256_hex
 from edge.infer import ActionModel, softmax
@@ -16,7 +17,8 @@ from host.data.dataset import Dataset
 from host.distill.pipeline import DistillResult
 from host.distill.trained import StudentRunError, load_student
 from host.export.bundle import (
-    BUNDLE_BUDGET_BYTES,
+    EXPORT_REPORT,
+    MODEL_BUDGET_BYTES,
     ExportError,
     ExportResult,
     export_run,
@@ -68,9 +70,29 @@ def test_model_files_ship_fp32_beside_int8_only(int8_default: bool) -> None:
     assert len({sha256_hex(data) for data in files.values()}) == len(files)
 
 
-def test_bundle_fits_the_sideline_budget(exported: ExportResult) -> None:
-    assert exported.archive_bytes <= BUNDLE_BUDGET_BYTES
+def test_every_model_in_the_bundle_fits_the_sideline_budget(exported: ExportResult) -> None:
+    # The fixture's student is the default: two CNNs averaged, one graph.
+    files = read_bundle(exported.archive).files
+    models = {name: len(data) for name, data in files.items() if name.startswith("model")}
+    assert exported.model_bytes == models
+    assert all(size <= MODEL_BUDGET_BYTES for size in models.values()), models
     assert exported.archive.stat().st_size == exported.archive_bytes
+
+
+def test_a_model_over_the_budget_is_written_but_refused_naming_it(
+    distilled: tuple[Dataset, DistillResult],
+    club_key,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    _, result = distilled
+    monkeypatch.setattr(bundle_module, "MODEL_BUDGET_BYTES", 1024)
+    out = tmp_path / "over-1"
+    with pytest.raises(ExportError, match=r"model\.onnx \(\d+\.\d KB\).* 1 KB per model"):
+        export_run(result.out_dir.parent, out, version="over-1", signing_key=club_key)
+    report = json.loads((tmp_path / f"over-1.{EXPORT_REPORT}").read_text())
+    assert report["model_bytes"]["model.onnx"] > 1024 and report["model_budget_bytes"] == 1024
+    read_bundle(out)  # written whole, for inspection
 
 
 def test_onnx_fp32_matches_torch_on_real_windows(
