@@ -10,6 +10,8 @@ kept family trains exactly as when named. Levels are compared on sets that are n
 ones the rule is later judged on (docs/decisions.md).
 
     python tools/real_motion/auto_level.py DS.json PW_AUTO.json:PW.json
+    python tools/real_motion/auto_level.py --cnn-row "student (pair, seed {seed})" \
+        DS_PAIR.json:DS.json PW_PAIR.json:PW.json   # auto's CNN family the averaged pair
 """
 
 from __future__ import annotations
@@ -45,8 +47,11 @@ class FoldSeed:
     hydra: float
 
 
-def fold_seeds(auto_run: dict, family_run: dict) -> list[FoldSeed]:
-    """Every fold and seed of `auto_run`'s auto rows, with `family_run`'s family rows."""
+def fold_seeds(auto_run: dict, family_run: dict, cnn_row: str = CNN_ROW) -> list[FoldSeed]:
+    """Every fold and seed of `auto_run`'s auto rows. The family `auto` kept on a fold
+    scores what the auto row scored there (it trains exactly as when named); the other
+    family's score comes from `family_run`'s row of that seed (`cnn_row` names the CNN's),
+    looked up only where it is needed."""
     rows = {row["model"]: row for row in family_run["rows"]}
     hydra_rows = {
         int(m.group(1)): row for name, row in rows.items() if (m := HYDRA_ROW.fullmatch(name))
@@ -57,18 +62,23 @@ def fold_seeds(auto_run: dict, family_run: dict) -> list[FoldSeed]:
         if not match:
             continue
         seed = int(match.group(1))
-        cnn, hydra = rows.get(CNN_ROW.format(seed=seed)), hydra_rows.get(seed)
-        if cnn is None or hydra is None:
-            raise LevelError(f"seed {seed}: no CNN or Hydra student row to score its picks")
+        family_rows = {"cnn": rows.get(cnn_row.format(seed=seed)), "hydra": hydra_rows.get(seed)}
         for fold, choice in enumerate(row["chosen_per_fold"]):
             share = AHEAD.search(choice)
             if share is None:
                 raise LevelError(f"seed {seed}, fold {fold + 1}: no share in {choice!r}")
-            found.append(
-                FoldSeed(
-                    float(share.group(1)), cnn["fold_macro_f1"][fold], hydra["fold_macro_f1"][fold]
-                )
-            )
+            kept = choice.split()[0]
+            scores = {kept: row["fold_macro_f1"][fold]}
+            for family, family_row in family_rows.items():
+                if family in scores:
+                    continue
+                if family_row is None:
+                    raise LevelError(
+                        f"seed {seed}, fold {fold + 1}: auto kept {kept}; no {family} row of "
+                        "that seed to score the other pick"
+                    )
+                scores[family] = family_row["fold_macro_f1"][fold]
+            found.append(FoldSeed(float(share.group(1)), scores["cnn"], scores["hydra"]))
     if not found:
         raise LevelError("no `student auto` rows (run the benchmark with --auto-student)")
     return found
@@ -96,13 +106,19 @@ def main(argv: Sequence[str] | None = None) -> None:
         help="AUTO.json, or AUTO.json:FAMILIES.json when the family rows "
         "come from another run of the same folds and seeds",
     )
+    parser.add_argument(
+        "--cnn-row",
+        default=CNN_ROW,
+        help="the CNN family's row name, {seed} for its seed (`student (pair, seed {seed})` "
+        "for the averaged pair; default %(default)r, one CNN)",
+    )
     args = parser.parse_args(argv)
     per_set = []
     for spec in args.runs:
         auto_path, _, family_path = spec.partition(":")
         auto_run = json.loads(Path(auto_path).read_text())
         family_run = json.loads(Path(family_path or auto_path).read_text())
-        per_set.append(fold_seeds(auto_run, family_run))
+        per_set.append(fold_seeds(auto_run, family_run, args.cnn_row))
     print("| q | " + " | ".join(Path(s.partition(":")[0]).stem for s in args.runs) + " | mean |")
     print("|---|" + "---|" * (len(args.runs) + 1))
     for q in LEVELS:

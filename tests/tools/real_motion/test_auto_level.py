@@ -1,6 +1,6 @@
 """tools/real_motion/auto_level.py: each level keeps the family its share allows, scored
-on the fold's test athletes; near-ties go to the most cautious level; runs lacking rows
-or shares are refused."""
+on the fold's test athletes (the family `auto` kept by the auto row itself); near-ties go
+to the most cautious level; runs lacking rows or shares are refused."""
 
 from __future__ import annotations
 
@@ -30,14 +30,24 @@ def _benchmark() -> ModuleType:
     return load_tool(TOOL.with_name("benchmark.py"))
 
 
-def _run(shares: list[list[float]], cnn: list[float], hydra: list[float]) -> dict:
+def _run(
+    shares: list[list[float]], cnn: list[float], hydra: list[float], cnn_row: str = "default"
+) -> dict:
+    """A benchmark run: family rows, and auto rows that score what the family they kept
+    scores, fold by fold."""
     rows = []
     for seed, seed_shares in enumerate(shares):
-        rows.append({"model": f"student (default, seed {seed})", "fold_macro_f1": cnn})
+        rows.append({"model": f"student ({cnn_row}, seed {seed})", "fold_macro_f1": cnn})
         rows.append({"model": HYDRA.format(seed=seed), "fold_macro_f1": hydra})
-        picks = [_choice("hydra" if s >= 0.975 else "cnn", s) for s in seed_shares]
+        kept = ["hydra" if s >= 0.975 else "cnn" for s in seed_shares]
+        scores = [(hydra if k == "hydra" else cnn)[fold] for fold, k in enumerate(kept)]
+        picks = [_choice(k, s) for k, s in zip(kept, seed_shares, strict=True)]
         rows.append(
-            {"model": f"student auto (seed {seed})", "fold_macro_f1": [], "chosen_per_fold": picks}
+            {
+                "model": f"student auto (seed {seed})",
+                "fold_macro_f1": scores,
+                "chosen_per_fold": picks,
+            }
         )
     return {"rows": rows}
 
@@ -68,7 +78,8 @@ def test_runs_without_family_rows_or_shares_are_refused(
     tool = load_tool(TOOL)
     run = _run([[0.9]], cnn=[0.7], hydra=[0.8])
     without_hydra = {"rows": [r for r in run["rows"] if not r["model"].startswith("Hydra")]}
-    with pytest.raises(tool.LevelError, match="seed 0: no CNN or Hydra student row"):
+    # auto kept the CNN on the one fold: scoring the Hydra pick needs the Hydra row.
+    with pytest.raises(tool.LevelError, match="seed 0, fold 1: auto kept cnn; no hydra row"):
         tool.fold_seeds(run, without_hydra)
     run["rows"][-1]["chosen_per_fold"] = ["cnn (cnn 0.9 hydra 0.8; hydra -0.1 [-0.2, 0.0])"]
     with pytest.raises(tool.LevelError, match="seed 0, fold 1: no share"):
@@ -82,3 +93,20 @@ def test_runs_without_family_rows_or_shares_are_refused(
     out = capsys.readouterr().out
     assert "| 0.5 | 0.8000 (Hydra 1/1) | 0.8000 |" in out and "| 0.975 | 0.7000 (Hydra 0/1)" in out
     assert out.rstrip().endswith("level kept: 0.9")  # 0.5-0.9 tie: the most cautious
+
+
+def test_the_kept_familys_score_is_the_auto_rows_and_the_cnn_row_is_named() -> None:
+    tool = load_tool(TOOL)
+    # Auto's pair (another CNN row than the family run's one CNN) kept on both folds.
+    auto = _run([[0.4, 0.96]], cnn=[0.88, 0.90], hydra=[0.80, 0.93], cnn_row="pair")
+    families = _run([[0.4, 0.96]], cnn=[0.70, 0.70], hydra=[0.80, 0.93])  # one CNN's rows
+    family_rows = {"rows": [r for r in families["rows"] if not r["model"].startswith("student (")]}
+    folds = tool.fold_seeds(auto, family_rows, "student (pair, seed {seed})")
+    assert [(f.cnn, f.hydra) for f in folds] == [(0.88, 0.80), (0.90, 0.93)]
+    # Where auto kept the Hydra student, the CNN's score must come from the named row.
+    auto["rows"][-1]["chosen_per_fold"][1] = _choice("hydra", 0.99)
+    auto["rows"][-1]["fold_macro_f1"][1] = 0.93
+    with pytest.raises(tool.LevelError, match="auto kept hydra; no cnn row"):
+        tool.fold_seeds(auto, family_rows, "student (pair, seed {seed})")
+    folds = tool.fold_seeds(auto, auto, "student (pair, seed {seed})")
+    assert folds[1].cnn == 0.90 and folds[1].hydra == 0.93
