@@ -201,7 +201,8 @@ def main() -> None:
         for precision, graph in (("fp32", ensemble_bytes), ("int8", ensemble_int8)):
             variants.append(
                 (
-                    f"{members} CNN(s) averaged, {precision} (onnxruntime)",
+                    f"{'one CNN' if members == 1 else f'{members} CNNs averaged'}, "
+                    f"{precision} (onnxruntime)",
                     lambda model=graph: _onnx(model),
                     len(graph),
                 )
