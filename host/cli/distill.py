@@ -35,7 +35,8 @@ def distill_command(
         "student is clearly better; four extra fits of each family), cnn (the "
         "fastest; --cnn-members of them averaged), gru, or hydra (random convolutions "
         "with a ridge head fitted in closed form: better on unseen footballers, about "
-        "1.3 times the time per window of two CNNs; docs/student.md, Real data).",
+        "twice the time per window of the CNN student in int8; docs/student.md, Real "
+        "data).",
     ),
     cnn_members: int = typer.Option(
         DEFAULT_CNN_MEMBERS,

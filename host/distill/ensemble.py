@@ -6,7 +6,8 @@ CNN student is by default two CNNs averaged (`StudentConfig.cnn_members`). The p
 about 0.05 ms per window in int8 and 0.07-0.11 ms in fp32, at the edge of the sideline's
 0.1 ms aim (docs/student.md, "Two CNN seeds averaged"). The graph returns the log of the
 mean probability, so that whatever reads a student's logits (argmax, softmax) reads the
-ensemble's the same way."""
+ensemble's the same way.
+"""
 
 from __future__ import annotations
 

@@ -116,7 +116,7 @@ def export_run(
     (bundle_dir.parent / f"{bundle_dir.name}.{EXPORT_REPORT}").write_text(
         json.dumps(_report(result), indent=2) + "\n"
     )
-    over = over_budget(files)
+    over = _over_budget(files)
     if over:  # checked once the report is written: it says how far over
         members = student.config.student.cnn_members
         litert = (
@@ -125,7 +125,7 @@ def export_run(
             if "model.tflite" in over and student.config.student.kind == "cnn" and members > 1
             else ""
         )
-        listed = ", ".join(f"{name} ({size / 1024:.1f} KB)" for name, size in over.items())
+        listed = ", ".join(f"{name} ({n / 1024:.1f} KB)" for name, n in over.items())
         raise ExportError(
             f"{archive}: {listed} over the sideline budget of "
             f"{MODEL_BUDGET_BYTES / 1024:.0f} KB per model (written, but do not publish it)"
@@ -134,7 +134,7 @@ def export_run(
     return result
 
 
-def over_budget(files: dict[str, bytes]) -> dict[str, int]:
+def _over_budget(files: dict[str, bytes]) -> dict[str, int]:
     """The size of each model file over `MODEL_BUDGET_BYTES`, by name."""
     return {name: len(data) for name, data in files.items() if len(data) > MODEL_BUDGET_BYTES}
 
