@@ -108,6 +108,12 @@ def predict_logits(model: nn.Module, inputs: np.ndarray, batch_size: int = 512) 
     return np.concatenate(out) if out else np.zeros((0, 0), dtype=np.float32)
 
 
+def _macro_f1(model: nn.Module, inputs: np.ndarray, labels: np.ndarray) -> float:
+    """Macro-F1 of `model`'s predictions on prepared windows (validation, for stopping)."""
+    predicted = predict_logits(model, inputs).argmax(axis=1)
+    return float(f1_score(labels, predicted, average="macro"))
+
+
 def train_student(
     train: TrainingSet,
     validation: TrainingSet,
@@ -152,8 +158,7 @@ def _train_averaged(
         members.append(member)
         history += [{**row, "member": number} for row in member.history]
     model = AveragedStudents([member.model for member in members]).eval()
-    val_pred = predict_logits(model, validation.views.view(0)).argmax(axis=1)
-    val_f1 = float(f1_score(validation.labels, val_pred, average="macro"))
+    val_f1 = _macro_f1(model, validation.views.view(0), validation.labels)
     return TrainedStudent(model, max(m.epochs for m in members), val_f1, history)
 
 
@@ -226,8 +231,7 @@ def _train_network(
                 optimiser.step()
                 total += loss.item() * len(rows)
             scheduler.step()
-            val_pred = predict_logits(model, val_inputs).argmax(axis=1)
-            val_f1 = float(f1_score(validation.labels, val_pred, average="macro"))
+            val_f1 = _macro_f1(model, val_inputs, validation.labels)
             history.append({"epoch": epoch + 1, "loss": total / n, "val_macro_f1": val_f1})
             progress.update(task, advance=1)
             if val_f1 > best_f1:
@@ -281,6 +285,5 @@ def _fit_hydra(
         targets,
         groups=None if train.groups is None else np.tile(train.groups, n_views),
     )
-    val_pred = predict_logits(model, validation.views.view(0)).argmax(axis=1)
-    val_f1 = float(f1_score(validation.labels, val_pred, average="macro"))
+    val_f1 = _macro_f1(model, validation.views.view(0), validation.labels)
     return TrainedStudent(model, 0, val_f1, [{"epoch": 0, "val_macro_f1": val_f1}])
