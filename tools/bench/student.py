@@ -148,8 +148,9 @@ def main() -> None:
         action="append",
         default=[],
         metavar="GROUPS,POOL[,plain]",
-        help="also time a Hydra student (host/distill/hydra_student.py) of this size, fp32; "
-        "',plain': without the window summaries its head reads by default",
+        help="also time a Hydra student (host/distill/hydra_student.py) of this size, fp32 "
+        "and int8 (as the export would quantize it); ',plain': without the window summaries "
+        "its head reads by default",
     )
     args = parser.parse_args()
 
@@ -212,14 +213,17 @@ def main() -> None:
         config = HydraConfig(groups=int(groups), pool=int(pool), summaries=not plain)
         hydra = HydraStudent(CHANNELS, SAMPLES, 9, config).eval()
         hydra_bytes = to_onnx_bytes(hydra, CHANNELS, SAMPLES)
+        hydra_int8 = quantize_int8(hydra_bytes, batch[:64])
         summaries = "no summaries" if plain else "summaries"
-        variants.append(
-            (
-                f"Hydra student {groups} groups, {pool}x pooled, {summaries}, fp32 (onnxruntime)",
-                lambda model=hydra_bytes: _onnx(model),
-                len(hydra_bytes),
+        for precision, graph in (("fp32", hydra_bytes), ("int8", hydra_int8)):
+            variants.append(
+                (
+                    f"Hydra student {groups} groups, {pool}x pooled, {summaries}, {precision} "
+                    "(onnxruntime)",
+                    lambda model=graph: _onnx(model),
+                    len(graph),
+                )
             )
-        )
     fit_windows = batch[:64]  # MiniRocket's latency does not depend on what it was fitted on
     labels = np.arange(len(fit_windows)) % 9
     rocket = fit_minirocket(fit_windows, labels, 0, args.minirocket_kernels)
