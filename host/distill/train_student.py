@@ -146,6 +146,10 @@ def _train_averaged(
     """`config.student.cnn_members` single CNNs, one per member seed, averaged."""
     count = config.student.cnn_members
     single = dataclasses.replace(config.student, cnn_members=1)
+    # Prepared once for every member: the training views where they fit in memory (as
+    # each member's loop would hold them), the validation windows as they are scored.
+    train = dataclasses.replace(train, inputs=train.views.held(HELD_VIEWS_MB))
+    validation = dataclasses.replace(validation, inputs=validation.views.view(0)[None])
     members, history = [], []
     for number, seed in enumerate(member_seeds(config.seed, count), start=1):
         member = _train_network(

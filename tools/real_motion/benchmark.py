@@ -22,7 +22,7 @@ and the student's ONNX latency per window (onnxruntime, one thread).
     python tools/real_motion/benchmark.py data/real/SoccerIMU_TRAIN.ts --no-trained-students \\
         --hydra-student 16 --hydra-pool 8 --hydra-copies 8 --teacher configs/takes.toml \\
         --teacher-data data/soccer   # the teacher with the takes' skeleton
-    python tools/real_motion/benchmark.py data/real/DailySportsIMU_TRAIN.ts --folds 4 \
+    python tools/real_motion/benchmark.py data/real/DailySportsIMU_TRAIN.ts --folds 4 \\
         --seeds 4 --cnn-ensemble 2   # + two CNN seeds averaged, per pair of seeds
 
 Recipes are named `DistillConfig` variants (RECIPES below), each a single CNN per seed but
