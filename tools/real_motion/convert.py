@@ -10,23 +10,27 @@ takes` (TAKES.csv, one IMU CSV and one skeleton CSV per take).
     python tools/real_motion/convert.py soccer SOCCER_COPY --out data/real
     python tools/real_motion/convert.py phone-watch SPSW_COPY --out data/real
     python tools/real_motion/convert.py dsads DSADS_COPY --out data/real
+    python tools/real_motion/convert.py utd-mhad UTD_COPY --out data/real
     python tools/real_motion/convert.py soccer SOCCER_COPY --out data/real --takes data/takes
 
 SOCCER_COPY is a checkout of LMD-datasets/Expert-NoviceSoccerDataset, SPSW_COPY one of
-GeoTecINIT/sp-sw-har-dataset and DSADS_COPY a copy of the Daily and Sports Activities
-segments (tools/real_motion/README.md: sources, licences, commits).
+GeoTecINIT/sp-sw-har-dataset, DSADS_COPY a copy of the Daily and Sports Activities
+segments and UTD_COPY a copy holding UTD-MHAD's inertial trials
+(tools/real_motion/README.md: sources, licences, commits).
 """
 
 from __future__ import annotations
 
 import argparse
 import csv
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 from aeon.datasets import save_to_ts_file
+from scipy.io import loadmat
 from scipy.signal import resample_poly
 
 from edge import taxonomy
@@ -112,6 +116,44 @@ DSADS_ACTIVITIES = (
     "basketball",
 )
 DSADS_TEST_SUBJECTS = ("p7", "p8")
+
+# --- UTD-MHAD inertial (Chen, Jafari, Kehtarnavaz 2015; 8 subjects, 27 actions) ---
+# One trial per file `Inertial/aA_sS_tT_inertial.mat` (variable `d_iner`: rows of x, y, z
+# acceleration in g then x, y, z angular rate in deg/s, 50 Hz, 2-6.5 s). One IMU, worn
+# on the right wrist for actions 1-21 and on the right thigh for 22-27.
+UTD_RATE_HZ = 50
+UTD_WINDOW_S = taxonomy.CLIP_S  # each trial centred in the product's clip, as the takes
+UTD_ACTIONS = (
+    "swipe_left",
+    "swipe_right",
+    "wave",
+    "clap",
+    "throw",
+    "arm_cross",
+    "basketball_shoot",
+    "draw_x",
+    "draw_circle_cw",
+    "draw_circle_ccw",
+    "draw_triangle",
+    "bowling",
+    "boxing",
+    "baseball_swing",
+    "tennis_swing",
+    "arm_curl",
+    "tennis_serve",
+    "push",
+    "knock",
+    "catch",
+    "pickup_throw",
+    "jog",
+    "walk",
+    "sit_to_stand",
+    "stand_to_sit",
+    "lunge",
+    "squat",
+)
+UTD_TRIAL = re.compile(r"a(\d+)_s(\d+)_t(\d+)_inertial\.mat")
+UTD_TEST_SUBJECTS = ("s7", "s8")
 
 
 class ConvertError(ValueError):
@@ -242,6 +284,30 @@ def dsads_series(copy: Path) -> list[Series]:
     return series
 
 
+def utd_series(copy: Path) -> list[Series]:
+    """Each inertial trial (g, deg/s as recorded) resampled to 100 Hz and centred in the
+    product's 6 s clip, edge-padded, as the footballers' takes are; in action, subject,
+    trial order."""
+    files = sorted(copy.rglob("*_inertial.mat"))
+    trials = [(tuple(int(n) for n in m.groups()), f) for f in files if (m := UTD_TRIAL.fullmatch(f.name))]
+    if not trials:
+        raise ConvertError(f"{copy}: no aA_sS_tT_inertial.mat trials (not UTD-MHAD?)")
+    length = int(UTD_WINDOW_S * RATE_HZ)
+    series: list[Series] = []
+    for (action, subject, _), path in sorted(trials):
+        recorded = loadmat(path).get("d_iner")
+        if recorded is None or recorded.ndim != 2 or recorded.shape[1] != 6:
+            raise ConvertError(f"{path}: no d_iner of 6 columns (acceleration, angular rate)")
+        if not 1 <= action <= len(UTD_ACTIONS):
+            raise ConvertError(f"{path}: action {action} is not one of the 27")
+        values = resample_poly(
+            recorded.T.astype(np.float64), RATE_HZ, UTD_RATE_HZ, axis=1, padtype="line"
+        )
+        window = centred(values, length, values.shape[1] // 2).astype(np.float32)
+        series.append(Series(window, UTD_ACTIONS[action - 1], f"s{subject}"))
+    return series
+
+
 def _read_spsw(path: Path) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Seconds, `(6, T)` g and deg/s, labels; the files hold m/s², rad/s and ms."""
     with path.open(newline="") as handle:
@@ -305,7 +371,7 @@ def write_takes(takes: dict[str, list[np.ndarray]], series: Sequence[Series], ou
 
 def main(argv: Sequence[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("dataset", choices=("soccer", "phone-watch", "dsads"))
+    parser.add_argument("dataset", choices=("soccer", "phone-watch", "dsads", "utd-mhad"))
     parser.add_argument("copy", type=Path, help="checkout of the dataset's repository")
     parser.add_argument("--out", type=Path, required=True, help="folder for the .ts files")
     parser.add_argument("--takes", type=Path, help="soccer only: also write the takes layout")
@@ -318,9 +384,12 @@ def main(argv: Sequence[str] | None = None) -> None:
     elif args.dataset == "phone-watch":
         series = phone_watch_series(args.copy)
         write_ts(series, args.out, "PhoneWatchHAR", SPSW_TEST_SUBJECTS)
-    else:
+    elif args.dataset == "dsads":
         series = dsads_series(args.copy)
         write_ts(series, args.out, "DailySportsIMU", DSADS_TEST_SUBJECTS)
+    else:
+        series = utd_series(args.copy)
+        write_ts(series, args.out, "UtdActionsIMU", UTD_TEST_SUBJECTS)
     counts = {a: sum(s.athlete == a for s in series) for a in sorted({s.athlete for s in series})}
     print(
         f"{len(series)} series, {len(counts)} athletes: "
