@@ -289,7 +289,9 @@ def utd_series(copy: Path) -> list[Series]:
     product's 6 s clip, edge-padded, as the footballers' takes are; in action, subject,
     trial order."""
     files = sorted(copy.rglob("*_inertial.mat"))
-    trials = [(tuple(int(n) for n in m.groups()), f) for f in files if (m := UTD_TRIAL.fullmatch(f.name))]
+    trials = [
+        (tuple(int(n) for n in m.groups()), f) for f in files if (m := UTD_TRIAL.fullmatch(f.name))
+    ]
     if not trials:
         raise ConvertError(f"{copy}: no aA_sS_tT_inertial.mat trials (not UTD-MHAD?)")
     length = int(UTD_WINDOW_S * RATE_HZ)

@@ -1,6 +1,7 @@
-"""tools/real_motion/convert.py on the Daily and Sports Activities layout: the torso and
+"""tools/real_motion/convert.py on the Daily and Sports Activities layout (the torso and
 right-leg units in product units at 100 Hz, each activity's segments resampled as one
-signal, every fifth segment kept, and a copy of another shape refused."""
+signal, every fifth segment kept) and on UTD-MHAD's inertial trials (each resampled and
+centred in the product's clip); copies of another shape are refused."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ from types import ModuleType
 
 import numpy as np
 import pytest
+from scipy.io import savemat
 
 from host.data.ts_file import read_groups
 from host.distill.ucr import load_collection
@@ -83,3 +85,61 @@ def test_a_copy_of_another_shape_is_refused(tmp_path: Path) -> None:
     short.write_text("\n".join(short.read_text().splitlines()[:-1]))
     with pytest.raises(convert.ConvertError, match=r"a01/p2: a segment is not 125 rows"):
         convert.dsads_series(tmp_path / "copy")
+
+
+def _write_utd_trial(folder: Path, action: int, subject: int, trial: int, rows: int) -> None:
+    """One UTD-MHAD inertial trial: 50 Hz rows of acceleration (g) then angular rate
+    (deg/s); x acceleration holds the action's number, y a slow sine, z angular rate the
+    subject's number."""
+    folder.mkdir(parents=True, exist_ok=True)
+    t_s = np.arange(rows) / 50
+    recorded = np.zeros((rows, 6))
+    recorded[:, 0] = action
+    recorded[:, 1] = np.sin(2 * np.pi * 0.5 * t_s)
+    recorded[:, 5] = 10.0 * subject
+    savemat(folder / f"a{action}_s{subject}_t{trial}_inertial.mat", {"d_iner": recorded})
+
+
+def test_utd_trials_resampled_and_centred_in_the_clip(tmp_path: Path) -> None:
+    convert = load_tool(TOOL)
+    inertial = tmp_path / "copy" / "data" / "Inertial"
+    _write_utd_trial(inertial, action=12, subject=3, trial=1, rows=150)  # 3 s: padded
+    _write_utd_trial(inertial, action=2, subject=1, trial=2, rows=400)  # 8 s: cropped
+    (inertial / "notes.mat").write_bytes(b"not a trial")
+    first, second = convert.utd_series(tmp_path / "copy")
+    # Sorted by action, then subject and trial; labels named, athletes as s<N>.
+    assert (first.label, first.athlete) == ("swipe_right", "s1")
+    assert (second.label, second.athlete) == ("bowling", "s3")
+    assert first.values.shape == second.values.shape == (6, 600)  # 6 s at 100 Hz
+    # Units as recorded; the 8 s trial's centre 6 s, its sine resampled in step.
+    assert np.allclose(first.values[0], 2.0, atol=0.01)
+    assert np.allclose(first.values[5], 10.0, atol=0.05)
+    expected = np.sin(2 * np.pi * 0.5 * (1.0 + np.arange(600) / 100))
+    assert np.allclose(first.values[1], expected, atol=0.02)
+    # The 3 s trial sits in the middle, its ends held flat at the recording's edges.
+    sine = second.values[1]
+    assert np.allclose(sine[:150], sine[150]) and np.allclose(sine[450:], sine[449])
+    # (the filter's own edges aside, within 0.1 s of each end of the trial)
+    assert np.allclose(sine[160:440], np.sin(np.pi * np.arange(10, 290) / 100), atol=0.02)
+
+
+def test_utd_written_as_ts_and_bad_trials_refused(tmp_path: Path) -> None:
+    convert = load_tool(TOOL)
+    with pytest.raises(convert.ConvertError, match="not UTD-MHAD"):
+        convert.utd_series(tmp_path)
+    inertial = tmp_path / "copy" / "Inertial"
+    for subject in (1, 7):
+        for action in (1, 27):
+            _write_utd_trial(inertial, action, subject, trial=1, rows=120)
+    convert.main(["utd-mhad", str(tmp_path / "copy"), "--out", str(tmp_path / "ts")])
+    collection = load_collection(tmp_path / "ts" / "UtdActionsIMU_TRAIN.ts")
+    assert collection.x_train.shape == (2, 6, 600) and len(collection.y_test) == 2
+    assert sorted(collection.classes) == ["squat", "swipe_left"]
+    groups = read_groups(tmp_path / "ts" / "UtdActionsIMU_groups.txt", 4, 2)
+    assert list(groups) == ["s1", "s1", "s7", "s7"]
+    savemat(inertial / "a28_s1_t1_inertial.mat", {"d_iner": np.zeros((100, 6))})
+    with pytest.raises(convert.ConvertError, match=r"a28_s1_t1_inertial.mat: action 28"):
+        convert.utd_series(tmp_path / "copy")
+    savemat(inertial / "a28_s1_t1_inertial.mat", {"d_iner": np.zeros((100, 9))})
+    with pytest.raises(convert.ConvertError, match="no d_iner of 6 columns"):
+        convert.utd_series(tmp_path / "copy")
