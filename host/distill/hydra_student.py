@@ -24,7 +24,7 @@ slower players: `host.distill.augment`), which is what moved it on unseen footba
 Ties in the winner-takes-all are counted for every tied kernel. They are not rare on real
 recordings: where a channel sum is flat (a take padded with its last value), every
 kernel of the group answers exactly 0; counting them all is elementwise, which every
-ONNX runtime supports, and measured to matter (see `_responses`).
+ONNX runtime supports, and measured to matter (see `responses`).
 Beside the counts the head reads whole-window summaries (`host.distill.summaries`:
 extremes, means and logged powers, from the same averaged window), which say how hard and
 how fast the body moved; they added 2.4 points on unseen footballers at 1.2× the time.
@@ -49,6 +49,9 @@ from host.distill.summaries import WindowSummaries
 
 KERNEL_LENGTH = 9
 RIDGE_ALPHAS = np.logspace(-3, 3, 10)
+# Training windows whose responses fix the proportions' biases (bounds memory: each window
+# gives every kernel `length` responses).
+PPV_BIAS_WINDOWS = 256
 
 
 @dataclass(frozen=True)
@@ -68,6 +71,9 @@ class HydraConfig:
     window_samples: int | None = None
     # The head also reads whole-window summaries (host.distill.summaries).
     summaries: bool = True
+    # The head also reads each kernel's proportion of responses above a bias fitted on
+    # the training windows (MiniRocket's feature, on Hydra's own responses).
+    ppv: bool = False
     seed: int = 0
 
 
@@ -76,10 +82,11 @@ class HydraStudent(nn.Module):
     dilation → winner sums and counts → sqrt, sparse z-score → linear, the linear head
     also reading the window summaries (z-scored) where the config asks for them."""
 
-    # Buffers: the channel sums, the fixed random kernels, and the scaler's statistics
-    # (Hydra's features, then the summaries').
+    # Buffers: the channel sums, the fixed random kernels, the proportions' biases, and
+    # the scaler's statistics (Hydra's features, then the summaries').
     mix: torch.Tensor
     weights: torch.Tensor
+    ppv_bias: torch.Tensor
     mu: torch.Tensor
     sigma: torch.Tensor
     summary_mu: torch.Tensor
@@ -111,7 +118,14 @@ class HydraStudent(nn.Module):
         self.register_buffer("mix", mix.reshape(-1, 2 * channels, 1))
         self.register_buffer("weights", weights / weights.abs().sum(-1, keepdim=True))
         self.length = samples // config.pool
-        n_features = 2 * len(self.dilations) * 2 * self.h * self.k
+        n_kernels = len(self.dilations) * 2 * self.h * self.k
+        n_features = (3 if config.ppv else 2) * n_kernels
+        self.ppv = config.ppv
+        if config.ppv:
+            # One bias per kernel, broadcast over its responses (fitted: `fit_ppv_bias`).
+            self.register_buffer(
+                "ppv_bias", torch.zeros(len(self.dilations) * 2 * self.h, self.k, 1)
+            )
         self.register_buffer("mu", torch.zeros(n_features))
         self.register_buffer("sigma", torch.ones(n_features))
         self.window_summaries = (
@@ -125,18 +139,35 @@ class HydraStudent(nn.Module):
 
     def features(self, x: torch.Tensor, averaged: torch.Tensor | None = None) -> torch.Tensor:
         """Raw Hydra features `(N, features)`: every kernel's summed winning responses,
-        then every kernel's count of least answers. `averaged` is `self.averaged(x)`,
-        where the caller has computed it already."""
-        z = self._responses(self.averaged(x) if averaged is None else averaged)
+        then every kernel's count of least answers, then (with `ppv`) every kernel's
+        proportion of responses above its bias. `averaged` is `self.averaged(x)`, where
+        the caller has computed it already."""
+        z = self.responses(self.averaged(x) if averaged is None else averaged)
         sums = ((z == z.amax(dim=2, keepdim=True)) * z).sum(-1)
         counts = (z == z.amin(dim=2, keepdim=True)).to(z.dtype).sum(-1)
-        return torch.cat([sums, counts], dim=1).flatten(1)
+        if not self.ppv:
+            return torch.cat([sums, counts], dim=1).flatten(1)
+        above = (z > self.ppv_bias).to(z.dtype).mean(-1)
+        return torch.cat([sums, counts, above], dim=1).flatten(1)
+
+    def fit_ppv_bias(self, averaged: torch.Tensor) -> None:
+        """Each kernel's bias: a quantile of its responses to the averaged training windows
+        `averaged`, the quantiles spread over (0, 1) by the golden ratio as MiniRocket
+        spreads its own, so kernels threshold at different heights."""
+        z = self.responses(averaged)  # (N, groups, kernels, length)
+        per_kernel = z.permute(1, 2, 0, 3).flatten(2)
+        golden = (np.sqrt(5.0) + 1.0) / 2.0
+        shares = (np.arange(1, per_kernel.shape[0] * per_kernel.shape[1] + 1) * golden) % 1.0
+        ordered = per_kernel.sort(dim=2).values.flatten(0, 1)
+        index = torch.from_numpy(np.round(shares * (ordered.shape[1] - 1)).astype(np.int64))
+        bias = ordered[torch.arange(len(index)), index]
+        self.ppv_bias.copy_(bias.reshape(self.ppv_bias.shape))
 
     def averaged(self, x: torch.Tensor) -> torch.Tensor:
         """The windows averaged `pool` samples at a time: what the kernels convolve."""
         return F.avg_pool1d(x, self.pool, self.pool) if self.pool > 1 else x
 
-    def _responses(self, x: torch.Tensor) -> torch.Tensor:
+    def responses(self, x: torch.Tensor) -> torch.Tensor:
         """Every kernel's response `(N, groups, kernels per group, length)` to the
         averaged windows `x`."""
         # The first difference, 0 at the end: the series shifted by one with its last
@@ -255,6 +286,10 @@ def hydra_features(
                 yield np.ascontiguousarray(batch, dtype=np.float32)
 
     with torch.inference_mode():
+        if config.ppv:  # biases from the windows as they are, evenly spaced, at most
+            step = -(-len(inputs) // PPV_BIAS_WINDOWS)
+            sample = np.ascontiguousarray(inputs[::step], dtype=np.float32)
+            model.fit_ppv_bias(model.averaged(torch.from_numpy(sample)))
         parts = []
         for batch in map(torch.from_numpy, batches()):
             averaged = model.averaged(batch)

@@ -463,6 +463,7 @@ def run(
     teacher_data: Path | None = None,
     hydra_loo_penalty: bool = False,
     cnn_ensemble: int = 0,
+    hydra_ppv: bool = False,
 ) -> dict:
     data = load_collection(train_file)
     if data.groups_train is None or data.groups_test is None:
@@ -574,6 +575,21 @@ def run(
                     pred = predict_logits(before, z[test]).argmax(axis=1)
                     loo_name = f"Hydra student ({size}, penalty by leave-one-out, seed {seed})"
                     record(loo_name, test, pred, time.perf_counter() - start)
+                if hydra_ppv:  # the same student, its head also reading the proportions
+                    start = time.perf_counter()
+                    ppv_model, ppv_scaled = hydra_features(
+                        z[train],
+                        n_labels,
+                        replace(config, ppv=True),
+                        augmenter,
+                        normaliser,
+                    )
+                    fit_head(ppv_model, ppv_scaled, y[train], groups=groups[train])
+                    pred = predict_logits(ppv_model, z[test]).argmax(axis=1)
+                    ppv_name = f"Hydra student ({size}, proportions, seed {seed})"
+                    record(ppv_name, test, pred, time.perf_counter() - start)
+                    if ppv_name not in latency:
+                        latency[ppv_name] = onnx_ms_per_window(ppv_model, z[test][:1])
                 for kind, p in p_teacher.items():
                     start = time.perf_counter()
                     predictions, share = _soft_heads(
@@ -746,6 +762,13 @@ def main(argv: Sequence[str] | None = None) -> None:
         "on the same features",
     )
     parser.add_argument(
+        "--hydra-ppv",
+        action="store_true",
+        help="with --hydra-student: also a row per seed whose head reads, beside the "
+        "counts, each kernel's proportion of responses above a fitted bias (MiniRocket's "
+        "feature), on the same kernels",
+    )
+    parser.add_argument(
         "--cnn-ensemble",
         type=int,
         default=0,
@@ -811,6 +834,7 @@ def main(argv: Sequence[str] | None = None) -> None:
         args.teacher_data,
         args.hydra_loo_penalty,
         args.cnn_ensemble,
+        args.hydra_ppv,
     )
     print(
         f"\n{result['dataset']}: {result['series']} series, {result['athletes']} athletes, "
