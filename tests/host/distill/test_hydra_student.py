@@ -142,6 +142,58 @@ def test_winner_counts_add_up_to_the_window_length() -> None:
     assert torch.equal(counts.sum(-1), torch.full_like(counts.sum(-1), 100.0))
 
 
+def test_proportions_are_each_kernels_share_of_responses_above_its_fitted_bias() -> None:
+    model = HydraStudent(6, 200, 4, HydraConfig(groups=8, pool=2, ppv=True)).eval()
+    training = torch.randn(20, 6, 200)
+    with torch.no_grad():
+        model.fit_ppv_bias(model.averaged(training))
+        responses = model.responses(model.averaged(training))  # (N, groups, kernels, T)
+        # Each bias sits at its kernel's golden-ratio quantile of the training responses,
+        # so the kernels threshold at heights spread over (0, 1), not all at the median.
+        below = (responses < model.ppv_bias).float().mean((0, 3)).flatten()
+        golden = (np.arange(1, below.numel() + 1) * (np.sqrt(5.0) + 1.0) / 2.0) % 1.0
+        per_kernel = responses.shape[0] * responses.shape[3]  # responses pooled per kernel
+        np.testing.assert_allclose(below.numpy(), golden, atol=2.0 / per_kernel)
+        x = torch.randn(3, 6, 200)
+        features = model.features(x)
+        z = model.responses(model.averaged(x))
+    n_kernels = z.shape[1] * z.shape[2]
+    assert features.shape == (3, 3 * n_kernels)
+    explicit = (z > model.ppv_bias).float().mean(-1).flatten(1)
+    assert torch.equal(features[:, 2 * n_kernels :], explicit)
+    # Hydra's own counts are unchanged by the proportions beside them.
+    plain = HydraStudent(6, 200, 4, HydraConfig(groups=8, pool=2)).eval()
+    with torch.no_grad():
+        assert torch.equal(features[:, : 2 * n_kernels], plain.features(x))
+
+
+def test_with_proportions_the_export_adds_three_operators_and_keeps_the_logits(
+    tmp_path: Path,
+) -> None:
+    data = load_collection(write_motions(tmp_path))
+    config = HydraConfig(groups=8, pool=1, ppv=True)
+    model = fit_hydra_student(data.x_train, data.y_train, 3, config)
+    assert model.ppv_bias.abs().sum() > 0  # fitted, not the zeros it is built with
+    with torch.no_grad():
+        pred = model(torch.from_numpy(data.x_test)).argmax(1).numpy()
+    assert np.mean(pred == data.y_test) >= 0.9  # unseen athletes; chance is 0.33
+    exported = to_onnx_bytes(model, *data.x_train.shape[1:])
+    graph = onnx.load_from_string(exported).graph
+    ops = [node.op_type for node in graph.node if node.op_type != "Constant"]
+    assert ops.count("Greater") == 1 and len(ops) <= 55 + 3  # Greater, Cast, ReduceMean
+    with torch.no_grad():
+        expected = model(torch.from_numpy(data.x_test)).numpy()
+    np.testing.assert_allclose(
+        run_onnx(onnx_session(exported), data.x_test), expected, rtol=1e-3, atol=1e-3
+    )
+    # The biases are part of the saved student.
+    fresh = HydraStudent(*data.x_train.shape[1:], 3, config).eval()
+    fresh.load_state_dict(model.state_dict())
+    x = torch.from_numpy(data.x_test)
+    with torch.no_grad():
+        assert torch.equal(fresh(x), model(x))
+
+
 def test_fitted_on_movements_it_recognises_unseen_athletes(tmp_path: Path) -> None:
     data = load_collection(write_motions(tmp_path))
     model = fit_hydra_student(data.x_train, data.y_train, 3, HydraConfig(groups=8, pool=1))

@@ -291,3 +291,20 @@ def test_fewer_than_three_folds_are_refused_before_any_fit(tmp_path: Path) -> No
     data = write_motions(tmp_path)
     with pytest.raises(SystemExit, match="give --folds 3 or more"):
         benchmark.run(data, ["default"], 2, 1, 1, True)
+
+
+def test_proportions_rows_sit_beside_the_hydra_students_on_the_same_kernels(
+    tmp_path: Path,
+) -> None:
+    benchmark = load_tool(TOOL)
+    data = write_motions(tmp_path)
+    common = {"hydra_students": (8,), "hydra_pool": 1, "hydra_seeds": 2}
+    plain = benchmark.run(data, [], 3, 1, 1, False, **common)
+    result = benchmark.run(data, [], 3, 1, 1, False, hydra_ppv=True, **common)
+    rows = {row["model"]: row for row in result["rows"]}
+    for seed in (0, 1):
+        name = f"Hydra student (8 groups, 1x pooled, 0 augmented copies, seed {seed})"
+        proportions = rows[name.replace(f", seed {seed}", f", proportions, seed {seed}")]
+        assert len(proportions["fold_macro_f1"]) == 3 and proportions["ms_per_window"] > 0
+        # The rows without proportions are those of a run without the option.
+        assert rows[name]["fold_macro_f1"] == plain["rows"][seed]["fold_macro_f1"]
