@@ -9,6 +9,7 @@ printed against MiniRocket measured in the same process.
     .venv/bin/python tools/bench/student.py --bundle runs/x/bundles/v1.tar.gz
     .venv/bin/python tools/bench/student.py --hydra 16,8 --hydra 64,4  # + Hydra students
     .venv/bin/python tools/bench/student.py --hydra 16,8 --hydra 16,8,plain  # ± summaries
+    .venv/bin/python tools/bench/student.py --hydra 16,8 --hydra 16,8,ppv  # ± proportions
     .venv/bin/python tools/bench/student.py --cnn-ensemble 1 --hydra 16,8  # + one CNN alone
 
 Latency does not depend on the weights, so without a bundle a freshly built student (the
@@ -147,10 +148,11 @@ def main() -> None:
         "--hydra",
         action="append",
         default=[],
-        metavar="GROUPS,POOL[,plain]",
+        metavar="GROUPS,POOL[,plain][,ppv]",
         help="also time a Hydra student (host/distill/hydra_student.py) of this size, fp32 "
         "and int8 (as the export would quantize it); ',plain': without the window summaries "
-        "its head reads by default",
+        "its head reads by default; ',ppv': also reading each kernel's proportion of "
+        "responses above its bias",
     )
     args = parser.parse_args()
 
@@ -209,16 +211,21 @@ def main() -> None:
                 )
             )
     for spec in args.hydra:
-        groups, pool, *plain = spec.split(",")
-        config = HydraConfig(groups=int(groups), pool=int(pool), summaries=not plain)
+        groups, pool, *flags = spec.split(",")
+        if set(flags) - {"plain", "ppv"}:
+            parser.error(f"--hydra {spec}: after GROUPS,POOL only 'plain' and 'ppv' are known")
+        config = HydraConfig(
+            groups=int(groups), pool=int(pool), summaries="plain" not in flags, ppv="ppv" in flags
+        )
         hydra = HydraStudent(CHANNELS, SAMPLES, 9, config).eval()
         hydra_bytes = to_onnx_bytes(hydra, CHANNELS, SAMPLES)
         hydra_int8 = quantize_int8(hydra_bytes, batch[:64])
-        summaries = "no summaries" if plain else "summaries"
+        reads = "no summaries" if "plain" in flags else "summaries"
+        reads += ", proportions" if "ppv" in flags else ""
         for precision, graph in (("fp32", hydra_bytes), ("int8", hydra_int8)):
             variants.append(
                 (
-                    f"Hydra student {groups} groups, {pool}x pooled, {summaries}, {precision} "
+                    f"Hydra student {groups} groups, {pool}x pooled, {reads}, {precision} "
                     "(onnxruntime)",
                     lambda model=graph: _onnx(model),
                     len(graph),
