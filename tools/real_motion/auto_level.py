@@ -12,6 +12,9 @@ ones the rule is later judged on (docs/decisions.md).
     python tools/real_motion/auto_level.py DS.json PW_AUTO.json:PW.json
     python tools/real_motion/auto_level.py --cnn-row "student (pair, seed {seed})" \
         DS_PAIR.json:DS.json PW_PAIR.json:PW.json   # auto's CNN family the averaged pair
+    python tools/real_motion/auto_level.py --cnn-row "student (pair, seed {seed})" \
+        --hydra-row "Hydra student (16 groups, 8x pooled, 8 augmented copies, proportions, \
+        seed {seed})" DS_AUTO.json:DS_PPV.json ...   # its Hydra family reading proportions
 """
 
 from __future__ import annotations
@@ -28,7 +31,7 @@ import numpy as np
 LEVELS = (0.5, 0.8, 0.9, 0.95, 0.975)
 AUTO_ROW = re.compile(r"student auto \(seed (\d+)\)")
 CNN_ROW = "student (default, seed {seed})"
-HYDRA_ROW = re.compile(r"Hydra student \(16 groups, .*, seed (\d+)\)")
+HYDRA_ROW = "Hydra student (16 groups, 8x pooled, 8 augmented copies, seed {seed})"
 AHEAD = re.compile(r"ahead (\d\.\d+|nan)")
 TIE_MARGIN = 0.001  # levels this close to the best go to the most cautious
 
@@ -47,22 +50,24 @@ class FoldSeed:
     hydra: float
 
 
-def fold_seeds(auto_run: dict, family_run: dict, cnn_row: str = CNN_ROW) -> list[FoldSeed]:
+def fold_seeds(
+    auto_run: dict, family_run: dict, cnn_row: str = CNN_ROW, hydra_row: str = HYDRA_ROW
+) -> list[FoldSeed]:
     """Every fold and seed of `auto_run`'s auto rows. The family `auto` kept on a fold
     scores what the auto row scored there (it trains exactly as when named); the other
-    family's score comes from `family_run`'s row of that seed (`cnn_row` names the CNN's),
-    looked up only where it is needed."""
+    family's score comes from `family_run`'s row of that seed (`cnn_row` and `hydra_row`
+    name each family's, `{seed}` for the seed), looked up only where it is needed."""
     rows = {row["model"]: row for row in family_run["rows"]}
-    hydra_rows = {
-        int(m.group(1)): row for name, row in rows.items() if (m := HYDRA_ROW.fullmatch(name))
-    }
     found: list[FoldSeed] = []
     for row in auto_run["rows"]:
         match = AUTO_ROW.fullmatch(row["model"])
         if not match:
             continue
         seed = int(match.group(1))
-        family_rows = {"cnn": rows.get(cnn_row.format(seed=seed)), "hydra": hydra_rows.get(seed)}
+        family_rows = {
+            "cnn": rows.get(cnn_row.format(seed=seed)),
+            "hydra": rows.get(hydra_row.format(seed=seed)),
+        }
         for fold, choice in enumerate(row["chosen_per_fold"]):
             share = AHEAD.search(choice)
             if share is None:
@@ -112,13 +117,20 @@ def main(argv: Sequence[str] | None = None) -> None:
         help="the CNN family's row name, {seed} for its seed (`student (pair, seed {seed})` "
         "for the averaged pair; default %(default)r, one CNN)",
     )
+    parser.add_argument(
+        "--hydra-row",
+        default=HYDRA_ROW,
+        help="the Hydra student's row name, {seed} for its seed (`Hydra student (16 groups, "
+        "8x pooled, 8 augmented copies, proportions, seed {seed})` for the one reading the "
+        "proportions; default %(default)r)",
+    )
     args = parser.parse_args(argv)
     per_set = []
     for spec in args.runs:
         auto_path, _, family_path = spec.partition(":")
         auto_run = json.loads(Path(auto_path).read_text())
         family_run = json.loads(Path(family_path or auto_path).read_text())
-        per_set.append(fold_seeds(auto_run, family_run, args.cnn_row))
+        per_set.append(fold_seeds(auto_run, family_run, args.cnn_row, args.hydra_row))
     print("| q | " + " | ".join(Path(s.partition(":")[0]).stem for s in args.runs) + " | mean |")
     print("|---|" + "---|" * (len(args.runs) + 1))
     for q in LEVELS:

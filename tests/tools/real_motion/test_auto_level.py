@@ -110,3 +110,18 @@ def test_the_kept_familys_score_is_the_auto_rows_and_the_cnn_row_is_named() -> N
         tool.fold_seeds(auto, family_rows, "student (pair, seed {seed})")
     folds = tool.fold_seeds(auto, auto, "student (pair, seed {seed})")
     assert folds[1].cnn == 0.90 and folds[1].hydra == 0.93
+
+
+def test_the_hydra_row_is_named_so_a_run_holding_two_hydra_students_scores_the_chosen_one() -> None:
+    tool = load_tool(TOOL)
+    # auto kept the CNN on both folds; the run also holds the Hydra student reading the
+    # proportions, whose rows score the other pick when named.
+    run = _run([[0.4, 0.6]], cnn=[0.80, 0.80], hydra=[0.70, 0.75])
+    proportions = (
+        "Hydra student (16 groups, 8x pooled, 8 augmented copies, proportions, seed {seed})"
+    )
+    run["rows"].append({"model": proportions.format(seed=0), "fold_macro_f1": [0.85, 0.90]})
+    assert [f.hydra for f in tool.fold_seeds(run, run)] == [0.70, 0.75]
+    named = tool.fold_seeds(run, run, hydra_row=proportions)
+    assert [(f.cnn, f.hydra) for f in named] == [(0.80, 0.85), (0.80, 0.90)]
+    assert tool.score_at(0.5, named) == (pytest.approx(0.85), 1)  # fold 2: 0.6 reaches 0.5
