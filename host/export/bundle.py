@@ -3,8 +3,9 @@
 ONNX fp32 (checked against torch on real validation windows) as `model.onnx`, unless an
 int8 variant measurably helps: then int8 is `model.onnx` and fp32 ships beside it as
 `model_fp32.onnx`, its reference. Each model is in the bundle once, and each file the
-sideline may load is within DESIGN's 100 KB per model. Optionally a `.tflite`, and the
-manifest:
+sideline may load is within DESIGN's 100 KB per model: an fp32 graph over it ships with
+its matrix-product weights stored in half precision (still run in float32) where that
+keeps its validation accuracy. Optionally a `.tflite`, and the manifest:
 channels, rate, window, filters, z-score, the event thresholds tuned on validation,
 sha256 per file, the training data hash and the metrics that gated it. Signed with the
 club's Ed25519 key (host.signing; made on first use), so a sideline installs it only if it
@@ -25,8 +26,8 @@ import torch
 from edge.bundle import FP32_MODEL_NAME, check_version, pack_bundle, write_bundle
 from firmware_bridge.errors import UserError
 from host.distill.trained import TrainedStudentRun, load_student
-from host.export.onnx import onnx_session, run_onnx, to_onnx_bytes
-from host.export.quantize import Choice, choose_variant, quantize_int8
+from host.export.onnx import halve_matrices, onnx_session, run_onnx, to_onnx_bytes
+from host.export.quantize import MAX_ACCURACY_LOSS, Choice, choose_variant, quantize_int8
 from host.export.tflite import to_tflite_bytes
 from host.signing import ClubKey, load_or_create_key
 
@@ -55,6 +56,10 @@ class ExportResult:
     key_id: str
     # True when this export made the club's signing key (first export on this host).
     key_created: bool = False
+    # Where the fp32 graph was over budget and ships with its matrix-product weights in
+    # half precision: its largest logit difference from the full graph on validation
+    # windows. None where it ships whole.
+    halved_max_logit_error: float | None = None
 
 
 def export_run(
@@ -88,6 +93,9 @@ def export_run(
         fp32, train_inputs[np.random.default_rng(0).permutation(len(train_inputs))]
     )
     choice = choose_variant(fp32, int8, val_inputs, val_labels)
+    halved_error = None
+    if len(fp32) > MODEL_BUDGET_BYTES:
+        fp32, halved_error = halved_within_accuracy(fp32, val_inputs, val_labels, choice)
     files = model_files(fp32, int8 if choice.default == "int8" else None)
     if tflite:
         files["model.tflite"] = to_tflite_bytes(
@@ -112,6 +120,7 @@ def export_run(
         tflite=tflite,
         key_id=signing_key.key_id,
         key_created=created,
+        halved_max_logit_error=halved_error,
     )
     (bundle_dir.parent / f"{bundle_dir.name}.{EXPORT_REPORT}").write_text(
         json.dumps(_report(result), indent=2) + "\n"
@@ -125,13 +134,39 @@ def export_run(
             if "model.tflite" in over and student.config.student.kind == "cnn" and members > 1
             else ""
         )
+        halved = (
+            f"; its matrix weights are already stored in half precision: {len(student.labels)} "
+            "labels make the Hydra student's head this large, and the CNN student "
+            "(`touchline distill --student cnn`) stays small"
+            if halved_error is not None and student.config.student.kind == "hydra"
+            else ""
+        )
         listed = ", ".join(f"{name} ({n / 1024:.1f} KB)" for name, n in over.items())
         raise ExportError(
             f"{archive}: {listed} over the sideline budget of "
             f"{MODEL_BUDGET_BYTES / 1024:.0f} KB per model (written, but do not publish it)"
-            f"{litert}"
+            f"{litert}{halved}"
         )
     return result
+
+
+def halved_within_accuracy(
+    fp32: bytes, val_inputs: np.ndarray, val_labels: np.ndarray, choice: Choice
+) -> tuple[bytes, float]:
+    """`fp32` with its matrix weights in half precision (`halve_matrices`) and its largest
+    logit difference from `fp32` on the validation windows, if it keeps fp32's validation
+    accuracy within the points int8 may lose."""
+    halved = halve_matrices(fp32)
+    logits = run_onnx(onnx_session(halved), val_inputs)
+    accuracy = float(np.mean(logits.argmax(axis=1) == val_labels))
+    if choice.fp32.val_accuracy - accuracy > MAX_ACCURACY_LOSS:
+        raise ExportError(
+            f"the fp32 model is {len(fp32) / 1024:.1f} KB, over the sideline budget of "
+            f"{MODEL_BUDGET_BYTES / 1024:.0f} KB, and with its matrix weights in half "
+            f"precision its validation accuracy falls from {choice.fp32.val_accuracy:.3f} to "
+            f"{accuracy:.3f}; not exporting"
+        )
+    return halved, float(np.abs(logits - run_onnx(onnx_session(fp32), val_inputs)).max())
 
 
 def _over_budget(files: dict[str, bytes]) -> dict[str, int]:
@@ -185,6 +220,7 @@ def _report(result: ExportResult) -> dict[str, Any]:
         "model_bytes": result.model_bytes,
         "model_budget_bytes": MODEL_BUDGET_BYTES,
         "fp32_max_logit_error": result.fp32_max_logit_error,
+        "halved_max_logit_error": result.halved_max_logit_error,
         "choice": result.choice.to_dict(),
         "tflite": result.tflite,
         "signed_by": result.key_id,

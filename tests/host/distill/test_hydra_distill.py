@@ -4,6 +4,7 @@ keeps the family better on training athletes its fits left out."""
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 from typing import Literal
 
@@ -27,7 +28,9 @@ from host.distill.pipeline import DistillResult, distill
 from host.distill.report import STUDENT_DISTILLED, STUDENT_PLAIN, report_markdown
 from host.distill.student import build_student, family_of
 from host.distill.trained import load_student
-from host.export.bundle import export_run
+from host.export import bundle as bundle_module
+from host.export.bundle import EXPORT_REPORT, ExportError, export_run
+from host.export.onnx import onnx_session, run_onnx
 from host.signing import load_or_create_key
 
 
@@ -94,6 +97,42 @@ def test_exported_hydra_student_gives_the_edge_the_torch_probabilities(
     assert np.mean(edge_probs.argmax(1) == host_probs.argmax(1)) >= 0.95
     if bundle.manifest.default_model == bundle.manifest.fp32_model:
         np.testing.assert_allclose(edge_probs, host_probs, atol=1e-5)
+
+
+def test_a_hydra_student_over_the_budget_ships_its_head_in_half_precision(
+    hydra_distilled: DistillResult, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # As a longer label list makes the head: here the budget is lowered under the
+    # fixture's whole graph instead.
+    key = load_or_create_key(tmp_path / "keys")[0]
+    whole = export_run(
+        hydra_distilled.out_dir.parent, tmp_path / "whole", version="w", signing_key=key
+    )
+    assert whole.halved_max_logit_error is None
+    fp32_bytes = whole.choice.fp32.size_bytes
+    monkeypatch.setattr(bundle_module, "MODEL_BUDGET_BYTES", int(0.8 * fp32_bytes))
+    halved = export_run(
+        hydra_distilled.out_dir.parent, tmp_path / "half", version="h", signing_key=key
+    )
+    assert halved.halved_max_logit_error is not None and halved.halved_max_logit_error < 1e-2
+    assert all(size <= 0.8 * fp32_bytes for size in halved.model_bytes.values())
+    report = json.loads((tmp_path / f"half.{EXPORT_REPORT}").read_text())
+    assert report["halved_max_logit_error"] == halved.halved_max_logit_error
+    # The sideline gets the host's probabilities from it, to the third decimal.
+    bundle = read_bundle(halved.archive)
+    student = load_student(hydra_distilled.out_dir)
+    raw, present, _ = student.windows("test")
+    fp32 = bundle.files[bundle.manifest.fp32_model]
+    inputs, _ = student.prepared("test")
+    with torch.inference_mode():
+        host_logits = student.model(torch.from_numpy(inputs)).numpy()
+    np.testing.assert_allclose(run_onnx(onnx_session(fp32), inputs), host_logits, atol=1e-2)
+    edge_probs = ActionModel.from_bundle(bundle).predict(raw, present)
+    assert np.mean(edge_probs.argmax(1) == host_logits.argmax(1)) >= 0.95
+    # Under what even half precision needs, it is refused, saying why.
+    monkeypatch.setattr(bundle_module, "MODEL_BUDGET_BYTES", int(0.3 * fp32_bytes))
+    with pytest.raises(ExportError, match="already stored in half precision.*--student cnn"):
+        export_run(hydra_distilled.out_dir.parent, tmp_path / "x", version="x", signing_key=key)
 
 
 @pytest.fixture(scope="module")

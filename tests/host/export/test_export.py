@@ -14,7 +14,9 @@ from edge import taxonomy
 from edge.bundle import FP32_MODEL_NAME, read_bundle, sha256_hex
 from edge.infer import ActionModel, softmax
 from host.data.dataset import Dataset
+from host.distill.config import StudentConfig
 from host.distill.pipeline import DistillResult
+from host.distill.student import build_student
 from host.distill.trained import StudentRunError, load_student
 from host.export.bundle import (
     EXPORT_REPORT,
@@ -22,9 +24,11 @@ from host.export.bundle import (
     ExportError,
     ExportResult,
     export_run,
+    halved_within_accuracy,
     model_files,
 )
-from host.export.onnx import onnx_session, run_onnx
+from host.export.onnx import onnx_session, run_onnx, to_onnx_bytes
+from host.export.quantize import Choice, VariantFigures
 
 # Stated tolerances (docs/student.md): fp32 ONNX reproduces torch's logits to 1e-4;
 # int8 may move a probability by up to 0.15 but must agree with fp32 on >= 95 % of windows.
@@ -168,3 +172,18 @@ def test_export_without_a_key_or_key_directory_is_refused_before_any_work(
     with pytest.raises(ExportError, match="a bundle is always signed"):
         export_run(result.out_dir.parent, version="unsigned")
     assert not (result.out_dir.parent / "bundles" / "unsigned").exists()
+
+
+def test_a_halved_graph_that_loses_validation_accuracy_is_refused() -> None:
+    model = build_student(StudentConfig(kind="cnn")).eval()
+    fp32 = to_onnx_bytes(model, len(taxonomy.IMU_CHANNELS) + 1, 600)
+    windows = np.random.default_rng(0).standard_normal((16, 13, 600)).astype(np.float32)
+    predicted = run_onnx(onnx_session(fp32), windows).argmax(axis=1)
+    figures = VariantFigures(len(fp32), 0.1, 1.0)
+    choice = Choice("fp32", "", figures, figures)
+    # Labelled as fp32 predicts them, the halved graph keeps its accuracy and ships.
+    halved, error = halved_within_accuracy(fp32, windows, predicted, choice)
+    assert len(halved) < len(fp32) and 0 < error < 1e-2
+    # Against labels it scores lower on than fp32's recorded accuracy, it is refused.
+    with pytest.raises(ExportError, match=r"accuracy falls from 1\.000 to 0\.000"):
+        halved_within_accuracy(fp32, windows, (predicted + 1) % 9, choice)
