@@ -18,7 +18,8 @@ folds and seeds the CNN then won on the test athletes; of the levels 0.5 to 0.97
 beside each other on phone + watch and on daily and sports activities before the
 footballers were looked at again, no lower level scored higher (docs/decisions.md). With
 fewer than two training athletes named nothing can be held out, and the CNN is kept,
-saying so.
+saying so. A family whose model the export would refuse as over the sideline's budget
+(the Hydra student past about twenty labels) is left out before anything is fitted.
 """
 
 from __future__ import annotations
@@ -31,11 +32,14 @@ import numpy as np
 from sklearn.metrics import f1_score
 from sklearn.model_selection import GroupKFold
 
-from host.distill.config import DistillConfig, StudentFamily
+from host.distill.config import DistillConfig, StudentConfig, StudentFamily
 from host.distill.report import fast_macro_f1
+from host.distill.student import build_student
 from host.distill.train_student import TrainedStudent, TrainingSet, predict_logits, train_student
 from host.distill.views import HELD_VIEWS_MB
 from host.evaluation.bootstrap import cluster_bootstrap_draws, percentile_interval
+from host.export import bundle as export_bundle
+from host.export.onnx import halve_matrices, to_onnx_bytes
 
 # The families `auto` chooses between; the first is kept unless another is clearly
 # better (the CNN: the default, and the faster).
@@ -57,7 +61,8 @@ class FamilyChoice:
     """The family kept and why; every family's macro-F1 on training athletes its fits left
     out, each later family's paired difference from the first, (estimate, low, high),
     and the share of athlete resamples on which that difference is above 0. All are
-    empty where no athlete could be held out."""
+    empty where no athlete could be held out or one family was left, the others being
+    over the sideline's budget."""
 
     kept: StudentFamily
     reason: str
@@ -87,7 +92,24 @@ def choose_family(
     """The first of `families`, unless a later one's fits without some training athletes
     predict those athletes better (macro-F1 pooled over the folds) on at least
     `CHOICE_CONFIDENCE` of the athlete resamples: then the best of those. Each family is
-    fitted by `config`'s recipe."""
+    fitted by `config`'s recipe; a later family whose model would be over the sideline's
+    budget is not."""
+    too_large = {
+        family: size
+        for family in families[1:]
+        if (size := oversized_model_bytes(config.student, family)) is not None
+    }
+    if too_large:
+        skipped = "; ".join(
+            f"{family} left out: its model would take {size / 1024:.0f} KB even with its "
+            f"matrix weights in half precision, over the sideline's "
+            f"{export_bundle.MODEL_BUDGET_BYTES / 1024:.0f} KB per model, so the export "
+            f"would refuse it ({config.student.n_labels} labels)"
+            for family, size in too_large.items()
+        )
+        families = [family for family in families if family not in too_large]
+        if len(families) == 1:
+            return FamilyChoice(families[0], f"{families[0]}: {skipped}", {}, {}, {})
     athletes = train.groups
     folds = [] if athletes is None else athlete_folds(athletes)
     if athletes is None or not folds:
@@ -135,6 +157,19 @@ def choose_family(
         f"ahead on at least {CHOICE_CONFIDENCE:.1%} of them"
     )
     return FamilyChoice(kept, reason, scores, over_first, ahead_share)
+
+
+def oversized_model_bytes(config: StudentConfig, family: StudentFamily) -> int | None:
+    """The bytes of `family`'s model at `config`'s size (channels, window, labels) where
+    even with its matrix weights in half precision, as the export stores a graph over the
+    budget, it is over the sideline's per-model budget; None where it fits. The Hydra
+    student's head grows with the labels and outgrows it past about twenty."""
+    model = build_student(dataclasses.replace(config, kind=family))
+    samples = config.hydra_window_samples
+    graph = to_onnx_bytes(model.eval(), config.in_channels, samples)
+    if len(graph) > export_bundle.MODEL_BUDGET_BYTES:
+        graph = halve_matrices(graph)
+    return len(graph) if len(graph) > export_bundle.MODEL_BUDGET_BYTES else None
 
 
 def _paired_difference(

@@ -155,3 +155,18 @@ def _split_squad(
     if config.student.kind == "cnn":
         return TrainedStudent(_Reader(lambda _, row: row % 3 != 2), 1, 0.0, [])
     return TrainedStudent(_Reader(lambda athlete, row: athlete < 4 or row % 3 == 0), 1, 0.0, [])
+
+
+def test_a_family_whose_model_the_export_would_refuse_is_left_out_unfitted() -> None:
+    # The Hydra student's head grows with the labels: at the product's nine it fits the
+    # sideline budget; at forty it is over even with its matrix weights halved.
+    assert family.oversized_model_bytes(StudentConfig(), "hydra") is None
+    many = dataclasses.replace(TEST_CONFIG.student, n_labels=40)
+    size = family.oversized_model_bytes(many, "hydra")
+    assert size is not None and size > 100 * 1024
+    families = _Families()
+    train, validation = _windows(list(range(8))), _windows([8, 9])
+    choice = choose_family(train, validation, TEST_CONFIG.replace(student=many), fit=families)
+    assert choice.kept == "cnn" and not families.fits  # nothing trained to be thrown away
+    assert "hydra left out" in choice.reason and "(40 labels)" in choice.reason
+    assert choice.held_out_macro_f1 == {}
