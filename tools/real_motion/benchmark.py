@@ -381,7 +381,10 @@ def paired_differences(
 def choice_summary(choice: FamilyChoice) -> str:
     """One fold's `auto` pick as the run records it: the family kept, each family's
     held-out macro-F1, and the later family's difference with its interval and the share
-    of athlete resamples it is ahead on (what tools/real_motion/auto_level.py reads)."""
+    of athlete resamples it is ahead on (what tools/real_motion/auto_level.py reads); where
+    nothing was compared on athletes held out, the reason instead."""
+    if not choice.held_out_macro_f1:
+        return f"{choice.kept} (nothing held out: {choice.reason})"
     held_out = " ".join(f"{k} {v:.3f}" for k, v in choice.held_out_macro_f1.items())
     over = " ".join(
         f"{k} {v:+.3f} [{low:+.3f}, {high:+.3f}] ahead {choice.ahead_share[k]:.3f}"

@@ -16,6 +16,7 @@ from sklearn.metrics import f1_score
 from host.data.dataset import load_dataset
 from host.data.takes import import_takes
 from host.data.ts_file import read_groups
+from host.distill.family import FamilyChoice
 from host.distill.ucr import load_collection
 from tests.host.data.takes_example import write_takes
 from tests.host.distill.motions_data import write_motions
@@ -308,3 +309,10 @@ def test_proportions_rows_sit_beside_the_hydra_students_on_the_same_kernels(
         assert len(proportions["fold_macro_f1"]) == 3 and proportions["ms_per_window"] > 0
         # The rows without proportions are those of a run without the option.
         assert rows[name]["fold_macro_f1"] == plain["rows"][seed]["fold_macro_f1"]
+
+
+def test_a_pick_made_without_athletes_held_out_records_why() -> None:
+    benchmark = load_tool(TOOL)
+    reason = "cnn: hydra left out: its model would take 103 KB even with its matrix weights"
+    summary = benchmark.choice_summary(FamilyChoice("cnn", reason, {}, {}, {}))
+    assert summary == f"cnn (nothing held out: {reason})"
