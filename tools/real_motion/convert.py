@@ -153,6 +153,27 @@ UTD_ACTIONS = (
     "squat",
 )
 UTD_TRIAL = re.compile(r"a(\d+)_s(\d+)_t(\d+)_inertial\.mat")
+# The Kinect skeleton of the same trial (`Skeleton/aA_sS_tT_skeleton.mat`, `d_skel`: 20
+# joints × 3 × frames, metres in the camera's frame, y up), its 20 joints numbered as the
+# release's Skeleton_joint_order.txt; the taxonomy's nose is its head.
+UTD_JOINTS = {
+    "nose": 1,
+    "left_shoulder": 5,
+    "right_shoulder": 9,
+    "left_elbow": 6,
+    "right_elbow": 10,
+    "left_wrist": 7,
+    "right_wrist": 11,
+    "left_hip": 13,
+    "right_hip": 17,
+    "left_knee": 14,
+    "right_knee": 18,
+    "left_ankle": 15,
+    "right_ankle": 19,
+}
+# Its one unit fills the taxonomy's first IMU, whose name says waist: the taxonomy has no
+# wrist, and the model reads channels by position.
+UTD_IMU_CHANNELS = taxonomy.IMU_CHANNELS[:6]
 UTD_TEST_SUBJECTS = ("s7", "s8")
 
 
@@ -208,8 +229,9 @@ def soccer_series(copy: Path) -> tuple[list[Series], dict[str, list[np.ndarray]]
         )
         # The suit's frame has z down: turning 180° about x gives z up, same handedness.
         joints = [
-            raw[[column[f"{m:02d}-X-{a}"] for a in "xyz"]] * np.array([[1.0], [-1.0], [-1.0]])
-            for m in SOCCER_JOINTS.values()
+            raw[[column[f"{SOCCER_JOINTS[j]:02d}-X-{a}"] for a in "xyz"]]
+            * np.array([[1.0], [-1.0], [-1.0]])
+            for j in taxonomy.JOINTS
         ]
         skeleton = resample_poly(np.concatenate(joints), RATE_HZ, SOCCER_RATE_HZ, axis=1)
         skeletons[f"{player}_S{index:02d}"] = [imu_100, skeleton]
@@ -288,6 +310,24 @@ def utd_series(copy: Path) -> list[Series]:
     """Each inertial trial (g, deg/s as recorded) resampled to 100 Hz and centred in the
     product's 6 s clip, edge-padded, as the footballers' takes are; in action, subject,
     trial order."""
+    return [series for series, _ in _utd_trials(copy, skeletons=False)]
+
+
+def utd_takes(copy: Path) -> tuple[list[Series], dict[str, list[np.ndarray]]]:
+    """`utd_series`, and each trial's whole IMU (100 Hz) and 13-joint Kinect skeleton
+    (metres, z up, on the same 100 Hz grid) for the takes layout. The release says the
+    two are synchronised but stores no times: the skeleton's frames are spread evenly
+    over the inertial trial's duration."""
+    trials = _utd_trials(copy, skeletons=True)
+    return [series for series, _ in trials], {
+        take_id: arrays for _, (take_id, arrays) in trials if arrays is not None
+    }
+
+
+def _utd_trials(
+    copy: Path, skeletons: bool
+) -> list[tuple[Series, tuple[str, list[np.ndarray] | None]]]:
+    """Every trial's series, with (take id, [whole IMU, skeleton]) where `skeletons`."""
     files = sorted(copy.rglob("*_inertial.mat"))
     trials = [
         (tuple(int(n) for n in m.groups()), f) for f in files if (m := UTD_TRIAL.fullmatch(f.name))
@@ -295,8 +335,8 @@ def utd_series(copy: Path) -> list[Series]:
     if not trials:
         raise ConvertError(f"{copy}: no aA_sS_tT_inertial.mat trials (not UTD-MHAD?)")
     length = int(UTD_WINDOW_S * RATE_HZ)
-    series: list[Series] = []
-    for (action, subject, _), path in sorted(trials):
+    found: list[tuple[Series, tuple[str, list[np.ndarray] | None]]] = []
+    for (action, subject, trial), path in sorted(trials):
         recorded = loadmat(path).get("d_iner")
         if recorded is None or recorded.ndim != 2 or recorded.shape[1] != 6:
             raise ConvertError(f"{path}: no d_iner of 6 columns (acceleration, angular rate)")
@@ -306,8 +346,27 @@ def utd_series(copy: Path) -> list[Series]:
             recorded.T.astype(np.float64), RATE_HZ, UTD_RATE_HZ, axis=1, padtype="line"
         )
         window = centred(values, length, values.shape[1] // 2).astype(np.float32)
-        series.append(Series(window, UTD_ACTIONS[action - 1], f"s{subject}"))
-    return series
+        take_id = f"s{subject}_a{action:02d}_t{trial}"
+        arrays = [values, _utd_skeleton(path, values.shape[1])] if skeletons else None
+        found.append((Series(window, UTD_ACTIONS[action - 1], f"s{subject}"), (take_id, arrays)))
+    return found
+
+
+def _utd_skeleton(inertial: Path, samples: int) -> np.ndarray:
+    """The trial's Kinect skeleton `(39, samples)`: the taxonomy's joints' x, y, z in
+    metres, turned from the camera's y-up frame to z up (x, y, z → x, −z, y: a right-handed
+    turn about x), its frames spread over the inertial trial and interpolated to 100 Hz."""
+    path = inertial.parent.parent / "Skeleton" / inertial.name.replace("inertial", "skeleton")
+    if not path.is_file():
+        raise ConvertError(f"{inertial}: no skeleton beside it ({path.name})")
+    frames = loadmat(path).get("d_skel")
+    if frames is None or frames.ndim != 3 or frames.shape[:2] != (20, 3) or frames.shape[2] < 2:
+        raise ConvertError(f"{path}: no d_skel of 20 joints × 3 × frames")
+    chosen = frames[[UTD_JOINTS[j] - 1 for j in taxonomy.JOINTS]]  # (13, 3, frames)
+    turned = np.stack([chosen[:, 0], -chosen[:, 2], chosen[:, 1]], axis=1)
+    grid = np.linspace(0.0, 1.0, samples)
+    at = np.linspace(0.0, 1.0, frames.shape[2])
+    return np.stack([np.interp(grid, at, row) for row in turned.reshape(-1, frames.shape[2])])
 
 
 def _read_spsw(path: Path) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -342,12 +401,18 @@ def write_ts(series: Sequence[Series], out: Path, name: str, held_out: Sequence[
     (out / f"{name}_groups.txt").write_text("".join(f"{s.athlete}\n" for s in train + test))
 
 
-def write_takes(takes: dict[str, list[np.ndarray]], series: Sequence[Series], out: Path) -> None:
-    """The takes layout: TAKES.csv plus imu/<take>.csv and skeleton/<take>.csv."""
+def write_takes(
+    takes: dict[str, list[np.ndarray]],
+    series: Sequence[Series],
+    out: Path,
+    imu_channels: Sequence[str] = taxonomy.IMU_CHANNELS,
+) -> None:
+    """The takes layout: TAKES.csv plus imu/<take>.csv (`imu_channels`, the taxonomy's
+    names) and skeleton/<take>.csv (the taxonomy's 13 joints, in its order)."""
     (out / "imu").mkdir(parents=True, exist_ok=True)
     (out / "skeleton").mkdir(parents=True, exist_ok=True)
-    imu_header = ["t_s", *taxonomy.IMU_CHANNELS]
-    skeleton_header = ["t_s"] + [f"{j}_{a}" for j in SOCCER_JOINTS for a in "xyz"]
+    imu_header = ["t_s", *imu_channels]
+    skeleton_header = ["t_s"] + [f"{j}_{a}" for j in taxonomy.JOINTS for a in "xyz"]
     with (out / "TAKES.csv").open("w", newline="") as handle:
         rows = csv.writer(handle)
         rows.writerow(["take_id", "athlete_id", "label", "imu", "skeleton"])
@@ -376,8 +441,12 @@ def main(argv: Sequence[str] | None = None) -> None:
     parser.add_argument("dataset", choices=("soccer", "phone-watch", "dsads", "utd-mhad"))
     parser.add_argument("copy", type=Path, help="checkout of the dataset's repository")
     parser.add_argument("--out", type=Path, required=True, help="folder for the .ts files")
-    parser.add_argument("--takes", type=Path, help="soccer only: also write the takes layout")
+    parser.add_argument(
+        "--takes", type=Path, help="soccer and utd-mhad: also write the takes layout"
+    )
     args = parser.parse_args(argv)
+    if args.takes and args.dataset in ("phone-watch", "dsads"):
+        parser.error("--takes: only the soccer and UTD-MHAD recordings carry skeletons")
     if args.dataset == "soccer":
         series, takes = soccer_series(args.copy)
         write_ts(series, args.out, "SoccerIMU", SOCCER_TEST_PLAYERS)
@@ -390,8 +459,10 @@ def main(argv: Sequence[str] | None = None) -> None:
         series = dsads_series(args.copy)
         write_ts(series, args.out, "DailySportsIMU", DSADS_TEST_SUBJECTS)
     else:
-        series = utd_series(args.copy)
+        series, takes = utd_takes(args.copy) if args.takes else (utd_series(args.copy), {})
         write_ts(series, args.out, "UtdActionsIMU", UTD_TEST_SUBJECTS)
+        if args.takes:
+            write_takes(takes, series, args.takes, UTD_IMU_CHANNELS)
     counts = {a: sum(s.athlete == a for s in series) for a in sorted({s.athlete for s in series})}
     print(
         f"{len(series)} series, {len(counts)} athletes: "

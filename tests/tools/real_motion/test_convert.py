@@ -12,6 +12,8 @@ import numpy as np
 import pytest
 from scipy.io import savemat
 
+from host.data.dataset import load_dataset
+from host.data.takes import import_takes
 from host.data.ts_file import read_groups
 from host.distill.ucr import load_collection
 from tests.tools.tool_module import load_tool
@@ -143,3 +145,64 @@ def test_utd_written_as_ts_and_bad_trials_refused(tmp_path: Path) -> None:
     savemat(inertial / "a28_s1_t1_inertial.mat", {"d_iner": np.zeros((100, 9))})
     with pytest.raises(convert.ConvertError, match="no d_iner of 6 columns"):
         convert.utd_series(tmp_path / "copy")
+
+
+def _write_utd_skeleton(folder: Path, name: str, frames: int) -> None:
+    """A Kinect skeleton of `frames` frames: joint j (1-based) at x = j, y (up) = 0.1·j,
+    z (away from the camera) = 2 + the frame's share of the trial."""
+    folder.mkdir(parents=True, exist_ok=True)
+    joints = np.arange(1, 21, dtype=float)
+    skeleton = np.zeros((20, 3, frames))
+    skeleton[:, 0] = joints[:, None]
+    skeleton[:, 1] = 0.1 * joints[:, None]
+    skeleton[:, 2] = 2.0 + np.linspace(0.0, 1.0, frames)[None, :]
+    savemat(folder / name, {"d_skel": skeleton})
+
+
+def test_utd_takes_carry_the_kinect_skeleton_turned_z_up_and_import(tmp_path: Path) -> None:
+    convert = load_tool(TOOL)
+    copy = tmp_path / "copy" / "data"
+    for subject in (1, 7):
+        for action in (5, 12):
+            _write_utd_trial(copy / "Inertial", action, subject, trial=1, rows=150)
+            _write_utd_skeleton(copy / "Skeleton", f"a{action}_s{subject}_t1_skeleton.mat", 45)
+    series, takes = convert.utd_takes(tmp_path / "copy")
+    assert [s.label for s in series] == ["throw", "throw", "bowling", "bowling"]
+    assert list(takes) == ["s1_a05_t1", "s7_a05_t1", "s1_a12_t1", "s7_a12_t1"]
+    imu, skeleton = takes["s1_a05_t1"]
+    assert imu.shape == (6, 300) and skeleton.shape == (39, 300)  # 3 s at 100 Hz, both
+    nose, right_wrist = skeleton[0:3], skeleton[3 * 6 : 3 * 7]  # taxonomy order
+    # The head (joint 1) and the right wrist (joint 11); camera y up becomes z, depth −y.
+    assert np.allclose(nose[0], 1.0) and np.allclose(nose[2], 0.1)
+    assert np.allclose(right_wrist[0], 11.0) and np.allclose(right_wrist[2], 1.1)
+    # The frames are spread over the trial: depth runs from 2 to 3 m across it.
+    assert np.allclose(-nose[1], 2.0 + np.linspace(0.0, 1.0, 300))
+    convert.main(
+        [
+            "utd-mhad",
+            str(tmp_path / "copy"),
+            "--out",
+            str(tmp_path / "ts"),
+            "--takes",
+            str(tmp_path / "takes"),
+        ]
+    )
+    header = (tmp_path / "takes" / "imu" / "s1_a05_t1.csv").read_text().splitlines()[0]
+    assert header == "t_s,waist_ax,waist_ay,waist_az,waist_gx,waist_gy,waist_gz"
+    report = import_takes(tmp_path / "takes" / "TAKES.csv", tmp_path / "dataset")
+    assert sorted(report.labels) == ["bowling", "throw"] and report.athletes == ["s1", "s7"]
+    clips = load_dataset(report.out).clips()
+    assert clips.skeleton is not None and clips.skeleton_conf is not None
+    # Every joint seen through the take at the stored clip's centre; its 3 s leave the
+    # clip's edges empty.
+    middle = clips.skeleton_conf.shape[1] // 2
+    assert clips.skeleton.shape[0] == 4 and (clips.skeleton_conf[:, middle] > 0).all()
+    assert (clips.skeleton_conf[:, 0] == 0).all()
+
+
+def test_takes_are_refused_for_recordings_without_a_skeleton(tmp_path: Path) -> None:
+    convert = load_tool(TOOL)
+    with pytest.raises(SystemExit):
+        convert.main(
+            ["dsads", str(tmp_path), "--out", str(tmp_path / "ts"), "--takes", str(tmp_path)]
+        )
