@@ -188,9 +188,16 @@ def fit_stats(clips: Any, config: TrainConfig) -> InputStats:
     hr, hr_valid = _raw_hr(clips)
 
     def fit(x: np.ndarray, valid: np.ndarray) -> dsp.Normaliser:
-        if not valid.any():  # modality absent from the data: identity normaliser
-            return dsp.Normaliser(mean=np.zeros(x.shape[1]), std=np.ones(x.shape[1]))
-        return dsp.Normaliser.fit(x, axis=1, valid=valid)
+        """Fitted on each channel's valid samples; the identity on a channel that has none
+        (a modality, or a sensor, absent from the data: a squad with a waist unit only)."""
+        seen = np.broadcast_to(valid, x.shape).any(axis=(0, 2))
+        mean, std = np.zeros(x.shape[1]), np.ones(x.shape[1])
+        if seen.any():
+            fitted = dsp.Normaliser.fit(
+                x[:, seen], axis=1, valid=np.broadcast_to(valid, x.shape)[:, seen]
+            )
+            mean[seen], std[seen] = fitted.mean, fitted.std
+        return dsp.Normaliser(mean=mean, std=std)
 
     imu_mask = np.repeat(imu_valid, 6, axis=1)
     return InputStats(

@@ -147,3 +147,19 @@ def test_skeleton_enters_the_model_in_the_body_frame() -> None:
     hidden = visible.copy()
     hidden[1, :, [left, right]] = False  # no hips seen: the clip is left as it was
     assert np.allclose(body_frame(joints, hidden)[1], joints[1])
+
+
+def test_a_sensor_absent_from_every_clip_gets_the_identity_and_the_other_its_statistics() -> None:
+    # A squad recorded with a waist unit only: the calf's channels are never valid.
+    clips = _clips()
+    clips.imu[:, :6] += 3.0
+    both = fit_stats(clips, CONFIG)
+    clips.imu_valid[:, 1] = False
+    stats = fit_stats(clips, CONFIG)
+    assert np.all(stats.imu.mean[6:] == 0.0) and np.all(stats.imu.std[6:] == 1.0)
+    # The waist's statistics are those it has with the calf present.
+    np.testing.assert_allclose(stats.imu.mean[:6], both.imu.mean[:6])
+    np.testing.assert_allclose(stats.imu.std[:6], both.imu.std[:6])
+    assert np.all(np.abs(stats.imu.mean[:6] - 3.0) < 0.1)
+    arrays = prepare(clips, stats, CONFIG)
+    assert np.all(np.isfinite(arrays.imu)) and not arrays.imu[:, 6:12].any()
