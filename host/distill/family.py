@@ -39,7 +39,7 @@ from host.distill.train_student import TrainedStudent, TrainingSet, predict_logi
 from host.distill.views import HELD_VIEWS_MB
 from host.evaluation.bootstrap import cluster_bootstrap_draws, percentile_interval
 from host.export import bundle as export_bundle
-from host.export.onnx import halve_matrices, to_onnx_bytes
+from host.export.onnx import to_onnx_bytes
 
 # The families `auto` chooses between; the first is kept unless another is clearly
 # better (the CNN: the default, and the faster).
@@ -164,12 +164,10 @@ def oversized_model_bytes(config: StudentConfig, family: StudentFamily) -> int |
     even with its matrix weights in half precision, as the export stores a graph over the
     budget, it is over the sideline's per-model budget; None where it fits. The Hydra
     student's head grows with the labels and outgrows it past about twenty."""
-    model = build_student(dataclasses.replace(config, kind=family))
-    samples = config.hydra_window_samples
-    graph = to_onnx_bytes(model.eval(), config.in_channels, samples)
-    if len(graph) > export_bundle.MODEL_BUDGET_BYTES:
-        graph = halve_matrices(graph)
-    return len(graph) if len(graph) > export_bundle.MODEL_BUDGET_BYTES else None
+    model = build_student(dataclasses.replace(config, kind=family)).eval()
+    graph = to_onnx_bytes(model, config.in_channels, config.hydra_window_samples)
+    shipped = export_bundle.fp32_as_shipped(graph)
+    return len(shipped) if len(shipped) > export_bundle.MODEL_BUDGET_BYTES else None
 
 
 def _paired_difference(

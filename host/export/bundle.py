@@ -93,10 +93,13 @@ def export_run(
         fp32, train_inputs[np.random.default_rng(0).permutation(len(train_inputs))]
     )
     choice = choose_variant(fp32, int8, val_inputs, val_labels)
-    halved_error = None
-    if len(fp32) > MODEL_BUDGET_BYTES:
-        fp32, halved_error = halved_within_accuracy(fp32, val_inputs, val_labels, choice)
-    files = model_files(fp32, int8 if choice.default == "int8" else None)
+    shipped = fp32_as_shipped(fp32)
+    halved_error = (
+        None
+        if shipped is fp32
+        else halved_within_accuracy(fp32, shipped, val_inputs, val_labels, choice)
+    )
+    files = model_files(shipped, int8 if choice.default == "int8" else None)
     if tflite:
         files["model.tflite"] = to_tflite_bytes(
             student.model, len(student.spec.channels), student.spec.window_samples
@@ -150,13 +153,17 @@ def export_run(
     return result
 
 
+def fp32_as_shipped(fp32: bytes) -> bytes:
+    """The fp32 graph as the bundle carries it: whole within `MODEL_BUDGET_BYTES`, with its
+    matrix weights in half precision (`halve_matrices`) over it."""
+    return fp32 if len(fp32) <= MODEL_BUDGET_BYTES else halve_matrices(fp32)
+
+
 def halved_within_accuracy(
-    fp32: bytes, val_inputs: np.ndarray, val_labels: np.ndarray, choice: Choice
-) -> tuple[bytes, float]:
-    """`fp32` with its matrix weights in half precision (`halve_matrices`) and its largest
-    logit difference from `fp32` on the validation windows, if it keeps fp32's validation
-    accuracy within the points int8 may lose."""
-    halved = halve_matrices(fp32)
+    fp32: bytes, halved: bytes, val_inputs: np.ndarray, val_labels: np.ndarray, choice: Choice
+) -> float:
+    """`halved`'s largest logit difference from `fp32` on the validation windows, if it
+    keeps fp32's validation accuracy within the points int8 may lose."""
     logits = run_onnx(onnx_session(halved), val_inputs)
     accuracy = float(np.mean(logits.argmax(axis=1) == val_labels))
     if choice.fp32.val_accuracy - accuracy > MAX_ACCURACY_LOSS:
@@ -166,7 +173,7 @@ def halved_within_accuracy(
             f"precision its validation accuracy falls from {choice.fp32.val_accuracy:.3f} to "
             f"{accuracy:.3f}; not exporting"
         )
-    return halved, float(np.abs(logits - run_onnx(onnx_session(fp32), val_inputs)).max())
+    return float(np.abs(logits - run_onnx(onnx_session(fp32), val_inputs)).max())
 
 
 def _over_budget(files: dict[str, bytes]) -> dict[str, int]:

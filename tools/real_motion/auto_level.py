@@ -12,9 +12,9 @@ ones the rule is later judged on (docs/decisions.md).
     python tools/real_motion/auto_level.py DS.json PW_AUTO.json:PW.json
     python tools/real_motion/auto_level.py --cnn-row "student (pair, seed {seed})" \
         DS_PAIR.json:DS.json PW_PAIR.json:PW.json   # auto's CNN family the averaged pair
+    ROW="Hydra student (16 groups, 8x pooled, 8 augmented copies, proportions, seed {seed})"
     python tools/real_motion/auto_level.py --cnn-row "student (pair, seed {seed})" \
-        --hydra-row "Hydra student (16 groups, 8x pooled, 8 augmented copies, proportions, \
-        seed {seed})" DS_AUTO.json:DS_PPV.json ...   # its Hydra family reading proportions
+        --hydra-row "$ROW" DS_AUTO.json:DS_PPV.json ...   # its Hydra family reading proportions
 """
 
 from __future__ import annotations

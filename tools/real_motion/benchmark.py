@@ -554,6 +554,7 @@ def run(
                 if name not in latency:
                     ensemble = AveragedStudents([m[0] for m in chosen_members])
                     latency[name] = onnx_ms_per_window(ensemble, z[test][:1])
+
         for groups_n in hydra_students:
             for seed in range(hydra_seeds):
                 start = time.perf_counter()
@@ -580,14 +581,15 @@ def run(
                     record(loo_name, test, pred, time.perf_counter() - start)
                 if hydra_ppv:  # the same student, its head also reading the proportions
                     start = time.perf_counter()
-                    ppv_model, ppv_scaled = hydra_features(
+                    ppv_model = fit_hydra_student(
                         z[train],
+                        y[train],
                         n_labels,
                         replace(config, ppv=True),
                         augmenter,
                         normaliser,
+                        groups=groups[train],
                     )
-                    fit_head(ppv_model, ppv_scaled, y[train], groups=groups[train])
                     pred = predict_logits(ppv_model, z[test]).argmax(axis=1)
                     ppv_name = f"Hydra student ({size}, proportions, seed {seed})"
                     record(ppv_name, test, pred, time.perf_counter() - start)
