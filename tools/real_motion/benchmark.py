@@ -135,6 +135,8 @@ _CENTRED = _AUG.replace(student=replace(_CNN, centre_input=True))
 RECIPES |= {
     # The product's `--student cnn`: two CNNs, each from its own member seed, averaged.
     "pair": DistillConfig(student=StudentConfig(kind="cnn")),
+    # The pair stopped and kept on its weights' moving average (docs/decisions.md).
+    "pair-averaged": DistillConfig(student=StudentConfig(kind="cnn"), weight_average_epochs=2.0),
     "aug-small-batch": _AUG.replace(batch_size=16),
     "aug-rot180": _AUG.replace(augment=replace(_AUG.augment, rotation_deg=180.0)),
     "aug-centred": _CENTRED,
@@ -467,6 +469,7 @@ def run(
     hydra_loo_penalty: bool = False,
     cnn_ensemble: int = 0,
     hydra_ppv: bool = False,
+    hydra_kernels: int = HydraConfig().kernels_per_group,
 ) -> dict:
     data = load_collection(train_file)
     if data.groups_train is None or data.groups_test is None:
@@ -559,6 +562,7 @@ def run(
             for seed in range(hydra_seeds):
                 start = time.perf_counter()
                 config = HydraConfig(
+                    kernels_per_group=hydra_kernels,
                     groups=groups_n,
                     pool=hydra_pool,
                     augmented_copies=hydra_copies,
@@ -570,6 +574,8 @@ def run(
                 pred = predict_logits(model, z[test]).argmax(axis=1)
                 size = f"{groups_n} groups, {hydra_pool}x pooled, {hydra_copies} augmented copies"
                 size += "" if hydra_summaries else ", no summaries"
+                default_kernels = HydraConfig().kernels_per_group
+                size += "" if hydra_kernels == default_kernels else f", {hydra_kernels} kernels"
                 name = f"Hydra student ({size}, seed {seed})"
                 record(name, test, pred, time.perf_counter() - start)
                 if hydra_loo_penalty:  # the same features, the penalty chosen as before
@@ -774,6 +780,13 @@ def main(argv: Sequence[str] | None = None) -> None:
         "feature), on the same kernels",
     )
     parser.add_argument(
+        "--hydra-kernels",
+        type=int,
+        default=HydraConfig().kernels_per_group,
+        metavar="K",
+        help="kernels per group of the --hydra-student rows (they compete at every step)",
+    )
+    parser.add_argument(
         "--cnn-ensemble",
         type=int,
         default=0,
@@ -840,6 +853,7 @@ def main(argv: Sequence[str] | None = None) -> None:
         args.hydra_loo_penalty,
         args.cnn_ensemble,
         args.hydra_ppv,
+        args.hydra_kernels,
     )
     print(
         f"\n{result['dataset']}: {result['series']} series, {result['athletes']} athletes, "
