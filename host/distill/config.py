@@ -109,6 +109,10 @@ class DistillConfig:
     batch_size: int = 64
     max_epochs: int = REAL_MOTION_EPOCHS
     early_stop_patience: int = REAL_MOTION_PATIENCE
+    # Networks are scored, stopped and kept on an exponential moving average of their
+    # weights (and BatchNorm statistics) whose half-life is this many epochs of optimiser
+    # steps, smoother than any one epoch's weights; 0 keeps the raw weights.
+    weight_average_epochs: float = 0.0
     # Augmentations of training windows (host/distill/augment.py), mixup included;
     # `touchline distill --no-augment` turns them off.
     augment: AugmentConfig = dataclasses.field(default_factory=lambda: REAL_MOTION_AUGMENT)

@@ -22,6 +22,7 @@ from rich.progress import Progress
 from sklearn.metrics import f1_score
 from torch import nn
 from torch.nn import functional as F
+from torch.optim.swa_utils import AveragedModel, get_ema_multi_avg_fn
 
 from edge import dsp
 from host.distill.augment import Augmenter, Sensor, mix
@@ -191,6 +192,8 @@ def _train_network(
     source = train.views.held(HELD_VIEWS_MB)
     n_views, n = source.n_views, len(source)
     val_inputs = validation.views.view(0)
+    averaged = _weight_average(model, config, n)
+    scored = model if averaged is None else averaged.module
     augmenter = Augmenter(config.augment, train.sensors)
     best_f1, best_state, best_epoch, stale = -1.0, None, 0, 0
     history: list[dict[str, float]] = []
@@ -233,15 +236,17 @@ def _train_network(
                 optimiser.zero_grad()
                 loss.backward()
                 optimiser.step()
+                if averaged is not None:
+                    averaged.update_parameters(model)
                 total += loss.item() * len(rows)
             scheduler.step()
-            val_f1 = _macro_f1(model, val_inputs, validation.labels)
+            val_f1 = _macro_f1(scored, val_inputs, validation.labels)
             history.append({"epoch": epoch + 1, "loss": total / n, "val_macro_f1": val_f1})
             progress.update(task, advance=1)
             if val_f1 > best_f1:
                 best_f1, best_state, best_epoch, stale = (
                     val_f1,
-                    copy.deepcopy(model.state_dict()),
+                    copy.deepcopy(scored.state_dict()),
                     epoch + 1,
                     0,
                 )
@@ -253,6 +258,17 @@ def _train_network(
     model.load_state_dict(best_state)
     model.eval()
     return TrainedStudent(model, best_epoch, best_f1, history)
+
+
+def _weight_average(model: nn.Module, config: DistillConfig, n: int) -> AveragedModel | None:
+    """The moving average of `model`'s weights and buffers that `config` asks for, its decay
+    per step set so that its half-life is `weight_average_epochs` epochs of `n` examples;
+    None where it asks for none."""
+    if config.weight_average_epochs <= 0:
+        return None
+    steps_per_epoch = max(n // config.batch_size + (n % config.batch_size >= 2), 1)
+    decay = 0.5 ** (1.0 / (config.weight_average_epochs * steps_per_epoch))
+    return AveragedModel(model, multi_avg_fn=get_ema_multi_avg_fn(decay), use_buffers=True)
 
 
 def _fit_hydra(

@@ -101,3 +101,51 @@ def test_students_saved_before_averaging_load_as_one_cnn() -> None:
     del saved["student"]["cnn_members"]
     assert DistillConfig.from_dict(saved).student.cnn_members == 1
     assert DistillConfig.from_dict(DistillConfig().to_dict()).student.cnn_members == 2
+
+
+def _distance(model: torch.nn.Module, reference: torch.nn.Module) -> float:
+    """Euclidean distance between two networks' parameters."""
+    return float(
+        sum(
+            (a - b).square().sum()
+            for a, b in zip(model.parameters(), reference.parameters(), strict=True)
+        )
+        ** 0.5
+    )
+
+
+def test_an_average_with_no_memory_keeps_the_raw_weights(
+    squad: tuple[TrainingSet, TrainingSet],
+) -> None:
+    train, validation = squad
+    raw = train_student(train, validation, _config(1), distil=False)
+    forgetful = train_student(
+        train, validation, _config(1).replace(weight_average_epochs=1e-9), distil=False
+    )
+    assert forgetful.epochs == raw.epochs
+    for kept, expected in zip(
+        forgetful.model.state_dict().values(), raw.model.state_dict().values(), strict=True
+    ):
+        assert torch.allclose(kept.float(), expected.float(), atol=1e-6)
+
+
+def test_a_long_half_life_keeps_weights_near_where_training_began(
+    squad: tuple[TrainingSet, TrainingSet],
+) -> None:
+    """The kept network is the average, not the last weights: with a half-life of many
+    epochs the average has barely left the weights of the first step (one Adam step moves
+    every weight by about the learning rate)."""
+    train, validation = squad
+    config = _config(1)
+    torch.manual_seed(config.seed)  # as the loop does before building its network
+    start = build_student(config.student)
+    raw = train_student(train, validation, config, distil=False).model
+    slow = train_student(
+        train, validation, config.replace(weight_average_epochs=1000.0), distil=False
+    )
+    assert _distance(slow.model, start) < 0.5 * _distance(raw, start)
+    # Scored, stopped and reported on the average.
+    predicted = predict_logits(slow.model, validation.views.view(0)).argmax(axis=1)
+    assert slow.best_val_macro_f1 == pytest.approx(
+        f1_score(validation.labels, predicted, average="macro")
+    )
