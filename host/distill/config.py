@@ -93,6 +93,12 @@ class StudentConfig:
     hydra_window_samples: int = 600
     # The head also reads whole-window summaries (host/distill/summaries.py).
     hydra_summaries: bool = True
+    # ... and each kernel's proportion of responses above a fitted bias (MiniRocket's
+    # feature on Hydra's responses), paid for by 6 kernels competing in each group instead
+    # of Hydra's 8: higher on the public sets at no more time (docs/decisions.md, "The
+    # proportions paid for by fewer responses").
+    hydra_ppv: bool = True
+    hydra_kernels: int = 6
 
 
 @dataclass(frozen=True)
@@ -111,8 +117,10 @@ class DistillConfig:
     early_stop_patience: int = REAL_MOTION_PATIENCE
     # Networks are scored, stopped and kept on an exponential moving average of their
     # weights (and BatchNorm statistics) whose half-life is this many epochs of optimiser
-    # steps, smoother than any one epoch's weights; 0 keeps the raw weights.
-    weight_average_epochs: float = 0.0
+    # steps, smoother than any one epoch's weights; 0 keeps the raw weights. Measured on
+    # the public sets (docs/decisions.md, "The CNN's weights averaged over its last
+    # epochs").
+    weight_average_epochs: float = 2.0
     # Augmentations of training windows (host/distill/augment.py), mixup included;
     # `touchline distill --no-augment` turns them off.
     augment: AugmentConfig = dataclasses.field(default_factory=lambda: REAL_MOTION_AUGMENT)
@@ -159,9 +167,12 @@ class DistillConfig:
         fields: dict[str, Any] = {
             k: tuple(v) if isinstance(v, list) else v for k, v in data.get("student", {}).items()
         }
-        # Students saved before the Hydra head read window summaries had none, and before
-        # CNNs were averaged had one.
+        # Students saved before the Hydra head read window summaries had none, before it
+        # read proportions none of those (and 8 kernels a group), before CNNs were averaged
+        # one CNN, and before weights were averaged over epochs the raw weights.
         fields.setdefault("hydra_summaries", False)
+        fields.setdefault("hydra_ppv", False)
+        fields.setdefault("hydra_kernels", 8)
         fields.setdefault("cnn_members", 1)
         student = StudentConfig(**fields)
         augment = AugmentConfig(**data.get("augment", {}))
@@ -170,4 +181,5 @@ class DistillConfig:
             for k, v in data.items()
             if k not in ("student", "augment")
         }
+        top.setdefault("weight_average_epochs", 0.0)
         return cls(student=student, augment=augment, **top)

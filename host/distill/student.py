@@ -153,6 +153,8 @@ def hydra_config(config: StudentConfig, seed: int = 0) -> HydraConfig:
         augmented_copies=config.hydra_copies,
         window_samples=config.hydra_window_samples,
         summaries=config.hydra_summaries,
+        ppv=config.hydra_ppv,
+        kernels_per_group=config.hydra_kernels,
         seed=seed,
     )
 

@@ -406,16 +406,22 @@ def fit_student_member(
     athletes: np.ndarray,
 ) -> StudentMember:
     """The Hydra student as the sideline's is fitted (`StudentConfig`'s groups, pooling,
-    augmented copies and summaries; the augmentations without mixup, as a ridge head fits
-    hard labels), on `inputs` z-scored with `normaliser` (augmented in physical units),
-    its penalty chosen on `athletes` held out. Its dilations span the whole clip it reads,
-    not the sideline's window."""
+    augmented copies and summaries, but Hydra's 8 kernels a group and no proportions: the
+    teacher was measured with this member; the augmentations without mixup, as a ridge
+    head fits hard labels), on `inputs` z-scored with `normaliser` (augmented in physical
+    units), its penalty chosen on `athletes` held out. Its dilations span the whole clip
+    it reads, not the sideline's window."""
     from host.distill.augment import imu_sensors
     from host.distill.config import REAL_MOTION_AUGMENT, StudentConfig
-    from host.distill.hydra_student import fit_hydra_student, head_augmenter
+    from host.distill.hydra_student import HydraConfig, fit_hydra_student, head_augmenter
     from host.distill.student import hydra_config
 
-    config = dataclasses.replace(hydra_config(StudentConfig(), seed), window_samples=None)
+    config = dataclasses.replace(
+        hydra_config(StudentConfig(), seed),
+        window_samples=None,
+        ppv=False,
+        kernels_per_group=HydraConfig().kernels_per_group,
+    )
     augmenter = head_augmenter(REAL_MOTION_AUGMENT, imu_sensors(inputs.shape[1] // 6))
     model = fit_hydra_student(
         inputs, labels, n_labels, config, augmenter, normaliser, groups=athletes

@@ -23,7 +23,7 @@ from rich.table import Table  # noqa: E402
 
 from host.distill.config import StudentConfig  # noqa: E402
 from host.distill.hydra_student import HydraConfig, HydraStudent  # noqa: E402
-from host.distill.student import build_student  # noqa: E402
+from host.distill.student import build_student, hydra_config  # noqa: E402
 from host.export.onnx import onnx_session, to_onnx_bytes  # noqa: E402
 
 CHANNELS, SAMPLES, LABELS = 13, 600, 9
@@ -31,15 +31,16 @@ CHANNELS, SAMPLES, LABELS = 13, 600, 9
 
 def graphs() -> dict[str, bytes]:
     """The graphs timed, the baseline first; weights do not change their time."""
-    hydra = StudentConfig()
-    size = {"groups": hydra.hydra_groups, "pool": hydra.hydra_pool}
+    size = {"groups": StudentConfig().hydra_groups, "pool": StudentConfig().hydra_pool}
     models = {
-        "Hydra student (baseline)": HydraStudent(CHANNELS, SAMPLES, LABELS, HydraConfig(**size)),
-        "Hydra student + proportions": HydraStudent(
-            CHANNELS, SAMPLES, LABELS, HydraConfig(**size, ppv=True)
+        "Hydra student (baseline)": HydraStudent(
+            CHANNELS, SAMPLES, LABELS, hydra_config(StudentConfig())
         ),
-        "Hydra student, no summaries": HydraStudent(
-            CHANNELS, SAMPLES, LABELS, HydraConfig(**size, summaries=False)
+        "Hydra student before: 8 kernels, no proportions": HydraStudent(
+            CHANNELS, SAMPLES, LABELS, HydraConfig(**size)
+        ),
+        "8 kernels with proportions": HydraStudent(
+            CHANNELS, SAMPLES, LABELS, HydraConfig(**size, ppv=True)
         ),
         "the pair (two CNNs), fp32": build_student(StudentConfig(kind="cnn")),
     }

@@ -10,6 +10,7 @@ printed against MiniRocket measured in the same process.
     .venv/bin/python tools/bench/student.py --hydra 16,8 --hydra 64,4  # + Hydra students
     .venv/bin/python tools/bench/student.py --hydra 16,8 --hydra 16,8,plain  # ± summaries
     .venv/bin/python tools/bench/student.py --hydra 16,8 --hydra 16,8,ppv  # ± proportions
+    .venv/bin/python tools/bench/student.py --hydra 16,8 --hydra 16,8,ppv,k6  # the product's
     .venv/bin/python tools/bench/student.py --cnn-ensemble 1 --hydra 16,8  # + one CNN alone
 
 Latency does not depend on the weights, so without a bundle a freshly built student (the
@@ -148,11 +149,11 @@ def main() -> None:
         "--hydra",
         action="append",
         default=[],
-        metavar="GROUPS,POOL[,plain][,ppv]",
+        metavar="GROUPS,POOL[,plain][,ppv][,kN]",
         help="also time a Hydra student (host/distill/hydra_student.py) of this size, fp32 "
         "and int8 (as the export would quantize it); ',plain': without the window summaries "
         "its head reads by default; ',ppv': also reading each kernel's proportion of "
-        "responses above its bias",
+        "responses above its bias; ',k6': 6 kernels a group (Hydra's default 8)",
     )
     args = parser.parse_args()
 
@@ -212,16 +213,24 @@ def main() -> None:
             )
     for spec in args.hydra:
         groups, pool, *flags = spec.split(",")
-        if set(flags) - {"plain", "ppv"}:
-            parser.error(f"--hydra {spec}: after GROUPS,POOL only 'plain' and 'ppv' are known")
+        kernels = [int(flag[1:]) for flag in flags if flag[:1] == "k" and flag[1:].isdigit()]
+        if set(flags) - {"plain", "ppv"} - {f"k{k}" for k in kernels} or len(kernels) > 1:
+            parser.error(
+                f"--hydra {spec}: after GROUPS,POOL only 'plain', 'ppv' and one 'kN' are known"
+            )
         config = HydraConfig(
-            groups=int(groups), pool=int(pool), summaries="plain" not in flags, ppv="ppv" in flags
+            groups=int(groups),
+            pool=int(pool),
+            summaries="plain" not in flags,
+            ppv="ppv" in flags,
+            kernels_per_group=kernels[0] if kernels else HydraConfig().kernels_per_group,
         )
         hydra = HydraStudent(CHANNELS, SAMPLES, 9, config).eval()
         hydra_bytes = to_onnx_bytes(hydra, CHANNELS, SAMPLES)
         hydra_int8 = quantize_int8(hydra_bytes, batch[:64])
         reads = "no summaries" if "plain" in flags else "summaries"
         reads += ", proportions" if "ppv" in flags else ""
+        reads += f", {config.kernels_per_group} kernels a group"
         for precision, graph in (("fp32", hydra_bytes), ("int8", hydra_int8)):
             variants.append(
                 (

@@ -115,19 +115,26 @@ BASELINE_FAMILIES = ("MiniRocket + ridge", "Hydra")
 SOFT_SHARES = (1.0, 0.75, 0.5, 0.25, 0.0)
 
 # Every recipe trains one CNN per seed (`--cnn-ensemble` averages seeds; `--hydra-student`
-# and `--auto-student` rows are the other families).
+# and `--auto-student` rows are the other families). The recipes of earlier findings keep
+# the raw weights they were measured with (`weight_average_epochs=0`).
 _CNN = StudentConfig(kind="cnn", cnn_members=1)
 RECIPES: dict[str, DistillConfig] = {
+    # One CNN as the product trains each of its pair, weights averaged over epochs.
     "default": DistillConfig(student=_CNN),
     # The recipe before augmentation (`touchline distill --no-augment --epochs 40`).
     "plain": DistillConfig(
-        student=_CNN, augment=AugmentConfig(), max_epochs=40, early_stop_patience=PLAIN_PATIENCE
+        student=_CNN,
+        augment=AugmentConfig(),
+        max_epochs=40,
+        early_stop_patience=PLAIN_PATIENCE,
+        weight_average_epochs=0.0,
     ),
     "augmented": DistillConfig(
         student=_CNN,
         augment=REAL_MOTION_AUGMENT,
         max_epochs=REAL_MOTION_EPOCHS,
         early_stop_patience=REAL_MOTION_PATIENCE,
+        weight_average_epochs=0.0,
     ),
 }
 _AUG = RECIPES["augmented"]
@@ -135,8 +142,9 @@ _CENTRED = _AUG.replace(student=replace(_CNN, centre_input=True))
 RECIPES |= {
     # The product's `--student cnn`: two CNNs, each from its own member seed, averaged.
     "pair": DistillConfig(student=StudentConfig(kind="cnn")),
-    # The pair stopped and kept on its weights' moving average (docs/decisions.md).
-    "pair-averaged": DistillConfig(student=StudentConfig(kind="cnn"), weight_average_epochs=2.0),
+    # The pair stopped and kept on its raw weights, as before they were averaged over
+    # epochs (docs/decisions.md, "The CNN's weights averaged over its last epochs").
+    "pair-raw": DistillConfig(student=StudentConfig(kind="cnn"), weight_average_epochs=0.0),
     "aug-small-batch": _AUG.replace(batch_size=16),
     "aug-rot180": _AUG.replace(augment=replace(_AUG.augment, rotation_deg=180.0)),
     "aug-centred": _CENTRED,

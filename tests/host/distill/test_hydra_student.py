@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from pathlib import Path
 
 import numpy as np
@@ -13,6 +14,7 @@ from torch.nn import functional as F
 
 from edge import dsp
 from host.distill.augment import AugmentConfig, Augmenter, imu_sensors
+from host.distill.config import DistillConfig, StudentConfig
 from host.distill.hydra_student import (
     HydraConfig,
     HydraStudent,
@@ -21,6 +23,7 @@ from host.distill.hydra_student import (
     hydra_features,
 )
 from host.distill.ridge import grouped_alpha, one_against_rest
+from host.distill.student import build_student, hydra_config
 from host.distill.ucr import LabelledSeries, load_collection
 from host.export.onnx import onnx_session, run_onnx, to_onnx_bytes
 from tests.host.distill.motions_data import write_motions
@@ -280,3 +283,15 @@ def test_with_fewer_than_three_athletes_leave_one_out_chooses(tmp_path: Path) ->
     two = fit_hydra_student(x, data.y_train, 3, config, groups=np.arange(len(x)) % 2)
     unknown = fit_hydra_student(x, data.y_train, 3, config)
     assert torch.equal(two.head.weight, unknown.head.weight)
+
+
+def test_the_product_student_reads_proportions_and_older_saves_read_back_without() -> None:
+    product = hydra_config(StudentConfig())
+    assert product.ppv and product.kernels_per_group == 6
+    saved = DistillConfig(student=StudentConfig(kind="hydra")).to_dict()
+    del saved["student"]["hydra_ppv"], saved["student"]["hydra_kernels"]
+    older = DistillConfig.from_dict(saved).student
+    assert hydra_config(older) == dataclasses.replace(product, ppv=False, kernels_per_group=8)
+    model = build_student(older)
+    assert isinstance(model, HydraStudent) and "ppv_bias" not in model.state_dict()
+    assert model.k == 8

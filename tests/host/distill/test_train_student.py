@@ -118,7 +118,7 @@ def test_an_average_with_no_memory_keeps_the_raw_weights(
     squad: tuple[TrainingSet, TrainingSet],
 ) -> None:
     train, validation = squad
-    raw = train_student(train, validation, _config(1), distil=False)
+    raw = train_student(train, validation, _config(1).replace(weight_average_epochs=0.0), False)
     forgetful = train_student(
         train, validation, _config(1).replace(weight_average_epochs=1e-9), distil=False
     )
@@ -136,7 +136,7 @@ def test_a_long_half_life_keeps_weights_near_where_training_began(
     epochs the average has barely left the weights of the first step (one Adam step moves
     every weight by about the learning rate)."""
     train, validation = squad
-    config = _config(1)
+    config = _config(1).replace(weight_average_epochs=0.0)
     torch.manual_seed(config.seed)  # as the loop does before building its network
     start = build_student(config.student)
     raw = train_student(train, validation, config, distil=False).model
@@ -149,3 +149,11 @@ def test_a_long_half_life_keeps_weights_near_where_training_began(
     assert slow.best_val_macro_f1 == pytest.approx(
         f1_score(validation.labels, predicted, average="macro")
     )
+
+
+def test_the_product_averages_weights_and_older_saves_read_back_without() -> None:
+    assert DistillConfig().weight_average_epochs > 0
+    saved = DistillConfig().to_dict()
+    del saved["weight_average_epochs"]
+    assert DistillConfig.from_dict(saved).weight_average_epochs == 0.0
+    assert DistillConfig.from_dict(DistillConfig().to_dict()) == DistillConfig()

@@ -288,6 +288,10 @@ def test_the_student_kind_averages_three_members_the_student_fitted_on_the_athle
         default.hydra_copies,
         default.hydra_summaries,
     )
+    # Hydra's 8 kernels a group and no proportions, as the teacher was measured, whatever
+    # the sideline's Hydra student reads.
+    assert (config.kernels_per_group, config.ppv) == (8, False)
+    assert (default.hydra_kernels, default.hydra_ppv) != (8, False)
     # Its decision is the mean of the three members', each fitted here on its own.
     augmenter = Augmenter(
         dataclasses.replace(REAL_MOTION_AUGMENT, mixup_alpha=0.0), imu_sensors(x.shape[1] // 6)

@@ -259,12 +259,18 @@ def test_auto_rows_are_the_row_of_the_family_each_fold_chose(tmp_path: Path) -> 
         hydra_copies=8,
         hydra_pool=8,
         auto_student=True,
+        hydra_ppv=True,
+        hydra_kernels=6,
     )
     rows = {row["model"]: row for row in result["rows"]}
     auto = rows["student auto (seed 0)"]
     family_rows = {
         "cnn": rows["student (pair, seed 0)"],  # the product's CNN: two averaged
-        "hydra": rows["Hydra student (16 groups, 8x pooled, 8 augmented copies, seed 0)"],
+        # The product's Hydra student: 6 kernels a group, reading the proportions.
+        "hydra": rows[
+            "Hydra student (16 groups, 8x pooled, 8 augmented copies, 6 kernels, proportions, "
+            "seed 0)"
+        ],
     }
     # Each fold says what it chose and on which held-out figures, then trains that family
     # by the product's recipe: the same student as that family's own row.
