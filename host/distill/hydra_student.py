@@ -16,7 +16,7 @@ as much as the arithmetic: the first difference is taken once, one 1×1 convolut
 every group's channels from (series, difference), one grouped convolution per dilation
 follows, one count pipeline runs over all of them, and the scaler's division is folded
 into the head's matrix product (31 nodes for 16 groups on 4 dilations, 49 before; no
-shape arithmetic; 55 with the window summaries).
+shape arithmetic; 55 with the window summaries, 58 with the proportions).
 To bring it nearer the sideline's latency budget the window is first averaged down
 `pool`× in time, and `groups` may be set below Hydra's 64 (its default). The ridge head
 may also fit on augmented copies of the training windows (turned straps, stronger or
@@ -28,6 +28,10 @@ ONNX runtime supports, and measured to matter (see `responses`).
 Beside the counts the head reads whole-window summaries (`host.distill.summaries`:
 extremes, means and logged powers, from the same averaged window), which say how hard and
 how fast the body moved; they added 2.4 points on unseen footballers at 1.2× the time.
+The product's student also reads each kernel's proportion of responses above a fitted
+bias (MiniRocket's feature), paid for by 6 kernels a group instead of Hydra's 8: higher on
+the public sets that are not football, level on the footballers, at no more time
+(docs/decisions.md, "The proportions paid for by fewer responses").
 """
 
 from __future__ import annotations
