@@ -31,11 +31,10 @@ CHANNELS, SAMPLES, LABELS = 13, 600, 9
 
 def graphs() -> dict[str, bytes]:
     """The graphs timed, the baseline first; weights do not change their time."""
-    size = {"groups": StudentConfig().hydra_groups, "pool": StudentConfig().hydra_pool}
+    product = StudentConfig()
+    size = {"groups": product.hydra_groups, "pool": product.hydra_pool}
     models = {
-        "Hydra student (baseline)": HydraStudent(
-            CHANNELS, SAMPLES, LABELS, hydra_config(StudentConfig())
-        ),
+        "Hydra student (baseline)": HydraStudent(CHANNELS, SAMPLES, LABELS, hydra_config(product)),
         "Hydra student before: 8 kernels, no proportions": HydraStudent(
             CHANNELS, SAMPLES, LABELS, HydraConfig(**size)
         ),

@@ -113,6 +113,8 @@ BASELINE_FAMILIES = ("MiniRocket + ridge", "Hydra")
 # tried on the validation athletes; a = 1 (today's head, on the labels alone) first, so it
 # wins ties.
 SOFT_SHARES = (1.0, 0.75, 0.5, 0.25, 0.0)
+# Hydra's kernels a group, which `--hydra-student` rows take unless `--hydra-kernels` says.
+HYDRA_KERNELS = HydraConfig().kernels_per_group
 
 # Every recipe trains one CNN per seed (`--cnn-ensemble` averages seeds; `--hydra-student`
 # and `--auto-student` rows are the other families). The recipes of earlier findings keep
@@ -477,7 +479,7 @@ def run(
     hydra_loo_penalty: bool = False,
     cnn_ensemble: int = 0,
     hydra_ppv: bool = False,
-    hydra_kernels: int = HydraConfig().kernels_per_group,
+    hydra_kernels: int = HYDRA_KERNELS,
 ) -> dict:
     data = load_collection(train_file)
     if data.groups_train is None or data.groups_test is None:
@@ -582,8 +584,7 @@ def run(
                 pred = predict_logits(model, z[test]).argmax(axis=1)
                 size = f"{groups_n} groups, {hydra_pool}x pooled, {hydra_copies} augmented copies"
                 size += "" if hydra_summaries else ", no summaries"
-                default_kernels = HydraConfig().kernels_per_group
-                size += "" if hydra_kernels == default_kernels else f", {hydra_kernels} kernels"
+                size += "" if hydra_kernels == HYDRA_KERNELS else f", {hydra_kernels} kernels"
                 name = f"Hydra student ({size}, seed {seed})"
                 record(name, test, pred, time.perf_counter() - start)
                 if hydra_loo_penalty:  # the same features, the penalty chosen as before
@@ -790,7 +791,7 @@ def main(argv: Sequence[str] | None = None) -> None:
     parser.add_argument(
         "--hydra-kernels",
         type=int,
-        default=HydraConfig().kernels_per_group,
+        default=HYDRA_KERNELS,
         metavar="K",
         help="kernels per group of the --hydra-student rows (they compete at every step)",
     )
