@@ -218,10 +218,12 @@ def train_recipe_student(
     config: DistillConfig,
     normaliser: dsp.Normaliser,
     groups_fit: np.ndarray | None = None,
+    soft_fit: np.ndarray | None = None,
 ) -> tuple[torch.nn.Module, FamilyChoice | None]:
     """The student trained by the sideline recipe `config` on z-scored series, and the
     family choice `--student auto` made (None for a named family); `groups_fit` names
-    the athlete of each fitted series, where known."""
+    the athlete of each fitted series, where known. With `soft_fit` (a teacher's class
+    probabilities `(N, n_labels)` for the fitted series) it is distilled from them."""
     config = config.replace(
         student=student_config(x_fit.shape[1], n_labels, x_fit.shape[2], config.student),
         gps_dropout=0.0,
@@ -233,10 +235,11 @@ def train_recipe_student(
             sensors=sensors_of(x_fit.shape[1]),
             normaliser=normaliser,
             groups=groups_fit,
+            soft=soft_fit,
         ),
         TrainingSet(x_val[None], y_val),
         config,
-        distil=False,
+        distil=soft_fit is not None,
         description="student",
     )
     return trained.model, choice

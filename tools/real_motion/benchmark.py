@@ -83,7 +83,7 @@ from host.distill.config import (  # noqa: E402
     StudentConfig,
 )
 from host.distill.ensemble import AveragedStudents  # noqa: E402
-from host.distill.family import FamilyChoice  # noqa: E402
+from host.distill.family import FamilyChoice, athlete_folds  # noqa: E402
 from host.distill.hydra_student import (  # noqa: E402
     HydraConfig,
     HydraStudent,
@@ -147,6 +147,10 @@ RECIPES |= {
     # The pair stopped and kept on its raw weights, as before they were averaged over
     # epochs (docs/decisions.md, "The CNN's weights averaged over its last epochs").
     "pair-raw": DistillConfig(student=StudentConfig(kind="cnn"), weight_average_epochs=0.0),
+    # The pair distilled from the teacher's IMU companion cross-fitted: each training
+    # athlete's targets from MiniRocket + Hydra fitted without them (`cross_fitted_targets`;
+    # docs/decisions.md, "The CNN distilled from a teacher that never saw the athlete").
+    "pair-distilled": DistillConfig(student=StudentConfig(kind="cnn")),
     "aug-small-batch": _AUG.replace(batch_size=16),
     "aug-rot180": _AUG.replace(augment=replace(_AUG.augment, rotation_deg=180.0)),
     "aug-centred": _CENTRED,
@@ -157,6 +161,9 @@ RECIPES |= {
     "aug-centred-no-mixup": _CENTRED.replace(augment=replace(_AUG.augment, mixup_alpha=0.0)),
     "aug-centred-no-rotation": _CENTRED.replace(augment=replace(_AUG.augment, rotation_deg=0.0)),
 }
+# Recipes trained on soft targets as well as the labels (`train_recipe_student`'s
+# `soft_fit`): the cross-fitted companion's probabilities.
+DISTILLED_RECIPES = frozenset({"pair-distilled"})
 
 
 @dataclass
@@ -234,6 +241,23 @@ def teacher_targets(
         "in-sample": softmax(own / temperature, axis=1),
         "cross-fitted": softmax(cross / temperature, axis=1),
     }
+
+
+def cross_fitted_targets(
+    z: np.ndarray, y: np.ndarray, athletes: np.ndarray, n_labels: int
+) -> np.ndarray:
+    """Class probabilities `(N, n_labels)` for training series `z` from a teacher that
+    never saw their athlete: the training athletes are dealt into grouped folds
+    (`host.distill.family.athlete_folds`, as `auto` deals them), MiniRocket + Hydra (the
+    teacher's IMU companion, seed 0) are fitted without each fold and decide its series,
+    and one temperature, fitted on those held-out decisions against the labels, turns
+    them into probabilities. Labels a fold's fit never saw get probability 0."""
+    decisions = np.empty((len(y), n_labels))
+    for held in athlete_folds(athletes):
+        rest = np.setdiff1d(np.arange(len(y)), held)
+        pair = (fit_minirocket(z[rest], y[rest]), fit_hydra(z[rest], y[rest]))
+        decisions[held] = teacher_decision(*pair, z[held], n_labels)
+    return softmax(decisions / fit_temperature(decisions, y), axis=1)
 
 
 def _soft_heads(
@@ -541,6 +565,17 @@ def run(
         for kind, p in p_teacher.items():
             right = p[np.arange(len(train)), y[train]]
             print(f"  teacher {kind} on training windows: p(true label) mean {right.mean():.3f}")
+        soft: np.ndarray | None = None
+        if DISTILLED_RECIPES.intersection(recipes):
+            start = time.perf_counter()
+            soft = cross_fitted_targets(z[train], y[train], groups[train], n_labels)
+            right = soft[np.arange(len(train)), y[train]]
+            print(
+                f"  cross-fitted teacher on training windows: p(true label) mean "
+                f"{right.mean():.3f}, argmax right {np.mean(soft.argmax(1) == y[train]):.3f} "
+                f"({time.perf_counter() - start:.0f} s)",
+                flush=True,
+            )
         for recipe in recipes:
             members: list[tuple[torch.nn.Module, np.ndarray, float]] = []
             for seed in range(seeds):
@@ -549,7 +584,14 @@ def run(
                     config = config.replace(max_epochs=max_epochs)
                 start = time.perf_counter()
                 model, _ = train_recipe_student(
-                    z[train], y[train], z[val], y[val], len(data.classes), config, normaliser
+                    z[train],
+                    y[train],
+                    z[val],
+                    y[val],
+                    len(data.classes),
+                    config,
+                    normaliser,
+                    soft_fit=soft if recipe in DISTILLED_RECIPES else None,
                 )
                 logits = predict_logits(model, z[test])
                 seconds = time.perf_counter() - start
