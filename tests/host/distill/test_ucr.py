@@ -116,3 +116,27 @@ def test_bad_ts_input_is_refused_in_one_line_naming_the_file(tmp_path: Path) -> 
     wrong = tmp_path / "motions.csv"
     with pytest.raises(UcrError, match="neither a file named"):
         load_collection(wrong)
+
+
+def test_a_recipe_student_given_soft_targets_is_distilled_from_them() -> None:
+    import numpy as np
+
+    from edge import dsp
+    from host.distill.config import DistillConfig, StudentConfig
+    from host.distill.train_student import predict_logits
+    from host.distill.ucr import train_recipe_student
+
+    rng = np.random.default_rng(0)
+    x = rng.normal(size=(24, 6, 64)).astype(np.float32)
+    y = np.tile(np.arange(3), 8)
+    config = DistillConfig(student=StudentConfig(kind="cnn", cnn_members=1), max_epochs=2)
+    normaliser = dsp.Normaliser.fit(x, axis=1)
+    # A teacher sure of the wrong label: distilling from it must move the student.
+    wrong = np.eye(3, dtype=np.float32)[(y + 1) % 3]
+    runs = [
+        train_recipe_student(x, y, x[:6], y[:6], 3, config, normaliser, soft_fit=soft)[0]
+        for soft in (None, wrong, None)
+    ]
+    plain, distilled, again = (predict_logits(model, x) for model in runs)
+    np.testing.assert_array_equal(plain, again)  # the same recipe, the same student
+    assert not np.allclose(plain, distilled)

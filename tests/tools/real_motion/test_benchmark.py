@@ -322,3 +322,56 @@ def test_a_pick_made_without_athletes_held_out_records_why() -> None:
     reason = "cnn: hydra left out: its model would take 103 KB even with its matrix weights"
     summary = benchmark.choice_summary(FamilyChoice("cnn", reason, {}, {}, {}))
     assert summary == f"cnn (nothing held out: {reason})"
+
+
+def test_cross_fitted_targets_come_from_fits_that_never_saw_the_athlete(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    benchmark = load_tool(TOOL)
+    athletes = np.repeat(np.array(["a", "b", "c", "d", "e"]), 6)
+    z = np.zeros((len(athletes), 2, 8), dtype=np.float32)
+    z[:, 0, 0] = np.repeat(np.arange(5), 6)  # each series carries its athlete's number
+    y = np.tile(np.arange(3), 10)
+    fitted_on: list[set[float]] = []
+
+    def fake_fit(inputs: np.ndarray, labels: np.ndarray) -> set[float]:
+        fitted_on.append(set(inputs[:, 0, 0].tolist()))
+        return fitted_on[-1]
+
+    def fake_decision(seen: set[float], _: set[float], inputs: np.ndarray, n: int) -> np.ndarray:
+        assert not seen & set(inputs[:, 0, 0].tolist()), "a fit decided its own athlete"
+        decision = np.full((len(inputs), n), -np.inf)
+        decision[:, :2] = [[1.0, 0.0]]  # a label no fit has an opinion on stays at 0
+        return decision
+
+    monkeypatch.setattr(benchmark, "fit_minirocket", fake_fit)
+    monkeypatch.setattr(benchmark, "fit_hydra", fake_fit)
+    monkeypatch.setattr(benchmark, "teacher_decision", fake_decision)
+    soft = benchmark.cross_fitted_targets(z, y, athletes, 4)
+    assert soft.shape == (30, 4)
+    np.testing.assert_allclose(soft.sum(axis=1), 1.0, rtol=1e-6)
+    assert np.all(soft[:, 2:] == 0) and np.all(soft[:, 0] > soft[:, 1])
+    # auto's four grouped folds: every athlete held out once, each fit on the rest.
+    assert len(fitted_on) == 8 and set().union(*fitted_on) == {0.0, 1.0, 2.0, 3.0, 4.0}
+
+
+def test_only_the_distilled_recipe_trains_on_the_cross_fitted_targets(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    benchmark = load_tool(TOOL)
+    data = write_motions(tmp_path)
+    seen: dict[str, np.ndarray | None] = {}
+    train = benchmark.train_recipe_student
+
+    def spy(x: np.ndarray, y: np.ndarray, *args: object, soft_fit: np.ndarray | None = None):
+        seen["distilled" if soft_fit is not None else "labels"] = soft_fit
+        if soft_fit is not None:
+            assert soft_fit.shape == (len(y), 3)
+            np.testing.assert_allclose(soft_fit.sum(axis=1), 1.0, rtol=1e-6)
+        return train(x, y, *args, soft_fit=soft_fit)
+
+    monkeypatch.setattr(benchmark, "train_recipe_student", spy)
+    result = benchmark.run(data, ["pair", "pair-distilled"], 3, 1, 1, False)
+    assert set(seen) == {"labels", "distilled"}
+    rows = {row["model"] for row in result["rows"]}
+    assert {"student (pair, seed 0)", "student (pair-distilled, seed 0)"} <= rows
