@@ -45,6 +45,8 @@ PLAIN_PATIENCE = 6
 StudentFamily = Literal["cnn", "gru", "hydra"]
 # What `--student` takes: a family, or "auto" to choose one (host/distill/family.py).
 StudentKind = StudentFamily | Literal["auto"]
+# The weights a trained network keeps (`DistillConfig.keep_weights`).
+KeptWeights = Literal["best", "last"]
 
 
 @dataclass(frozen=True)
@@ -121,6 +123,10 @@ class DistillConfig:
     # the public sets (docs/decisions.md, "The CNN's weights averaged over its last
     # epochs").
     weight_average_epochs: float = 2.0
+    # Which weights a network keeps: "best", those of the epoch scoring best on the
+    # validation windows (and training stops `early_stop_patience` epochs after it), or
+    # "last", those after the whole schedule (validation is scored for the report only).
+    keep_weights: KeptWeights = "best"
     # Augmentations of training windows (host/distill/augment.py), mixup included;
     # `touchline distill --no-augment` turns them off.
     augment: AugmentConfig = dataclasses.field(default_factory=lambda: REAL_MOTION_AUGMENT)

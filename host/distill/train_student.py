@@ -3,9 +3,10 @@
 The loss is Hinton-style distillation: alpha · T² · KL(teacher at temperature T ‖ student
 at T) + (1 − alpha) · cross-entropy on the hard label. With no teacher (alpha = 0) the same
 loop trains the "student without distillation" baseline. Early stopping watches the
-validation macro-F1, never the test split. Averaged CNNs (`StudentConfig.cnn_members`)
-are trained one after another, each from its own seed and stopped on its own, then
-joined. The Hydra student has no loop: its ridge head is fitted in closed form on every
+validation macro-F1, never the test split; a config that keeps the last weights
+(`keep_weights = "last"`) runs its whole schedule and only reports validation. Averaged
+CNNs (`StudentConfig.cnn_members`) are trained one after another, each from its own seed
+and stopped on its own, then joined. The Hydra student has no loop: its ridge head is fitted in closed form on every
 view and augmented copies, regressing onto alpha · teacher + (1 − alpha) · one-hot when
 distilled.
 """
@@ -243,7 +244,7 @@ def _train_network(
             val_f1 = _macro_f1(scored, val_inputs, validation.labels)
             history.append({"epoch": epoch + 1, "loss": total / n, "val_macro_f1": val_f1})
             progress.update(task, advance=1)
-            if val_f1 > best_f1:
+            if val_f1 > best_f1 or config.keep_weights == "last":
                 best_f1, best_state, best_epoch, stale = (
                     val_f1,
                     copy.deepcopy(scored.state_dict()),

@@ -151,6 +151,9 @@ RECIPES |= {
     # athlete's targets from MiniRocket + Hydra fitted without them (`cross_fitted_targets`;
     # docs/decisions.md, "The CNN distilled from a teacher that never saw the athlete").
     "pair-distilled": DistillConfig(student=StudentConfig(kind="cnn")),
+    # The pair kept after its whole schedule, not at its best validation epoch
+    # (docs/decisions.md, "The CNN kept at the end of its schedule").
+    "pair-last": DistillConfig(student=StudentConfig(kind="cnn"), keep_weights="last"),
     "aug-small-batch": _AUG.replace(batch_size=16),
     "aug-rot180": _AUG.replace(augment=replace(_AUG.augment, rotation_deg=180.0)),
     "aug-centred": _CENTRED,

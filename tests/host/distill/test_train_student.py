@@ -157,3 +157,20 @@ def test_the_product_averages_weights_and_older_saves_read_back_without() -> Non
     del saved["weight_average_epochs"]
     assert DistillConfig.from_dict(saved).weight_average_epochs == 0.0
     assert DistillConfig.from_dict(DistillConfig().to_dict()) == DistillConfig()
+
+
+def test_kept_at_the_end_a_network_runs_its_whole_schedule_and_keeps_the_last_weights(
+    squad: tuple[TrainingSet, TrainingSet],
+) -> None:
+    train, validation = squad
+    config = _config(1).replace(max_epochs=6, early_stop_patience=1, keep_weights="last")
+    last = train_student(train, validation, config, distil=False)
+    # No patience stops it, and what it keeps is what the last epoch scored.
+    assert last.epochs == 6 and [row["epoch"] for row in last.history] == list(range(1, 7))
+    predicted = predict_logits(last.model, validation.views.view(0)).argmax(axis=1)
+    assert last.best_val_macro_f1 == pytest.approx(
+        f1_score(validation.labels, predicted, average="macro")
+    )
+    assert last.best_val_macro_f1 == last.history[-1]["val_macro_f1"]
+    assert DistillConfig().keep_weights == "best"
+    assert DistillConfig.from_dict(config.to_dict()).keep_weights == "last"
