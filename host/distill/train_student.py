@@ -6,9 +6,9 @@ loop trains the "student without distillation" baseline. Early stopping watches 
 validation macro-F1, never the test split; a config that keeps the last weights
 (`keep_weights = "last"`) runs its whole schedule and only reports validation. Averaged
 CNNs (`StudentConfig.cnn_members`) are trained one after another, each from its own seed
-and stopped on its own, then joined. The Hydra student has no loop: its ridge head is fitted in closed form on every
-view and augmented copies, regressing onto alpha · teacher + (1 − alpha) · one-hot when
-distilled.
+and stopped on its own, then joined. The Hydra student has no loop: its ridge head is
+fitted in closed form on every view and augmented copies, regressing onto alpha · teacher
++ (1 − alpha) · one-hot when distilled.
 """
 
 from __future__ import annotations
