@@ -113,6 +113,7 @@ def distill_command(
         simulated_minutes=simulated_minutes,
         augment=REAL_MOTION_AUGMENT if augment else AugmentConfig(),
         early_stop_patience=REAL_MOTION_PATIENCE if augment else PLAIN_PATIENCE,
+        keep_weights="last" if augment else "best",
     )
     result = distill_run(
         run_dir,

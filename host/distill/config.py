@@ -123,10 +123,13 @@ class DistillConfig:
     # the public sets (docs/decisions.md, "The CNN's weights averaged over its last
     # epochs").
     weight_average_epochs: float = 2.0
-    # Which weights a network keeps: "best", those of the epoch scoring best on the
-    # validation windows (and training stops `early_stop_patience` epochs after it), or
-    # "last", those after the whole schedule (validation is scored for the report only).
-    keep_weights: KeptWeights = "best"
+    # Which weights a network keeps: "last", those after the whole schedule (validation
+    # is scored for the report only), or "best", those of the epoch scoring best on the
+    # validation windows, training stopping `early_stop_patience` epochs after it. On
+    # the public sets' few validation athletes "last" scored higher (docs/decisions.md,
+    # "The CNN kept at the end of its schedule"); the recipe without augmentation keeps
+    # "best", as it was measured.
+    keep_weights: KeptWeights = "last"
     # Augmentations of training windows (host/distill/augment.py), mixup included;
     # `touchline distill --no-augment` turns them off.
     augment: AugmentConfig = dataclasses.field(default_factory=lambda: REAL_MOTION_AUGMENT)
@@ -175,7 +178,8 @@ class DistillConfig:
         }
         # Students saved before the Hydra head read window summaries had none, before it
         # read proportions none of those (and 8 kernels a group), before CNNs were averaged
-        # one CNN, and before weights were averaged over epochs the raw weights.
+        # one CNN, before weights were averaged over epochs the raw weights, and before
+        # networks ran their whole schedule those of the best validation epoch.
         fields.setdefault("hydra_summaries", False)
         fields.setdefault("hydra_ppv", False)
         fields.setdefault("hydra_kernels", 8)
@@ -188,4 +192,5 @@ class DistillConfig:
             if k not in ("student", "augment")
         }
         top.setdefault("weight_average_epochs", 0.0)
+        top.setdefault("keep_weights", "best")
         return cls(student=student, augment=augment, **top)

@@ -6,9 +6,9 @@ out, the Hydra student wins on real footballers and the CNN on phone + watch wea
 head's penalty is decided (host.distill.ridge): the training athletes are dealt into
 folds, each family is fitted without one fold's athletes and predicts theirs, so every
 training window is predicted by a fit that never saw its athlete, and the family chosen
-on those predictions is trained on all of them. The validation athletes keep their one
-job, telling the CNN when to stop; choosing on them as well chose on one player per fold
-on the footballers and on noise on phone + watch.
+on those predictions is trained on all of them. The validation athletes take no part:
+chosen on them, the family was chosen on one player per fold on the footballers and on
+noise on phone + watch.
 
 The CNN (two averaged, `StudentConfig.cnn_members`; every fold fits the pair), the
 default and the faster, is kept unless another family is ahead of it on at least 97.5 %

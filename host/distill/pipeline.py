@@ -285,7 +285,7 @@ def distill(
             kind=config.student.kind,
             parameters=parameter_count(kd.model),
             epochs=kd.epochs,
-            val_macro_f1=kd.best_val_macro_f1,
+            val_macro_f1=kd.val_macro_f1,
             family_choice="" if choice is None else choice.reason,
             held_out_macro_f1={} if choice is None else choice.held_out_macro_f1,
             held_out_over_first={} if choice is None else choice.over_first,

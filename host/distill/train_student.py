@@ -73,12 +73,13 @@ class TrainingSet:
 @dataclass(frozen=True)
 class TrainedStudent:
     """A fitted student; `epochs` is the epoch whose weights were kept (the latest among
-    averaged members; 0 for a closed-form fit), and `history` has one row per epoch run,
-    with the member's number where members were averaged."""
+    averaged members; 0 for a closed-form fit), `val_macro_f1` what the kept network
+    scores on the validation windows, and `history` has one row per epoch run, with the
+    member's number where members were averaged."""
 
     model: nn.Module
     epochs: int
-    best_val_macro_f1: float
+    val_macro_f1: float
     history: list[dict[str, float]]
 
 
@@ -111,7 +112,7 @@ def predict_logits(model: nn.Module, inputs: np.ndarray, batch_size: int = 512) 
 
 
 def _macro_f1(model: nn.Module, inputs: np.ndarray, labels: np.ndarray) -> float:
-    """Macro-F1 of `model`'s predictions on prepared windows (validation, for stopping)."""
+    """Macro-F1 of `model`'s predictions on prepared windows (validation)."""
     predicted = predict_logits(model, inputs).argmax(axis=1)
     return float(f1_score(labels, predicted, average="macro"))
 

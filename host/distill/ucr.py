@@ -6,9 +6,10 @@ check runs offline; any labelled `.ts` file with its `_TEST` sibling can be chec
 same way (`touchline student-check --data FILE_TRAIN.ts`, tools/real_motion/ converts
 public body-worn recordings). The student family and training loop are the sideline's,
 without a teacher, next to MiniRocket + ridge and Hydra on the same z-scored series,
-all on the file's own train/test split. Early stopping validates on a quarter of the
-training series, whole athletes when a groups file names them (`X_groups.txt` beside
-`X_TRAIN.ts`), so the test split is never looked at before the final score.
+all on the file's own train/test split. A quarter of the training series is set aside
+for validation, whole athletes when a groups file names them (`X_groups.txt` beside
+`X_TRAIN.ts`): the CNN is scored there (and, with the recipe that keeps its best epoch,
+stopped there), so the test split is never looked at before the final score.
 """
 
 from __future__ import annotations

@@ -118,7 +118,8 @@ HYDRA_KERNELS = HydraConfig().kernels_per_group
 
 # Every recipe trains one CNN per seed (`--cnn-ensemble` averages seeds; `--hydra-student`
 # and `--auto-student` rows are the other families). The recipes of earlier findings keep
-# the raw weights they were measured with (`weight_average_epochs=0`).
+# the raw weights (`weight_average_epochs=0`) and the best validation epoch
+# (`keep_weights="best"`) they were measured with.
 _CNN = StudentConfig(kind="cnn", cnn_members=1)
 RECIPES: dict[str, DistillConfig] = {
     # One CNN as the product trains each of its pair, weights averaged over epochs.
@@ -130,6 +131,7 @@ RECIPES: dict[str, DistillConfig] = {
         max_epochs=40,
         early_stop_patience=PLAIN_PATIENCE,
         weight_average_epochs=0.0,
+        keep_weights="best",
     ),
     "augmented": DistillConfig(
         student=_CNN,
@@ -137,6 +139,7 @@ RECIPES: dict[str, DistillConfig] = {
         max_epochs=REAL_MOTION_EPOCHS,
         early_stop_patience=REAL_MOTION_PATIENCE,
         weight_average_epochs=0.0,
+        keep_weights="best",
     ),
 }
 _AUG = RECIPES["augmented"]
@@ -144,16 +147,18 @@ _CENTRED = _AUG.replace(student=replace(_CNN, centre_input=True))
 RECIPES |= {
     # The product's `--student cnn`: two CNNs, each from its own member seed, averaged.
     "pair": DistillConfig(student=StudentConfig(kind="cnn")),
+    # The pair kept at its best validation epoch, as before it ran its whole schedule
+    # (docs/decisions.md, "The CNN kept at the end of its schedule"; `pair-last` then).
+    "pair-best": DistillConfig(student=StudentConfig(kind="cnn"), keep_weights="best"),
     # The pair stopped and kept on its raw weights, as before they were averaged over
     # epochs (docs/decisions.md, "The CNN's weights averaged over its last epochs").
-    "pair-raw": DistillConfig(student=StudentConfig(kind="cnn"), weight_average_epochs=0.0),
+    "pair-raw": DistillConfig(
+        student=StudentConfig(kind="cnn"), weight_average_epochs=0.0, keep_weights="best"
+    ),
     # The pair distilled from the teacher's IMU companion cross-fitted: each training
     # athlete's targets from MiniRocket + Hydra fitted without them (`cross_fitted_targets`;
     # docs/decisions.md, "The CNN distilled from a teacher that never saw the athlete").
-    "pair-distilled": DistillConfig(student=StudentConfig(kind="cnn")),
-    # The pair kept after its whole schedule, not at its best validation epoch
-    # (docs/decisions.md, "The CNN kept at the end of its schedule").
-    "pair-last": DistillConfig(student=StudentConfig(kind="cnn"), keep_weights="last"),
+    "pair-distilled": DistillConfig(student=StudentConfig(kind="cnn"), keep_weights="best"),
     "aug-small-batch": _AUG.replace(batch_size=16),
     "aug-rot180": _AUG.replace(augment=replace(_AUG.augment, rotation_deg=180.0)),
     "aug-centred": _CENTRED,

@@ -145,6 +145,7 @@ TEST_CONFIG = DistillConfig(
     student=StudentConfig(kind="cnn"),  # one fit, not auto's choice of family
     augment=AugmentConfig(),
     early_stop_patience=PLAIN_PATIENCE,
+    keep_weights="best",  # the recipe without augmentation, as the CLI's --no-augment
     max_epochs=15,
     batch_size=16,
     bootstrap_samples=200,

@@ -50,9 +50,11 @@ def test_augment_flag_picks_the_recipe(
     if augment:
         assert config.augment == REAL_MOTION_AUGMENT
         assert config.early_stop_patience == REAL_MOTION_PATIENCE
+        assert config.keep_weights == "last"  # the whole schedule, as measured
     else:
         assert config.augment == AugmentConfig() and not config.augment.active
         assert config.early_stop_patience == PLAIN_PATIENCE
+        assert config.keep_weights == "best"
 
 
 @pytest.mark.parametrize(("args", "members"), [([], 2), (["--cnn-members", "1"], 1)])

@@ -60,9 +60,7 @@ def test_two_members_are_trained_from_their_own_seeds_and_averaged(
             assert torch.equal(kept, expected)
     # The validation figure is the joined network's, not a member's.
     joined = predict_logits(pair.model, validation.views.view(0)).argmax(axis=1)
-    assert pair.best_val_macro_f1 == pytest.approx(
-        f1_score(validation.labels, joined, average="macro")
-    )
+    assert pair.val_macro_f1 == pytest.approx(f1_score(validation.labels, joined, average="macro"))
     assert {row["member"] for row in pair.history} == {1, 2}
     assert family_of(pair.model) == "cnn"
 
@@ -146,7 +144,7 @@ def test_a_long_half_life_keeps_weights_near_where_training_began(
     assert _distance(slow.model, start) < 0.5 * _distance(raw, start)
     # Scored, stopped and reported on the average.
     predicted = predict_logits(slow.model, validation.views.view(0)).argmax(axis=1)
-    assert slow.best_val_macro_f1 == pytest.approx(
+    assert slow.val_macro_f1 == pytest.approx(
         f1_score(validation.labels, predicted, average="macro")
     )
 
@@ -168,9 +166,15 @@ def test_kept_at_the_end_a_network_runs_its_whole_schedule_and_keeps_the_last_we
     # No patience stops it, and what it keeps is what the last epoch scored.
     assert last.epochs == 6 and [row["epoch"] for row in last.history] == list(range(1, 7))
     predicted = predict_logits(last.model, validation.views.view(0)).argmax(axis=1)
-    assert last.best_val_macro_f1 == pytest.approx(
+    assert last.val_macro_f1 == pytest.approx(
         f1_score(validation.labels, predicted, average="macro")
     )
-    assert last.best_val_macro_f1 == last.history[-1]["val_macro_f1"]
-    assert DistillConfig().keep_weights == "best"
+    assert last.val_macro_f1 == last.history[-1]["val_macro_f1"]
     assert DistillConfig.from_dict(config.to_dict()).keep_weights == "last"
+
+
+def test_the_product_keeps_the_last_weights_and_older_saves_read_back_the_best() -> None:
+    assert DistillConfig().keep_weights == "last"
+    saved = DistillConfig().to_dict()
+    del saved["keep_weights"]
+    assert DistillConfig.from_dict(saved).keep_weights == "best"
