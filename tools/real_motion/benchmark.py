@@ -4,8 +4,9 @@
 Reads `NAME_TRAIN.ts`, its `_TEST` sibling and `NAME_groups.txt` (tools/real_motion/
 convert.py writes them), joins train and test, and runs grouped folds over athletes:
 fold k tests on its athletes, validates on fold k+1's athletes (recipes that keep their
-best epoch stop on them), and trains on the rest. The three models see the same training athletes and the same z-score
-(training athletes' statistics); no choice is made on test athletes. Prints pooled
+best epoch stop on them), and trains on the rest. The three models see the same
+training athletes and the same z-score (training athletes' statistics); no choice is made
+on test athletes. Prints pooled
 macro-F1 over all folds with a 95 % athlete-bootstrap interval, the per-fold figures,
 and the student's ONNX latency per window (onnxruntime, one thread).
 
