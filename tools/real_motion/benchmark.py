@@ -6,9 +6,9 @@ convert.py writes them), joins train and test, and runs grouped folds over athle
 fold k tests on its athletes, validates on fold k+1's athletes (recipes that keep their
 best epoch stop on them), and trains on the rest. The three models see the same
 training athletes and the same z-score (training athletes' statistics); no choice is made
-on test athletes. Prints pooled
-macro-F1 over all folds with a 95 % athlete-bootstrap interval, the per-fold figures,
-and the student's ONNX latency per window (onnxruntime, one thread).
+on test athletes. Prints pooled macro-F1 over all folds with a 95 % athlete-bootstrap
+interval, the per-fold figures, and the student's ONNX latency per window (onnxruntime,
+one thread).
 
     python tools/real_motion/benchmark.py data/real/SoccerIMU_TRAIN.ts
     python tools/real_motion/benchmark.py data/real/PhoneWatchHAR_TRAIN.ts --folds 5 \\
