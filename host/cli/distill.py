@@ -19,6 +19,8 @@ DEFAULT_EPOCHS = 80
 DEFAULT_SIMULATED_MINUTES = 10.0
 DEFAULT_MINIROCKET_KERNELS = 10_000
 DEFAULT_CNN_MEMBERS = 2
+# `--student`'s choices: host.distill.config.StudentKind, written out for the same reason.
+StudentChoice = Literal["cnn", "gru", "hydra", "auto"]
 
 
 @app.command("distill")
@@ -27,7 +29,7 @@ def distill_command(
     data: Path | None = typer.Option(
         None, "--data", help="Dataset directory; default: the one the run was trained on."
     ),
-    student: Literal["cnn", "gru", "hydra", "auto"] = typer.Option(
+    student: StudentChoice = typer.Option(
         "auto",
         "--student",
         help="Student family: auto (the default: fits cnn and hydra without some training "
@@ -52,8 +54,9 @@ def distill_command(
         True,
         "--augment/--no-augment",
         help="Train on augmented windows (strap rotations, magnitude and time warping, "
-        "mixup; patience 20), the recipe measured on real players (docs/student.md, Real "
-        "data); --no-augment trains on the windows as recorded, with patience 6.",
+        "mixup), each CNN through all its epochs, the recipe measured on real players "
+        "(docs/student.md, Real data); --no-augment trains on the windows as recorded and "
+        "keeps each CNN's best validation epoch (patience 6).",
     ),
     simulated_minutes: float = typer.Option(
         DEFAULT_SIMULATED_MINUTES,
@@ -138,7 +141,7 @@ def student_check_command(
         "validation hold out whole athletes.",
     ),
     seeds: int = typer.Option(3, "--seeds", min=1, help="Training seeds to average over."),
-    student: Literal["cnn", "gru", "hydra", "auto"] = typer.Option(
+    student: StudentChoice = typer.Option(
         "auto",
         "--student",
         help="Student family, as `touchline distill --student`: auto (the default) chooses "

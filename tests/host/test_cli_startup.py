@@ -87,13 +87,17 @@ def test_help_of_every_command_loads_no_heavy_dependency() -> None:
 
 def test_distill_help_shows_the_recipe_defaults() -> None:
     # The CLI writes these out so its --help does not load scipy; they must not drift.
+    from typing import get_args
+
     from host.cli import distill
-    from host.distill.config import MINIROCKET_KERNELS, DistillConfig, StudentConfig
+    from host.distill.config import MINIROCKET_KERNELS, DistillConfig, StudentConfig, StudentKind
 
     assert distill.DEFAULT_EPOCHS == DistillConfig.max_epochs
     assert distill.DEFAULT_SIMULATED_MINUTES == DistillConfig.simulated_minutes
     assert distill.DEFAULT_MINIROCKET_KERNELS == MINIROCKET_KERNELS
     assert distill.DEFAULT_CNN_MEMBERS == StudentConfig.cnn_members
+    flattened = {choice for part in get_args(StudentKind) for choice in get_args(part)}
+    assert set(get_args(distill.StudentChoice)) == flattened
 
 
 def test_user_errors_stay_one_line_in_evaluate_ablate_and_report(tmp_path: Path) -> None:
