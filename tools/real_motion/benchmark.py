@@ -513,6 +513,7 @@ def run(
     cnn_ensemble: int = 0,
     hydra_ppv: bool = False,
     hydra_kernels: int = HYDRA_KERNELS,
+    first_seed: int = 0,
 ) -> dict:
     data = load_collection(train_file)
     if data.groups_train is None or data.groups_test is None:
@@ -587,7 +588,7 @@ def run(
             )
         for recipe in recipes:
             members: list[tuple[torch.nn.Module, np.ndarray, float]] = []
-            for seed in range(seeds):
+            for seed in range(first_seed, first_seed + seeds):
                 config = RECIPES[recipe].replace(seed=seed)
                 if max_epochs is not None:
                     config = config.replace(max_epochs=max_epochs)
@@ -620,7 +621,7 @@ def run(
                     latency[name] = onnx_ms_per_window(ensemble, z[test][:1])
 
         for groups_n in hydra_students:
-            for seed in range(hydra_seeds):
+            for seed in range(first_seed, first_seed + hydra_seeds):
                 start = time.perf_counter()
                 config = HydraConfig(
                     kernels_per_group=hydra_kernels,
@@ -682,7 +683,7 @@ def run(
                     latency[name] = onnx_ms_per_window(model, z[test][:1])
                     squad = np.resize(z[test], (SQUAD_BATCH, *z.shape[1:]))
                     squad_latency[name] = onnx_ms_per_window(model, squad) / SQUAD_BATCH
-        for seed in range(seeds if auto_student else 0):
+        for seed in range(first_seed, first_seed + (seeds if auto_student else 0)):
             start = time.perf_counter()
             # As --student auto: each family fitted without some training athletes and
             # scored on them, the better trained on them all (host.distill.family).
@@ -794,6 +795,13 @@ def main(argv: Sequence[str] | None = None) -> None:
     parser.add_argument("--recipe", action="append", choices=sorted(RECIPES))
     parser.add_argument("--folds", type=int, default=8, help="grouped folds (≤ athletes)")
     parser.add_argument("--seeds", type=int, default=1, help="student seeds per recipe")
+    parser.add_argument(
+        "--first-seed",
+        type=int,
+        default=0,
+        help="the students' seeds (recipes, --hydra-student, --auto-student) start here, to "
+        "add seeds to an earlier run; the baselines' always start at 0",
+    )
     parser.add_argument("--max-epochs", type=int, help="override the recipes' epochs")
     parser.add_argument("--no-baselines", action="store_true", help="student rows only")
     parser.add_argument(
@@ -914,6 +922,7 @@ def main(argv: Sequence[str] | None = None) -> None:
         args.cnn_ensemble,
         args.hydra_ppv,
         args.hydra_kernels,
+        args.first_seed,
     )
     print(
         f"\n{result['dataset']}: {result['series']} series, {result['athletes']} athletes, "

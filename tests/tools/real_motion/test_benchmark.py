@@ -375,3 +375,12 @@ def test_only_the_distilled_recipe_trains_on_the_cross_fitted_targets(
     assert set(seen) == {"labels", "distilled"}
     rows = {row["model"] for row in result["rows"]}
     assert {"student (pair, seed 0)", "student (pair-distilled, seed 0)"} <= rows
+
+
+def test_a_later_first_seed_adds_the_rows_a_longer_run_would_have(tmp_path: Path) -> None:
+    benchmark = load_tool(TOOL)
+    data = write_motions(tmp_path)
+    both = benchmark.run(data, ["default"], 3, 2, 1, False)
+    later = benchmark.run(data, ["default"], 3, 1, 1, False, first_seed=1)
+    assert [row["model"] for row in later["rows"]] == ["student (default, seed 1)"]
+    assert later["rows"][0]["fold_macro_f1"] == both["rows"][1]["fold_macro_f1"]
