@@ -240,12 +240,9 @@ def teacher_targets(
     that the targets carry the confusions the teacher makes on players it has not seen."""
     temperature = fit_temperature(teacher_decision(*teacher, z[val], n_labels), y[val])
     own = teacher_decision(*teacher, z[train], n_labels)
-    cross = np.empty_like(own)
-    for athlete in np.unique(groups[train]):
-        held = groups[train] == athlete
-        rest = train[~held]
-        pair = (fit_minirocket(z[rest], y[rest]), fit_hydra(z[rest], y[rest]))
-        cross[held] = teacher_decision(*pair, z[train[held]], n_labels)
+    athletes = groups[train]
+    each_athlete = [np.flatnonzero(athletes == athlete) for athlete in np.unique(athletes)]
+    cross = held_out_decisions(z[train], y[train], each_athlete, n_labels)
     return {
         "in-sample": softmax(own / temperature, axis=1),
         "cross-fitted": softmax(cross / temperature, axis=1),
@@ -261,12 +258,21 @@ def cross_fitted_targets(
     teacher's IMU companion, seed 0) are fitted without each fold and decide its series,
     and one temperature, fitted on those held-out decisions against the labels, turns
     them into probabilities. Labels a fold's fit never saw get probability 0."""
+    decisions = held_out_decisions(z, y, athlete_folds(athletes), n_labels)
+    return softmax(decisions / fit_temperature(decisions, y), axis=1)
+
+
+def held_out_decisions(
+    z: np.ndarray, y: np.ndarray, folds: Sequence[np.ndarray], n_labels: int
+) -> np.ndarray:
+    """The companion's decisions `(N, n_labels)` on series `z`, each fold of rows `folds`
+    decided by MiniRocket + Hydra (seed 0) fitted on the other rows."""
     decisions = np.empty((len(y), n_labels))
-    for held in athlete_folds(athletes):
+    for held in folds:
         rest = np.setdiff1d(np.arange(len(y)), held)
         pair = (fit_minirocket(z[rest], y[rest]), fit_hydra(z[rest], y[rest]))
         decisions[held] = teacher_decision(*pair, z[held], n_labels)
-    return softmax(decisions / fit_temperature(decisions, y), axis=1)
+    return decisions
 
 
 def _soft_heads(
@@ -552,6 +558,9 @@ def run(
         row.fold_f1.append(float(f1_score(y[test], pred, average="macro")))
         row.seconds += seconds
 
+    # The students' seeds (recipes and auto, Hydra students); the baselines' start at 0.
+    student_seeds = range(first_seed, first_seed + seeds)
+    hydra_student_seeds = range(first_seed, first_seed + hydra_seeds)
     for k in range(n_folds):
         test = np.flatnonzero(np.isin(groups, folds[k]))
         val = np.flatnonzero(np.isin(groups, folds[(k + 1) % n_folds]))
@@ -588,7 +597,7 @@ def run(
             )
         for recipe in recipes:
             members: list[tuple[torch.nn.Module, np.ndarray, float]] = []
-            for seed in range(first_seed, first_seed + seeds):
+            for seed in student_seeds:
                 config = RECIPES[recipe].replace(seed=seed)
                 if max_epochs is not None:
                     config = config.replace(max_epochs=max_epochs)
@@ -621,7 +630,7 @@ def run(
                     latency[name] = onnx_ms_per_window(ensemble, z[test][:1])
 
         for groups_n in hydra_students:
-            for seed in range(first_seed, first_seed + hydra_seeds):
+            for seed in hydra_student_seeds:
                 start = time.perf_counter()
                 config = HydraConfig(
                     kernels_per_group=hydra_kernels,
@@ -683,7 +692,7 @@ def run(
                     latency[name] = onnx_ms_per_window(model, z[test][:1])
                     squad = np.resize(z[test], (SQUAD_BATCH, *z.shape[1:]))
                     squad_latency[name] = onnx_ms_per_window(model, squad) / SQUAD_BATCH
-        for seed in range(first_seed, first_seed + (seeds if auto_student else 0)):
+        for seed in student_seeds if auto_student else ():
             start = time.perf_counter()
             # As --student auto: each family fitted without some training athletes and
             # scored on them, the better trained on them all (host.distill.family).

@@ -4,9 +4,20 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import numpy as np
 import pytest
 
-from host.distill.ucr import UcrError, load_collection, load_shipped, run_check, validation_split
+from edge import dsp
+from host.distill.config import DistillConfig, StudentConfig
+from host.distill.train_student import predict_logits
+from host.distill.ucr import (
+    UcrError,
+    load_collection,
+    load_shipped,
+    run_check,
+    train_recipe_student,
+    validation_split,
+)
 from tests.host.distill.motions_data import write_motions
 
 
@@ -119,13 +130,6 @@ def test_bad_ts_input_is_refused_in_one_line_naming_the_file(tmp_path: Path) -> 
 
 
 def test_a_recipe_student_given_soft_targets_is_distilled_from_them() -> None:
-    import numpy as np
-
-    from edge import dsp
-    from host.distill.config import DistillConfig, StudentConfig
-    from host.distill.train_student import predict_logits
-    from host.distill.ucr import train_recipe_student
-
     rng = np.random.default_rng(0)
     x = rng.normal(size=(24, 6, 64)).astype(np.float32)
     y = np.tile(np.arange(3), 8)
