@@ -116,6 +116,9 @@ class DistillConfig:
     weight_decay: float = 1e-3
     batch_size: int = 64
     max_epochs: int = REAL_MOTION_EPOCHS
+    # ... or more, where `max_epochs` of a small training set would take fewer optimiser
+    # steps than this (host.distill.train_student.scheduled_epochs); 0 counts epochs only.
+    min_steps: int = 0
     early_stop_patience: int = REAL_MOTION_PATIENCE
     # Networks are scored, stopped and kept on an exponential moving average of their
     # weights (and BatchNorm statistics) whose half-life is this many epochs of optimiser

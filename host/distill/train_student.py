@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import copy
 import dataclasses
+import math
 from dataclasses import dataclass
 
 import numpy as np
@@ -181,18 +182,19 @@ def _train_network(
     rng = np.random.default_rng(config.seed)
     torch.set_num_threads(config.threads)
     model = build_student(config.student)
+    source = train.views.held(HELD_VIEWS_MB)
+    n_views, n = source.n_views, len(source)
+    epochs = scheduled_epochs(config, n)
     optimiser = torch.optim.AdamW(
         model.parameters(), lr=config.learning_rate, weight_decay=config.weight_decay
     )
-    scheduler = torch.optim.lr_scheduler.CosineAnnealingLR(optimiser, T_max=config.max_epochs)
+    scheduler = torch.optim.lr_scheduler.CosineAnnealingLR(optimiser, T_max=epochs)
     labels = torch.from_numpy(train.labels.astype(np.int64))
     soft = (
         torch.from_numpy(train.soft.astype(np.float32))
         if distil and train.soft is not None and config.alpha > 0
         else None
     )
-    source = train.views.held(HELD_VIEWS_MB)
-    n_views, n = source.n_views, len(source)
     val_inputs = validation.views.view(0)
     averaged = _weight_average(model, config, n)
     scored = model if averaged is None else averaged.module
@@ -200,8 +202,8 @@ def _train_network(
     best_f1, best_state, best_epoch, stale = -1.0, None, 0, 0
     history: list[dict[str, float]] = []
     with Progress(transient=True) as progress:
-        task = progress.add_task(f"training {description}", total=config.max_epochs)
-        for epoch in range(config.max_epochs):
+        task = progress.add_task(f"training {description}", total=epochs)
+        for epoch in range(epochs):
             model.train()
             order = rng.permutation(n)
             views = rng.integers(0, n_views, size=n)
@@ -262,14 +264,26 @@ def _train_network(
     return TrainedStudent(model, best_epoch, best_f1, history)
 
 
+def steps_per_epoch(n: int, batch_size: int) -> int:
+    """Optimiser steps in one epoch of `n` examples: a last batch of one is skipped, since
+    BatchNorm needs two samples."""
+    return max(n // batch_size + (n % batch_size >= 2), 1)
+
+
+def scheduled_epochs(config: DistillConfig, n: int) -> int:
+    """Epochs a network trains on `n` examples: `max_epochs`, or more where that many
+    would take fewer than `min_steps` optimiser steps (a squad of few takes)."""
+    steps = steps_per_epoch(n, config.batch_size)
+    return max(config.max_epochs, math.ceil(config.min_steps / steps))
+
+
 def _weight_average(model: nn.Module, config: DistillConfig, n: int) -> AveragedModel | None:
     """The moving average of `model`'s weights and buffers that `config` asks for, its decay
     per step set so that its half-life is `weight_average_epochs` epochs of `n` examples;
     None where it asks for none."""
     if config.weight_average_epochs <= 0:
         return None
-    steps_per_epoch = max(n // config.batch_size + (n % config.batch_size >= 2), 1)
-    decay = 0.5 ** (1.0 / (config.weight_average_epochs * steps_per_epoch))
+    decay = 0.5 ** (1.0 / (config.weight_average_epochs * steps_per_epoch(n, config.batch_size)))
     return AveragedModel(model, multi_avg_fn=get_ema_multi_avg_fn(decay), use_buffers=True)
 
 

@@ -160,6 +160,9 @@ RECIPES |= {
     # athlete's targets from MiniRocket + Hydra fitted without them (`cross_fitted_targets`;
     # docs/decisions.md, "The CNN distilled from a teacher that never saw the athlete").
     "pair-distilled": DistillConfig(student=StudentConfig(kind="cnn"), keep_weights="best"),
+    # The pair trained for at least 1 200 optimiser steps, however few the training
+    # windows (docs/decisions.md, "A schedule of at least 1 200 optimiser steps").
+    "pair-steps": DistillConfig(student=StudentConfig(kind="cnn"), min_steps=1200),
     "aug-small-batch": _AUG.replace(batch_size=16),
     "aug-rot180": _AUG.replace(augment=replace(_AUG.augment, rotation_deg=180.0)),
     "aug-centred": _CENTRED,

@@ -18,6 +18,8 @@ from host.distill.train_student import (
     TrainingSet,
     member_seeds,
     predict_logits,
+    scheduled_epochs,
+    steps_per_epoch,
     train_student,
 )
 
@@ -178,3 +180,17 @@ def test_the_product_keeps_the_last_weights_and_older_saves_read_back_the_best()
     saved = DistillConfig().to_dict()
     del saved["keep_weights"]
     assert DistillConfig.from_dict(saved).keep_weights == "best"
+
+
+def test_a_small_training_set_trains_for_more_epochs_until_it_has_taken_min_steps(
+    squad: tuple[TrainingSet, TrainingSet],
+) -> None:
+    train, validation = squad  # 96 windows at batch 16: six steps an epoch
+    config = _config(1).replace(max_epochs=2, min_steps=20, keep_weights="last")
+    assert steps_per_epoch(len(train.labels), config.batch_size) == 6
+    stretched = train_student(train, validation, config, distil=False)
+    assert stretched.epochs == 4 and len(stretched.history) == 4  # ceil(20 / 6)
+    # A schedule already long enough is left as it is.
+    assert scheduled_epochs(config.replace(max_epochs=5), len(train.labels)) == 5
+    # A last batch of one is skipped (BatchNorm needs two), so it is not a step.
+    assert steps_per_epoch(97, 16) == 6 and steps_per_epoch(98, 16) == 7
