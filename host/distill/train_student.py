@@ -125,7 +125,8 @@ def train_student(
     distil: bool = True,
     description: str = "student",
 ) -> TrainedStudent:
-    """Fit a fresh student; keep the weights of the epoch with the best validation macro-F1."""
+    """Fit a fresh student, keeping the weights `config.keep_weights` names: those after
+    the whole schedule, or those of the epoch with the best validation macro-F1."""
     if config.student.kind == "hydra":
         return _fit_hydra(train, validation, config, distil)
     if config.student.kind == "cnn" and config.student.cnn_members > 1:
@@ -247,7 +248,9 @@ def _train_network(
             val_f1 = _macro_f1(scored, val_inputs, validation.labels)
             history.append({"epoch": epoch + 1, "loss": total / n, "val_macro_f1": val_f1})
             progress.update(task, advance=1)
-            if val_f1 > best_f1 or config.keep_weights == "last":
+            if config.keep_weights == "last":
+                best_f1, best_epoch = val_f1, epoch + 1  # its weights are taken at the end
+            elif val_f1 > best_f1:
                 best_f1, best_state, best_epoch, stale = (
                     val_f1,
                     copy.deepcopy(scored.state_dict()),
@@ -258,6 +261,8 @@ def _train_network(
                 stale += 1
                 if stale >= config.early_stop_patience:
                     break
+    if config.keep_weights == "last":
+        best_state = copy.deepcopy(scored.state_dict())
     assert best_state is not None  # at least one epoch ran
     model.load_state_dict(best_state)
     model.eval()

@@ -33,6 +33,7 @@ from host.distill.config import (
     MINIROCKET_KERNELS,
     REAL_MOTION_AUGMENT,
     REAL_MOTION_EPOCHS,
+    REAL_MOTION_MIN_STEPS,
     REAL_MOTION_PATIENCE,
     DistillConfig,
     StudentConfig,
@@ -246,12 +247,13 @@ def train_recipe_student(
     return trained.model, choice
 
 
-def check_config(seed: int, max_epochs: int, n_train: int) -> DistillConfig:
+def check_config(seed: int, max_epochs: int, min_steps: int, n_train: int) -> DistillConfig:
     """The sideline recipe for real recordings (augmented, REAL_MOTION_AUGMENT), with
     batches small enough to take several steps per epoch."""
     return DistillConfig(
         seed=seed,
         max_epochs=max_epochs,
+        min_steps=min_steps,
         batch_size=min(64, max(8, n_train // 8)),
         early_stop_patience=REAL_MOTION_PATIENCE,
         augment=REAL_MOTION_AUGMENT,
@@ -262,6 +264,7 @@ def run_check(
     dataset: str | Path = "BasicMotions",
     seed: int = 0,
     max_epochs: int = REAL_MOTION_EPOCHS,
+    min_steps: int = REAL_MOTION_MIN_STEPS,
     minirocket_kernels: int = MINIROCKET_KERNELS,
     student: StudentKind = "auto",
 ) -> UcrResult:
@@ -277,7 +280,7 @@ def run_check(
         # Fitted in closed form, the Hydra student stops at no epoch: it fits on every
         # training series, as MiniRocket and Hydra do (validation is only reported).
         fit = np.arange(len(data.y_train))
-    config = check_config(seed, max_epochs, len(fit))
+    config = check_config(seed, max_epochs, min_steps, len(fit))
     config = config.replace(student=dataclasses.replace(config.student, kind=student))
     model, choice = train_recipe_student(
         z_train[fit],

@@ -93,6 +93,7 @@ def test_distill_help_shows_the_recipe_defaults() -> None:
     from host.distill.config import MINIROCKET_KERNELS, DistillConfig, StudentConfig, StudentKind
 
     assert distill.DEFAULT_EPOCHS == DistillConfig.max_epochs
+    assert distill.DEFAULT_MIN_STEPS == DistillConfig.min_steps
     assert distill.DEFAULT_SIMULATED_MINUTES == DistillConfig.simulated_minutes
     assert distill.DEFAULT_MINIROCKET_KERNELS == MINIROCKET_KERNELS
     assert distill.DEFAULT_CNN_MEMBERS == StudentConfig.cnn_members

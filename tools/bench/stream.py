@@ -133,7 +133,7 @@ def _run_task(task: str, data: Path, work: Path, cache_mb: float, epochs: int) -
         from host.distill.config import DistillConfig
         from host.distill.pipeline import distill_run
 
-        recipe = DistillConfig(max_epochs=1, simulated_minutes=0.0)
+        recipe = DistillConfig(max_epochs=1, min_steps=0, simulated_minutes=0.0)
         distill_run(
             run, data, recipe, minirocket_kernels=84, compute=Compute(), stream=cache_mb > 0
         )

@@ -219,7 +219,7 @@ def test_custom_labels_reach_the_bundle_and_the_sideline_table(
     ).run_dir
     distilled = distill_run(
         run,
-        config=DistillConfig(max_epochs=3, batch_size=8, bootstrap_samples=20),
+        config=DistillConfig(max_epochs=3, min_steps=0, batch_size=8, bootstrap_samples=20),
         minirocket_kernels=84,
     )
     assert json.loads((distilled.out_dir / "distill.json").read_text())["labels"] == list(LABELS)

@@ -147,6 +147,7 @@ TEST_CONFIG = DistillConfig(
     early_stop_patience=PLAIN_PATIENCE,
     keep_weights="best",  # the recipe without augmentation, as the CLI's --no-augment
     max_epochs=15,
+    min_steps=0,
     batch_size=16,
     bootstrap_samples=200,
     simulated_minutes=0.0,

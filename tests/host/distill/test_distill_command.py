@@ -15,6 +15,7 @@ from host.distill.augment import AugmentConfig
 from host.distill.config import (
     PLAIN_PATIENCE,
     REAL_MOTION_AUGMENT,
+    REAL_MOTION_MIN_STEPS,
     REAL_MOTION_PATIENCE,
     DistillConfig,
 )
@@ -51,10 +52,22 @@ def test_augment_flag_picks_the_recipe(
         assert config.augment == REAL_MOTION_AUGMENT
         assert config.early_stop_patience == REAL_MOTION_PATIENCE
         assert config.keep_weights == "last"  # the whole schedule, as measured
+        assert config.min_steps == REAL_MOTION_MIN_STEPS
     else:
         assert config.augment == AugmentConfig() and not config.augment.active
         assert config.early_stop_patience == PLAIN_PATIENCE
         assert config.keep_weights == "best"
+        assert config.min_steps == 0  # epochs only, as that recipe was measured
+
+
+@pytest.mark.parametrize(
+    ("args", "steps"), [(["--min-steps", "0"], 0), (["--min-steps", "300"], 300)]
+)
+def test_min_steps_reach_the_recipe(
+    args: list[str], steps: int, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    config, _ = _distil(args, tmp_path, monkeypatch)
+    assert config.min_steps == steps and config.max_epochs == 80
 
 
 @pytest.mark.parametrize(("args", "members"), [([], 2), (["--cnn-members", "1"], 1)])

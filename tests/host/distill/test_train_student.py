@@ -11,7 +11,7 @@ import torch
 from signature_data import TEST_CONFIG
 from sklearn.metrics import f1_score
 
-from host.distill.config import DistillConfig, StudentConfig
+from host.distill.config import REAL_MOTION_MIN_STEPS, DistillConfig, StudentConfig
 from host.distill.ensemble import AveragedStudents
 from host.distill.student import StudentCNN, build_student, family_of
 from host.distill.train_student import (
@@ -194,3 +194,10 @@ def test_a_small_training_set_trains_for_more_epochs_until_it_has_taken_min_step
     assert scheduled_epochs(config.replace(max_epochs=5), len(train.labels)) == 5
     # A last batch of one is skipped (BatchNorm needs two), so it is not a step.
     assert steps_per_epoch(97, 16) == 6 and steps_per_epoch(98, 16) == 7
+
+
+def test_the_product_counts_steps_and_older_saves_read_back_epochs_only() -> None:
+    assert DistillConfig().min_steps == REAL_MOTION_MIN_STEPS > 0
+    saved = DistillConfig().to_dict()
+    del saved["min_steps"]
+    assert DistillConfig.from_dict(saved).min_steps == 0

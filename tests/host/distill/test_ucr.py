@@ -47,7 +47,9 @@ def test_student_check_reads_any_labelled_ts_and_prints_the_baselines(tmp_path: 
     from host.cli import app
 
     train = write_motions(tmp_path)
-    result = CliRunner().invoke(app, ["student-check", "--data", str(train), "--seeds", "1"])
+    # 80 epochs, however few steps: the rhythms are easy, CI time is not.
+    args = ["student-check", "--data", str(train), "--seeds", "1", "--min-steps", "0"]
+    result = CliRunner().invoke(app, args)
     assert result.exit_code == 0, result.output
     assert "Motions: 48 train / 24 test series" in result.output
     means = result.output.split("mean test macro-F1:")[1].split("--student auto")[0]
@@ -70,7 +72,7 @@ def test_student_check_trains_the_family_asked_for(tmp_path: Path) -> None:
     )
     assert result.exit_code == 0, result.output
     hydra = run_check(train, seed=0, student="hydra")
-    cnn = run_check(train, seed=0, max_epochs=2, student="cnn")
+    cnn = run_check(train, seed=0, max_epochs=2, min_steps=0, student="cnn")
     # The Hydra student's parameters are its ridge head alone; the CNN's are trained layers.
     assert hydra.student_parameters != cnn.student_parameters
     assert f"student (hydra) {hydra.student_macro_f1:.3f}" in result.output.replace("\n", " ")
@@ -84,9 +86,10 @@ def test_student_check_auto_names_the_family_it_chose_on_the_athletes(tmp_path: 
 
     train = write_motions(tmp_path)
     args = ["student-check", "--data", str(train), "--seeds", "1", "--student", "auto"]
+    args += ["--min-steps", "0"]  # 80 epochs however few steps: CI time
     result = CliRunner().invoke(app, args)
     assert result.exit_code == 0, result.output
-    chosen = run_check(train, seed=0, student="auto")
+    chosen = run_check(train, seed=0, min_steps=0, student="auto")
     assert chosen.student_family in ("cnn", "hydra")
     printed = result.output.replace("\n", " ")
     assert f"student (auto) {chosen.student_macro_f1:.3f}" in printed
@@ -133,7 +136,9 @@ def test_a_recipe_student_given_soft_targets_is_distilled_from_them() -> None:
     rng = np.random.default_rng(0)
     x = rng.normal(size=(24, 6, 64)).astype(np.float32)
     y = np.tile(np.arange(3), 8)
-    config = DistillConfig(student=StudentConfig(kind="cnn", cnn_members=1), max_epochs=2)
+    config = DistillConfig(
+        student=StudentConfig(kind="cnn", cnn_members=1), max_epochs=2, min_steps=0
+    )
     normaliser = dsp.Normaliser.fit(x, axis=1)
     # A teacher sure of the wrong label: distilling from it must move the student.
     wrong = np.eye(3, dtype=np.float32)[(y + 1) % 3]
