@@ -148,26 +148,20 @@ RECIPES: dict[str, DistillConfig] = {
 }
 _AUG = RECIPES["augmented"]
 _CENTRED = _AUG.replace(student=replace(_CNN, centre_input=True))
+_PAIR_BEST = DistillConfig(student=StudentConfig(kind="cnn"), keep_weights="best", min_steps=0)
 RECIPES |= {
     # The product's `--student cnn`: two CNNs, each from its own member seed, averaged.
     "pair": DistillConfig(student=StudentConfig(kind="cnn")),
     # The pair kept at its best validation epoch, as before it ran its whole schedule
     # (docs/decisions.md, "The CNN kept at the end of its schedule"; `pair-last` then).
-    "pair-best": DistillConfig(student=StudentConfig(kind="cnn"), keep_weights="best", min_steps=0),
+    "pair-best": _PAIR_BEST,
     # The pair stopped and kept on its raw weights, as before they were averaged over
     # epochs (docs/decisions.md, "The CNN's weights averaged over its last epochs").
-    "pair-raw": DistillConfig(
-        student=StudentConfig(kind="cnn"),
-        weight_average_epochs=0.0,
-        keep_weights="best",
-        min_steps=0,
-    ),
+    "pair-raw": _PAIR_BEST.replace(weight_average_epochs=0.0),
     # The pair distilled from the teacher's IMU companion cross-fitted: each training
     # athlete's targets from MiniRocket + Hydra fitted without them (`cross_fitted_targets`;
     # docs/decisions.md, "The CNN distilled from a teacher that never saw the athlete").
-    "pair-distilled": DistillConfig(
-        student=StudentConfig(kind="cnn"), keep_weights="best", min_steps=0
-    ),
+    "pair-distilled": _PAIR_BEST,
     # The pair trained for 80 epochs however few optimiser steps they take, as before
     # schedules were counted in steps (docs/decisions.md, "A schedule of at least 1 200
     # optimiser steps"; `pair-steps` was the pair now).
@@ -570,6 +564,10 @@ def run(
         row.fold_f1.append(float(f1_score(y[test], pred, average="macro")))
         row.seconds += seconds
 
+    def scheduled(config: DistillConfig) -> DistillConfig:
+        """`config`, or `max_epochs` epochs of it, however few steps, where one was given."""
+        return config if max_epochs is None else config.replace(max_epochs=max_epochs, min_steps=0)
+
     # The students' seeds (recipes and auto, Hydra students); the baselines' start at 0.
     student_seeds = range(first_seed, first_seed + seeds)
     hydra_student_seeds = range(first_seed, first_seed + hydra_seeds)
@@ -610,9 +608,7 @@ def run(
         for recipe in recipes:
             members: list[tuple[torch.nn.Module, np.ndarray, float]] = []
             for seed in student_seeds:
-                config = RECIPES[recipe].replace(seed=seed)
-                if max_epochs is not None:
-                    config = config.replace(max_epochs=max_epochs, min_steps=0)
+                config = scheduled(RECIPES[recipe].replace(seed=seed))
                 start = time.perf_counter()
                 model, _ = train_recipe_student(
                     z[train],
@@ -708,9 +704,7 @@ def run(
             start = time.perf_counter()
             # As --student auto: each family fitted without some training athletes and
             # scored on them, the better trained on them all (host.distill.family).
-            config = DistillConfig(seed=seed)
-            if max_epochs is not None:
-                config = config.replace(max_epochs=max_epochs, min_steps=0)
+            config = scheduled(DistillConfig(seed=seed))
             model, choice = train_recipe_student(
                 z[train], y[train], z[val], y[val], n_labels, config, normaliser, groups[train]
             )
